@@ -1,0 +1,299 @@
+//! Reporters: how diagnostics are written for people (rustc-style), for
+//! scripts (JSON), and for CI (GitHub workflow commands, GitLab Code Quality).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde_json::json;
+
+use super::{Diagnostic, Report, Severity};
+
+/// Reads source files once each, for snippets.
+struct Sources<'a> {
+    root: &'a Path,
+    cache: HashMap<String, Option<String>>,
+}
+
+impl<'a> Sources<'a> {
+    fn new(root: &'a Path) -> Self {
+        Sources { root, cache: HashMap::new() }
+    }
+
+    fn line(&mut self, file: &str, line: u32) -> Option<String> {
+        let root = self.root;
+        let text = self.cache.entry(file.to_string()).or_insert_with(|| {
+            let bytes = std::fs::read(root.join(file)).ok()?;
+            if bytes.len() as u64 > crate::load::MAX_FILE_BYTES {
+                return None;
+            }
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        });
+        let text = text.as_deref()?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        text.lines().nth(line.saturating_sub(1) as usize).map(|l| l.trim_end_matches('\r').to_string())
+    }
+}
+
+/// Byte range in `line` of `len` characters starting at 1-based char column `col`.
+fn byte_range(line: &str, col: u32, len: u32) -> std::ops::Range<usize> {
+    let start = line.char_indices().nth(col.saturating_sub(1) as usize).map(|(i, _)| i).unwrap_or(line.len());
+    let end = line[start..].char_indices().nth(len.max(1) as usize).map(|(i, _)| start + i).unwrap_or(line.len());
+    start..end.max(start)
+}
+
+/// `2,431`
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// The summary line: `checked 2,431 items: 1 error, 3 warnings`.
+pub fn summary(r: &Report) -> String {
+    format!(
+        "checked {}: {}, {}",
+        plural(r.items, "item", "items"),
+        plural(r.errors(), "error", "errors"),
+        plural(r.warnings(), "warning", "warnings")
+    )
+}
+
+/// rustc-style text with source lines and carets.
+pub fn human(r: &Report, root: &Path, color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut sources = Sources::new(root);
+    let mut out = String::new();
+    for d in &r.diagnostics {
+        out.push_str(&render_one(d, &mut sources, &renderer));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary(r));
+    out.push('\n');
+    out
+}
+
+fn render_one(d: &Diagnostic, sources: &mut Sources, renderer: &Renderer) -> String {
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let line = sources.line(&d.file, d.line);
+    let title = level.primary_title(d.message.as_str()).id(d.code);
+    let mut groups: Vec<Group> = Vec::new();
+    let main = match &line {
+        Some(src) if !(d.line == 1 && d.column == 1 && d.len == 0) => title.element(
+            Snippet::source(src.as_str())
+                .line_start(d.line as usize)
+                .path(d.file.as_str())
+                .annotation(AnnotationKind::Primary.span(byte_range(src, d.column, d.len))),
+        ),
+        _ => title.element(
+            annotate_snippets::Origin::path(d.file.as_str()).line(d.line as usize).char_column(d.column as usize),
+        ),
+    };
+    groups.push(main);
+    let note_lines: Vec<(String, Option<String>)> =
+        d.notes.iter().map(|n| (n.message.clone(), sources.line(&n.file, n.line))).collect();
+    for (n, (msg, src)) in d.notes.iter().zip(note_lines.iter()) {
+        let g = Group::with_title(Level::NOTE.secondary_title(msg.as_str()));
+        let g = match src {
+            Some(src) => g.element(
+                Snippet::source(src.as_str())
+                    .line_start(n.line as usize)
+                    .path(n.file.as_str())
+                    .annotation(AnnotationKind::Context.span(byte_range(src, n.column, n.len))),
+            ),
+            None => g.element(
+                annotate_snippets::Origin::path(n.file.as_str()).line(n.line as usize).char_column(n.column as usize),
+            ),
+        };
+        groups.push(g);
+    }
+    if let Some(h) = &d.help {
+        groups.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));
+    }
+    renderer.render(&groups)
+}
+
+/// `{"items", "errors", "warnings", "diagnostics": [...]}`.
+pub fn json_value(r: &Report) -> serde_json::Value {
+    json!({
+        "items": r.items,
+        "errors": r.errors(),
+        "warnings": r.warnings(),
+        "diagnostics": r.diagnostics,
+    })
+}
+
+pub fn json(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(&json_value(r)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn gh_escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn gh_escape_prop(s: &str) -> String {
+    gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The root's path relative to the git work tree (`backlog/`), so
+/// annotations land on the pull request's diff; empty when the root is the
+/// work tree or there is no git repository.
+pub fn worktree_prefix(root: &Path) -> String {
+    let abs = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut dir = Some(abs.as_path());
+    while let Some(d) = dir {
+        if d.join(".git").exists() {
+            let rel = crate::load::rel_path(d, &abs);
+            return if rel.is_empty() { rel } else { format!("{rel}/") };
+        }
+        dir = d.parent();
+    }
+    String::new()
+}
+
+/// GitHub Actions workflow commands, one a diagnostic.
+pub fn github(r: &Report, root: &Path) -> String {
+    let prefix = worktree_prefix(root);
+    let mut out = String::new();
+    for d in &r.diagnostics {
+        let mut msg = d.message.clone();
+        if let Some(h) = &d.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{} file={},line={},col={},title={}::{}\n",
+            d.severity.as_str(),
+            gh_escape_prop(&format!("{prefix}{}", d.file)),
+            d.line,
+            d.column,
+            gh_escape_prop(d.code),
+            gh_escape_data(&msg)
+        ));
+    }
+    out
+}
+
+/// A stable 128-bit FNV-1a fingerprint as hex.
+fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for p in parts {
+        for b in p.bytes().chain([0u8]) {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(0x0000000001000000000000000000013B);
+        }
+    }
+    format!("{h:032x}")
+}
+
+/// A GitLab Code Quality report.
+pub fn gitlab(r: &Report, root: &Path) -> String {
+    let prefix = worktree_prefix(root);
+    let entries: Vec<serde_json::Value> = r
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let path = format!("{prefix}{}", d.file);
+            json!({
+                "description": format!("{}: {}", d.code, d.message),
+                "check_name": d.code,
+                "fingerprint": fingerprint(&[d.code, &path, &d.line.to_string(), &d.column.to_string(), &d.message]),
+                "severity": match d.severity { Severity::Error => "major", Severity::Warning => "minor" },
+                "location": { "path": path, "lines": { "begin": d.line } },
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&entries).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Span;
+
+    fn report() -> Report {
+        Report {
+            items: 2431,
+            diagnostics: vec![Diagnostic::new(
+                "E012",
+                "stories/at-risk-widget.md",
+                Span::new(4, 9, 10),
+                "unknown status `inprogress` for story; did you mean `in_progress`?",
+            )
+            .with_id("at-risk-widget")],
+        }
+    }
+
+    #[test]
+    fn human_matches_rustc_style() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("stories")).unwrap();
+        std::fs::write(
+            dir.path().join("stories/at-risk-widget.md"),
+            "---\nkind: story\ntitle: W\nstatus: inprogress\n---\n",
+        )
+        .unwrap();
+        let text = human(&report(), dir.path(), false);
+        let expected = "error[E012]: unknown status `inprogress` for story; did you mean `in_progress`?\n --> stories/at-risk-widget.md:4:9\n  |\n4 | status: inprogress\n  |         ^^^^^^^^^^\n\nchecked 2,431 items: 1 error, 0 warnings\n";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn json_shape() {
+        let v = json_value(&report());
+        assert_eq!(v["items"], 2431);
+        assert_eq!(v["errors"], 1);
+        assert_eq!(v["warnings"], 0);
+        let d = &v["diagnostics"][0];
+        assert_eq!(d["severity"], "error");
+        assert_eq!(d["code"], "E012");
+        assert_eq!(d["file"], "stories/at-risk-widget.md");
+        assert_eq!(d["line"], 4);
+        assert_eq!(d["column"], 9);
+        assert_eq!(d["id"], "at-risk-widget");
+    }
+
+    #[test]
+    fn github_escapes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = github(&report(), dir.path());
+        assert_eq!(out, "::error file=stories/at-risk-widget.md,line=4,col=9,title=E012::unknown status `inprogress` for story; did you mean `in_progress`?\n");
+        assert_eq!(gh_escape_prop("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn gitlab_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&gitlab(&report(), dir.path())).unwrap();
+        assert_eq!(v[0]["check_name"], "E012");
+        assert_eq!(v[0]["location"]["path"], "stories/at-risk-widget.md");
+        assert_eq!(v[0]["location"]["lines"]["begin"], 4);
+        assert_eq!(v[0]["severity"], "major");
+        assert_eq!(v[0]["fingerprint"].as_str().unwrap().len(), 32);
+    }
+
+    #[test]
+    fn thousands_separator() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,97 @@
+//! `cairn check`, `cairn explain`, `cairn schema`.
+
+use clap::{Args, ValueEnum};
+
+use super::{out, Ctx, EXIT_PROBLEMS};
+use crate::check::{self, report};
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Github,
+    Gitlab,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub strict: bool,
+    /// Skip rules that need git history
+    #[arg(long)]
+    pub no_history: bool,
+}
+
+pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
+    let (backlog, graph) = ctx.load()?;
+    let t = std::time::Instant::now();
+    let mut r = check::check(&backlog, &graph);
+    ctx.log("check", &format!("{} diagnostics in {:.1?}", r.diagnostics.len(), t.elapsed()));
+    if a.strict {
+        r = r.strict();
+    }
+    let text = match a.format {
+        CheckFormat::Human => {
+            if ctx.global.quiet && r.diagnostics.is_empty() {
+                String::new()
+            } else {
+                report::human(&r, &backlog.root, ctx.color_stdout)
+            }
+        }
+        CheckFormat::Json => report::json(&r),
+        CheckFormat::Github => report::github(&r, &backlog.root),
+        CheckFormat::Gitlab => report::gitlab(&r, &backlog.root),
+    };
+    out(&text);
+    if a.format == CheckFormat::Github && !ctx.global.quiet {
+        eprintln!("{}", report::summary(&r));
+    }
+    Ok(if r.errors() > 0 { EXIT_PROBLEMS } else { 0 })
+}
+
+pub fn explain(code: &str) -> anyhow::Result<u8> {
+    match check::diagnostic::explain(code) {
+        Some((name, text)) => {
+            out(&format!("{} ({name}): {text}\n", code.to_uppercase()));
+            Ok(0)
+        }
+        None => {
+            let codes: Vec<&str> = check::diagnostic::CODES.iter().map(|c| c.0).collect();
+            anyhow::bail!("unknown diagnostic code `{code}`; known codes: {}", codes.join(", "))
+        }
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaKind {
+    Item,
+    Config,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Which schema
+    #[arg(value_enum)]
+    pub which: SchemaKind,
+    /// The generic schema (as committed in schema/), not this root's
+    #[arg(long)]
+    pub generic: bool,
+}
+
+pub fn schema(ctx: &Ctx, a: &SchemaArgs) -> anyhow::Result<u8> {
+    let value = match a.which {
+        SchemaKind::Config => crate::schema::config_schema(),
+        SchemaKind::Item if a.generic => crate::schema::item_schema(None),
+        SchemaKind::Item => {
+            let root = ctx.root()?;
+            let cfg = crate::config::Config::load(&root)?;
+            crate::schema::item_schema(Some(&cfg))
+        }
+    };
+    out(&super::to_json(&value));
+    Ok(0)
+}

@@ -1,0 +1,112 @@
+//! `cairn list` and `cairn show`.
+
+use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
+
+use super::{out, to_json, Ctx};
+use crate::query::{self, Filter};
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
+    Ids,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// A minijinja expression over an item's fields, e.g. `status == "ready" and estimate > 3`
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_: Option<String>,
+    /// Sort keys, e.g. `priority:desc,id`
+    #[arg(long, value_name = "KEY[:asc|:desc],...")]
+    pub sort: Option<String>,
+    /// Fields to show (`body` to include the Markdown body)
+    #[arg(long, value_delimiter = ',', value_name = "F,...")]
+    pub fields: Vec<String>,
+    /// At most N items
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+const TABLE_FIELDS: &[&str] = &["id", "kind", "status", "priority", "assignee", "estimate", "title"];
+
+pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
+    let filter = a.where_.as_deref().map(Filter::new).transpose()?;
+    let sort = query::parse_sort(a.sort.as_deref().unwrap_or("id"))?;
+    let (backlog, graph) = ctx.load()?;
+    query::validate_names(&backlog, &sort, &a.fields)?;
+    let want_body = a.fields.iter().any(|f| f == "body");
+    let mut objects: Vec<Value> = (0..backlog.items.len())
+        .filter(|&i| backlog.index.get(backlog.items[i].id()) == Some(&i))
+        .map(|i| {
+            let mut o = query::item_object(&backlog, &graph, i, None);
+            if want_body {
+                o["body"] = json!(backlog.items[i].body);
+            }
+            o
+        })
+        .collect();
+    if let Some(f) = &filter {
+        let keep = f.apply(objects.iter());
+        let mut k = keep.into_iter();
+        objects.retain(|_| k.next().unwrap_or(false));
+    }
+    objects.sort_by(|x, y| query::compare(&backlog, x, y, &sort));
+    if let Some(n) = a.limit {
+        objects.truncate(n);
+    }
+    let fields: Vec<String> = if a.fields.is_empty() {
+        match a.format {
+            ListFormat::Table | ListFormat::Csv => TABLE_FIELDS.iter().map(|s| s.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    } else {
+        a.fields.clone()
+    };
+    let text = match a.format {
+        ListFormat::Json => {
+            let items: Vec<Value> =
+                if fields.is_empty() { objects } else { objects.iter().map(|o| query::select(o, &fields)).collect() };
+            to_json(&json!({ "items": items }))
+        }
+        ListFormat::Table => query::table(&objects, &fields),
+        ListFormat::Csv => query::csv(&objects, &fields),
+        ListFormat::Ids => objects.iter().filter_map(|o| o["id"].as_str()).map(|s| format!("{s}\n")).collect(),
+    };
+    out(&text);
+    Ok(0)
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The item's id
+    pub id: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
+}
+
+pub fn show(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
+    let (backlog, graph) = ctx.load()?;
+    let Some(&i) = backlog.index.get(&a.id) else {
+        let hint = crate::util::suggest::hint(&a.id, backlog.items.iter().map(|i| i.id()));
+        anyhow::bail!("no item with id `{}`{hint}", a.id);
+    };
+    let view = crate::query::show::view(&backlog, &graph, i);
+    match a.format {
+        ShowFormat::Json => out(&to_json(&view)),
+        ShowFormat::Text => out(&crate::query::show::text(&view)),
+    }
+    Ok(0)
+}

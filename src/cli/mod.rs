@@ -1,0 +1,225 @@
+//! The command line: clap arguments and one small function per command.
+//! Only this module prints and decides exit codes.
+
+mod check_cmd;
+mod edit_cmd;
+mod list_cmd;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::graph::Graph;
+use crate::load::Backlog;
+
+/// Exit code: the command ran and found problems.
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code: usage error or unreadable input.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "cairn", version = version(), about = "The compiler for backlogs kept as Markdown in git", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn version() -> &'static str {
+    concat!(env!("CARGO_PKG_VERSION"), " (", env!("CAIRN_GIT_COMMIT"), ")")
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The backlog root (else the nearest folder upward with cairn.yml, else the current folder)
+    #[arg(short = 'C', long = "root", global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Colour in terminal output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print less
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more (logs go to stderr)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Format of logs on stderr
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a commented cairn.yml, the kind folders and example items
+    Init(edit_cmd::InitArgs),
+    /// Create an item file in its kind's folder
+    New(edit_cmd::NewArgs),
+    /// Validate every item and report problems as file:line:col
+    Check(check_cmd::CheckArgs),
+    /// Explain a diagnostic code (`cairn explain E012`)
+    Explain {
+        /// A code such as E012 or W001
+        code: String,
+    },
+    /// List items, filtered and sorted
+    List(list_cmd::ListArgs),
+    /// Show one item with its relations and progress
+    Show(list_cmd::ShowArgs),
+    /// Print the JSON Schema of items or of cairn.yml (for this root's config)
+    Schema(check_cmd::SchemaArgs),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => EXIT_USAGE,
+            });
+        }
+    };
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let ctx = Ctx::new(&cli.global);
+            ctx.error(&format!("{e:#}"));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// Runs a parsed command; `Ok` carries the exit code, `Err` is a usage or
+/// input error (exit 2).
+pub fn run(cli: &Cli) -> anyhow::Result<u8> {
+    let ctx = Ctx::new(&cli.global);
+    match &cli.command {
+        Command::Init(a) => edit_cmd::init(&ctx, a),
+        Command::New(a) => edit_cmd::new(&ctx, a),
+        Command::Check(a) => check_cmd::check(&ctx, a),
+        Command::Explain { code } => check_cmd::explain(code),
+        Command::List(a) => list_cmd::list(&ctx, a),
+        Command::Show(a) => list_cmd::show(&ctx, a),
+        Command::Schema(a) => check_cmd::schema(&ctx, a),
+    }
+}
+
+/// What every command needs: the global options, resolved.
+pub struct Ctx {
+    pub global: Global,
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+}
+
+impl Ctx {
+    pub fn new(g: &Global) -> Ctx {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let decide = |tty: bool| match g.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        Ctx {
+            global: g.clone(),
+            color_stdout: decide(std::io::stdout().is_terminal()),
+            color_stderr: decide(std::io::stderr().is_terminal()),
+        }
+    }
+
+    /// The backlog root.
+    pub fn root(&self) -> anyhow::Result<PathBuf> {
+        let cwd = std::env::current_dir()?;
+        let root = crate::config::find_root(self.global.root.as_deref(), &cwd);
+        if !root.is_dir() {
+            anyhow::bail!("backlog root `{}` does not exist or is not a folder", root.display());
+        }
+        Ok(root)
+    }
+
+    /// Loads the backlog and builds its graph.
+    pub fn load(&self) -> anyhow::Result<(Backlog, Graph)> {
+        let root = self.root()?;
+        let start = std::time::Instant::now();
+        let backlog = crate::load::load(&root)?;
+        self.log("load", &format!("{} files in {:.1?}", backlog.files, start.elapsed()));
+        let t = std::time::Instant::now();
+        let graph = Graph::build(&backlog);
+        self.log("graph", &format!("{} edges in {:.1?}", graph.edges.len(), t.elapsed()));
+        Ok((backlog, graph))
+    }
+
+    /// A log line on stderr (only with `-v`).
+    pub fn log(&self, stage: &str, msg: &str) {
+        if !self.global.verbose {
+            return;
+        }
+        let line = match self.global.log_format {
+            LogFormat::Json => serde_json::json!({"level": "debug", "stage": stage, "message": msg}).to_string(),
+            LogFormat::Text => format!("[{stage}] {msg}"),
+        };
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+
+    /// A warning on stderr (unless `-q`).
+    pub fn warn(&self, msg: &str) {
+        if self.global.quiet {
+            return;
+        }
+        self.emit("warning", msg, "\x1b[1;33m");
+    }
+
+    /// An error on stderr.
+    pub fn error(&self, msg: &str) {
+        self.emit("error", msg, "\x1b[1;31m");
+    }
+
+    fn emit(&self, level: &str, msg: &str, color: &str) {
+        let line = match self.global.log_format {
+            LogFormat::Json => serde_json::json!({"level": level, "message": msg}).to_string(),
+            LogFormat::Text if self.color_stderr => format!("{color}{level}\x1b[0m\x1b[1m:\x1b[0m {msg}"),
+            LogFormat::Text => format!("{level}: {msg}"),
+        };
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+}
+
+/// Writes to stdout, ignoring a closed pipe (`cairn list | head`).
+pub fn out(text: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn to_json(v: &impl serde::Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
+    s.push('\n');
+    s
+}
+
+/// `dir/file` relative to the current directory if possible, for messages.
+pub fn display_path(p: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    match cwd.as_deref().and_then(|c| p.strip_prefix(c).ok()) {
+        Some(r) if !r.as_os_str().is_empty() => r.display().to_string(),
+        _ => p.display().to_string(),
+    }
+}

@@ -1,0 +1,262 @@
+//! Commands that write into the backlog: `init` and `new`. Every write is
+//! atomic and never overwrites an existing file.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, Diagnostic, Severity};
+use crate::config::{Config, Role, CONFIG_FILE};
+use crate::load::{self, Backlog};
+
+/// The commented default `cairn.yml` written by `cairn init`.
+pub const DEFAULT_CONFIG: &str = include_str!("skeleton/cairn.yml");
+
+/// One example item per kind, written by `cairn init` (kind, file stem, text).
+pub const EXAMPLES: &[(&str, &str, &str)] = &[
+    ("initiative", "improve-customer-retention", include_str!("skeleton/initiative.md")),
+    ("epic", "customer-health-scoring", include_str!("skeleton/epic.md")),
+    ("prd", "health-scoring-prd", include_str!("skeleton/prd.md")),
+    ("feature", "at-risk-accounts-dashboard", include_str!("skeleton/feature.md")),
+    ("story", "show-the-ten-lowest-scoring-accounts", include_str!("skeleton/story.md")),
+    ("task", "add-the-health-score-api-endpoint", include_str!("skeleton/task.md")),
+    ("bug", "scores-are-stale-after-a-plan-change", include_str!("skeleton/bug.md")),
+    ("sprint", "sprint-1", include_str!("skeleton/sprint.md")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("{0} already exists; cairn init never overwrites it")]
+    Exists(PathBuf),
+    #[error("unknown kind `{0}`{1}")]
+    UnknownKind(String, String),
+    #[error("bad --set `{0}`: write FIELD=VALUE")]
+    BadSet(String),
+    #[error("cannot write {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Load(#[from] load::LoadError),
+}
+
+/// Writes `cairn.yml`, the kind folders and (unless `bare`) one example item
+/// of each kind into `dir`. Returns the files written.
+pub fn init(dir: &Path, bare: bool) -> Result<Vec<PathBuf>, EditError> {
+    let cfg_path = dir.join(CONFIG_FILE);
+    if cfg_path.exists() {
+        return Err(EditError::Exists(cfg_path));
+    }
+    let cfg = Config::default();
+    let mut written = Vec::new();
+    crate::util::fs::create_new_atomic(&cfg_path, DEFAULT_CONFIG.as_bytes())
+        .map_err(|e| EditError::Io(cfg_path.clone(), e))?;
+    written.push(cfg_path);
+    for k in &cfg.kinds {
+        let folder = dir.join(&k.folder);
+        std::fs::create_dir_all(&folder).map_err(|e| EditError::Io(folder.clone(), e))?;
+    }
+    if !bare {
+        for (kind, stem, text) in EXAMPLES {
+            let folder = cfg.kind(kind).map(|k| k.folder.clone()).unwrap_or_else(|| kind.to_string());
+            let path = dir.join(folder).join(format!("{stem}.md"));
+            if path.exists() {
+                continue;
+            }
+            crate::util::fs::create_new_atomic(&path, text.as_bytes()).map_err(|e| EditError::Io(path.clone(), e))?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// A slug of a title: lowercase ASCII letters and digits joined by `-`.
+pub fn slugify(title: &str) -> String {
+    let mut s = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let mut s = s.trim_end_matches('-').to_string();
+    if s.len() > 60 {
+        s.truncate(60);
+        s = s.trim_end_matches('-').to_string();
+    }
+    s
+}
+
+/// A YAML scalar for `s`: plain when it reads back as the same string,
+/// else double-quoted.
+pub fn yaml_string(s: &str) -> String {
+    let plain_ok = !s.is_empty()
+        && !s.contains(['\n', '\r', '\t'])
+        && s.trim() == s
+        && matches!(load::yaml::parse(&format!("k: {s}\n")).map(|n| n.value), Ok(load::yaml::Value::Map(m)) if m.len() == 1 && m[0].1.value == load::yaml::Value::Str(s.to_string()));
+    if plain_ok {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    }
+}
+
+/// What `new` should create.
+#[derive(Debug, Default, Clone)]
+pub struct NewItem {
+    pub kind: String,
+    pub title: String,
+    pub parent: Option<String>,
+    pub id: Option<String>,
+    /// `FIELD=VALUE` pairs; VALUE is YAML (`3`, `[a, b]`, `"text"`).
+    pub set: Vec<String>,
+}
+
+/// The result of planning a new item: where it goes, its text, and the
+/// diagnostics it would have.
+#[derive(Debug)]
+pub struct Planned {
+    pub path: PathBuf,
+    pub rel: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Plans a new item in `backlog` without writing anything.
+pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> {
+    let cfg = &backlog.config;
+    let Some(kind) = cfg.kind(&req.kind) else {
+        let hint = crate::util::suggest::hint(&req.kind, cfg.kinds.iter().map(|k| k.name.as_str()));
+        return Err(EditError::UnknownKind(req.kind.clone(), hint));
+    };
+    let base = match &req.id {
+        Some(id) => id.clone(),
+        None => {
+            let s = slugify(&req.title);
+            if s.is_empty() {
+                kind.name.clone()
+            } else {
+                s
+            }
+        }
+    };
+    let folder = backlog.root.join(&kind.folder);
+    let taken = |id: &str| backlog.index.contains_key(id) || folder.join(format!("{id}.md")).exists();
+    let mut id = base.clone();
+    let mut n = 2;
+    while taken(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    let mut fm = String::from("---\n");
+    fm.push_str(&format!("title: {}\n", yaml_string(&req.title)));
+    if kind.role == Role::Work {
+        if let Some(first) = cfg.statuses_of(&kind.name).first() {
+            fm.push_str(&format!("status: {}\n", first.name));
+        }
+    }
+    if let Some(p) = &req.parent {
+        fm.push_str(&format!("parent: {}\n", yaml_string(p)));
+    }
+    for s in &req.set {
+        let (k, v) = s.split_once('=').ok_or_else(|| EditError::BadSet(s.clone()))?;
+        let k = k.trim();
+        if k.is_empty() || k.contains([':', ' ', '#']) {
+            return Err(EditError::BadSet(s.clone()));
+        }
+        let v = v.trim();
+        // A value that is not valid YAML on its own is written as a string.
+        let ok = load::yaml::parse(&format!("k: {v}\n")).is_ok() && !v.is_empty();
+        let v = if ok { v.to_string() } else { yaml_string(v) };
+        let line = format!("{k}: {v}\n");
+        // --set status=… replaces the default status line.
+        if k == "status" {
+            if let Some(pos) = fm.find("\nstatus: ") {
+                let end = fm[pos + 1..].find('\n').map(|e| pos + 1 + e + 1).unwrap_or(fm.len());
+                fm.replace_range(pos + 1..end, &line);
+                continue;
+            }
+        }
+        fm.push_str(&line);
+    }
+    fm.push_str("---\n");
+    let rel = format!("{}/{id}.md", kind.folder);
+    let path = backlog.root.join(&rel);
+    // Check the backlog as it would be with the new item.
+    let (item, mut diags) = load::parse_item_text(&fm, &rel, cfg);
+    let mut items = backlog.items.clone();
+    items.extend(item);
+    let trial = Backlog::from_items(backlog.root.clone(), cfg.clone(), items, Vec::new(), backlog.files + 1);
+    let report = check::check_backlog(&trial);
+    diags.extend(report.diagnostics.into_iter().filter(|d| d.file == rel));
+    check::diagnostic::sort(&mut diags);
+    Ok(Planned { path, rel, text: fm, diagnostics: diags })
+}
+
+/// Whether a plan may be written (no errors on the new item).
+pub fn plan_ok(p: &Planned) -> bool {
+    !p.diagnostics.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// Writes a planned item atomically, refusing to overwrite.
+pub fn write_new(p: &Planned) -> Result<(), EditError> {
+    crate::util::fs::create_new_atomic(&p.path, p.text.as_bytes()).map_err(|e| EditError::Io(p.path.clone(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_file_spells_out_the_defaults() {
+        let parsed = Config::parse(DEFAULT_CONFIG, Path::new("cairn.yml")).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn init_then_check_is_clean() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = init(dir.path(), false).unwrap();
+        assert_eq!(files.len(), 1 + EXAMPLES.len());
+        let b = load::load(dir.path()).unwrap();
+        assert_eq!(b.items.len(), EXAMPLES.len());
+        let r = check::check_backlog(&b);
+        assert!(r.diagnostics.is_empty(), "{:#?}", r.diagnostics);
+        assert!(matches!(init(dir.path(), true), Err(EditError::Exists(_))));
+    }
+
+    #[test]
+    fn slugs_and_quoting() {
+        assert_eq!(slugify("Implement the \"At-Risk Accounts\" widget!"), "implement-the-at-risk-accounts-widget");
+        assert_eq!(slugify("   "), "");
+        assert_eq!(yaml_string("Plain title"), "Plain title");
+        assert_eq!(yaml_string("Fix: colon"), "\"Fix: colon\"");
+        assert_eq!(yaml_string("123"), "\"123\"");
+        assert_eq!(yaml_string("- dash"), "\"- dash\"");
+        assert_eq!(yaml_string("yes"), yaml_string("yes"));
+    }
+
+    #[test]
+    fn new_items_get_unique_ids_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        init(dir.path(), false).unwrap();
+        let b = load::load(dir.path()).unwrap();
+        let req = NewItem {
+            kind: "story".into(),
+            title: "Show the ten lowest-scoring accounts".into(),
+            parent: Some("at-risk-accounts-dashboard".into()),
+            set: vec!["estimate=5".into(), "labels=[ui, retention]".into()],
+            ..Default::default()
+        };
+        let p = plan_new(&b, &req).unwrap();
+        assert_eq!(p.rel, "stories/show-the-ten-lowest-scoring-accounts-2.md");
+        assert!(plan_ok(&p), "{:?}", p.diagnostics);
+        assert_eq!(p.text, "---\ntitle: Show the ten lowest-scoring accounts\nstatus: backlog\nparent: at-risk-accounts-dashboard\nestimate: 5\nlabels: [ui, retention]\n---\n");
+        write_new(&p).unwrap();
+        assert!(write_new(&p).is_err());
+        let bad =
+            NewItem { kind: "story".into(), title: "X".into(), parent: Some("nope".into()), ..Default::default() };
+        let p = plan_new(&b, &bad).unwrap();
+        assert!(!plan_ok(&p));
+        assert!(
+            matches!(plan_new(&b, &NewItem { kind: "stroy".into(), ..Default::default() }), Err(EditError::UnknownKind(_, h)) if h.contains("story"))
+        );
+    }
+}

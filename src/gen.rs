@@ -1,0 +1,308 @@
+//! A synthetic backlog generator for tests and benchmarks: N items across
+//! every kind with realistic fields and relations, deterministic for a seed,
+//! and optionally a few seeded errors.
+
+use std::path::Path;
+
+/// A small deterministic PRNG (SplitMix64), so generated backlogs are the
+/// same on every machine.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+}
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub items: usize,
+    pub seed: u64,
+    /// How many files get a deliberate error (unknown status, broken
+    /// reference, unknown field, YAML syntax error, dependency cycle).
+    pub errors: usize,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec { items: 1000, seed: 1, errors: 0 }
+    }
+}
+
+/// One generated file: its root-relative path and text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct File {
+    pub path: String,
+    pub text: String,
+}
+
+const VERBS: &[&str] =
+    &["Build", "Add", "Fix", "Refactor", "Migrate", "Design", "Test", "Document", "Speed up", "Harden"];
+const NOUNS: &[&str] = &[
+    "health score API",
+    "churn model",
+    "CSM dashboard",
+    "billing export",
+    "login flow",
+    "search index",
+    "audit log",
+    "notification service",
+    "usage pipeline",
+    "feature flags",
+    "onboarding wizard",
+    "data warehouse sync",
+    "rate limiter",
+];
+const PEOPLE: &[&str] = &["ana", "ben", "chloe", "dev", "eli", "fatima", "gus", "hana"];
+const LABELS: &[&str] = &["backend", "frontend", "ml", "data", "security", "ux", "infra", "retention"];
+const PRIORITIES: &[&str] = &["highest", "high", "medium", "medium", "low", "lowest"];
+const STATUSES: &[&str] = &["backlog", "ready", "in_progress", "review", "done", "done", "cancelled"];
+
+/// Generates the files of a backlog of `spec.items` items (plus sprints).
+pub fn generate(spec: &Spec) -> Vec<File> {
+    let mut rng = Rng::new(spec.seed);
+    let n = spec.items.max(10);
+    let n_sprints = (n / 200).clamp(3, 60);
+    let n_init = (n / 500).max(1);
+    let n_prd = (n / 100).max(1);
+    let n_epic = (n / 50).max(2);
+    let n_feat = (n / 12).max(3);
+    let rest = n.saturating_sub(n_init + n_prd + n_epic + n_feat + n_sprints);
+    let n_story = rest * 45 / 100;
+    let n_bug = rest / 10;
+    let n_task = rest - n_story - n_bug;
+    let mut files = Vec::with_capacity(n);
+    let title = |rng: &mut Rng, i: usize| format!("{} the {} ({i})", rng.pick(VERBS), rng.pick(NOUNS));
+
+    for s in 0..n_sprints {
+        let start =
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default() + chrono::Duration::days(14 * s as i64);
+        let end = start + chrono::Duration::days(11);
+        let cap: Vec<String> = PEOPLE.iter().take(4).map(|p| format!("{p}: {}", 6 + rng.below(6))).collect();
+        files.push(File {
+            path: format!("sprints/s{s:03}.md"),
+            text: format!("---\ntitle: Sprint {s}\nstart: {start}\nend: {end}\ngoal: Deliver increment {s}\ncapacity: {{ {} }}\n---\n", cap.join(", ")),
+        });
+    }
+    for i in 0..n_init {
+        let t = title(&mut rng, i);
+        files.push(item(&mut rng, &format!("initiatives/init-{i:05}.md"), &t, None, &[], &[], None, false, &[]));
+    }
+    for i in 0..n_prd {
+        let t = title(&mut rng, i);
+        files.push(File {
+            path: format!("prds/prd-{i:05}.md"),
+            text: format!(
+                "---\ntitle: \"PRD: {t}\"\n---\n\n## Problem\n\nCustomers need {t}.\n\n## Goals\n- Measurable\n"
+            ),
+        });
+    }
+    let prd_ids: Vec<String> = (0..n_prd).map(|i| format!("prd-{i:05}")).collect();
+    for i in 0..n_epic {
+        let parent = format!("init-{:05}", i % n_init);
+        let refs = vec![rng.pick(&prd_ids).clone()];
+        let t = title(&mut rng, i);
+        files.push(item(&mut rng, &format!("epics/epic-{i:05}.md"), &t, Some(&parent), &[], &refs, None, false, &[]));
+    }
+    for i in 0..n_feat {
+        let parent = format!("epic-{:05}", i % n_epic);
+        let t = title(&mut rng, i);
+        files.push(item(&mut rng, &format!("features/feat-{i:05}.md"), &t, Some(&parent), &[], &[], None, false, &[]));
+    }
+    // Stories depend on earlier stories of the same feature (acyclic).
+    for i in 0..n_story {
+        let f = i % n_feat;
+        let parent = format!("feat-{f:05}");
+        let mut deps = Vec::new();
+        if i >= n_feat && rng.chance(40) {
+            deps.push(format!("story-{:06}", i - n_feat));
+        }
+        if i >= 2 * n_feat && rng.chance(15) {
+            deps.push(format!("story-{:06}", i - 2 * n_feat));
+        }
+        let sprint = if rng.chance(50) { Some(format!("s{:03}", rng.below(n_sprints))) } else { None };
+        let relates = if i > 0 && rng.chance(10) { vec![format!("story-{:06}", rng.below(i))] } else { vec![] };
+        let t = title(&mut rng, i);
+        files.push(item(
+            &mut rng,
+            &format!("stories/story-{i:06}.md"),
+            &t,
+            Some(&parent),
+            &deps,
+            &[],
+            sprint.as_deref(),
+            true,
+            &relates,
+        ));
+    }
+    for i in 0..n_task {
+        let parent = format!("story-{:06}", i % n_story.max(1));
+        let mut deps = Vec::new();
+        if i >= n_story && rng.chance(50) {
+            deps.push(format!("task-{:06}", i - n_story));
+        }
+        let t = title(&mut rng, i);
+        files.push(item(&mut rng, &format!("tasks/task-{i:06}.md"), &t, Some(&parent), &deps, &[], None, false, &[]));
+    }
+    for i in 0..n_bug {
+        let parent = format!("story-{:06}", rng.below(n_story.max(1)));
+        let t = title(&mut rng, i);
+        files.push(item(&mut rng, &format!("bugs/bug-{i:06}.md"), &t, Some(&parent), &[], &[], None, false, &[]));
+    }
+    seed_errors(&mut files, spec.errors, &mut rng);
+    files
+}
+
+#[allow(clippy::too_many_arguments)]
+fn item(
+    rng: &mut Rng,
+    path: &str,
+    title: &str,
+    parent: Option<&str>,
+    deps: &[String],
+    refs: &[String],
+    sprint: Option<&str>,
+    acceptance: bool,
+    relates: &[String],
+) -> File {
+    // Parents are kept open so that no child contradicts a done parent.
+    let is_parent = path.starts_with("initiatives/") || path.starts_with("epics/") || path.starts_with("features/");
+    let status = if is_parent { *rng.pick(&["backlog", "ready", "in_progress"]) } else { *rng.pick(STATUSES) };
+    // A done item must not wait on open work: only items without
+    // dependencies may be done.
+    let status = if !deps.is_empty() && (status == "done") { "in_progress" } else { status };
+    let mut fm = String::from("---\n");
+    fm.push_str(&format!("title: {title}\nstatus: {status}\npriority: {}\n", rng.pick(PRIORITIES)));
+    if rng.chance(80) {
+        fm.push_str(&format!("assignee: {}\n", rng.pick(PEOPLE)));
+    }
+    if !is_parent {
+        fm.push_str(&format!("estimate: {}\n", rng.pick(&[1, 2, 3, 5, 8, 13])));
+    }
+    fm.push_str(&format!("labels: [{}, {}]\n", rng.pick(LABELS), rng.pick(LABELS)));
+    if let Some(p) = parent {
+        fm.push_str(&format!("parent: {p}\n"));
+    }
+    if let Some(s) = sprint {
+        fm.push_str(&format!("sprint: {s}\n"));
+    }
+    if !deps.is_empty() {
+        fm.push_str("depends_on:\n");
+        for (k, d) in deps.iter().enumerate() {
+            if k == 0 && rng.chance(20) {
+                fm.push_str(&format!("  - {{ id: {d}, lag: {}d }}\n", 1 + rng.below(3)));
+            } else {
+                fm.push_str(&format!("  - {d}\n"));
+            }
+        }
+    }
+    if !relates.is_empty() {
+        fm.push_str(&format!("relates_to: [{}]\n", relates.join(", ")));
+    }
+    if !refs.is_empty() {
+        fm.push_str(&format!("references: [{}]\n", refs.join(", ")));
+    }
+    if rng.chance(10) {
+        fm.push_str(&format!("due: 2027-0{}-1{}\n", 1 + rng.below(9), rng.below(9)));
+    }
+    fm.push_str("---\n\n");
+    fm.push_str(&format!("{title}. This work item was generated for benchmarks; it reads like a short description\nwith a second line of context about the {}.\n", rng.pick(NOUNS)));
+    if acceptance {
+        let done = status == "done";
+        let x = if done { "x" } else { " " };
+        fm.push_str(&format!("\n## Acceptance criteria\n- [{x}] It works\n- [{x}] It is tested\n"));
+    }
+    File { path: path.to_string(), text: fm }
+}
+
+fn seed_errors(files: &mut [File], count: usize, rng: &mut Rng) {
+    let candidates: Vec<usize> = (0..files.len())
+        .filter(|&i| files[i].path.starts_with("stories/") || files[i].path.starts_with("tasks/"))
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
+    for k in 0..count {
+        let i = candidates[rng.below(candidates.len())];
+        let f = &mut files[i];
+        f.text = match k % 4 {
+            0 => f.text.replacen("\nstatus: ", "\nstatus: inprogress\nold_status: ", 1),
+            1 => f.text.replacen("---\n", "---\nparent_of: nothing\n", 1),
+            2 => f.text.replacen("title: ", "depends_on: [does-not-exist]\ntitle: ", 1),
+            _ => f.text.replacen("title: ", "labels: [unclosed\ntitle: ", 1),
+        };
+    }
+}
+
+/// Writes generated files under `dir` (which should be empty).
+pub fn write(dir: &Path, files: &[File]) -> std::io::Result<()> {
+    for f in files {
+        let p = dir.join(&f.path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(p, &f.text)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_backlog_checks_clean_and_is_deterministic() {
+        let spec = Spec { items: 600, seed: 7, errors: 0 };
+        let files = generate(&spec);
+        assert_eq!(files, generate(&spec));
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &files).unwrap();
+        let b = crate::load::load(dir.path()).unwrap();
+        assert_eq!(b.items.len(), files.len());
+        let r = crate::check::check_backlog(&b);
+        assert!(
+            r.diagnostics.iter().all(|d| d.severity == crate::check::Severity::Warning),
+            "{:#?}",
+            &r.diagnostics[..r.diagnostics.len().min(5)]
+        );
+        let kinds: std::collections::BTreeSet<&str> = b.items.iter().map(|i| i.kind()).collect();
+        assert_eq!(kinds.len(), 8, "{kinds:?}");
+    }
+
+    #[test]
+    fn seeded_errors_are_found() {
+        let files = generate(&Spec { items: 300, seed: 3, errors: 4 });
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &files).unwrap();
+        let b = crate::load::load(dir.path()).unwrap();
+        let r = crate::check::check_backlog(&b);
+        let codes: std::collections::BTreeSet<&str> =
+            r.diagnostics.iter().filter(|d| d.severity == crate::check::Severity::Error).map(|d| d.code).collect();
+        assert!(codes.contains("E012") || codes.contains("E018"), "{codes:?}");
+        assert!(codes.contains("E020"), "{codes:?}");
+        assert!(codes.contains("E003"), "{codes:?}");
+    }
+}

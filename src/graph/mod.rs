@@ -1,0 +1,273 @@
+//! The typed work graph: every relation of the backlog as an edge, stored
+//! once whichever end wrote it, with the inverse views.
+
+pub mod rollup;
+
+use std::collections::HashSet;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+use crate::load::Backlog;
+use crate::model::{Reference, Span};
+
+/// The type of an edge. Directions: `Parent` from child to parent,
+/// `DependsOn` from the dependent to its dependency, `Duplicates` from the
+/// duplicate to the original, `References` from the referrer to the
+/// referenced, `Field` from the item carrying an `id`-typed custom field.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeType {
+    Parent,
+    DependsOn,
+    RelatesTo,
+    Duplicates,
+    References,
+    Field(String),
+}
+
+impl EdgeType {
+    pub fn name(&self) -> &str {
+        match self {
+            EdgeType::Parent => "parent",
+            EdgeType::DependsOn => "depends_on",
+            EdgeType::RelatesTo => "relates_to",
+            EdgeType::Duplicates => "duplicates",
+            EdgeType::References => "references",
+            EdgeType::Field(f) => f,
+        }
+    }
+}
+
+/// One edge, with the item and position that wrote it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    pub ty: EdgeType,
+    /// Lag in days, for `DependsOn`.
+    pub lag: Option<f64>,
+    /// The lag as written (`2d`).
+    pub lag_text: Option<String>,
+    /// The item whose file wrote the edge, and where.
+    pub origin: usize,
+    pub span: Span,
+}
+
+/// The graph over a backlog's items (node `i` is `backlog.items[i]`).
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    pub edges: Vec<Edge>,
+    /// Edge indices leaving each node.
+    pub out: Vec<Vec<usize>>,
+    /// Edge indices entering each node.
+    pub inc: Vec<Vec<usize>>,
+}
+
+impl Graph {
+    /// Builds the graph; references to unknown ids are skipped (`check`
+    /// reports them). Edges are deduplicated by (from, to, type).
+    pub fn build(b: &Backlog) -> Graph {
+        let n = b.items.len();
+        let mut g = Graph { edges: Vec::new(), out: vec![Vec::new(); n], inc: vec![Vec::new(); n] };
+        let mut seen: HashSet<(usize, usize, EdgeType)> = HashSet::new();
+        let mut add = |g: &mut Graph,
+                       from: usize,
+                       to: usize,
+                       ty: EdgeType,
+                       lag: Option<(String, f64)>,
+                       origin: usize,
+                       span: Span| {
+            let key = (from, to, ty.clone());
+            if seen.contains(&key) {
+                // Keep the lag if the other end wrote one.
+                if let Some((text, days)) = lag {
+                    if let Some(e) = g.out[from].iter().copied().find(|&e| g.edges[e].to == to && g.edges[e].ty == ty) {
+                        if g.edges[e].lag.is_none() {
+                            g.edges[e].lag = Some(days);
+                            g.edges[e].lag_text = Some(text);
+                        }
+                    }
+                }
+                return;
+            }
+            seen.insert(key);
+            let idx = g.edges.len();
+            let (lag_text, lag) = match lag {
+                Some((t, d)) => (Some(t), Some(d)),
+                None => (None, None),
+            };
+            g.edges.push(Edge { from, to, ty, lag, lag_text, origin, span });
+            g.out[from].push(idx);
+            g.inc[to].push(idx);
+        };
+        let id_fields: Vec<&String> =
+            b.config.fields.iter().filter(|(_, f)| f.ty == crate::config::FieldType::Id).map(|(k, _)| k).collect();
+        for (i, item) in b.items.iter().enumerate() {
+            // Items with duplicate ids other than the first are not nodes of the graph.
+            if b.index.get(item.id()) != Some(&i) {
+                continue;
+            }
+            let resolve = |id: &str| b.index.get(id).copied();
+            if let Some(p) = &item.parent {
+                if let Some(t) = resolve(&p.value) {
+                    add(&mut g, i, t, EdgeType::Parent, None, i, p.span);
+                }
+            }
+            for d in &item.depends_on {
+                if let Some(t) = resolve(&d.id.value) {
+                    add(&mut g, i, t, EdgeType::DependsOn, d.lag.clone(), i, d.id.span);
+                }
+            }
+            for x in &item.blocks {
+                if let Some(t) = resolve(&x.value) {
+                    add(&mut g, t, i, EdgeType::DependsOn, None, i, x.span);
+                }
+            }
+            for x in &item.relates_to {
+                if let Some(t) = resolve(&x.value) {
+                    add(&mut g, i, t, EdgeType::RelatesTo, None, i, x.span);
+                }
+            }
+            if let Some(x) = &item.duplicates {
+                if let Some(t) = resolve(&x.value) {
+                    add(&mut g, i, t, EdgeType::Duplicates, None, i, x.span);
+                }
+            }
+            for r in &item.references {
+                if let Reference::Item(x) = r {
+                    if let Some(t) = resolve(&x.value) {
+                        add(&mut g, i, t, EdgeType::References, None, i, x.span);
+                    }
+                }
+            }
+            for f in &id_fields {
+                if let Some(v) = item.fields.get(*f) {
+                    for id in field_ids(&v.value) {
+                        if let Some(t) = resolve(id) {
+                            add(&mut g, i, t, EdgeType::Field((*f).clone()), None, i, v.span);
+                        }
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    /// Targets of `node`'s outgoing edges of type `ty`.
+    pub fn targets<'a>(&'a self, node: usize, ty: &'a EdgeType) -> impl Iterator<Item = usize> + 'a {
+        self.out[node].iter().map(|&e| &self.edges[e]).filter(move |e| &e.ty == ty).map(|e| e.to)
+    }
+
+    /// Sources of `node`'s incoming edges of type `ty`.
+    pub fn sources<'a>(&'a self, node: usize, ty: &'a EdgeType) -> impl Iterator<Item = usize> + 'a {
+        self.inc[node].iter().map(|&e| &self.edges[e]).filter(move |e| &e.ty == ty).map(|e| e.from)
+    }
+
+    /// The parent of a node, if any.
+    pub fn parent(&self, node: usize) -> Option<usize> {
+        self.targets(node, &EdgeType::Parent).next()
+    }
+
+    /// The children of a node.
+    pub fn children(&self, node: usize) -> Vec<usize> {
+        self.sources(node, &EdgeType::Parent).collect()
+    }
+
+    /// Ancestors along `parent`, nearest first (stops at a cycle).
+    pub fn ancestors(&self, node: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::from([node]);
+        let mut cur = node;
+        while let Some(p) = self.parent(cur) {
+            if !seen.insert(p) {
+                break;
+            }
+            out.push(p);
+            cur = p;
+        }
+        out
+    }
+
+    /// All descendants along `parent` (any order; cycle-safe).
+    pub fn descendants(&self, node: usize) -> HashSet<usize> {
+        let mut seen = HashSet::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            for c in self.sources(n, &EdgeType::Parent) {
+                if c != node && seen.insert(c) {
+                    stack.push(c);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Cycles among edges of type `ty`: each as the list of edge indices
+    /// along it, starting from its smallest node. One cycle per strongly
+    /// connected component.
+    pub fn cycles(&self, ty: &EdgeType) -> Vec<Vec<usize>> {
+        let n = self.out.len();
+        let mut pg: DiGraph<(), usize> = DiGraph::with_capacity(n, self.edges.len());
+        for _ in 0..n {
+            pg.add_node(());
+        }
+        for (i, e) in self.edges.iter().enumerate() {
+            if &e.ty == ty {
+                pg.add_edge(NodeIndex::new(e.from), NodeIndex::new(e.to), i);
+            }
+        }
+        let mut cycles = Vec::new();
+        for scc in petgraph::algo::tarjan_scc(&pg) {
+            let members: HashSet<usize> = scc.iter().map(|n| n.index()).collect();
+            let Some(&start) = members.iter().min() else { continue };
+            if members.len() == 1 && !self.targets(start, ty).any(|t| t == start) {
+                continue;
+            }
+            if let Some(path) = self.cycle_from(start, ty, &members) {
+                cycles.push(path);
+            }
+        }
+        cycles.sort();
+        cycles
+    }
+
+    /// A shortest cycle through `start` within `members` (BFS), as edges.
+    fn cycle_from(&self, start: usize, ty: &EdgeType, members: &HashSet<usize>) -> Option<Vec<usize>> {
+        let mut prev: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut visited = HashSet::from([start]);
+        while let Some(n) = queue.pop_front() {
+            let mut outs: Vec<usize> = self.out[n].iter().copied().filter(|&e| &self.edges[e].ty == ty).collect();
+            outs.sort_by_key(|&e| self.edges[e].to);
+            for e in outs {
+                let t = self.edges[e].to;
+                if t == start {
+                    let mut path = vec![e];
+                    let mut cur = n;
+                    while cur != start {
+                        let pe = prev[&cur];
+                        path.push(pe);
+                        cur = self.edges[pe].from;
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                if members.contains(&t) && visited.insert(t) {
+                    prev.insert(t, e);
+                    queue.push_back(t);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The ids named by an `id`-typed custom field's value.
+pub fn field_ids(v: &serde_json::Value) -> Vec<&str> {
+    match v {
+        serde_json::Value::String(s) => vec![s.as_str()],
+        serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,24 @@
+//! cairn: a compiler for product backlogs kept as Markdown files with YAML
+//! front-matter in a git repository.
+//!
+//! The library is a pipeline of stages, each a plain function from the
+//! previous stage's data to its own:
+//!
+//! ```text
+//! files ──load──▶ Backlog ──check──▶ Diagnostics
+//!                   └──graph──▶ Graph ──▶ impact · ready · schedule
+//! ```
+//!
+//! The `cairn` binary (`src/main.rs`) is a thin shell over [`cli`].
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod edit;
+pub mod gen;
+pub mod graph;
+pub mod load;
+pub mod model;
+pub mod query;
+pub mod schema;
+pub mod util;

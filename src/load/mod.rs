@@ -1,0 +1,455 @@
+//! Loading a backlog: finding the item files, splitting front-matter,
+//! parsing YAML with positions, building typed items and the id index.
+//! Files are parsed in parallel; every problem becomes a diagnostic and the
+//! load goes on.
+
+pub mod frontmatter;
+pub mod item;
+pub mod yaml;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::check::Diagnostic;
+use crate::config::{Config, ConfigError};
+use crate::model::{Item, Span};
+
+/// Items larger than this are refused (E006) rather than parsed.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// A loaded backlog: the config, every item (sorted by id, then path), an
+/// index from id to item, and the problems found while loading.
+#[derive(Debug, Clone)]
+pub struct Backlog {
+    pub root: PathBuf,
+    pub config: Config,
+    pub items: Vec<Item>,
+    /// id → index in `items` (the first item with that id).
+    pub index: HashMap<String, usize>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of item files read (including ones that did not parse).
+    pub files: usize,
+}
+
+/// Errors that stop a load altogether (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("backlog root `{0}` does not exist or is not a folder")]
+    NoRoot(PathBuf),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl Backlog {
+    pub fn get(&self, id: &str) -> Option<&Item> {
+        self.index.get(id).map(|&i| &self.items[i])
+    }
+
+    /// Builds a backlog from already-parsed items (used by `load`, tests and `serve`).
+    pub fn from_items(
+        root: PathBuf,
+        config: Config,
+        mut items: Vec<Item>,
+        diagnostics: Vec<Diagnostic>,
+        files: usize,
+    ) -> Backlog {
+        items.sort_by(|a, b| a.id.value.cmp(&b.id.value).then_with(|| a.path.cmp(&b.path)));
+        let mut index = HashMap::with_capacity(items.len());
+        for (i, it) in items.iter().enumerate() {
+            index.entry(it.id.value.clone()).or_insert(i);
+        }
+        Backlog { root, config, items, index, diagnostics, files }
+    }
+
+    /// The work items (kinds with the `work` role).
+    pub fn work_items(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| self.config.is_work(i.kind()))
+    }
+
+    /// The status category of an item, if its status is known.
+    pub fn category(&self, item: &Item) -> Option<crate::config::Category> {
+        item.status().and_then(|s| self.config.category(item.kind(), s))
+    }
+
+    pub fn is_done(&self, item: &Item) -> bool {
+        self.category(item) == Some(crate::config::Category::Done)
+    }
+}
+
+/// Loads the backlog at `root`: reads `cairn.yml`, walks the folder and
+/// parses every item file.
+pub fn load(root: &Path) -> Result<Backlog, LoadError> {
+    if !root.is_dir() {
+        return Err(LoadError::NoRoot(root.to_path_buf()));
+    }
+    let config = Config::load(root)?;
+    Ok(load_with(root, config))
+}
+
+/// Loads with a given config.
+pub fn load_with(root: &Path, config: Config) -> Backlog {
+    let (files, mut diagnostics) = walk(root, &config);
+    let parsed: Vec<(Option<Item>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|(abs, rel)| match read_file(abs) {
+            Ok(bytes) => parse_item_bytes(&bytes, rel, &config),
+            Err(msg) => (None, vec![Diagnostic::new("E006", rel, Span::START, msg)]),
+        })
+        .collect();
+    let mut items = Vec::with_capacity(parsed.len());
+    for (item, diags) in parsed {
+        items.extend(item);
+        diagnostics.extend(diags);
+    }
+    Backlog::from_items(root.to_path_buf(), config, items, diagnostics, files.len())
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "file is too large ({:.1} MB); item files are limited to {} MB",
+            meta.len() as f64 / 1_048_576.0,
+            MAX_FILE_BYTES / 1_048_576
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))
+}
+
+/// Whether a root-relative path names an item file: `.md`, not a README,
+/// nothing hidden or `_`-prefixed on the way, not under the root's
+/// `templates/` or `themes/`, not ignored.
+pub fn is_item_path(rel: &str, ignore: &globset::GlobSet) -> bool {
+    if !rel.ends_with(".md") {
+        return false;
+    }
+    let parts: Vec<&str> = rel.split('/').collect();
+    if parts.iter().any(|p| p.starts_with('.') || p.starts_with('_')) {
+        return false;
+    }
+    if parts.len() > 1 && (parts[0] == "templates" || parts[0] == "themes") {
+        return false;
+    }
+    if parts.last().is_some_and(|n| n.eq_ignore_ascii_case("README.md")) {
+        return false;
+    }
+    !ignore.is_match(rel)
+}
+
+/// The compiled `ignore:` globs.
+pub fn ignore_set(config: &Config) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &config.ignore {
+        if let Ok(g) = globset::GlobBuilder::new(g).literal_separator(false).build() {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// Finds the item files under `root`, sorted by path. Symbolic links are
+/// followed only while they stay inside the root; loops are reported.
+pub fn walk(root: &Path, config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
+    let ignore = ignore_set(config);
+    let canon_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    let mut outside: Vec<String> = Vec::new();
+    let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+        if e.depth() == 0 {
+            return true;
+        }
+        let name = e.file_name().to_string_lossy();
+        if name.starts_with('.') || name.starts_with('_') {
+            return false;
+        }
+        if e.depth() == 1 && e.file_type().is_dir() && (name == "templates" || name == "themes") {
+            return false;
+        }
+        if e.path_is_symlink() {
+            let inside = e.path().canonicalize().map(|t| t.starts_with(&canon_root)).unwrap_or(true);
+            if !inside {
+                outside.push(rel_path(root, e.path()));
+                return false;
+            }
+        }
+        true
+    });
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                if !e.file_type().is_file() {
+                    continue;
+                }
+                let rel = rel_path(root, e.path());
+                if is_item_path(&rel, &ignore) {
+                    files.push((e.path().to_path_buf(), rel));
+                }
+            }
+            Err(err) => {
+                let rel = err.path().map(|p| rel_path(root, p)).unwrap_or_default();
+                if let Some(anc) = err.loop_ancestor() {
+                    let msg =
+                        format!("symbolic link loop: `{rel}` points back to `{}`; not followed", rel_path(root, anc));
+                    diags.push(Diagnostic::new("W006", &rel, Span::START, msg));
+                } else if rel.ends_with(".md")
+                    || err.io_error().is_some_and(|e| e.kind() != std::io::ErrorKind::NotFound)
+                {
+                    diags.push(Diagnostic::new("E006", &rel, Span::START, format!("cannot read: {err}")));
+                }
+            }
+        }
+    }
+    for rel in outside {
+        diags.push(Diagnostic::new(
+            "W006",
+            &rel,
+            Span::START,
+            format!("symbolic link `{rel}` points outside the backlog root; not followed"),
+        ));
+    }
+    (files, diags)
+}
+
+/// A path relative to `root`, `/`-separated.
+pub fn rel_path(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Parses a file's bytes into an item and its diagnostics.
+pub fn parse_item_bytes(bytes: &[u8], path: &str, config: &Config) -> (Option<Item>, Vec<Diagnostic>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_item_text(text, path, config),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let line_start = good.iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(0);
+            let col = String::from_utf8_lossy(&good[line_start..]).chars().count() as u32 + 1;
+            let msg = format!("file is not valid UTF-8 (invalid byte 0x{:02x})", bytes[e.valid_up_to()]);
+            (None, vec![Diagnostic::new("E004", path, Span::new(line, col, 1), msg)])
+        }
+    }
+}
+
+/// Parses a file's text into an item and its diagnostics.
+pub fn parse_item_text(text: &str, path: &str, config: &Config) -> (Option<Item>, Vec<Diagnostic>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let split = match frontmatter::split(text) {
+        Ok(s) => s,
+        Err(e) => {
+            let d = Diagnostic::new(e.code(), path, e.span(), e.message())
+                .with_help("start the file with `---`, then YAML such as `title: …` and `status: …`, then `---`");
+            return (None, vec![d]);
+        }
+    };
+    let shift = split.yaml_line - 1;
+    let tree = if split.yaml.trim().is_empty()
+        || split.yaml.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        yaml::Node { value: yaml::Value::Map(Vec::new()), span: Span::new(split.yaml_line, 1, 1) }
+    } else {
+        match yaml::parse(split.yaml) {
+            Ok(mut n) => {
+                n.shift_lines(shift);
+                n
+            }
+            Err((mut span, mut msg)) => {
+                span.line += shift;
+                // A tab's error is reported where the scanner noticed it;
+                // point at the tab itself, which is what the user must fix.
+                if msg.contains("tab") {
+                    if let Some((line, col)) = first_tab(split.yaml) {
+                        span = Span::new(line + shift, col, 1);
+                        msg = format!("{msg}: YAML does not allow tabs for indentation; use spaces");
+                    }
+                }
+                return (None, vec![Diagnostic::new("E003", path, span, format!("YAML syntax error: {msg}"))]);
+            }
+        }
+    };
+    let map = match tree.value {
+        yaml::Value::Map(m) => m,
+        yaml::Value::Null => Vec::new(),
+        other => {
+            let msg = format!("front-matter must be a mapping of fields, found {}", other.type_name());
+            return (None, vec![Diagnostic::new("E005", path, tree.span, msg)]);
+        }
+    };
+    item::build(&map, path, split.body, split.body_line, config)
+}
+
+/// The 1-based line and column of the first tab in leading whitespace.
+fn first_tab(yaml: &str) -> Option<(u32, u32)> {
+    yaml.lines().enumerate().find_map(|(i, l)| {
+        let indent = l.len() - l.trim_start_matches([' ', '\t']).len();
+        l[..indent].find('\t').map(|c| (i as u32 + 1, l[..c].chars().count() as u32 + 1))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabs_are_pointed_at() {
+        let (_, d) = parse("---\ntitle: x\n\tstatus: y\n---\n", "tasks/a.md");
+        assert_eq!(codes(&d), vec!["E003"]);
+        assert_eq!((d[0].line, d[0].column), (3, 1));
+    }
+
+    fn parse(text: &str, path: &str) -> (Option<Item>, Vec<Diagnostic>) {
+        parse_item_text(text, path, &Config::default())
+    }
+
+    fn codes(d: &[Diagnostic]) -> Vec<&str> {
+        d.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn a_good_item() {
+        let (item, d) = parse(
+            "---\ntitle: Widget\nstatus: in_progress\npriority: high\nassignee: ana\nestimate: 5\ndepends_on:\n  - a\n  - { id: b, lag: 2d }\nreferences:\n  - prd-x\n  - { url: \"https://example.com\", title: Design }\n---\n\n## Acceptance criteria\n- [x] one\n- [ ] two\n",
+            "stories/widget.md",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let item = item.unwrap();
+        assert_eq!(item.id.value, "widget");
+        assert_eq!(item.kind.value, "story");
+        assert_eq!(item.assignee, vec!["ana"]);
+        assert_eq!(item.depends_on.len(), 2);
+        assert_eq!(item.depends_on[1].lag, Some(("2d".to_string(), 2.0)));
+        assert_eq!(item.references.len(), 2);
+        assert_eq!(item.acceptance.total, 2);
+        assert_eq!(item.body_line, 14);
+        assert_eq!(item.key_span("status"), Span::new(3, 1, 6));
+    }
+
+    #[test]
+    fn unknown_status_points_at_the_value() {
+        let (_, d) = parse("---\nkind: story\ntitle: A\nstatus: inprogress\n---\n", "x.md");
+        assert_eq!(codes(&d), vec!["E012"]);
+        assert_eq!((d[0].line, d[0].column, d[0].len), (4, 9, 10));
+        assert_eq!(d[0].message, "unknown status `inprogress` for story; did you mean `in_progress`?");
+    }
+
+    #[test]
+    fn many_problems_in_one_pass() {
+        let (_, d) = parse(
+            "---\ntitle: A\nstatus: done\nasignee: ana\npriority: urgent\nestimate: five\ndue: tomorrow\ndepends_on: [{ id: b, lag: 3x }]\nreferences: [{ url: \"javascript:alert(1)\" }]\nml: { metrics: { f1: 1.2 } }\n---\n",
+            "tasks/t.md",
+        );
+        assert_eq!(codes(&d), vec!["E018", "E016", "E017", "E017", "E027", "E028", "E029"], "{d:#?}");
+        assert!(d[0].message.contains("did you mean `assignee`"));
+    }
+
+    #[test]
+    fn front_matter_problems() {
+        assert_eq!(codes(&parse("", "a.md").1), vec!["E001"]);
+        assert_eq!(codes(&parse("# Just markdown\n", "a.md").1), vec!["E001"]);
+        assert_eq!(codes(&parse("---", "a.md").1), vec!["E002"]);
+        assert_eq!(codes(&parse("---\ntitle: x\n", "a.md").1), vec!["E002"]);
+        let (_, d) = parse("---\ntitle: x\nstatus: [a\n---\n", "a.md");
+        assert_eq!(codes(&d), vec!["E003"]);
+        assert!(d[0].line >= 3, "{d:?}");
+        assert_eq!(codes(&parse("---\n- a\n- b\n---\n", "tasks/a.md").1), vec!["E005"]);
+        let (_, d) = parse("---\ntitle: a\ntitle: b\nstatus: done\n---\n", "tasks/a.md");
+        assert_eq!(codes(&d), vec!["E019"]);
+        assert_eq!(d[0].line, 3);
+        assert_eq!(d[0].notes[0].line, 2);
+    }
+
+    #[test]
+    fn only_dashes_is_empty_front_matter() {
+        let (_, d) = parse("---\n---\n", "tasks/a.md");
+        assert_eq!(codes(&d), vec!["E015", "E013"]);
+    }
+
+    #[test]
+    fn non_utf8_is_located() {
+        let (_, d) = parse_item_bytes(b"---\ntitle: caf\xe9\n---\n", "a.md", &Config::default());
+        assert_eq!(codes(&d), vec!["E004"]);
+        assert_eq!((d[0].line, d[0].column), (2, 11));
+    }
+
+    #[test]
+    fn title_from_heading_and_kind_from_folder() {
+        let (item, d) = parse("---\nstatus: backlog\n---\n# From heading\n", "bugs/b1.md");
+        assert!(d.is_empty(), "{d:?}");
+        let item = item.unwrap();
+        assert_eq!(item.title.value, "From heading");
+        assert_eq!(item.kind.value, "bug");
+        let (_, d) = parse("---\nstatus: backlog\ntitle: x\n---\n", "misc/b1.md");
+        assert_eq!(codes(&d), vec!["E014"]);
+    }
+
+    #[test]
+    fn bad_ids() {
+        let (item, d) = parse("---\nid: \"../../etc\"\ntitle: x\nstatus: done\n---\n", "tasks/a.md");
+        assert!(item.is_none());
+        assert_eq!(codes(&d), vec!["E011"]);
+        let (_, d) = parse("---\ntitle: x\nstatus: done\n---\n", "tasks/has space.md");
+        assert_eq!(codes(&d), vec!["E011"]);
+    }
+
+    #[test]
+    fn bom_and_crlf() {
+        let (item, d) = parse("\u{feff}---\r\ntitle: A\r\nstatus: ready\r\n---\r\nBody\r\n", "tasks/a.md");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(item.unwrap().status.unwrap().value, "ready");
+    }
+
+    #[test]
+    fn custom_fields() {
+        let cfg = Config::parse(
+            "fields:\n  team: { type: enum, values: [growth, data], kinds: [story] }\n  impact: { type: number, min: 0, max: 10 }\n  risk: { type: string, required: true, kinds: [epic] }\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        let (_, d) =
+            parse_item_text("---\ntitle: A\nstatus: ready\nteam: grwth\nimpact: 11\n---\n", "stories/a.md", &cfg);
+        assert_eq!(codes(&d), vec!["E030", "E030"]);
+        assert!(d[0].message.contains("did you mean `growth`"));
+        let (_, d) = parse_item_text("---\ntitle: A\nstatus: ready\nteam: data\n---\n", "tasks/a.md", &cfg);
+        assert_eq!(codes(&d), vec!["E032"]);
+        let (_, d) = parse_item_text("---\ntitle: A\nstatus: ready\n---\n", "epics/a.md", &cfg);
+        assert_eq!(codes(&d), vec!["E031"]);
+    }
+
+    #[test]
+    fn sprint_fields() {
+        let (item, d) = parse(
+            "---\ntitle: S1\nstart: 2026-11-16\nend: 2026-11-27\ngoal: Ship\ncapacity: { ana: 8 }\n---\n",
+            "sprints/s1.md",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(item.unwrap().capacity["ana"], 8.0);
+        let (_, d) = parse("---\ntitle: S1\nstart: 2026-11-16\nend: 2026-11-01\n---\n", "sprints/s1.md");
+        assert_eq!(codes(&d), vec!["E034"]);
+        let (_, d) = parse("---\ntitle: T\nstatus: done\ngoal: x\n---\n", "tasks/t.md");
+        assert_eq!(codes(&d), vec!["E018"]);
+        assert!(d[0].message.contains("sprints only"));
+    }
+
+    #[test]
+    fn done_state_warnings() {
+        let (_, d) = parse("---\ntitle: A\nstatus: done\nstart: 2026-12-01\ndue: 2026-11-01\nml: { model: { id: m } }\n---\n## Acceptance criteria\n- [ ] a\n", "stories/a.md");
+        assert_eq!(codes(&d), vec!["W003", "W004", "W005"]);
+    }
+
+    #[test]
+    fn item_paths() {
+        let none = globset::GlobSet::empty();
+        assert!(is_item_path("stories/a.md", &none));
+        assert!(!is_item_path("_site/a.md", &none));
+        assert!(!is_item_path(".git/a.md", &none));
+        assert!(!is_item_path("stories/README.md", &none));
+        assert!(!is_item_path("templates/x.md", &none));
+        assert!(is_item_path("stories/templates/x.md", &none));
+        assert!(!is_item_path("a.txt", &none));
+        let cfg = Config::parse("ignore: [\"drafts/**\"]\n", Path::new("c")).unwrap();
+        assert!(!is_item_path("drafts/x/y.md", &ignore_set(&cfg)));
+    }
+}

@@ -1,0 +1,301 @@
+//! The backlog's data: items with their fields and relations, every value
+//! with the position it was read from.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Every top-level key the format defines for an item.
+pub const CORE_FIELDS: &[&str] = &[
+    "id",
+    "kind",
+    "title",
+    "status",
+    "priority",
+    "assignee",
+    "reporter",
+    "created",
+    "updated",
+    "due",
+    "start",
+    "estimate",
+    "duration",
+    "labels",
+    "sprint",
+    "parent",
+    "depends_on",
+    "blocks",
+    "relates_to",
+    "duplicates",
+    "references",
+    "ml",
+];
+
+/// Keys only sprints have.
+pub const SPRINT_FIELDS: &[&str] = &["end", "goal", "capacity"];
+
+/// Maximum length of an id.
+pub const MAX_ID_LEN: usize = 100;
+
+/// `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 100 characters.
+pub fn is_valid_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= MAX_ID_LEN
+        && b[0].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        && !s.ends_with(".md")
+}
+
+/// A position in a file: 1-based line and column (in characters), and the
+/// length in characters of the thing pointed at (at least 1 when drawn).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+    pub len: u32,
+}
+
+impl Span {
+    pub const START: Span = Span { line: 1, col: 1, len: 0 };
+
+    pub fn new(line: u32, col: u32, len: u32) -> Span {
+        Span { line, col, len }
+    }
+}
+
+/// A value and where it was written.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Spanned<T> {
+    pub value: T,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// A dependency: the id depended on and an optional lag in days.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dependency {
+    pub id: Spanned<String>,
+    /// Lag in working days (`2d`, `1w`, `4h`), as written and as days.
+    pub lag: Option<(String, f64)>,
+}
+
+/// An entry of `references`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reference {
+    Item(Spanned<String>),
+    Url { url: Spanned<String>, title: Option<String> },
+}
+
+/// Done/total counts of task-list boxes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// The value of a custom field, as JSON, with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldValue {
+    pub value: serde_json::Value,
+    pub span: Span,
+}
+
+/// One backlog item (work item, document or sprint).
+#[derive(Clone, Debug, Default)]
+pub struct Item {
+    pub id: Spanned<String>,
+    pub kind: Spanned<String>,
+    /// Path relative to the root, `/`-separated.
+    pub path: String,
+    pub title: Spanned<String>,
+    pub status: Option<Spanned<String>>,
+    pub priority: Option<Spanned<String>>,
+    pub assignee: Vec<String>,
+    pub reporter: Option<String>,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub due: Option<Spanned<NaiveDate>>,
+    pub start: Option<Spanned<NaiveDate>>,
+    pub end: Option<Spanned<NaiveDate>>,
+    pub goal: Option<String>,
+    pub capacity: BTreeMap<String, f64>,
+    pub estimate: Option<f64>,
+    /// Planned duration in days (`duration: 3d`).
+    pub duration: Option<f64>,
+    pub labels: Vec<String>,
+    pub sprint: Option<Spanned<String>>,
+    pub parent: Option<Spanned<String>>,
+    pub depends_on: Vec<Dependency>,
+    pub blocks: Vec<Spanned<String>>,
+    pub relates_to: Vec<Spanned<String>>,
+    pub duplicates: Option<Spanned<String>>,
+    pub references: Vec<Reference>,
+    /// `ml:` as written.
+    pub ml: Option<serde_json::Value>,
+    /// Custom fields declared in `cairn.yml`.
+    pub fields: BTreeMap<String, FieldValue>,
+    /// Where each top-level key was written.
+    pub keys: BTreeMap<String, Span>,
+    pub body: String,
+    /// File line of the body's first line.
+    pub body_line: u32,
+    pub checklist: Progress,
+    pub acceptance: Progress,
+}
+
+impl Item {
+    pub fn id(&self) -> &str {
+        &self.id.value
+    }
+
+    pub fn kind(&self) -> &str {
+        &self.kind.value
+    }
+
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_ref().map(|s| s.value.as_str())
+    }
+
+    /// The priority, `medium` when not set.
+    pub fn priority(&self) -> &str {
+        self.priority.as_ref().map(|s| s.value.as_str()).unwrap_or("medium")
+    }
+
+    /// Rank of the priority: 0 = highest … 4 = lowest.
+    pub fn priority_rank(&self) -> usize {
+        crate::config::PRIORITIES.iter().position(|p| *p == self.priority()).unwrap_or(2)
+    }
+
+    /// The span of a key, or the file start.
+    pub fn key_span(&self, key: &str) -> Span {
+        self.keys.get(key).copied().unwrap_or(Span::START)
+    }
+
+    /// Every item id this item names, with the relation and where: the
+    /// edges as written (`blocks` written from this end is listed as `blocks`).
+    pub fn written_refs(&self) -> Vec<(&'static str, &Spanned<String>)> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.parent {
+            out.push(("parent", p));
+        }
+        for d in &self.depends_on {
+            out.push(("depends_on", &d.id));
+        }
+        for b in &self.blocks {
+            out.push(("blocks", b));
+        }
+        for r in &self.relates_to {
+            out.push(("relates_to", r));
+        }
+        if let Some(d) = &self.duplicates {
+            out.push(("duplicates", d));
+        }
+        for r in &self.references {
+            if let Reference::Item(id) = r {
+                out.push(("references", id));
+            }
+        }
+        out
+    }
+}
+
+/// Counts task-list items in a Markdown body; those under a heading named
+/// "Acceptance criteria" also count as acceptance criteria.
+pub fn count_checklists(body: &str) -> (Progress, Progress) {
+    let mut all = Progress::default();
+    let mut acc = Progress::default();
+    let mut in_acc = false;
+    let mut fence: Option<&str> = None;
+    for line in body.lines() {
+        let t = line.trim_start();
+        if let Some(f) = fence {
+            if t.starts_with(f) {
+                fence = None;
+            }
+            continue;
+        }
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fence = Some(&t[..3]);
+            continue;
+        }
+        if t.starts_with('#') {
+            let h = t.trim_start_matches('#').trim().trim_end_matches('#').trim().trim_end_matches(':');
+            in_acc = h.eq_ignore_ascii_case("acceptance criteria");
+            continue;
+        }
+        let rest =
+            t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")).or_else(|| t.strip_prefix("+ ")).or_else(|| {
+                let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0 {
+                    t[digits..].strip_prefix(". ").or_else(|| t[digits..].strip_prefix(") "))
+                } else {
+                    None
+                }
+            });
+        let Some(rest) = rest else { continue };
+        let done = if rest.starts_with("[x]") || rest.starts_with("[X]") {
+            true
+        } else if rest.starts_with("[ ]") {
+            false
+        } else {
+            continue;
+        };
+        if !(rest.len() == 3 || rest[3..].starts_with([' ', '\t'])) {
+            continue;
+        }
+        all.total += 1;
+        all.done += u32::from(done);
+        if in_acc {
+            acc.total += 1;
+            acc.done += u32::from(done);
+        }
+    }
+    (all, acc)
+}
+
+/// The body's first `# ` heading, for items without `title:`.
+pub fn first_heading(body: &str) -> Option<(usize, &str)> {
+    body.lines()
+        .enumerate()
+        .find_map(|(i, l)| l.strip_prefix("# ").map(|t| (i, t.trim().trim_end_matches('#').trim())))
+        .filter(|(_, t)| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(is_valid_id("at-risk-widget"));
+        assert!(is_valid_id("2026-s47"));
+        assert!(is_valid_id("A.b_c-d"));
+        assert!(!is_valid_id("-x"));
+        assert!(!is_valid_id("a b"));
+        assert!(!is_valid_id("../etc"));
+        assert!(!is_valid_id(""));
+        assert!(!is_valid_id(&"a".repeat(101)));
+    }
+
+    #[test]
+    fn checklists() {
+        let body = "- [x] one\n- [ ] two\n\n## Acceptance criteria\n- [x] a\n* [ ] b\n1. [X] c\n```\n- [ ] not counted\n```\n## Notes\n- [ ] three\n- [link](x)\n";
+        let (all, acc) = count_checklists(body);
+        assert_eq!(all, Progress { done: 3, total: 6 });
+        assert_eq!(acc, Progress { done: 2, total: 3 });
+    }
+
+    #[test]
+    fn heading_title() {
+        assert_eq!(first_heading("text\n# The title\n"), Some((1, "The title")));
+        assert_eq!(first_heading("## not\n"), None);
+    }
+}

@@ -1,0 +1,455 @@
+//! Queries over items: the item object of the JSON contract, `where`
+//! expressions (minijinja's expression language), sorting, field selection,
+//! and table/CSV output.
+
+pub mod show;
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
+
+use crate::graph::{EdgeType, Graph};
+use crate::load::Backlog;
+use crate::model::Reference;
+
+/// Derived values that are not in the front-matter (from git history).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Derived {
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub reporter: Option<String>,
+}
+
+fn ids(b: &Backlog, mut v: Vec<usize>) -> Value {
+    v.sort_unstable();
+    v.dedup();
+    Value::Array(v.into_iter().map(|i| Value::String(b.items[i].id().to_string())).collect())
+}
+
+/// The item object of `cli.md` for item `i`, without the body.
+pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) -> Value {
+    let item = &b.items[i];
+    let cfg = &b.config;
+    let targets = |ty: &EdgeType| g.targets(i, ty).collect::<Vec<_>>();
+    let sources = |ty: &EdgeType| g.sources(i, ty).collect::<Vec<_>>();
+    let mut relates = targets(&EdgeType::RelatesTo);
+    relates.extend(sources(&EdgeType::RelatesTo));
+    let refs: Vec<Value> = item
+        .references
+        .iter()
+        .map(|r| match r {
+            Reference::Item(id) => Value::String(id.value.clone()),
+            Reference::Url { url, title } => {
+                let mut o = Map::new();
+                o.insert("url".into(), Value::String(url.value.clone()));
+                if let Some(t) = title {
+                    o.insert("title".into(), Value::String(t.clone()));
+                }
+                Value::Object(o)
+            }
+        })
+        .collect();
+    let fields: Map<String, Value> = item.fields.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect();
+    let d = derived.cloned().unwrap_or_default();
+    let parent =
+        g.parent(i).map(|p| b.items[p].id().to_string()).or_else(|| item.parent.as_ref().map(|p| p.value.clone()));
+    let mut o = json!({
+        "id": item.id(),
+        "kind": item.kind(),
+        "title": item.title.value,
+        "status": item.status(),
+        "status_category": b.category(item).map(|c| c.as_str()),
+        "priority": item.priority(),
+        "assignee": item.assignee,
+        "reporter": item.reporter.clone().or(d.reporter),
+        "created": item.created.clone().or(d.created),
+        "updated": item.updated.clone().or(d.updated),
+        "due": item.due.as_ref().map(|d| d.value.to_string()),
+        "start": item.start.as_ref().map(|d| d.value.to_string()),
+        "estimate": item.estimate.map(num),
+        "labels": item.labels,
+        "sprint": item.sprint.as_ref().map(|s| s.value.clone()),
+        "parent": parent,
+        "children": ids(b, sources(&EdgeType::Parent)),
+        "depends_on": ids(b, targets(&EdgeType::DependsOn)),
+        "blocks": ids(b, sources(&EdgeType::DependsOn)),
+        "relates_to": ids(b, relates),
+        "duplicates": item.duplicates.as_ref().map(|s| s.value.clone()),
+        "duplicated_by": ids(b, sources(&EdgeType::Duplicates)),
+        "references": refs,
+        "referenced_by": ids(b, sources(&EdgeType::References)),
+        "path": item.path,
+        "checklist": item.checklist,
+        "acceptance": item.acceptance,
+        "ml": item.ml,
+        "fields": fields,
+    });
+    if cfg.kind(item.kind()).is_some_and(|k| k.role == crate::config::Role::Sprint) {
+        if let Some(obj) = o.as_object_mut() {
+            obj.insert("end".into(), json!(item.end.as_ref().map(|d| d.value.to_string())));
+            obj.insert("goal".into(), json!(item.goal));
+            obj.insert("capacity".into(), json!(item.capacity));
+        }
+    }
+    o
+}
+
+/// Integral floats print as integers (`5`, not `5.0`).
+pub fn num(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        json!(x as i64)
+    } else {
+        json!(x)
+    }
+}
+
+/// An error in a query: bad expression, unknown sort key or field.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum QueryError {
+    #[error("invalid --where expression: {0}")]
+    Where(String),
+    #[error("unknown sort key `{0}`{1}")]
+    Sort(String, String),
+    #[error("unknown field `{0}`{1}")]
+    Field(String, String),
+}
+
+/// A compiled `where` expression.
+pub struct Filter {
+    env: minijinja::Environment<'static>,
+    source: String,
+}
+
+impl Filter {
+    /// Compiles `expr`; a syntax error names the problem.
+    pub fn new(expr: &str) -> Result<Filter, QueryError> {
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+        env.compile_expression(expr).map_err(|e| QueryError::Where(describe_error(&e)))?;
+        Ok(Filter { env, source: expr.to_string() })
+    }
+
+    /// Whether an item (its object) matches. Runtime type errors (comparing
+    /// a missing estimate with a number) count as no match.
+    pub fn matches(&self, object: &Value) -> bool {
+        let Ok(expr) = self.env.compile_expression(&self.source) else { return false };
+        let ctx = expression_context(object);
+        expr.eval(ctx).map(|v| v.is_true()).unwrap_or(false)
+    }
+
+    /// Filters many objects, compiling once.
+    pub fn apply<'a>(&self, objects: impl IntoIterator<Item = &'a Value>) -> Vec<bool> {
+        match self.env.compile_expression(&self.source) {
+            Ok(expr) => objects
+                .into_iter()
+                .map(|o| expr.eval(expression_context(o)).map(|v| v.is_true()).unwrap_or(false))
+                .collect(),
+            Err(_) => objects.into_iter().map(|_| false).collect(),
+        }
+    }
+}
+
+fn describe_error(e: &minijinja::Error) -> String {
+    let mut s = e.detail().map(|d| format!("{}: {d}", e.kind())).unwrap_or_else(|| e.kind().to_string());
+    if let Some(r) = e.range() {
+        s.push_str(&format!(" (at character {})", r.start + 1));
+    }
+    s
+}
+
+/// The context an expression sees: the item object, with custom fields also
+/// at the top level (when they do not shadow a core field).
+fn expression_context(object: &Value) -> minijinja::Value {
+    let mut o = object.as_object().cloned().unwrap_or_default();
+    if let Some(Value::Object(fields)) = object.get("fields") {
+        for (k, v) in fields {
+            o.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    minijinja::Value::from_serialize(Value::Object(o))
+}
+
+/// A sort key: a field and a direction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SortKey {
+    pub field: String,
+    pub desc: bool,
+}
+
+/// Parses `priority:desc,id`.
+pub fn parse_sort(spec: &str) -> Result<Vec<SortKey>, QueryError> {
+    let mut out = Vec::new();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (field, dir) = part.split_once(':').unwrap_or((part, "asc"));
+        let desc = match dir {
+            "asc" => false,
+            "desc" => true,
+            other => {
+                return Err(QueryError::Sort(part.to_string(), format!(": direction `{other}` must be asc or desc")))
+            }
+        };
+        out.push(SortKey { field: field.to_string(), desc });
+    }
+    Ok(out)
+}
+
+/// Every field name an item object has (for validation and hints).
+pub const OBJECT_FIELDS: &[&str] = &[
+    "id",
+    "kind",
+    "title",
+    "status",
+    "status_category",
+    "priority",
+    "assignee",
+    "reporter",
+    "created",
+    "updated",
+    "due",
+    "start",
+    "estimate",
+    "labels",
+    "sprint",
+    "parent",
+    "children",
+    "depends_on",
+    "blocks",
+    "relates_to",
+    "duplicates",
+    "duplicated_by",
+    "references",
+    "referenced_by",
+    "path",
+    "checklist",
+    "acceptance",
+    "ml",
+    "fields",
+    "body",
+];
+
+fn check_name(name: &str, b: &Backlog, make: fn(String, String) -> QueryError) -> Result<(), QueryError> {
+    if OBJECT_FIELDS.contains(&name)
+        || b.config.fields.contains_key(name)
+        || ["end", "goal", "capacity", "unblocks"].contains(&name)
+    {
+        return Ok(());
+    }
+    let all = OBJECT_FIELDS.iter().copied().chain(b.config.fields.keys().map(String::as_str));
+    Err(make(name.to_string(), crate::util::suggest::hint(name, all)))
+}
+
+/// Validates sort keys and fields against the known names.
+pub fn validate_names(b: &Backlog, sort: &[SortKey], fields: &[String]) -> Result<(), QueryError> {
+    for k in sort {
+        check_name(&k.field, b, QueryError::Sort)?;
+    }
+    for f in fields {
+        check_name(f, b, QueryError::Field)?;
+    }
+    Ok(())
+}
+
+/// A field of an item object (custom fields by their name too).
+pub fn get<'a>(object: &'a Value, field: &str) -> &'a Value {
+    match object.get(field) {
+        Some(v) => v,
+        None => object.get("fields").and_then(|f| f.get(field)).unwrap_or(&Value::Null),
+    }
+}
+
+/// Compares two objects by the sort keys; priority sorts by rank (highest
+/// first when ascending is "most important first"), status by workflow
+/// order; nulls sort last; ties by id.
+pub fn compare(b: &Backlog, a: &Value, c: &Value, keys: &[SortKey]) -> Ordering {
+    for k in keys {
+        let (x, y) = (get(a, &k.field), get(c, &k.field));
+        let ord = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => return Ordering::Greater,
+            (false, true) => return Ordering::Less,
+            _ => {
+                let o = match k.field.as_str() {
+                    "priority" => rank_priority(x).cmp(&rank_priority(y)).reverse(),
+                    "status" => rank_status(b, x).cmp(&rank_status(b, y)),
+                    _ => compare_values(x, y),
+                };
+                if k.desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    get(a, "id").as_str().cmp(&get(c, "id").as_str())
+}
+
+fn rank_priority(v: &Value) -> usize {
+    // Ascending priority is lowest → highest; so rank highest as largest.
+    let p = v.as_str().unwrap_or("medium");
+    4 - crate::config::PRIORITIES.iter().position(|x| *x == p).unwrap_or(2)
+}
+
+fn rank_status(b: &Backlog, v: &Value) -> usize {
+    let s = v.as_str().unwrap_or("");
+    b.config.statuses.iter().position(|x| x.name == s).unwrap_or(usize::MAX)
+}
+
+fn compare_values(x: &Value, y: &Value) -> Ordering {
+    match (x, y) {
+        (Value::Number(a), Value::Number(c)) => a.as_f64().partial_cmp(&c.as_f64()).unwrap_or(Ordering::Equal),
+        (Value::String(a), Value::String(c)) => a.cmp(c),
+        (Value::Bool(a), Value::Bool(c)) => a.cmp(c),
+        (Value::Array(a), Value::Array(c)) => {
+            for (p, q) in a.iter().zip(c) {
+                let o = compare_values(p, q);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            a.len().cmp(&c.len())
+        }
+        _ => display(x).cmp(&display(y)),
+    }
+}
+
+/// A value as plain text for tables and CSV: lists joined with ", ".
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(display).collect::<Vec<_>>().join(", "),
+        Value::Object(o) if o.contains_key("done") && o.contains_key("total") => {
+            format!("{}/{}", display(&o["done"]), display(&o["total"]))
+        }
+        Value::Object(o) if o.contains_key("url") => display(&o["url"]),
+        other => other.to_string(),
+    }
+}
+
+/// Keeps only `fields` of an object (in that order).
+pub fn select(object: &Value, fields: &[String]) -> Value {
+    let mut o = Map::new();
+    for f in fields {
+        o.insert(f.clone(), get(object, f).clone());
+    }
+    Value::Object(o)
+}
+
+/// An aligned text table.
+pub fn table(rows: &[Value], fields: &[String]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| fields.iter().map(|f| display(get(r, f)).replace(['\n', '\r', '\t'], " ")).collect())
+        .collect();
+    let mut widths: Vec<usize> = fields.iter().map(|f| f.chars().count()).collect();
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count()).min(60);
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, row: &[String]| {
+        let n = row.len();
+        for (i, (c, w)) in row.iter().zip(&widths).enumerate() {
+            let text: String = if c.chars().count() > *w {
+                format!("{}…", c.chars().take(w - 1).collect::<String>())
+            } else {
+                c.clone()
+            };
+            if i + 1 == n {
+                out.push_str(&text);
+            } else {
+                out.push_str(&text);
+                out.push_str(&" ".repeat(w - text.chars().count() + 2));
+            }
+        }
+        out.push('\n');
+    };
+    let header: Vec<String> = fields.iter().map(|f| f.to_uppercase()).collect();
+    line(&mut out, &header);
+    for row in &cells {
+        line(&mut out, row);
+    }
+    out
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// RFC 4180 CSV with a header row.
+pub fn csv(rows: &[Value], fields: &[String]) -> String {
+    let mut out = fields.iter().map(|f| csv_cell(f)).collect::<Vec<_>>().join(",");
+    out.push_str("\r\n");
+    for r in rows {
+        out.push_str(&fields.iter().map(|f| csv_cell(&display(get(r, f)))).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Distinct values, sorted (for did-you-mean lists and facets).
+pub fn distinct<'a>(it: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    it.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(id: &str, status: &str, priority: &str, estimate: Option<f64>, labels: &[&str], assignee: &[&str]) -> Value {
+        json!({"id": id, "status": status, "priority": priority, "estimate": estimate, "labels": labels, "assignee": assignee, "kind": "story", "fields": {"team": "growth"}})
+    }
+
+    #[test]
+    fn where_expressions_from_the_docs() {
+        let a = obj("a", "in_progress", "high", Some(5.0), &["ml"], &[]);
+        let b = obj("b", "backlog", "low", None, &[], &["ana"]);
+        let f = Filter::new(r#"status == "in_progress" and priority in ["high", "highest"]"#).unwrap();
+        assert_eq!(f.apply([&a, &b]), vec![true, false]);
+        let f = Filter::new(r#"kind == "story" and not assignee"#).unwrap();
+        assert_eq!(f.apply([&a, &b]), vec![true, false]);
+        let f = Filter::new(r#""ml" in labels"#).unwrap();
+        assert_eq!(f.apply([&a, &b]), vec![true, false]);
+        let f = Filter::new("estimate > 3").unwrap();
+        assert_eq!(f.apply([&a, &b]), vec![true, false]);
+        let f = Filter::new(r#"team == "growth""#).unwrap();
+        assert!(f.matches(&a));
+    }
+
+    #[test]
+    fn bad_expression_names_the_problem() {
+        let e = Filter::new("status ==").err().unwrap();
+        assert!(e.to_string().starts_with("invalid --where expression: syntax error"), "{e}");
+    }
+
+    #[test]
+    fn sort_specs() {
+        assert_eq!(
+            parse_sort("priority:desc, id").unwrap(),
+            vec![SortKey { field: "priority".into(), desc: true }, SortKey { field: "id".into(), desc: false }]
+        );
+        assert!(parse_sort("id:up").is_err());
+    }
+
+    #[test]
+    fn csv_quotes() {
+        let rows = vec![json!({"id": "a", "title": "Say \"hi\", then go"})];
+        assert_eq!(csv(&rows, &["id".into(), "title".into()]), "id,title\r\na,\"Say \"\"hi\"\", then go\"\r\n");
+    }
+
+    #[test]
+    fn table_aligns() {
+        let rows = vec![json!({"id": "a", "title": "T"}), json!({"id": "long-id", "title": "U"})];
+        assert_eq!(table(&rows, &["id".into(), "title".into()]), "ID       TITLE\na        T\nlong-id  U\n");
+    }
+}
