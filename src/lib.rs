@@ -17,6 +17,7 @@ pub mod config;
 pub mod edit;
 pub mod gen;
 pub mod graph;
+pub mod history;
 pub mod load;
 pub mod model;
 pub mod query;

@@ -41,10 +41,12 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     let (backlog, graph) = ctx.load()?;
     query::validate_names(&backlog, &sort, &a.fields)?;
     let want_body = a.fields.iter().any(|f| f == "body");
+    // History (cached) only when an output or a filter can see its fields.
+    let derived = if needs_history(a) { super::history_cmd::derived(ctx, &backlog) } else { Default::default() };
     let mut objects: Vec<Value> = (0..backlog.items.len())
         .filter(|&i| backlog.index.get(backlog.items[i].id()) == Some(&i))
         .map(|i| {
-            let mut o = query::item_object(&backlog, &graph, i, None);
+            let mut o = query::item_object(&backlog, &graph, i, derived.get(backlog.items[i].id()));
             if want_body {
                 o["body"] = json!(backlog.items[i].body);
             }
@@ -103,10 +105,21 @@ pub fn show(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
         let hint = crate::util::suggest::hint(&a.id, backlog.items.iter().map(|i| i.id()));
         anyhow::bail!("no item with id `{}`{hint}", a.id);
     };
-    let view = crate::query::show::view(&backlog, &graph, i);
+    let mut view = crate::query::show::view(&backlog, &graph, i);
+    let recent = super::history_cmd::add_history(ctx, &backlog, &a.id, &mut view);
     match a.format {
         ShowFormat::Json => out(&to_json(&view)),
-        ShowFormat::Text => out(&crate::query::show::text(&view)),
+        ShowFormat::Text => out(&format!("{}{recent}", crate::query::show::text(&view))),
     }
     Ok(0)
+}
+
+/// Whether `list` shows or filters on a field derived from history.
+fn needs_history(a: &ListArgs) -> bool {
+    const DERIVED: [&str; 3] = ["created", "updated", "reporter"];
+    let mentions = |s: &str| DERIVED.iter().any(|d| s.contains(d));
+    (a.format == ListFormat::Json && a.fields.is_empty())
+        || a.fields.iter().any(|f| DERIVED.contains(&f.as_str()))
+        || a.where_.as_deref().is_some_and(mentions)
+        || a.sort.as_deref().is_some_and(mentions)
 }

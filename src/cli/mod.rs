@@ -3,6 +3,7 @@
 
 mod check_cmd;
 mod edit_cmd;
+mod history_cmd;
 mod list_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -83,6 +84,10 @@ pub enum Command {
     Show(list_cmd::ShowArgs),
     /// Print the JSON Schema of items or of cairn.yml (for this root's config)
     Schema(check_cmd::SchemaArgs),
+    /// The audit trail from git history: one event per field change
+    Log(history_cmd::LogArgs),
+    /// The semantic change of the backlog between two revisions (or a revision and the working tree)
+    Diff(history_cmd::DiffArgs),
 }
 
 /// Entry point of the binary.
@@ -119,6 +124,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::List(a) => list_cmd::list(&ctx, a),
         Command::Show(a) => list_cmd::show(&ctx, a),
         Command::Schema(a) => check_cmd::schema(&ctx, a),
+        Command::Log(a) => history_cmd::log(&ctx, a),
+        Command::Diff(a) => history_cmd::diff(&ctx, a),
     }
 }
 

@@ -1,0 +1,62 @@
+//! The event cache in `ROOT/.cairn-cache/history.json`: the processed
+//! commits (in walk order) and their events, keyed by cairn's version, the
+//! root's path in the repository and the first-parent flag. A later run whose
+//! walk starts with the cached commits processes only the new ones. Anything
+//! off (another version, history rewritten, a corrupt file) and the cache is
+//! ignored and rebuilt: it can change how fast a result comes, never the
+//! result.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::blob::State;
+use super::events::RawEvent;
+use super::CommitMeta;
+
+/// Bumped when the cache's content changes meaning.
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize, Debug, Default)]
+pub struct CacheFile {
+    pub format: u32,
+    pub version: String,
+    pub root_in_repo: String,
+    pub first_parent: bool,
+    pub shallow: bool,
+    pub commits: Vec<CommitMeta>,
+    /// Paths whose latest blob did not parse, with their last good state.
+    pub broken: BTreeMap<String, Option<State>>,
+    pub events: Vec<RawEvent>,
+}
+
+pub fn path(root: &Path) -> PathBuf {
+    root.join(".cairn-cache").join("history.json")
+}
+
+/// Reads the cache if it exists and matches the key; `None` otherwise.
+pub fn read(root: &Path, root_in_repo: &str, first_parent: bool) -> Option<CacheFile> {
+    let bytes = std::fs::read(path(root)).ok()?;
+    let c: CacheFile = serde_json::from_slice(&bytes).ok()?;
+    let ok = c.format == FORMAT
+        && c.version == env!("CARGO_PKG_VERSION")
+        && c.root_in_repo == root_in_repo
+        && c.first_parent == first_parent
+        && c.events.iter().all(|e| (e.commit as usize) < c.commits.len());
+    ok.then_some(c)
+}
+
+/// Writes the cache atomically; failures (a read-only root) are ignored.
+pub fn write(root: &Path, mut c: CacheFile) {
+    c.format = FORMAT;
+    c.version = env!("CARGO_PKG_VERSION").to_string();
+    let Ok(bytes) = serde_json::to_vec(&c) else { return };
+    let dir = root.join(".cairn-cache");
+    if crate::util::fs::write_atomic(&path(root), &bytes).is_ok() {
+        let gi = dir.join(".gitignore");
+        if !gi.exists() {
+            let _ = crate::util::fs::write_atomic(&gi, b"*\n");
+        }
+    }
+}
