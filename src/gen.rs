@@ -137,10 +137,10 @@ pub fn generate(spec: &Spec) -> Vec<File> {
         let f = i % n_feat;
         let parent = format!("feat-{f:05}");
         let mut deps = Vec::new();
-        if i >= n_feat && rng.chance(40) {
+        if i >= n_feat && rng.chance(70) {
             deps.push(format!("story-{:06}", i - n_feat));
         }
-        if i >= 2 * n_feat && rng.chance(15) {
+        if i >= 2 * n_feat && rng.chance(40) {
             deps.push(format!("story-{:06}", i - 2 * n_feat));
         }
         let sprint = if rng.chance(50) { Some(format!("s{:03}", rng.below(n_sprints))) } else { None };
@@ -161,16 +161,26 @@ pub fn generate(spec: &Spec) -> Vec<File> {
     for i in 0..n_task {
         let parent = format!("story-{:06}", i % n_story.max(1));
         let mut deps = Vec::new();
-        if i >= n_story && rng.chance(50) {
-            deps.push(format!("task-{:06}", i - n_story));
+        // Tasks depend on earlier tasks of their block of eight (short
+        // chains and diamonds, acyclic), as work is planned in batches.
+        let offset = i % 8;
+        if offset > 0 && rng.chance(90) {
+            deps.push(format!("task-{:06}", i - 1));
+        }
+        if offset > 1 && rng.chance(60) {
+            let j = i - 2 - rng.below(offset - 1);
+            deps.push(format!("task-{j:06}"));
         }
         let t = title(&mut rng, i);
         files.push(item(&mut rng, &format!("tasks/task-{i:06}.md"), &t, Some(&parent), &deps, &[], None, false, &[]));
     }
     for i in 0..n_bug {
         let parent = format!("story-{:06}", rng.below(n_story.max(1)));
+        // A fix often waits on an implementation task.
+        let deps =
+            if n_task > 0 && rng.chance(80) { vec![format!("task-{:06}", rng.below(n_task))] } else { Vec::new() };
         let t = title(&mut rng, i);
-        files.push(item(&mut rng, &format!("bugs/bug-{i:06}.md"), &t, Some(&parent), &[], &[], None, false, &[]));
+        files.push(item(&mut rng, &format!("bugs/bug-{i:06}.md"), &t, Some(&parent), &deps, &[], None, false, &[]));
     }
     seed_errors(&mut files, spec.errors, &mut rng);
     files

@@ -3,6 +3,7 @@
 
 mod check_cmd;
 mod edit_cmd;
+mod graph_cmd;
 mod history_cmd;
 mod list_cmd;
 
@@ -88,6 +89,12 @@ pub enum Command {
     Log(history_cmd::LogArgs),
     /// The semantic change of the backlog between two revisions (or a revision and the working tree)
     Diff(history_cmd::DiffArgs),
+    /// List work that can start now, most valuable first
+    Ready(graph_cmd::ReadyArgs),
+    /// Show everything that slips if an item slips
+    Impact(graph_cmd::ImpactArgs),
+    /// Print the typed graph (dot, mermaid, json or svg), whole or around one item
+    Graph(graph_cmd::GraphArgs),
 }
 
 /// Entry point of the binary.
@@ -126,6 +133,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Schema(a) => check_cmd::schema(&ctx, a),
         Command::Log(a) => history_cmd::log(&ctx, a),
         Command::Diff(a) => history_cmd::diff(&ctx, a),
+        Command::Ready(a) => graph_cmd::ready(&ctx, a),
+        Command::Impact(a) => graph_cmd::impact(&ctx, a),
+        Command::Graph(a) => graph_cmd::graph(&ctx, a),
     }
 }
 

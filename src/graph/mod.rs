@@ -1,7 +1,11 @@
 //! The typed work graph: every relation of the backlog as an edge, stored
 //! once whichever end wrote it, with the inverse views.
 
+pub mod impact;
+pub mod ready;
+pub mod render;
 pub mod rollup;
+pub mod schedule;
 
 use std::collections::HashSet;
 

@@ -19,6 +19,7 @@ pub fn view(b: &Backlog, g: &Graph, i: usize) -> Value {
             "estimate": {"done": super::num(r.estimate_done), "total": super::num(r.estimate_total)},
         });
     }
+    o["impact"] = impact_summary(b, g, i);
     let mut related = serde_json::Map::new();
     for key in [
         "parent",
@@ -46,8 +47,76 @@ pub fn view(b: &Backlog, g: &Graph, i: usize) -> Value {
     o
 }
 
+/// What slips if item `i` slips, and its place in the schedule: `delayed`
+/// (count), `by_kind`, `critical`, `slack_days`, and `schedule` (earliest
+/// and latest start and finish as day offsets from the project start, and
+/// as dates when the project start is known), null when not scheduled.
+pub fn impact_summary(b: &Backlog, g: &Graph, i: usize) -> Value {
+    use crate::graph::render::json::round;
+    let delayed = crate::graph::impact::impact(b, g, i);
+    let sched = crate::graph::schedule::Schedule::compute(b, g);
+    let t = sched.get(i).copied();
+    let day = |x: f64| super::num(round(x));
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    json!({
+        "delayed": delayed.len(),
+        "by_kind": crate::graph::impact::by_kind(b, &delayed),
+        "critical": t.is_some_and(|t| t.critical),
+        "slack_days": t.map(|t| day(t.slack)),
+        "schedule": t.map(|t| json!({
+            "duration_days": day(t.duration),
+            "early_start_day": day(t.es),
+            "early_finish_day": day(t.ef),
+            "late_start_day": day(t.ls),
+            "late_finish_day": day(t.lf),
+            "early_start": date(sched.date(t.es)),
+            "early_finish": date(sched.finish_date(t.es, t.ef)),
+            "late_start": date(sched.date(t.ls)),
+            "late_finish": date(sched.finish_date(t.ls, t.lf)),
+        })),
+    })
+}
+
 fn s(v: &Value) -> String {
     super::display(v)
+}
+
+fn impact_text(im: &Value) -> String {
+    let mut out = String::new();
+    let n = im["delayed"].as_u64().unwrap_or(0);
+    let kinds: Vec<String> =
+        im["by_kind"].as_object().map(|m| m.iter().map(|(k, c)| format!("{c} {k}")).collect()).unwrap_or_default();
+    if n == 0 {
+        out.push_str("impact: nothing waits on this item\n");
+    } else {
+        out.push_str(&format!(
+            "impact: {n} open item{} wait on this ({})\n",
+            if n == 1 { "" } else { "s" },
+            kinds.join(", ")
+        ));
+    }
+    let sc = &im["schedule"];
+    if sc.is_object() {
+        let when = |date: &str, day: &str| match sc[date].as_str() {
+            Some(d) => d.to_string(),
+            None => format!("day {}", s(&sc[day])),
+        };
+        out.push_str(&format!(
+            "schedule: {} day{}, earliest {} – {}, latest {} – {}, {}\n",
+            s(&sc["duration_days"]),
+            if sc["duration_days"].as_f64() == Some(1.0) { "" } else { "s" },
+            when("early_start", "early_start_day"),
+            when("early_finish", "early_finish_day"),
+            when("late_start", "late_start_day"),
+            when("late_finish", "late_finish_day"),
+            if im["critical"].as_bool() == Some(true) {
+                format!("critical (slack {} days)", s(&im["slack_days"]))
+            } else {
+                format!("slack {} days", s(&im["slack_days"]))
+            }
+        ));
+    }
+    out
 }
 
 /// `cairn show` as text.
@@ -84,6 +153,9 @@ pub fn text(v: &Value) -> String {
             p["estimate"]["done"],
             p["estimate"]["total"]
         ));
+    }
+    if let Some(im) = v.get("impact") {
+        out.push_str(&impact_text(im));
     }
     let c = &v["checklist"];
     if c["total"].as_u64().unwrap_or(0) > 0 {

@@ -1,0 +1,240 @@
+//! `cairn ready`, `cairn impact` and `cairn graph`.
+
+use std::collections::BTreeMap;
+
+use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
+
+use super::{out, to_json, Ctx};
+use crate::graph::render::{self, json::round, Selection};
+use crate::graph::schedule::Schedule;
+use crate::graph::{impact, ready, Graph};
+use crate::load::Backlog;
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextJson {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ReadyArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TextJson::Text)]
+    pub format: TextJson,
+    /// Only items committed to this sprint
+    #[arg(long, value_name = "ID")]
+    pub sprint: Option<String>,
+    /// Only items assigned to this person or team
+    #[arg(long, value_name = "NAME")]
+    pub assignee: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ImpactArgs {
+    /// The item that slips
+    pub id: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TextJson::Text)]
+    pub format: TextJson,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+    Svg,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// Draw around this item (its descendants and neighbours within --depth)
+    pub id: Option<String>,
+    /// How many edges away from ID to go (default 2)
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Edge types to include, e.g. `depends_on,parent` (default: all)
+    #[arg(long, value_delimiter = ',', value_name = "TYPE,...")]
+    pub relations: Vec<String>,
+}
+
+/// The index of `id`, or an error with a did-you-mean hint (exit 2).
+fn find(b: &Backlog, id: &str) -> anyhow::Result<usize> {
+    match b.index.get(id) {
+        Some(&i) => Ok(i),
+        None => {
+            let hint = crate::util::suggest::hint(id, b.items.iter().map(|i| i.id()));
+            anyhow::bail!("no item with id `{id}`{hint}")
+        }
+    }
+}
+
+pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
+    let (b, g) = ctx.load()?;
+    if let Some(s) = &a.sprint {
+        let is_sprint =
+            |i: &crate::model::Item| b.config.kind(i.kind()).is_some_and(|k| k.role == crate::config::Role::Sprint);
+        if !b.get(s).is_some_and(is_sprint) {
+            let hint = crate::util::suggest::hint(s, b.items.iter().filter(|i| is_sprint(i)).map(|i| i.id()));
+            anyhow::bail!("no sprint with id `{s}`{hint}");
+        }
+    }
+    let t = std::time::Instant::now();
+    let filter = ready::Filter { sprint: a.sprint.as_deref(), assignee: a.assignee.as_deref() };
+    let list = ready::ready(&b, &g, &filter);
+    ctx.log("ready", &format!("{} ready items in {:.1?}", list.len(), t.elapsed()));
+    let objects: Vec<Value> = list
+        .iter()
+        .map(|r| {
+            let mut o = crate::query::item_object(&b, &g, r.node, None);
+            o["unblocks"] = json!(r.unblocks);
+            o
+        })
+        .collect();
+    match a.format {
+        TextJson::Json => out(&to_json(&json!({ "items": objects }))),
+        TextJson::Text => {
+            if objects.is_empty() {
+                out("nothing is ready\n");
+            } else {
+                let fields: Vec<String> = ["id", "kind", "priority", "unblocks", "assignee", "estimate", "title"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                out(&crate::query::table(&objects, &fields));
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// The impact of item `i` as the JSON object of `cli.md`.
+pub fn impact_json(b: &Backlog, g: &Graph, s: &Schedule, i: usize) -> Value {
+    let delayed = impact::impact(b, g, i);
+    let list: Vec<Value> = delayed
+        .iter()
+        .map(|d| {
+            let it = &b.items[d.node];
+            json!({
+                "id": it.id(),
+                "kind": it.kind(),
+                "title": it.title.value,
+                "status": it.status(),
+                "distance": d.distance,
+                "via": d.via.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let by_kind: BTreeMap<String, usize> = impact::by_kind(b, &delayed);
+    let t = s.get(i);
+    json!({
+        "id": b.items[i].id(),
+        "delayed": list,
+        "by_kind": by_kind,
+        "critical": t.is_some_and(|t| t.critical),
+        "slack_days": t.map(|t| crate::query::num(round(t.slack))),
+    })
+}
+
+pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
+    let (b, g) = ctx.load()?;
+    let i = find(&b, &a.id)?;
+    let t = std::time::Instant::now();
+    let s = Schedule::compute(&b, &g);
+    ctx.log("schedule", &format!("scheduled in {:.1?}", t.elapsed()));
+    let t = std::time::Instant::now();
+    let v = impact_json(&b, &g, &s, i);
+    ctx.log("impact", &format!("computed in {:.1?}", t.elapsed()));
+    match a.format {
+        TextJson::Json => out(&to_json(&v)),
+        TextJson::Text => out(&impact_text(&v)),
+    }
+    Ok(0)
+}
+
+fn impact_text(v: &Value) -> String {
+    let id = v["id"].as_str().unwrap_or("");
+    let delayed = v["delayed"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let mut o = String::new();
+    let kinds: Vec<String> =
+        v["by_kind"].as_object().map(|m| m.iter().map(|(k, n)| format!("{n} {k}")).collect()).unwrap_or_default();
+    if delayed.is_empty() {
+        o.push_str(&format!("nothing waits on {id}\n"));
+    } else {
+        o.push_str(&format!(
+            "if {id} slips, {} item{} slip{}: {}\n",
+            delayed.len(),
+            if delayed.len() == 1 { "" } else { "s" },
+            if delayed.len() == 1 { "s" } else { "" },
+            kinds.join(", ")
+        ));
+    }
+    match (&v["slack_days"], v["critical"].as_bool()) {
+        (Value::Null, _) => o.push_str("schedule: not scheduled (done, not a work item, or in a cycle)\n"),
+        (s, Some(true)) => o.push_str(&format!("schedule: on the critical path (slack {s} days)\n")),
+        (s, _) => o.push_str(&format!("schedule: {s} days of slack\n")),
+    }
+    if !delayed.is_empty() {
+        o.push('\n');
+        let w = delayed.iter().filter_map(|d| d["id"].as_str()).map(|s| s.chars().count()).max().unwrap_or(0);
+        for d in delayed {
+            let via: Vec<&str> =
+                d["via"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+            o.push_str(&format!(
+                "  {:>3}  {:w$}  {:10} {:13} {}\n",
+                d["distance"],
+                d["id"].as_str().unwrap_or(""),
+                d["kind"].as_str().unwrap_or(""),
+                format!("[{}]", d["status"].as_str().unwrap_or("")),
+                d["title"].as_str().unwrap_or(""),
+            ));
+            if via.len() > 1 {
+                o.push_str(&format!("       {:w$}  via {id} → {}\n", "", via.join(" → ")));
+            }
+        }
+    }
+    o
+}
+
+pub fn graph(ctx: &Ctx, a: &GraphArgs) -> anyhow::Result<u8> {
+    let (b, g) = ctx.load()?;
+    let known = render::relation_names(&b);
+    for r in &a.relations {
+        if !known.contains(r) {
+            let hint = crate::util::suggest::hint(r, known.iter().map(String::as_str));
+            anyhow::bail!("unknown relation `{r}`{hint} (known: {})", known.join(", "));
+        }
+    }
+    let center = a.id.as_deref().map(|id| find(&b, id)).transpose()?;
+    if center.is_none() && a.depth.is_some() {
+        anyhow::bail!("--depth needs an item id (`cairn graph ID --depth N`)");
+    }
+    let sel = Selection {
+        center,
+        depth: a.depth.unwrap_or(2),
+        relations: if a.relations.is_empty() { None } else { Some(a.relations.clone()) },
+    };
+    let sub = render::select(&b, &g, &sel);
+    let s = Schedule::compute(&b, &g);
+    let text = match a.format {
+        GraphFormat::Json => to_json(&render::json::render(&b, &g, &s, &sub)),
+        GraphFormat::Dot => render::dot::render(&b, &g, &s, &sub),
+        GraphFormat::Mermaid => render::mermaid::render(&b, &g, &s, &sub),
+        GraphFormat::Svg => {
+            if sub.nodes.len() > render::svg::MAX_NODES {
+                anyhow::bail!(
+                    "the graph has {} items, too many to draw legibly (at most {}); draw one epic (`cairn graph EPIC --depth 0 --format svg`) or one item's neighbourhood (`cairn graph ID --depth 2 --format svg`)",
+                    sub.nodes.len(),
+                    render::svg::MAX_NODES
+                );
+            }
+            render::svg::render(&b, &g, &s, &sub)
+        }
+    };
+    out(&text);
+    Ok(0)
+}

@@ -1,0 +1,83 @@
+//! Ready work: open work items in a `todo` status category whose every
+//! dependency is done and whose parent is not done, ordered by priority,
+//! then by how much downstream work they unblock, then by id.
+
+use super::impact::Counter;
+use super::{EdgeType, Graph};
+use crate::config::Category;
+use crate::load::Backlog;
+
+/// A ready item and the number of not-done items that wait on it,
+/// directly or transitively (the size of its impact).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ready {
+    pub node: usize,
+    pub unblocks: usize,
+}
+
+/// Filters for `ready`.
+#[derive(Clone, Debug, Default)]
+pub struct Filter<'a> {
+    pub sprint: Option<&'a str>,
+    pub assignee: Option<&'a str>,
+}
+
+/// Whether item `i` is ready (ignoring filters).
+pub fn is_ready(b: &Backlog, g: &Graph, i: usize) -> bool {
+    let it = &b.items[i];
+    if b.index.get(it.id()) != Some(&i) || !b.config.is_work(it.kind()) || b.category(it) != Some(Category::Todo) {
+        return false;
+    }
+    if g.targets(i, &EdgeType::DependsOn).any(|d| d == i || !b.is_done(&b.items[d])) {
+        return false;
+    }
+    !g.parent(i).is_some_and(|p| b.is_done(&b.items[p]))
+}
+
+/// The ready items, sorted.
+pub fn ready(b: &Backlog, g: &Graph, filter: &Filter) -> Vec<Ready> {
+    let mut counter = Counter::new(b.items.len());
+    let mut out: Vec<Ready> = (0..b.items.len())
+        .filter(|&i| {
+            let it = &b.items[i];
+            filter.sprint.is_none_or(|s| it.sprint.as_ref().is_some_and(|x| x.value == s))
+                && filter.assignee.is_none_or(|a| it.assignee.iter().any(|x| x == a))
+        })
+        .filter(|&i| is_ready(b, g, i))
+        .map(|i| Ready { node: i, unblocks: counter.count(b, g, i) })
+        .collect();
+    out.sort_by(|x, y| {
+        let (a, c) = (&b.items[x.node], &b.items[y.node]);
+        a.priority_rank()
+            .cmp(&c.priority_rank())
+            .then_with(|| y.unblocks.cmp(&x.unblocks))
+            .then_with(|| a.id().cmp(c.id()))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::impact::tests::backlog;
+
+    #[test]
+    fn ready_excludes_blocked_done_and_doing_and_orders_by_priority_unblocks_id() {
+        let b = backlog(&[
+            ("epics/closed.md", "---\ntitle: Closed\nstatus: done\n---\n"),
+            ("tasks/a.md", "---\ntitle: A\nstatus: ready\n---\n"),
+            ("tasks/b.md", "---\ntitle: B\nstatus: ready\ndepends_on: [a]\n---\n"),
+            ("tasks/c.md", "---\ntitle: C\nstatus: backlog\ndepends_on: [b]\n---\n"),
+            ("tasks/d.md", "---\ntitle: D\nstatus: ready\n---\n"),
+            ("tasks/e.md", "---\ntitle: E\nstatus: in_progress\n---\n"),
+            ("tasks/f.md", "---\ntitle: F\nstatus: done\n---\n"),
+            ("tasks/g.md", "---\ntitle: G\nstatus: ready\ndepends_on: [f]\npriority: high\n---\n"),
+            ("stories/h.md", "---\ntitle: H\nstatus: ready\nparent: closed\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        let r = ready(&b, &g, &Filter::default());
+        let got: Vec<(&str, usize)> = r.iter().map(|x| (b.items[x.node].id(), x.unblocks)).collect();
+        // g: high priority; a unblocks b and c (2); d unblocks nothing.
+        assert_eq!(got, vec![("g", 0), ("a", 2), ("d", 0)]);
+    }
+}

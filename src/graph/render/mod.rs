@@ -1,0 +1,176 @@
+//! Drawing the graph: choosing the part to draw (whole, or around one
+//! item), and writing it as JSON, Graphviz DOT, Mermaid or SVG.
+//!
+//! Every format uses the edge directions of the JSON contract: `parent`
+//! from child to parent, `depends_on` from the dependent to its
+//! dependency. Pictures are laid out right to left along those edges, so
+//! dependencies (and parents) sit to the left of what points at them and
+//! work flows left to right.
+
+pub mod dot;
+pub mod json;
+pub mod mermaid;
+pub mod svg;
+
+use std::collections::{BTreeSet, VecDeque};
+
+use super::schedule::Schedule;
+use super::{EdgeType, Graph};
+use crate::config::Category;
+use crate::load::Backlog;
+
+/// The edge types that exist in a backlog: the five built-in relations and
+/// the `id`-typed custom fields of its config.
+pub fn relation_names(b: &Backlog) -> Vec<String> {
+    let mut v: Vec<String> =
+        ["parent", "depends_on", "relates_to", "duplicates", "references"].iter().map(|s| s.to_string()).collect();
+    for (k, f) in &b.config.fields {
+        if f.ty == crate::config::FieldType::Id {
+            v.push(k.clone());
+        }
+    }
+    v
+}
+
+/// The part of the graph to draw: node and edge indices, sorted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Subgraph {
+    pub nodes: Vec<usize>,
+    pub edges: Vec<usize>,
+}
+
+/// What to select.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Draw around this item: its descendants, and everything within
+    /// `depth` edges of it (either direction).
+    pub center: Option<usize>,
+    pub depth: usize,
+    /// Edge types to keep (by name); `None` keeps all.
+    pub relations: Option<Vec<String>>,
+}
+
+/// Selects nodes and edges. Without a center: every item (one node per id).
+pub fn select(b: &Backlog, g: &Graph, sel: &Selection) -> Subgraph {
+    let keep = |ty: &EdgeType| sel.relations.as_ref().is_none_or(|r| r.iter().any(|n| n == ty.name()));
+    let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
+    let nodes: BTreeSet<usize> = match sel.center {
+        None => (0..b.items.len()).filter(|&i| canonical(i)).collect(),
+        Some(c) => {
+            let mut set = BTreeSet::from([c]);
+            if keep(&EdgeType::Parent) {
+                set.extend(g.descendants(c));
+            }
+            let mut dist = std::collections::HashMap::from([(c, 0usize)]);
+            let mut queue = VecDeque::from([c]);
+            while let Some(u) = queue.pop_front() {
+                let d = dist[&u];
+                if d >= sel.depth {
+                    continue;
+                }
+                let mut next: Vec<usize> = g.out[u]
+                    .iter()
+                    .chain(&g.inc[u])
+                    .map(|&e| &g.edges[e])
+                    .filter(|e| keep(&e.ty))
+                    .map(|e| if e.from == u { e.to } else { e.from })
+                    .collect();
+                next.sort_unstable();
+                for v in next {
+                    if let std::collections::hash_map::Entry::Vacant(x) = dist.entry(v) {
+                        x.insert(d + 1);
+                        set.insert(v);
+                        queue.push_back(v);
+                    }
+                }
+            }
+            set
+        }
+    };
+    let mut edges: Vec<usize> = (0..g.edges.len())
+        .filter(|&e| {
+            let e = &g.edges[e];
+            keep(&e.ty) && nodes.contains(&e.from) && nodes.contains(&e.to)
+        })
+        .collect();
+    edges.sort_by(|&x, &y| {
+        let (a, c) = (&g.edges[x], &g.edges[y]);
+        (a.from, a.to, &a.ty).cmp(&(c.from, c.to, &c.ty))
+    });
+    Subgraph { nodes: nodes.into_iter().collect(), edges }
+}
+
+/// A node's status category name (`todo`, `doing`, `done`, or `none`).
+pub fn category(b: &Backlog, i: usize) -> &'static str {
+    match b.category(&b.items[i]) {
+        Some(Category::Todo) => "todo",
+        Some(Category::Doing) => "doing",
+        Some(Category::Done) => "done",
+        None => "none",
+    }
+}
+
+/// Whether a node is on a critical path (open, scheduled, no slack).
+pub fn is_critical(s: &Schedule, i: usize) -> bool {
+    s.get(i).is_some_and(|t| t.critical)
+}
+
+/// Whether an edge orders the layout (waits-on edges) or is only drawn.
+pub fn is_structural(ty: &EdgeType) -> bool {
+    matches!(ty, EdgeType::Parent | EdgeType::DependsOn)
+}
+
+/// The label of an edge: its type, and the lag as written.
+pub fn edge_label(g: &Graph, e: usize) -> String {
+    let e = &g.edges[e];
+    match &e.lag_text {
+        Some(l) => format!("{} +{l}", e.ty.name()),
+        None => e.ty.name().to_string(),
+    }
+}
+
+/// `s` cut to at most `n` characters, with an ellipsis.
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::impact::tests::backlog;
+
+    #[test]
+    fn selection_around_an_item_respects_depth_relations_and_descendants() {
+        let b = backlog(&[
+            ("epics/e.md", "---\ntitle: E\nstatus: ready\n---\n"),
+            ("stories/s.md", "---\ntitle: S\nstatus: ready\nparent: e\n---\n"),
+            ("tasks/t.md", "---\ntitle: T\nstatus: ready\nparent: s\n---\n"),
+            ("tasks/a.md", "---\ntitle: A\nstatus: ready\ndepends_on: [t]\nrelates_to: [z]\n---\n"),
+            ("tasks/z.md", "---\ntitle: Z\nstatus: ready\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        let names = |s: &Subgraph| s.nodes.iter().map(|&i| b.items[i].id().to_string()).collect::<Vec<_>>();
+        let all = select(&b, &g, &Selection::default());
+        assert_eq!(all.nodes.len(), 5);
+        assert_eq!(all.edges.len(), 4);
+        // Around the epic at depth 0: itself and its descendants.
+        let e = select(&b, &g, &Selection { center: Some(b.index["e"]), depth: 0, relations: None });
+        assert_eq!(names(&e), vec!["e", "s", "t"]);
+        // Around t at depth 1: s (parent) and a (dependent).
+        let t = select(&b, &g, &Selection { center: Some(b.index["t"]), depth: 1, relations: None });
+        assert_eq!(names(&t), vec!["a", "s", "t"]);
+        let t = select(
+            &b,
+            &g,
+            &Selection { center: Some(b.index["t"]), depth: 5, relations: Some(vec!["depends_on".into()]) },
+        );
+        assert_eq!(names(&t), vec!["a", "t"]);
+        assert_eq!(t.edges.len(), 1);
+    }
+}

@@ -1,0 +1,449 @@
+//! `cairn graph --format svg`: a layered (Sugiyama-style) drawing, built
+//! here and nowhere else.
+//!
+//! 1. Layering edges are the waits-on edges (`depends_on`, `parent`) of the
+//!    drawing; edges closing a cycle are found by a depth-first search in
+//!    id order and left out of the layering (drawn dashed).
+//! 2. Longest-path layering: an edge's target sits at least one layer left
+//!    of its source, so dependencies and parents are on the left and work
+//!    flows left to right.
+//! 3. Edges spanning several layers get a dummy node per layer crossed.
+//! 4. Order within layers: id order, then barycenter sweeps left→right and
+//!    right→left (stable sorts, so the result is deterministic).
+//! 5. Vertical placement: nodes move toward the mean of their neighbours,
+//!    then a pass pushes them apart so no two boxes overlap.
+//!
+//! Nodes are coloured by status category; critical items and the waits-on
+//! edges between them are drawn in red.
+
+use super::dot::fill;
+use super::{category, edge_label, is_critical, is_structural, truncate, Subgraph};
+use crate::graph::schedule::Schedule;
+use crate::graph::Graph;
+use crate::load::Backlog;
+
+/// Drawings above this many items are refused (draw one epic, or one
+/// item's neighbourhood, instead).
+pub const MAX_NODES: usize = 600;
+
+const NODE_W: f64 = 210.0;
+const NODE_H: f64 = 44.0;
+const DUMMY_H: f64 = 6.0;
+const GAP_X: f64 = 90.0;
+const GAP_Y: f64 = 16.0;
+const MARGIN: f64 = 20.0;
+const LEGEND_H: f64 = 36.0;
+
+/// XML text/attribute escaping.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The computed layout: per drawing node (real nodes first, then dummies)
+/// its layer, and its top-left position.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Layout {
+    /// Number of real nodes (the first `real` entries).
+    pub real: usize,
+    pub layer: Vec<usize>,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub h: Vec<f64>,
+    /// Per layout edge (index into `Subgraph::edges`): the chain of drawing
+    /// nodes it passes through, source first, or `None` for edges drawn
+    /// directly (non-layering or cycle-closing).
+    pub chains: Vec<Option<Vec<usize>>>,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// Lays out a subgraph. `edges` are (from, to, layering) over positions in
+/// `0..n`.
+pub fn layout(n: usize, edges: &[(usize, usize, bool)]) -> Layout {
+    // 1. Cycle breaking: DFS in index order; an edge to a node on the stack
+    //    closes a cycle.
+    let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for (k, &(a, c, layering)) in edges.iter().enumerate() {
+        if layering && a != c {
+            adj[a].push((c, k));
+        }
+    }
+    let mut back = vec![false; edges.len()];
+    let mut state = vec![0u8; n];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some(&mut (u, ref mut next)) = stack.last_mut() {
+            if *next < adj[u].len() {
+                let (v, k) = adj[u][*next];
+                *next += 1;
+                match state[v] {
+                    0 => {
+                        state[v] = 1;
+                        stack.push((v, 0));
+                    }
+                    1 => back[k] = true,
+                    _ => {}
+                }
+            } else {
+                state[u] = 2;
+                stack.pop();
+            }
+        }
+    }
+    let layering: Vec<usize> =
+        (0..edges.len()).filter(|&k| edges[k].2 && !back[k] && edges[k].0 != edges[k].1).collect();
+
+    // 2. Longest-path layering: layer(from) ≥ layer(to) + 1.
+    let mut indeg = vec![0usize; n];
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &k in &layering {
+        let (a, c, _) = edges[k];
+        succ[c].push(a);
+        indeg[a] += 1;
+    }
+    let mut layer = vec![0usize; n];
+    let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|&u| indeg[u] == 0).collect();
+    while let Some(u) = queue.pop_front() {
+        for &v in &succ[u] {
+            layer[v] = layer[v].max(layer[u] + 1);
+            indeg[v] -= 1;
+            if indeg[v] == 0 {
+                queue.push_back(v);
+            }
+        }
+    }
+
+    // 3. Dummy nodes along long edges.
+    let mut node_layer = layer.clone();
+    let mut chains: Vec<Option<Vec<usize>>> = vec![None; edges.len()];
+    let mut links: Vec<(usize, usize)> = Vec::new(); // (left, right) between adjacent layers
+    for &k in &layering {
+        let (a, c, _) = edges[k];
+        let mut chain = vec![a];
+        let mut prev = a;
+        for l in (node_layer[c] + 1..node_layer[a]).rev() {
+            let d = node_layer.len();
+            node_layer.push(l);
+            links.push((d, prev));
+            chain.push(d);
+            prev = d;
+        }
+        links.push((c, prev));
+        chain.push(c);
+        chains[k] = Some(chain);
+    }
+    let total = node_layer.len();
+    let layers = node_layer.iter().copied().max().map_or(0, |m| m + 1);
+    let mut left_of: Vec<Vec<usize>> = vec![Vec::new(); total];
+    let mut right_of: Vec<Vec<usize>> = vec![Vec::new(); total];
+    for &(l, r) in &links {
+        right_of[l].push(r);
+        left_of[r].push(l);
+    }
+
+    // 4. Ordering by barycenter sweeps.
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); layers];
+    for u in 0..total {
+        rows[node_layer[u]].push(u);
+    }
+    let mut pos = vec![0f64; total];
+    let set_pos = |rows: &Vec<Vec<usize>>, pos: &mut Vec<f64>| {
+        for row in rows {
+            for (k, &u) in row.iter().enumerate() {
+                pos[u] = k as f64;
+            }
+        }
+    };
+    set_pos(&rows, &mut pos);
+    for sweep in 0..8 {
+        let forward = sweep % 2 == 0;
+        let order: Vec<usize> =
+            if forward { (1..layers).collect() } else { (0..layers.saturating_sub(1)).rev().collect() };
+        for l in order {
+            let mut keyed: Vec<(f64, f64, usize)> = rows[l]
+                .iter()
+                .map(|&u| {
+                    let nb = if forward { &left_of[u] } else { &right_of[u] };
+                    let bc =
+                        if nb.is_empty() { pos[u] } else { nb.iter().map(|&v| pos[v]).sum::<f64>() / nb.len() as f64 };
+                    (bc, pos[u], u)
+                })
+                .collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+            rows[l] = keyed.into_iter().map(|x| x.2).collect();
+            for (k, &u) in rows[l].iter().enumerate() {
+                pos[u] = k as f64;
+            }
+        }
+    }
+
+    // 5. Coordinates.
+    let h: Vec<f64> = (0..total).map(|u| if u < n { NODE_H } else { DUMMY_H }).collect();
+    let mut y = vec![0f64; total];
+    for row in &rows {
+        let mut cur = 0.0;
+        for &u in row {
+            y[u] = cur;
+            cur += h[u] + GAP_Y;
+        }
+    }
+    let center = |y: &Vec<f64>, u: usize| y[u] + h[u] / 2.0;
+    for sweep in 0..4 {
+        let forward = sweep % 2 == 0;
+        let order: Vec<usize> =
+            if forward { (1..layers).collect() } else { (0..layers.saturating_sub(1)).rev().collect() };
+        for l in order {
+            let row = &rows[l];
+            let desired: Vec<f64> = row
+                .iter()
+                .map(|&u| {
+                    let nb = if forward { &left_of[u] } else { &right_of[u] };
+                    if nb.is_empty() {
+                        y[u]
+                    } else {
+                        nb.iter().map(|&v| center(&y, v)).sum::<f64>() / nb.len() as f64 - h[u] / 2.0
+                    }
+                })
+                .collect();
+            // Push apart top-down, pull up bottom-up, push apart again.
+            let mut ny = desired.clone();
+            for k in 1..row.len() {
+                ny[k] = ny[k].max(ny[k - 1] + h[row[k - 1]] + GAP_Y);
+            }
+            for k in (0..row.len().saturating_sub(1)).rev() {
+                ny[k] = ny[k].min(ny[k + 1] - h[row[k]] - GAP_Y).max(desired[k].min(ny[k]));
+            }
+            for k in 1..row.len() {
+                ny[k] = ny[k].max(ny[k - 1] + h[row[k - 1]] + GAP_Y);
+            }
+            for (k, &u) in row.iter().enumerate() {
+                y[u] = ny[k];
+            }
+        }
+    }
+    let min_y = y.iter().copied().fold(f64::INFINITY, f64::min);
+    let min_y = if min_y.is_finite() { min_y } else { 0.0 };
+    let top = MARGIN + LEGEND_H;
+    for v in y.iter_mut() {
+        *v = *v - min_y + top;
+    }
+    let x: Vec<f64> = (0..total).map(|u| MARGIN + node_layer[u] as f64 * (NODE_W + GAP_X)).collect();
+    let height = (0..total).map(|u| y[u] + h[u]).fold(top, f64::max) + MARGIN;
+    let width = (MARGIN * 2.0 + layers as f64 * (NODE_W + GAP_X) - GAP_X).max(560.0);
+    Layout { real: n, layer: node_layer, x, y, h, chains, width, height }
+}
+
+fn f(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// Renders the subgraph as a standalone SVG document.
+pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
+    let n = sub.nodes.len();
+    let local: std::collections::HashMap<usize, usize> = sub.nodes.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+    let edges: Vec<(usize, usize, bool)> = sub
+        .edges
+        .iter()
+        .filter_map(|&e| {
+            let ed = &g.edges[e];
+            Some((*local.get(&ed.from)?, *local.get(&ed.to)?, is_structural(&ed.ty)))
+        })
+        .collect();
+    let lay = layout(n, &edges);
+    let mut o = String::new();
+    o.push_str(&format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\">\n",
+        f(lay.width), f(lay.height), f(lay.width), f(lay.height)
+    ));
+    o.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker>");
+    o.push_str("<marker id=\"arrow-critical\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d62728\"/></marker></defs>\n");
+    o.push_str(&format!("<rect width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", f(lay.width), f(lay.height)));
+    // Legend.
+    let mut lx = MARGIN;
+    for (label, cat) in [("to do", "todo"), ("in progress", "doing"), ("done", "done")] {
+        o.push_str(&format!(
+            "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"#888\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">{label}</text>\n",
+            f(lx), f(MARGIN), fill(cat), f(lx + 20.0), f(MARGIN + 12.0)
+        ));
+        lx += 110.0;
+    }
+    o.push_str(&format!(
+        "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"#fff\" stroke=\"#d62728\" stroke-width=\"2.5\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">critical path · arrows point to what is waited on</text>\n",
+        f(lx), f(MARGIN), f(lx + 20.0), f(MARGIN + 12.0)
+    ));
+    // Edges first, under the nodes.
+    o.push_str("<g fill=\"none\">\n");
+    for (k, &e) in sub.edges.iter().enumerate() {
+        let ed = &g.edges[e];
+        let Some(&(a, c, structural)) = edges.get(k) else { continue };
+        let critical = structural && is_critical(s, ed.from) && is_critical(s, ed.to);
+        let (stroke, width, marker) =
+            if critical { ("#d62728", "2.2", "arrow-critical") } else { ("#777", "1.2", "arrow") };
+        let dash = if structural && lay.chains[k].is_some() { "" } else { " stroke-dasharray=\"5,4\"" };
+        let d = match &lay.chains[k] {
+            Some(chain) => chain_path(&lay, chain),
+            None => direct_path(&lay, a, c),
+        };
+        o.push_str(&format!(
+            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{} → {}: {}</title></path>\n",
+            escape(b.items[ed.from].id()),
+            escape(b.items[ed.to].id()),
+            escape(&edge_label(g, e))
+        ));
+        if let Some(lag) = &ed.lag_text {
+            // Label the lag near the dependent's end.
+            let (px, py) = (lay.x[a] - 8.0, lay.y[a] + NODE_H / 2.0 - 4.0);
+            o.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#555\" text-anchor=\"end\">+{}</text>\n",
+                f(px),
+                f(py),
+                escape(lag)
+            ));
+        }
+    }
+    o.push_str("</g>\n");
+    // Nodes.
+    for (k, &i) in sub.nodes.iter().enumerate() {
+        let it = &b.items[i];
+        let cat = category(b, i);
+        let crit = is_critical(s, i);
+        let (stroke, sw) = if crit { ("#d62728", "2.5") } else { ("#8a8a8a", "1") };
+        let slack = s.get(i).map(|t| format!(", slack {} d", super::json::round(t.slack))).unwrap_or_default();
+        o.push_str(&format!(
+            "<g class=\"node {cat}{}\"><title>{} ({}, {}{}): {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
+            if crit { " critical" } else { "" },
+            escape(it.id()),
+            escape(it.kind()),
+            escape(it.status().unwrap_or("no status")),
+            slack,
+            escape(&it.title.value),
+            f(lay.x[k]),
+            f(lay.y[k]),
+            f(NODE_W),
+            f(NODE_H),
+            fill(cat),
+        ));
+        o.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\" fill=\"#111\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333\">{}</text></g>\n",
+            f(lay.x[k] + 8.0),
+            f(lay.y[k] + 18.0),
+            escape(&truncate(it.id(), 30)),
+            f(lay.x[k] + 8.0),
+            f(lay.y[k] + 35.0),
+            escape(&truncate(&it.title.value, 32)),
+        ));
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+/// A smooth path along a chain of drawing nodes, right to left: from the
+/// left side of the first (the edge's source) to the right side of the
+/// last (its target).
+fn chain_path(l: &Layout, chain: &[usize]) -> String {
+    let mut pts: Vec<(f64, f64)> = Vec::with_capacity(chain.len() * 2);
+    for (k, &u) in chain.iter().enumerate() {
+        let cy = l.y[u] + l.h[u] / 2.0;
+        if u < l.real {
+            if k == 0 {
+                pts.push((l.x[u], cy));
+            } else {
+                pts.push((l.x[u] + NODE_W, cy));
+            }
+        } else {
+            pts.push((l.x[u] + NODE_W, cy));
+            pts.push((l.x[u], cy));
+        }
+    }
+    let mut d = format!("M{},{}", f(pts[0].0), f(pts[0].1));
+    for w in pts.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        if (y0 - y1).abs() < 0.5 {
+            d.push_str(&format!(" L{},{}", f(x1), f(y1)));
+        } else {
+            let mx = (x0 + x1) / 2.0;
+            d.push_str(&format!(" C{},{} {},{} {},{}", f(mx), f(y0), f(mx), f(y1), f(x1), f(y1)));
+        }
+    }
+    d
+}
+
+/// A curve between two real nodes for edges outside the layering.
+fn direct_path(l: &Layout, a: usize, c: usize) -> String {
+    let (ya, yc) = (l.y[a] + NODE_H / 2.0, l.y[c] + NODE_H / 2.0);
+    if l.layer[a] == l.layer[c] {
+        // Same column: a bulge to the right.
+        let x = l.x[a] + NODE_W;
+        let bulge = x + 40.0;
+        return format!("M{},{} C{},{} {},{} {},{}", f(x), f(ya), f(bulge), f(ya), f(bulge), f(yc), f(x), f(yc));
+    }
+    let (x0, x1) = if l.layer[a] > l.layer[c] { (l.x[a], l.x[c] + NODE_W) } else { (l.x[a] + NODE_W, l.x[c]) };
+    let mx = (x0 + x1) / 2.0;
+    format!("M{},{} C{},{} {},{} {},{}", f(x0), f(ya), f(mx), f(ya), f(mx), f(yc), f(x1), f(yc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overlaps(l: &Layout) -> bool {
+        for u in 0..l.real {
+            for v in u + 1..l.real {
+                if l.layer[u] == l.layer[v] && (l.y[u] - l.y[v]).abs() < NODE_H {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn dependencies_sit_left_of_dependents_and_nothing_overlaps() {
+        // 0 depends on 1, 1 on 2, 0 on 2 (a long edge), 3 on 2.
+        let l = layout(4, &[(0, 1, true), (1, 2, true), (0, 2, true), (3, 2, true)]);
+        assert_eq!(&l.layer[..4], &[2, 1, 0, 1]);
+        assert!(l.x[2] < l.x[1] && l.x[1] < l.x[0]);
+        assert_eq!(l.layer.len(), 5, "one dummy for the edge spanning two layers");
+        assert_eq!(l.chains[2].as_ref().map(|c| c.len()), Some(3));
+        assert!(!overlaps(&l));
+    }
+
+    #[test]
+    fn cycles_and_non_layering_edges_do_not_hang_or_layer() {
+        let l = layout(3, &[(0, 1, true), (1, 2, true), (2, 0, true), (0, 2, false)]);
+        assert_eq!(l.chains.iter().filter(|c| c.is_none()).count(), 2);
+        assert!(!overlaps(&l));
+    }
+
+    #[test]
+    fn layout_is_deterministic_and_free_of_overlaps_on_a_wide_graph() {
+        let mut edges = Vec::new();
+        for k in 1..200usize {
+            edges.push((k, (k * 7 + 3) % k, true));
+        }
+        let a = layout(200, &edges);
+        assert_eq!(a, layout(200, &edges));
+        assert!(!overlaps(&a));
+    }
+}
