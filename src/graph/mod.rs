@@ -72,87 +72,88 @@ impl Graph {
     /// Builds the graph; references to unknown ids are skipped (`check`
     /// reports them). Edges are deduplicated by (from, to, type).
     pub fn build(b: &Backlog) -> Graph {
+        use rayon::prelude::*;
         let n = b.items.len();
-        let mut g = Graph { edges: Vec::new(), out: vec![Vec::new(); n], inc: vec![Vec::new(); n] };
-        let mut seen: HashSet<(usize, usize, EdgeType)> = HashSet::new();
-        let mut add = |g: &mut Graph,
-                       from: usize,
-                       to: usize,
-                       ty: EdgeType,
-                       lag: Option<(String, f64)>,
-                       origin: usize,
-                       span: Span| {
-            let key = (from, to, ty.clone());
-            if seen.contains(&key) {
-                // Keep the lag if the other end wrote one.
-                if let Some((text, days)) = lag {
-                    if let Some(e) = g.out[from].iter().copied().find(|&e| g.edges[e].to == to && g.edges[e].ty == ty) {
-                        if g.edges[e].lag.is_none() {
-                            g.edges[e].lag = Some(days);
-                            g.edges[e].lag_text = Some(text);
-                        }
-                    }
-                }
-                return;
-            }
-            seen.insert(key);
-            let idx = g.edges.len();
-            let (lag_text, lag) = match lag {
-                Some((t, d)) => (Some(t), Some(d)),
-                None => (None, None),
-            };
-            g.edges.push(Edge { from, to, ty, lag, lag_text, origin, span });
-            g.out[from].push(idx);
-            g.inc[to].push(idx);
-        };
         let id_fields: Vec<&String> =
             b.config.fields.iter().filter(|(_, f)| f.ty == crate::config::FieldType::Id).map(|(k, _)| k).collect();
-        for (i, item) in b.items.iter().enumerate() {
-            // Items with duplicate ids other than the first are not nodes of the graph.
-            if b.index.get(item.id()) != Some(&i) {
-                continue;
-            }
-            let resolve = |id: &str| b.index.get(id).copied();
-            if let Some(p) = &item.parent {
-                if let Some(t) = resolve(&p.value) {
-                    add(&mut g, i, t, EdgeType::Parent, None, i, p.span);
+        // Resolve every item's references in parallel: (from, to, type, lag, span).
+        type Raw = (usize, usize, EdgeType, Option<(String, f64)>, Span);
+        let raw: Vec<Vec<Raw>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let item = &b.items[i];
+                let mut v: Vec<Raw> = Vec::new();
+                // Items with duplicate ids other than the first are not nodes of the graph.
+                if b.index.get(item.id()) != Some(&i) {
+                    return v;
                 }
-            }
-            for d in &item.depends_on {
-                if let Some(t) = resolve(&d.id.value) {
-                    add(&mut g, i, t, EdgeType::DependsOn, d.lag.clone(), i, d.id.span);
-                }
-            }
-            for x in &item.blocks {
-                if let Some(t) = resolve(&x.value) {
-                    add(&mut g, t, i, EdgeType::DependsOn, None, i, x.span);
-                }
-            }
-            for x in &item.relates_to {
-                if let Some(t) = resolve(&x.value) {
-                    add(&mut g, i, t, EdgeType::RelatesTo, None, i, x.span);
-                }
-            }
-            if let Some(x) = &item.duplicates {
-                if let Some(t) = resolve(&x.value) {
-                    add(&mut g, i, t, EdgeType::Duplicates, None, i, x.span);
-                }
-            }
-            for r in &item.references {
-                if let Reference::Item(x) = r {
-                    if let Some(t) = resolve(&x.value) {
-                        add(&mut g, i, t, EdgeType::References, None, i, x.span);
+                let resolve = |id: &str| b.index.get(id).copied();
+                if let Some(p) = &item.parent {
+                    if let Some(t) = resolve(&p.value) {
+                        v.push((i, t, EdgeType::Parent, None, p.span));
                     }
                 }
-            }
-            for f in &id_fields {
-                if let Some(v) = item.fields.get(*f) {
-                    for id in field_ids(&v.value) {
-                        if let Some(t) = resolve(id) {
-                            add(&mut g, i, t, EdgeType::Field((*f).clone()), None, i, v.span);
+                for d in &item.depends_on {
+                    if let Some(t) = resolve(&d.id.value) {
+                        v.push((i, t, EdgeType::DependsOn, d.lag.clone(), d.id.span));
+                    }
+                }
+                for x in &item.blocks {
+                    if let Some(t) = resolve(&x.value) {
+                        v.push((t, i, EdgeType::DependsOn, None, x.span));
+                    }
+                }
+                for x in &item.relates_to {
+                    if let Some(t) = resolve(&x.value) {
+                        v.push((i, t, EdgeType::RelatesTo, None, x.span));
+                    }
+                }
+                if let Some(x) = &item.duplicates {
+                    if let Some(t) = resolve(&x.value) {
+                        v.push((i, t, EdgeType::Duplicates, None, x.span));
+                    }
+                }
+                for r in &item.references {
+                    if let Reference::Item(x) = r {
+                        if let Some(t) = resolve(&x.value) {
+                            v.push((i, t, EdgeType::References, None, x.span));
                         }
                     }
                 }
+                for f in &id_fields {
+                    if let Some(fv) = item.fields.get(*f) {
+                        for id in field_ids(&fv.value) {
+                            if let Some(t) = resolve(id) {
+                                v.push((i, t, EdgeType::Field((*f).clone()), None, fv.span));
+                            }
+                        }
+                    }
+                }
+                v
+            })
+            .collect();
+        let total: usize = raw.iter().map(Vec::len).sum();
+        let mut g = Graph { edges: Vec::with_capacity(total), out: vec![Vec::new(); n], inc: vec![Vec::new(); n] };
+        for (origin, list) in raw.into_iter().enumerate() {
+            for (from, to, ty, lag, span) in list {
+                // Deduplicate by (from, to, type), scanning the (short)
+                // list of edges already leaving `from`.
+                if let Some(e) = g.out[from].iter().copied().find(|&e| g.edges[e].to == to && g.edges[e].ty == ty) {
+                    // Keep the lag if the other end wrote one.
+                    if let (Some((text, days)), None) = (lag, g.edges[e].lag) {
+                        g.edges[e].lag = Some(days);
+                        g.edges[e].lag_text = Some(text);
+                    }
+                    continue;
+                }
+                let idx = g.edges.len();
+                let (lag_text, lag) = match lag {
+                    Some((t, d)) => (Some(t), Some(d)),
+                    None => (None, None),
+                };
+                g.edges.push(Edge { from, to, ty, lag, lag_text, origin, span });
+                g.out[from].push(idx);
+                g.inc[to].push(idx);
             }
         }
         g

@@ -173,11 +173,21 @@ impl Schedule {
             placed[u] = true;
         }
 
-        // Forward pass.
-        let mut out_adj: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nodes];
-        for &(u, v, w, _) in &edges {
-            out_adj[u].push((v, w));
+        // Forward pass, over the edges in compressed rows by source.
+        let mut row = vec![0usize; nodes + 1];
+        for &(u, _, _, _) in &edges {
+            row[u + 1] += 1;
         }
+        for k in 0..nodes {
+            row[k + 1] += row[k];
+        }
+        let mut fill = row.clone();
+        let mut adj = vec![(0usize, 0f64); edges.len()];
+        for &(u, v, w, _) in &edges {
+            adj[fill[u]] = (v, w);
+            fill[u] += 1;
+        }
+        let out_adj = |u: usize| &adj[row[u]..row[u + 1]];
         let mut early = vec![0.0f64; nodes];
         for i in (0..n).filter(|&i| open[i]) {
             if let Some(o) = b.items[i].start.as_ref().and_then(|d| offset(d.value)) {
@@ -186,7 +196,7 @@ impl Schedule {
         }
         for &u in &order {
             let eu = early[u];
-            for &(v, w) in &out_adj[u] {
+            for &(v, w) in out_adj(u) {
                 if eu + w > early[v] {
                     early[v] = eu + w;
                 }
@@ -202,7 +212,7 @@ impl Schedule {
             }
         }
         for &u in order.iter().rev() {
-            for &(v, w) in &out_adj[u] {
+            for &(v, w) in out_adj(u) {
                 if late[v] - w < late[u] {
                     late[u] = late[v] - w;
                 }
