@@ -94,6 +94,35 @@ pub enum Reference {
     Url { url: Spanned<String>, title: Option<String> },
 }
 
+/// Where each top-level key of a front-matter was written. Core field names
+/// are stored without allocating; lookups are linear (a front-matter has a
+/// dozen keys), which is cheaper than a map for 100,000 items.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Keys(Vec<(std::borrow::Cow<'static, str>, Span)>);
+
+impl Keys {
+    pub fn insert(&mut self, name: &str, span: Span) {
+        let name = match CORE_FIELDS.iter().chain(SPRINT_FIELDS).find(|f| **f == name) {
+            Some(f) => std::borrow::Cow::Borrowed(*f),
+            None => std::borrow::Cow::Owned(name.to_string()),
+        };
+        self.0.push((name, span));
+    }
+
+    pub fn get(&self, name: &str) -> Option<Span> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, s)| *s)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Keys in the order written.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Span)> {
+        self.0.iter().map(|(k, s)| (k.as_ref(), *s))
+    }
+}
+
 /// Done/total counts of task-list boxes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Progress {
@@ -143,7 +172,7 @@ pub struct Item {
     /// Custom fields declared in `cairn.yml`.
     pub fields: BTreeMap<String, FieldValue>,
     /// Where each top-level key was written.
-    pub keys: BTreeMap<String, Span>,
+    pub keys: Keys,
     pub body: String,
     /// File line of the body's first line.
     pub body_line: u32,
@@ -176,7 +205,7 @@ impl Item {
 
     /// The span of a key, or the file start.
     pub fn key_span(&self, key: &str) -> Span {
-        self.keys.get(key).copied().unwrap_or(Span::START)
+        self.keys.get(key).unwrap_or(Span::START)
     }
 
     /// Every item id this item names, with the relation and where: the

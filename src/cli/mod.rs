@@ -188,9 +188,12 @@ impl Ctx {
         if !self.global.verbose {
             return;
         }
+        let rss = rss_mb();
         let line = match self.global.log_format {
-            LogFormat::Json => serde_json::json!({"level": "debug", "stage": stage, "message": msg}).to_string(),
-            LogFormat::Text => format!("[{stage}] {msg}"),
+            LogFormat::Json => {
+                serde_json::json!({"level": "debug", "stage": stage, "message": msg, "rss_mb": rss}).to_string()
+            }
+            LogFormat::Text => format!("[{stage}] {msg} (rss {rss:.0} MB)"),
         };
         let _ = writeln!(std::io::stderr(), "{line}");
     }
@@ -216,6 +219,15 @@ impl Ctx {
         };
         let _ = writeln!(std::io::stderr(), "{line}");
     }
+}
+
+/// Resident memory of this process in MB (Linux; 0 elsewhere), for `-v` logs.
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<f64>().ok()))
+        .map(|pages| pages * 4096.0 / 1_048_576.0)
+        .unwrap_or(0.0)
 }
 
 /// Writes to stdout, ignoring a closed pipe (`cairn list | head`).

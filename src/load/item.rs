@@ -2,8 +2,6 @@
 //! problem of the file (wrong types, unknown fields, bad values) at the
 //! position of the offending key or value, in one pass.
 
-use std::collections::BTreeMap;
-
 use crate::check::Diagnostic;
 use crate::config::{Config, FieldDef, FieldType, Role, PRIORITIES};
 use crate::load::yaml::{Node, Value};
@@ -171,7 +169,7 @@ pub fn build(
     let mut item = Item { path: path.to_string(), body: body.to_string(), body_line, ..Item::default() };
 
     // Keys: duplicates, and where each is.
-    let mut first: BTreeMap<String, Span> = BTreeMap::new();
+    let mut first = crate::model::Keys::default();
     let mut entries: Vec<(String, &Node, &Node)> = Vec::new();
     for (k, v) in map {
         let key = match &k.value {
@@ -183,7 +181,6 @@ pub fn build(
             }
         };
         if let Some(prev) = first.get(&key) {
-            let prev = *prev;
             b.err("E019", k.span, format!("duplicate key `{key}`")).notes.push(crate::check::Note {
                 message: format!("`{key}` first written here"),
                 file: path.to_string(),
@@ -193,7 +190,7 @@ pub fn build(
             });
             continue;
         }
-        first.insert(key.clone(), k.span);
+        first.insert(&key, k.span);
         entries.push((key, k, v));
     }
     item.keys = first;

@@ -5,10 +5,7 @@
 //! item builder can report every problem of a file in one pass, each at the
 //! line and column of the offending key or value.
 
-use std::fmt;
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{DuplicateKeyPolicy, Options, Spanned};
+use serde_saphyr::{DuplicateKeyPolicy, Options};
 
 use crate::model::Span;
 
@@ -137,131 +134,227 @@ pub fn error_message(e: &serde_saphyr::Error) -> String {
     cut.trim_end_matches('.').to_string()
 }
 
+/// Limits that keep hostile YAML (alias bombs, absurd nesting) cheap.
+const MAX_DEPTH: usize = 64;
+const MAX_NODES: usize = 100_000;
+
 /// Parses one YAML document into a [`Node`] (lines relative to `text`).
+///
+/// Built directly on the YAML event parser (granit-parser, the parser under
+/// serde-saphyr): one pass, positions from the events, no serde machinery.
+/// Aliases are expanded under a node budget, so an alias bomb is an error,
+/// not an out-of-memory; nesting deeper than 64 levels is an error too.
 pub fn parse(text: &str) -> Result<Node, (Span, String)> {
-    match serde_saphyr::from_str_with_options::<Spanned<Value>>(text, options()) {
-        Ok(s) => {
-            let mut n = to_node_unsourced(s);
-            fix_lengths(&mut n, text);
-            Ok(n)
-        }
-        Err(e) => {
-            let span =
-                e.location().map(|l| Span::new(l.line() as u32, l.column() as u32, 1)).unwrap_or(Span::new(1, 1, 1));
-            Err((span, error_message(&e)))
-        }
-    }
+    let mut b = TreeBuilder { text, anchors: HashMap::new(), nodes: 0 };
+    b.document()
 }
 
-struct ValueVisitor;
+use std::collections::HashMap;
 
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as GSpan};
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any YAML value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
-        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
-        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Float(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::Str(v.to_string()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::Str(v))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
-        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Value::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(s) = seq.next_element::<Spanned<Value>>()? {
-            out.push(s);
-        }
-        Ok(Value::Seq(out.into_iter().map(to_node_unsourced).collect()))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(k) = map.next_key::<Spanned<Value>>()? {
-            let v = map.next_value::<Spanned<Value>>()?;
-            out.push((to_node_unsourced(k), to_node_unsourced(v)));
-        }
-        Ok(Value::Map(out))
-    }
+struct TreeBuilder<'a> {
+    text: &'a str,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
 }
 
-/// Nested nodes are converted without the source text; their caret lengths
-/// are fixed up by [`fix_lengths`] once the whole tree is built.
-fn to_node_unsourced(s: Spanned<Value>) -> Node {
-    let loc = s.referenced;
-    Node { value: s.value, span: Span::new((loc.line() as u32).max(1), (loc.column() as u32).max(1), 1) }
+/// An open collection: the node being filled, the pending key of a
+/// mapping, and the anchor id to record when it closes (0: none).
+struct Frame {
+    node: Node,
+    key: Option<Node>,
+    anchor: usize,
 }
 
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(ValueVisitor)
+fn scan_error(e: &ScanError) -> (Span, String) {
+    let m = e.marker();
+    (Span::new(m.line().max(1) as u32, m.col() as u32 + 1, 1), e.info())
+}
+
+impl TreeBuilder<'_> {
+    fn span(&self, s: &GSpan) -> Span {
+        let (a, z) = (&s.start, &s.end);
+        let len = if z.line() == a.line() && z.index() > a.index() {
+            z.index() - a.index()
+        } else {
+            // A multi-line token: underline to the end of its first line.
+            let line = self.text.lines().nth(a.line().saturating_sub(1)).unwrap_or("");
+            line.chars().count().saturating_sub(a.col()).max(1)
+        };
+        Span::new(a.line().max(1) as u32, a.col() as u32 + 1, len.max(1) as u32)
     }
-}
 
-/// Sets each node's caret length from the source text (quotes included).
-pub fn fix_lengths(node: &mut Node, text: &str) {
-    let lines: Vec<&str> = text.lines().collect();
-    fix(node, &lines);
-}
+    fn count(&mut self, n: usize, at: Span) -> Result<(), (Span, String)> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err((at, format!("document too large: more than {MAX_NODES} values (an alias bomb?)")));
+        }
+        Ok(())
+    }
 
-fn fix(node: &mut Node, lines: &[&str]) {
-    match &mut node.value {
-        Value::Seq(v) => {
-            node.span.len = 1;
-            v.iter_mut().for_each(|n| fix(n, lines));
-        }
-        Value::Map(m) => {
-            node.span.len = 1;
-            m.iter_mut().for_each(|(k, v)| {
-                fix(k, lines);
-                fix(v, lines);
-            });
-        }
-        v => {
-            let line = lines.get(node.span.line as usize - 1).copied().unwrap_or("");
-            let rest: String = line.chars().skip(node.span.col as usize - 1).collect();
-            let text_len = match v {
-                Value::Str(s) => s.lines().next().unwrap_or("").chars().count(),
-                other => other.scalar_text().chars().count(),
-            };
-            let len = match rest.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    rest.chars().skip(1).position(|c| c == q).map(|p| p + 2).unwrap_or(rest.chars().count())
+    fn document(&mut self) -> Result<Node, (Span, String)> {
+        let mut parser = Parser::new_from_str(self.text);
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut root: Option<Node> = None;
+        let mut docs = 0;
+        while let Some(ev) = parser.next_event() {
+            let (ev, gspan) = ev.map_err(|e| scan_error(&e))?;
+            let at = self.span(&gspan);
+            let (node, anchor) = match ev {
+                Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Anchor(..) => continue,
+                #[allow(unreachable_patterns)]
+                Event::DocumentStart(..) => {
+                    docs += 1;
+                    if docs > 1 {
+                        return Err((at, "more than one YAML document in the front-matter".into()));
+                    }
+                    continue;
                 }
-                _ => text_len.min(rest.chars().count()),
+                Event::Alias(id) => {
+                    let Some(n) = self.anchors.get(&id).cloned() else {
+                        return Err((at, "alias to an unknown anchor".into()));
+                    };
+                    self.count(count_nodes(&n), at)?;
+                    (Node { value: n.value, span: at }, 0)
+                }
+                Event::UnresolvedAlias(name) => return Err((at, format!("unknown anchor `{name}`"))),
+                Event::Scalar(v, style, anchor, tag) => {
+                    self.count(1, at)?;
+                    let is_str_tag = tag.as_ref().is_some_and(|t| t.suffix() == "str");
+                    let value = if style == ScalarStyle::Plain && !is_str_tag {
+                        resolve_plain(&v)
+                    } else {
+                        Value::Str(v.into_owned())
+                    };
+                    (Node { value, span: at }, anchor)
+                }
+                Event::SequenceStart(_, anchor, _) => {
+                    self.count(1, at)?;
+                    if stack.len() >= MAX_DEPTH {
+                        return Err((at, format!("values nested deeper than {MAX_DEPTH} levels")));
+                    }
+                    stack.push(Frame {
+                        node: Node { value: Value::Seq(Vec::new()), span: Span { len: 1, ..at } },
+                        key: None,
+                        anchor,
+                    });
+                    continue;
+                }
+                Event::MappingStart(_, anchor, _) => {
+                    self.count(1, at)?;
+                    if stack.len() >= MAX_DEPTH {
+                        return Err((at, format!("values nested deeper than {MAX_DEPTH} levels")));
+                    }
+                    stack.push(Frame {
+                        node: Node { value: Value::Map(Vec::new()), span: Span { len: 1, ..at } },
+                        key: None,
+                        anchor,
+                    });
+                    continue;
+                }
+                Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                    Some(f) => (f.node, f.anchor),
+                    None => continue,
+                },
+                #[allow(unreachable_patterns)]
+                _ => continue,
             };
-            node.span.len = len.max(1) as u32;
+            if anchor > 0 {
+                self.anchors.insert(anchor, node.clone());
+            }
+            match stack.last_mut() {
+                None => root = Some(node),
+                Some(f) => match &mut f.node.value {
+                    Value::Seq(v) => v.push(node),
+                    Value::Map(v) => match f.key.take() {
+                        None => f.key = Some(node),
+                        Some(k) => v.push((k, node)),
+                    },
+                    _ => {}
+                },
+            }
+        }
+        Ok(root.unwrap_or(Node { value: Value::Null, span: Span::new(1, 1, 1) }))
+    }
+}
+
+fn count_nodes(n: &Node) -> usize {
+    match &n.value {
+        Value::Seq(v) => 1 + v.iter().map(count_nodes).sum::<usize>(),
+        Value::Map(m) => 1 + m.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let b = s.as_bytes();
+    let digits = |x: &[u8]| !x.is_empty() && x.iter().all(u8::is_ascii_digit);
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits(unsigned.as_bytes()) {
+        return s
+            .parse::<i64>()
+            .map(Value::Int)
+            .unwrap_or_else(|_| s.parse::<f64>().map(Value::Float).unwrap_or(Value::Str(s.into())));
+    }
+    if let Some(h) = s.strip_prefix("0x") {
+        if !h.is_empty() && h.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return i64::from_str_radix(h, 16).map(Value::Int).unwrap_or(Value::Str(s.into()));
         }
     }
+    if let Some(o) = s.strip_prefix("0o") {
+        if !o.is_empty() && o.bytes().all(|c| (b'0'..=b'7').contains(&c)) {
+            return i64::from_str_radix(o, 8).map(Value::Int).unwrap_or(Value::Str(s.into()));
+        }
+    }
+    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let is_float = {
+        let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+        let int_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let int_digits = i - int_start;
+        let mut frac_digits = 0;
+        let mut dot = false;
+        if i < b.len() && b[i] == b'.' {
+            dot = true;
+            i += 1;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+                frac_digits += 1;
+            }
+        }
+        let mut ok = (int_digits > 0 || frac_digits > 0) && (dot || (i < b.len()));
+        if ok && i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+            i += 1;
+            if i < b.len() && matches!(b[i], b'-' | b'+') {
+                i += 1;
+            }
+            let exp_start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            ok = i > exp_start;
+        }
+        ok && i == b.len()
+    };
+    if is_float {
+        if let Ok(f) = s.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(s.to_string())
 }
 
 #[cfg(test)]
@@ -269,9 +362,7 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> Node {
-        let mut n = parse(s).unwrap();
-        fix_lengths(&mut n, s);
-        n
+        parse(s).unwrap()
     }
 
     #[test]
