@@ -1,3 +1,8 @@
+// mimalloc: loading builds ~15 small allocations per item on two threads;
+// measured faster and leaner than the system allocator (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cairn::cli::main()
 }

@@ -95,22 +95,36 @@ pub enum Reference {
 }
 
 /// Where each top-level key of a front-matter was written. Core field names
-/// are stored without allocating; lookups are linear (a front-matter has a
-/// dozen keys), which is cheaper than a map for 100,000 items.
+/// are stored as an index into [`CORE_FIELDS`]/[`SPRINT_FIELDS`] (no
+/// allocation, 16 bytes an entry), other keys by name; lookups are linear (a
+/// front-matter has a dozen keys), cheaper than a map for 100,000 items.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Keys(Vec<(std::borrow::Cow<'static, str>, Span)>);
+pub struct Keys {
+    known: Vec<(u8, Span)>,
+    other: Vec<(String, Span)>,
+}
+
+fn known_index(name: &str) -> Option<u8> {
+    CORE_FIELDS.iter().chain(SPRINT_FIELDS).position(|f| *f == name).map(|i| i as u8)
+}
+
+fn known_name(i: u8) -> &'static str {
+    CORE_FIELDS.iter().chain(SPRINT_FIELDS).nth(usize::from(i)).copied().unwrap_or("")
+}
 
 impl Keys {
     pub fn insert(&mut self, name: &str, span: Span) {
-        let name = match CORE_FIELDS.iter().chain(SPRINT_FIELDS).find(|f| **f == name) {
-            Some(f) => std::borrow::Cow::Borrowed(*f),
-            None => std::borrow::Cow::Owned(name.to_string()),
-        };
-        self.0.push((name, span));
+        match known_index(name) {
+            Some(i) => self.known.push((i, span)),
+            None => self.other.push((name.to_string(), span)),
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<Span> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, s)| *s)
+        match known_index(name) {
+            Some(i) => self.known.iter().find(|(k, _)| *k == i).map(|(_, s)| *s),
+            None => self.other.iter().find(|(k, _)| k == name).map(|(_, s)| *s),
+        }
     }
 
     pub fn contains_key(&self, name: &str) -> bool {
@@ -119,7 +133,31 @@ impl Keys {
 
     /// Keys in the order written.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Span)> {
-        self.0.iter().map(|(k, s)| (k.as_ref(), *s))
+        let mut all: Vec<(&str, Span)> = self
+            .known
+            .iter()
+            .map(|(i, s)| (known_name(*i), *s))
+            .chain(self.other.iter().map(|(k, s)| (k.as_str(), *s)))
+            .collect();
+        all.sort_by_key(|(_, s)| (s.line, s.col));
+        all.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod keys_tests {
+    use super::*;
+
+    #[test]
+    fn keys_in_written_order() {
+        let mut k = Keys::default();
+        k.insert("title", Span::new(2, 1, 5));
+        k.insert("team", Span::new(3, 1, 4));
+        k.insert("goal", Span::new(4, 1, 4));
+        assert_eq!(k.get("team"), Some(Span::new(3, 1, 4)));
+        assert!(k.contains_key("goal"));
+        assert!(!k.contains_key("status"));
+        assert_eq!(k.iter().map(|(n, _)| n).collect::<Vec<_>>(), vec!["title", "team", "goal"]);
     }
 }
 

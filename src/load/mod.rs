@@ -100,7 +100,7 @@ pub fn load_with(root: &Path, config: Config) -> Backlog {
         .unzip();
     // `filter_map` over the vector's own iterator collects in place: no
     // second copy of 100,000 items.
-    #[allow(clippy::unnecessary_filter_map)]
+    #[allow(clippy::filter_map_identity)]
     let items: Vec<Item> = items.into_iter().filter_map(|i| i).collect();
     diagnostics.extend(diags.into_iter().flatten());
     Backlog::from_items(root.to_path_buf(), config, items, diagnostics, files.len())
