@@ -374,3 +374,26 @@ fn explain_codes() {
     assert!(String::from_utf8(out).unwrap().starts_with("E012 (unknown-status):"));
     cairn().args(["explain", "E999"]).assert().code(2);
 }
+
+#[test]
+fn version_and_completions() {
+    let out = cairn().arg("--version").assert().success().get_output().stdout.clone();
+    let v = String::from_utf8(out).unwrap();
+    assert!(v.starts_with(&format!("cairn {} (", env!("CARGO_PKG_VERSION"))), "{v}");
+    let out = cairn().args(["completions", "bash"]).assert().success().get_output().stdout.clone();
+    let s = String::from_utf8(out).unwrap();
+    assert!(s.contains("_cairn()") && s.contains("check"), "{s}");
+    cairn().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn cancelled_items_may_wait_on_open_work() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tasks/a.md", "---\ntitle: A\nstatus: in_progress\n---\n");
+    write(dir.path(), "tasks/b.md", "---\ntitle: B\nstatus: cancelled\ndepends_on: [a]\n---\n");
+    write(dir.path(), "tasks/c.md", "---\ntitle: C\nstatus: done\ndepends_on: [a]\n---\n");
+    let v = json(&cairn().args(["check", "--format", "json", "-C"]).arg(dir.path()).assert().success().get_output().stdout);
+    let ids: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["c"]);
+    assert_eq!(v["diagnostics"][0]["code"], "W001");
+}

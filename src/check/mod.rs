@@ -256,8 +256,12 @@ fn consistency(b: &Backlog, g: &Graph, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        let done = b.is_done(item);
-        if done {
+        // Delivered (a done status that counts as completed): a cancelled
+        // item may well have been waiting on work that never happened.
+        let delivered = item.status().and_then(|s| b.config.status(item.kind(), s)).is_some_and(|s| {
+            s.category == crate::config::Category::Done && s.completed
+        });
+        if delivered {
             let mut open: Vec<&str> = g
                 .targets(i, &EdgeType::DependsOn)
                 .filter(|&t| {
@@ -407,6 +411,7 @@ mod tests {
             ("epics/e.md", "---\ntitle: E\nstatus: done\n---\n"),
             ("stories/s.md", "---\ntitle: S\nstatus: in_progress\nparent: e\n---\n"),
             ("stories/t.md", "---\ntitle: T\nstatus: done\nparent: e\ndepends_on: [s]\n---\n"),
+            ("stories/u.md", "---\ntitle: U\nstatus: cancelled\nparent: e\ndepends_on: [s]\n---\n"),
         ]);
         let r = check_backlog(&b);
         assert_eq!(codes(&r), vec!["W002", "W001"]);

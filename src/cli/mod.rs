@@ -85,6 +85,11 @@ pub enum Command {
     Show(list_cmd::ShowArgs),
     /// Print the JSON Schema of items or of cairn.yml (for this root's config)
     Schema(check_cmd::SchemaArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
     /// The audit trail from git history: one event per field change
     Log(history_cmd::LogArgs),
     /// The semantic change of the backlog between two revisions (or a revision and the working tree)
@@ -131,6 +136,13 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::List(a) => list_cmd::list(&ctx, a),
         Command::Show(a) => list_cmd::show(&ctx, a),
         Command::Schema(a) => check_cmd::schema(&ctx, a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "cairn", &mut buf);
+            out(&String::from_utf8_lossy(&buf));
+            Ok(0)
+        }
         Command::Log(a) => history_cmd::log(&ctx, a),
         Command::Diff(a) => history_cmd::diff(&ctx, a),
         Command::Ready(a) => graph_cmd::ready(&ctx, a),
