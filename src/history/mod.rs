@@ -138,7 +138,7 @@ pub fn rfc3339(secs: i64) -> String {
 /// when `use_cache`).
 pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, HistoryError> {
     let Some(git) = walk::open(root) else { return Ok(Events::none(Source::NoRepository)) };
-    let repo = git.repo.to_thread_local();
+    let repo = walk::local(&git.repo);
     let Some(head) = walk::start(&repo, config.history.branch.as_deref())? else {
         return Ok(Events::none(Source::NoCommits));
     };
@@ -286,50 +286,44 @@ fn process(
 
     // Tree diffs, in parallel.
     let ts = &git.repo;
-    let diffs: Vec<(usize, Vec<walk::Change>)> = jobs
-        .par_iter()
-        .map_init(
-            || (ts.to_thread_local(), Vec::new()),
-            |(repo, buf), (i, old, new, others)| {
-                let mut changes = walk::diff_trees(&repo.objects, *old, *new, ignore)?;
-                // A merge (first_parent: false) shows only what it changed
-                // itself: not what it took from a merged parent.
-                if !others.is_empty() {
-                    let mut keep = Vec::with_capacity(changes.len());
-                    for ch in changes {
-                        let mut from_other = false;
-                        for o in others.iter().flatten() {
-                            if walk::blob_at(&repo.objects, *o, &ch.path, buf)? == ch.new {
-                                from_other = true;
-                                break;
-                            }
-                        }
-                        if !from_other {
-                            keep.push(ch);
-                        }
+    let diffs: Vec<(usize, Vec<walk::Change>)> = chunked(ts, &jobs, |repo, buf, (i, old, new, others)| {
+        let mut changes = walk::diff_trees(&repo.objects, *old, *new, ignore)?;
+        // A merge (first_parent: false) shows only what it changed
+        // itself: not what it took from a merged parent.
+        if !others.is_empty() {
+            let mut keep = Vec::with_capacity(changes.len());
+            for ch in changes {
+                let mut from_other = false;
+                for o in others.iter().flatten() {
+                    if walk::blob_at(&repo.objects, *o, &ch.path, buf)? == ch.new {
+                        from_other = true;
+                        break;
                     }
-                    changes = keep;
                 }
-                Ok((*i, changes))
-            },
-        )
-        .collect::<Result<_, HistoryError>>()?;
+                if !from_other {
+                    keep.push(ch);
+                }
+            }
+            changes = keep;
+        }
+        Ok((*i, changes))
+    })?;
 
-    // Parse every blob involved once, in parallel.
-    let mut blobs: Vec<ObjectId> =
-        diffs.iter().flat_map(|(_, ch)| ch.iter().flat_map(|c| [c.old, c.new])).flatten().collect();
-    blobs.sort_unstable();
-    blobs.dedup();
-    let parsed: HashMap<ObjectId, Option<State>> = blobs
-        .par_iter()
-        .map_init(
-            || (ts.to_thread_local(), Vec::new()),
-            |(repo, buf), id| {
-                let bytes = walk::read_blob(&repo.objects, *id, buf)?;
-                Ok((*id, blob::parse(&bytes)))
-            },
-        )
-        .collect::<Result<_, HistoryError>>()?;
+    // Parse every blob involved once, in parallel, in commit order (delta
+    // bases are then likely still in the pack cache).
+    let mut seen = std::collections::HashSet::new();
+    let blobs: Vec<ObjectId> = diffs
+        .iter()
+        .flat_map(|(_, ch)| ch.iter().flat_map(|c| [c.old, c.new]))
+        .flatten()
+        .filter(|id| seen.insert(*id))
+        .collect();
+    let parsed: HashMap<ObjectId, Option<State>> = chunked(ts, &blobs, |repo, buf, id| {
+        let bytes = walk::read_blob(&repo.objects, *id, buf)?;
+        Ok((*id, blob::parse(&bytes)))
+    })?
+    .into_iter()
+    .collect();
 
     // Events, in commit order. A blob that does not parse leaves the last
     // good state of its path standing.
@@ -372,6 +366,29 @@ fn process(
         broken.extend(new_broken);
     }
     Ok(())
+}
+
+/// Maps `f` over `items` in parallel, in a few contiguous chunks (one
+/// repository handle and its caches per chunk), keeping the order.
+fn chunked<T: Sync, R: Send>(
+    ts: &gix::ThreadSafeRepository,
+    items: &[T],
+    f: impl Fn(&gix::Repository, &mut Vec<u8>, &T) -> Result<R, HistoryError> + Sync,
+) -> Result<Vec<R>, HistoryError> {
+    let size = items.len().div_ceil(rayon::current_num_threads().max(1) * 4).max(64);
+    let parts: Vec<Result<Vec<R>, HistoryError>> = items
+        .par_chunks(size)
+        .map(|chunk| {
+            let repo = walk::local(ts);
+            let mut buf = Vec::new();
+            chunk.iter().map(|x| f(&repo, &mut buf, x)).collect()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(items.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
 }
 
 /// Derived `created`, `updated` and `reporter` per item id: `created` = time

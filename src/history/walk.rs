@@ -267,7 +267,107 @@ fn skip_dir(prefix: &str, name: &[u8]) -> bool {
         || (prefix.is_empty() && (name == b"templates" || name == b"themes"))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The end of the tree entry starting at `pos` (`mode SP name NUL id`).
+fn entry_end(data: &[u8], pos: usize, hash_len: usize) -> Option<usize> {
+    use gix::bstr::ByteSlice;
+    let nul = data.get(pos..)?.find_byte(0)?;
+    let end = pos + nul + 1 + hash_len;
+    (end <= data.len()).then_some(end)
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 64 <= n && a[i..i + 64] == b[i..i + 64] {
+        i += 64;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + 64 <= n && a[la - i - 64..la - i] == b[lb - i - 64..lb - i] {
+        i += 64;
+    }
+    while i < n && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
+}
+
+/// The parts of two raw trees that differ, cut at entry boundaries: most
+/// commits change one or two entries of a folder of thousands, so the
+/// common prefix and suffix (compared as bytes) are not decoded at all.
+/// Falls back to the whole trees when the bytes are not well-formed.
+fn differing<'a>(a: &'a [u8], b: &'a [u8], hash_len: usize) -> (&'a [u8], &'a [u8]) {
+    let p = common_prefix(a, b);
+    // Entries that end at or before p are byte-identical on both sides.
+    let mut start = 0;
+    loop {
+        match entry_end(a, start, hash_len) {
+            Some(e) if e <= p => start = e,
+            Some(_) => break,
+            None if start == a.len() => break,
+            None => return (a, b),
+        }
+    }
+    let q = common_suffix(&a[start..], &b[start..]);
+    // Walk both sides from `start` until they reach an entry boundary at the
+    // same distance from their ends, inside the common suffix.
+    let (mut oa, mut ob) = (start, start);
+    loop {
+        let (da, db) = (a.len() - oa, b.len() - ob);
+        if da <= q && da == db {
+            return (&a[start..oa], &b[start..ob]);
+        }
+        let step_a = da >= db && da > 0;
+        let step_b = db >= da && db > 0;
+        if step_a {
+            match entry_end(a, oa, hash_len) {
+                Some(e) => oa = e,
+                None => return (a, b),
+            }
+        }
+        if step_b {
+            match entry_end(b, ob, hash_len) {
+                Some(e) => ob = e,
+                None => return (a, b),
+            }
+        }
+        if !step_a && !step_b {
+            return (&a[start..], &b[start..]);
+        }
+    }
+}
+
+fn decode_entries(data: &[u8]) -> Result<Vec<gix::objs::tree::EntryRef<'_>>, HistoryError> {
+    gix::objs::TreeRefIter::from_bytes(data, gix::hash::Kind::Sha1)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| err("decoding a tree", e))
+}
+
+fn raw_tree<'a>(
+    odb: &impl gix::objs::Find,
+    id: Option<ObjectId>,
+    buf: &'a mut Vec<u8>,
+) -> Result<&'a [u8], HistoryError> {
+    match id {
+        Some(id) => {
+            let d = odb.try_find(&id, buf).map_err(|e| err(&format!("reading tree {id}"), e))?;
+            match d {
+                Some(d) if d.kind == gix::objs::Kind::Tree => Ok(d.data),
+                _ => Err(HistoryError(format!("tree {id} not found"))),
+            }
+        }
+        None => Ok(&[]),
+    }
+}
+
 fn diff_rec(
     odb: &impl gix::objs::Find,
     old: Option<ObjectId>,
@@ -275,51 +375,71 @@ fn diff_rec(
     prefix: &str,
     ignore: &globset::GlobSet,
     out: &mut Vec<Change>,
-    buf: &mut Vec<u8>,
+    _buf: &mut Vec<u8>,
 ) -> Result<(), HistoryError> {
+    use std::cmp::Ordering;
     if old == new {
         return Ok(());
     }
-    let a = entries(odb, old, buf)?;
-    let b = entries(odb, new, buf)?;
+    let (mut buf_a, mut buf_b) = (Vec::new(), Vec::new());
+    let ra = raw_tree(odb, old, &mut buf_a)?;
+    let rb = raw_tree(odb, new, &mut buf_b)?;
+    let (ra, rb) = differing(ra, rb, gix::hash::Kind::Sha1.len_in_bytes());
+    let a = decode_entries(ra)?;
+    let b = decode_entries(rb)?;
     let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let (ea, eb) = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) if x.0 == y.0 => {
+    loop {
+        let ord = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => {
+                gix::objs::tree::name_order(x.filename, x.mode.is_tree(), y.filename, y.mode.is_tree())
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => break,
+        };
+        let (ea, eb) = match ord {
+            Ordering::Equal => {
                 i += 1;
                 j += 1;
-                (Some(x), Some(y))
+                (a.get(i - 1), b.get(j - 1))
             }
-            (Some(x), Some(y)) if x.0 < y.0 => {
+            Ordering::Less => {
                 i += 1;
-                (Some(x), None)
+                (a.get(i - 1), None)
             }
-            (Some(_), Some(y)) => {
+            Ordering::Greater => {
                 j += 1;
-                (None, Some(y))
-            }
-            (Some(x), None) => {
-                i += 1;
-                (Some(x), None)
-            }
-            (None, y) => {
-                j += 1;
-                (None, y)
+                (None, b.get(j - 1))
             }
         };
-        let name = ea.or(eb).map(|e| e.0.as_slice()).unwrap_or_default();
+        if let (Some(x), Some(y)) = (ea, eb) {
+            if x.oid == y.oid && x.mode == y.mode {
+                continue;
+            }
+        }
+        let kind = |e: Option<&gix::objs::tree::EntryRef<'_>>| {
+            e.map(|e| {
+                let k = match e.mode.kind() {
+                    EntryKind::Tree => Kind::Tree,
+                    EntryKind::Blob | EntryKind::BlobExecutable => Kind::Blob,
+                    _ => Kind::Other,
+                };
+                (k, e.oid.to_owned())
+            })
+        };
+        let (ka, kb) = (kind(ea), kind(eb));
+        let name: &[u8] = ea.or(eb).map(|e| e.filename.as_ref()).unwrap_or_default();
         let path = if prefix.is_empty() {
             String::from_utf8_lossy(name).into_owned()
         } else {
             format!("{prefix}/{}", String::from_utf8_lossy(name))
         };
-        let tree_of = |e: Option<&(Vec<u8>, Kind, ObjectId)>| e.filter(|e| e.1 == Kind::Tree).map(|e| e.2);
-        let blob_of = |e: Option<&(Vec<u8>, Kind, ObjectId)>| e.filter(|e| e.1 == Kind::Blob).map(|e| e.2);
-        let (ta, tb) = (tree_of(ea), tree_of(eb));
+        let of = |k: Option<(Kind, ObjectId)>, want: Kind| k.filter(|k| k.0 == want).map(|k| k.1);
+        let (ta, tb) = (of(ka, Kind::Tree), of(kb, Kind::Tree));
         if (ta.is_some() || tb.is_some()) && ta != tb && !skip_dir(prefix, name) {
-            diff_rec(odb, ta, tb, &path, ignore, out, buf)?;
+            diff_rec(odb, ta, tb, &path, ignore, out, _buf)?;
         }
-        let (ba, bb) = (blob_of(ea), blob_of(eb));
+        let (ba, bb) = (of(ka, Kind::Blob), of(kb, Kind::Blob));
         if (ba.is_some() || bb.is_some()) && ba != bb && crate::load::is_item_path(&path, ignore) {
             out.push(Change { path, old: ba, new: bb });
         }
@@ -339,4 +459,14 @@ pub fn list_items(
 /// Reads a blob's bytes.
 pub fn read_blob(odb: &impl gix::objs::Find, id: ObjectId, buf: &mut Vec<u8>) -> Result<Vec<u8>, HistoryError> {
     Ok(odb.find_blob(&id, buf).map_err(|e| err(&format!("reading blob {id}"), e))?.data.to_vec())
+}
+
+/// A thread-local handle with caches sized for walking history: a pack
+/// cache of decoded delta bases and an object cache (the tree a commit
+/// adds is the tree the next commit starts from).
+pub fn local(repo: &gix::ThreadSafeRepository) -> gix::Repository {
+    let mut r = repo.to_thread_local();
+    r.objects.set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(64 << 20)));
+    r.object_cache_size(32 << 20);
+    r
 }

@@ -1,0 +1,317 @@
+//! History: events from real repositories built by the test, `log`, `diff`,
+//! derived fields, the cache.
+
+#[path = "support/git.rs"]
+mod git_support;
+
+use std::path::Path;
+
+use git_support::Repo;
+use serde_json::{json, Value};
+
+fn cairn(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o =
+        assert_cmd::Command::cargo_bin("cairn").expect("binary").current_dir(dir).args(args).output().expect("runs");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn events(dir: &Path, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["log", "--format", "jsonl"];
+    args.extend(extra);
+    let (code, out, err) = cairn(dir, &args);
+    assert_eq!(code, 0, "{err}");
+    out.lines().map(|l| serde_json::from_str(l).expect("json line")).collect()
+}
+
+/// (time, author, id, action, field, old, new) of each event.
+fn brief(ev: &[Value]) -> Vec<Value> {
+    ev.iter().map(|e| json!([e["time"], e["author"], e["id"], e["action"], e["field"], e["old"], e["new"]])).collect()
+}
+
+const T1: &str = "2024-03-01T09:00:00Z";
+const T2: &str = "2024-03-02T09:00:00Z";
+const T3: &str = "2024-03-03T09:00:00Z";
+const T4: &str = "2024-03-04T09:00:00Z";
+const T5: &str = "2024-03-05T09:00:00Z";
+
+fn story(title: &str, status: &str, extra: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\nstatus: {status}\n{extra}---\n{body}")
+}
+
+#[test]
+fn events_created_updated_renamed_broken_fixed() {
+    let r = Repo::new();
+    r.write("cairn.yml", "name: T\n").write("stories/a.md", &story("A", "ready", "", "Body\n"));
+    let c1 = r.commit("Ana", T1, "create a");
+    r.write("stories/a.md", &story("A", "in_progress", "estimate: 3\n", "Body 2\n"))
+        .write("stories/b.md", &story("B", "backlog", "", ""));
+    r.commit("Ben", T2, "work");
+    // Move b to another folder and edit it in the same commit; break a.
+    r.remove("stories/b.md");
+    r.write("tasks/b.md", &story("B", "ready", "", "")).write("stories/a.md", "---\ntitle: [broken\n---\n");
+    r.commit("Ana", T3, "move b, break a");
+    // Fix a: compared with its last good state.
+    r.write("stories/a.md", &story("A", "review", "estimate: 3\n", "Body 2\n"));
+    r.commit("Ben", T4, "fix a");
+    let ev = events(&r.path, &[]);
+    assert_eq!(
+        brief(&ev),
+        vec![
+            json!([T1, "Ana", "a", "created", null, null, {"status": "ready", "title": "A"}]),
+            json!([T2, "Ben", "a", "updated", "body", null, null]),
+            json!([T2, "Ben", "a", "updated", "estimate", null, 3]),
+            json!([T2, "Ben", "a", "updated", "status", "ready", "in_progress"]),
+            json!([T2, "Ben", "b", "created", null, null, {"status": "backlog", "title": "B"}]),
+            json!([T3, "Ana", "b", "renamed", null, "stories/b.md", "tasks/b.md"]),
+            json!([T3, "Ana", "b", "updated", "status", "backlog", "ready"]),
+            json!([T4, "Ben", "a", "updated", "status", "in_progress", "review"]),
+        ]
+    );
+    assert_eq!(ev[0]["commit"], c1);
+    assert_eq!(ev[0]["email"], "ana@example.com");
+    assert_eq!(ev[0]["path"], "stories/a.md");
+    assert_eq!(ev[5]["path"], "tasks/b.md");
+    let keys: Vec<&String> = ev[0].as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["commit", "time", "author", "email", "id", "path", "action", "field", "old", "new"]);
+
+    // Filters.
+    assert_eq!(events(&r.path, &["a"]).len(), 5);
+    assert_eq!(events(&r.path, &["--author", "ben"]).len(), 5);
+    assert_eq!(events(&r.path, &["--since", "2024-03-03"]).len(), 3);
+    assert_eq!(events(&r.path, &["--until", "2024-03-02"]).len(), 5);
+    assert_eq!(events(&r.path, &["--since", &c1]).len(), 7);
+    assert_eq!(events(&r.path, &["--until", "HEAD~2"]).len(), 5);
+    let (code, out, _) = cairn(&r.path, &["log", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["events"].as_array().map(Vec::len), Some(8));
+    let (code, _, err) = cairn(&r.path, &["log", "--since", "no-such-rev"]);
+    assert_eq!(code, 2, "{err}");
+
+    // Derived fields in list and show.
+    let (code, out, err) = cairn(&r.path, &["list", "--format", "json", "--fields", "id,created,updated,reporter"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["items"][0], json!({"id": "a", "created": T1, "updated": T4, "reporter": "Ana"}));
+    assert_eq!(v["items"][1], json!({"id": "b", "created": T2, "updated": T3, "reporter": "Ben"}));
+    let (code, out, _) = cairn(&r.path, &["show", "a", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["created"], T1);
+    assert_eq!(v["history"][0]["field"], "status");
+}
+
+#[test]
+fn id_change_is_delete_and_create() {
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", ""));
+    r.commit("Ana", T1, "a");
+    r.write("stories/a.md", &story("A", "ready", "id: a2\n", ""));
+    r.commit("Ana", T2, "rename id");
+    let b = brief(&events(&r.path, &[]));
+    assert_eq!(b[1], json!([T2, "Ana", "a", "deleted", null, {"status": "ready", "title": "A"}, null]));
+    assert_eq!(b[2], json!([T2, "Ana", "a2", "created", null, null, {"id": "a2", "status": "ready", "title": "A"}]));
+    assert_eq!(b.len(), 3);
+}
+
+#[test]
+fn subfolder_root_that_moved() {
+    let r = Repo::new();
+    r.write("src/main.rs", "fn main() {}\n")
+        .write("plan/cairn.yml", "")
+        .write("plan/stories/a.md", &story("A", "ready", "", ""));
+    r.commit("Ana", T1, "start");
+    r.write("src/main.rs", "fn main() { }\n");
+    r.commit("Ana", T2, "code only");
+    r.git(&["mv", "plan", "backlog"]);
+    r.commit("Ben", T3, "move the backlog");
+    r.write("backlog/stories/a.md", &story("A", "done", "", ""));
+    r.commit("Ben", T4, "done");
+    let root = r.path.join("backlog");
+    let b = brief(&events(&root, &[]));
+    assert_eq!(
+        b,
+        vec![
+            json!([T1, "Ana", "a", "created", null, null, {"status": "ready", "title": "A"}]),
+            json!([T4, "Ben", "a", "updated", "status", "ready", "done"]),
+        ]
+    );
+}
+
+#[test]
+fn shallow_clone_warns_once_and_starts_at_the_boundary() {
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", ""));
+    r.commit("Ana", T1, "1");
+    r.write("stories/a.md", &story("A", "done", "", ""));
+    r.commit("Ben", T2, "2");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("file://{}", r.path.display());
+    git_support::git_in(dir.path(), &["clone", "-q", "--depth", "1", &url, "c"], &[]);
+    let clone = dir.path().join("c");
+    let (code, out, err) = cairn(&clone, &["log", "--format", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("shallow").count(), 1, "{err}");
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+    let ev: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(brief(&ev), vec![json!([T2, "Ben", "a", "created", null, null, {"status": "done", "title": "A"}])]);
+}
+
+#[test]
+fn no_repository_and_empty_repository() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("cairn.yml"), "").expect("write");
+    let (code, out, err) = cairn(dir.path(), &["log"]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert!(err.contains("no git repository"), "{err}");
+    let (code, _, err) = cairn(dir.path(), &["diff"]);
+    assert_eq!(code, 2, "{err}");
+
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", ""));
+    let (code, out, err) = cairn(&r.path, &["log", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "{\n  \"events\": []\n}\n");
+    assert_eq!(err, "");
+}
+
+#[test]
+fn detached_head_and_non_utf8_paths() {
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", ""));
+    r.commit("Ana", T1, "1");
+    r.write("stories/a.md", &story("A", "done", "", ""));
+    r.commit("Ana", T2, "2");
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"stories/caf\xe9.md");
+        std::fs::write(r.path.join(name), story("C", "ready", "", "")).expect("write");
+        r.commit("Ana", T3, "3");
+    }
+    r.git(&["checkout", "-q", "--detach", "HEAD~1"]);
+    assert_eq!(events(&r.path, &[]).len(), 2);
+    r.git(&["checkout", "-q", "main"]);
+    let n = events(&r.path, &[]).len();
+    assert!(n >= 2);
+}
+
+#[test]
+fn merges_first_parent_and_all_parents() {
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", ""));
+    r.commit("Ana", T1, "a");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("stories/a.md", &story("A", "in_progress", "", ""));
+    let side = r.commit("Ben", T2, "start a");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("stories/b.md", &story("B", "ready", "", ""));
+    r.commit("Ana", T3, "b");
+    let merge = r.merge("feature", "Cleo", T4);
+
+    let ev = events(&r.path, &[]);
+    let b = brief(&ev);
+    assert_eq!(b.len(), 3);
+    assert_eq!(b[2], json!([T4, "Cleo", "a", "updated", "status", "ready", "in_progress"]));
+    assert_eq!(ev[2]["commit"], merge);
+
+    r.write("cairn.yml", "history: { first_parent: false }\n");
+    let ev = events(&r.path, &[]);
+    let b = brief(&ev);
+    assert_eq!(b.len(), 3, "{b:#?}");
+    let status: Vec<&Value> = ev.iter().filter(|e| e["field"] == "status").collect();
+    assert_eq!(status.len(), 1);
+    assert_eq!(status[0]["commit"], side);
+    assert_eq!(status[0]["author"], "Ben");
+    assert_eq!(status[0]["time"], T2);
+}
+
+#[test]
+fn cached_and_uncached_runs_print_the_same() {
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", ""));
+    r.commit("Ana", T1, "1");
+    r.write("stories/b.md", &story("B", "ready", "", "x\n"));
+    r.commit("Ana", T2, "2");
+    let (_, first, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert!(r.path.join(".cairn-cache/history.json").exists());
+    let (_, cached, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert_eq!(first, cached);
+    r.write("stories/b.md", &story("B", "done", "", "y\n"));
+    r.commit("Ben", T3, "3");
+    let (_, incremental, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    let (_, uncached, _) = cairn(&r.path, &["log", "--no-cache", "--format", "jsonl"]);
+    assert_eq!(incremental, uncached);
+    assert_eq!(incremental.lines().count(), 4);
+    // A corrupt cache is rebuilt silently.
+    std::fs::write(r.path.join(".cairn-cache/history.json"), "{ not json").expect("write");
+    let (code, again, err) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(again, uncached);
+    // History rewritten: the cache no longer matches.
+    r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let (_, after_reset, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert_eq!(after_reset, first);
+}
+
+#[test]
+fn diff_reports_transitions_and_only_new_errors() {
+    let r = Repo::new();
+    r.write("cairn.yml", "name: T\n")
+        .write("stories/a.md", &story("A", "backlog", "", ""))
+        .write("stories/old-bad.md", &story("Old", "backlog", "parent: nowhere\n", ""))
+        .write("stories/c.md", &story("C", "ready", "relates_to: [a]\n", ""));
+    let base = r.commit("Ana", T1, "base");
+    // Nothing changed: exit 0 even though an error exists at BASE.
+    let (code, out, err) = cairn(&r.path, &["diff", "HEAD", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["violations"], json!([]));
+    assert_eq!(v["base"], "HEAD");
+    assert_eq!(v["head"], "WORKTREE");
+
+    // backlog → done is not in the default workflow.
+    r.write("stories/a.md", &story("A", "done", "", ""))
+        .write("stories/c.md", &story("C", "ready", "relates_to: [a, c2]\n", ""))
+        .write("stories/new.md", &story("New", "ready", "", ""));
+    r.git(&["mv", "stories/old-bad.md", "stories/old-bad2.md"]);
+    let (code, out, _) = cairn(&r.path, &["diff", &base, "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["added"][0]["id"], "new");
+    assert_eq!(v["removed"][0]["id"], "old-bad");
+    assert_eq!(v["added"][1]["id"], "old-bad2");
+    assert_eq!(v["changed"][0]["id"], "a");
+    assert_eq!(v["changed"][0]["changes"][0], json!({"field": "status", "old": "backlog", "new": "done"}));
+    assert_eq!(v["changed"][1]["changes"][0]["added"], json!(["c2"]));
+    let codes: Vec<&str> =
+        v["violations"].as_array().expect("array").iter().filter_map(|d| d["code"].as_str()).collect();
+    // The forbidden transition and the new unknown reference `c2`; `old-bad2`'s
+    // unknown parent is new too (another id), but `old-bad`'s was not.
+    assert!(codes.contains(&"E040"), "{codes:?}");
+    assert!(v["violations"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .any(|d| d["message"].as_str().is_some_and(|m| m.contains("c2"))));
+
+    // Fix the transition and the reference: no violation from old errors.
+    r.write("stories/a.md", &story("A", "ready", "", ""))
+        .write("stories/c.md", &story("C", "ready", "relates_to: [a]\n", ""));
+    r.git(&["mv", "stories/old-bad2.md", "stories/old-bad.md"]);
+    let (code, out, _) = cairn(&r.path, &["diff", &base]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 violations"), "{out}");
+
+    // Revision ranges and markdown.
+    r.write("stories/a.md", &story("A", "done", "", ""));
+    let head = r.commit("Ben", T5, "skip review");
+    let (code, out, _) = cairn(&r.path, &["diff", &format!("{base}..{head}"), "--format", "markdown"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("❌ **cairn diff**"), "{out}");
+    assert!(out.contains("| `a` | status | \"backlog\" | \"done\" |"), "{out}");
+}
