@@ -392,7 +392,8 @@ fn cancelled_items_may_wait_on_open_work() {
     write(dir.path(), "tasks/a.md", "---\ntitle: A\nstatus: in_progress\n---\n");
     write(dir.path(), "tasks/b.md", "---\ntitle: B\nstatus: cancelled\ndepends_on: [a]\n---\n");
     write(dir.path(), "tasks/c.md", "---\ntitle: C\nstatus: done\ndepends_on: [a]\n---\n");
-    let v = json(&cairn().args(["check", "--format", "json", "-C"]).arg(dir.path()).assert().success().get_output().stdout);
+    let v =
+        json(&cairn().args(["check", "--format", "json", "-C"]).arg(dir.path()).assert().success().get_output().stdout);
     let ids: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["c"]);
     assert_eq!(v["diagnostics"][0]["code"], "W001");

@@ -135,6 +135,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ("E032", "field-not-for-kind", "A custom field is declared for other kinds only."),
     ("E033", "self-reference", "An item names itself in a relation."),
     ("E034", "bad-sprint-dates", "A sprint needs `start` and `end`, with `end` on or after `start`."),
+    ("E040", "forbidden-transition", "A status change that `workflow` in cairn.yml does not allow (reported by `cairn diff`)."),
     ("W001", "done-with-open-dependency", "The item is done while one of its dependencies is not."),
     ("W002", "open-child-of-done-parent", "The item is not done while its parent is done."),
     ("W003", "due-before-start", "The due date is before the start date."),
