@@ -22,4 +22,5 @@ pub mod load;
 pub mod model;
 pub mod query;
 pub mod schema;
+pub mod site;
 pub mod util;

@@ -3,6 +3,7 @@
 //! the per-file diagnostics `load` already produced.
 
 pub mod diagnostic;
+pub mod links;
 pub mod report;
 
 pub use diagnostic::{Diagnostic, Note, Severity};
@@ -46,6 +47,7 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     hierarchy(backlog, graph, &mut diags);
     cycles(backlog, graph, &mut diags);
     consistency(backlog, graph, &mut diags);
+    links::broken_links(backlog, &mut diags);
     diagnostic::sort(&mut diags);
     Report { items: backlog.items.len(), diagnostics: diags }
 }

@@ -1,6 +1,7 @@
 //! The command line: clap arguments and one small function per command.
 //! Only this module prints and decides exit codes.
 
+mod build_cmd;
 mod check_cmd;
 mod edit_cmd;
 mod graph_cmd;
@@ -100,6 +101,8 @@ pub enum Command {
     Impact(graph_cmd::ImpactArgs),
     /// Print the typed graph (dot, mermaid, json or svg), whole or around one item
     Graph(graph_cmd::GraphArgs),
+    /// Render the static dashboard (site, badges, feed, JSON API) into ROOT/_site
+    Build(build_cmd::BuildArgs),
 }
 
 /// Entry point of the binary.
@@ -148,6 +151,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Ready(a) => graph_cmd::ready(&ctx, a),
         Command::Impact(a) => graph_cmd::impact(&ctx, a),
         Command::Graph(a) => graph_cmd::graph(&ctx, a),
+        Command::Build(a) => build_cmd::build(&ctx, a),
     }
 }
 

@@ -1,0 +1,128 @@
+//! `cairn build`: check, then render the static site and write it atomically.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{display_path, Ctx, EXIT_PROBLEMS};
+use crate::site::{self, Inputs, NoAnalytics, Options};
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// Output folder (default: ROOT/_site); replaced atomically
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Where the site will be served from (absolute links in the Atom feed)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Do not read git history (no audit log, no derived dates)
+    #[arg(long)]
+    pub no_history: bool,
+    /// Refuse to write the site when the backlog has errors (warnings count as errors)
+    #[arg(long)]
+    pub strict: bool,
+    /// Include drafts (items with status `draft` or the label `draft`)
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
+    let start = std::time::Instant::now();
+    let (backlog, graph) = ctx.load()?;
+    let root = backlog.root.clone();
+    let out = match &a.out {
+        Some(o) if o.is_absolute() => o.clone(),
+        Some(o) => std::env::current_dir()?.join(o),
+        None => root.join("_site"),
+    };
+    // Never replace the root itself (or a folder holding it).
+    if let (Ok(r), Ok(o)) = (root.canonicalize(), out.canonicalize()) {
+        if r.starts_with(&o) {
+            anyhow::bail!("refusing to write the site over `{}`: it contains the backlog root", display_path(&out));
+        }
+    }
+    let t = std::time::Instant::now();
+    let mut report = crate::check::check(&backlog, &graph);
+    if a.strict {
+        report = report.strict();
+    }
+    ctx.log("check", &format!("{} diagnostics in {:.1?}", report.diagnostics.len(), t.elapsed()));
+    let errors = report.errors();
+    if a.strict && errors > 0 {
+        let text = crate::check::report::human(&report, &root, ctx.color_stderr);
+        let _ = std::io::stderr().write_all(text.as_bytes());
+        ctx.error(&format!(
+            "--strict: {errors} problem{} found; the site was not written",
+            if errors == 1 { "" } else { "s" }
+        ));
+        return Ok(EXIT_PROBLEMS);
+    }
+    let (events, note) = if a.no_history {
+        (None, Some("built with --no-history: no audit trail or history-based charts".to_string()))
+    } else {
+        match super::history_cmd::read_history(ctx, &backlog, true, true) {
+            Ok(ev) => {
+                let note = ev.warning();
+                (Some(ev), note.map(|w| w.split_once(' ').map(|(_, r)| r.to_string()).unwrap_or(w)))
+            }
+            Err(e) => {
+                ctx.warn(&format!("history unavailable: {e}"));
+                (None, Some(format!("history unavailable: {e}")))
+            }
+        }
+    };
+    let derived = events.as_ref().map(crate::history::derived).unwrap_or_default();
+    let today = match crate::util::time::parse_offset(&backlog.config.timezone) {
+        Some(o) => chrono::Utc::now().with_timezone(&o).date_naive(),
+        None => chrono::Utc::now().date_naive(),
+    };
+    let analytics = NoAnalytics::default();
+    let base_url = a.base_url.clone().unwrap_or_else(|| backlog.config.base_url.clone());
+    let inputs = Inputs {
+        backlog: &backlog,
+        graph: &graph,
+        report: &report,
+        history: events.as_ref(),
+        derived: &derived,
+        analytics: &analytics,
+        options: Options { base_url, drafts: a.drafts, today: Some(today), history_note: note },
+    };
+    let t = std::time::Instant::now();
+    let bar = std::io::stderr().is_terminal() && !ctx.global.quiet;
+    let progress = |done: usize, total: usize| {
+        if bar && total > 0 {
+            let w = 30;
+            let f = done * w / total;
+            let _ = write!(std::io::stderr(), "\r  rendering [{}{}] {done}/{total}", "#".repeat(f), " ".repeat(w - f));
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let rendered = site::render(&inputs, &progress);
+    if bar {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    let rendered = rendered?;
+    ctx.log("render", &format!("{} files in {:.1?}", rendered.files.len(), t.elapsed()));
+    let t = std::time::Instant::now();
+    site::write::write(&rendered, &out)
+        .map_err(|e| anyhow::anyhow!("writing the site to `{}`: {e}", display_path(&out)))?;
+    ctx.log("write", &format!("written in {:.1?}", t.elapsed()));
+    if errors > 0 && !ctx.global.quiet {
+        ctx.warn(&format!(
+            "{errors} error{} in the backlog (listed on problems.html; `cairn check` for details)",
+            if errors == 1 { "" } else { "s" }
+        ));
+    }
+    if !ctx.global.quiet {
+        let line = format!(
+            "built {} pages ({} items) in {:.2}s → {}\n",
+            rendered.pages,
+            rendered.items,
+            start.elapsed().as_secs_f64(),
+            display_path(&out)
+        );
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+    Ok(if errors > 0 { EXIT_PROBLEMS } else { 0 })
+}

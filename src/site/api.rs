@@ -1,0 +1,78 @@
+//! The static JSON API under `api/v1/` (`site.md`): the item object of
+//! `cli.md`, the graph, sprints, metrics, the audit trail and diagnostics.
+
+use serde_json::{json, Value};
+
+use super::pages::Shared;
+use crate::graph::render::{self, Selection};
+
+fn pretty(v: &Value) -> Vec<u8> {
+    let mut s = serde_json::to_vec_pretty(v).unwrap_or_else(|_| b"null".to_vec());
+    s.push(b'\n');
+    s
+}
+
+/// `api/v1/items/<id>.json`: the item object with `body`, `body_html` and its events (oldest first).
+pub fn item_file(s: &Shared, i: usize, mut obj: Value, body_html: &str, events: &[usize]) -> (String, Vec<u8>) {
+    let it = &s.b.items[i];
+    obj["body"] = json!(it.body);
+    obj["body_html"] = json!(body_html);
+    let evs: Vec<Value> = match s.events {
+        Some(ev) => events.iter().rev().filter_map(|&k| ev.events.get(k)).map(|e| json!(e)).collect(),
+        None => Vec::new(),
+    };
+    obj["events"] = Value::Array(evs);
+    (format!("api/v1/items/{}.json", it.id()), pretty(&obj))
+}
+
+/// Every site-wide API file.
+pub fn files(s: &Shared) -> Vec<(String, Vec<u8>)> {
+    let b = s.b;
+    let mut out = Vec::new();
+    let items: Vec<Value> = (0..b.items.len())
+        .filter(|&i| b.index.get(b.items[i].id()) == Some(&i) && s.urls[i].is_some())
+        .map(|i| crate::query::item_object(b, s.g, i, s.inp.derived.get(b.items[i].id())))
+        .collect();
+    out.push(("api/v1/items.json".to_string(), pretty(&json!({ "items": items }))));
+    let sub = render::select(b, s.g, &Selection::default());
+    out.push(("api/v1/graph.json".to_string(), pretty(&render::json::render(b, s.g, &s.sched, &sub))));
+    let sprints: Vec<Value> = s
+        .sprints
+        .iter()
+        .map(|&k| {
+            let mut o = crate::query::item_object(b, s.g, k, s.inp.derived.get(b.items[k].id()));
+            let mut items: Vec<&str> =
+                s.committed.get(&k).map(|v| v.iter().map(|&i| b.items[i].id()).collect()).unwrap_or_default();
+            items.sort_unstable();
+            o["items"] = json!(items);
+            let committed: f64 =
+                s.committed.get(&k).map(|v| v.iter().filter_map(|&i| b.items[i].estimate).sum()).unwrap_or(0.0);
+            o["committed"] = crate::query::num(committed);
+            o["burndown"] = match s.inp.analytics.burndown(b.items[k].id()) {
+                Some(bd) => json!(bd),
+                None => Value::Null,
+            };
+            o
+        })
+        .collect();
+    out.push(("api/v1/sprints.json".to_string(), pretty(&json!({ "sprints": sprints }))));
+    let metrics = match s.inp.analytics.metrics() {
+        Some(m) => m,
+        None => {
+            json!({ "available": false, "reason": s.inp.options.history_note.clone().unwrap_or_else(|| s.inp.analytics.unavailable_reason()) })
+        }
+    };
+    out.push(("api/v1/metrics.json".to_string(), pretty(&metrics)));
+    let mut audit = Vec::new();
+    if let Some(ev) = s.events {
+        for e in &ev.events {
+            if let Ok(line) = serde_json::to_vec(e) {
+                audit.extend_from_slice(&line);
+                audit.push(b'\n');
+            }
+        }
+    }
+    out.push(("api/v1/audit.jsonl".to_string(), audit));
+    out.push(("api/v1/diagnostics.json".to_string(), pretty(&crate::check::report::json_value(s.inp.report))));
+    out
+}

@@ -1,0 +1,59 @@
+//! `badges/<id>.svg`: a status badge per item (id on the left, status on
+//! the right, coloured by status category), in the shields.io style, to
+//! embed in wikis and READMEs. Standalone files, so colours are fixed
+//! (white text on each colour passes WCAG AA).
+
+use crate::graph::render::svg::escape;
+
+/// Badge colour of a status category.
+pub fn colour(category: &str) -> &'static str {
+    match category {
+        "todo" => "#4b5563",
+        "doing" => "#1d4ed8",
+        "done" => "#15803d",
+        _ => "#6b7280",
+    }
+}
+
+/// Approximate width in pixels of `s` in 11px Verdana.
+fn width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| match c {
+            'i' | 'l' | 'j' | '.' | ',' | ':' | ';' | '|' | '!' | '\'' => 3.5,
+            'm' | 'w' | 'M' | 'W' => 10.0,
+            c if c.is_ascii_uppercase() => 8.0,
+            c if c.is_ascii() => 6.8,
+            _ => 11.0,
+        })
+        .sum::<f64>()
+        + 12.0
+}
+
+/// The badge of an item.
+pub fn badge(id: &str, status: &str, category: &str) -> String {
+    let left = crate::graph::render::truncate(id, 40);
+    let right = if status.is_empty() { "no status".to_string() } else { status.replace('_', " ") };
+    let (lw, rw) = (width(&left).round(), width(&right).round());
+    let w = lw + rw;
+    let (l, r) = (escape(&left), escape(&right));
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"20\" role=\"img\" aria-label=\"{l}: {r}\"><title>{l}: {r}</title>\
+<linearGradient id=\"s\" x2=\"0\" y2=\"100%\"><stop offset=\"0\" stop-color=\"#bbb\" stop-opacity=\".1\"/><stop offset=\"1\" stop-opacity=\".1\"/></linearGradient>\
+<clipPath id=\"r\"><rect width=\"{w}\" height=\"20\" rx=\"3\" fill=\"#fff\"/></clipPath>\
+<g clip-path=\"url(#r)\"><rect width=\"{lw}\" height=\"20\" fill=\"#24292f\"/><rect x=\"{lw}\" width=\"{rw}\" height=\"20\" fill=\"{}\"/><rect width=\"{w}\" height=\"20\" fill=\"url(#s)\"/></g>\
+<g fill=\"#fff\" text-anchor=\"middle\" font-family=\"Verdana,Geneva,DejaVu Sans,sans-serif\" font-size=\"11\"><text x=\"{}\" y=\"14\">{l}</text><text x=\"{}\" y=\"14\">{r}</text></g></svg>\n",
+        colour(category),
+        lw / 2.0,
+        lw + rw / 2.0,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn badge_escapes_and_names_status() {
+        let b = super::badge("a<b", "in_progress", "doing");
+        assert!(b.contains("a&lt;b: in progress"));
+        assert!(b.contains("#1d4ed8"));
+    }
+}

@@ -1,0 +1,317 @@
+//! Every chart of the site, as static SVG built at build time: readable
+//! without scripts, with a `<title>` and a `<desc>` (the data in words) for
+//! screen readers, and colours from the theme's CSS classes (`c-todo`,
+//! `c-doing`, `c-done`, `c-line`, …) so the charts follow light and dark
+//! mode when inlined in a page. Graph pictures come from
+//! [`crate::graph::render::svg`].
+
+use serde::Serialize;
+
+use crate::graph::render::svg::escape;
+
+/// One day of a sprint's burndown (the `cairn burndown --format json` shape).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BurndownDay {
+    pub date: String,
+    pub remaining: f64,
+    pub completed: f64,
+    pub added: f64,
+    pub removed: f64,
+    pub ideal: f64,
+}
+
+/// A sprint's burndown series.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Burndown {
+    pub unit: String,
+    pub committed: f64,
+    pub days: Vec<BurndownDay>,
+}
+
+/// A bar of a bar chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    /// CSS class of the bar (`c-done`, `c-doing`, …).
+    pub class: &'static str,
+}
+
+/// A number as short text: `5`, `2.5`.
+pub fn n(x: f64) -> String {
+    if !x.is_finite() {
+        return "0".into();
+    }
+    let r = (x * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+fn c(x: f64) -> String {
+    if !x.is_finite() {
+        return "0".into();
+    }
+    let r = (x * 100.0).round() / 100.0;
+    let s = format!("{r:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn open(id: &str, w: f64, h: f64, title: &str, desc: &str) -> String {
+    format!(
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" preserveAspectRatio=\"xMinYMin meet\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        c(w),
+        c(h),
+        escape(title),
+        escape(desc)
+    )
+}
+
+/// A "nice" axis maximum at or above `x`.
+fn nice_max(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(x.log10().floor());
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if m * mag >= x {
+            return m * mag;
+        }
+    }
+    10.0 * mag
+}
+
+/// A vertical bar chart with value labels (velocity-like charts).
+pub fn bars(id: &str, title: &str, unit: &str, bars: &[Bar]) -> String {
+    let (w, h, left, bottom, top) = (640.0, 240.0, 44.0, 46.0, 16.0);
+    let max = nice_max(bars.iter().map(|b| b.value).fold(0.0, f64::max));
+    let desc = bars.iter().map(|b| format!("{}: {} {unit}", b.label, n(b.value))).collect::<Vec<_>>().join("; ");
+    let mut o = open(id, w, h, title, &desc);
+    let ph = h - bottom - top;
+    for k in 0..=4 {
+        let v = max * k as f64 / 4.0;
+        let y = top + ph - ph * k as f64 / 4.0;
+        o.push_str(&format!(
+            "<line class=\"c-grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            c(left),
+            c(y),
+            c(w - 8.0),
+            c(y),
+            c(left - 6.0),
+            c(y + 4.0),
+            n(v)
+        ));
+    }
+    let slot = (w - left - 8.0) / bars.len().max(1) as f64;
+    let bw = (slot * 0.6).min(56.0);
+    for (k, b) in bars.iter().enumerate() {
+        let bh = if max > 0.0 { ph * b.value.max(0.0) / max } else { 0.0 };
+        let x = left + slot * k as f64 + (slot - bw) / 2.0;
+        let y = top + ph - bh;
+        o.push_str(&format!(
+            "<g><title>{}: {} {}</title><rect class=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/><text class=\"c-value\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
+            escape(&b.label),
+            n(b.value),
+            escape(unit),
+            b.class,
+            c(x),
+            c(y),
+            c(bw),
+            c(bh),
+            c(x + bw / 2.0),
+            c(y - 5.0),
+            n(b.value),
+            c(x + bw / 2.0),
+            c(h - bottom + 18.0),
+            escape(&crate::graph::render::truncate(&b.label, 14))
+        ));
+    }
+    o.push_str("</svg>");
+    o
+}
+
+/// Horizontal bars comparing committed work with capacity per person:
+/// the capacity as an outlined track, the committed points filled (red
+/// when over capacity).
+pub fn capacity(id: &str, title: &str, unit: &str, rows: &[(String, f64, f64)]) -> String {
+    let row_h = 30.0;
+    let (w, left, top) = (640.0, 120.0, 8.0);
+    let h = top * 2.0 + row_h * rows.len().max(1) as f64 + 18.0;
+    let max = nice_max(rows.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max));
+    let desc = rows
+        .iter()
+        .map(|(p, cap, com)| format!("{p}: {} of {} {unit} committed", n(*com), n(*cap)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut o = open(id, w, h, title, &desc);
+    let pw = w - left - 70.0;
+    for (k, (person, cap, com)) in rows.iter().enumerate() {
+        let y = top + row_h * k as f64;
+        let cw = pw * cap / max;
+        let mw = pw * com / max;
+        let over = com > cap;
+        o.push_str(&format!(
+            "<g><title>{}: {} of {} {} committed</title><text class=\"c-label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"c-track\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"16\" rx=\"4\"/><rect class=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"16\" rx=\"4\"/><text class=\"c-value\" x=\"{}\" y=\"{}\">{} / {}</text></g>",
+            escape(person),
+            n(*com),
+            n(*cap),
+            escape(unit),
+            c(left - 10.0),
+            c(y + 13.0),
+            escape(&crate::graph::render::truncate(person, 16)),
+            c(left),
+            c(y + 1.0),
+            c(cw.max(0.0)),
+            if over { "c-over" } else { "c-doing" },
+            c(left),
+            c(y + 1.0),
+            c(mw.max(0.0)),
+            c(left + cw.max(mw) + 8.0),
+            c(y + 13.0),
+            n(*com),
+            n(*cap)
+        ));
+    }
+    o.push_str("</svg>");
+    o
+}
+
+/// A burndown: remaining work per day against the ideal line. `thumb`
+/// draws a small version without axes labels (for the overview).
+pub fn burndown(id: &str, title: &str, b: &Burndown, thumb: bool) -> String {
+    let (w, h) = if thumb { (320.0, 120.0) } else { (640.0, 260.0) };
+    let (left, bottom, top, right) = if thumb { (6.0, 6.0, 6.0, 6.0) } else { (44.0, 40.0, 14.0, 12.0) };
+    let max = nice_max(b.days.iter().map(|d| d.remaining.max(d.ideal)).fold(b.committed, f64::max));
+    let last = b.days.last();
+    let desc = match (b.days.first(), last) {
+        (Some(f), Some(l)) => format!(
+            "{} days from {} to {}; committed {} {}, remaining {} on {}",
+            b.days.len(),
+            f.date,
+            l.date,
+            n(b.committed),
+            b.unit,
+            n(l.remaining),
+            l.date
+        ),
+        _ => "no data".to_string(),
+    };
+    let mut o = open(id, w, h, title, &desc);
+    let (pw, ph) = (w - left - right, h - top - bottom);
+    let days = b.days.len().max(2) - 1;
+    let x = |k: usize| left + pw * k as f64 / days as f64;
+    let y = |v: f64| top + ph - ph * v.max(0.0) / max;
+    if !thumb {
+        for k in 0..=4 {
+            let v = max * k as f64 / 4.0;
+            o.push_str(&format!(
+                "<line class=\"c-grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                c(left),
+                c(y(v)),
+                c(w - right),
+                c(y(v)),
+                c(left - 6.0),
+                c(y(v) + 4.0),
+                n(v)
+            ));
+        }
+        let step = (b.days.len() / 6).max(1);
+        for (k, d) in b.days.iter().enumerate() {
+            if k % step == 0 || k + 1 == b.days.len() {
+                o.push_str(&format!(
+                    "<text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                    c(x(k)),
+                    c(h - bottom + 18.0),
+                    escape(d.date.get(5..).unwrap_or(&d.date))
+                ));
+            }
+        }
+    }
+    let line = |f: &dyn Fn(&BurndownDay) -> f64| {
+        b.days.iter().enumerate().map(|(k, d)| format!("{},{}", c(x(k)), c(y(f(d))))).collect::<Vec<_>>().join(" ")
+    };
+    o.push_str(&format!("<polyline class=\"c-ideal\" points=\"{}\"/>", line(&|d| d.ideal)));
+    o.push_str(&format!("<polyline class=\"c-line\" points=\"{}\"/>", line(&|d| d.remaining)));
+    if !thumb {
+        for (k, d) in b.days.iter().enumerate() {
+            o.push_str(&format!(
+                "<circle class=\"c-dot\" cx=\"{}\" cy=\"{}\" r=\"3\"><title>{}: {} remaining (ideal {}), +{} added, −{} removed</title></circle>",
+                c(x(k)),
+                c(y(d.remaining)),
+                escape(&d.date),
+                n(d.remaining),
+                n(d.ideal),
+                n(d.added),
+                n(d.removed)
+            ));
+        }
+    }
+    o.push_str("</svg>");
+    o
+}
+
+/// A donut of segments (status categories on the overview).
+pub fn donut(id: &str, title: &str, segments: &[Bar]) -> String {
+    let total: f64 = segments.iter().map(|s| s.value.max(0.0)).sum();
+    let desc = segments.iter().map(|s| format!("{}: {}", s.label, n(s.value))).collect::<Vec<_>>().join("; ");
+    let mut o = open(id, 120.0, 120.0, title, &desc);
+    let (cx, cy, r) = (60.0, 60.0, 46.0);
+    let circ = 2.0 * std::f64::consts::PI * r;
+    o.push_str(&format!(
+        "<circle class=\"c-track\" cx=\"{cx}\" cy=\"{cy}\" r=\"{r}\" fill=\"none\" stroke-width=\"16\"/>"
+    ));
+    let mut offset = 0.0;
+    if total > 0.0 {
+        for s in segments {
+            let len = circ * s.value.max(0.0) / total;
+            if len <= 0.0 {
+                continue;
+            }
+            o.push_str(&format!(
+                "<circle class=\"{}-stroke\" cx=\"{cx}\" cy=\"{cy}\" r=\"{r}\" fill=\"none\" stroke-width=\"16\" stroke-dasharray=\"{} {}\" stroke-dashoffset=\"{}\" transform=\"rotate(-90 {cx} {cy})\"><title>{}: {}</title></circle>",
+                s.class,
+                c(len),
+                c(circ - len),
+                c(-offset),
+                escape(&s.label),
+                n(s.value)
+            ));
+            offset += len;
+        }
+    }
+    let done = segments.iter().find(|s| s.class == "c-done").map(|s| s.value).unwrap_or(0.0);
+    let pct = if total > 0.0 { (done / total * 100.0).round() } else { 0.0 };
+    o.push_str(&format!(
+        "<text class=\"c-big\" x=\"{cx}\" y=\"{}\" text-anchor=\"middle\">{}%</text><text class=\"c-axis\" x=\"{cx}\" y=\"{}\" text-anchor=\"middle\">done</text></svg>",
+        cy + 4.0,
+        pct,
+        cy + 20.0
+    ));
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_escape_labels_and_have_titles() {
+        let s = bars("v", "Velocity <x>", "points", &[Bar { label: "<s>".into(), value: 3.0, class: "c-done" }]);
+        assert!(s.contains("<title id=\"v-t\">Velocity &lt;x&gt;</title>"));
+        assert!(!s.contains("<s>"));
+        let b = Burndown {
+            unit: "points".into(),
+            committed: 10.0,
+            days: vec![
+                BurndownDay { date: "2026-01-01".into(), remaining: 10.0, ideal: 10.0, ..Default::default() },
+                BurndownDay { date: "2026-01-02".into(), remaining: 4.0, ideal: 0.0, ..Default::default() },
+            ],
+        };
+        assert!(burndown("b", "Burndown", &b, false).contains("polyline"));
+        assert_eq!(nice_max(37.0), 50.0);
+        assert_eq!(n(2.0), "2");
+        assert_eq!(n(2.25), "2.3");
+    }
+}

@@ -1,0 +1,223 @@
+//! The static dashboard: every page of `site.md`, the charts and graph
+//! pictures, badges, the Atom feed and the static JSON API, rendered in
+//! memory into a [`Site`] (path → bytes).
+//!
+//! [`render`] is pure apart from reading the backlog's template and theme
+//! overrides and the files its bodies link to: `build` writes its result
+//! with [`write::write`], `serve` keeps it in memory. Pages are rendered in
+//! parallel with rayon from one shared minijinja environment; the site-wide
+//! context (cards, the site value) is built once and shared by reference,
+//! never cloned per page.
+
+pub mod api;
+pub mod badges;
+pub mod charts;
+pub mod context;
+pub mod markdown;
+pub mod pages;
+pub mod theme;
+pub mod write;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::NaiveDate;
+use minijinja::Environment;
+
+pub use charts::{Burndown, BurndownDay};
+pub use context::Insight;
+
+use crate::check::Report;
+use crate::graph::Graph;
+use crate::history::Events;
+use crate::load::Backlog;
+use crate::query::Derived;
+
+/// What can stop a site from rendering: a broken template or theme file
+/// of the backlog (the embedded ones are tested).
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("template `{name}`: {message}")]
+    Template { name: String, message: String },
+    #[error("theme: {0}")]
+    Theme(String),
+}
+
+impl SiteError {
+    fn template(name: &str, e: &minijinja::Error) -> SiteError {
+        let mut message = e.to_string();
+        if let Some(line) = e.line() {
+            message = format!("{message} (line {line})");
+        }
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            message.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+        SiteError::Template { name: name.to_string(), message }
+    }
+}
+
+/// History-based analysis the site shows when it is available: burndown,
+/// metrics and insights come from the metrics stage (`history.md`). Every
+/// method has a default meaning "not available", and the pages say so
+/// plainly instead of drawing made-up charts. Implement this trait to plug
+/// the real series in.
+pub trait Analytics: Sync {
+    /// The day-by-day burndown of a sprint.
+    fn burndown(&self, _sprint: &str) -> Option<Burndown> {
+        None
+    }
+    /// `cairn metrics --format json` (velocity, cycle/lead time, throughput,
+    /// cumulative flow, forecasts), shown on `metrics.html` and written as
+    /// `api/v1/metrics.json`.
+    fn metrics(&self) -> Option<serde_json::Value> {
+        None
+    }
+    /// Findings of the history-based risk rules, listed after the
+    /// state-based ones on `insights.html`.
+    fn insights(&self) -> Vec<Insight> {
+        Vec::new()
+    }
+    /// Why there is no history-based data (shown on the pages).
+    fn unavailable_reason(&self) -> String {
+        "history-based metrics are not computed by this version of cairn yet".to_string()
+    }
+}
+
+/// No history-based analysis.
+#[derive(Clone, Debug, Default)]
+pub struct NoAnalytics {
+    pub reason: Option<String>,
+}
+
+impl Analytics for NoAnalytics {
+    fn unavailable_reason(&self) -> String {
+        self.reason
+            .clone()
+            .unwrap_or_else(|| "history-based metrics are not computed by this version of cairn yet".into())
+    }
+}
+
+/// Build options.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Where the site will be served from (absolute links in the feed).
+    pub base_url: String,
+    /// Include drafts (status `draft` or label `draft`).
+    pub drafts: bool,
+    /// Today, in the backlog's time zone: the active sprint, overdue items.
+    pub today: Option<NaiveDate>,
+    /// Why there is no history, if there is none (shown on the pages).
+    pub history_note: Option<String>,
+}
+
+/// Everything a site is rendered from.
+pub struct Inputs<'a> {
+    pub backlog: &'a Backlog,
+    pub graph: &'a Graph,
+    pub report: &'a Report,
+    /// The audit trail (`None`: built without history).
+    pub history: Option<&'a Events>,
+    /// Created/updated/reporter per id, from history.
+    pub derived: &'a BTreeMap<String, Derived>,
+    pub analytics: &'a dyn Analytics,
+    pub options: Options,
+}
+
+/// A rendered site: every output file by its `/`-separated path.
+#[derive(Clone, Debug, Default)]
+pub struct Site {
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Number of HTML pages.
+    pub pages: usize,
+    /// Number of items with a page.
+    pub items: usize,
+}
+
+/// Output files of one job.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// Progress while rendering: (done, total) units of work.
+pub type Progress<'p> = &'p (dyn Fn(usize, usize) + Sync);
+
+/// Builds the minijinja environment of a theme: every template parsed
+/// once, autoescaping on for `.html` and `.xml`.
+pub fn environment(t: &theme::Theme) -> Result<Environment<'static>, SiteError> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_filter("num", |v: f64| charts::n(v));
+    env.add_filter("label", |s: String| s.replace('_', " "));
+    for (name, src) in &t.templates {
+        env.add_template_owned(name.clone(), src.clone()).map_err(|e| SiteError::template(name, &e))?;
+    }
+    Ok(env)
+}
+
+/// Renders the whole site in memory.
+pub fn render(inputs: &Inputs, progress: Progress) -> Result<Site, SiteError> {
+    let theme = theme::Theme::load(&inputs.backlog.root, inputs.backlog.config.site.theme.as_deref())?;
+    render_with(inputs, &theme, progress)
+}
+
+/// Renders with a given theme (tests and `serve` load it once).
+pub fn render_with(inputs: &Inputs, theme: &theme::Theme, progress: Progress) -> Result<Site, SiteError> {
+    let env = environment(theme)?;
+    let shared = pages::Shared::new(inputs);
+    let jobs = shared.jobs();
+    let total = jobs.len();
+    let done = AtomicUsize::new(0);
+    use rayon::prelude::*;
+    let outputs: Vec<Result<Files, SiteError>> = jobs
+        .par_iter()
+        .map(|job| {
+            let r = shared.run(&env, job);
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if d % 256 == 0 || d == total {
+                progress(d, total);
+            }
+            r
+        })
+        .collect();
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for o in outputs {
+        for (path, bytes) in o? {
+            files.insert(path, bytes);
+        }
+    }
+    for (name, bytes) in &theme.assets {
+        files.insert(format!("assets/{name}"), bytes.clone());
+    }
+    // The backlog's own files its bodies link to (images, attachments).
+    let linked: std::collections::BTreeSet<String> = shared.linked_files();
+    let root = &inputs.backlog.root;
+    for rel in linked {
+        if let Ok(bytes) = std::fs::read(root.join(&rel)) {
+            files.insert(format!("files/{rel}"), bytes);
+        }
+    }
+    let pages = files.keys().filter(|k| k.ends_with(".html")).count();
+    Ok(Site { files, pages, items: shared.page_count() })
+}
+
+/// `../` repeated once per folder of `path`.
+pub fn root_prefix(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+/// Groups events by item id (indices, newest first).
+pub(crate) fn events_by_id(ev: &Events) -> HashMap<&str, Vec<usize>> {
+    let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, e) in ev.events.iter().enumerate().rev() {
+        m.entry(e.id.as_str()).or_default().push(k);
+    }
+    m
+}

@@ -1,0 +1,122 @@
+//! Writing a rendered site: everything goes into `OUT.tmp-<pid>` beside
+//! the output folder, then the old folder is swapped out with renames, so
+//! an interrupted or failed build never leaves a half-written site (at
+//! worst a stale `OUT.tmp-<pid>`, removed by the next build).
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::Site;
+
+fn sibling(out: &Path, tag: &str) -> io::Result<PathBuf> {
+    let name = out
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output folder has no name"))?
+        .to_string_lossy()
+        .into_owned();
+    Ok(out.with_file_name(format!("{name}.{tag}-{}", std::process::id())))
+}
+
+/// Removes leftovers of builds that were killed (`OUT.tmp-<pid>` and
+/// `OUT.old-<pid>` whose process is gone).
+fn clean_stale(out: &Path) {
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else { return };
+    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+    let name = name.to_string_lossy();
+    let Ok(rd) = std::fs::read_dir(parent) else { return };
+    for e in rd.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = f.strip_prefix(name.as_ref()) else { continue };
+        let pid = rest.strip_prefix(".tmp-").or_else(|| rest.strip_prefix(".old-"));
+        let Some(pid) = pid.filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) else { continue };
+        if pid == std::process::id().to_string() || Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Writes every file of `site` into a fresh folder and swaps it in as `out`.
+pub fn write(site: &Site, out: &Path) -> io::Result<()> {
+    if out.is_file() {
+        return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is a file, not a folder", out.display())));
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    clean_stale(out);
+    let tmp = sibling(out, "tmp")?;
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    let result = fill(site, &tmp);
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if out.exists() {
+        let old = sibling(out, "old")?;
+        if old.exists() {
+            std::fs::remove_dir_all(&old)?;
+        }
+        if let Err(e) = std::fs::rename(out, &old) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        if let Err(e) = std::fs::rename(&tmp, out) {
+            let _ = std::fs::rename(&old, out);
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    } else if let Err(e) = std::fs::rename(&tmp, out) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn fill(site: &Site, dir: &Path) -> io::Result<()> {
+    std::fs::create_dir(dir)?;
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    for path in site.files.keys() {
+        let mut p = path.as_str();
+        while let Some((d, _)) = p.rsplit_once('/') {
+            if !dirs.insert(d) {
+                break;
+            }
+            p = d;
+        }
+    }
+    for d in &dirs {
+        std::fs::create_dir_all(dir.join(d))?;
+    }
+    let files: Vec<(&String, &Vec<u8>)> = site.files.iter().collect();
+    files.par_iter().with_min_len(64).try_for_each(|(path, bytes)| std::fs::write(dir.join(path.as_str()), bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_old_folder_whole() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("site");
+        std::fs::create_dir_all(out.join("old")).unwrap();
+        std::fs::write(out.join("old/marker"), "x").unwrap();
+        let mut site = Site::default();
+        site.files.insert("a/b/c.html".into(), b"hi".to_vec());
+        site.files.insert("index.html".into(), b"home".to_vec());
+        write(&site, &out).unwrap();
+        assert!(!out.join("old/marker").exists());
+        assert_eq!(std::fs::read(out.join("a/b/c.html")).unwrap(), b"hi");
+        let names: Vec<_> = std::fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 1, "no temporary folder left: {names:?}");
+    }
+}
