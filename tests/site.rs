@@ -1,0 +1,266 @@
+//! `cairn build`: every page type, a link check over all HTML, escaping of
+//! hostile input, determinism, atomic replacement and `--strict`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog")
+}
+
+fn build(root: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("cairn")
+        .unwrap()
+        .arg("build")
+        .arg("-C")
+        .arg(root)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .assert()
+}
+
+fn files(dir: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
+/// Every `href="..."` and `src="..."` of an HTML page.
+fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(p) = rest.find(attr) {
+            rest = &rest[p + attr.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(rest[..end].replace("&#x2f;", "/").replace("&amp;", "&"));
+                rest = &rest[end..];
+            }
+        }
+    }
+    out
+}
+
+/// Resolves `link` relative to `page` (both site paths); `None` for external links.
+fn resolve(page: &str, link: &str) -> Option<String> {
+    if link.is_empty() || link.starts_with('#') || link.contains("://") || link.starts_with("mailto:") {
+        return None;
+    }
+    let link = link.split(['#', '?']).next().unwrap_or("");
+    if link.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<&str> = page.split('/').collect();
+    parts.pop();
+    for seg in link.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                assert!(parts.pop().is_some(), "{page}: link {link} leaves the site");
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[test]
+fn example_backlog_builds_every_page_type_and_every_internal_link_resolves() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build(&example(), &out, &["--no-history"]).success();
+    let all = files(&out);
+    for must in [
+        "index.html",
+        "board/index.html",
+        "board/2026-s47.html",
+        "backlog.html",
+        "items/train-churn-model.html",
+        "impact/train-churn-model.html",
+        "graph.html",
+        "sprints/index.html",
+        "sprints/2026-s47.html",
+        "metrics.html",
+        "insights.html",
+        "audit.html",
+        "docs/index.html",
+        "docs/prd-health-scoring.html",
+        "problems.html",
+        "badges/train-churn-model.svg",
+        "feed.xml",
+        "assets/style.css",
+        "assets/app.js",
+        "api/v1/items.json",
+        "api/v1/items/train-churn-model.json",
+        "api/v1/graph.json",
+        "api/v1/sprints.json",
+        "api/v1/metrics.json",
+        "api/v1/audit.jsonl",
+        "api/v1/diagnostics.json",
+    ] {
+        assert!(all.contains(must), "missing {must}");
+    }
+    assert!(all.iter().any(|f| f.starts_with("graph/")), "no per-epic graph page");
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for page in all.iter().filter(|f| f.ends_with(".html")) {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        assert!(html.starts_with("<!doctype html>"), "{page}");
+        for l in links(&html) {
+            assert!(!l.starts_with('/'), "{page}: absolute link {l}");
+            if let Some(target) = resolve(page, &l) {
+                checked += 1;
+                if !all.contains(&target) {
+                    broken.push(format!("{page} → {l}"));
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} links checked");
+    assert!(broken.is_empty(), "{} broken links:\n{}", broken.len(), broken.join("\n"));
+    // The API carries the item object.
+    let items: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("api/v1/items.json")).unwrap()).unwrap();
+    let first = &items["items"][0];
+    for key in ["id", "kind", "title", "status", "status_category", "children", "depends_on", "blocks", "path"] {
+        assert!(first.get(key).is_some(), "item object lacks {key}");
+    }
+    let one: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("api/v1/items/train-churn-model.json")).unwrap()).unwrap();
+    assert!(one["body_html"].as_str().is_some_and(|h| h.contains("<")));
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    build(&example(), &a, &["--no-history"]).success();
+    build(&example(), &b, &["--no-history"]).success();
+    let (fa, fb) = (files(&a), files(&b));
+    assert_eq!(fa, fb);
+    for f in &fa {
+        assert!(std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap(), "{f} differs between builds");
+    }
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn hostile_input_is_escaped_and_intact() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "cairn.yml", "name: \"<script>alert('n')</script>\"\n");
+    write(
+        &root,
+        "stories/evil.md",
+        "---\ntitle: \"<script>alert(1)</script> \\\"quoted\\\" 'single' مرحبا 🚀\"\nstatus: ready\nassignee: [\"<img src=x onerror=alert(2)>\"]\nlabels: [\"<b>bold</b>\", \"עברית\"]\n---\n\n<script>alert(3)</script>\n\n[click](javascript:alert(4)) <a href=\"javascript:alert(5)\">x</a> <img src=x onerror=\"alert(6)\">\n\nRTL: مرحبا بالعالم · emoji 🎉 · see [[other]] and [[missing-one]].\n",
+    );
+    write(&root, "stories/other.md", "---\ntitle: Other\nstatus: done\n---\n");
+    let out = t.path().join("site");
+    // W007 for [[missing-one]] is a warning: the build succeeds.
+    build(&root, &out, &["--no-history"]).success();
+    for page in files(&out).iter().filter(|f| f.ends_with(".html") || f.ends_with(".xml") || f.ends_with(".svg")) {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let lower = html.to_lowercase();
+        assert!(!lower.contains("<script>alert"), "{page} has an injected script");
+        assert!(!lower.contains("javascript:"), "{page} has a javascript: link");
+        assert!(!lower.contains("onerror=\"alert"), "{page} has an event handler");
+        assert!(!html.contains("<img src=x"), "{page}");
+        assert!(!html.contains("<b>bold</b>"), "{page}");
+    }
+    let item = std::fs::read_to_string(out.join("items/evil.html")).unwrap();
+    assert!(
+        item.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") || item.contains("&lt;script&gt;alert(1)"),
+        "title escaped"
+    );
+    assert!(item.contains("مرحبا بالعالم"), "RTL text intact");
+    assert!(item.contains("🎉") && item.contains("🚀"), "emoji intact");
+    assert!(item.contains("עברית"));
+    assert!(item.contains("href=\"../items/other.html\""), "wiki link to an item page");
+    assert!(item.contains("[[missing-one]]"), "broken link kept as text");
+    let problems = std::fs::read_to_string(out.join("problems.html")).unwrap();
+    assert!(problems.contains("W007"), "broken link reported");
+    // `check` reports the broken link as W007.
+    let o = Command::cargo_bin("cairn").unwrap().args(["check", "--format", "json", "-C"]).arg(&root).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "W007"));
+}
+
+#[test]
+fn errors_still_build_unless_strict_and_unsafe_ids_get_no_file() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "cairn.yml", "name: Broken\n");
+    write(&root, "stories/ok.md", "---\ntitle: Fine\nstatus: ready\n---\n");
+    write(&root, "stories/bad.md", "---\ntitle: Bad\nstatus: inprogress\n---\n");
+    write(&root, "stories/x.md", "---\nid: ../../etc/passwd\ntitle: Escape\nstatus: ready\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).code(1);
+    let all = files(&out);
+    assert!(all.contains("items/ok.html"));
+    assert!(all.iter().all(|f| !f.contains("passwd") && !f.contains("..")), "{all:?}");
+    let problems = std::fs::read_to_string(out.join("problems.html")).unwrap();
+    assert!(problems.contains("E012") && problems.contains("E011"), "errors on the problems page");
+    // --strict: nothing written, exit 1.
+    let strict = t.path().join("strict");
+    build(&root, &strict, &["--no-history", "--strict"]).code(1);
+    assert!(!strict.exists());
+}
+
+#[test]
+fn an_existing_output_folder_is_replaced_whole() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    std::fs::create_dir_all(out.join("old")).unwrap();
+    std::fs::write(out.join("old/marker.txt"), "stale").unwrap();
+    build(&example(), &out, &["--no-history"]).success();
+    assert!(!out.join("old/marker.txt").exists());
+    assert!(out.join("index.html").exists());
+    let siblings: Vec<_> = std::fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(siblings.len(), 1, "no temporary folder left behind: {siblings:?}");
+}
+
+#[test]
+fn backlog_overrides_a_template_and_a_theme_file() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "stories/a.md", "---\ntitle: A\nstatus: ready\n---\n");
+    write(
+        &root,
+        "templates/problems.html",
+        "{% extends \"base.html\" %}{% block content %}<p id=\"custom\">custom problems</p>{% endblock %}",
+    );
+    write(&root, "themes/default/style.css", "body{color:red}");
+    write(&root, "themes/default/logo.png", "png");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    assert!(std::fs::read_to_string(out.join("problems.html")).unwrap().contains("custom problems"));
+    assert_eq!(std::fs::read_to_string(out.join("assets/style.css")).unwrap(), "body{color:red}");
+    assert!(out.join("assets/logo.png").exists());
+    assert!(out.join("assets/app.js").exists(), "other defaults kept");
+    // A broken override is an error naming the template, and nothing is written.
+    write(&root, "templates/index.html", "{% if %}");
+    let out2 = t.path().join("site2");
+    let o = Command::cargo_bin("cairn")
+        .unwrap()
+        .args(["build", "--no-history", "-C"])
+        .arg(&root)
+        .arg("--out")
+        .arg(&out2)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("index.html"));
+    assert!(!out2.exists());
+}
