@@ -19,6 +19,7 @@ pub mod gen;
 pub mod graph;
 pub mod history;
 pub mod load;
+pub mod metrics;
 pub mod model;
 pub mod query;
 pub mod schema;

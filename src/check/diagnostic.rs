@@ -145,6 +145,10 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ("W007", "broken-link", "A `[[id]]` or relative link in the body points at no item."),
     ("W010", "no-history", "No git repository: history-based fields and metrics are unavailable."),
     ("W011", "shallow-history", "The history is shallow: fetch full history (fetch-depth: 0) for audit and burndown."),
+    ("W020", "blocked-in-progress", "The item is in a `doing` status while one of its `depends_on` is not done: work started on something that is still blocked."),
+    ("W021", "dependency-in-later-sprint", "The item depends on an open item planned in a sprint that starts after the item's own sprint: it cannot finish in its sprint."),
+    ("W022", "overdue", "The item is open and its `due` date is before today (the date of the HEAD commit; skipped with `--no-history` or without git)."),
+    ("W023", "open-duplicate", "The item `duplicates` another one but is still open: close it or remove `duplicates`."),
 ];
 
 /// The severity of a code: `E…` are errors, `W…` warnings.

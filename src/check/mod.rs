@@ -48,6 +48,10 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     cycles(backlog, graph, &mut diags);
     consistency(backlog, graph, &mut diags);
     links::broken_links(backlog, &mut diags);
+    // Risk rules about single items (W020 blocked, W021 dependency in a
+    // later sprint, W023 open duplicate); overdue (W022) needs "today" and
+    // is added by `cairn check` from the HEAD commit's date.
+    crate::metrics::insights::warnings(backlog, graph, None, &mut diags);
     diagnostic::sort(&mut diags);
     Report { items: backlog.items.len(), diagnostics: diags }
 }
@@ -260,9 +264,10 @@ fn consistency(b: &Backlog, g: &Graph, out: &mut Vec<Diagnostic>) {
         }
         // Delivered (a done status that counts as completed): a cancelled
         // item may well have been waiting on work that never happened.
-        let delivered = item.status().and_then(|s| b.config.status(item.kind(), s)).is_some_and(|s| {
-            s.category == crate::config::Category::Done && s.completed
-        });
+        let delivered = item
+            .status()
+            .and_then(|s| b.config.status(item.kind(), s))
+            .is_some_and(|s| s.category == crate::config::Category::Done && s.completed);
         if delivered {
             let mut open: Vec<&str> = g
                 .targets(i, &EdgeType::DependsOn)

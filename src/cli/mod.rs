@@ -7,6 +7,7 @@ mod edit_cmd;
 mod graph_cmd;
 mod history_cmd;
 mod list_cmd;
+mod metrics_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -101,6 +102,10 @@ pub enum Command {
     Impact(graph_cmd::ImpactArgs),
     /// Print the typed graph (dot, mermaid, json or svg), whole or around one item
     Graph(graph_cmd::GraphArgs),
+    /// A sprint's burndown from git history: remaining, completed, scope added/removed, ideal, per day
+    Burndown(metrics_cmd::BurndownArgs),
+    /// Delivery metrics from git history: velocity, cycle/lead time, throughput, cumulative flow, forecasts
+    Metrics(metrics_cmd::MetricsArgs),
     /// Render the static dashboard (site, badges, feed, JSON API) into ROOT/_site
     Build(build_cmd::BuildArgs),
 }
@@ -151,6 +156,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Ready(a) => graph_cmd::ready(&ctx, a),
         Command::Impact(a) => graph_cmd::impact(&ctx, a),
         Command::Graph(a) => graph_cmd::graph(&ctx, a),
+        Command::Burndown(a) => metrics_cmd::burndown(&ctx, a),
+        Command::Metrics(a) => metrics_cmd::metrics(&ctx, a),
         Command::Build(a) => build_cmd::build(&ctx, a),
     }
 }

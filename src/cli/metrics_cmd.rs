@@ -1,0 +1,111 @@
+//! `cairn burndown` and `cairn metrics`: sprint burndown, velocity, flow and
+//! forecasts from git history (`history.md`).
+//!
+//! "Today" is the date of the HEAD commit in the repository's timezone
+//! (`timezone:` in `cairn.yml`, UTC by default) unless `--today` is given,
+//! so the output depends only on the repository, never on the clock.
+
+use clap::{Args, ValueEnum};
+
+use super::{out, to_json, Ctx};
+use crate::history::Source;
+use crate::metrics::{self, Analysis};
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BurndownFormat {
+    Text,
+    Json,
+    Svg,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct BurndownArgs {
+    /// The sprint's id
+    pub sprint: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = BurndownFormat::Text)]
+    pub format: BurndownFormat,
+    /// "Today" (YYYY-MM-DD); default: the date of the HEAD commit
+    #[arg(long, value_name = "DATE", value_parser = parse_today)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Do not read or write the history cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MetricsArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
+    pub format: MetricsFormat,
+    /// "Today" (YYYY-MM-DD); default: the date of the HEAD commit
+    #[arg(long, value_name = "DATE", value_parser = parse_today)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Do not read or write the history cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+fn parse_today(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::util::time::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+/// Loads the backlog and its history and runs the analysis.
+fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &str) -> anyhow::Result<Analysis> {
+    let (backlog, graph) = ctx.load()?;
+    let events = super::history_cmd::read_history(ctx, &backlog, use_cache, true)?;
+    if events.source == Source::NoRepository {
+        anyhow::bail!("`cairn {what}` needs git history: `{}` is not inside a git repository", backlog.root.display());
+    }
+    let t = std::time::Instant::now();
+    let a = metrics::analyze(&backlog, &graph, &events, &metrics::Options { today });
+    ctx.log(
+        "metrics",
+        &format!("{} sprints, {} events in {:.1?}", a.burndowns.len(), events.events.len(), t.elapsed()),
+    );
+    Ok(a)
+}
+
+pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
+    let analysis = analyze(ctx, a.today, !a.no_cache, "burndown")?;
+    let Some(b) = analysis.burndown(&a.sprint) else {
+        let ids: Vec<&str> = analysis.burndowns.iter().map(|b| b.sprint.as_str()).collect();
+        let hint = crate::util::suggest::did_you_mean(&a.sprint, ids.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_else(|| {
+                if ids.is_empty() {
+                    " (no sprint with start and end dates)".to_string()
+                } else {
+                    format!(" (sprints: {})", ids.join(", "))
+                }
+            });
+        anyhow::bail!("unknown sprint `{}`{hint}", a.sprint);
+    };
+    let text = match a.format {
+        BurndownFormat::Json => to_json(b),
+        BurndownFormat::Text => metrics::burndown::text(b),
+        BurndownFormat::Svg => {
+            let mut s = metrics::chart::burndown_svg(b, false);
+            s.push('\n');
+            s
+        }
+    };
+    out(&text);
+    Ok(0)
+}
+
+pub fn metrics(ctx: &Ctx, a: &MetricsArgs) -> anyhow::Result<u8> {
+    let analysis = analyze(ctx, a.today, !a.no_cache, "metrics")?;
+    let text = match a.format {
+        MetricsFormat::Json => to_json(&metrics::json(&analysis)),
+        MetricsFormat::Text => metrics::velocity::text(&analysis.metrics),
+    };
+    out(&text);
+    Ok(0)
+}

@@ -1,0 +1,219 @@
+//! Metrics: sprint burndown, velocity, flow (cycle/lead time, throughput,
+//! cumulative flow), forecasts and insights, all derived from the history's
+//! events by replaying them ([`replay`]) — see `history.md`.
+//!
+//! [`analyze`] makes one pass over the days from the first event (or the
+//! first sprint's start) to "today", replaying the events up to the end of
+//! each day (in the repository's timezone, `timezone:` in `cairn.yml`,
+//! UTC by default) and accumulating every daily series at once.
+//!
+//! **Today** is deterministic: the date of the HEAD commit (the last commit
+//! of the walk) in the repository's timezone, unless given
+//! (`--today YYYY-MM-DD`). Nothing here reads the clock.
+
+pub mod burndown;
+pub mod chart;
+pub mod flow;
+pub mod forecast;
+pub mod insights;
+pub mod replay;
+pub mod velocity;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::config::Role;
+use crate::graph::Graph;
+use crate::history::Events;
+use crate::load::Backlog;
+
+pub use burndown::{Burndown, Day};
+pub use insights::Finding;
+
+/// What to compute against.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// "Today"; the HEAD commit's date when `None`.
+    pub today: Option<NaiveDate>,
+}
+
+/// The timezone offset of the backlog, in seconds east of UTC (0 when unset or unreadable).
+pub fn offset(backlog: &Backlog) -> i32 {
+    crate::util::time::parse_offset(&backlog.config.timezone).map(|o| o.local_minus_utc()).unwrap_or(0)
+}
+
+/// The local date of a UTC time.
+pub fn date_of(secs: i64, offset: i32) -> NaiveDate {
+    chrono::DateTime::from_timestamp(secs + i64::from(offset), 0).map(|d| d.date_naive()).unwrap_or(NaiveDate::MIN)
+}
+
+/// The first second (UTC) after the local day `d`: events before it happened on or before `d`.
+pub fn end_of(d: NaiveDate, offset: i32) -> i64 {
+    d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(i64::MAX)
+        - i64::from(offset)
+}
+
+/// Rounds to two decimals (sums of estimates, days), so output is stable and readable.
+pub fn r2(x: f64) -> f64 {
+    if !x.is_finite() {
+        return 0.0;
+    }
+    let r = (x * 100.0).round() / 100.0;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
+}
+
+/// The ISO week of a date, `2026-W46`.
+pub fn iso_week(d: NaiveDate) -> String {
+    let w = d.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// The date of the HEAD commit (or `history.branch`) of the backlog's
+/// repository, in its timezone: a cheap read of one commit, no walk.
+pub fn head_date(root: &Path, backlog: &Backlog) -> Option<NaiveDate> {
+    let git = crate::history::walk::open(root)?;
+    let repo = git.repo.to_thread_local();
+    let id = crate::history::walk::start(&repo, backlog.config.history.branch.as_deref()).ok()??;
+    let commit = repo.find_commit(id).ok()?;
+    let secs = commit.time().ok()?.seconds;
+    Some(date_of(secs, offset(backlog)))
+}
+
+/// A sprint of the backlog with both dates.
+#[derive(Clone, Debug)]
+pub struct Sprint {
+    /// Index in `backlog.items`.
+    pub index: usize,
+    pub id: String,
+    pub title: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// The sprints with a start and an end, by start date then id.
+pub fn sprints(backlog: &Backlog) -> Vec<Sprint> {
+    let mut out: Vec<Sprint> = backlog
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| backlog.config.kind(it.kind()).is_some_and(|k| k.role == Role::Sprint))
+        .filter_map(|(i, it)| {
+            let (s, e) = (it.start.as_ref()?.value, it.end.as_ref()?.value);
+            Some(Sprint { index: i, id: it.id().to_string(), title: it.title.value.clone(), start: s, end: e.max(s) })
+        })
+        .collect();
+    out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+    // Duplicate ids are a check error; keep the first.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|s| seen.insert(s.id.clone()));
+    out
+}
+
+/// Everything history-based, computed once (for `burndown`, `metrics`, the site).
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    pub today: Option<String>,
+    pub timezone: String,
+    pub unit: String,
+    /// One per sprint with dates, by start date.
+    pub burndowns: Vec<Burndown>,
+    pub metrics: velocity::Metrics,
+    /// The risk rules' findings (state- and history-based).
+    pub insights: Vec<Finding>,
+}
+
+impl Analysis {
+    pub fn burndown(&self, sprint: &str) -> Option<&Burndown> {
+        self.burndowns.iter().find(|b| b.sprint == sprint)
+    }
+}
+
+/// Computes burndowns, metrics and insights from the history.
+pub fn analyze(backlog: &Backlog, graph: &Graph, events: &Events, opts: &Options) -> Analysis {
+    let off = offset(backlog);
+    let today = opts.today.or_else(|| events.commits.last().map(|c| date_of(c.time, off)));
+    let sprints = sprints(backlog);
+    let unit = backlog.config.estimate_unit.clone();
+    let mut replay = replay::Replay::new(&backlog.config, &events.events);
+    let mut bds: Vec<burndown::Builder> = sprints.iter().map(|s| burndown::Builder::new(s, &unit, today)).collect();
+    let mut cfd: Vec<flow::CfdDay> = Vec::new();
+
+    if let Some(today) = today {
+        let first_event = replay.first_time().map(|t| date_of(t, off));
+        let first_sprint = sprints.iter().map(|s| s.start).min();
+        let first = match (first_event, first_sprint) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(first) = first.filter(|f| *f <= today) {
+            let mut d = first;
+            loop {
+                replay.advance_to(end_of(d, off));
+                if first_event.is_some_and(|f| d >= f) {
+                    cfd.push(flow::cfd_day(d, &replay.items));
+                }
+                for b in bds.iter_mut() {
+                    b.day(d, &replay.items);
+                }
+                if d >= today {
+                    break;
+                }
+                match d.succ_opt() {
+                    Some(n) => d = n,
+                    None => break,
+                }
+            }
+        }
+    } else {
+        replay.finish();
+    }
+    let burndowns: Vec<Burndown> = bds.into_iter().map(|b| b.finish()).collect();
+    let flow = flow::flow(&replay.items, off);
+    let mut metrics = velocity::metrics(&burndowns, &sprints, today, flow, cfd, &unit);
+    metrics.forecasts = forecast::forecasts(backlog, graph, &burndowns, &sprints, today);
+    metrics.forecast_basis = forecast::basis(&burndowns, &sprints, today);
+    let states: HashMap<&str, &replay::ItemState> = replay.items.iter().map(|s| (s.id.as_str(), s)).collect();
+    let insights = insights::all(backlog, graph, today, Some(&insights::HistoryView { states, metrics: &metrics }));
+    Analysis {
+        today: today.map(|d| d.to_string()),
+        timezone: backlog.config.timezone.clone(),
+        unit,
+        burndowns,
+        metrics,
+        insights,
+    }
+}
+
+/// `cairn metrics --format json`: the metrics, the timezone and the insights.
+pub fn json(a: &Analysis) -> serde_json::Value {
+    let mut v = serde_json::to_value(&a.metrics).unwrap_or_default();
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("timezone".into(), serde_json::Value::from(a.timezone.clone()));
+        m.insert("insights".into(), serde_json::to_value(&a.insights).unwrap_or_default());
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_in_timezones() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default();
+        // 2026-11-02T23:30:00Z is the 3rd in +01:00.
+        let t = end_of(d, 0) - 1800;
+        assert_eq!(date_of(t, 0), d);
+        assert_eq!(date_of(t, 3600), d.succ_opt().unwrap_or_default());
+        assert_eq!(end_of(d, 3600), end_of(d, 0) - 3600);
+        assert_eq!(iso_week(d), "2026-W45");
+        assert_eq!(r2(1.0 / 3.0), 0.33);
+    }
+}

@@ -1,0 +1,228 @@
+//! Velocity, commitment vs completion and scope creep per sprint (from the
+//! burndowns), and the whole `cairn metrics` JSON object.
+//!
+//! - **Velocity** of a closed sprint (its end is before today): the points
+//!   in a delivered status, in the sprint, at the end of its end day (the
+//!   burndown's last `completed`). The average is over the last three
+//!   closed sprints.
+//! - **Commitment vs completion**: the burndown's committed points against
+//!   that completion.
+//! - **Scope creep**: points added (and removed) after the start day.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::burndown::Burndown;
+use super::flow::{CfdDay, Durations, Flow, Week};
+use super::forecast::{Basis, Forecast};
+use super::{r2, Sprint};
+
+/// A sprint's numbers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SprintStats {
+    pub sprint: String,
+    pub title: String,
+    pub start: String,
+    pub end: String,
+    /// `planned`, `active` or `closed`.
+    pub state: &'static str,
+    pub committed: f64,
+    /// Delivered points (at the end day, or today for an active sprint).
+    pub completed: f64,
+    /// `completed / committed` (null when nothing was committed).
+    pub completion_ratio: Option<f64>,
+    pub added: f64,
+    pub removed: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Velocity {
+    /// Closed sprints, oldest first.
+    pub sprints: Vec<Point>,
+    /// Mean of the last three closed sprints (null with none).
+    pub average_last_3: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    pub sprint: String,
+    pub points: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScopeCreep {
+    pub sprint: String,
+    pub committed: f64,
+    pub added: f64,
+    pub removed: f64,
+    /// `added / committed` in percent (null when nothing was committed).
+    pub percent: Option<f64>,
+}
+
+/// `cairn metrics --format json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    pub today: Option<String>,
+    pub unit: String,
+    pub velocity: Velocity,
+    pub sprints: Vec<SprintStats>,
+    pub scope_creep: Vec<ScopeCreep>,
+    pub cycle_time: Durations,
+    pub lead_time: Durations,
+    pub throughput: Vec<Week>,
+    pub cumulative_flow: Vec<CfdDay>,
+    pub forecasts: Vec<Forecast>,
+    pub forecast_basis: Basis,
+    /// Every delivered item with its cycle and lead time.
+    pub deliveries: Vec<super::flow::Delivery>,
+}
+
+pub fn metrics(
+    bds: &[Burndown],
+    _sprints: &[Sprint],
+    today: Option<NaiveDate>,
+    flow: Flow,
+    cfd: Vec<CfdDay>,
+    unit: &str,
+) -> Metrics {
+    let mut sprints = Vec::new();
+    let mut scope = Vec::new();
+    let mut vel = Vec::new();
+    for b in bds {
+        let completed = b.completed();
+        sprints.push(SprintStats {
+            sprint: b.sprint.clone(),
+            title: b.title.clone(),
+            start: b.start.clone(),
+            end: b.end.clone(),
+            state: b.state,
+            committed: b.committed,
+            completed,
+            completion_ratio: (b.committed > 0.0).then(|| r2(completed / b.committed)),
+            added: b.added(),
+            removed: b.removed(),
+        });
+        if b.state != "planned" {
+            scope.push(ScopeCreep {
+                sprint: b.sprint.clone(),
+                committed: b.committed,
+                added: b.added(),
+                removed: b.removed(),
+                percent: (b.committed > 0.0).then(|| r2(b.added() / b.committed * 100.0)),
+            });
+        }
+        if b.state == "closed" {
+            vel.push(Point { sprint: b.sprint.clone(), points: completed });
+        }
+    }
+    let last3: Vec<f64> = vel.iter().rev().take(3).map(|p| p.points).collect();
+    let average_last_3 = (!last3.is_empty()).then(|| r2(last3.iter().sum::<f64>() / last3.len() as f64));
+    Metrics {
+        today: today.map(|d| d.to_string()),
+        unit: unit.to_string(),
+        velocity: Velocity { sprints: vel, average_last_3 },
+        sprints,
+        scope_creep: scope,
+        cycle_time: flow.cycle_time,
+        lead_time: flow.lead_time,
+        throughput: flow.throughput,
+        cumulative_flow: cfd,
+        forecasts: Vec::new(),
+        forecast_basis: Basis::default(),
+        deliveries: flow.deliveries,
+    }
+}
+
+/// A number as short text: `5`, `2.5`, `0.33`.
+pub fn num(x: f64) -> String {
+    let r = r2(x);
+    if r.fract() == 0.0 {
+        format!("{}", r as i64)
+    } else {
+        let s = format!("{r:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_else(|| "–".into())
+}
+
+/// `cairn metrics --format text`.
+pub fn text(m: &Metrics) -> String {
+    let u = &m.unit;
+    let mut o = String::new();
+    o.push_str(&format!("Metrics as of {}\n\n", m.today.as_deref().unwrap_or("(no history)")));
+    o.push_str(&format!("Velocity ({u} delivered per closed sprint)\n"));
+    for p in &m.velocity.sprints {
+        o.push_str(&format!("  {:<16} {:>6}\n", p.sprint, num(p.points)));
+    }
+    o.push_str(&format!("  average of the last 3: {}\n\n", opt(m.velocity.average_last_3)));
+    o.push_str("Sprints (commitment vs completion, scope change)\n");
+    o.push_str(&format!(
+        "  {:<16} {:<7} {:>9} {:>9} {:>6} {:>6} {:>7}\n",
+        "sprint", "state", "committed", "completed", "ratio", "added", "removed"
+    ));
+    for s in &m.sprints {
+        o.push_str(&format!(
+            "  {:<16} {:<7} {:>9} {:>9} {:>6} {:>6} {:>7}\n",
+            s.sprint,
+            s.state,
+            num(s.committed),
+            num(s.completed),
+            opt(s.completion_ratio),
+            num(s.added),
+            num(s.removed)
+        ));
+    }
+    let dur = |name: &str, d: &Durations, o: &mut String| {
+        o.push_str(&format!(
+            "\n{name} (days): median {}, 85th percentile {} over {} item(s)\n",
+            opt(d.all.median),
+            opt(d.all.p85),
+            d.all.count
+        ));
+        for (k, s) in &d.by_kind {
+            o.push_str(&format!("  {:<12} median {:>6}  p85 {:>6}  n={}\n", k, opt(s.median), opt(s.p85), s.count));
+        }
+    };
+    dur("Cycle time", &m.cycle_time, &mut o);
+    dur("Lead time", &m.lead_time, &mut o);
+    o.push_str("\nThroughput (items delivered per ISO week)\n");
+    for w in &m.throughput {
+        o.push_str(&format!("  {}  {:>4} items  {:>6} {u}\n", w.week, w.items, num(w.points)));
+    }
+    if let Some(last) = m.cumulative_flow.last() {
+        o.push_str(&format!(
+            "\nCumulative flow: {} days from {} to {}; today {} to do, {} doing, {} done\n",
+            m.cumulative_flow.len(),
+            m.cumulative_flow.first().map(|d| d.date.as_str()).unwrap_or(""),
+            last.date,
+            last.todo,
+            last.doing,
+            last.done
+        ));
+    }
+    o.push_str("\nForecasts (Monte Carlo over recent velocities)\n");
+    if m.forecasts.is_empty() {
+        o.push_str("  (no open epics or initiatives)\n");
+    }
+    for f in &m.forecasts {
+        o.push_str(&format!(
+            "  {:<28} {:>6} {u} left  50%: {}  85%: {}{}\n",
+            f.id,
+            num(f.remaining),
+            f.p50.as_deref().unwrap_or("–"),
+            f.p85.as_deref().unwrap_or("–"),
+            match (&f.due, f.late) {
+                (Some(d), true) => format!("  (due {d}: at risk)"),
+                (Some(d), false) => format!("  (due {d})"),
+                _ => String::new(),
+            }
+        ));
+    }
+    if let Some(n) = &m.forecast_basis.note {
+        o.push_str(&format!("  {n}\n"));
+    }
+    o
+}
