@@ -345,3 +345,29 @@ fn check_warns_about_risky_items() {
     assert_eq!(code, 0);
     assert!(text.contains("dependency-in-later-sprint"));
 }
+
+#[test]
+fn site_shows_the_same_numbers() {
+    let r = scripted(None);
+    let out = tempfile::tempdir().expect("tempdir");
+    let site = out.path().join("site");
+    let site_s = site.to_string_lossy().to_string();
+    let (code, _, err) = cairn(&r.path, &["build", "--out", &site_s]);
+    assert_eq!(code, 0, "{err}");
+    let read = |p: &str| std::fs::read_to_string(site.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    // The static API's metrics are the CLI's JSON.
+    let api: Value = serde_json::from_str(&read("api/v1/metrics.json")).expect("json");
+    let cli = json_of(&r.path, &["metrics", "--format", "json"]);
+    assert_eq!(api["velocity"], cli["velocity"]);
+    assert_eq!(api["cumulative_flow"], cli["cumulative_flow"]);
+    // The sprint page: the burndown chart the CLI draws, and the scope changes day by day.
+    let page = read("sprints/s1.html");
+    let (_, svg, _) = cairn(&r.path, &["burndown", "s1", "--format", "svg"]);
+    assert!(page.contains(svg.trim()), "the sprint page embeds `cairn burndown --format svg`");
+    assert!(page.contains("Day by day") && page.contains("re estimated"), "scope changes listed");
+    let metrics = read("metrics.html");
+    for id in ["velocity-t", "throughput-t", "cfd-t"] {
+        assert!(metrics.contains(id), "{id} chart on metrics.html");
+    }
+    assert!(read("insights.html").contains("forecast to finish after its due date"));
+}

@@ -77,7 +77,19 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         Some(o) => chrono::Utc::now().with_timezone(&o).date_naive(),
         None => chrono::Utc::now().date_naive(),
     };
-    let analytics = NoAnalytics::default();
+    // History-based burndowns, metrics and insights ("today" = the HEAD
+    // commit's date, as in `cairn burndown` / `cairn metrics`).
+    let no_analytics = NoAnalytics::default();
+    let analysis = events.as_ref().filter(|e| e.source == crate::history::Source::Git).map(|ev| {
+        let t = std::time::Instant::now();
+        let a = crate::metrics::analyze(&backlog, &graph, ev, &crate::metrics::Options::default());
+        ctx.log("metrics", &format!("{} sprints in {:.1?}", a.burndowns.len(), t.elapsed()));
+        a
+    });
+    let analytics: &dyn site::Analytics = match &analysis {
+        Some(a) => a,
+        None => &no_analytics,
+    };
     let base_url = a.base_url.clone().unwrap_or_else(|| backlog.config.base_url.clone());
     let inputs = Inputs {
         backlog: &backlog,
@@ -85,7 +97,7 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         report: &report,
         history: events.as_ref(),
         derived: &derived,
-        analytics: &analytics,
+        analytics,
         options: Options { base_url, drafts: a.drafts, today: Some(today), history_note: note },
     };
     let t = std::time::Instant::now();

@@ -54,6 +54,10 @@ impl Analytics for Analysis {
             .collect()
     }
 
+    fn sprint_detail(&self, sprint: &str) -> Option<serde_json::Value> {
+        Analysis::burndown(self, sprint).and_then(|b| serde_json::to_value(b).ok())
+    }
+
     fn unavailable_reason(&self) -> String {
         "no git history to compute history-based metrics from".to_string()
     }

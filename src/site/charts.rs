@@ -292,6 +292,89 @@ pub fn donut(id: &str, title: &str, segments: &[Bar]) -> String {
     o
 }
 
+/// One day of a cumulative flow diagram: work items per status category.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlowDay {
+    pub date: String,
+    pub todo: f64,
+    pub doing: f64,
+    pub done: f64,
+}
+
+/// A cumulative flow diagram: stacked areas (done at the bottom, then in
+/// progress, then to do) per day.
+pub fn cumulative_flow(id: &str, title: &str, days: &[FlowDay]) -> String {
+    let (w, h, left, bottom, top, right) = (640.0, 260.0, 44.0, 40.0, 14.0, 12.0);
+    let max = nice_max(days.iter().map(|d| d.todo + d.doing + d.done).fold(0.0, f64::max));
+    let desc = match (days.first(), days.last()) {
+        (Some(f), Some(l)) => format!(
+            "{} days from {} to {}; on {}: {} to do, {} in progress, {} done",
+            days.len(),
+            f.date,
+            l.date,
+            l.date,
+            n(l.todo),
+            n(l.doing),
+            n(l.done)
+        ),
+        _ => "no data".to_string(),
+    };
+    let mut o = open(id, w, h, title, &desc);
+    let (pw, ph) = (w - left - right, h - top - bottom);
+    let span = days.len().max(2) - 1;
+    let x = |k: usize| left + pw * k as f64 / span as f64;
+    let y = |v: f64| top + ph - ph * v.max(0.0) / max;
+    for k in 0..=4 {
+        let v = max * k as f64 / 4.0;
+        o.push_str(&format!(
+            "<line class=\"c-grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            c(left),
+            c(y(v)),
+            c(w - right),
+            c(y(v)),
+            c(left - 6.0),
+            c(y(v) + 4.0),
+            n(v)
+        ));
+    }
+    let step = (days.len() / 6).max(1);
+    for (k, d) in days.iter().enumerate() {
+        if k % step == 0 || k + 1 == days.len() {
+            o.push_str(&format!(
+                "<text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                c(x(k)),
+                c(h - bottom + 18.0),
+                escape(d.date.get(5..).unwrap_or(&d.date))
+            ));
+        }
+    }
+    // Bands from the top down so each is drawn over the one above it.
+    type Band = (&'static str, &'static str, fn(&FlowDay) -> f64);
+    let bands: [Band; 3] = [
+        ("c-todo", "To do", |d| d.todo + d.doing + d.done),
+        ("c-doing", "In progress", |d| d.doing + d.done),
+        ("c-done", "Done", |d| d.done),
+    ];
+    if !days.is_empty() {
+        for (class, label, top_of) in bands {
+            let mut pts: Vec<String> =
+                days.iter().enumerate().map(|(k, d)| format!("{},{}", c(x(k)), c(y(top_of(d))))).collect();
+            if days.len() == 1 {
+                pts.push(format!("{},{}", c(x(1)), c(y(top_of(&days[0])))));
+            }
+            let last = if days.len() == 1 { 1 } else { days.len() - 1 };
+            pts.push(format!("{},{}", c(x(last)), c(y(0.0))));
+            pts.push(format!("{},{}", c(x(0)), c(y(0.0))));
+            o.push_str(&format!(
+                "<polygon class=\"{class}\" points=\"{}\"><title>{label}</title></polygon>",
+                pts.join(" ")
+            ));
+        }
+    }
+    o.push_str("</svg>");
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,6 +79,12 @@ pub trait Analytics: Sync {
     fn insights(&self) -> Vec<Insight> {
         Vec::new()
     }
+    /// A sprint's full burndown (`cairn burndown --format json`: committed,
+    /// and per day the numbers and the scope changes by item), for the
+    /// sprint page's "scope changes day by day".
+    fn sprint_detail(&self, _sprint: &str) -> Option<serde_json::Value> {
+        None
+    }
     /// Why there is no history-based data (shown on the pages).
     fn unavailable_reason(&self) -> String {
         "history-based metrics are not computed by this version of cairn yet".to_string()

@@ -846,6 +846,7 @@ impl<'a> Shared<'a> {
             capacity_chart => capacity_chart,
             burndown => chart,
             burndown_note => if chart_missing(&burndown) { Some(self.history_reason()) } else { None },
+            history => if thumb { None } else { self.inp.analytics.sprint_detail(id).map(|d| Value::from_serialize(&d)) },
             board_url => format!("board/{id}.html"),
             url => self.urls[s].clone(),
         }
@@ -939,10 +940,10 @@ impl<'a> Shared<'a> {
         let wip: Vec<Value> =
             wip.into_iter().map(|(p, (n, e))| context! { name => p, items => n, points => charts::n(e) }).collect();
         let history = self.inp.analytics.metrics();
-        let mut rows: Vec<(String, String)> = Vec::new();
-        if let Some(m) = &history {
-            flatten("", m, &mut rows);
-        }
+        let (velocity, throughput, cfd) = match &history {
+            Some(m) => history_charts(m, unit),
+            None => (None, None, None),
+        };
         let ctx = context! {
             counts => json!({"todo": cnt[0], "doing": cnt[1], "done": cnt[2]}),
             points => json!({"todo": charts::n(pts[0]), "doing": charts::n(pts[1]), "done": charts::n(pts[2])}),
@@ -950,7 +951,10 @@ impl<'a> Shared<'a> {
             delivered => delivered,
             wip => wip,
             history => history.is_some(),
-            history_rows => rows.into_iter().take(200).map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>(),
+            hm => history.as_ref().map(Value::from_serialize),
+            velocity_chart => velocity.map(Value::from_safe_string),
+            throughput_chart => throughput.map(Value::from_safe_string),
+            cfd_chart => cfd.map(Value::from_safe_string),
             history_note => self.history_reason(),
         };
         self.page(env, "metrics.html", "metrics.html", "Metrics", "metrics", ctx)
@@ -1219,6 +1223,37 @@ impl<'a> Shared<'a> {
         let xml = t.render(full).map_err(|e| SiteError::template("feed.xml", &e))?;
         Ok(("feed.xml".to_string(), xml.into_bytes()))
     }
+}
+
+/// The history-based charts of the metrics page, drawn from the metrics
+/// JSON (`cairn metrics --format json`): velocity, throughput, cumulative flow.
+fn history_charts(m: &serde_json::Value, unit: &str) -> (Option<String>, Option<String>, Option<String>) {
+    let list = |k: &str| m.get(k).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+    let f = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_f64()).unwrap_or(0.0);
+    let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let vel: Vec<charts::Bar> = m
+        .get("velocity")
+        .and_then(|v| v.get("sprints"))
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter().map(|p| charts::Bar { label: s(p, "sprint"), value: f(p, "points"), class: "c-done" }).collect()
+        })
+        .unwrap_or_default();
+    let velocity = (!vel.is_empty())
+        .then(|| charts::bars("velocity", &format!("Velocity: {unit} delivered per closed sprint"), unit, &vel));
+    let weeks: Vec<charts::Bar> = list("throughput")
+        .iter()
+        .map(|w| charts::Bar { label: s(w, "week"), value: f(w, "items"), class: "c-doing" })
+        .collect();
+    let throughput =
+        (!weeks.is_empty()).then(|| charts::bars("throughput", "Items delivered per ISO week", "items", &weeks));
+    let days: Vec<charts::FlowDay> = list("cumulative_flow")
+        .iter()
+        .map(|d| charts::FlowDay { date: s(d, "date"), todo: f(d, "todo"), doing: f(d, "doing"), done: f(d, "done") })
+        .collect();
+    let cfd = (!days.is_empty())
+        .then(|| charts::cumulative_flow("cfd", "Cumulative flow: work items by status category", &days));
+    (velocity, throughput, cfd)
 }
 
 fn chart_missing(b: &Option<super::Burndown>) -> bool {
