@@ -223,7 +223,15 @@ pub fn graph(ctx: &Ctx, a: &GraphArgs) -> anyhow::Result<u8> {
     let text = match a.format {
         GraphFormat::Json => to_json(&render::json::render(&b, &g, &s, &sub)),
         GraphFormat::Dot => render::dot::render(&b, &g, &s, &sub),
-        GraphFormat::Mermaid => render::mermaid::render(&b, &g, &s, &sub),
+        GraphFormat::Mermaid => {
+            if sub.edges.len() > 500 {
+                ctx.warn(&format!(
+                    "{} edges: GitHub renders Mermaid diagrams of at most 500 edges; draw less with an ID, --depth or --relations",
+                    sub.edges.len()
+                ));
+            }
+            render::mermaid::render(&b, &g, &s, &sub)
+        }
         GraphFormat::Svg => {
             if sub.nodes.len() > render::svg::MAX_NODES {
                 anyhow::bail!(

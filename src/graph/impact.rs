@@ -7,7 +7,7 @@
 //! (a done story's open parent still waits on the story's open sibling
 //! chain) but not listed; X itself is never listed, even inside a cycle.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use super::{EdgeType, Graph};
 use crate::load::Backlog;
@@ -44,17 +44,16 @@ pub fn waits_on(g: &Graph, x: usize) -> Vec<usize> {
 /// Everything delayed if `x` slips, nearest first, then by id. Ties
 /// between equally short paths go to the path through smaller ids.
 pub fn impact(b: &Backlog, g: &Graph, x: usize) -> Vec<Delayed> {
-    let n = b.items.len();
-    let mut prev = vec![usize::MAX; n];
-    let mut dist = vec![usize::MAX; n];
-    dist[x] = 0;
+    // node → (distance, previous node); sized by the answer, not the
+    // backlog, so one impact per item over a whole backlog stays linear.
+    let mut seen: HashMap<usize, (usize, usize)> = HashMap::from([(x, (0, x))]);
     let mut queue = VecDeque::from([x]);
     let mut found = Vec::new();
     while let Some(u) = queue.pop_front() {
+        let du = seen.get(&u).map_or(0, |s| s.0);
         for w in waiters(g, u) {
-            if dist[w] == usize::MAX {
-                dist[w] = dist[u] + 1;
-                prev[w] = u;
+            if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(w) {
+                e.insert((du + 1, u));
                 queue.push_back(w);
                 if !b.is_done(&b.items[w]) {
                     found.push(w);
@@ -67,12 +66,15 @@ pub fn impact(b: &Backlog, g: &Graph, x: usize) -> Vec<Delayed> {
         .map(|w| {
             let mut via = vec![w];
             let mut cur = w;
-            while prev[cur] != x && prev[cur] != usize::MAX {
-                cur = prev[cur];
-                via.push(cur);
+            while let Some(&(_, p)) = seen.get(&cur) {
+                if p == x || p == cur || via.len() > seen.len() {
+                    break;
+                }
+                via.push(p);
+                cur = p;
             }
             via.reverse();
-            Delayed { node: w, distance: dist[w], via }
+            Delayed { node: w, distance: seen.get(&w).map_or(0, |s| s.0), via }
         })
         .collect();
     out.sort_by(|a, c| a.distance.cmp(&c.distance).then_with(|| b.items[a.node].id().cmp(b.items[c.node].id())));

@@ -76,13 +76,15 @@ impl Graph {
         let n = b.items.len();
         let id_fields: Vec<&String> =
             b.config.fields.iter().filter(|(_, f)| f.ty == crate::config::FieldType::Id).map(|(k, _)| k).collect();
-        // Resolve every item's references in parallel: (from, to, type, lag, span).
-        type Raw = (usize, usize, EdgeType, Option<(String, f64)>, Span);
+        // Resolve every item's references in parallel, in chunks of items
+        // (one vector per chunk, in item order): (from, to, type, lag,
+        // span, origin).
+        type Raw = (usize, usize, EdgeType, Option<(String, f64)>, Span, usize);
         let raw: Vec<Vec<Raw>> = (0..n)
             .into_par_iter()
-            .map(|i| {
+            .with_min_len(2048)
+            .fold(Vec::new, |mut v: Vec<Raw>, i| {
                 let item = &b.items[i];
-                let mut v: Vec<Raw> = Vec::new();
                 // Items with duplicate ids other than the first are not nodes of the graph.
                 if b.index.get(item.id()) != Some(&i) {
                     return v;
@@ -90,33 +92,33 @@ impl Graph {
                 let resolve = |id: &str| b.index.get(id).copied();
                 if let Some(p) = &item.parent {
                     if let Some(t) = resolve(&p.value) {
-                        v.push((i, t, EdgeType::Parent, None, p.span));
+                        v.push((i, t, EdgeType::Parent, None, p.span, i));
                     }
                 }
                 for d in &item.depends_on {
                     if let Some(t) = resolve(&d.id.value) {
-                        v.push((i, t, EdgeType::DependsOn, d.lag.clone(), d.id.span));
+                        v.push((i, t, EdgeType::DependsOn, d.lag.clone(), d.id.span, i));
                     }
                 }
                 for x in &item.blocks {
                     if let Some(t) = resolve(&x.value) {
-                        v.push((t, i, EdgeType::DependsOn, None, x.span));
+                        v.push((t, i, EdgeType::DependsOn, None, x.span, i));
                     }
                 }
                 for x in &item.relates_to {
                     if let Some(t) = resolve(&x.value) {
-                        v.push((i, t, EdgeType::RelatesTo, None, x.span));
+                        v.push((i, t, EdgeType::RelatesTo, None, x.span, i));
                     }
                 }
                 if let Some(x) = &item.duplicates {
                     if let Some(t) = resolve(&x.value) {
-                        v.push((i, t, EdgeType::Duplicates, None, x.span));
+                        v.push((i, t, EdgeType::Duplicates, None, x.span, i));
                     }
                 }
                 for r in &item.references {
                     if let Reference::Item(x) = r {
                         if let Some(t) = resolve(&x.value) {
-                            v.push((i, t, EdgeType::References, None, x.span));
+                            v.push((i, t, EdgeType::References, None, x.span, i));
                         }
                     }
                 }
@@ -124,7 +126,7 @@ impl Graph {
                     if let Some(fv) = item.fields.get(*f) {
                         for id in field_ids(&fv.value) {
                             if let Some(t) = resolve(id) {
-                                v.push((i, t, EdgeType::Field((*f).clone()), None, fv.span));
+                                v.push((i, t, EdgeType::Field((*f).clone()), None, fv.span, i));
                             }
                         }
                     }
@@ -134,8 +136,8 @@ impl Graph {
             .collect();
         let total: usize = raw.iter().map(Vec::len).sum();
         let mut g = Graph { edges: Vec::with_capacity(total), out: vec![Vec::new(); n], inc: vec![Vec::new(); n] };
-        for (origin, list) in raw.into_iter().enumerate() {
-            for (from, to, ty, lag, span) in list {
+        for list in raw {
+            for (from, to, ty, lag, span, origin) in list {
                 // Deduplicate by (from, to, type), scanning the (short)
                 // list of edges already leaving `from`.
                 if let Some(e) = g.out[from].iter().copied().find(|&e| g.edges[e].to == to && g.edges[e].ty == ty) {

@@ -106,16 +106,17 @@ impl Schedule {
         let n = b.items.len();
         let start = project_start(b);
         let ppd = b.config.schedule.points_per_day;
-        let open: Vec<bool> = (0..n)
+        // Items are sorted by id, so only the first of equal ids is a node.
+        let work: Vec<bool> = (0..n)
             .map(|i| {
                 let it = &b.items[i];
-                b.index.get(it.id()) == Some(&i) && b.config.is_work(it.kind()) && !b.is_done(it)
+                b.config.is_work(it.kind()) && (i == 0 || b.items[i - 1].id() != it.id())
             })
             .collect();
-        let is_work = |i: usize| b.index.get(b.items[i].id()) == Some(&i) && b.config.is_work(b.items[i].kind());
+        let open: Vec<bool> = (0..n).map(|i| work[i] && !b.is_done(&b.items[i])).collect();
         // A summary has work-item children (open or done) and spans them.
         let summary: Vec<bool> =
-            (0..n).map(|i| open[i] && g.sources(i, &EdgeType::Parent).any(|c| c != i && is_work(c))).collect();
+            (0..n).map(|i| open[i] && g.sources(i, &EdgeType::Parent).any(|c| c != i && work[c])).collect();
         let duration = |i: usize| -> f64 {
             if summary[i] {
                 return 0.0;
@@ -154,8 +155,13 @@ impl Schedule {
             if order.len() == count_active(&open) * 2 {
                 break;
             }
-            // Drop edges of this kind inside a strongly connected component.
-            let comp = components(nodes, &edges);
+            // Drop edges of this kind inside a strongly connected component
+            // (of the nodes Kahn could not order).
+            let mut unplaced = vec![true; nodes];
+            for &u in &order {
+                unplaced[u] = false;
+            }
+            let comp = components(nodes, &edges, &unplaced);
             edges.retain(|&(u, v, _, k)| {
                 let inside = comp[u] == comp[v] && comp[u] != usize::MAX;
                 if inside && (k == drop || (drop == Kind::Structure && k != Kind::Duration)) {
@@ -397,22 +403,32 @@ fn topo_order(nodes: usize, edges: &[(usize, usize, f64, Kind)]) -> Vec<usize> {
     order
 }
 
-/// Strongly connected components (component id per node; `usize::MAX` for
-/// nodes without edges).
-fn components(nodes: usize, edges: &[(usize, usize, f64, Kind)]) -> Vec<usize> {
+/// Strongly connected components among the nodes marked in `among`
+/// (component id per node; `usize::MAX` for nodes in no cycle).
+fn components(nodes: usize, edges: &[(usize, usize, f64, Kind)], among: &[bool]) -> Vec<usize> {
     use petgraph::graph::{DiGraph, NodeIndex};
-    let mut pg: DiGraph<(), ()> = DiGraph::with_capacity(nodes, edges.len());
-    for _ in 0..nodes {
+    let mut local = vec![usize::MAX; nodes];
+    let mut global = Vec::new();
+    for u in 0..nodes {
+        if among[u] {
+            local[u] = global.len();
+            global.push(u);
+        }
+    }
+    let mut pg: DiGraph<(), ()> = DiGraph::with_capacity(global.len(), 0);
+    for _ in 0..global.len() {
         pg.add_node(());
     }
     for &(u, v, _, _) in edges {
-        pg.add_edge(NodeIndex::new(u), NodeIndex::new(v), ());
+        if among[u] && among[v] {
+            pg.add_edge(NodeIndex::new(local[u]), NodeIndex::new(local[v]), ());
+        }
     }
     let mut comp = vec![usize::MAX; nodes];
     for (k, scc) in petgraph::algo::tarjan_scc(&pg).into_iter().enumerate() {
         if scc.len() > 1 {
-            for n in scc {
-                comp[n.index()] = k;
+            for x in scc {
+                comp[global[x.index()]] = k;
             }
         }
     }

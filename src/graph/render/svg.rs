@@ -203,6 +203,15 @@ pub fn layout(n: usize, edges: &[(usize, usize, bool)]) -> Layout {
             cur += h[u] + GAP_Y;
         }
     }
+    let tallest = rows.iter().map(|r| r.iter().map(|&u| h[u] + GAP_Y).sum::<f64>() - GAP_Y).fold(0.0, f64::max);
+    // Start every column centred on the tallest one.
+    for row in &rows {
+        let used = row.iter().map(|&u| h[u] + GAP_Y).sum::<f64>() - GAP_Y;
+        let off = ((tallest - used) / 2.0).max(0.0);
+        for &u in row {
+            y[u] += off;
+        }
+    }
     let center = |y: &Vec<f64>, u: usize| y[u] + h[u] / 2.0;
     for sweep in 0..4 {
         let forward = sweep % 2 == 0;
@@ -221,14 +230,19 @@ pub fn layout(n: usize, edges: &[(usize, usize, bool)]) -> Layout {
                     }
                 })
                 .collect();
-            // Push apart top-down, pull up bottom-up, push apart again.
+            // Within [0, tallest]: push apart top-down, pull up bottom-up,
+            // push apart again (so nothing overlaps and nothing drifts).
             let mut ny = desired.clone();
+            let Some(last) = row.len().checked_sub(1) else { continue };
+            ny[0] = ny[0].max(0.0);
             for k in 1..row.len() {
                 ny[k] = ny[k].max(ny[k - 1] + h[row[k - 1]] + GAP_Y);
             }
-            for k in (0..row.len().saturating_sub(1)).rev() {
-                ny[k] = ny[k].min(ny[k + 1] - h[row[k]] - GAP_Y).max(desired[k].min(ny[k]));
+            ny[last] = ny[last].min(tallest - h[row[last]]);
+            for k in (0..last).rev() {
+                ny[k] = ny[k].min(ny[k + 1] - h[row[k]] - GAP_Y);
             }
+            ny[0] = ny[0].max(0.0);
             for k in 1..row.len() {
                 ny[k] = ny[k].max(ny[k - 1] + h[row[k - 1]] + GAP_Y);
             }
