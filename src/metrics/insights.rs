@@ -6,7 +6,7 @@
 //! sprint than its dependent, overdue items (open with `due` before today),
 //! ML items without an approved ethical review, open duplicates, a sprint
 //! over its capacity. History-based rules: stale items (in a `doing` status
-//! with no change for [`STALE_DAYS`] days), scope creep over
+//! with no change for [`STALE_DAYS`] days; items without children only), scope creep over
 //! [`SCOPE_CREEP_PERCENT`] of the commitment, a sprint committing more than
 //! the recent velocity, an epic or initiative whose 85% forecast passes its
 //! due date.
@@ -228,7 +228,6 @@ fn plural(n: usize) -> &'static str {
 
 /// Every finding, state-based first, then history-based (when `history`).
 pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&HistoryView>) -> Vec<Finding> {
-    let _ = g;
     let mut out = Vec::new();
     let starts = starts(b);
     let mut blocked = Vec::new();
@@ -333,8 +332,9 @@ pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&Hi
     let cutoff = end_of(today, super::offset(b)) - STALE_DAYS * 86_400;
     let mut stale = Vec::new();
     let mut stale_why = Vec::new();
-    for (_, it) in work(b) {
-        if category(b, it) != Some(Category::Doing) {
+    for (i, it) in work(b) {
+        // Containers (epics, features…) move through their children.
+        if category(b, it) != Some(Category::Doing) || !g.children(i).is_empty() {
             continue;
         }
         if let Some(st) = h.states.get(it.id()) {
