@@ -182,6 +182,7 @@ pub fn generate(spec: &Spec) -> Vec<File> {
         let t = title(&mut rng, i);
         files.push(item(&mut rng, &format!("bugs/bug-{i:06}.md"), &t, Some(&parent), &deps, &[], None, false, &[]));
     }
+    close_children_of_done_stories(&mut files);
     seed_errors(&mut files, spec.errors, &mut rng);
     files
 }
@@ -201,9 +202,10 @@ fn item(
     // Parents are kept open so that no child contradicts a done parent.
     let is_parent = path.starts_with("initiatives/") || path.starts_with("epics/") || path.starts_with("features/");
     let status = if is_parent { *rng.pick(&["backlog", "ready", "in_progress"]) } else { *rng.pick(STATUSES) };
-    // A done item must not wait on open work: only items without
-    // dependencies may be done.
-    let status = if !deps.is_empty() && (status == "done") { "in_progress" } else { status };
+    // Work that waits on other work has not started yet: an item with
+    // dependencies is in a todo status (so neither "done with open
+    // dependencies" nor "in progress while blocked").
+    let status = if deps.is_empty() || is_parent { status } else { *rng.pick(&["backlog", "ready", "ready"]) };
     let mut fm = String::from("---\n");
     fm.push_str(&format!("title: {title}\nstatus: {status}\npriority: {}\n", rng.pick(PRIORITIES)));
     if rng.chance(80) {
@@ -246,6 +248,27 @@ fn item(
         fm.push_str(&format!("\n## Acceptance criteria\n- [{x}] It works\n- [{x}] It is tested\n"));
     }
     File { path: path.to_string(), text: fm }
+}
+
+/// Tasks and bugs of a story that is done are done too (a team closes a
+/// story when its tasks are), so the generated backlog is mostly clean.
+fn close_children_of_done_stories(files: &mut [File]) {
+    let status_of = |text: &str| text.lines().find_map(|l| l.strip_prefix("status: ")).map(str::to_string);
+    let done: std::collections::HashSet<String> = files
+        .iter()
+        .filter(|f| f.path.starts_with("stories/") && status_of(&f.text).as_deref() == Some("done"))
+        .map(|f| crate::load::item::stem(&f.path).to_string())
+        .collect();
+    for f in files.iter_mut() {
+        if !(f.path.starts_with("tasks/") || f.path.starts_with("bugs/")) {
+            continue;
+        }
+        let parent = f.text.lines().find_map(|l| l.strip_prefix("parent: ")).map(str::to_string);
+        let Some(old) = status_of(&f.text) else { continue };
+        if parent.is_some_and(|p| done.contains(&p)) && old != "done" && old != "cancelled" {
+            f.text = f.text.replacen(&format!("status: {old}\n"), "status: done\n", 1);
+        }
+    }
 }
 
 fn seed_errors(files: &mut [File], count: usize, rng: &mut Rng) {
