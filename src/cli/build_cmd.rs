@@ -110,16 +110,17 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
             let _ = std::io::stderr().flush();
         }
     };
-    let rendered = site::render(&inputs, &progress);
+    // Pages are written as they are rendered, into a folder beside `out`
+    // that replaces it at the end (see `site::write::write_with`).
+    let theme = site::theme::Theme::load(&root, backlog.config.site.theme.as_deref())?;
+    let rendered = site::write::write_with(&out, |sink| -> anyhow::Result<site::Stats> {
+        Ok(site::render_into(&inputs, &theme, &progress, sink)?)
+    });
     if bar {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
-    let rendered = rendered?;
-    ctx.log("render", &format!("{} files in {:.1?}", rendered.files.len(), t.elapsed()));
-    let t = std::time::Instant::now();
-    site::write::write(&rendered, &out)
-        .map_err(|e| anyhow::anyhow!("writing the site to `{}`: {e}", display_path(&out)))?;
-    ctx.log("write", &format!("written in {:.1?}", t.elapsed()));
+    let rendered = rendered.map_err(|e| anyhow::anyhow!("writing the site to `{}`: {e:#}", display_path(&out)))?;
+    ctx.log("render+write", &format!("{} files in {:.1?}", rendered.files, t.elapsed()));
     if errors > 0 && !ctx.global.quiet {
         ctx.warn(&format!(
             "{errors} error{} in the backlog (listed on problems.html; `cairn check` for details)",

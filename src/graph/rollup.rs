@@ -59,6 +59,70 @@ pub fn rollup(b: &Backlog, g: &Graph, i: usize) -> Rollup {
     r
 }
 
+/// [`rollup`] of every item at once, in time linear in the backlog (each
+/// parent sums its children's totals instead of walking its subtree). Items
+/// in a parent cycle get the totals of the part of the cycle below them.
+pub fn all(b: &Backlog, g: &Graph) -> Vec<Rollup> {
+    let n = b.items.len();
+    let counts: Vec<bool> = (0..n)
+        .map(|j| {
+            let it = &b.items[j];
+            b.config.is_work(it.kind())
+                && !it
+                    .status()
+                    .and_then(|s| b.config.status(it.kind(), s))
+                    .is_some_and(|s| s.category == crate::config::Category::Done && !s.completed)
+        })
+        .collect();
+    let done: Vec<bool> = (0..n).map(|j| b.is_done(&b.items[j])).collect();
+    let mut out = vec![Rollup::default(); n];
+    // 0 = not visited, 1 = on the stack, 2 = finished.
+    let mut state = vec![0u8; n];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, bool)> = vec![(root, false)];
+        while let Some((i, expanded)) = stack.pop() {
+            if expanded {
+                let mut r = Rollup::default();
+                for c in g.children(i) {
+                    if state[c] != 2 {
+                        continue; // a parent cycle: do not count an ancestor as a child
+                    }
+                    let rc = out[c];
+                    r.items_total += rc.items_total;
+                    r.items_done += rc.items_done;
+                    r.estimate_total += rc.estimate_total;
+                    r.estimate_done += rc.estimate_done;
+                    if counts[c] {
+                        r.children_total += 1;
+                        r.children_done += usize::from(done[c]);
+                        r.items_total += 1;
+                        let est = b.items[c].estimate.unwrap_or(0.0);
+                        r.estimate_total += est;
+                        if done[c] {
+                            r.items_done += 1;
+                            r.estimate_done += est;
+                        }
+                    }
+                }
+                out[i] = r;
+                state[i] = 2;
+            } else if state[i] == 0 {
+                state[i] = 1;
+                stack.push((i, true));
+                for c in g.children(i) {
+                    if state[c] == 0 {
+                        stack.push((c, false));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +147,19 @@ mod tests {
         assert_eq!((r.children_done, r.children_total), (1, 2));
         assert_eq!((r.items_done, r.items_total), (2, 4));
         assert_eq!((r.estimate_done, r.estimate_total), (5.0, 10.0));
+    }
+
+    #[test]
+    fn all_at_once_equals_one_by_one() {
+        let files = crate::gen::generate(&crate::gen::Spec { items: 800, seed: 5, errors: 0 });
+        let cfg = Config::default();
+        let items: Vec<_> =
+            files.iter().filter_map(|f| crate::load::parse_item_text(&f.text, &f.path, &cfg).0).collect();
+        let b = Backlog::from_items(".".into(), cfg, items, vec![], files.len());
+        let g = Graph::build(&b);
+        let every = all(&b, &g);
+        for i in 0..b.items.len() {
+            assert_eq!(every[i], rollup(&b, &g, i), "{}", b.items[i].id());
+        }
     }
 }

@@ -41,6 +41,8 @@ pub enum SiteError {
     Template { name: String, message: String },
     #[error("theme: {0}")]
     Theme(String),
+    #[error("writing {path}: {message}")]
+    Io { path: String, message: String },
 }
 
 impl SiteError {
@@ -142,8 +144,6 @@ pub struct Site {
 }
 
 /// Output files of one job.
-type Files = Vec<(String, Vec<u8>)>;
-
 /// Progress while rendering: (done, total) units of work.
 pub type Progress<'p> = &'p (dyn Fn(usize, usize) + Sync);
 
@@ -176,45 +176,87 @@ pub fn render(inputs: &Inputs, progress: Progress) -> Result<Site, SiteError> {
 
 /// Renders with a given theme (tests and `serve` load it once).
 pub fn render_with(inputs: &Inputs, theme: &theme::Theme, progress: Progress) -> Result<Site, SiteError> {
+    let sink = MemorySink::default();
+    let stats = render_into(inputs, theme, progress, &sink)?;
+    let files = sink.files.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok(Site { files, pages: stats.pages, items: stats.items })
+}
+
+/// Where rendered files go: a map in memory (`serve`) or a folder (`build`).
+pub trait Sink: Sync {
+    fn put(&self, path: &str, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+/// Collects the site in memory.
+#[derive(Default)]
+pub struct MemorySink {
+    pub files: std::sync::Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl Sink for MemorySink {
+    fn put(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
+        if let Ok(mut f) = self.files.lock() {
+            f.insert(path.to_string(), bytes.to_vec());
+        }
+        Ok(())
+    }
+}
+
+/// Counts of a rendered site.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub files: usize,
+    pub pages: usize,
+    pub items: usize,
+}
+
+/// Renders every file of the site into `sink` as soon as it is rendered, in
+/// parallel, so a build never holds the whole site in memory.
+pub fn render_into(
+    inputs: &Inputs,
+    theme: &theme::Theme,
+    progress: Progress,
+    sink: &dyn Sink,
+) -> Result<Stats, SiteError> {
     let env = environment(theme)?;
     let shared = pages::Shared::new(inputs);
     let jobs = shared.jobs();
     let total = jobs.len();
     let done = AtomicUsize::new(0);
-    use rayon::prelude::*;
-    let outputs: Vec<Result<Files, SiteError>> = jobs
-        .par_iter()
-        .map(|job| {
-            let r = shared.run(&env, job);
-            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if d % 256 == 0 || d == total {
-                progress(d, total);
-            }
-            r
-        })
-        .collect();
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for o in outputs {
-        for (path, bytes) in o? {
-            files.insert(path, bytes);
+    let files = AtomicUsize::new(0);
+    let pages = AtomicUsize::new(0);
+    let put = |path: &str, bytes: &[u8]| -> Result<(), SiteError> {
+        files.fetch_add(1, Ordering::Relaxed);
+        if path.ends_with(".html") {
+            pages.fetch_add(1, Ordering::Relaxed);
         }
-    }
+        sink.put(path, bytes).map_err(|e| SiteError::Io { path: path.to_string(), message: e.to_string() })
+    };
+    use rayon::prelude::*;
+    jobs.par_iter().try_for_each(|job| -> Result<(), SiteError> {
+        for (path, bytes) in shared.run(&env, job)? {
+            put(&path, &bytes)?;
+        }
+        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if d % 256 == 0 || d == total {
+            progress(d, total);
+        }
+        Ok(())
+    })?;
     for (name, bytes) in &theme.assets {
-        files.insert(format!("assets/{name}"), bytes.clone());
+        put(&format!("assets/{name}"), bytes)?;
     }
     // The backlog's own files its bodies link to (images, attachments).
     let linked: std::collections::BTreeSet<String> = shared.linked_files();
     let root = &inputs.backlog.root;
     for rel in linked {
         if let Ok(bytes) = std::fs::read(root.join(&rel)) {
-            files.insert(format!("files/{rel}"), bytes);
+            put(&format!("files/{rel}"), &bytes)?;
         }
     }
-    let pages = files.keys().filter(|k| k.ends_with(".html")).count();
-    Ok(Site { files, pages, items: shared.page_count() })
+    Ok(Stats { files: files.into_inner(), pages: pages.into_inner(), items: shared.page_count() })
 }
 
-/// `../` repeated once per folder of `path`.
 pub fn root_prefix(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }

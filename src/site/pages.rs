@@ -67,7 +67,11 @@ pub struct Shared<'a> {
     pub committed: HashMap<usize, Vec<usize>>,
     pub active: Option<usize>,
     pub insights: Vec<Insight>,
+    /// Items with a graph page, and the list of them (built once).
+    graph_pages: Vec<bool>,
     files: Mutex<BTreeSet<String>>,
+    /// Progress of every item over its descendants (computed once).
+    rollups: Vec<rollup::Rollup>,
 }
 
 fn role(b: &Backlog, i: usize) -> Role {
@@ -189,8 +193,11 @@ impl<'a> Shared<'a> {
             committed,
             active,
             insights: Vec::new(),
+            graph_pages: Vec::new(),
             files: Mutex::new(BTreeSet::new()),
+            rollups: rollup::all(b, g),
         };
+        shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
         shared.insights = shared.compute_insights();
         shared
     }
@@ -235,6 +242,10 @@ impl<'a> Shared<'a> {
 
     /// Epics and initiatives (and other top-level parents) get a graph page.
     pub fn has_graph_page(&self, i: usize) -> bool {
+        self.graph_pages.get(i).copied().unwrap_or(false)
+    }
+
+    fn compute_has_graph_page(&self, i: usize) -> bool {
         let it = &self.b.items[i];
         self.b.config.is_work(it.kind())
             && !self.g.children(i).is_empty()
@@ -390,7 +401,7 @@ impl<'a> Shared<'a> {
     }
 
     fn progress_of(&self, i: usize) -> Value {
-        let r = rollup::rollup(self.b, self.g, i);
+        let r = self.rollups[i];
         let pct = |d: f64, t: f64| if t > 0.0 { (d / t * 100.0).round() as i64 } else { 0 };
         context! {
             card => self.card(i),
@@ -562,7 +573,7 @@ impl<'a> Shared<'a> {
             (self.cards[c].category == "done", b.items[c].priority_rank(), b.items[c].id().to_string())
         });
         let children: Vec<Value> = children.into_iter().map(|c| self.progress_of(c)).collect();
-        let r = rollup::rollup(b, self.g, i);
+        let r = self.rollups[i];
         let progress = (r.items_total > 0).then(|| self.progress_of(i));
         let delayed = impact::impact(b, self.g, i);
         let t = self.sched.get(i).copied();
@@ -739,10 +750,14 @@ impl<'a> Shared<'a> {
         let svg = drawable.then(|| Value::from_safe_string(render::svg::render(b, self.g, &self.sched, &sub)));
         let critical: Vec<Value> =
             sub.nodes.iter().copied().filter(|&i| render::is_critical(&self.sched, i)).map(|i| self.card(i)).collect();
-        let epics: Vec<Value> = (0..b.items.len())
-            .filter(|&i| self.urls[i].is_some() && self.has_graph_page(i))
-            .map(|i| context! { card => self.card(i), url => format!("graph/{}.html", b.items[i].id()), size => self.g.descendants(i).len() + 1 })
-            .collect();
+        let epics: Vec<Value> = if center.is_some() {
+            Vec::new()
+        } else {
+            (0..b.items.len())
+                .filter(|&i| self.has_graph_page(i))
+                .map(|i| context! { card => self.card(i), url => format!("graph/{}.html", b.items[i].id()), size => self.g.descendants(i).len() + 1 })
+                .collect()
+        };
         let (path, title) = match center {
             Some(c) => (format!("graph/{}.html", b.items[c].id()), format!("Graph · {}", b.items[c].title.value)),
             None => ("graph.html".to_string(), "Dependency graph".to_string()),

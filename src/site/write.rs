@@ -3,13 +3,14 @@
 //! an interrupted or failed build never leaves a half-written site (at
 //! worst a stale `OUT.tmp-<pid>`, removed by the next build).
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::Site;
+use super::{Sink, Site};
 
 fn sibling(out: &Path, tag: &str) -> io::Result<PathBuf> {
     let name = out
@@ -43,8 +44,48 @@ fn clean_stale(out: &Path) {
 
 /// Writes every file of `site` into a fresh folder and swaps it in as `out`.
 pub fn write(site: &Site, out: &Path) -> io::Result<()> {
+    write_with(out, |sink| {
+        let files: Vec<(&String, &Vec<u8>)> = site.files.iter().collect();
+        files.par_iter().with_min_len(64).try_for_each(|(path, bytes)| sink.put(path, bytes))
+    })
+}
+
+/// A folder that rendered files are written into, creating parent folders
+/// once each.
+pub struct DirSink {
+    dir: PathBuf,
+    made: Mutex<HashSet<String>>,
+}
+
+impl super::Sink for DirSink {
+    fn put(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        if path.split('/').any(|c| c == ".." || c.is_empty()) || path.starts_with('/') {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unsafe path `{path}`")));
+        }
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            let known = self.made.lock().map(|m| m.contains(parent)).unwrap_or(false);
+            if !known {
+                std::fs::create_dir_all(self.dir.join(parent))?;
+                if let Ok(mut m) = self.made.lock() {
+                    m.insert(parent.to_string());
+                }
+            }
+        }
+        std::fs::write(self.dir.join(path), bytes)
+    }
+}
+
+/// Builds a site into a temporary folder beside `out` with `fill`, then
+/// swaps it into place: readers see the old site or the new one, and a
+/// failed or interrupted build never leaves a half-written site at `out`.
+pub fn write_with<T, E>(out: &Path, fill: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<io::Error>,
+{
     if out.is_file() {
-        return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is a file, not a folder", out.display())));
+        return Err(
+            io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is a file, not a folder", out.display())).into()
+        );
     }
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
@@ -52,52 +93,52 @@ pub fn write(site: &Site, out: &Path) -> io::Result<()> {
     clean_stale(out);
     let tmp = sibling(out, "tmp")?;
     if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
+        remove_tree(&tmp)?;
     }
-    let result = fill(site, &tmp);
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
+    std::fs::create_dir(&tmp)?;
+    let sink = DirSink { dir: tmp.clone(), made: Mutex::new(HashSet::new()) };
+    let value = match fill(&sink) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = remove_tree(&tmp);
+            return Err(e);
+        }
+    };
     if out.exists() {
         let old = sibling(out, "old")?;
         if old.exists() {
-            std::fs::remove_dir_all(&old)?;
+            remove_tree(&old)?;
         }
         if let Err(e) = std::fs::rename(out, &old) {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
+            let _ = remove_tree(&tmp);
+            return Err(e.into());
         }
         if let Err(e) = std::fs::rename(&tmp, out) {
             let _ = std::fs::rename(&old, out);
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
+            let _ = remove_tree(&tmp);
+            return Err(e.into());
         }
-        let _ = std::fs::remove_dir_all(&old);
+        let _ = remove_tree(&old);
     } else if let Err(e) = std::fs::rename(&tmp, out) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
+        let _ = remove_tree(&tmp);
+        return Err(e.into());
     }
-    Ok(())
+    Ok(value)
 }
 
-fn fill(site: &Site, dir: &Path) -> io::Result<()> {
-    std::fs::create_dir(dir)?;
-    let mut dirs: BTreeSet<&str> = BTreeSet::new();
-    for path in site.files.keys() {
-        let mut p = path.as_str();
-        while let Some((d, _)) = p.rsplit_once('/') {
-            if !dirs.insert(d) {
-                break;
-            }
-            p = d;
-        }
-    }
-    for d in &dirs {
-        std::fs::create_dir_all(dir.join(d))?;
-    }
-    let files: Vec<(&String, &Vec<u8>)> = site.files.iter().collect();
-    files.par_iter().with_min_len(64).try_for_each(|(path, bytes)| std::fs::write(dir.join(path.as_str()), bytes))
+/// Removes a folder tree, deleting its files in parallel (a site has tens of
+/// thousands of small files).
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| e.into_path())
+        .collect();
+    files.par_iter().with_min_len(64).for_each(|f| {
+        let _ = std::fs::remove_file(f);
+    });
+    std::fs::remove_dir_all(dir)
 }
 
 #[cfg(test)]

@@ -263,17 +263,28 @@ pub fn layout(n: usize, edges: &[(usize, usize, bool)]) -> Layout {
     Layout { real: n, layer: node_layer, x, y, h, chains, width, height }
 }
 
-fn f(x: f64) -> String {
-    let r = (x * 10.0).round() / 10.0;
-    if r.fract() == 0.0 {
-        format!("{}", r as i64)
-    } else {
-        format!("{r:.1}")
+/// A coordinate with at most one decimal, written without allocating.
+#[derive(Clone, Copy)]
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, w: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = (self.0 * 10.0).round() / 10.0;
+        if r.fract() == 0.0 {
+            write!(w, "{}", r as i64)
+        } else {
+            write!(w, "{r:.1}")
+        }
     }
+}
+
+fn f(x: f64) -> Num {
+    Num(x)
 }
 
 /// Renders the subgraph as a standalone SVG document.
 pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
+    use std::fmt::Write as _;
     let n = sub.nodes.len();
     let local: std::collections::HashMap<usize, usize> = sub.nodes.iter().enumerate().map(|(k, &i)| (i, k)).collect();
     let edges: Vec<(usize, usize, bool)> = sub
@@ -286,26 +297,26 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
         .collect();
     let lay = layout(n, &edges);
     let mut o = String::new();
-    o.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\">\n",
+    let _ = writeln!(o,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\">",
         f(lay.width), f(lay.height), f(lay.width), f(lay.height)
-    ));
+    );
     o.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker>");
     o.push_str("<marker id=\"arrow-critical\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d62728\"/></marker></defs>\n");
-    o.push_str(&format!("<rect width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", f(lay.width), f(lay.height)));
+    let _ = writeln!(o, "<rect width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>", f(lay.width), f(lay.height));
     // Legend.
     let mut lx = MARGIN;
     for (label, cat) in [("to do", "todo"), ("in progress", "doing"), ("done", "done")] {
-        o.push_str(&format!(
-            "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"#888\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">{label}</text>\n",
+        let _ = writeln!(o,
+            "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"#888\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">{label}</text>",
             f(lx), f(MARGIN), fill(cat), f(lx + 20.0), f(MARGIN + 12.0)
-        ));
+        );
         lx += 110.0;
     }
-    o.push_str(&format!(
-        "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"#fff\" stroke=\"#d62728\" stroke-width=\"2.5\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">critical path · arrows point to what is waited on</text>\n",
+    let _ = writeln!(o,
+        "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"#fff\" stroke=\"#d62728\" stroke-width=\"2.5\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">critical path · arrows point to what is waited on</text>",
         f(lx), f(MARGIN), f(lx + 20.0), f(MARGIN + 12.0)
-    ));
+    );
     // Edges first, under the nodes.
     o.push_str("<g fill=\"none\">\n");
     for (k, &e) in sub.edges.iter().enumerate() {
@@ -319,21 +330,22 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
             Some(chain) => chain_path(&lay, chain),
             None => direct_path(&lay, a, c),
         };
-        o.push_str(&format!(
-            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{} → {}: {}</title></path>\n",
+        let _ = writeln!(o,
+            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{} → {}: {}</title></path>",
             escape(b.items[ed.from].id()),
             escape(b.items[ed.to].id()),
             escape(&edge_label(g, e))
-        ));
+        );
         if let Some(lag) = &ed.lag_text {
             // Label the lag near the dependent's end.
             let (px, py) = (lay.x[a] - 8.0, lay.y[a] + NODE_H / 2.0 - 4.0);
-            o.push_str(&format!(
-                "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#555\" text-anchor=\"end\">+{}</text>\n",
+            let _ = writeln!(
+                o,
+                "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#555\" text-anchor=\"end\">+{}</text>",
                 f(px),
                 f(py),
                 escape(lag)
-            ));
+            );
         }
     }
     o.push_str("</g>\n");
@@ -344,7 +356,7 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
         let crit = is_critical(s, i);
         let (stroke, sw) = if crit { ("#d62728", "2.5") } else { ("#8a8a8a", "1") };
         let slack = s.get(i).map(|t| format!(", slack {} d", super::json::round(t.slack))).unwrap_or_default();
-        o.push_str(&format!(
+        let _ = write!(o,
             "<g class=\"node {cat}{}\"><title>{} ({}, {}{}): {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
             if crit { " critical" } else { "" },
             escape(it.id()),
@@ -357,16 +369,16 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
             f(NODE_W),
             f(NODE_H),
             fill(cat),
-        ));
-        o.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\" fill=\"#111\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333\">{}</text></g>\n",
+        );
+        let _ = writeln!(o,
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\" fill=\"#111\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333\">{}</text></g>",
             f(lay.x[k] + 8.0),
             f(lay.y[k] + 18.0),
             escape(&truncate(it.id(), 30)),
             f(lay.x[k] + 8.0),
             f(lay.y[k] + 35.0),
             escape(&truncate(&it.title.value, 32)),
-        ));
+        );
     }
     o.push_str("</svg>\n");
     o
