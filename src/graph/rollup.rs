@@ -158,8 +158,8 @@ mod tests {
         let b = Backlog::from_items(".".into(), cfg, items, vec![], files.len());
         let g = Graph::build(&b);
         let every = all(&b, &g);
-        for i in 0..b.items.len() {
-            assert_eq!(every[i], rollup(&b, &g, i), "{}", b.items[i].id());
+        for (i, r) in every.iter().enumerate() {
+            assert_eq!(*r, rollup(&b, &g, i), "{}", b.items[i].id());
         }
     }
 }
