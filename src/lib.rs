@@ -23,5 +23,6 @@ pub mod metrics;
 pub mod model;
 pub mod query;
 pub mod schema;
+pub mod serve;
 pub mod site;
 pub mod util;

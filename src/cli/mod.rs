@@ -8,6 +8,7 @@ mod graph_cmd;
 mod history_cmd;
 mod list_cmd;
 mod metrics_cmd;
+mod serve_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -108,6 +109,8 @@ pub enum Command {
     Metrics(metrics_cmd::MetricsArgs),
     /// Render the static dashboard (site, badges, feed, JSON API) into ROOT/_site
     Build(build_cmd::BuildArgs),
+    /// Serve the site and the live JSON API from memory, rebuilding on save
+    Serve(serve_cmd::ServeArgs),
 }
 
 /// Entry point of the binary.
@@ -159,6 +162,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Burndown(a) => metrics_cmd::burndown(&ctx, a),
         Command::Metrics(a) => metrics_cmd::metrics(&ctx, a),
         Command::Build(a) => build_cmd::build(&ctx, a),
+        Command::Serve(a) => serve_cmd::serve(&ctx, a),
     }
 }
 

@@ -402,6 +402,27 @@ pub fn distinct<'a>(it: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     it.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
 }
 
+// ----- for `serve` (src/serve): expressions over cached contexts -----------
+
+/// The minijinja value a `where` expression sees for an item object; `serve`
+/// computes it once per item and snapshot.
+pub fn context_value(object: &Value) -> minijinja::Value {
+    expression_context(object)
+}
+
+impl Filter {
+    /// Like [`Filter::apply`], over contexts made by [`context_value`]:
+    /// compiles once, and does not rebuild each item's context.
+    pub fn apply_contexts<'a>(&self, contexts: impl IntoIterator<Item = &'a minijinja::Value>) -> Vec<bool> {
+        match self.env.compile_expression(&self.source) {
+            Ok(expr) => {
+                contexts.into_iter().map(|c| expr.eval(c.clone()).map(|v| v.is_true()).unwrap_or(false)).collect()
+            }
+            Err(_) => contexts.into_iter().map(|_| false).collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,544 @@
+//! The live query API (`site.md`): pure functions from a snapshot and the
+//! query parameters to a JSON body or an API error.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+
+use super::build::Snapshot;
+use crate::graph::render::{self, json::round, Selection};
+use crate::graph::{impact, ready};
+use crate::query::{self, Filter, QueryError, SortKey};
+
+/// Default and largest page size of `GET /api/v1/items`.
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 1000;
+
+/// Relation fields `expand` can replace by item objects.
+pub const EXPANDABLE: &[&str] = &[
+    "parent",
+    "children",
+    "depends_on",
+    "blocks",
+    "relates_to",
+    "duplicates",
+    "duplicated_by",
+    "referenced_by",
+    "sprint",
+];
+
+/// An API error: `{"error": {"code", "message", "details"}}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Value,
+}
+
+impl ApiError {
+    pub fn bad(code: &'static str, message: impl Into<String>, details: Value) -> ApiError {
+        ApiError { status: 400, code, message: message.into(), details }
+    }
+
+    pub fn not_found(message: impl Into<String>, details: Value) -> ApiError {
+        ApiError { status: 404, code: "not_found", message: message.into(), details }
+    }
+
+    pub fn body(&self) -> Vec<u8> {
+        let v = json!({"error": {"code": self.code, "message": self.message, "details": self.details}});
+        serde_json::to_vec(&v).unwrap_or_default()
+    }
+}
+
+/// Decoded query parameters (the last value wins).
+pub type Params = HashMap<String, String>;
+
+/// Decodes `%XX` and, in queries, `+`; `None` for bad escapes or bad UTF-8.
+pub fn percent_decode(s: &str, plus_is_space: bool) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                let h = b.get(i + 1).and_then(|&c| hex(c))?;
+                let l = b.get(i + 2).and_then(|&c| hex(c))?;
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Parses a query string.
+pub fn parse_query(q: &str) -> Result<Params, ApiError> {
+    let mut p = Params::new();
+    for pair in q.split('&').filter(|s| !s.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (Some(k), Some(v)) = (percent_decode(k, true), percent_decode(v, true)) else {
+            return Err(ApiError::bad(
+                "invalid_query",
+                "the query string is not valid percent-encoded UTF-8",
+                json!({}),
+            ));
+        };
+        p.insert(k, v);
+    }
+    Ok(p)
+}
+
+fn allow(p: &Params, known: &[&str]) -> Result<(), ApiError> {
+    for k in p.keys() {
+        if !known.contains(&k.as_str()) {
+            let hint = crate::util::suggest::hint(k, known.iter().copied());
+            return Err(ApiError::bad(
+                "unknown_parameter",
+                format!("unknown query parameter `{k}`{hint}"),
+                json!({"parameter": k, "allowed": known}),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn list_param(p: &Params, name: &str) -> Vec<String> {
+    p.get(name)
+        .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+        .unwrap_or_default()
+}
+
+/// Sorted matches by (`where`, `sort`).
+type Matches = HashMap<(String, String), Arc<Vec<usize>>>;
+
+/// Cached, sorted matches of (`where`, `sort`) for one snapshot.
+#[derive(Default)]
+pub struct QueryCache {
+    inner: Mutex<(u64, Matches)>,
+}
+
+const CACHE_ENTRIES: usize = 256;
+
+impl QueryCache {
+    fn get(&self, generation: u64, key: &(String, String)) -> Option<Arc<Vec<usize>>> {
+        let m = self.inner.lock().ok()?;
+        if m.0 != generation {
+            return None;
+        }
+        m.1.get(key).cloned()
+    }
+
+    fn put(&self, generation: u64, key: (String, String), v: Arc<Vec<usize>>) {
+        if let Ok(mut m) = self.inner.lock() {
+            if m.0 != generation {
+                if generation < m.0 {
+                    return;
+                }
+                m.0 = generation;
+                m.1.clear();
+            }
+            if m.1.len() >= CACHE_ENTRIES {
+                m.1.clear();
+            }
+            m.1.insert(key, v);
+        }
+    }
+}
+
+fn where_error(e: QueryError, expr: &str) -> ApiError {
+    let msg = match &e {
+        QueryError::Where(m) => format!("invalid `where` expression: {m}"),
+        other => other.to_string(),
+    };
+    ApiError::bad("invalid_where", msg, json!({"parameter": "where", "expression": expr}))
+}
+
+fn names_error(e: QueryError) -> ApiError {
+    match &e {
+        QueryError::Sort(..) => ApiError::bad("invalid_sort", e.to_string(), json!({"parameter": "sort"})),
+        QueryError::Field(..) => ApiError::bad("unknown_field", e.to_string(), json!({"parameter": "fields"})),
+        QueryError::Where(_) => ApiError::bad("invalid_where", e.to_string(), json!({"parameter": "where"})),
+    }
+}
+
+/// Sorted indices of the listed items matching `filter`.
+fn matches(s: &Snapshot, filter: Option<&Filter>, sort: &[SortKey]) -> Vec<usize> {
+    let mut out: Vec<usize> = match filter {
+        None => s.listed.clone(),
+        Some(f) => {
+            let keep: Vec<Vec<bool>> =
+                s.listed.par_chunks(512).map(|chunk| f.apply_contexts(chunk.iter().map(|&i| &s.contexts[i]))).collect();
+            s.listed.iter().zip(keep.into_iter().flatten()).filter(|(_, k)| *k).map(|(&i, _)| i).collect()
+        }
+    };
+    let by_id = sort.len() == 1 && sort[0].field == "id" && !sort[0].desc;
+    if !by_id && !sort.is_empty() {
+        let b = &s.backlog;
+        out.par_sort_by(|&x, &y| query::compare(b, &s.objects[x], &s.objects[y], sort));
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || s.len() > 8192 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// The cursor after `object`: its sort key values and id, as hex of JSON.
+fn cursor_of(object: &Value, sort: &[SortKey]) -> String {
+    let mut keys: Vec<Value> = sort.iter().map(|k| query::get(object, &k.field).clone()).collect();
+    keys.push(query::get(object, "id").clone());
+    hex(&serde_json::to_vec(&keys).unwrap_or_default())
+}
+
+/// A cursor back into an object the comparator understands.
+fn decode_cursor(c: &str, sort: &[SortKey]) -> Option<Value> {
+    let v: Value = serde_json::from_slice(&unhex(c)?).ok()?;
+    let a = v.as_array()?;
+    if a.len() != sort.len() + 1 || !a.last()?.is_string() {
+        return None;
+    }
+    let mut o = Map::new();
+    for (k, val) in sort.iter().zip(a) {
+        o.insert(k.field.clone(), val.clone());
+    }
+    o.insert("id".into(), a[sort.len()].clone());
+    Some(Value::Object(o))
+}
+
+fn expand(s: &Snapshot, mut o: Value, fields: &[String]) -> Value {
+    let obj_of = |v: &Value| match v.as_str().and_then(|id| s.find(id)) {
+        Some(i) => (*s.objects[i]).clone(),
+        None => v.clone(),
+    };
+    for f in fields {
+        if let Some(v) = o.get_mut(f.as_str()) {
+            let new = match &*v {
+                Value::Array(a) => Value::Array(a.iter().map(obj_of).collect()),
+                Value::String(_) => obj_of(v),
+                other => other.clone(),
+            };
+            *v = new;
+        }
+    }
+    o
+}
+
+/// `GET /api/v1/items`.
+pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params) -> Result<Vec<u8>, ApiError> {
+    allow(p, &["where", "sort", "fields", "limit", "cursor", "expand"])?;
+    let expr = p.get("where").map(String::as_str).filter(|e| !e.trim().is_empty());
+    let filter = expr.map(|e| Filter::new(e).map_err(|err| where_error(err, e))).transpose()?;
+    let sort_spec = p.get("sort").map(String::as_str).filter(|x| !x.trim().is_empty()).unwrap_or("id");
+    let sort = query::parse_sort(sort_spec).map_err(names_error)?;
+    let fields = list_param(p, "fields");
+    query::validate_names(&s.backlog, &sort, &fields).map_err(names_error)?;
+    let limit = match p.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(l) => match l.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad(
+                    "invalid_limit",
+                    format!("`limit` must be a whole number from 1 to {MAX_LIMIT}, not `{l}`"),
+                    json!({"parameter": "limit", "max": MAX_LIMIT}),
+                ))
+            }
+        },
+    };
+    let expand_fields = list_param(p, "expand");
+    for f in &expand_fields {
+        if !EXPANDABLE.contains(&f.as_str()) {
+            let hint = crate::util::suggest::hint(f, EXPANDABLE.iter().copied());
+            return Err(ApiError::bad(
+                "invalid_expand",
+                format!("cannot expand `{f}`{hint}"),
+                json!({"parameter": "expand", "allowed": EXPANDABLE}),
+            ));
+        }
+    }
+    let after = match p.get("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(decode_cursor(c, &sort).ok_or_else(|| {
+            ApiError::bad(
+                "invalid_cursor",
+                "`cursor` is not a cursor of this query (pass `next_cursor` back unchanged, with the same `sort`)",
+                json!({"parameter": "cursor"}),
+            )
+        })?),
+    };
+    let key = (expr.unwrap_or("").to_string(), sort_spec.to_string());
+    let all = match cache.get(s.generation, &key) {
+        Some(m) => m,
+        None => {
+            let m = Arc::new(matches(s, filter.as_ref(), &sort));
+            cache.put(s.generation, key, m.clone());
+            m
+        }
+    };
+    let start = match &after {
+        None => 0,
+        Some(c) => all.partition_point(|&i| query::compare(&s.backlog, &s.objects[i], c, &sort).is_le()),
+    };
+    let end = (start + limit).min(all.len());
+    let page = &all[start..end];
+    let has_more = end < all.len();
+    let next = if has_more { page.last().map(|&i| cursor_of(&s.objects[i], &sort)) } else { None };
+    let want_body = fields.iter().any(|f| f == "body");
+    let mut out = Vec::with_capacity(page.len() * 700 + 64);
+    out.extend_from_slice(b"{\"data\":[");
+    for (n, &i) in page.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        if fields.is_empty() && expand_fields.is_empty() {
+            out.extend_from_slice(&s.objects_json[i]);
+            continue;
+        }
+        let mut o = (*s.objects[i]).clone();
+        if want_body {
+            o["body"] = json!(s.backlog.items[i].body);
+        }
+        let o = expand(s, o, &expand_fields);
+        let o = if fields.is_empty() { o } else { query::select(&o, &fields) };
+        out.extend_from_slice(&serde_json::to_vec(&o).unwrap_or_default());
+    }
+    out.extend_from_slice(b"],\"next_cursor\":");
+    out.extend_from_slice(&serde_json::to_vec(&next).unwrap_or_default());
+    out.extend_from_slice(b",\"has_more\":");
+    out.extend_from_slice(if has_more { b"true" } else { b"false" });
+    out.push(b'}');
+    Ok(out)
+}
+
+fn find(s: &Snapshot, id: &str) -> Result<usize, ApiError> {
+    s.find(id).ok_or_else(|| {
+        let hint = crate::util::suggest::hint(id, s.listed.iter().map(|&i| s.backlog.items[i].id()));
+        ApiError::not_found(format!("no item with id `{id}`{hint}"), json!({"id": id}))
+    })
+}
+
+/// `GET /api/v1/items/<id>`: the item object with `body`, `body_html` and
+/// its events, as in the static `api/v1/items/<id>.json`.
+pub fn item(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
+    allow(p, &["expand", "fields"])?;
+    let i = find(s, id)?;
+    let expand_fields = list_param(p, "expand");
+    if let Some(f) = expand_fields.iter().find(|f| !EXPANDABLE.contains(&f.as_str())) {
+        return Err(ApiError::bad(
+            "invalid_expand",
+            format!("cannot expand `{f}`"),
+            json!({"parameter": "expand", "allowed": EXPANDABLE}),
+        ));
+    }
+    let fields = list_param(p, "fields");
+    query::validate_names(&s.backlog, &[], &fields).map_err(names_error)?;
+    let mut o = (*s.objects[i]).clone();
+    let static_file =
+        s.site.get(&format!("api/v1/items/{id}.json")).and_then(|b| serde_json::from_slice::<Value>(b).ok());
+    o["body"] = json!(s.backlog.items[i].body);
+    o["body_html"] = static_file.as_ref().and_then(|f| f.get("body_html")).cloned().unwrap_or(Value::Null);
+    o["events"] = match &s.events {
+        Some(ev) => Value::Array(ev.events.iter().filter(|e| e.id == id).map(|e| json!(e)).collect()),
+        None => json!([]),
+    };
+    let o = expand(s, o, &expand_fields);
+    let o = if fields.is_empty() { o } else { query::select(&o, &fields) };
+    Ok(serde_json::to_vec(&json!({ "data": o })).unwrap_or_default())
+}
+
+/// `GET /api/v1/impact/<id>`: as `cairn impact ID --format json`.
+pub fn impact(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
+    allow(p, &[])?;
+    let i = find(s, id)?;
+    let b = &s.backlog;
+    let g = &s.graph;
+    let delayed = impact::impact(b, g, i);
+    let list: Vec<Value> = delayed
+        .iter()
+        .map(|d| {
+            let it = &b.items[d.node];
+            json!({
+                "id": it.id(),
+                "kind": it.kind(),
+                "title": it.title.value,
+                "status": it.status(),
+                "distance": d.distance,
+                "via": d.via.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let t = s.schedule().get(i);
+    let v = json!({
+        "id": b.items[i].id(),
+        "delayed": list,
+        "by_kind": impact::by_kind(b, &delayed),
+        "critical": t.is_some_and(|t| t.critical),
+        "slack_days": t.map(|t| query::num(round(t.slack))),
+    });
+    Ok(serde_json::to_vec(&v).unwrap_or_default())
+}
+
+/// `GET /api/v1/ready`: as `cairn ready --format json`.
+pub fn ready(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
+    allow(p, &["sprint", "assignee"])?;
+    let b = &s.backlog;
+    if let Some(sp) = p.get("sprint") {
+        let is_sprint =
+            |i: &crate::model::Item| b.config.kind(i.kind()).is_some_and(|k| k.role == crate::config::Role::Sprint);
+        if !b.get(sp).is_some_and(is_sprint) {
+            return Err(ApiError::not_found(format!("no sprint with id `{sp}`"), json!({"parameter": "sprint"})));
+        }
+    }
+    let filter =
+        ready::Filter { sprint: p.get("sprint").map(String::as_str), assignee: p.get("assignee").map(String::as_str) };
+    let objects: Vec<Value> = ready::ready(b, &s.graph, &filter)
+        .iter()
+        .map(|r| {
+            let mut o = query::item_object(b, &s.graph, r.node, None);
+            o["unblocks"] = json!(r.unblocks);
+            o
+        })
+        .collect();
+    Ok(serde_json::to_vec(&json!({ "items": objects })).unwrap_or_default())
+}
+
+/// `GET /api/v1/graph?root=<id>&depth=N&relations=a,b`: as `cairn graph --format json`.
+pub fn graph(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
+    allow(p, &["root", "depth", "relations"])?;
+    let b = &s.backlog;
+    let relations = list_param(p, "relations");
+    let known = render::relation_names(b);
+    for r in &relations {
+        if !known.contains(r) {
+            let hint = crate::util::suggest::hint(r, known.iter().map(String::as_str));
+            return Err(ApiError::bad(
+                "invalid_relation",
+                format!("unknown relation `{r}`{hint}"),
+                json!({"parameter": "relations", "allowed": known}),
+            ));
+        }
+    }
+    let center = p.get("root").map(|id| find(s, id)).transpose()?;
+    let depth = match p.get("depth") {
+        None => None,
+        Some(d) => match d.trim().parse::<usize>() {
+            Ok(n) if n <= 1000 => Some(n),
+            _ => {
+                return Err(ApiError::bad(
+                    "invalid_depth",
+                    format!("`depth` must be a whole number from 0 to 1000, not `{d}`"),
+                    json!({"parameter": "depth"}),
+                ))
+            }
+        },
+    };
+    if center.is_none() && depth.is_some() {
+        return Err(ApiError::bad("invalid_depth", "`depth` needs `root`", json!({"parameter": "depth"})));
+    }
+    let sel = Selection {
+        center,
+        depth: depth.unwrap_or(2),
+        relations: if relations.is_empty() { None } else { Some(relations) },
+    };
+    let sub = render::select(b, &s.graph, &sel);
+    let v = render::json::render(b, &s.graph, s.schedule(), &sub);
+    Ok(serde_json::to_vec(&v).unwrap_or_default())
+}
+
+fn time_bound(p: &Params, name: &str, until: bool) -> Result<Option<i64>, ApiError> {
+    let Some(spec) = p.get(name) else { return Ok(None) };
+    if let Some(d) = crate::util::time::parse_date(spec) {
+        let day = if until { d.succ_opt().unwrap_or(d) } else { d };
+        let secs = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
+        return Ok(Some(if until { secs - 1 } else { secs }));
+    }
+    if let Some(t) = crate::util::time::parse_datetime(spec) {
+        return Ok(Some(t.timestamp()));
+    }
+    Err(ApiError::bad(
+        "invalid_time",
+        format!("`{name}` must be a date (YYYY-MM-DD) or an RFC 3339 time, not `{spec}`"),
+        json!({"parameter": name}),
+    ))
+}
+
+/// `GET /api/v1/events?since=&until=&item=&author=&limit=`: as `cairn log --format json`.
+pub fn events(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
+    allow(p, &["since", "until", "item", "author", "limit"])?;
+    let since = time_bound(p, "since", false)?;
+    let until = time_bound(p, "until", true)?;
+    let limit = match p.get("limit") {
+        None => usize::MAX,
+        Some(l) => l.trim().parse::<usize>().map_err(|_| {
+            ApiError::bad(
+                "invalid_limit",
+                format!("`limit` must be a whole number, not `{l}`"),
+                json!({"parameter": "limit"}),
+            )
+        })?,
+    };
+    let author = p.get("author").map(|a| a.to_lowercase());
+    let item = p.get("item");
+    let list: Vec<Value> = match &s.events {
+        None => Vec::new(),
+        Some(ev) => ev
+            .events
+            .iter()
+            .filter(|e| {
+                item.is_none_or(|id| &e.id == id)
+                    && since.is_none_or(|t| e.seconds >= t)
+                    && until.is_none_or(|t| e.seconds <= t)
+                    && author
+                        .as_deref()
+                        .is_none_or(|w| e.author.to_lowercase().contains(w) || e.email.to_lowercase().contains(w))
+            })
+            .take(limit)
+            .map(|e| json!(e))
+            .collect(),
+    };
+    Ok(serde_json::to_vec(&json!({ "events": list })).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%2Fb+c", true).as_deref(), Some("a/b c"));
+        assert_eq!(percent_decode("a+b", false).as_deref(), Some("a+b"));
+        assert_eq!(percent_decode("%zz", true), None);
+        assert_eq!(percent_decode("%ff", true), None);
+        let p = parse_query("where=status%20%3D%3D%20%22done%22&limit=5").unwrap();
+        assert_eq!(p["where"], "status == \"done\"");
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let sort = vec![SortKey { field: "priority".into(), desc: true }];
+        let o = json!({"id": "a", "priority": "high"});
+        let c = cursor_of(&o, &sort);
+        assert_eq!(decode_cursor(&c, &sort), Some(json!({"priority": "high", "id": "a"})));
+        assert_eq!(decode_cursor("zz", &sort), None);
+        assert_eq!(decode_cursor(&c, &[]), None);
+    }
+}

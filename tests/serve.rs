@@ -1,0 +1,602 @@
+//! `cairn serve`: the real binary on an ephemeral port, plain HTTP/1.1 over
+//! `TcpStream`. Edits are visible in pages and the API, SSE clients get a
+//! reload, traversal is refused, bad queries are 400s, the OpenAPI document
+//! matches real responses, and concurrent requests during rebuilds always
+//! see one complete build.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The server process; killed on drop.
+struct Server {
+    child: Child,
+    addr: String,
+    _dir: Option<tempfile::TempDir>,
+    root: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let rel = e.path().strip_prefix(from).unwrap();
+        if rel.components().next().is_some_and(|c| c.as_os_str() == "_site" || c.as_os_str() == ".cairn-cache") {
+            continue;
+        }
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A copy of the example backlog, served.
+fn serve_example() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("backlog");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
+    let mut s = serve(&root);
+    s._dir = Some(dir);
+    s
+}
+
+fn serve(root: &Path) -> Server {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
+        .arg("-C")
+        .arg(root)
+        .args(["serve", "--port", "0", "--no-history"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let mut server = Server { child, addr: String::new(), _dir: None, root: root.to_path_buf() };
+    let line = rx.recv_timeout(TIMEOUT).expect("the server printed its address");
+    let url = line.trim().strip_prefix("serving http://").expect("first line is `serving URL`");
+    server.addr = url.trim_end_matches('/').to_string();
+    server
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// One raw request (the target is sent as is).
+fn raw(addr: &str, method: &str, target: &str) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(TIMEOUT)).unwrap();
+    write!(s, "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    parse_response(&buf, method == "HEAD")
+}
+
+fn parse_response(buf: &[u8], head_only: bool) -> Resp {
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete head");
+    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let body = buf[end + 4..].to_vec();
+    let r = Resp { status, headers, body };
+    if let Some(n) = r.header("Content-Length").and_then(|n| n.parse::<usize>().ok()).filter(|_| !head_only) {
+        assert_eq!(r.body.len(), n, "complete body");
+    }
+    r
+}
+
+fn get(s: &Server, target: &str) -> Resp {
+    raw(&s.addr, "GET", target)
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A live-reload client.
+struct Sse {
+    reader: BufReader<TcpStream>,
+}
+
+impl Sse {
+    fn connect(s: &Server) -> Sse {
+        let mut st = TcpStream::connect(&s.addr).unwrap();
+        st.set_read_timeout(Some(TIMEOUT)).unwrap();
+        write!(st, "GET /_cairn/events HTTP/1.1\r\nHost: {}\r\n\r\n", s.addr).unwrap();
+        let mut sse = Sse { reader: BufReader::new(st) };
+        let mut line = String::new();
+        sse.reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+        let (ev, _) = sse.next_event();
+        assert_eq!(ev, "hello");
+        sse
+    }
+
+    /// The next event's name and data.
+    fn next_event(&mut self) -> (String, String) {
+        let (mut event, mut data) = (String::new(), String::new());
+        loop {
+            let mut line = String::new();
+            let n = self.reader.read_line(&mut line).unwrap();
+            assert!(n > 0, "stream closed");
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if !event.is_empty() {
+                    return (event, data);
+                }
+                continue;
+            }
+            if let Some(e) = line.strip_prefix("event: ") {
+                event = e.to_string();
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                if !data.is_empty() {
+                    data.push('\n');
+                }
+                data.push_str(d);
+            }
+        }
+    }
+
+    /// Waits for a `reload` that lists `path` (or every page).
+    fn wait_for_change(&mut self, path: &str) -> Value {
+        let start = Instant::now();
+        while start.elapsed() < TIMEOUT {
+            let d: Value = serde_json::from_str(&self.wait_for("reload")).unwrap();
+            if d["changed"].is_null() || d["changed"].as_array().unwrap().iter().any(|p| p == path) {
+                return d;
+            }
+        }
+        panic!("no reload of `{path}`");
+    }
+
+    /// Waits for an event of this name (bounded).
+    fn wait_for(&mut self, name: &str) -> String {
+        let start = Instant::now();
+        while start.elapsed() < TIMEOUT {
+            let (e, d) = self.next_event();
+            if e == name {
+                return d;
+            }
+        }
+        panic!("no `{name}` event");
+    }
+}
+
+/// Waits until `cond` holds (bounded).
+fn poll(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < TIMEOUT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Writes a file the way an editor's atomic save does.
+fn write_atomic(path: &Path, text: &str) {
+    let tmp = path.with_extension("md.tmp~");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// Replaces text in a file the way an editor's atomic save does.
+fn atomic_edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    let tmp = path.with_extension("md.tmp~");
+    std::fs::write(&tmp, text.replacen(from, to, 1)).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[test]
+fn an_edit_reaches_pages_api_and_sse_clients() {
+    let s = serve_example();
+    let mut sse = Sse::connect(&s);
+    let file = s.root.join("stories/account-feature-store.md");
+    atomic_edit(&file, "title: Build the account usage feature table", "title: Build the feature table EDITED");
+    let v = sse.wait_for_change("items/account-feature-store.html");
+    assert!(v["generation"].as_u64().unwrap() >= 2, "{v}");
+    let page = get(&s, "/items/account-feature-store.html");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Build the feature table EDITED"));
+    assert!(page.text().contains("/_cairn/events"), "the reload script is injected");
+    let item = get(&s, "/api/v1/items/account-feature-store").json();
+    assert_eq!(item["data"]["title"], "Build the feature table EDITED");
+    let list = get(&s, &format!("/api/v1/items?where={}", enc("\"EDITED\" in title"))).json();
+    let ids: Vec<&str> = list["data"].as_array().unwrap().iter().filter_map(|o| o["id"].as_str()).collect();
+    assert_eq!(ids, vec!["account-feature-store"]);
+
+    // A new file is a new item; a removed one is gone.
+    write_atomic(
+        &s.root.join("stories/brand-new.md"),
+        "---\ntitle: A brand new story\nstatus: backlog\nparent: health-score-model\n---\nBody.\n",
+    );
+    sse.wait_for_change("items/brand-new.html");
+    assert_eq!(get(&s, "/api/v1/items/brand-new").json()["data"]["parent"], "health-score-model");
+    assert_eq!(get(&s, "/items/brand-new.html").status, 200);
+    let parent = get(&s, "/api/v1/items/health-score-model").json();
+    assert!(parent["data"]["children"].as_array().unwrap().iter().any(|c| c == "brand-new"));
+    std::fs::remove_file(s.root.join("stories/brand-new.md")).unwrap();
+    sse.wait_for_change("items/brand-new.html");
+    assert_eq!(get(&s, "/api/v1/items/brand-new").status, 404);
+    assert_eq!(get(&s, "/items/brand-new.html").status, 404);
+    // The site-wide pages follow (settle phase).
+    let start = Instant::now();
+    while !get(&s, "/backlog.html").text().contains("Build the feature table EDITED") {
+        assert!(start.elapsed() < TIMEOUT, "backlog.html never caught up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Editors' temporary files change nothing.
+    std::fs::write(s.root.join("stories/.account-feature-store.md.swp"), "junk").unwrap();
+    std::fs::write(s.root.join("stories/4913"), "").unwrap();
+}
+
+#[test]
+fn a_build_error_keeps_the_last_site_and_shows_it() {
+    let s = serve_example();
+    assert_eq!(get(&s, "/healthz").status, 200);
+    let mut sse = Sse::connect(&s);
+    std::fs::create_dir_all(s.root.join("templates")).unwrap();
+    std::fs::write(s.root.join("templates/item.html"), "{% if %}broken").unwrap();
+    let msg = sse.wait_for("error");
+    assert!(msg.contains("item.html"), "{msg}");
+    let h = get(&s, "/healthz");
+    assert_eq!(h.status, 503);
+    assert!(h.text().contains("item.html"));
+    assert_eq!(get(&s, "/items/account-feature-store.html").status, 200, "the last good site is served");
+    // A new client learns about the error at once.
+    let mut late = Sse::connect(&s);
+    assert!(late.wait_for("error").contains("item.html"));
+    std::fs::remove_file(s.root.join("templates/item.html")).unwrap();
+    sse.wait_for("ok");
+    assert_eq!(get(&s, "/healthz").status, 200);
+}
+
+#[test]
+fn traversal_and_methods_are_refused() {
+    let s = serve_example();
+    for target in [
+        "/../cairn.yml",
+        "/..%2fcairn.yml",
+        "/%2e%2e/cairn.yml",
+        "/%2E%2E%2Fcairn.yml",
+        "/items/..%2f..%2fcairn.yml",
+        "/items/%2e%2e/%2e%2e/cairn.yml",
+        "/..%5ccairn.yml",
+        "/%c0%ae%c0%ae/cairn.yml",
+        "/stories/account-feature-store.md",
+        "/cairn.yml",
+        "/%00",
+        "/%zz",
+        "//etc/passwd",
+        "/api/v1/items/..%2f..%2fcairn.yml",
+    ] {
+        let r = get(&s, target);
+        assert_eq!(r.status, 404, "{target}");
+        assert!(!r.text().contains("kinds:"), "{target} leaked a file");
+    }
+    let r = raw(&s.addr, "POST", "/api/v1/items");
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("Allow"), Some("GET, HEAD"));
+    assert_eq!(raw(&s.addr, "DELETE", "/index.html").status, 405);
+    let head = raw(&s.addr, "HEAD", "/index.html");
+    assert_eq!(head.status, 200);
+    let long = format!("/{}", "a".repeat(10_000));
+    assert_eq!(get(&s, &long).status, 414);
+    // Content types and nosniff.
+    for (target, ty) in [
+        ("/", "text/html; charset=utf-8"),
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/board/", "text/html; charset=utf-8"),
+        ("/api/v1/items.json", "application/json"),
+        ("/api/v1/items", "application/json"),
+        ("/badges/account-feature-store.svg", "image/svg+xml"),
+        ("/feed.xml", "application/atom+xml"),
+        ("/healthz", "text/plain; charset=utf-8"),
+    ] {
+        let r = get(&s, target);
+        assert_eq!(r.status, 200, "{target}");
+        assert_eq!(r.header("Content-Type"), Some(ty), "{target}");
+        assert_eq!(r.header("X-Content-Type-Options"), Some("nosniff"), "{target}");
+    }
+}
+
+#[test]
+fn bad_queries_are_400s_that_name_the_problem() {
+    let s = serve_example();
+    for (query, code, needle) in [
+        ("where=status%20%3D%3D", "invalid_where", "syntax error"),
+        ("where=%28%28", "invalid_where", "where"),
+        ("sort=bogus", "invalid_sort", "bogus"),
+        ("sort=id:sideways", "invalid_sort", "asc or desc"),
+        ("fields=titel", "unknown_field", "did you mean `title`"),
+        ("limit=0", "invalid_limit", "limit"),
+        ("limit=abc", "invalid_limit", "limit"),
+        ("limit=100000", "invalid_limit", "1000"),
+        ("cursor=zz", "invalid_cursor", "cursor"),
+        ("expand=assignee", "invalid_expand", "assignee"),
+        ("wehre=x", "unknown_parameter", "did you mean `where`"),
+        ("where=%ff", "invalid_query", "UTF-8"),
+    ] {
+        let r = get(&s, &format!("/api/v1/items?{query}"));
+        assert_eq!(r.status, 400, "{query}: {}", r.text());
+        assert_eq!(r.header("Content-Type"), Some("application/json"));
+        let v = r.json();
+        assert_eq!(v["error"]["code"], code, "{query}");
+        assert!(v["error"]["message"].as_str().unwrap().contains(needle), "{query}: {v}");
+        assert!(v["error"]["details"].is_object());
+    }
+    // Runtime errors in an expression are no match, not a 500.
+    let r = get(&s, &format!("/api/v1/items?where={}", enc("estimate > \"x\" or title.nope()")));
+    assert_eq!(r.status, 200, "{}", r.text());
+    for target in ["/api/v1/items/no-such-item", "/api/v1/impact/no-such-item", "/api/v1/graph?root=nope"] {
+        let r = get(&s, target);
+        assert_eq!(r.status, 404, "{target}");
+        assert_eq!(r.json()["error"]["code"], "not_found");
+    }
+    assert_eq!(get(&s, "/api/v1/graph?depth=2").status, 400);
+    assert_eq!(get(&s, "/api/v1/graph?relations=nope").status, 400);
+    assert_eq!(get(&s, "/api/v1/events?since=yesterday").status, 400);
+}
+
+fn all_pages(s: &Server, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..1000 {
+        let c = cursor.as_deref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let v = get(s, &format!("/api/v1/items?{query}{c}")).json();
+        out.extend(v["data"].as_array().unwrap().iter().cloned());
+        if !v["has_more"].as_bool().unwrap() {
+            assert!(v["next_cursor"].is_null());
+            return out;
+        }
+        cursor = Some(v["next_cursor"].as_str().unwrap().to_string());
+    }
+    panic!("too many pages");
+}
+
+#[test]
+fn cursor_pagination_is_complete_and_stable() {
+    let s = serve_example();
+    let sort = enc("priority:desc,estimate,id");
+    let whole = get(&s, &format!("/api/v1/items?sort={sort}&limit=1000&fields=id")).json();
+    let whole: Vec<Value> = whole["data"].as_array().unwrap().clone();
+    assert!(whole.len() > 20);
+    let paged = all_pages(&s, &format!("sort={sort}&limit=7&fields=id"));
+    assert_eq!(paged, whole);
+    // Same with a filter and the default sort.
+    let w = enc("kind == \"story\"");
+    let whole = get(&s, &format!("/api/v1/items?where={w}&limit=1000&fields=id,kind")).json();
+    let paged = all_pages(&s, &format!("where={w}&limit=3&fields=id,kind"));
+    assert_eq!(&paged, whole["data"].as_array().unwrap());
+    assert!(paged.iter().all(|o| o["kind"] == "story"));
+
+    // Stable while items change: take a page, delete an item of that page,
+    // and the next page starts right after the cursor.
+    let first = get(&s, "/api/v1/items?limit=5&fields=id").json();
+    let ids: Vec<String> =
+        first["data"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_string()).collect();
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let all: Vec<String> =
+        all_pages(&s, "limit=1000&fields=id").iter().map(|o| o["id"].as_str().unwrap().to_string()).collect();
+    let victim = &ids[4];
+    let path = get(&s, &format!("/api/v1/items/{victim}")).json()["data"]["path"].as_str().unwrap().to_string();
+    std::fs::remove_file(s.root.join(&path)).unwrap();
+    poll("the deleted item to vanish", || get(&s, &format!("/api/v1/items/{victim}")).status == 404);
+    let next = get(&s, &format!("/api/v1/items?limit=5&fields=id&cursor={cursor}")).json();
+    let got: Vec<&str> = next["data"].as_array().unwrap().iter().filter_map(|o| o["id"].as_str()).collect();
+    let expected: Vec<&str> = all[5..10].iter().map(String::as_str).collect();
+    assert_eq!(got, expected);
+    // `expand` replaces ids by objects.
+    let v = get(&s, "/api/v1/items/account-feature-store?expand=parent").json();
+    assert_eq!(v["data"]["parent"]["id"], "health-score-model");
+    let v = get(&s, &format!("/api/v1/items?where={}&expand=children", enc("id == \"health-score-model\""))).json();
+    assert!(v["data"][0]["children"][0]["title"].is_string(), "{v}");
+}
+
+fn cli_json(root: &Path, args: &[&str]) -> Value {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+#[test]
+fn the_live_api_answers_like_the_cli_and_matches_openapi() {
+    let s = serve_example();
+    let doc = get(&s, "/api/v1/openapi.json").json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let check = |schema: &str, v: &Value| {
+        let root =
+            serde_json::json!({"$ref": format!("#/components/schemas/{schema}"), "components": doc["components"]});
+        let validator = jsonschema::validator_for(&root).unwrap();
+        let errors: Vec<String> = validator.iter_errors(v).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{schema}: {errors:?}");
+    };
+    let page = get(&s, "/api/v1/items?limit=1000").json();
+    check("ItemPage", &page);
+    for item in page["data"].as_array().unwrap() {
+        check("Item", item);
+    }
+    check("ItemDetail", &get(&s, "/api/v1/items/account-feature-store?expand=parent").json());
+    check("Impact", &get(&s, "/api/v1/impact/account-feature-store").json());
+    check("Ready", &get(&s, "/api/v1/ready").json());
+    check("Graph", &get(&s, "/api/v1/graph").json());
+    check("Graph", &get(&s, "/api/v1/graph?root=health-score-model&depth=1").json());
+    check("Events", &get(&s, "/api/v1/events").json());
+    check("Error", &get(&s, "/api/v1/items?where=%28").json());
+    check("Error", &get(&s, "/api/v1/items/nope").json());
+
+    // The same JSON as the commands.
+    let root = s.root.clone();
+    for id in ["account-feature-store", "health-score-model"] {
+        assert_eq!(
+            get(&s, &format!("/api/v1/impact/{id}")).json(),
+            cli_json(&root, &["impact", id, "--format", "json"])
+        );
+    }
+    assert_eq!(get(&s, "/api/v1/ready").json(), cli_json(&root, &["ready", "--format", "json"]));
+    assert_eq!(get(&s, "/api/v1/graph").json(), cli_json(&root, &["graph", "--format", "json"]));
+    assert_eq!(
+        get(&s, "/api/v1/graph?root=health-score-model&depth=1").json(),
+        cli_json(&root, &["graph", "health-score-model", "--depth", "1", "--format", "json"])
+    );
+    let expr = "status == \"in_progress\" or estimate > 3";
+    let live =
+        get(&s, &format!("/api/v1/items?where={}&sort={}&limit=1000", enc(expr), enc("priority:desc,id"))).json();
+    let cli = cli_json(&root, &["list", "--where", expr, "--sort", "priority:desc,id", "--format", "json"]);
+    assert_eq!(&live["data"], &cli["items"]);
+    // Health and metrics.
+    let m = get(&s, "/metrics");
+    assert_eq!(m.status, 200);
+    let text = m.text();
+    assert!(text.contains("cairn_http_requests_total{route=\"api_items\",status=\"200\"}"), "{text}");
+    assert!(text.contains("cairn_http_request_duration_seconds_bucket{route=\"api_impact\",le=\"+Inf\"}"));
+    assert!(text.contains("cairn_build_duration_seconds_count{phase=\"full\",result=\"ok\"} 1"));
+    assert!(text.contains("\ncairn_items "));
+}
+
+#[test]
+fn concurrent_requests_during_rebuilds_see_whole_builds() {
+    let s = serve_example();
+    let file = s.root.join("stories/account-feature-store.md");
+    let original = std::fs::read_to_string(&file).unwrap();
+    assert!(original.contains("parent: health-score-model"));
+    let other = "health-score-service".to_string();
+    assert_eq!(get(&s, &format!("/api/v1/items/{other}")).status, 200);
+    let stop = Arc::new(AtomicBool::new(false));
+    let addr = s.addr.clone();
+    let mut readers = Vec::new();
+    for t in 0..4 {
+        let stop = stop.clone();
+        let addr = addr.clone();
+        readers.push(std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) && n < 400 {
+                n += 1;
+                if t == 3 {
+                    let r = raw(&addr, "GET", "/items/account-feature-store.html");
+                    assert_eq!(r.status, 200);
+                    assert!(r.text().trim_end().ends_with("</html>"), "a whole page");
+                    continue;
+                }
+                let r = raw(&addr, "GET", "/api/v1/items?limit=1000&fields=id,parent,children");
+                assert_eq!(r.status, 200);
+                let v: Value = serde_json::from_slice(&r.body).unwrap();
+                let items = v["data"].as_array().unwrap();
+                // One build: a child names its parent exactly when the parent lists it.
+                let by_id: std::collections::HashMap<&str, &Value> =
+                    items.iter().map(|o| (o["id"].as_str().unwrap(), o)).collect();
+                for o in items {
+                    let id = o["id"].as_str().unwrap();
+                    if let Some(p) = o["parent"].as_str().and_then(|p| by_id.get(p)) {
+                        assert!(
+                            p["children"].as_array().unwrap().iter().any(|c| c == id),
+                            "{id} missing from its parent"
+                        );
+                    }
+                }
+            }
+            n
+        }));
+    }
+    let mut sse = Sse::connect(&s);
+    for k in 0..6 {
+        let parent = if k % 2 == 0 { other.as_str() } else { "health-score-model" };
+        write_atomic(&file, &original.replace("parent: health-score-model", &format!("parent: {parent}")));
+        sse.wait_for_change("items/account-feature-store.html");
+        let v = get(&s, "/api/v1/items/account-feature-store").json();
+        assert_eq!(v["data"]["parent"], parent);
+    }
+    stop.store(true, Ordering::SeqCst);
+    for r in readers {
+        assert!(r.join().unwrap() > 0);
+    }
+}
+
+#[test]
+fn slow_clients_do_not_stall_the_server() {
+    let s = serve_example();
+    // Many connections that send half a request and then nothing.
+    let idle: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut c = TcpStream::connect(&s.addr).unwrap();
+            let _ = c.write_all(b"GET /index.html HTTP/1.1\r\nHost: x\r\n");
+            c
+        })
+        .collect();
+    let start = Instant::now();
+    for k in 0..20 {
+        let t = Instant::now();
+        assert_eq!(get(&s, "/api/v1/items?limit=5").status, 200);
+        eprintln!("slow-test request {k}: {:?}", t.elapsed());
+    }
+    // Stalled connections time out after 5 s; tiny_http's connection pool
+    // can queue a new connection behind a few of them (see docs/serve.md).
+    assert!(start.elapsed() < Duration::from_secs(19), "answered while 40 clients stall");
+    drop(idle);
+    // Many concurrent well-behaved clients.
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let addr = s.addr.clone();
+            std::thread::spawn(move || {
+                (0..10).all(|k| {
+                    let t = Instant::now();
+                    let ok = raw(&addr, "GET", "/index.html").status == 200;
+                    eprintln!("slow-test parallel {k}: {:?}", t.elapsed());
+                    ok
+                })
+            })
+        })
+        .collect();
+    assert!(threads.into_iter().all(|t| t.join().unwrap()));
+}
