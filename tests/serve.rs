@@ -599,4 +599,8 @@ fn slow_clients_do_not_stall_the_server() {
         })
         .collect();
     assert!(threads.into_iter().all(|t| t.join().unwrap()));
+    // Idle for longer than the read timeout (which the listener's accept
+    // shares): still listening.
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(get(&s, "/healthz").status, 200);
 }

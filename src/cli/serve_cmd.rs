@@ -87,7 +87,7 @@ pub fn serve(ctx: &Ctx, a: &ServeArgs) -> anyhow::Result<u8> {
         open_browser(&url);
     }
     running.wait();
-    Ok(0)
+    anyhow::bail!("the server stopped: its listener failed")
 }
 
 /// Opens `url` with the platform's opener, if there is one; failures are ignored.

@@ -15,7 +15,8 @@ pub mod openapi;
 pub mod sse;
 pub mod watch;
 
-use std::net::{SocketAddr, TcpListener};
+use std::io::Write;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +33,9 @@ pub use build::{BuildOptions, BuildStats, Snapshot};
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Write timeout: a client that reads nothing for this long is dropped.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the server connects to itself so that its accept() never
+/// times out (see `start`).
+const PING_EVERY: Duration = Duration::from_millis(500);
 
 /// Shared by the workers, the builder and the hub.
 pub struct State {
@@ -131,22 +135,47 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
     let addr = format!("{}:{}", opts.host, opts.port);
     let bind_err = |e: &dyn std::fmt::Display| ServeError::Bind { addr: addr.clone(), message: e.to_string() };
     let listener = TcpListener::bind(&addr).map_err(|e| bind_err(&e))?;
-    // Accepted sockets inherit these (Linux): slow clients time out.
+    // Accepted sockets inherit these (Linux): slow clients time out. The
+    // listener's own accept() times out too, and tiny_http's accept thread
+    // stops at its first error, so a pinger (below) keeps it busy.
     let sock = socket2::SockRef::from(&listener);
     let _ = sock.set_read_timeout(Some(READ_TIMEOUT));
     let _ = sock.set_write_timeout(Some(WRITE_TIMEOUT));
+    // Head and body are separate writes: no Nagle delay between them.
+    let _ = sock.set_tcp_nodelay(true);
     let local = listener.local_addr().map_err(|e| bind_err(&e))?;
     let server = Arc::new(tiny_http::Server::from_listener(listener, None).map_err(|e| bind_err(&e))?);
+    let ping_to = if local.ip().is_unspecified() {
+        SocketAddr::new(
+            if local.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() },
+            local.port(),
+        )
+    } else {
+        local
+    };
+    let _ = std::thread::Builder::new().name("cairn-ping".into()).spawn(move || loop {
+        std::thread::sleep(PING_EVERY);
+        let _ = std::net::TcpStream::connect_timeout(&ping_to, READ_TIMEOUT);
+    });
 
     let mut workers = Vec::new();
     for n in 0..opts.workers.max(1) {
         let server = server.clone();
         let state = state.clone();
-        let h = std::thread::Builder::new().name(format!("cairn-http-{n}")).spawn(move || {
-            while let Ok(req) = server.recv() {
+        let h = std::thread::Builder::new().name(format!("cairn-http-{n}")).spawn(move || loop {
+            match server.recv() {
                 // A panic answers this request with a 500 (tiny_http does
                 // that for a dropped request) and the worker goes on.
-                let _ = catch_unwind(AssertUnwindSafe(|| http::respond(&state, req)));
+                Ok(req) => {
+                    let _ = catch_unwind(AssertUnwindSafe(|| http::respond(&state, req)));
+                }
+                // The accept thread stopped (an accept error): nothing more
+                // will come; stop, and `wait` returns.
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: the listener failed: {e}; stopping");
+                    server.unblock();
+                    return;
+                }
             }
         });
         if let Ok(h) = h {
