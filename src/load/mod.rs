@@ -91,9 +91,12 @@ pub fn load(root: &Path) -> Result<Backlog, LoadError> {
 /// Loads with a given config.
 pub fn load_with(root: &Path, config: Config) -> Backlog {
     let (files, mut diagnostics) = walk(root, &config);
+    // Keep only the relative paths while parsing (100,000 absolute paths
+    // are memory the items need more).
+    let files: Vec<String> = files.into_iter().map(|(_, rel)| rel).collect();
     let (items, diags): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>) = files
         .par_iter()
-        .map(|(abs, rel)| match read_file(abs) {
+        .map(|rel| match read_file(&root.join(rel)) {
             Ok(bytes) => parse_item_bytes(&bytes, rel, &config),
             Err(msg) => (None, vec![Diagnostic::new("E006", rel, Span::START, msg)]),
         })
