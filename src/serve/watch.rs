@@ -16,7 +16,7 @@ use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 use super::build::Changes;
 
 /// How long the debouncer waits for more events of the same file.
-pub const DEBOUNCE: Duration = Duration::from_millis(20);
+pub const DEBOUNCE: Duration = Duration::from_millis(10);
 
 /// Whether a changed path can matter to the site.
 pub fn relevant(root: &Path, p: &Path) -> bool {
@@ -80,7 +80,7 @@ pub fn start(root: &Path, tx: Sender<Changes>, stale: Arc<AtomicBool>) -> Result
             let _ = tx.send(changes);
         }
     };
-    let mut debouncer = new_debouncer(DEBOUNCE, Some(Duration::from_millis(10)), handler).map_err(|e| e.to_string())?;
+    let mut debouncer = new_debouncer(DEBOUNCE, Some(Duration::from_millis(5)), handler).map_err(|e| e.to_string())?;
     debouncer.watch(root, RecursiveMode::Recursive).map_err(|e| e.to_string())?;
     Ok(Watcher { _debouncer: Box::new(debouncer) })
 }
