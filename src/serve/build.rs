@@ -180,6 +180,8 @@ pub struct Builder {
     env: Option<Arc<Environment<'static>>>,
     /// The `site` value changed in a fast build: the settle phase renders all.
     force_full: bool,
+    /// What HEAD pointed to when history was last read.
+    git_head: Option<String>,
     theme_assets: BTreeMap<String, Vec<u8>>,
     events: Option<Arc<Events>>,
     history_note: Option<String>,
@@ -242,6 +244,7 @@ impl Builder {
             walk_diags: Vec::new(),
             env: None,
             force_full: false,
+            git_head: None,
             theme_assets: BTreeMap::new(),
             events: None,
             history_note: None,
@@ -256,6 +259,12 @@ impl Builder {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Whether git history moved since it was last read (a commit, a
+    /// checkout): the builder then settles with a full render.
+    pub fn history_moved(&self) -> bool {
+        self.opts.history && self.last.is_some() && git_head(&self.root) != self.git_head
     }
 
     fn rel(&self, p: &Path) -> Option<String> {
@@ -290,7 +299,11 @@ impl Builder {
             return;
         }
         let Some(config) = &self.config else { return };
-        match crate::history::read(&self.root, config, true) {
+        self.git_head = git_head(&self.root);
+        // `serve` does not write into the root: the history cache is used
+        // only where another command already made it.
+        let use_cache = self.root.join(".cairn-cache").is_dir();
+        match crate::history::read(&self.root, config, use_cache) {
             Ok(ev) => {
                 self.history_note = ev.warning().map(|w| w.split_once(' ').map(|(_, r)| r.to_string()).unwrap_or(w));
                 self.derived = Arc::new(crate::history::derived(&ev));
@@ -427,7 +440,10 @@ impl Builder {
         let last = self.last.clone()?;
         let mut full = pending.full;
         let mut history_changed = false;
-        if self.opts.history && self.history_read.is_none_or(|t| t.elapsed().as_secs() >= 5) {
+        if self.opts.history
+            && self.history_read.is_none_or(|t| t.elapsed().as_secs() >= 2)
+            && git_head(&self.root) != self.git_head
+        {
             let before = self.events.as_ref().map(|e| (e.head.clone(), e.events.len()));
             self.read_history();
             history_changed = self.events.as_ref().map(|e| (e.head.clone(), e.events.len())) != before;
@@ -816,6 +832,25 @@ impl Builder {
 struct Incremental {
     changed_ids: BTreeSet<String>,
     linked: Vec<String>,
+}
+
+/// HEAD of the repository holding `root` and the commit it names (from
+/// `.git/HEAD` and the ref file or `packed-refs`), to tell cheaply whether
+/// history moved.
+fn git_head(root: &Path) -> Option<String> {
+    let git = root.ancestors().map(|d| d.join(".git")).find(|g| g.is_dir())?;
+    let head = std::fs::read_to_string(git.join("HEAD")).ok()?;
+    let mut sig = head.trim().to_string();
+    if let Some(r) = head.trim().strip_prefix("ref: ") {
+        match std::fs::read_to_string(git.join(r)) {
+            Ok(id) => sig.push_str(id.trim()),
+            Err(_) => {
+                let packed = std::fs::metadata(git.join("packed-refs")).and_then(|m| m.modified()).ok();
+                sig.push_str(&format!("{packed:?}"));
+            }
+        }
+    }
+    Some(sig)
 }
 
 fn parse_file(abs: &Path, rel: &str, mtime: Option<SystemTime>, len: u64, config: &Config) -> FileEntry {

@@ -237,9 +237,16 @@ fn builder_loop(
     let mut pending = build::Pending::default();
     loop {
         let next = if pending.is_empty() {
-            match rx.recv() {
+            match rx.recv_timeout(Duration::from_secs(2)) {
                 Ok(c) => Some(c),
-                Err(_) => return,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // A commit or checkout changes no watched file.
+                    if builder.history_moved() {
+                        pending.full = true;
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
         } else {
             match rx.try_recv() {
