@@ -131,8 +131,11 @@ impl Graph {
                         }
                     }
                 }
-                // A first push reserves room for four edges; most items
-                // write one or two (tens of MB at 100,000 items).
+                v
+            })
+            // Each chunk's list grew by doubling: trim it once (a few dozen
+            // chunks), so the lists and the edges are not both oversized.
+            .map(|mut v| {
                 v.shrink_to_fit();
                 v
             })
