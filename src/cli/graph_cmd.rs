@@ -1,14 +1,12 @@
 //! `cairn ready`, `cairn impact` and `cairn graph`.
 
-use std::collections::BTreeMap;
-
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
 use super::{out, to_json, Ctx};
-use crate::graph::render::{self, json::round, Selection};
+use crate::graph::ready;
+use crate::graph::render::{self, Selection};
 use crate::graph::schedule::Schedule;
-use crate::graph::{impact, ready, Graph};
 use crate::load::Backlog;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,34 +110,6 @@ pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// The impact of item `i` as the JSON object of `cli.md`.
-pub fn impact_json(b: &Backlog, g: &Graph, s: &Schedule, i: usize) -> Value {
-    let delayed = impact::impact(b, g, i);
-    let list: Vec<Value> = delayed
-        .iter()
-        .map(|d| {
-            let it = &b.items[d.node];
-            json!({
-                "id": it.id(),
-                "kind": it.kind(),
-                "title": it.title.value,
-                "status": it.status(),
-                "distance": d.distance,
-                "via": d.via.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let by_kind: BTreeMap<String, usize> = impact::by_kind(b, &delayed);
-    let t = s.get(i);
-    json!({
-        "id": b.items[i].id(),
-        "delayed": list,
-        "by_kind": by_kind,
-        "critical": t.is_some_and(|t| t.critical),
-        "slack_days": t.map(|t| crate::query::num(round(t.slack))),
-    })
-}
-
 pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
     let (b, g) = ctx.load()?;
     let i = find(&b, &a.id)?;
@@ -147,7 +117,7 @@ pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
     let s = Schedule::compute(&b, &g);
     ctx.log("schedule", &format!("scheduled in {:.1?}", t.elapsed()));
     let t = std::time::Instant::now();
-    let v = impact_json(&b, &g, &s, i);
+    let v = crate::query::impact_json(&b, &g, &s, i);
     ctx.log("impact", &format!("computed in {:.1?}", t.elapsed()));
     match a.format {
         TextJson::Json => out(&to_json(&v)),

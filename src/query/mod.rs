@@ -95,6 +95,34 @@ pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) 
     o
 }
 
+/// `cairn impact ID --format json` (also `GET /api/v1/impact/<id>`): what
+/// slips if item `i` slips, with the schedule's critical flag and slack.
+pub fn impact_json(b: &Backlog, g: &Graph, s: &crate::graph::schedule::Schedule, i: usize) -> Value {
+    let delayed = crate::graph::impact::impact(b, g, i);
+    let list: Vec<Value> = delayed
+        .iter()
+        .map(|d| {
+            let it = &b.items[d.node];
+            json!({
+                "id": it.id(),
+                "kind": it.kind(),
+                "title": it.title.value,
+                "status": it.status(),
+                "distance": d.distance,
+                "via": d.via.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let t = s.get(i);
+    json!({
+        "id": b.items[i].id(),
+        "delayed": list,
+        "by_kind": crate::graph::impact::by_kind(b, &delayed),
+        "critical": t.is_some_and(|t| t.critical),
+        "slack_days": t.map(|t| num(crate::graph::render::json::round(t.slack))),
+    })
+}
+
 /// Integral floats print as integers (`5`, not `5.0`).
 pub fn num(x: f64) -> Value {
     if x.fract() == 0.0 && x.abs() < 1e15 {

@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::build::Snapshot;
-use crate::graph::render::{self, json::round, Selection};
-use crate::graph::{impact, ready};
+use crate::graph::ready;
+use crate::graph::render::{self, Selection};
 use crate::query::{self, Filter, QueryError, SortKey};
 
 /// Default and largest page size of `GET /api/v1/items`.
@@ -371,29 +371,7 @@ pub fn impact(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
     let i = find(s, id)?;
     let b = &s.backlog;
     let g = &s.graph;
-    let delayed = impact::impact(b, g, i);
-    let list: Vec<Value> = delayed
-        .iter()
-        .map(|d| {
-            let it = &b.items[d.node];
-            json!({
-                "id": it.id(),
-                "kind": it.kind(),
-                "title": it.title.value,
-                "status": it.status(),
-                "distance": d.distance,
-                "via": d.via.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let t = s.schedule().get(i);
-    let v = json!({
-        "id": b.items[i].id(),
-        "delayed": list,
-        "by_kind": impact::by_kind(b, &delayed),
-        "critical": t.is_some_and(|t| t.critical),
-        "slack_days": t.map(|t| query::num(round(t.slack))),
-    });
+    let v = query::impact_json(b, g, s.schedule(), i);
     Ok(serde_json::to_vec(&v).unwrap_or_default())
 }
 
