@@ -70,6 +70,24 @@ fn open(id: &str, w: f64, h: f64, title: &str, desc: &str) -> String {
 }
 
 /// A "nice" axis maximum at or above `x`.
+/// Five horizontal grid lines from `x1` to `x2` with their values (0 to
+/// `max` in quarters) on the left; `y(k)` is the height of line `k`.
+fn y_grid(o: &mut String, x1: f64, x2: f64, max: f64, y: impl Fn(usize) -> f64) {
+    for k in 0..=4 {
+        let (v, y) = (max * k as f64 / 4.0, y(k));
+        o.push_str(&format!(
+            "<line class=\"c-grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            c(x1),
+            c(y),
+            c(x2),
+            c(y),
+            c(x1 - 6.0),
+            c(y + 4.0),
+            n(v)
+        ));
+    }
+}
+
 fn nice_max(x: f64) -> f64 {
     if x <= 0.0 || !x.is_finite() {
         return 1.0;
@@ -90,20 +108,7 @@ pub fn bars(id: &str, title: &str, unit: &str, bars: &[Bar]) -> String {
     let desc = bars.iter().map(|b| format!("{}: {} {unit}", b.label, n(b.value))).collect::<Vec<_>>().join("; ");
     let mut o = open(id, w, h, title, &desc);
     let ph = h - bottom - top;
-    for k in 0..=4 {
-        let v = max * k as f64 / 4.0;
-        let y = top + ph - ph * k as f64 / 4.0;
-        o.push_str(&format!(
-            "<line class=\"c-grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            c(left),
-            c(y),
-            c(w - 8.0),
-            c(y),
-            c(left - 6.0),
-            c(y + 4.0),
-            n(v)
-        ));
-    }
+    y_grid(&mut o, left, w - 8.0, max, |k| top + ph - ph * k as f64 / 4.0);
     let slot = (w - left - 8.0) / bars.len().max(1) as f64;
     let bw = (slot * 0.6).min(56.0);
     for (k, b) in bars.iter().enumerate() {
@@ -204,19 +209,7 @@ pub fn burndown(id: &str, title: &str, b: &Burndown, thumb: bool) -> String {
     let x = |k: usize| left + pw * k as f64 / days as f64;
     let y = |v: f64| top + ph - ph * v.max(0.0) / max;
     if !thumb {
-        for k in 0..=4 {
-            let v = max * k as f64 / 4.0;
-            o.push_str(&format!(
-                "<line class=\"c-grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-                c(left),
-                c(y(v)),
-                c(w - right),
-                c(y(v)),
-                c(left - 6.0),
-                c(y(v) + 4.0),
-                n(v)
-            ));
-        }
+        y_grid(&mut o, left, w - right, max, |k| y(max * k as f64 / 4.0));
         let step = (b.days.len() / 6).max(1);
         for (k, d) in b.days.iter().enumerate() {
             if k % step == 0 || k + 1 == b.days.len() {
@@ -324,19 +317,7 @@ pub fn cumulative_flow(id: &str, title: &str, days: &[FlowDay]) -> String {
     let span = days.len().max(2) - 1;
     let x = |k: usize| left + pw * k as f64 / span as f64;
     let y = |v: f64| top + ph - ph * v.max(0.0) / max;
-    for k in 0..=4 {
-        let v = max * k as f64 / 4.0;
-        o.push_str(&format!(
-            "<line class=\"c-grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            c(left),
-            c(y(v)),
-            c(w - right),
-            c(y(v)),
-            c(left - 6.0),
-            c(y(v) + 4.0),
-            n(v)
-        ));
-    }
+    y_grid(&mut o, left, w - right, max, |k| y(max * k as f64 / 4.0));
     let step = (days.len() / 6).max(1);
     for (k, d) in days.iter().enumerate() {
         if k % step == 0 || k + 1 == days.len() {
