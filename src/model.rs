@@ -131,6 +131,18 @@ impl Keys {
         self.get(name).is_some()
     }
 
+    /// The stored entries as they are (for the parse cache).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn raw(&self) -> (&[(u8, Span)], &[(String, Span)]) {
+        (&self.known, &self.other)
+    }
+
+    /// Keys from [`Keys::raw`]'s parts; `None` if an index names no field.
+    pub(crate) fn from_raw(known: Vec<(u8, Span)>, other: Vec<(String, Span)>) -> Option<Keys> {
+        let fields = CORE_FIELDS.len() + SPRINT_FIELDS.len();
+        known.iter().all(|(i, _)| usize::from(*i) < fields).then_some(Keys { known, other })
+    }
+
     /// Keys in the order written.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Span)> {
         let mut all: Vec<(&str, Span)> = self

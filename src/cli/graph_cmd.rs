@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use super::{out, to_json, Ctx};
+use super::{out, out_json, to_json, Ctx, Items, LazySeq};
 use crate::graph::ready;
 use crate::graph::render::{self, Selection};
 use crate::graph::schedule::Schedule;
@@ -85,26 +85,21 @@ pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
     let filter = ready::Filter { sprint: a.sprint.as_deref(), assignee: a.assignee.as_deref() };
     let list = ready::ready(&b, &g, &filter);
     ctx.log("ready", &format!("{} ready items in {:.1?}", list.len(), t.elapsed()));
-    let objects: Vec<Value> = list
-        .iter()
-        .map(|r| {
-            let mut o = crate::query::item_object(&b, &g, r.node, None);
-            o["unblocks"] = json!(r.unblocks);
-            o
-        })
-        .collect();
+    let object = |r: &ready::Ready| {
+        let mut o = crate::query::item_object(&b, &g, r.node, None);
+        o["unblocks"] = json!(r.unblocks);
+        o
+    };
     match a.format {
-        TextJson::Json => out(&to_json(&json!({ "items": objects }))),
+        TextJson::Json => out_json(&Items { items: LazySeq::new(list.iter().map(object)) }),
+        TextJson::Text if list.is_empty() => out("nothing is ready\n"),
         TextJson::Text => {
-            if objects.is_empty() {
-                out("nothing is ready\n");
-            } else {
-                let fields: Vec<String> = ["id", "kind", "priority", "unblocks", "assignee", "estimate", "title"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-                out(&crate::query::table(&objects, &fields));
-            }
+            let objects: Vec<Value> = list.iter().map(object).collect();
+            let fields: Vec<String> = ["id", "kind", "priority", "unblocks", "assignee", "estimate", "title"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            out(&crate::query::table(&objects, &fields));
         }
     }
     Ok(0)
@@ -120,7 +115,7 @@ pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
     let v = crate::query::impact_json(&b, &g, &s, i);
     ctx.log("impact", &format!("computed in {:.1?}", t.elapsed()));
     match a.format {
-        TextJson::Json => out(&to_json(&v)),
+        TextJson::Json => out_json(&v),
         TextJson::Text => out(&impact_text(&v)),
     }
     Ok(0)

@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use super::{out, to_json, Ctx};
+use super::{out, out_json, to_json, Ctx, Items, LazySeq};
 use crate::query::{self, Filter};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +72,12 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     };
     let text = match a.format {
         ListFormat::Json => {
-            let items: Vec<Value> =
-                if fields.is_empty() { objects } else { objects.iter().map(|o| query::select(o, &fields)).collect() };
-            to_json(&json!({ "items": items }))
+            if fields.is_empty() {
+                out_json(&Items { items: &objects });
+            } else {
+                out_json(&Items { items: LazySeq::new(objects.iter().map(|o| query::select(o, &fields))) });
+            }
+            return Ok(0);
         }
         ListFormat::Table => query::table(&objects, &fields),
         ListFormat::Csv => query::csv(&objects, &fields),

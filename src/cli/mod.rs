@@ -202,7 +202,12 @@ impl Ctx {
     pub fn load(&self) -> anyhow::Result<(Backlog, Graph)> {
         let root = self.root()?;
         let start = std::time::Instant::now();
-        let backlog = crate::load::load(&root)?;
+        // `CAIRN_NO_CACHE=1` loads without the parse cache.
+        let backlog = if std::env::var_os("CAIRN_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0") {
+            crate::load::load(&root)?
+        } else {
+            crate::load::load_cached(&root)?
+        };
         self.log("load", &format!("{} files in {:.1?}", backlog.files, start.elapsed()));
         let t = std::time::Instant::now();
         let graph = Graph::build(&backlog);
@@ -262,6 +267,39 @@ pub fn out(text: &str) {
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(text.as_bytes());
     let _ = o.flush();
+}
+
+/// Writes `v` to stdout as pretty JSON with a trailing newline, as it is
+/// serialized (no copy of the whole text in memory), ignoring a closed pipe.
+pub fn out_json(v: &impl serde::Serialize) {
+    let mut o = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    if serde_json::to_writer_pretty(&mut o, v).is_ok() {
+        let _ = o.write_all(b"\n");
+    }
+    let _ = o.flush();
+}
+
+/// `{"items": …}`, the shape of every item list.
+#[derive(serde::Serialize)]
+pub struct Items<T> {
+    pub items: T,
+}
+
+/// A JSON array whose elements are made while it is written: 22,000 item
+/// objects of `cairn ready` are never all in memory at once. Serializes once.
+pub struct LazySeq<I>(std::cell::RefCell<Option<I>>);
+
+impl<I> LazySeq<I> {
+    pub fn new(iter: I) -> Self {
+        LazySeq(std::cell::RefCell::new(Some(iter)))
+    }
+}
+
+impl<I: Iterator<Item = T>, T: serde::Serialize> serde::Serialize for LazySeq<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let iter = self.0.borrow_mut().take();
+        s.collect_seq(iter.into_iter().flatten())
+    }
 }
 
 /// Pretty JSON with a trailing newline.

@@ -1,0 +1,742 @@
+//! The parse cache in `ROOT/.cairn-cache/items.bin`: every item file's
+//! parsed item and load diagnostics, keyed by the file's path, size,
+//! modification and change times and inode, and as a whole by cairn's
+//! version and the bytes of `cairn.yml`. A later load re-reads and re-parses
+//! only the files whose key changed. Anything off (another version, another
+//! config, a truncated or corrupt file: every chunk carries a CRC-32) and the
+//! cache is ignored and rewritten: it can change how fast a load is, never
+//! its result (a test loads with and without it and compares).
+//!
+//! The file is a header and independent chunks, so that reading and writing
+//! run in parallel and never hold the whole file in memory at once:
+//!
+//! ```text
+//! "CAIRNIC1" header_len:u32
+//! header: format:u32 version:str config:bytes chunks:u32
+//!         (offset:u64 len:u64 crc:u32 entries:u32) × chunks
+//! chunk bytes …
+//! ```
+//!
+//! Strings are a `u32` length and UTF-8; numbers little-endian.
+//!
+//! A file changed within [`RACY`] of the moment it was read is not stored:
+//! a second edit inside the file system's timestamp granularity could
+//! otherwise leave its key unchanged (git's "racy clean" problem).
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom, Write};
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
+
+use crate::check::diagnostic::{Severity, CODES};
+use crate::check::Diagnostic;
+use crate::model::{Dependency, FieldValue, Item, Keys, Progress, Reference, Span, Spanned};
+
+const MAGIC: &[u8; 8] = b"CAIRNIC1";
+/// Bumped whenever the encoding or the meaning of a parsed item changes.
+const FORMAT: u32 = 1;
+/// Entries per chunk.
+const CHUNK: usize = 2048;
+/// Files modified this recently are not cached (see the module docs).
+const RACY: Duration = Duration::from_secs(2);
+
+/// What identifies a file's content without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    ino: u64,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+            Stamp {
+                len: meta.len(),
+                mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+                ino: meta.ino(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let mtime_ns = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos() as i128)
+                .unwrap_or(0);
+            Stamp { len: meta.len(), mtime_ns, ctime_ns: 0, ino: 0 }
+        }
+    }
+
+    /// Whether the file changed so shortly before `read_at` that a later
+    /// change might not move its stamp.
+    fn is_racy(&self, read_at: SystemTime) -> bool {
+        let at = read_at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0);
+        self.mtime_ns + RACY.as_nanos() as i128 > at
+    }
+}
+
+/// One file's load result: its item, if it has one, and its diagnostics.
+pub type Parsed = (Option<Item>, Vec<Diagnostic>);
+
+/// A cached file: path, stamp and result. Results are boxed so that moving
+/// them out one by one frees their memory as it goes.
+type Cached = (String, Stamp, Option<Box<Parsed>>);
+
+/// The cached entries, sorted by path.
+#[derive(Default)]
+pub struct Cache {
+    entries: Vec<Cached>,
+}
+
+impl Cache {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Takes the cached result for `path` if its stamp is `stamp`.
+    pub fn take(&mut self, path: &str, stamp: &Stamp) -> Option<Parsed> {
+        let i = self.entries.binary_search_by(|(p, _, _)| p.as_str().cmp(path)).ok()?;
+        let (_, cached, parsed) = &mut self.entries[i];
+        if cached != stamp {
+            return None;
+        }
+        parsed.take().map(|b| *b)
+    }
+}
+
+pub fn path(root: &Path) -> PathBuf {
+    root.join(".cairn-cache").join("items.bin")
+}
+
+/// Reads the cache if it exists and matches `config` (the bytes of
+/// `cairn.yml`, empty without one) and this version; `None` otherwise.
+pub fn read(root: &Path, config: &[u8]) -> Option<Cache> {
+    let file_path = path(root);
+    let mut f = std::fs::File::open(&file_path).ok()?;
+    let mut start = [0u8; 12];
+    f.read_exact(&mut start).ok()?;
+    let (magic, head_len) = start.split_at(8);
+    let head_len = u32::from_le_bytes(head_len.try_into().ok()?) as usize;
+    if magic != MAGIC || head_len > f.metadata().ok()?.len() as usize {
+        return None;
+    }
+    let mut head = vec![0u8; head_len];
+    f.read_exact(&mut head).ok()?;
+    let mut d = Dec::new(&head);
+    if d.u32()? != FORMAT || d.str()? != env!("CARGO_PKG_VERSION") {
+        return None;
+    }
+    let cfg_len = d.u32()? as usize;
+    if d.bytes(cfg_len)? != config {
+        return None;
+    }
+    let chunks = d.u32()? as usize;
+    let mut table = Vec::with_capacity(chunks.min(head_len / 24));
+    for _ in 0..chunks {
+        table.push((d.u64()?, d.u64()?, d.u32()?, d.u32()?));
+    }
+    if !d.at_end() {
+        return None;
+    }
+    let decoded: Option<Vec<Vec<Cached>>> = table
+        .par_iter()
+        .map(|&(offset, len, crc, count)| {
+            let mut f = std::fs::File::open(&file_path).ok()?;
+            f.seek(SeekFrom::Start(offset)).ok()?;
+            let mut buf = vec![0u8; usize::try_from(len).ok()?];
+            f.read_exact(&mut buf).ok()?;
+            if crc32fast::hash(&buf) != crc {
+                return None;
+            }
+            let mut d = Dec::new(&buf);
+            let entries = (0..count).map(|_| entry(&mut d)).collect::<Option<Vec<_>>>()?;
+            d.at_end().then_some(entries)
+        })
+        .collect();
+    let entries: Vec<_> = decoded?.into_iter().flatten().collect();
+    entries.windows(2).all(|w| w[0].0 < w[1].0).then_some(Cache { entries })
+}
+
+/// One file to cache: its path, stamp, item and diagnostics.
+pub type Entry<'a> = (&'a str, Stamp, Option<&'a Item>, &'a [Diagnostic]);
+
+/// Writes the cache for `entries` (any order) read at
+/// `read_at`, atomically and without waiting for the disk (a torn file
+/// fails its CRC and is ignored). Failures are ignored: a read-only root
+/// just goes uncached.
+pub fn write(root: &Path, config: &[u8], read_at: SystemTime, entries: &[Entry]) {
+    let mut entries: Vec<&Entry> = entries.iter().filter(|(_, s, _, _)| !s.is_racy(read_at)).collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let chunks: Vec<(Vec<u8>, u32)> = entries
+        .par_chunks(CHUNK)
+        .map(|c| {
+            let mut e = Enc::default();
+            for entry in c {
+                put_entry(&mut e, entry);
+            }
+            (e.0, c.len() as u32)
+        })
+        .collect();
+    let mut head = Enc::default();
+    head.u32(FORMAT);
+    head.str(env!("CARGO_PKG_VERSION"));
+    head.u32(config.len() as u32);
+    head.0.extend_from_slice(config);
+    head.u32(chunks.len() as u32);
+    let mut offset = (12 + head.0.len() + chunks.len() * 24) as u64;
+    for (bytes, count) in &chunks {
+        head.u64(offset);
+        head.u64(bytes.len() as u64);
+        head.u32(crc32fast::hash(bytes));
+        head.u32(*count);
+        offset += bytes.len() as u64;
+    }
+    let target = path(root);
+    let Some(dir) = target.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = dir.join(format!(".items.bin.cairn-tmp-{}", std::process::id()));
+    let written = (|| {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        f.write_all(MAGIC)?;
+        f.write_all(&(head.0.len() as u32).to_le_bytes())?;
+        f.write_all(&head.0)?;
+        for (bytes, _) in &chunks {
+            f.write_all(bytes)?;
+        }
+        f.into_inner().map_err(|e| e.into_error())?;
+        std::fs::rename(&tmp, &target)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return;
+    }
+    let gi = dir.join(".gitignore");
+    if !gi.exists() {
+        let _ = crate::util::fs::write_atomic(&gi, b"*\n");
+    }
+}
+
+// ---- encoding ----
+
+#[derive(Default)]
+struct Enc(Vec<u8>);
+
+impl Enc {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i128(&mut self, v: i128) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
+    }
+    fn str(&mut self, s: &str) {
+        self.u32(s.len() as u32);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn span(&mut self, s: Span) {
+        self.u32(s.line);
+        self.u32(s.col);
+        self.u32(s.len);
+    }
+    fn spanned(&mut self, s: &Spanned<String>) {
+        self.str(&s.value);
+        self.span(s.span);
+    }
+    fn date(&mut self, s: &Spanned<NaiveDate>) {
+        self.u32(s.value.num_days_from_ce() as u32);
+        self.span(s.span);
+    }
+    fn json(&mut self, v: &serde_json::Value) {
+        self.str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));
+    }
+    fn opt<T>(&mut self, v: &Option<T>, f: impl FnOnce(&mut Self, &T)) {
+        match v {
+            None => self.u8(0),
+            Some(x) => {
+                self.u8(1);
+                f(self, x);
+            }
+        }
+    }
+    fn seq<T>(&mut self, v: &[T], mut f: impl FnMut(&mut Self, &T)) {
+        self.u32(v.len() as u32);
+        for x in v {
+            f(self, x);
+        }
+    }
+}
+
+fn put_entry(e: &mut Enc, (path, stamp, item, diags): &Entry) {
+    e.str(path);
+    e.u64(stamp.len);
+    e.i128(stamp.mtime_ns);
+    e.i128(stamp.ctime_ns);
+    e.u64(stamp.ino);
+    e.opt(item, |e, i| put_item(e, i));
+    e.seq(diags, put_diagnostic);
+}
+
+fn put_item(e: &mut Enc, item: &Item) {
+    // Destructured so that a new field cannot be forgotten here.
+    let Item {
+        id,
+        kind,
+        path,
+        title,
+        status,
+        priority,
+        assignee,
+        reporter,
+        created,
+        updated,
+        due,
+        start,
+        end,
+        goal,
+        capacity,
+        estimate,
+        duration,
+        labels,
+        sprint,
+        parent,
+        depends_on,
+        blocks,
+        relates_to,
+        duplicates,
+        references,
+        ml,
+        fields,
+        keys,
+        body,
+        body_line,
+        checklist,
+        acceptance,
+    } = item;
+    e.spanned(id);
+    e.spanned(kind);
+    e.str(path);
+    e.spanned(title);
+    e.opt(status, Enc::spanned);
+    e.opt(priority, Enc::spanned);
+    e.seq(assignee, |e, s| e.str(s));
+    e.opt(reporter, |e, s| e.str(s));
+    e.opt(created, |e, s| e.str(s));
+    e.opt(updated, |e, s| e.str(s));
+    e.opt(due, Enc::date);
+    e.opt(start, Enc::date);
+    e.opt(end, Enc::date);
+    e.opt(goal, |e, s| e.str(s));
+    e.u32(capacity.len() as u32);
+    for (k, v) in capacity {
+        e.str(k);
+        e.f64(*v);
+    }
+    e.opt(estimate, |e, v| e.f64(*v));
+    e.opt(duration, |e, v| e.f64(*v));
+    e.seq(labels, |e, s| e.str(s));
+    e.opt(sprint, Enc::spanned);
+    e.opt(parent, Enc::spanned);
+    e.seq(depends_on, |e, d| {
+        e.spanned(&d.id);
+        e.opt(&d.lag, |e, (text, days)| {
+            e.str(text);
+            e.f64(*days);
+        });
+    });
+    e.seq(blocks, Enc::spanned);
+    e.seq(relates_to, Enc::spanned);
+    e.opt(duplicates, Enc::spanned);
+    e.seq(references, |e, r| match r {
+        Reference::Item(id) => {
+            e.u8(0);
+            e.spanned(id);
+        }
+        Reference::Url { url, title } => {
+            e.u8(1);
+            e.spanned(url);
+            e.opt(title, |e, s| e.str(s));
+        }
+    });
+    e.opt(ml, Enc::json);
+    e.u32(fields.len() as u32);
+    for (k, v) in fields {
+        e.str(k);
+        e.json(&v.value);
+        e.span(v.span);
+    }
+    let (known, other) = keys.raw();
+    e.seq(known, |e, (i, s)| {
+        e.u8(*i);
+        e.span(*s);
+    });
+    e.seq(other, |e, (k, s)| {
+        e.str(k);
+        e.span(*s);
+    });
+    e.str(body);
+    e.u32(*body_line);
+    for p in [checklist, acceptance] {
+        e.u32(p.done);
+        e.u32(p.total);
+    }
+}
+
+fn put_diagnostic(e: &mut Enc, d: &Diagnostic) {
+    let Diagnostic { severity, code, message, file, line, column, len, id, help, notes } = d;
+    e.u8(matches!(severity, Severity::Warning) as u8);
+    e.str(code);
+    e.str(message);
+    e.str(file);
+    e.u32(*line);
+    e.u32(*column);
+    e.u32(*len);
+    e.opt(id, |e, s| e.str(s));
+    e.opt(help, |e, s| e.str(s));
+    e.seq(notes, |e, n| {
+        e.str(&n.message);
+        e.str(&n.file);
+        e.u32(n.line);
+        e.u32(n.column);
+        e.u32(n.len);
+    });
+}
+
+// ---- decoding: every read is checked; `None` means a corrupt cache ----
+
+struct Dec<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Dec<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Dec { buf, pos: 0 }
+    }
+    fn at_end(&self) -> bool {
+        self.pos == self.buf.len()
+    }
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let b = self.buf.get(self.pos..self.pos.checked_add(n)?)?;
+        self.pos += n;
+        Some(b)
+    }
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.bytes(N)?.try_into().ok()
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.bytes(1)?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.array()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.array()?))
+    }
+    fn i128(&mut self) -> Option<i128> {
+        Some(i128::from_le_bytes(self.array()?))
+    }
+    fn f64(&mut self) -> Option<f64> {
+        Some(f64::from_bits(self.u64()?))
+    }
+    fn str(&mut self) -> Option<&'a str> {
+        let n = self.u32()? as usize;
+        std::str::from_utf8(self.bytes(n)?).ok()
+    }
+    fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_string)
+    }
+    fn span(&mut self) -> Option<Span> {
+        Some(Span::new(self.u32()?, self.u32()?, self.u32()?))
+    }
+    fn spanned(&mut self) -> Option<Spanned<String>> {
+        let value = self.string()?;
+        Some(Spanned::new(value, self.span()?))
+    }
+    fn date(&mut self) -> Option<Spanned<NaiveDate>> {
+        let days = i32::try_from(self.u32()?).ok()?;
+        let value = NaiveDate::from_num_days_from_ce_opt(days)?;
+        Some(Spanned::new(value, self.span()?))
+    }
+    fn json(&mut self) -> Option<serde_json::Value> {
+        serde_json::from_str(self.str()?).ok()
+    }
+    fn opt<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => f(self).map(Some),
+            _ => None,
+        }
+    }
+    fn seq<T>(&mut self, mut f: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let n = self.u32()? as usize;
+        // Each element takes at least a byte: a corrupt length cannot
+        // allocate more than the chunk holds.
+        let mut v = Vec::with_capacity(n.min(self.buf.len() - self.pos));
+        for _ in 0..n {
+            v.push(f(self)?);
+        }
+        Some(v)
+    }
+}
+
+fn entry(d: &mut Dec) -> Option<Cached> {
+    let path = d.string()?;
+    let stamp = Stamp { len: d.u64()?, mtime_ns: d.i128()?, ctime_ns: d.i128()?, ino: d.u64()? };
+    let item = d.opt(item)?;
+    let diags = d.seq(diagnostic)?;
+    Some((path, stamp, Some(Box::new((item, diags)))))
+}
+
+fn item(d: &mut Dec) -> Option<Item> {
+    let id = d.spanned()?;
+    let kind = d.spanned()?;
+    let path = d.string()?;
+    let title = d.spanned()?;
+    let status = d.opt(Dec::spanned)?;
+    let priority = d.opt(Dec::spanned)?;
+    let assignee = d.seq(Dec::string)?;
+    let reporter = d.opt(Dec::string)?;
+    let created = d.opt(Dec::string)?;
+    let updated = d.opt(Dec::string)?;
+    let due = d.opt(Dec::date)?;
+    let start = d.opt(Dec::date)?;
+    let end = d.opt(Dec::date)?;
+    let goal = d.opt(Dec::string)?;
+    let mut capacity = BTreeMap::new();
+    for _ in 0..d.u32()? {
+        let k = d.string()?;
+        capacity.insert(k, d.f64()?);
+    }
+    let estimate = d.opt(Dec::f64)?;
+    let duration = d.opt(Dec::f64)?;
+    let labels = d.seq(Dec::string)?;
+    let sprint = d.opt(Dec::spanned)?;
+    let parent = d.opt(Dec::spanned)?;
+    let depends_on = d.seq(|d| {
+        let id = d.spanned()?;
+        let lag = d.opt(|d| Some((d.string()?, d.f64()?)))?;
+        Some(Dependency { id, lag })
+    })?;
+    let blocks = d.seq(Dec::spanned)?;
+    let relates_to = d.seq(Dec::spanned)?;
+    let duplicates = d.opt(Dec::spanned)?;
+    let references = d.seq(|d| match d.u8()? {
+        0 => Some(Reference::Item(d.spanned()?)),
+        1 => {
+            let url = d.spanned()?;
+            Some(Reference::Url { url, title: d.opt(Dec::string)? })
+        }
+        _ => None,
+    })?;
+    let ml = d.opt(Dec::json)?;
+    let mut fields = BTreeMap::new();
+    for _ in 0..d.u32()? {
+        let k = d.string()?;
+        let value = d.json()?;
+        fields.insert(k, FieldValue { value, span: d.span()? });
+    }
+    let known = d.seq(|d| Some((d.u8()?, d.span()?)))?;
+    let other = d.seq(|d| Some((d.string()?, d.span()?)))?;
+    let keys = Keys::from_raw(known, other)?;
+    let body = d.string()?;
+    let body_line = d.u32()?;
+    let checklist = Progress { done: d.u32()?, total: d.u32()? };
+    let acceptance = Progress { done: d.u32()?, total: d.u32()? };
+    Some(Item {
+        id,
+        kind,
+        path,
+        title,
+        status,
+        priority,
+        assignee,
+        reporter,
+        created,
+        updated,
+        due,
+        start,
+        end,
+        goal,
+        capacity,
+        estimate,
+        duration,
+        labels,
+        sprint,
+        parent,
+        depends_on,
+        blocks,
+        relates_to,
+        duplicates,
+        references,
+        ml,
+        fields,
+        keys,
+        body,
+        body_line,
+        checklist,
+        acceptance,
+    })
+}
+
+fn diagnostic(d: &mut Dec) -> Option<Diagnostic> {
+    let severity = if d.u8()? == 1 { Severity::Warning } else { Severity::Error };
+    let code = d.str()?;
+    // Codes are `&'static str`: take the table's own; an unknown code means
+    // another build wrote the cache.
+    let code: &'static str = CODES.iter().map(|(c, _, _)| *c).find(|c| *c == code)?;
+    let message = d.string()?;
+    let file = d.string()?;
+    let mut diag = Diagnostic::new(code, &file, Span::new(d.u32()?, d.u32()?, d.u32()?), message);
+    diag.severity = severity;
+    diag.id = d.opt(Dec::string)?;
+    diag.help = d.opt(Dec::string)?;
+    diag.notes = d.seq(|d| {
+        let message = d.string()?;
+        let file = d.string()?;
+        Some(crate::check::diagnostic::Note { message, file, line: d.u32()?, column: d.u32()?, len: d.u32()? })
+    })?;
+    Some(diag)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::{Duration, SystemTime};
+
+    use crate::load::{load, load_cached, Backlog};
+
+    const CONFIG: &str = "fields:\n  team: { type: enum, values: [growth, data] }\n  impact: { type: number }\n";
+
+    const FULL: &str = "---\ntitle: Everything\nstatus: in_progress\npriority: high\nassignee: [ana, bo]\nreporter: cy\ncreated: 2026-01-02\nupdated: 2026-01-03\ndue: 2026-12-01\nstart: 2026-11-01\nestimate: 5.5\nduration: 3d\nlabels: [a, b]\nsprint: s1\nparent: e1\ndepends_on:\n  - t2\n  - { id: t3, lag: 2d }\nblocks: [t4]\nrelates_to: [t5]\nduplicates: t6\nreferences:\n  - t7\n  - { url: \"https://example.com\", title: Spec }\nml: { model: { id: m1 }, metrics: { f1: 0.9 } }\nteam: data\nimpact: 7\n---\n\n# Everything\n\n- [x] one\n- [ ] two\n\n## Acceptance criteria\n- [x] ok\n";
+
+    /// Sets a file's modification time `ago` in the past (so that it is
+    /// not "racy" and gets cached).
+    fn age(path: &Path, ago: Duration) {
+        let f = std::fs::File::options().append(true).open(path).unwrap();
+        f.set_modified(SystemTime::now() - ago).unwrap();
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        age(&p, Duration::from_secs(3600));
+    }
+
+    fn fixture() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        write(r, "cairn.yml", CONFIG);
+        write(r, "tasks/full.md", FULL);
+        write(
+            r,
+            "sprints/s1.md",
+            "---\ntitle: S1\nstart: 2026-11-16\nend: 2026-11-27\ngoal: Ship\ncapacity: { ana: 8, bo: 5.5 }\n---\n",
+        );
+        write(r, "tasks/dup-key.md", "---\ntitle: a\ntitle: b\nstatus: done\n---\nBody with émoji 🚀 and RTL עברית\n");
+        write(r, "tasks/broken.md", "---\ntitle: x\nstatus: [a\n---\n");
+        write(r, "tasks/no-fm.md", "# Just markdown\n");
+        write(r, "bugs/b1.md", "---\nstatus: backlog\nasignee: ana\n---\n# From heading\n");
+        dir
+    }
+
+    /// Everything a load produces, as text.
+    fn dump(b: &Backlog) -> String {
+        format!("{:#?}\n{:#?}\n{}", b.items, b.diagnostics, b.files)
+    }
+
+    #[test]
+    fn a_cached_load_equals_a_fresh_one() {
+        let dir = fixture();
+        let fresh = dump(&load(dir.path()).unwrap());
+        let first = load_cached(dir.path()).unwrap();
+        assert!(super::path(dir.path()).is_file(), "the cache is written");
+        assert_eq!(dump(&first), fresh);
+        let cached = super::read(dir.path(), CONFIG.as_bytes()).expect("the cache reads back");
+        assert_eq!(cached.len(), 6, "every file is cached, the broken ones too");
+        assert_eq!(dump(&load_cached(dir.path()).unwrap()), fresh, "loaded from the cache");
+    }
+
+    #[test]
+    fn changed_added_and_removed_files_are_seen() {
+        let dir = fixture();
+        let r = dir.path();
+        load_cached(r).unwrap();
+        // Same length, same modification time: only the change time and
+        // the content differ.
+        let p = r.join("tasks/full.md");
+        let before = std::fs::metadata(&p).unwrap().modified().unwrap();
+        std::fs::write(&p, FULL.replace("Everything", "Everythinx")).unwrap();
+        std::fs::File::options().append(true).open(&p).unwrap().set_modified(before).unwrap();
+        write(r, "tasks/new.md", "---\ntitle: New\nstatus: todo\n---\n");
+        std::fs::remove_file(r.join("bugs/b1.md")).unwrap();
+        let b = load_cached(r).unwrap();
+        assert_eq!(dump(&b), dump(&load(r).unwrap()));
+        assert_eq!(b.get("full").unwrap().title.value, "Everythinx");
+        assert!(b.get("new").is_some());
+        assert!(b.get("b1").is_none());
+    }
+
+    #[test]
+    fn a_recently_changed_file_is_not_cached() {
+        let dir = fixture();
+        let r = dir.path();
+        std::fs::write(r.join("tasks/fresh.md"), "---\ntitle: Fresh\nstatus: todo\n---\n").unwrap();
+        load_cached(r).unwrap();
+        let cached = super::read(r, CONFIG.as_bytes()).unwrap();
+        assert_eq!(cached.len(), 6, "the file written just now is left out");
+        assert!(cached.entries.iter().all(|(p, _, _)| p != "tasks/fresh.md"));
+    }
+
+    #[test]
+    fn another_config_or_a_damaged_cache_is_ignored() {
+        let dir = fixture();
+        let r = dir.path();
+        load_cached(r).unwrap();
+        assert!(super::read(r, b"other: config\n").is_none());
+        let cache = super::path(r);
+        let bytes = std::fs::read(&cache).unwrap();
+        // Every single-byte flip and every truncation is caught.
+        for i in (0..bytes.len()).step_by(7) {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x5a;
+            std::fs::write(&cache, &bad).unwrap();
+            assert!(super::read(r, CONFIG.as_bytes()).is_none(), "flipped byte {i} went unnoticed");
+            std::fs::write(&cache, &bytes[..i]).unwrap();
+            assert!(super::read(r, CONFIG.as_bytes()).is_none(), "truncation at {i} went unnoticed");
+        }
+        std::fs::write(&cache, b"garbage").unwrap();
+        assert_eq!(dump(&load_cached(r).unwrap()), dump(&load(r).unwrap()));
+        assert!(super::read(r, CONFIG.as_bytes()).is_some(), "and rewritten");
+        // A changed cairn.yml: parsed again with the new config.
+        write(r, "cairn.yml", "fields:\n  team: { type: enum, values: [growth] }\n");
+        let b = load_cached(r).unwrap();
+        assert_eq!(dump(&b), dump(&load(r).unwrap()));
+        assert!(b.diagnostics.iter().any(|d| d.code == "E030"), "team: data is no longer allowed");
+    }
+}
