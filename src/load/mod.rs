@@ -261,8 +261,8 @@ pub fn walk(root: &Path, config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagno
             }
         }
     }
-    // Walk order: folder by folder, each sorted by name (component-wise).
-    files.sort_unstable_by(|(_, a), (_, b)| a.split('/').cmp(b.split('/')));
+    // By path, so that every run reads the files in the same order.
+    files.sort_unstable_by(|(_, a), (_, b)| a.cmp(b));
     outside.sort();
     for rel in outside {
         diags.push(Diagnostic::new(
