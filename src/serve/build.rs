@@ -32,14 +32,16 @@ use crate::history::Events;
 use crate::load::Backlog;
 use crate::model::{Item, Span};
 use crate::query::Derived;
-use crate::site::pages::{Job, Shared};
+use crate::site::pages::{Job, Parts, Shared};
 use crate::site::{self, Inputs, NoAnalytics, SiteError};
 
 /// Output files of one render job.
 type Files = Vec<(String, Vec<u8>)>;
 
-/// The rendered site: path → bytes, shared between snapshots.
-pub type SiteMap = HashMap<String, Arc<[u8]>>;
+/// The rendered site: path → bytes, shared between snapshots (keys and
+/// values are shared too: a fast build's copy of 40,000 entries allocates
+/// nothing but the table).
+pub type SiteMap = HashMap<Arc<str>, Arc<[u8]>>;
 
 /// Everything a request needs, immutable once published.
 pub struct Snapshot {
@@ -145,17 +147,21 @@ pub struct Pending {
     pub ids: BTreeSet<String>,
     /// Sprints whose boards and pages are re-rendered.
     pub sprints: BTreeSet<String>,
+    /// The check report is the last settled one: run `check` again (and
+    /// render every page if the numbers of errors or warnings changed).
+    pub check: bool,
 }
 
 impl Pending {
     pub fn is_empty(&self) -> bool {
-        !self.full && self.ids.is_empty() && self.sprints.is_empty()
+        !self.full && self.ids.is_empty() && self.sprints.is_empty() && !self.check
     }
 
     pub fn merge(&mut self, other: Pending) {
         self.full |= other.full;
         self.ids.extend(other.ids);
         self.sprints.extend(other.sprints);
+        self.check |= other.check;
     }
 }
 
@@ -194,6 +200,15 @@ pub struct Builder {
     generation: u64,
     /// The last good snapshot.
     pub last: Option<Arc<Snapshot>>,
+    /// A private copy of the last snapshot's backlog (made while idle), to
+    /// patch in place when a save changes an item's content but not its id
+    /// or path: cloning 10,000 items is off the path from save to reload.
+    spare: Option<Backlog>,
+    /// The backlog `spare` copies.
+    spare_of: Option<Arc<Backlog>>,
+    /// The cards, schedule… of the last site context, and the backlog they
+    /// were made for.
+    parts: Option<(Arc<Backlog>, Parts)>,
 }
 
 /// The `<script>` injected into every page in serve mode: reloads on
@@ -254,6 +269,9 @@ impl Builder {
             site_value: String::new(),
             generation: 0,
             last: None,
+            spare: None,
+            spare_of: None,
+            parts: None,
         }
     }
 
@@ -265,6 +283,68 @@ impl Builder {
     /// checkout): the builder then settles with a full render.
     pub fn history_moved(&self) -> bool {
         self.opts.history && self.last.is_some() && git_head(&self.root) != self.git_head
+    }
+
+    /// Copies the last snapshot's backlog for the next save to patch
+    /// (nothing to do when the copy is current). Called while idle.
+    pub fn prepare_spare(&mut self) {
+        let Some(last) = &self.last else { return };
+        if self.spare.is_some() && self.spare_of.as_ref().is_some_and(|b| Arc::ptr_eq(b, &last.backlog)) {
+            return;
+        }
+        self.spare = Some((*last.backlog).clone());
+        self.spare_of = Some(last.backlog.clone());
+    }
+
+    /// What each changed item file held: `None` when there was no such
+    /// file, else the id of its item (`None`: it did not parse).
+    fn file_ids(&self, changes: &Changes) -> Vec<(String, Option<Option<String>>)> {
+        changes
+            .paths
+            .iter()
+            .filter_map(|p| self.rel(p))
+            .filter(|r| crate::load::is_item_path(r, &self.ignore))
+            .map(|r| {
+                let id = self.files.get(&r).map(|f| f.item.as_ref().map(|i| i.id().to_string()));
+                (r, id)
+            })
+            .collect()
+    }
+
+    /// Every diagnostic of the walk and of the files, in file order.
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut diags = self.walk_diags.clone();
+        diags.extend(self.files.values().flat_map(|f| f.diags.iter().cloned()));
+        diags
+    }
+
+    /// The last backlog with the changed files' items replaced in place,
+    /// when every changed file still holds the same id as before (or still
+    /// none): items keep their order and indices. `before` is
+    /// [`Self::file_ids`] from before the files were read again.
+    fn patch(&mut self, before: &[(String, Option<Option<String>>)]) -> Option<Patch> {
+        let last = self.last.as_ref()?;
+        let current = self.spare_of.as_ref().is_some_and(|b| Arc::ptr_eq(b, &last.backlog));
+        if !current
+            || before.iter().any(|(r, id)| {
+                self.files.get(r).map(|f| f.item.as_ref().map(Item::id)) != id.as_ref().map(|i| i.as_deref())
+            })
+        {
+            return None;
+        }
+        self.spare_of = None;
+        let mut b = self.spare.take()?;
+        let mut at = Vec::new();
+        for (rel, _) in before {
+            let Some(item) = self.files.get(rel).and_then(|f| f.item.as_ref()) else { continue };
+            let key = (item.id(), item.path.as_str());
+            let k = b.items.binary_search_by(|it| (it.id(), it.path.as_str()).cmp(&key)).ok()?;
+            b.items[k] = item.clone();
+            at.push(k);
+        }
+        b.diagnostics = self.diagnostics();
+        b.files = self.files.len();
+        Some(Patch { backlog: b, at })
     }
 
     fn rel(&self, p: &Path) -> Option<String> {
@@ -376,7 +456,7 @@ impl Builder {
             self.read_history();
         }
         let _ = cancel;
-        match self.assemble(None) {
+        match self.assemble(None, None) {
             Ok((snap, jobs, _)) => self.success(snap, start, "full", parsed, jobs),
             Err(e) => self.failure(start, e, "full"),
         }
@@ -401,9 +481,11 @@ impl Builder {
         let before: BTreeSet<String> = self.item_ids_of(changes);
         let mut parsed = 0;
         let mut linked = Vec::new();
+        let mut patch = None;
         if changes.rescan || changes.paths.iter().any(|p| p.is_dir()) || self.removed_folder(changes) {
             parsed += self.rescan();
         } else {
+            let files_before = self.file_ids(changes);
             for p in &changes.paths {
                 if self.refresh(p) {
                     parsed += 1;
@@ -411,6 +493,7 @@ impl Builder {
                     linked.push(rel);
                 }
             }
+            patch = self.patch(&files_before);
         }
         let mut changed_ids = before;
         changed_ids.extend(self.item_ids_of(changes));
@@ -420,7 +503,7 @@ impl Builder {
         }
         let ctx = Incremental { changed_ids, linked };
         let _ = cancel;
-        match self.assemble(Some(&ctx)) {
+        match self.assemble(Some(&ctx), patch) {
             Ok((snap, jobs, touched)) => {
                 let pending = self.pending_from(&ctx, touched);
                 let (s, st) = self.success(snap, start, "fast", parsed, jobs);
@@ -453,16 +536,27 @@ impl Builder {
         let events = self.events.clone();
         let derived = self.derived.clone();
         let b = &last.backlog;
+        let report = match pending.check {
+            true => Arc::new(crate::check::check(b, &last.graph)),
+            false => last.report.clone(),
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
         let inputs = Inputs {
             backlog: b,
             graph: &last.graph,
-            report: &last.report,
+            report: &report,
             history: events.as_deref(),
             derived: &derived,
             analytics: &NoAnalytics::default(),
             options: self.site_options(b),
         };
         let shared = Shared::new(&inputs);
+        // A value every page shows (the numbers of errors and warnings
+        // after the check above) changed: every page.
+        let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
+        full |= site_value != self.site_value;
         let jobs: Vec<Job> = if full {
             shared.jobs()
         } else {
@@ -491,18 +585,19 @@ impl Builder {
         };
         let n = jobs.len();
         let out = run_jobs(&shared, &env, &jobs, cancel).ok()??;
+        self.site_value = site_value;
         let mut site: SiteMap = if full { SiteMap::new() } else { (*last.site).clone() };
         let mut changed = self.merge(&mut site, &shared, &jobs, out, full);
         if full {
             for (name, bytes) in &self.theme_assets {
-                site.insert(format!("assets/{name}"), Arc::from(bytes.clone()));
+                site.insert(Arc::from(format!("assets/{name}")), Arc::from(bytes.clone()));
             }
             changed = diff_maps(&last.site, &site);
         }
-        drop(shared);
+        self.parts = Some((last.backlog.clone(), shared.into_parts()));
         // New history: new derived dates in the item objects.
         let objs = match history_changed {
-            true => compute_objects(b, &last.graph, &derived, self.opts.drafts, None),
+            true => compute_objects(b, &last.graph, &derived, self.opts.drafts, Reuse::None),
             false => Objects {
                 objects: last.objects.clone(),
                 json: last.objects_json.clone(),
@@ -516,7 +611,7 @@ impl Builder {
             generation,
             backlog: last.backlog.clone(),
             graph: last.graph.clone(),
-            report: last.report.clone(),
+            report,
             events: self.events.clone(),
             derived: self.derived.clone(),
             objects: objs.objects,
@@ -578,7 +673,11 @@ impl Builder {
     /// Builds backlog, graph, report, objects and the pages to render;
     /// `inc` is `None` for a full build. Also returns the ids whose item
     /// object changed and the sprints they are (or were) in.
-    fn assemble(&mut self, inc: Option<&Incremental>) -> Result<(Snapshot, usize, Touched), String> {
+    fn assemble(
+        &mut self,
+        inc: Option<&Incremental>,
+        patch: Option<Patch>,
+    ) -> Result<(Snapshot, usize, Touched), String> {
         let timing = std::env::var_os("CAIRN_SERVE_TIMING").is_some();
         let t = Instant::now();
         let lap = |what: &str| {
@@ -587,20 +686,37 @@ impl Builder {
             }
         };
         let config = self.config.clone().ok_or_else(|| "no configuration loaded".to_string())?;
-        let items: Vec<Item> = self.files.values().filter_map(|f| f.item.clone()).collect();
-        let mut diags = self.walk_diags.clone();
-        diags.extend(self.files.values().flat_map(|f| f.diags.iter().cloned()));
-        let backlog = Backlog::from_items(self.root.clone(), config, items, diags, self.files.len());
+        let last = self.last.clone();
+        // Only a patch of the last backlog keeps every index.
+        let (backlog, at) = match (patch, &last) {
+            (Some(p), Some(_)) => (p.backlog, Some(p.at)),
+            _ => {
+                let items: Vec<Item> = self.files.values().filter_map(|f| f.item.clone()).collect();
+                let diags = self.diagnostics();
+                (Backlog::from_items(self.root.clone(), config, items, diags, self.files.len()), None)
+            }
+        };
         lap("backlog");
-        let graph = Graph::build(&backlog);
+        let graph: Arc<Graph> = match (&at, &last) {
+            (Some(at), Some(l)) if at.iter().all(|&k| same_edges(&backlog, &l.backlog.items[k], &backlog.items[k])) => {
+                l.graph.clone()
+            }
+            _ => Arc::new(Graph::build(&backlog)),
+        };
+        let same_graph = last.as_ref().is_some_and(|l| Arc::ptr_eq(&l.graph, &graph));
         lap("graph");
-        let report = crate::check::check(&backlog, &graph);
+        // After a save the check runs in the settle phase: until then the
+        // last report is served (a problem page and counts a moment late).
+        let report: Arc<Report> = match (inc, &last) {
+            (Some(_), Some(l)) => l.report.clone(),
+            _ => Arc::new(crate::check::check(&backlog, &graph)),
+        };
         lap("check");
         let derived = self.derived.clone();
-        let last = self.last.clone();
-        let reuse = match (inc, &last) {
-            (Some(inc), Some(l)) if !inc.changed_ids.is_empty() => Some((&**l, &inc.changed_ids)),
-            _ => None,
+        let reuse = match (inc, &last, &at) {
+            (Some(_), Some(l), Some(at)) if same_graph => Reuse::Aligned(l, at),
+            (Some(inc), Some(l), _) if !inc.changed_ids.is_empty() => Reuse::Relations(l, &inc.changed_ids),
+            _ => Reuse::None,
         };
         let objs = compute_objects(&backlog, &graph, &derived, self.opts.drafts, reuse);
         lap("objects");
@@ -619,7 +735,17 @@ impl Builder {
             analytics: &NoAnalytics::default(),
             options: self.site_options(&backlog),
         };
-        let shared = Shared::new(&inputs);
+        // Same items at the same indices, same graph: the cards and the
+        // schedule of the last build are reused.
+        let parts = self.parts.take();
+        let shared = match (&at, &last, parts) {
+            (Some(at), Some(l), Some((of, parts))) if same_graph && Arc::ptr_eq(&of, &l.backlog) => {
+                let keep = at.iter().all(|&k| same_schedule(&l.backlog.items[k], &backlog.items[k]));
+                Shared::reusing(&inputs, parts, at, keep)
+            }
+            _ => None,
+        };
+        let shared = shared.unwrap_or_else(|| Shared::new(&inputs));
         lap("shared");
         let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
         let full = inc.is_none() || last.is_none();
@@ -655,16 +781,16 @@ impl Builder {
         let mut changed = self.merge(&mut site, &shared, &jobs, out, full);
         if full {
             for (name, bytes) in &self.theme_assets {
-                site.insert(format!("assets/{name}"), Arc::from(bytes.clone()));
+                site.insert(Arc::from(format!("assets/{name}")), Arc::from(bytes.clone()));
             }
         } else if let Some(inc) = inc {
             // Files the bodies link to (images, attachments) that changed.
             for rel in &inc.linked {
                 let key = format!("files/{rel}");
-                if site.contains_key(&key) {
+                if site.contains_key(key.as_str()) {
                     match std::fs::read(self.root.join(rel)) {
-                        Ok(bytes) => site.insert(key.clone(), Arc::from(bytes)),
-                        Err(_) => site.remove(&key),
+                        Ok(bytes) => site.insert(Arc::from(key.as_str()), Arc::from(bytes)),
+                        Err(_) => site.remove(key.as_str()),
                     };
                     changed.push(key);
                 }
@@ -680,12 +806,12 @@ impl Builder {
         if !full && old_site_value != self.site_value {
             self.force_full = true;
         }
-        drop(shared);
+        let parts = shared.into_parts();
         let snap = Snapshot {
             generation: 0,
             backlog: Arc::new(backlog),
-            graph: Arc::new(graph),
-            report: Arc::new(report),
+            graph,
+            report,
             events: self.events.clone(),
             derived,
             objects: objs.objects,
@@ -698,6 +824,7 @@ impl Builder {
             build_seconds: 0.0,
             changed,
         };
+        self.parts = Some((snap.backlog.clone(), parts));
         Ok((snap, n, touched))
     }
 
@@ -727,7 +854,7 @@ impl Builder {
             if let Some(k) = &key {
                 if let Some(old) = self.outputs.get(k) {
                     for p in old {
-                        if !paths.contains(p) && site.remove(p).is_some() {
+                        if !paths.contains(p) && site.remove(p.as_str()).is_some() {
                             changed.push(p.clone());
                         }
                     }
@@ -735,10 +862,10 @@ impl Builder {
             }
             for (p, bytes) in files {
                 let bytes = inject(&p, bytes);
-                let same = site.get(&p).is_some_and(|old| **old == *bytes);
+                let same = site.get(p.as_str()).is_some_and(|old| **old == *bytes);
                 if !same {
-                    changed.push(p.clone());
-                    site.insert(p, bytes);
+                    site.insert(Arc::from(p.as_str()), bytes);
+                    changed.push(p);
                 }
             }
             if let Some(k) = key {
@@ -755,7 +882,7 @@ impl Builder {
                 .collect();
             for k in gone {
                 for p in self.outputs.remove(&k).unwrap_or_default() {
-                    if site.remove(&p).is_some() {
+                    if site.remove(p.as_str()).is_some() {
                         changed.push(p);
                     }
                 }
@@ -763,9 +890,9 @@ impl Builder {
         }
         for rel in shared.linked_files() {
             let key = format!("files/{rel}");
-            if !site.contains_key(&key) {
+            if !site.contains_key(key.as_str()) {
                 if let Ok(bytes) = std::fs::read(self.root.join(&rel)) {
-                    site.insert(key.clone(), Arc::from(bytes));
+                    site.insert(Arc::from(key.as_str()), Arc::from(bytes));
                     changed.push(key);
                 }
             }
@@ -779,7 +906,7 @@ impl Builder {
         let full = std::mem::take(&mut self.force_full) || inc.changed_ids.is_empty();
         let mut ids = touched.ids;
         ids.extend(inc.changed_ids.iter().cloned());
-        Pending { full, ids, sprints: touched.sprints }
+        Pending { full, ids, sprints: touched.sprints, check: true }
     }
 
     fn success(
@@ -832,6 +959,45 @@ impl Builder {
 struct Incremental {
     changed_ids: BTreeSet<String>,
     linked: Vec<String>,
+}
+
+/// The last backlog with some items replaced in place (same ids, same
+/// paths, same order).
+struct Patch {
+    backlog: Backlog,
+    /// Indices of the replaced items.
+    at: Vec<usize>,
+}
+
+/// Whether two versions of an item schedule and roll up alike (same
+/// kind, status, estimate, duration and dates).
+fn same_schedule(old: &Item, new: &Item) -> bool {
+    let date = |d: &Option<crate::model::Spanned<chrono::NaiveDate>>| d.as_ref().map(|d| d.value);
+    old.kind.value == new.kind.value
+        && old.status() == new.status()
+        && old.estimate == new.estimate
+        && old.duration == new.duration
+        && date(&old.start) == date(&new.start)
+        && date(&old.due) == date(&new.due)
+        && date(&old.end) == date(&new.end)
+}
+
+/// Whether two versions of an item write the same edges (same targets,
+/// types, lags and positions): with the same ids everywhere, the graph is
+/// then the same.
+fn same_edges(b: &Backlog, old: &Item, new: &Item) -> bool {
+    old.id == new.id
+        && old.parent == new.parent
+        && old.depends_on == new.depends_on
+        && old.blocks == new.blocks
+        && old.relates_to == new.relates_to
+        && old.duplicates == new.duplicates
+        && old.references == new.references
+        && b.config
+            .fields
+            .iter()
+            .filter(|(_, f)| f.ty == crate::config::FieldType::Id)
+            .all(|(k, _)| old.fields.get(k) == new.fields.get(k))
 }
 
 /// HEAD of the repository holding `root` and the commit it names (from
@@ -916,9 +1082,9 @@ fn diff_maps(a: &SiteMap, b: &SiteMap) -> Vec<String> {
     let mut out: Vec<String> = b
         .iter()
         .filter(|(k, v)| a.get(*k).is_none_or(|old| !Arc::ptr_eq(old, v) && **old != ***v))
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k.to_string())
         .collect();
-    out.extend(a.keys().filter(|k| !b.contains_key(*k)).cloned());
+    out.extend(a.keys().filter(|k| !b.contains_key(*k)).map(|k| k.to_string()));
     out.sort();
     out
 }
@@ -986,27 +1152,40 @@ fn neighbour_signature<'a>(b: &'a Backlog, g: &'a Graph, i: usize) -> Vec<(bool,
     v
 }
 
+/// Which of the last build's item objects can be reused.
+#[derive(Clone, Copy)]
+enum Reuse<'a> {
+    None,
+    /// Those of the items whose file did not change (not in the set of
+    /// ids) and whose relations are the same.
+    Relations(&'a Snapshot, &'a BTreeSet<String>),
+    /// Same items at the same indices, same graph: all but those at the
+    /// given indices (the patched items).
+    Aligned(&'a Snapshot, &'a [usize]),
+}
+
 /// Computes the item objects, reusing the last build's object of every
 /// item whose file did not change and whose relations are the same.
-fn compute_objects(
-    b: &Backlog,
-    g: &Graph,
-    derived: &BTreeMap<String, Derived>,
-    drafts: bool,
-    reuse: Option<(&Snapshot, &BTreeSet<String>)>,
-) -> Objects {
+fn compute_objects(b: &Backlog, g: &Graph, derived: &BTreeMap<String, Derived>, drafts: bool, reuse: Reuse) -> Objects {
     let n = b.items.len();
     let results: Vec<(Arc<Value>, Option<Cached>, bool)> = (0..n)
         .into_par_iter()
         .with_min_len(128)
         .map(|i| {
             let it = &b.items[i];
+            if let Reuse::Aligned(last, at) = reuse {
+                // Whether an item is listed depends on itself and the index only.
+                if !at.contains(&i) && last.objects.len() == n {
+                    let cached = (last.objects_json[i].clone(), last.contexts[i].clone());
+                    return (last.objects[i].clone(), Some(cached), false);
+                }
+            }
             let listed =
                 b.index.get(it.id()) == Some(&i) && crate::model::is_valid_id(it.id()) && (drafts || !is_draft(it));
             if !listed {
                 return (Arc::new(Value::Null), None, false);
             }
-            if let Some((last, changed)) = reuse {
+            if let Reuse::Relations(last, changed) = reuse {
                 if !changed.contains(it.id()) {
                     if let Some(k) = last.find(it.id()) {
                         if last.backlog.items[k].path == it.path
@@ -1067,5 +1246,98 @@ fn upstream(g: &Graph, i: usize, set: &mut BTreeSet<usize>) {
                 stack.push(edge.from);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let dest = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy_dir(&e.path(), &dest);
+            } else {
+                std::fs::copy(e.path(), dest).unwrap();
+            }
+        }
+    }
+
+    /// Saves `rel` with `from` replaced by `to`, rebuilds and settles;
+    /// returns the fast build and the settled one.
+    fn edit2(b: &mut Builder, rel: &str, from: &str, to: &str) -> (Arc<Snapshot>, Arc<Snapshot>) {
+        let path = b.root().join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has no `{from}`");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let never = AtomicBool::new(false);
+        b.prepare_spare();
+        let changes = Changes { paths: BTreeSet::from([path]), rescan: false };
+        let (fast, _, pending) = b.incremental(&changes, &never);
+        assert!(fast.error.is_none(), "{:?}", fast.error);
+        match b.settle(&pending, &never) {
+            Some((s, _)) => (fast, s),
+            None => (fast.clone(), fast),
+        }
+    }
+
+    fn edit(b: &mut Builder, rel: &str, from: &str, to: &str) -> Arc<Snapshot> {
+        edit2(b, rel, from, to).1
+    }
+
+    /// The served state equals a full build of the same files.
+    fn assert_same_as_full(s: &Snapshot, root: &Path) {
+        let never = AtomicBool::new(false);
+        let (full, _) = Builder::new(root.to_path_buf(), BuildOptions::default()).full(&never);
+        let mut a: Vec<&Arc<str>> = s.site.keys().collect();
+        let mut b: Vec<&Arc<str>> = full.site.keys().collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "the same files");
+        for (k, v) in full.site.iter() {
+            assert!(s.site[k] == *v, "{k} differs from a full build");
+        }
+        let diags = |s: &Snapshot| crate::check::report::json_value(&s.report).to_string();
+        assert_eq!(diags(s), diags(&full));
+        assert_eq!(s.objects, full.objects);
+        assert_eq!(s.listed, full.listed);
+    }
+
+    #[test]
+    fn settled_builds_equal_full_builds_and_problems_show_after_settling() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("backlog");
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
+        let never = AtomicBool::new(false);
+        let mut b = Builder::new(root.clone(), BuildOptions::default());
+        let (first, _) = b.full(&never);
+        assert!(first.error.is_none());
+        let errors = first.report.errors();
+        let story = "stories/asm-stories-api.md";
+        // Content only (title): the backlog is patched, graph and schedule kept.
+        let (fast, s) = edit2(&mut b, story, "title: ", "title: Edited ");
+        assert!(Arc::ptr_eq(&fast.graph, &first.graph), "the graph is kept");
+        assert!(String::from_utf8_lossy(&fast.site["items/asm-stories-api.html"]).contains("Edited"));
+        assert_same_as_full(&s, &root);
+        // Status: the item and the ones it blocks change, the schedule too.
+        let s = edit(&mut b, story, "status: in_progress", "status: done");
+        assert_same_as_full(&s, &root);
+        // A problem introduced by an edit shows up once settled.
+        let s = edit(&mut b, story, "status: done", "status: no_such_status");
+        assert!(s.report.errors() > errors, "the unknown status is reported");
+        assert!(String::from_utf8_lossy(&s.site["problems.html"]).contains("no_such_status"));
+        assert_same_as_full(&s, &root);
+        // A relation: the graph changes.
+        let s = edit(&mut b, story, "status: no_such_status", "status: todo");
+        assert_same_as_full(&s, &root);
+        let s = edit(&mut b, story, "depends_on: [asm-projects-api]", "depends_on: [asm-oauth-providers]");
+        assert_same_as_full(&s, &root);
+        // And back: the error is gone.
+        let s = edit(&mut b, story, "status: todo", "status: in_progress");
+        assert_eq!(s.report.errors(), errors);
+        assert_same_as_full(&s, &root);
     }
 }

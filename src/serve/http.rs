@@ -184,10 +184,10 @@ pub fn route(state: &State, path: &str, query: &str) -> Reply {
             };
         }
     }
-    let found = snap.site.get(&p).map(|b| (p.clone(), b.clone())).or_else(|| {
+    let found = snap.site.get(p.as_str()).map(|b| (p.clone(), b.clone())).or_else(|| {
         // `/board` → `board/index.html`
         let alt = format!("{p}/index.html");
-        snap.site.get(&alt).map(|b| (alt, b.clone()))
+        snap.site.get(alt.as_str()).map(|b| (alt, b.clone()))
     });
     match found {
         Some((name, body)) => Reply::new(200, content_type(&name), body, "static"),

@@ -66,10 +66,12 @@ impl State {
         }
     }
 
-    fn publish(&self, s: Arc<Snapshot>) {
+    /// Publishes `s`; returns the snapshot it replaces (dropping it frees
+    /// a whole build: do that after the news is out).
+    fn publish(&self, s: Arc<Snapshot>) -> Arc<Snapshot> {
         match self.current.write() {
-            Ok(mut g) => *g = s,
-            Err(p) => *p.into_inner() = s,
+            Ok(mut g) => std::mem::replace(&mut *g, s),
+            Err(p) => std::mem::replace(&mut *p.into_inner(), s),
         }
     }
 }
@@ -211,7 +213,7 @@ fn reload_data(s: &Snapshot) -> String {
 
 fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) {
     let was_broken = state.snapshot().error.is_some();
-    state.publish(snap.clone());
+    let old = state.publish(snap.clone());
     state.metrics.build(stats.phase, stats.ok, stats.seconds);
     log(stats, snap.error.as_deref());
     match &snap.error {
@@ -225,6 +227,7 @@ fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) 
             }
         }
     }
+    drop(old);
 }
 
 fn builder_loop(
@@ -237,6 +240,8 @@ fn builder_loop(
     let mut pending = build::Pending::default();
     loop {
         let next = if pending.is_empty() {
+            // Idle: get the copy of the backlog the next save patches.
+            let _ = catch_unwind(AssertUnwindSafe(|| builder.prepare_spare()));
             match rx.recv_timeout(Duration::from_secs(2)) {
                 Ok(c) => Some(c),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -276,6 +281,7 @@ fn builder_loop(
             }
             None => {
                 stale.store(false, Ordering::SeqCst);
+                let _ = catch_unwind(AssertUnwindSafe(|| builder.prepare_spare()));
                 match catch_unwind(AssertUnwindSafe(|| builder.settle(&pending, &stale))) {
                     Ok(Some((snap, stats))) => {
                         pending = build::Pending::default();

@@ -47,6 +47,19 @@ pub enum Job {
     Api,
 }
 
+/// The per-item parts of a [`Shared`] that `serve` keeps from one build
+/// to the next (see [`Shared::reusing`]).
+pub struct Parts {
+    today: Option<chrono::NaiveDate>,
+    drafts: bool,
+    urls: Vec<Option<String>>,
+    cards: Vec<Card>,
+    card_values: Vec<Value>,
+    sched: Schedule,
+    rollups: Vec<rollup::Rollup>,
+    graph_pages: Vec<bool>,
+}
+
 /// The site-wide context, computed once.
 pub struct Shared<'a> {
     pub inp: &'a Inputs<'a>,
@@ -87,6 +100,42 @@ fn est(x: Option<f64>) -> f64 {
     x.filter(|v| v.is_finite()).unwrap_or(0.0)
 }
 
+/// The card of item `i`: what boards, tables and lists show of it.
+fn card_of(b: &Backlog, g: &Graph, urls: &[Option<String>], today: Option<chrono::NaiveDate>, i: usize) -> Card {
+    let it = &b.items[i];
+    let cat = super::context::category(b, i);
+    let open = cat == "todo" || cat == "doing";
+    let blocked = open && g.targets(i, &EdgeType::DependsOn).any(|d| !b.is_done(&b.items[d]));
+    let kind_label = b.config.kind(it.kind()).map(|k| k.label.clone()).unwrap_or_else(|| it.kind().to_string());
+    let sprint = it.sprint.as_ref().map(|s| s.value.clone());
+    let sprint_url = sprint.as_deref().and_then(|s| b.index.get(s)).and_then(|&k| urls[k].clone());
+    let parent = g.parent(i);
+    Card {
+        id: it.id().to_string(),
+        kind: it.kind().to_string(),
+        kind_label,
+        title: it.title.value.clone(),
+        status: it.status().map(String::from),
+        status_label: it.status().unwrap_or("no status").replace('_', " "),
+        category: cat,
+        priority: it.priority().to_string(),
+        priority_rank: it.priority_rank(),
+        assignee: it.assignee.clone(),
+        estimate: it.estimate.map(crate::query::num),
+        sprint,
+        sprint_url,
+        parent: parent.map(|p| b.items[p].id().to_string()),
+        parent_url: parent.and_then(|p| urls[p].clone()),
+        labels: it.labels.clone(),
+        url: urls[i].clone(),
+        blocked,
+        due: it.due.as_ref().map(|d| d.value.to_string()),
+        overdue: open && matches!((today, &it.due), (Some(t), Some(d)) if d.value < t),
+        path: it.path.clone(),
+        is_work: b.config.is_work(it.kind()),
+    }
+}
+
 impl<'a> Shared<'a> {
     pub fn new(inp: &'a Inputs<'a>) -> Shared<'a> {
         use rayon::prelude::*;
@@ -97,46 +146,25 @@ impl<'a> Shared<'a> {
             .map(|i| if inp.options.drafts || !is_draft(b, i) { markdown::item_url(b, i) } else { None })
             .collect();
         let today = inp.options.today;
-        let cards: Vec<Card> = (0..n)
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|i| {
-                let it = &b.items[i];
-                let cat = super::context::category(b, i);
-                let open = cat == "todo" || cat == "doing";
-                let blocked = open && g.targets(i, &EdgeType::DependsOn).any(|d| !b.is_done(&b.items[d]));
-                let kind_label =
-                    b.config.kind(it.kind()).map(|k| k.label.clone()).unwrap_or_else(|| it.kind().to_string());
-                let sprint = it.sprint.as_ref().map(|s| s.value.clone());
-                let sprint_url = sprint.as_deref().and_then(|s| b.index.get(s)).and_then(|&k| urls[k].clone());
-                let parent = g.parent(i);
-                Card {
-                    id: it.id().to_string(),
-                    kind: it.kind().to_string(),
-                    kind_label,
-                    title: it.title.value.clone(),
-                    status: it.status().map(String::from),
-                    status_label: it.status().unwrap_or("no status").replace('_', " "),
-                    category: cat,
-                    priority: it.priority().to_string(),
-                    priority_rank: it.priority_rank(),
-                    assignee: it.assignee.clone(),
-                    estimate: it.estimate.map(crate::query::num),
-                    sprint,
-                    sprint_url,
-                    parent: parent.map(|p| b.items[p].id().to_string()),
-                    parent_url: parent.and_then(|p| urls[p].clone()),
-                    labels: it.labels.clone(),
-                    url: urls[i].clone(),
-                    blocked,
-                    due: it.due.as_ref().map(|d| d.value.to_string()),
-                    overdue: open && matches!((today, &it.due), (Some(t), Some(d)) if d.value < t),
-                    path: it.path.clone(),
-                    is_work: b.config.is_work(it.kind()),
-                }
-            })
-            .collect();
+        let cards: Vec<Card> =
+            (0..n).into_par_iter().with_min_len(256).map(|i| card_of(b, g, &urls, today, i)).collect();
         let card_values: Vec<Value> = cards.par_iter().with_min_len(256).map(Value::from_serialize).collect();
+        Self::with_cards(inp, urls, cards, card_values, None)
+    }
+
+    /// The rest of [`Shared::new`] once the cards are known; `kept` is the
+    /// schedule, rollups and graph pages of a build they are the same for.
+    fn with_cards(
+        inp: &'a Inputs<'a>,
+        urls: Vec<Option<String>>,
+        cards: Vec<Card>,
+        card_values: Vec<Value>,
+        kept: Option<(Schedule, Vec<rollup::Rollup>, Vec<bool>)>,
+    ) -> Shared<'a> {
+        let b = inp.backlog;
+        let g = inp.graph;
+        let n = b.items.len();
+        let today = inp.options.today;
         let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
         let mut sprints: Vec<usize> = (0..n).filter(|&i| canonical(i) && role(b, i) == Role::Sprint).collect();
         sprints.sort_by_key(|&i| (b.items[i].start.as_ref().map(|d| d.value), b.items[i].id().to_string()));
@@ -176,7 +204,10 @@ impl<'a> Shared<'a> {
             "active_sprint_url": active.and_then(|a| urls[a].as_deref()),
             "version": env!("CARGO_PKG_VERSION"),
         }));
-        let sched = Schedule::compute(b, g);
+        let (sched, rollups, graph_pages) = match kept {
+            Some(k) => k,
+            None => (Schedule::compute(b, g), rollup::all(b, g), Vec::new()),
+        };
         let mut shared = Shared {
             inp,
             b,
@@ -193,13 +224,67 @@ impl<'a> Shared<'a> {
             committed,
             active,
             insights: Vec::new(),
-            graph_pages: Vec::new(),
+            graph_pages,
             files: Mutex::new(BTreeSet::new()),
-            rollups: rollup::all(b, g),
+            rollups,
         };
-        shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
+        if shared.graph_pages.len() != n {
+            shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
+        }
         shared.insights = shared.compute_insights();
         shared
+    }
+
+    /// `serve`'s fast path: [`Shared::new`] from the [`Parts`] of the last
+    /// build, for a backlog with the same items at the same indices and the
+    /// same graph except the items at `changed`. Their cards and their
+    /// neighbours' are made again; the schedule, rollups and graph pages
+    /// are kept when `same_schedule` (the caller found the changed items'
+    /// kind, status, estimate, duration and dates unchanged), else
+    /// computed. `None` when the parts do not fit (an item's page moved,
+    /// the day changed).
+    pub fn reusing(inp: &'a Inputs<'a>, parts: Parts, changed: &[usize], same_schedule: bool) -> Option<Shared<'a>> {
+        let b = inp.backlog;
+        let g = inp.graph;
+        let n = b.items.len();
+        let today = inp.options.today;
+        let fits = parts.cards.len() == n
+            && parts.urls.len() == n
+            && parts.card_values.len() == n
+            && parts.today == today
+            && parts.drafts == inp.options.drafts;
+        let url = |i: usize| if inp.options.drafts || !is_draft(b, i) { markdown::item_url(b, i) } else { None };
+        if !fits || changed.iter().any(|&i| i >= n || url(i) != parts.urls[i]) {
+            return None;
+        }
+        let mut redo: BTreeSet<usize> = changed.iter().copied().collect();
+        for &i in changed {
+            for &e in g.out[i].iter().chain(&g.inc[i]) {
+                redo.insert(g.edges[e].from);
+                redo.insert(g.edges[e].to);
+            }
+        }
+        let Parts { urls, mut cards, mut card_values, sched, rollups, graph_pages, .. } = parts;
+        for i in redo {
+            cards[i] = card_of(b, g, &urls, today, i);
+            card_values[i] = Value::from_serialize(&cards[i]);
+        }
+        let kept = same_schedule.then_some((sched, rollups, graph_pages));
+        Some(Self::with_cards(inp, urls, cards, card_values, kept))
+    }
+
+    /// The per-item parts, for [`Shared::reusing`] in the next build.
+    pub fn into_parts(self) -> Parts {
+        Parts {
+            today: self.inp.options.today,
+            drafts: self.inp.options.drafts,
+            urls: self.urls,
+            cards: self.cards,
+            card_values: self.card_values,
+            sched: self.sched,
+            rollups: self.rollups,
+            graph_pages: self.graph_pages,
+        }
     }
 
     /// Items with a page.
