@@ -12,10 +12,16 @@
 //!
 //! ```text
 //! "CAIRNIC1" header_len:u32
-//! header: format:u32 version:str config:bytes chunks:u32
-//!         (offset:u64 len:u64 crc:u32 entries:u32) × chunks
+//! header: format:u32 version:str config:bytes id:u64 base:u64 chunks:u32
+//!         (offset:u64 len:u64 crc:u32 entries:u32) × chunks  crc:u32
 //! chunk bytes …
 //! ```
+//!
+//! Two such files: `items.bin`, the base, and `items.delta.bin`, the
+//! results the base lacks or holds stale, written on top of one base (its
+//! `base` is the base's `id`). A run that re-parses a few files rewrites only
+//! the small delta; when the delta grows past an eighth of the files, the
+//! base is rewritten whole and the delta removed.
 //!
 //! Strings are a `u32` length and UTF-8; numbers little-endian.
 //!
@@ -93,29 +99,52 @@ pub type Parsed = (Option<Item>, Vec<Diagnostic>);
 /// them out one by one frees their memory as it goes.
 type Cached = (String, Stamp, Option<Box<Parsed>>);
 
-/// The cached entries, sorted by path.
+/// Where a cached result came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layer {
+    Base,
+    Delta,
+}
+
+/// The cache as read: the base file's entries and those of the delta file
+/// written on top of it (both sorted by path; the delta wins).
 #[derive(Default)]
 pub struct Cache {
-    entries: Vec<Cached>,
+    base: Vec<Cached>,
+    delta: Vec<Cached>,
+    /// The base file's id (0: no base).
+    base_id: u64,
 }
 
 impl Cache {
-    pub fn len(&self) -> usize {
-        self.entries.len()
+    /// Reads the cache if it exists and matches `config` (the bytes of
+    /// `cairn.yml`, empty without one) and this version; empty otherwise.
+    pub fn read(root: &Path, config: &[u8]) -> Cache {
+        let Some((base_id, _, base)) = read_file(&path(root), config) else { return Cache::default() };
+        let delta = match read_file(&delta_path(root), config) {
+            Some((_, on, delta)) if on == base_id => delta,
+            _ => Vec::new(),
+        };
+        Cache { base, delta, base_id }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    /// Entries in the base file (some may be of files since removed).
+    pub fn base_len(&self) -> usize {
+        self.base.len()
     }
 
     /// Takes the cached result for `path` if its stamp is `stamp`.
-    pub fn take(&mut self, path: &str, stamp: &Stamp) -> Option<Parsed> {
-        let i = self.entries.binary_search_by(|(p, _, _)| p.as_str().cmp(path)).ok()?;
-        let (_, cached, parsed) = &mut self.entries[i];
-        if cached != stamp {
-            return None;
+    pub fn take(&mut self, path: &str, stamp: &Stamp) -> Option<(Parsed, Layer)> {
+        let find = |v: &mut Vec<Cached>| -> Option<Option<Parsed>> {
+            let i = v.binary_search_by(|(p, _, _)| p.as_str().cmp(path)).ok()?;
+            let (_, cached, parsed) = &mut v[i];
+            Some(if cached == stamp { parsed.take().map(|b| *b) } else { None })
+        };
+        // An entry in the delta replaces the base's, even when stale.
+        match find(&mut self.delta) {
+            Some(found) => found.map(|p| (p, Layer::Delta)),
+            None => find(&mut self.base).flatten().map(|p| (p, Layer::Base)),
         }
-        parsed.take().map(|b| *b)
     }
 }
 
@@ -123,11 +152,15 @@ pub fn path(root: &Path) -> PathBuf {
     root.join(".cairn-cache").join("items.bin")
 }
 
-/// Reads the cache if it exists and matches `config` (the bytes of
-/// `cairn.yml`, empty without one) and this version; `None` otherwise.
-pub fn read(root: &Path, config: &[u8]) -> Option<Cache> {
-    let file_path = path(root);
-    let mut f = std::fs::File::open(&file_path).ok()?;
+pub fn delta_path(root: &Path) -> PathBuf {
+    root.join(".cairn-cache").join("items.delta.bin")
+}
+
+/// Reads one cache file: its id, the id of the base it sits on (0 for a
+/// base) and its entries; `None` if it is missing, for another config or
+/// version, or damaged.
+fn read_file(file_path: &Path, config: &[u8]) -> Option<(u64, u64, Vec<Cached>)> {
+    let mut f = std::fs::File::open(file_path).ok()?;
     let mut start = [0u8; 12];
     f.read_exact(&mut start).ok()?;
     let (magic, head_len) = start.split_at(8);
@@ -137,7 +170,11 @@ pub fn read(root: &Path, config: &[u8]) -> Option<Cache> {
     }
     let mut head = vec![0u8; head_len];
     f.read_exact(&mut head).ok()?;
-    let mut d = Dec::new(&head);
+    let (head, crc) = head.split_at(head_len.checked_sub(4)?);
+    if crc32fast::hash(head).to_le_bytes() != crc {
+        return None;
+    }
+    let mut d = Dec::new(head);
     if d.u32()? != FORMAT || d.str()? != env!("CARGO_PKG_VERSION") {
         return None;
     }
@@ -145,6 +182,7 @@ pub fn read(root: &Path, config: &[u8]) -> Option<Cache> {
     if d.bytes(cfg_len)? != config {
         return None;
     }
+    let (id, base) = (d.u64()?, d.u64()?);
     let chunks = d.u32()? as usize;
     let mut table = Vec::with_capacity(chunks.min(head_len / 24));
     for _ in 0..chunks {
@@ -156,7 +194,7 @@ pub fn read(root: &Path, config: &[u8]) -> Option<Cache> {
     let decoded: Option<Vec<Vec<Cached>>> = table
         .par_iter()
         .map(|&(offset, len, crc, count)| {
-            let mut f = std::fs::File::open(&file_path).ok()?;
+            let mut f = std::fs::File::open(file_path).ok()?;
             f.seek(SeekFrom::Start(offset)).ok()?;
             let mut buf = vec![0u8; usize::try_from(len).ok()?];
             f.read_exact(&mut buf).ok()?;
@@ -169,18 +207,44 @@ pub fn read(root: &Path, config: &[u8]) -> Option<Cache> {
         })
         .collect();
     let entries: Vec<_> = decoded?.into_iter().flatten().collect();
-    entries.windows(2).all(|w| w[0].0 < w[1].0).then_some(Cache { entries })
+    entries.windows(2).all(|w| w[0].0 < w[1].0).then_some((id, base, entries))
 }
 
-/// One file to cache: its path, stamp, item and diagnostics.
-pub type Entry<'a> = (&'a str, Stamp, Option<&'a Item>, &'a [Diagnostic]);
+/// One file to cache: its path, stamp, item and diagnostics, and where the
+/// result came from (`None`: parsed in this run).
+pub type Entry<'a> = (&'a str, Stamp, Option<&'a Item>, &'a [Diagnostic], Option<Layer>);
 
-/// Writes the cache for `entries` (any order) read at
-/// `read_at`, atomically and without waiting for the disk (a torn file
-/// fails its CRC and is ignored). Failures are ignored: a read-only root
-/// just goes uncached.
-pub fn write(root: &Path, config: &[u8], read_at: SystemTime, entries: &[Entry]) {
-    let mut entries: Vec<&Entry> = entries.iter().filter(|(_, s, _, _)| !s.is_racy(read_at)).collect();
+/// Saves what a load read at `read_at` found (`entries`, one per file, any
+/// order) on top of the cache it started from (`cache`, once its results
+/// were taken). Only results the base does not hold are written, to the
+/// small delta file, until they are many (or the base holds many removed
+/// files): then the whole base is rewritten and the delta removed. Writes
+/// are atomic and do not wait for the disk (a torn file fails its CRC and is
+/// ignored); failures are ignored: a read-only root just goes uncached.
+pub fn save(root: &Path, config: &[u8], read_at: SystemTime, cache: &Cache, entries: &[Entry]) {
+    let entries: Vec<&Entry> = entries.iter().filter(|e| !e.1.is_racy(read_at)).collect();
+    let fresh: Vec<&Entry> = entries.iter().copied().filter(|e| e.4 != Some(Layer::Base)).collect();
+    let parsed_now = entries.iter().any(|e| e.4.is_none());
+    let n = entries.len();
+    let whole = cache.base_id == 0 || fresh.len() > (n / 8).max(512) || cache.base_len() > n + n / 4 + 512;
+    let id = new_id();
+    if whole {
+        if write_file(&path(root), config, id, 0, entries) {
+            let _ = std::fs::remove_file(delta_path(root));
+        }
+    } else if parsed_now || fresh.len() != cache.delta.len() {
+        write_file(&delta_path(root), config, id, cache.base_id, fresh);
+    }
+}
+
+/// A new file id: nonzero, different from the last one.
+fn new_id() -> u64 {
+    let t = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+    (t ^ u64::from(std::process::id()).rotate_left(40)).max(1)
+}
+
+/// Writes one cache file atomically; whether it was written.
+fn write_file(target: &Path, config: &[u8], id: u64, base: u64, mut entries: Vec<&Entry>) -> bool {
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let chunks: Vec<(Vec<u8>, u32)> = entries
         .par_chunks(CHUNK)
@@ -197,8 +261,12 @@ pub fn write(root: &Path, config: &[u8], read_at: SystemTime, entries: &[Entry])
     head.str(env!("CARGO_PKG_VERSION"));
     head.u32(config.len() as u32);
     head.0.extend_from_slice(config);
+    head.u64(id);
+    head.u64(base);
     head.u32(chunks.len() as u32);
-    let mut offset = (12 + head.0.len() + chunks.len() * 24) as u64;
+    // The data starts after the magic, the length, the chunk table and the
+    // header's CRC.
+    let mut offset = (12 + head.0.len() + chunks.len() * 24 + 4) as u64;
     for (bytes, count) in &chunks {
         head.u64(offset);
         head.u64(bytes.len() as u64);
@@ -206,12 +274,14 @@ pub fn write(root: &Path, config: &[u8], read_at: SystemTime, entries: &[Entry])
         head.u32(*count);
         offset += bytes.len() as u64;
     }
-    let target = path(root);
-    let Some(dir) = target.parent() else { return };
+    let crc = crc32fast::hash(&head.0);
+    head.u32(crc);
+    let Some(dir) = target.parent() else { return false };
     if std::fs::create_dir_all(dir).is_err() {
-        return;
+        return false;
     }
-    let tmp = dir.join(format!(".items.bin.cairn-tmp-{}", std::process::id()));
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("items");
+    let tmp = dir.join(format!(".{name}.cairn-tmp-{}", std::process::id()));
     let written = (|| {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         f.write_all(MAGIC)?;
@@ -221,16 +291,17 @@ pub fn write(root: &Path, config: &[u8], read_at: SystemTime, entries: &[Entry])
             f.write_all(bytes)?;
         }
         f.into_inner().map_err(|e| e.into_error())?;
-        std::fs::rename(&tmp, &target)
+        std::fs::rename(&tmp, target)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        return;
+        return false;
     }
     let gi = dir.join(".gitignore");
     if !gi.exists() {
         let _ = crate::util::fs::write_atomic(&gi, b"*\n");
     }
+    true
 }
 
 // ---- encoding ----
@@ -291,7 +362,7 @@ impl Enc {
     }
 }
 
-fn put_entry(e: &mut Enc, (path, stamp, item, diags): &Entry) {
+fn put_entry(e: &mut Enc, (path, stamp, item, diags, _): &Entry) {
     e.str(path);
     e.u64(stamp.len);
     e.i128(stamp.mtime_ns);
@@ -677,7 +748,7 @@ mod tests {
         let first = load_cached(dir.path()).unwrap();
         assert!(super::path(dir.path()).is_file(), "the cache is written");
         assert_eq!(dump(&first), fresh);
-        let cached = super::read(dir.path(), CONFIG.as_bytes()).expect("the cache reads back");
+        let (_, _, cached) = super::read_file(&super::path(dir.path()), CONFIG.as_bytes()).expect("it reads back");
         assert_eq!(cached.len(), 6, "every file is cached, the broken ones too");
         assert_eq!(dump(&load_cached(dir.path()).unwrap()), fresh, "loaded from the cache");
     }
@@ -695,11 +766,26 @@ mod tests {
         std::fs::File::options().append(true).open(&p).unwrap().set_modified(before).unwrap();
         write(r, "tasks/new.md", "---\ntitle: New\nstatus: todo\n---\n");
         std::fs::remove_file(r.join("bugs/b1.md")).unwrap();
+        let base = std::fs::read(super::path(r)).unwrap();
         let b = load_cached(r).unwrap();
         assert_eq!(dump(&b), dump(&load(r).unwrap()));
         assert_eq!(b.get("full").unwrap().title.value, "Everythinx");
         assert!(b.get("new").is_some());
         assert!(b.get("b1").is_none());
+        // The two parsed files went to the delta; the base is untouched.
+        assert_eq!(std::fs::read(super::path(r)).unwrap(), base);
+        let (_, _, delta) = super::read_file(&super::delta_path(r), CONFIG.as_bytes()).unwrap();
+        let paths: Vec<&str> = delta.iter().map(|(p, _, _)| p.as_str()).collect();
+        assert_eq!(paths, vec!["tasks/full.md", "tasks/new.md"]);
+        // Loaded again from base + delta; the delta is not rewritten.
+        let delta_bytes = std::fs::read(super::delta_path(r)).unwrap();
+        assert_eq!(dump(&load_cached(r).unwrap()), dump(&load(r).unwrap()));
+        assert_eq!(std::fs::read(super::delta_path(r)).unwrap(), delta_bytes);
+        // A delta written on another base is ignored.
+        std::fs::remove_file(super::path(r)).unwrap();
+        load_cached(r).unwrap();
+        assert_eq!(dump(&load_cached(r).unwrap()), dump(&load(r).unwrap()));
+        assert!(!super::delta_path(r).exists(), "a new base drops the old delta");
     }
 
     #[test]
@@ -708,9 +794,9 @@ mod tests {
         let r = dir.path();
         std::fs::write(r.join("tasks/fresh.md"), "---\ntitle: Fresh\nstatus: todo\n---\n").unwrap();
         load_cached(r).unwrap();
-        let cached = super::read(r, CONFIG.as_bytes()).unwrap();
+        let (_, _, cached) = super::read_file(&super::path(r), CONFIG.as_bytes()).unwrap();
         assert_eq!(cached.len(), 6, "the file written just now is left out");
-        assert!(cached.entries.iter().all(|(p, _, _)| p != "tasks/fresh.md"));
+        assert!(cached.iter().all(|(p, _, _)| p != "tasks/fresh.md"));
     }
 
     #[test]
@@ -718,7 +804,8 @@ mod tests {
         let dir = fixture();
         let r = dir.path();
         load_cached(r).unwrap();
-        assert!(super::read(r, b"other: config\n").is_none());
+        let read = |r: &Path, config: &[u8]| super::read_file(&super::path(r), config);
+        assert!(read(r, b"other: config\n").is_none());
         let cache = super::path(r);
         let bytes = std::fs::read(&cache).unwrap();
         // Every single-byte flip and every truncation is caught.
@@ -726,13 +813,13 @@ mod tests {
             let mut bad = bytes.clone();
             bad[i] ^= 0x5a;
             std::fs::write(&cache, &bad).unwrap();
-            assert!(super::read(r, CONFIG.as_bytes()).is_none(), "flipped byte {i} went unnoticed");
+            assert!(read(r, CONFIG.as_bytes()).is_none(), "flipped byte {i} went unnoticed");
             std::fs::write(&cache, &bytes[..i]).unwrap();
-            assert!(super::read(r, CONFIG.as_bytes()).is_none(), "truncation at {i} went unnoticed");
+            assert!(read(r, CONFIG.as_bytes()).is_none(), "truncation at {i} went unnoticed");
         }
         std::fs::write(&cache, b"garbage").unwrap();
         assert_eq!(dump(&load_cached(r).unwrap()), dump(&load(r).unwrap()));
-        assert!(super::read(r, CONFIG.as_bytes()).is_some(), "and rewritten");
+        assert!(read(r, CONFIG.as_bytes()).is_some(), "and rewritten");
         // A changed cairn.yml: parsed again with the new config.
         write(r, "cairn.yml", "fields:\n  team: { type: enum, values: [growth] }\n");
         let b = load_cached(r).unwrap();

@@ -120,8 +120,7 @@ fn load_inner(root: &Path, config: Config, cache_key: Option<&[u8]>) -> Backlog 
     let (items, diags): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>) = match cache_key {
         None => files.par_iter().map(parse).unzip(),
         Some(key) => {
-            let mut cached = cache::read(root, key).unwrap_or_default();
-            let was_cached = cached.len();
+            let mut cached = cache::Cache::read(root, key);
             // Stamp before reading: a file changed after its stamp was
             // taken has a newer stamp next time, so it is never stale.
             let stamps: Vec<Option<cache::Stamp>> = files
@@ -130,28 +129,33 @@ fn load_inner(root: &Path, config: Config, cache_key: Option<&[u8]>) -> Backlog 
                 .collect();
             let mut items = Vec::with_capacity(files.len());
             let mut diags = Vec::with_capacity(files.len());
+            let mut layers = Vec::with_capacity(files.len());
             let mut misses = Vec::new();
             for (i, (rel, stamp)) in files.iter().zip(&stamps).enumerate() {
-                let (item, d) = stamp.as_ref().and_then(|s| cached.take(rel, s)).unwrap_or_else(|| {
-                    misses.push(i);
-                    (None, Vec::new())
-                });
+                let ((item, d), layer) = match stamp.as_ref().and_then(|s| cached.take(rel, s)) {
+                    Some((parsed, layer)) => (parsed, Some(layer)),
+                    None => {
+                        misses.push(i);
+                        ((None, Vec::new()), None)
+                    }
+                };
                 items.push(item);
                 diags.push(d);
+                layers.push(layer);
             }
-            drop(cached);
             let parsed: Vec<(usize, cache::Parsed)> = misses.par_iter().map(|&i| (i, parse(&files[i]))).collect();
             for (i, (item, d)) in parsed {
                 items[i] = item;
                 diags[i] = d;
             }
-            if !misses.is_empty() || was_cached != files.len() {
-                let read_at = std::time::SystemTime::now();
-                let entries: Vec<cache::Entry> = (0..files.len())
-                    .filter_map(|i| stamps[i].map(|s| (files[i].as_str(), s, items[i].as_ref(), diags[i].as_slice())))
-                    .collect();
-                cache::write(root, key, read_at, &entries);
-            }
+            let read_at = std::time::SystemTime::now();
+            let entries: Vec<cache::Entry> = (0..files.len())
+                .filter_map(|i| {
+                    stamps[i].map(|s| (files[i].as_str(), s, items[i].as_ref(), diags[i].as_slice(), layers[i]))
+                })
+                .collect();
+            cache::save(root, key, read_at, &cached, &entries);
+            drop(entries);
             (items, diags)
         }
     };
