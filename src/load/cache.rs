@@ -281,7 +281,11 @@ fn write_file(target: &Path, config: &[u8], id: u64, base: u64, mut entries: Vec
         return false;
     }
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("items");
-    let tmp = dir.join(format!(".{name}.cairn-tmp-{}", std::process::id()));
+    // Unique per process and call: two loads of one root in one process
+    // (threads, tests) must not write the same temporary file.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.cairn-tmp-{}-{seq}", std::process::id()));
     let written = (|| {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         f.write_all(MAGIC)?;
