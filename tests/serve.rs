@@ -574,15 +574,15 @@ fn slow_clients_do_not_stall_the_server() {
             c
         })
         .collect();
-    let start = Instant::now();
+    // Each is answered at once, not after the stalled ones time out (5 s):
+    // upstream tiny_http queued new connections behind busy pool threads
+    // and the first request here waited 10 s (vendor/tiny_http/CAIRN.md).
     for k in 0..20 {
         let t = Instant::now();
         assert_eq!(get(&s, "/api/v1/items?limit=5").status, 200);
         eprintln!("slow-test request {k}: {:?}", t.elapsed());
+        assert!(t.elapsed() < Duration::from_secs(2), "request {k} waited {:?} behind 40 stalled clients", t.elapsed());
     }
-    // Stalled connections time out after 5 s; tiny_http's connection pool
-    // can queue a new connection behind a few of them (see docs/serve.md).
-    assert!(start.elapsed() < Duration::from_secs(19), "answered while 40 clients stall");
     drop(idle);
     // Many concurrent well-behaved clients.
     let threads: Vec<_> = (0..16)
