@@ -398,3 +398,24 @@ fn cancelled_items_may_wait_on_open_work() {
     assert_eq!(ids, vec!["c"]);
     assert_eq!(v["diagnostics"][0]["code"], "W001");
 }
+
+#[test]
+fn the_parse_cache_is_written_outside_ci_only_and_changes_nothing() {
+    let dir = broken_backlog();
+    let check = |ci: bool| {
+        let mut c = cairn();
+        if ci {
+            c.env("CI", "true");
+        } else {
+            c.env_remove("CI");
+        }
+        c.args(["check", "--format", "json", "-C"]).arg(dir.path()).assert().code(1).get_output().stdout.clone()
+    };
+    let cache = dir.path().join(".cairn-cache/items.bin");
+    let in_ci = check(true);
+    assert!(!cache.exists(), "CI runs do not write the cache");
+    assert_eq!(check(false), in_ci);
+    assert!(cache.is_file(), "other runs do");
+    assert_eq!(check(false), in_ci, "and read it back to the same result");
+    assert_eq!(check(true), in_ci);
+}

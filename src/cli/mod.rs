@@ -202,11 +202,15 @@ impl Ctx {
     pub fn load(&self) -> anyhow::Result<(Backlog, Graph)> {
         let root = self.root()?;
         let start = std::time::Instant::now();
-        // `CAIRN_NO_CACHE=1` loads without the parse cache.
-        let backlog = if std::env::var_os("CAIRN_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0") {
+        // `CAIRN_NO_CACHE=1` loads without the parse cache; in CI (`CI`
+        // set, as every CI service does) a cache is used if one was
+        // restored but not written: a fresh clone would pay for writing a
+        // cache no later run reads.
+        let set = |var: &str| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+        let backlog = if set("CAIRN_NO_CACHE") {
             crate::load::load(&root)?
         } else {
-            crate::load::load_cached(&root)?
+            crate::load::load_cached(&root, !set("CI"))?
         };
         self.log("load", &format!("{} files in {:.1?}", backlog.files, start.elapsed()));
         let t = std::time::Instant::now();

@@ -7,14 +7,15 @@
 //! cache is ignored and rewritten: it can change how fast a load is, never
 //! its result (a test loads with and without it and compares).
 //!
-//! The file is a header and independent chunks, so that reading and writing
-//! run in parallel and never hold the whole file in memory at once:
+//! The file is independent chunks and a header at the end, so that reading
+//! and writing run in parallel and never hold the whole file in memory:
 //!
 //! ```text
-//! "CAIRNIC1" header_len:u32
+//! "CAIRNIC2"
+//! chunk bytes …
 //! header: format:u32 version:str config:bytes id:u64 base:u64 chunks:u32
 //!         (offset:u64 len:u64 crc:u32 entries:u32) × chunks  crc:u32
-//! chunk bytes …
+//! header_len:u32 "CAIRNIC2"
 //! ```
 //!
 //! Two such files: `items.bin`, the base, and `items.delta.bin`, the
@@ -42,7 +43,7 @@ use crate::check::diagnostic::{Severity, CODES};
 use crate::check::Diagnostic;
 use crate::model::{Dependency, FieldValue, Item, Keys, Progress, Reference, Span, Spanned};
 
-const MAGIC: &[u8; 8] = b"CAIRNIC1";
+const MAGIC: &[u8; 8] = b"CAIRNIC2";
 /// Bumped whenever the encoding or the meaning of a parsed item changes.
 const FORMAT: u32 = 1;
 /// Entries per chunk.
@@ -161,16 +162,21 @@ pub fn delta_path(root: &Path) -> PathBuf {
 /// version, or damaged.
 fn read_file(file_path: &Path, config: &[u8]) -> Option<(u64, u64, Vec<Cached>)> {
     let mut f = std::fs::File::open(file_path).ok()?;
-    let mut start = [0u8; 12];
+    let file_len = f.metadata().ok()?.len();
+    let mut start = [0u8; 8];
     f.read_exact(&mut start).ok()?;
-    let (magic, head_len) = start.split_at(8);
-    let head_len = u32::from_le_bytes(head_len.try_into().ok()?) as usize;
-    if magic != MAGIC || head_len > f.metadata().ok()?.len() as usize {
+    let mut end = [0u8; 12];
+    f.seek(SeekFrom::Start(file_len.checked_sub(12)?)).ok()?;
+    f.read_exact(&mut end).ok()?;
+    let (head_len, magic) = end.split_at(4);
+    let head_len = u32::from_le_bytes(head_len.try_into().ok()?) as u64;
+    if start != *MAGIC || magic != MAGIC || head_len + 12 + 8 > file_len {
         return None;
     }
-    let mut head = vec![0u8; head_len];
+    let mut head = vec![0u8; usize::try_from(head_len).ok()?];
+    f.seek(SeekFrom::Start(file_len - 12 - head_len)).ok()?;
     f.read_exact(&mut head).ok()?;
-    let (head, crc) = head.split_at(head_len.checked_sub(4)?);
+    let (head, crc) = head.split_at(head.len().checked_sub(4)?);
     if crc32fast::hash(head).to_le_bytes() != crc {
         return None;
     }
@@ -184,7 +190,7 @@ fn read_file(file_path: &Path, config: &[u8]) -> Option<(u64, u64, Vec<Cached>)>
     }
     let (id, base) = (d.u64()?, d.u64()?);
     let chunks = d.u32()? as usize;
-    let mut table = Vec::with_capacity(chunks.min(head_len / 24));
+    let mut table = Vec::with_capacity(chunks.min(head.len() / 24));
     for _ in 0..chunks {
         table.push((d.u64()?, d.u64()?, d.u32()?, d.u32()?));
     }
@@ -246,36 +252,6 @@ fn new_id() -> u64 {
 /// Writes one cache file atomically; whether it was written.
 fn write_file(target: &Path, config: &[u8], id: u64, base: u64, mut entries: Vec<&Entry>) -> bool {
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let chunks: Vec<(Vec<u8>, u32)> = entries
-        .par_chunks(CHUNK)
-        .map(|c| {
-            let mut e = Enc::default();
-            for entry in c {
-                put_entry(&mut e, entry);
-            }
-            (e.0, c.len() as u32)
-        })
-        .collect();
-    let mut head = Enc::default();
-    head.u32(FORMAT);
-    head.str(env!("CARGO_PKG_VERSION"));
-    head.u32(config.len() as u32);
-    head.0.extend_from_slice(config);
-    head.u64(id);
-    head.u64(base);
-    head.u32(chunks.len() as u32);
-    // The data starts after the magic, the length, the chunk table and the
-    // header's CRC.
-    let mut offset = (12 + head.0.len() + chunks.len() * 24 + 4) as u64;
-    for (bytes, count) in &chunks {
-        head.u64(offset);
-        head.u64(bytes.len() as u64);
-        head.u32(crc32fast::hash(bytes));
-        head.u32(*count);
-        offset += bytes.len() as u64;
-    }
-    let crc = crc32fast::hash(&head.0);
-    head.u32(crc);
     let Some(dir) = target.parent() else { return false };
     if std::fs::create_dir_all(dir).is_err() {
         return false;
@@ -289,11 +265,47 @@ fn write_file(target: &Path, config: &[u8], id: u64, base: u64, mut entries: Vec
     let written = (|| {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         f.write_all(MAGIC)?;
-        f.write_all(&(head.0.len() as u32).to_le_bytes())?;
-        f.write_all(&head.0)?;
-        for (bytes, _) in &chunks {
-            f.write_all(bytes)?;
+        // Chunks are encoded a few at a time in parallel and written as
+        // they come: memory stays a few chunks, not the whole file.
+        let mut table = Vec::new();
+        let mut offset = MAGIC.len() as u64;
+        for group in entries.chunks(CHUNK * 4) {
+            let encoded: Vec<(Vec<u8>, u32, u32)> = group
+                .par_chunks(CHUNK)
+                .map(|c| {
+                    let mut e = Enc::default();
+                    for entry in c {
+                        put_entry(&mut e, entry);
+                    }
+                    let crc = crc32fast::hash(&e.0);
+                    (e.0, crc, c.len() as u32)
+                })
+                .collect();
+            for (bytes, crc, count) in encoded {
+                f.write_all(&bytes)?;
+                table.push((offset, bytes.len() as u64, crc, count));
+                offset += bytes.len() as u64;
+            }
         }
+        let mut head = Enc::default();
+        head.u32(FORMAT);
+        head.str(env!("CARGO_PKG_VERSION"));
+        head.u32(config.len() as u32);
+        head.0.extend_from_slice(config);
+        head.u64(id);
+        head.u64(base);
+        head.u32(table.len() as u32);
+        for (offset, len, crc, count) in table {
+            head.u64(offset);
+            head.u64(len);
+            head.u32(crc);
+            head.u32(count);
+        }
+        let crc = crc32fast::hash(&head.0);
+        head.u32(crc);
+        f.write_all(&head.0)?;
+        f.write_all(&(head.0.len() as u32).to_le_bytes())?;
+        f.write_all(MAGIC)?;
         f.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&tmp, target)
     })();
@@ -749,19 +761,19 @@ mod tests {
     fn a_cached_load_equals_a_fresh_one() {
         let dir = fixture();
         let fresh = dump(&load(dir.path()).unwrap());
-        let first = load_cached(dir.path()).unwrap();
+        let first = load_cached(dir.path(), true).unwrap();
         assert!(super::path(dir.path()).is_file(), "the cache is written");
         assert_eq!(dump(&first), fresh);
         let (_, _, cached) = super::read_file(&super::path(dir.path()), CONFIG.as_bytes()).expect("it reads back");
         assert_eq!(cached.len(), 6, "every file is cached, the broken ones too");
-        assert_eq!(dump(&load_cached(dir.path()).unwrap()), fresh, "loaded from the cache");
+        assert_eq!(dump(&load_cached(dir.path(), true).unwrap()), fresh, "loaded from the cache");
     }
 
     #[test]
     fn changed_added_and_removed_files_are_seen() {
         let dir = fixture();
         let r = dir.path();
-        load_cached(r).unwrap();
+        load_cached(r, true).unwrap();
         // Same length, same modification time: only the change time and
         // the content differ.
         let p = r.join("tasks/full.md");
@@ -771,7 +783,7 @@ mod tests {
         write(r, "tasks/new.md", "---\ntitle: New\nstatus: todo\n---\n");
         std::fs::remove_file(r.join("bugs/b1.md")).unwrap();
         let base = std::fs::read(super::path(r)).unwrap();
-        let b = load_cached(r).unwrap();
+        let b = load_cached(r, true).unwrap();
         assert_eq!(dump(&b), dump(&load(r).unwrap()));
         assert_eq!(b.get("full").unwrap().title.value, "Everythinx");
         assert!(b.get("new").is_some());
@@ -783,13 +795,21 @@ mod tests {
         assert_eq!(paths, vec!["tasks/full.md", "tasks/new.md"]);
         // Loaded again from base + delta; the delta is not rewritten.
         let delta_bytes = std::fs::read(super::delta_path(r)).unwrap();
-        assert_eq!(dump(&load_cached(r).unwrap()), dump(&load(r).unwrap()));
+        assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()));
         assert_eq!(std::fs::read(super::delta_path(r)).unwrap(), delta_bytes);
         // A delta written on another base is ignored.
         std::fs::remove_file(super::path(r)).unwrap();
-        load_cached(r).unwrap();
-        assert_eq!(dump(&load_cached(r).unwrap()), dump(&load(r).unwrap()));
+        load_cached(r, true).unwrap();
+        assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()));
         assert!(!super::delta_path(r).exists(), "a new base drops the old delta");
+    }
+
+    #[test]
+    fn a_read_only_load_writes_nothing() {
+        let dir = fixture();
+        let b = load_cached(dir.path(), false).unwrap();
+        assert_eq!(dump(&b), dump(&load(dir.path()).unwrap()));
+        assert!(!dir.path().join(".cairn-cache").exists());
     }
 
     #[test]
@@ -797,7 +817,7 @@ mod tests {
         let dir = fixture();
         let r = dir.path();
         std::fs::write(r.join("tasks/fresh.md"), "---\ntitle: Fresh\nstatus: todo\n---\n").unwrap();
-        load_cached(r).unwrap();
+        load_cached(r, true).unwrap();
         let (_, _, cached) = super::read_file(&super::path(r), CONFIG.as_bytes()).unwrap();
         assert_eq!(cached.len(), 6, "the file written just now is left out");
         assert!(cached.iter().all(|(p, _, _)| p != "tasks/fresh.md"));
@@ -807,7 +827,7 @@ mod tests {
     fn another_config_or_a_damaged_cache_is_ignored() {
         let dir = fixture();
         let r = dir.path();
-        load_cached(r).unwrap();
+        load_cached(r, true).unwrap();
         let read = |r: &Path, config: &[u8]| super::read_file(&super::path(r), config);
         assert!(read(r, b"other: config\n").is_none());
         let cache = super::path(r);
@@ -822,11 +842,11 @@ mod tests {
             assert!(read(r, CONFIG.as_bytes()).is_none(), "truncation at {i} went unnoticed");
         }
         std::fs::write(&cache, b"garbage").unwrap();
-        assert_eq!(dump(&load_cached(r).unwrap()), dump(&load(r).unwrap()));
+        assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()));
         assert!(read(r, CONFIG.as_bytes()).is_some(), "and rewritten");
         // A changed cairn.yml: parsed again with the new config.
         write(r, "cairn.yml", "fields:\n  team: { type: enum, values: [growth] }\n");
-        let b = load_cached(r).unwrap();
+        let b = load_cached(r, true).unwrap();
         assert_eq!(dump(&b), dump(&load(r).unwrap()));
         assert!(b.diagnostics.iter().any(|d| d.code == "E030"), "team: data is no longer allowed");
     }

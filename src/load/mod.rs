@@ -90,15 +90,15 @@ pub fn load(root: &Path) -> Result<Backlog, LoadError> {
 }
 
 /// Like [`load`], but reuses the parse cache in `ROOT/.cairn-cache/`
-/// (see [`cache`]) for files that did not change, and refreshes it. The
-/// result is the same as [`load`]'s.
-pub fn load_cached(root: &Path) -> Result<Backlog, LoadError> {
+/// (see [`cache`]) for files that did not change, and refreshes it when
+/// `save`. The result is the same as [`load`]'s.
+pub fn load_cached(root: &Path, save: bool) -> Result<Backlog, LoadError> {
     if !root.is_dir() {
         return Err(LoadError::NoRoot(root.to_path_buf()));
     }
     let config = Config::load(root)?;
     let key = std::fs::read(root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
-    Ok(load_inner(root, config, Some(&key)))
+    Ok(load_inner(root, config, Some((&key, save))))
 }
 
 /// Loads with a given config.
@@ -106,9 +106,9 @@ pub fn load_with(root: &Path, config: Config) -> Backlog {
     load_inner(root, config, None)
 }
 
-/// Loads, with the parse cache when `cache_key` (the bytes of `cairn.yml`)
-/// is given.
-fn load_inner(root: &Path, config: Config, cache_key: Option<&[u8]>) -> Backlog {
+/// Loads, with the parse cache when `cache` (the bytes of `cairn.yml`, and
+/// whether to save the cache) is given.
+fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Backlog {
     let (files, mut diagnostics) = walk(root, &config);
     // Keep only the relative paths while parsing (100,000 absolute paths
     // are memory the items need more).
@@ -117,9 +117,9 @@ fn load_inner(root: &Path, config: Config, cache_key: Option<&[u8]>) -> Backlog 
         Ok(bytes) => parse_item_bytes(&bytes, rel, &config),
         Err(msg) => (None, vec![Diagnostic::new("E006", rel, Span::START, msg)]),
     };
-    let (items, diags): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>) = match cache_key {
+    let (items, diags): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>) = match cache {
         None => files.par_iter().map(parse).unzip(),
-        Some(key) => {
+        Some((key, save)) => {
             let mut cached = cache::Cache::read(root, key);
             // Stamp before reading: a file changed after its stamp was
             // taken has a newer stamp next time, so it is never stale.
@@ -130,12 +130,12 @@ fn load_inner(root: &Path, config: Config, cache_key: Option<&[u8]>) -> Backlog 
             let mut items = Vec::with_capacity(files.len());
             let mut diags = Vec::with_capacity(files.len());
             let mut layers = Vec::with_capacity(files.len());
-            let mut misses = Vec::new();
-            for (i, (rel, stamp)) in files.iter().zip(&stamps).enumerate() {
+            let mut missed = 0usize;
+            for (rel, stamp) in files.iter().zip(&stamps) {
                 let ((item, d), layer) = match stamp.as_ref().and_then(|s| cached.take(rel, s)) {
                     Some((parsed, layer)) => (parsed, Some(layer)),
                     None => {
-                        misses.push(i);
+                        missed += 1;
                         ((None, Vec::new()), None)
                     }
                 };
@@ -143,19 +143,25 @@ fn load_inner(root: &Path, config: Config, cache_key: Option<&[u8]>) -> Backlog 
                 diags.push(d);
                 layers.push(layer);
             }
-            let parsed: Vec<(usize, cache::Parsed)> = misses.par_iter().map(|&i| (i, parse(&files[i]))).collect();
-            for (i, (item, d)) in parsed {
-                items[i] = item;
-                diags[i] = d;
+            // Parsed in place: a cold load holds one vector of items, not two.
+            if missed > 0 {
+                items.par_iter_mut().zip(diags.par_iter_mut()).zip(files.par_iter()).zip(layers.par_iter()).for_each(
+                    |(((item, d), rel), layer)| {
+                        if layer.is_none() {
+                            (*item, *d) = parse(rel);
+                        }
+                    },
+                );
             }
-            let read_at = std::time::SystemTime::now();
-            let entries: Vec<cache::Entry> = (0..files.len())
-                .filter_map(|i| {
-                    stamps[i].map(|s| (files[i].as_str(), s, items[i].as_ref(), diags[i].as_slice(), layers[i]))
-                })
-                .collect();
-            cache::save(root, key, read_at, &cached, &entries);
-            drop(entries);
+            if save {
+                let read_at = std::time::SystemTime::now();
+                let entries: Vec<cache::Entry> = (0..files.len())
+                    .filter_map(|i| {
+                        stamps[i].map(|s| (files[i].as_str(), s, items[i].as_ref(), diags[i].as_slice(), layers[i]))
+                    })
+                    .collect();
+                cache::save(root, key, read_at, &cached, &entries);
+            }
             (items, diags)
         }
     };
