@@ -315,3 +315,35 @@ fn diff_reports_transitions_and_only_new_errors() {
     assert!(out.starts_with("❌ **cairn diff**"), "{out}");
     assert!(out.contains("| `a` | status | \"backlog\" | \"done\" |"), "{out}");
 }
+
+/// `build`'s "today" is the HEAD commit's date, as for `check`: the active
+/// sprint and overdue items (W022, on the problems page) follow the commit,
+/// not the day the site is built, and two builds give the same bytes.
+#[test]
+fn build_dates_the_site_by_the_head_commit() {
+    let repo = Repo::new();
+    repo.write("sprints/s1.md", "---\ntitle: March one\nstart: 2024-03-04\nend: 2024-03-15\n---\n")
+        .write("sprints/s2.md", "---\ntitle: Far future\nstart: 2099-01-05\nend: 2099-01-16\n---\n")
+        .write("stories/late.md", "---\ntitle: Late story\nstatus: ready\ndue: 2024-03-05\nsprint: s1\n---\n")
+        .write("stories/fine.md", "---\ntitle: Fine story\nstatus: ready\ndue: 2024-03-20\nsprint: s1\n---\n");
+    repo.commit("Ana", "2024-03-06T09:00:00Z", "plan");
+    let build = |out: &str| {
+        let (code, _, err) = cairn(&repo.path, &["build", "--out", out]);
+        assert_eq!(code, 0, "{err}");
+        repo.path.join(out)
+    };
+    let site = build("site-a");
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(index.contains("Active sprint"), "2024-03-06 is inside s1");
+    assert!(index.contains("March one"));
+    let problems = std::fs::read_to_string(site.join("problems.html")).unwrap();
+    assert!(problems.contains("W022"), "late.md is overdue on 2024-03-06");
+    assert!(!problems.contains("fine.md"), "fine.md is not due yet");
+    let (_, out, _) = cairn(&repo.path, &["check", "--format", "json"]);
+    assert!(out.contains("\"W022\""), "check agrees");
+    // Same commit, same bytes.
+    let again = build("site-b");
+    for f in ["index.html", "problems.html", "sprints/s1.html"] {
+        assert_eq!(std::fs::read(site.join(f)).ok(), std::fs::read(again.join(f)).ok(), "{f}");
+    }
+}
