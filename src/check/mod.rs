@@ -56,6 +56,17 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     Report { items: backlog.items.len(), diagnostics: diags }
 }
 
+/// [`check`], plus the rules that need "today" (W022 overdue) when `today`
+/// is known: the HEAD commit's date ([`crate::metrics::head_date`]).
+pub fn check_on(backlog: &Backlog, graph: &Graph, today: Option<chrono::NaiveDate>) -> Report {
+    let mut r = check(backlog, graph);
+    if let Some(today) = today {
+        crate::metrics::insights::overdue_warnings(backlog, today, &mut r.diagnostics);
+        diagnostic::sort(&mut r.diagnostics);
+    }
+    r
+}
+
 /// Loads nothing: convenience for callers that have a backlog only.
 pub fn check_backlog(backlog: &Backlog) -> Report {
     check(backlog, &Graph::build(backlog))

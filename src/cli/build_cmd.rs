@@ -43,16 +43,12 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         }
     }
     let t = std::time::Instant::now();
-    let mut report = crate::check::check(&backlog, &graph);
     // "Today" is the HEAD commit's date, as in `check`, `burndown` and
     // `metrics`: the same commit builds the same site on any day, and the
     // problems page lists what `cairn check` does, overdue items (W022)
     // included. Without git (or with --no-history) it is the clock's date.
-    let head = if a.no_history { None } else { crate::metrics::head_date(&backlog.root, &backlog) };
-    if let Some(today) = head {
-        crate::metrics::insights::overdue_warnings(&backlog, today, &mut report.diagnostics);
-        crate::check::diagnostic::sort(&mut report.diagnostics);
-    }
+    let head = if a.no_history { None } else { crate::metrics::head_date(&backlog.root, &backlog.config) };
+    let mut report = crate::check::check_on(&backlog, &graph, head);
     if a.strict {
         report = report.strict();
     }
@@ -82,10 +78,7 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         }
     };
     let derived = events.as_ref().map(crate::history::derived).unwrap_or_default();
-    let today = head.unwrap_or_else(|| match crate::util::time::parse_offset(&backlog.config.timezone) {
-        Some(o) => chrono::Utc::now().with_timezone(&o).date_naive(),
-        None => chrono::Utc::now().date_naive(),
-    });
+    let today = head.unwrap_or_else(|| crate::metrics::clock_date(&backlog.config));
     // History-based burndowns, metrics and insights ("today" = the HEAD
     // commit's date, as in `cairn burndown` / `cairn metrics`).
     let no_analytics = NoAnalytics::default();

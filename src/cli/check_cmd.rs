@@ -29,14 +29,9 @@ pub struct CheckArgs {
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let (backlog, graph) = ctx.load()?;
     let t = std::time::Instant::now();
-    let mut r = check::check(&backlog, &graph);
     // Overdue (W022) against "today" = the HEAD commit's date: needs git.
-    if !a.no_history {
-        if let Some(today) = crate::metrics::head_date(&backlog.root, &backlog) {
-            crate::metrics::insights::overdue_warnings(&backlog, today, &mut r.diagnostics);
-            check::diagnostic::sort(&mut r.diagnostics);
-        }
-    }
+    let today = if a.no_history { None } else { crate::metrics::head_date(&backlog.root, &backlog.config) };
+    let mut r = check::check_on(&backlog, &graph, today);
     ctx.log("check", &format!("{} diagnostics in {:.1?}", r.diagnostics.len(), t.elapsed()));
     if a.strict {
         r = r.strict();

@@ -76,14 +76,24 @@ pub fn iso_week(d: NaiveDate) -> String {
 }
 
 /// The date of the HEAD commit (or `history.branch`) of the backlog's
-/// repository, in its timezone: a cheap read of one commit, no walk.
-pub fn head_date(root: &Path, backlog: &Backlog) -> Option<NaiveDate> {
+/// repository, in its timezone: a cheap read of one commit, no walk. This
+/// is "today" for every dated answer (W022, burndown, metrics, the site).
+pub fn head_date(root: &Path, config: &crate::config::Config) -> Option<NaiveDate> {
     let git = crate::history::walk::open(root)?;
     let repo = git.repo.to_thread_local();
-    let id = crate::history::walk::start(&repo, backlog.config.history.branch.as_deref()).ok()??;
+    let id = crate::history::walk::start(&repo, config.history.branch.as_deref()).ok()??;
     let commit = repo.find_commit(id).ok()?;
     let secs = commit.time().ok()?.seconds;
-    Some(date_of(secs, offset(backlog)))
+    let offset = crate::util::time::parse_offset(&config.timezone).map(|o| o.local_minus_utc()).unwrap_or(0);
+    Some(date_of(secs, offset))
+}
+
+/// The clock's date in the backlog's timezone: "today" without git.
+pub fn clock_date(config: &crate::config::Config) -> NaiveDate {
+    match crate::util::time::parse_offset(&config.timezone) {
+        Some(o) => chrono::Utc::now().with_timezone(&o).date_naive(),
+        None => chrono::Utc::now().date_naive(),
+    }
 }
 
 /// A sprint of the backlog with both dates.

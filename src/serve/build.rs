@@ -188,6 +188,8 @@ pub struct Builder {
     force_full: bool,
     /// What HEAD pointed to when history was last read.
     git_head: Option<String>,
+    /// The HEAD commit's date: "today" for the site and W022 (with history).
+    head_date: Option<chrono::NaiveDate>,
     theme_assets: BTreeMap<String, Vec<u8>>,
     events: Option<Arc<Events>>,
     history_note: Option<String>,
@@ -260,6 +262,7 @@ impl Builder {
             env: None,
             force_full: false,
             git_head: None,
+            head_date: None,
             theme_assets: BTreeMap::new(),
             events: None,
             history_note: None,
@@ -380,6 +383,7 @@ impl Builder {
         }
         let Some(config) = &self.config else { return };
         self.git_head = git_head(&self.root);
+        self.head_date = crate::metrics::head_date(&self.root, config);
         // `serve` does not write into the root: the history cache is used
         // only where another command already made it.
         let use_cache = self.root.join(".cairn-cache").is_dir();
@@ -537,7 +541,7 @@ impl Builder {
         let derived = self.derived.clone();
         let b = &last.backlog;
         let report = match pending.check {
-            true => Arc::new(crate::check::check(b, &last.graph)),
+            true => Arc::new(crate::check::check_on(b, &last.graph, self.head_date)),
             false => last.report.clone(),
         };
         if cancel.load(Ordering::Relaxed) {
@@ -658,10 +662,8 @@ impl Builder {
     }
 
     fn site_options(&self, b: &Backlog) -> site::Options {
-        let today = match crate::util::time::parse_offset(&b.config.timezone) {
-            Some(o) => chrono::Utc::now().with_timezone(&o).date_naive(),
-            None => chrono::Utc::now().date_naive(),
-        };
+        // As `cairn build`: the HEAD commit's date, the clock without git.
+        let today = self.head_date.unwrap_or_else(|| crate::metrics::clock_date(&b.config));
         site::Options {
             base_url: self.opts.base_url.clone().unwrap_or_else(|| b.config.base_url.clone()),
             drafts: self.opts.drafts,
@@ -709,7 +711,7 @@ impl Builder {
         // last report is served (a problem page and counts a moment late).
         let report: Arc<Report> = match (inc, &last) {
             (Some(_), Some(l)) => l.report.clone(),
-            _ => Arc::new(crate::check::check(&backlog, &graph)),
+            _ => Arc::new(crate::check::check_on(&backlog, &graph, self.head_date)),
         };
         lap("check");
         let derived = self.derived.clone();
