@@ -44,7 +44,10 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
                 report::human(&r, &backlog.root, ctx.color_stdout)
             }
         }
-        CheckFormat::Json => report::json(&r),
+        CheckFormat::Json => {
+            super::out_json(&report::json_report(&r));
+            String::new()
+        }
         CheckFormat::Github => report::github(&r, &backlog.root),
         CheckFormat::Gitlab => report::gitlab(&r, &backlog.root),
     };
