@@ -1,5 +1,6 @@
 //! The event cache in `ROOT/.cairn-cache/history.json`: the processed
-//! commits (in walk order) and their events, keyed by cairn's version, the
+//! commits (in walk order) and their events, keyed by cairn's build
+//! ([`crate::util::build_key`]), the
 //! root's path in the repository and the first-parent flag. A later run whose
 //! walk starts with the cached commits processes only the new ones. Anything
 //! off (another version, history rewritten, a corrupt file) and the cache is
@@ -40,7 +41,7 @@ pub fn read(root: &Path, root_in_repo: &str, first_parent: bool) -> Option<Cache
     let bytes = std::fs::read(path(root)).ok()?;
     let c: CacheFile = serde_json::from_slice(&bytes).ok()?;
     let ok = c.format == FORMAT
-        && c.version == env!("CARGO_PKG_VERSION")
+        && c.version == crate::util::build_key()
         && c.root_in_repo == root_in_repo
         && c.first_parent == first_parent
         && c.events.iter().all(|e| (e.commit as usize) < c.commits.len());
@@ -50,7 +51,7 @@ pub fn read(root: &Path, root_in_repo: &str, first_parent: bool) -> Option<Cache
 /// Writes the cache atomically; failures (a read-only root) are ignored.
 pub fn write(root: &Path, mut c: CacheFile) {
     c.format = FORMAT;
-    c.version = env!("CARGO_PKG_VERSION").to_string();
+    c.version = crate::util::build_key().to_string();
     let Ok(bytes) = serde_json::to_vec(&c) else { return };
     let dir = root.join(".cairn-cache");
     if crate::util::fs::write_atomic(&path(root), &bytes).is_ok() {

@@ -85,6 +85,11 @@ impl Stamp {
         }
     }
 
+    /// Size and modification time as text.
+    pub fn brief(&self) -> String {
+        format!("{} {}", self.len, self.mtime_ns)
+    }
+
     /// Whether the file changed so shortly before `read_at` that a later
     /// change might not move its stamp.
     fn is_racy(&self, read_at: SystemTime) -> bool {
@@ -181,7 +186,7 @@ fn read_file(file_path: &Path, config: &[u8]) -> Option<(u64, u64, Vec<Cached>)>
         return None;
     }
     let mut d = Dec::new(head);
-    if d.u32()? != FORMAT || d.str()? != env!("CARGO_PKG_VERSION") {
+    if d.u32()? != FORMAT || d.str()? != crate::util::build_key() {
         return None;
     }
     let cfg_len = d.u32()? as usize;
@@ -289,7 +294,7 @@ fn write_file(target: &Path, config: &[u8], id: u64, base: u64, mut entries: Vec
         }
         let mut head = Enc::default();
         head.u32(FORMAT);
-        head.str(env!("CARGO_PKG_VERSION"));
+        head.str(crate::util::build_key());
         head.u32(config.len() as u32);
         head.0.extend_from_slice(config);
         head.u64(id);
