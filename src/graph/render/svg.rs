@@ -37,18 +37,42 @@ const LEGEND_H: f64 = 36.0;
 /// XML text/attribute escaping.
 pub fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '&' => o.push_str("&amp;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => o.push(c),
-        }
-    }
+    push_escaped(&mut o, s);
     o
+}
+
+/// Appends `s` to `o`, escaped as by [`escape`] (no allocation).
+pub fn push_escaped(o: &mut String, s: &str) {
+    let _ = escape_to(o, s);
+}
+
+/// Writes `s` escaped; runs of plain characters are copied at once.
+fn escape_to(w: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let rep = match c {
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '&' => "&amp;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            c if c.is_control() && c != '\n' && c != '\t' => "",
+            _ => continue,
+        };
+        w.write_str(&s[start..i])?;
+        w.write_str(rep)?;
+        start = i + c.len_utf8();
+    }
+    w.write_str(&s[start..])
+}
+
+/// `s` escaped, for `write!` (no allocation).
+struct Esc<'a>(&'a str);
+
+impl std::fmt::Display for Esc<'_> {
+    fn fmt(&self, w: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        escape_to(w, self.0)
+    }
 }
 
 /// The computed layout: per drawing node (real nodes first, then dummies)
@@ -269,12 +293,37 @@ struct Num(f64);
 
 impl std::fmt::Display for Num {
     fn fmt(&self, w: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let r = (self.0 * 10.0).round() / 10.0;
-        if r.fract() == 0.0 {
-            write!(w, "{}", r as i64)
-        } else {
-            write!(w, "{r:.1}")
+        // Tenths as an integer, written by hand: the drawing of every impact
+        // page writes thousands of these.
+        let tenths = (self.0 * 10.0).round();
+        if !tenths.is_finite() || tenths.abs() >= 1e15 {
+            let r = tenths / 10.0;
+            return if r.fract() == 0.0 { write!(w, "{}", r as i64) } else { write!(w, "{r:.1}") };
         }
+        let t = tenths as i64;
+        let mut buf = [0u8; 24];
+        let mut at = buf.len();
+        let mut rest = t.unsigned_abs();
+        let digit = rest % 10;
+        rest /= 10;
+        if digit != 0 {
+            at -= 2;
+            buf[at] = b'.';
+            buf[at + 1] = b'0' + digit as u8;
+        }
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if t < 0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        w.write_str(std::str::from_utf8(&buf[at..]).unwrap_or("0"))
     }
 }
 
@@ -332,9 +381,9 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
         };
         let _ = writeln!(o,
             "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{} → {}: {}</title></path>",
-            escape(b.items[ed.from].id()),
-            escape(b.items[ed.to].id()),
-            escape(&edge_label(g, e))
+            Esc(b.items[ed.from].id()),
+            Esc(b.items[ed.to].id()),
+            Esc(&edge_label(g, e))
         );
         if let Some(lag) = &ed.lag_text {
             // Label the lag near the dependent's end.
@@ -344,7 +393,7 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
                 "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#555\" text-anchor=\"end\">+{}</text>",
                 f(px),
                 f(py),
-                escape(lag)
+                Esc(lag)
             );
         }
     }
@@ -355,15 +404,16 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
         let cat = category(b, i);
         let crit = is_critical(s, i);
         let (stroke, sw) = if crit { ("#d62728", "2.5") } else { ("#8a8a8a", "1") };
-        let slack = s.get(i).map(|t| format!(", slack {} d", super::json::round(t.slack))).unwrap_or_default();
+        let slack = s.get(i).map(|t| format!(", slack {} d", super::json::round(t.slack)));
+        let slack = slack.as_deref().unwrap_or("");
         let _ = write!(o,
             "<g class=\"node {cat}{}\"><title>{} ({}, {}{}): {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
             if crit { " critical" } else { "" },
-            escape(it.id()),
-            escape(it.kind()),
-            escape(it.status().unwrap_or("no status")),
+            Esc(it.id()),
+            Esc(it.kind()),
+            Esc(it.status().unwrap_or("no status")),
             slack,
-            escape(&it.title.value),
+            Esc(&it.title.value),
             f(lay.x[k]),
             f(lay.y[k]),
             f(NODE_W),
@@ -374,10 +424,10 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
             "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\" fill=\"#111\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333\">{}</text></g>",
             f(lay.x[k] + 8.0),
             f(lay.y[k] + 18.0),
-            escape(&truncate(it.id(), 30)),
+            Esc(&truncate(it.id(), 30)),
             f(lay.x[k] + 8.0),
             f(lay.y[k] + 35.0),
-            escape(&truncate(&it.title.value, 32)),
+            Esc(&truncate(&it.title.value, 32)),
         );
     }
     o.push_str("</svg>\n");
@@ -402,14 +452,17 @@ fn chain_path(l: &Layout, chain: &[usize]) -> String {
             pts.push((l.x[u], cy));
         }
     }
-    let mut d = format!("M{},{}", f(pts[0].0), f(pts[0].1));
+    use std::fmt::Write as _;
+    let mut d = String::with_capacity(16 + pts.len() * 24);
+    let Some(&(x, y)) = pts.first() else { return d };
+    let _ = write!(d, "M{},{}", f(x), f(y));
     for w in pts.windows(2) {
         let ((x0, y0), (x1, y1)) = (w[0], w[1]);
         if (y0 - y1).abs() < 0.5 {
-            d.push_str(&format!(" L{},{}", f(x1), f(y1)));
+            let _ = write!(d, " L{},{}", f(x1), f(y1));
         } else {
             let mx = (x0 + x1) / 2.0;
-            d.push_str(&format!(" C{},{} {},{} {},{}", f(mx), f(y0), f(mx), f(y1), f(x1), f(y1)));
+            let _ = write!(d, " C{},{} {},{} {},{}", f(mx), f(y0), f(mx), f(y1), f(x1), f(y1));
         }
     }
     d
@@ -442,6 +495,31 @@ mod tests {
             }
         }
         false
+    }
+
+    /// The hand-written number and escape writers print what `format!`
+    /// and the escaping table give.
+    #[test]
+    fn numbers_and_escapes_are_written_as_before() {
+        let reference = |x: f64| {
+            let r = (x * 10.0).round() / 10.0;
+            if r.fract() == 0.0 {
+                format!("{}", r as i64)
+            } else {
+                format!("{r:.1}")
+            }
+        };
+        let mut x = -1234.56f64;
+        while x < 5000.0 {
+            assert_eq!(f(x).to_string(), reference(x), "{x}");
+            x += 0.037;
+        }
+        for x in [0.0, -0.0, 0.04, -0.04, 0.05, -0.05, 0.95, 9.96, -9.96, 1e14, f64::NAN, f64::INFINITY] {
+            assert_eq!(f(x).to_string(), reference(x), "{x}");
+        }
+        let s = "a<b>&\"c'\u{1}d\n—🚀";
+        assert_eq!(escape(s), "a&lt;b&gt;&amp;&quot;c&#39;d\n—🚀");
+        assert_eq!(Esc(s).to_string(), escape(s));
     }
 
     #[test]
