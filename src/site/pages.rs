@@ -4,12 +4,12 @@
 //! them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use minijinja::{context, Environment, Value};
 use serde_json::json;
 
-use super::context::{event_view, flatten, Card, EventView, Insight};
+use super::context::{event_view, flatten, Card, CardValue, EventView, Insight};
 use super::{charts, markdown, root_prefix, Inputs, SiteError};
 use crate::check::links::Links;
 use crate::check::Severity;
@@ -58,6 +58,9 @@ pub struct Shared<'a> {
     pub urls: Vec<Option<String>>,
     pub cards: Vec<Card>,
     pub card_values: Vec<Value>,
+    /// The cards with their list fragments, rendered on first use (see
+    /// [`Shared::chips`]).
+    chips: Vec<OnceLock<Value>>,
     pub site: Value,
     pub events: Option<&'a Events>,
     pub by_id: HashMap<&'a str, Vec<usize>>,
@@ -136,7 +139,8 @@ impl<'a> Shared<'a> {
                 }
             })
             .collect();
-        let card_values: Vec<Value> = cards.par_iter().with_min_len(256).map(Value::from_serialize).collect();
+        let card_values: Vec<Value> =
+            cards.par_iter().with_min_len(256).map(|c| Value::from_object(CardValue::new(c))).collect();
         let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
         let mut sprints: Vec<usize> = (0..n).filter(|&i| canonical(i) && role(b, i) == Role::Sprint).collect();
         sprints.sort_by_key(|&i| (b.items[i].start.as_ref().map(|d| d.value), b.items[i].id().to_string()));
@@ -186,6 +190,7 @@ impl<'a> Shared<'a> {
             urls,
             cards,
             card_values,
+            chips: (0..n).map(|_| OnceLock::new()).collect(),
             site,
             events,
             by_id,
@@ -254,6 +259,46 @@ impl<'a> Shared<'a> {
 
     fn card(&self, i: usize) -> Value {
         self.card_values[i].clone()
+    }
+
+    /// The cards of `ids` with their list fragments for pages one folder
+    /// deep (`idlink_html`, `link_html`, `status_html`): the `idlink`,
+    /// `link` and `status` macros of `macros.html` (the backlog's own, if it
+    /// overrides it) rendered once per item and reused by every page that
+    /// lists the item, instead of calling the macros for each mention (an
+    /// impact page lists up to hundreds of items, each with its path).
+    /// Plain cards when the page template `tmpl` does not use them.
+    fn chips(&self, env: &Environment, tmpl: &str, ids: &[usize]) -> Result<Vec<Value>, SiteError> {
+        let uses = env.get_template(tmpl).is_ok_and(|t| {
+            let src = t.source();
+            src.contains("link_html") || src.contains("status_html")
+        });
+        if !uses {
+            return Ok(self.cards_of(ids.iter().copied()));
+        }
+        if ids.iter().any(|&i| self.chips[i].get().is_none()) {
+            let name = "macros.html";
+            let err = |e: minijinja::Error| SiteError::template(name, &e);
+            let captured = env.get_template(name).and_then(|t| t.render_captured(())).map_err(err)?;
+            let state = captured.state();
+            let root = Value::from("../");
+            for &i in ids {
+                if self.chips[i].get().is_some() {
+                    continue;
+                }
+                let card = self.card(i);
+                let Some(plain) = card.downcast_object_ref::<CardValue>() else { continue };
+                let call =
+                    |m: &str, args: &[Value]| state.call_macro(m, args).map(Value::from_safe_string).map_err(err);
+                let chip = plain.with_fragments(
+                    call("idlink", &[card.clone(), root.clone()])?,
+                    call("link", &[card.clone(), root.clone()])?,
+                    call("status", std::slice::from_ref(&card))?,
+                );
+                let _ = self.chips[i].set(Value::from_object(chip));
+            }
+        }
+        Ok(ids.iter().map(|&i| self.chips[i].get().cloned().unwrap_or_else(|| self.card(i))).collect())
     }
 
     fn cards_of(&self, ids: impl IntoIterator<Item = usize>) -> Vec<Value> {
@@ -691,12 +736,20 @@ impl<'a> Shared<'a> {
         let it = &b.items[i];
         let mut groups: BTreeMap<usize, (String, Vec<Value>)> = BTreeMap::new();
         let kind_order: Vec<&str> = b.config.kinds.iter().map(|k| k.name.as_str()).collect();
+        // Every card the page shows, once, with its fragments.
+        let mut shown: Vec<usize> =
+            delayed.iter().flat_map(|d| std::iter::once(d.node).chain(d.via.iter().copied())).collect();
+        shown.sort_unstable();
+        shown.dedup();
+        let chips = self.chips(env, "impact.html", &shown)?;
+        let chip =
+            |v: usize| shown.binary_search(&v).ok().and_then(|k| chips.get(k).cloned()).unwrap_or_else(|| self.card(v));
         for d in delayed {
             let k = b.items[d.node].kind();
             let pos = kind_order.iter().position(|x| *x == k).unwrap_or(usize::MAX);
-            let via: Vec<Value> = d.via.iter().map(|&v| self.card(v)).collect();
+            let via: Vec<Value> = d.via.iter().map(|&v| chip(v)).collect();
             groups.entry(pos).or_insert_with(|| (k.to_string(), Vec::new())).1.push(context! {
-                card => self.card(d.node),
+                card => chip(d.node),
                 distance => d.distance,
                 via => via,
             });
