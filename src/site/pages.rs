@@ -446,10 +446,15 @@ impl<'a> Shared<'a> {
     }
 
     fn progress_of(&self, i: usize) -> Value {
+        self.progress_with(i, self.card(i))
+    }
+
+    /// The progress of item `i` shown with `card` (its card, or its chip).
+    fn progress_with(&self, i: usize, card: Value) -> Value {
         let r = self.rollups[i];
         let pct = |d: f64, t: f64| if t > 0.0 { (d / t * 100.0).round() as i64 } else { 0 };
         context! {
-            card => self.card(i),
+            card => card,
             items_done => r.items_done,
             items_total => r.items_total,
             children_done => r.children_done,
@@ -608,16 +613,25 @@ impl<'a> Shared<'a> {
         }
         let field_rows: Vec<Value> = fields.into_iter().map(|(k, v)| context! { name => k, value => v }).collect();
         let ml_rows: Vec<Value> = ml.into_iter().map(|(k, v)| context! { name => k, value => v }).collect();
-        let ancestors: Vec<Value> = {
-            let mut a = self.g.ancestors(i);
-            a.reverse();
-            self.cards_of(a)
-        };
+        let mut ancestors = self.g.ancestors(i);
+        ancestors.reverse();
         let mut children = self.g.children(i);
         children.sort_by_key(|&c| {
             (self.cards[c].category == "done", b.items[c].priority_rank(), b.items[c].id().to_string())
         });
-        let children: Vec<Value> = children.into_iter().map(|c| self.progress_of(c)).collect();
+        // The item page shows these cards with their list markup.
+        let mut shown: Vec<usize> = if role == Role::Work {
+            ancestors.iter().chain(&children).copied().chain([i]).collect()
+        } else {
+            Vec::new()
+        };
+        shown.sort_unstable();
+        shown.dedup();
+        let chips = self.chips(env, "item.html", &shown)?;
+        let chip =
+            |v: usize| shown.binary_search(&v).ok().and_then(|k| chips.get(k).cloned()).unwrap_or_else(|| self.card(v));
+        let ancestors: Vec<Value> = ancestors.into_iter().map(chip).collect();
+        let children: Vec<Value> = children.into_iter().map(|c| self.progress_with(c, chip(c))).collect();
         let r = self.rollups[i];
         let progress = (r.items_total > 0).then(|| self.progress_of(i));
         let delayed = impact::impact(b, self.g, i);
@@ -684,7 +698,7 @@ impl<'a> Shared<'a> {
             }
             Role::Work => {
                 let ctx = context! {
-                    item => self.card(i),
+                    item => chip(i),
                     body_html => body_html.clone(),
                     meta => meta,
                     ancestors => ancestors,
