@@ -305,13 +305,14 @@ impl<'a> Shared<'a> {
         ids.into_iter().map(|i| self.card(i)).collect()
     }
 
-    fn cards_by_id(&self, v: &serde_json::Value) -> Vec<Value> {
+    /// The items named by a relation field of an item object (a string or a list of ids).
+    fn ids_of(&self, v: &serde_json::Value) -> Vec<usize> {
         let ids: Vec<&str> = match v {
             serde_json::Value::String(s) => vec![s.as_str()],
             serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
             _ => vec![],
         };
-        ids.into_iter().filter_map(|id| self.b.index.get(id)).map(|&i| self.card(i)).collect()
+        ids.into_iter().filter_map(|id| self.b.index.get(id).copied()).collect()
     }
 
     fn page(
@@ -573,25 +574,18 @@ impl<'a> Shared<'a> {
         let events: Vec<usize> = self.by_id.get(it.id()).cloned().unwrap_or_default();
         let mut out = Vec::with_capacity(4);
         let role = role(b, i);
-        let rel = |key: &str, label: &str| {
-            let c = self.cards_by_id(&obj[key]);
-            if c.is_empty() {
-                None
-            } else {
-                Some(context! { key => key, label => label, items => c })
-            }
-        };
-        let relations: Vec<Value> = [
-            rel("depends_on", "Depends on"),
-            rel("blocks", "Blocks"),
-            rel("relates_to", "Relates to"),
-            rel("duplicates", "Duplicates"),
-            rel("duplicated_by", "Duplicated by"),
-            rel("references", "References"),
-            rel("referenced_by", "Referenced by"),
+        let related: Vec<(&str, &str, Vec<usize>)> = [
+            ("depends_on", "Depends on"),
+            ("blocks", "Blocks"),
+            ("relates_to", "Relates to"),
+            ("duplicates", "Duplicates"),
+            ("duplicated_by", "Duplicated by"),
+            ("references", "References"),
+            ("referenced_by", "Referenced by"),
         ]
         .into_iter()
-        .flatten()
+        .map(|(key, label)| (key, label, self.ids_of(&obj[key])))
+        .filter(|(_, _, ids)| !ids.is_empty())
         .collect();
         let urls: Vec<Value> = it
             .references
@@ -621,7 +615,8 @@ impl<'a> Shared<'a> {
         });
         // The item page shows these cards with their list markup.
         let mut shown: Vec<usize> = if role == Role::Work {
-            ancestors.iter().chain(&children).copied().chain([i]).collect()
+            let rel = related.iter().flat_map(|(_, _, ids)| ids);
+            ancestors.iter().chain(&children).chain(rel).copied().chain([i]).collect()
         } else {
             Vec::new()
         };
@@ -632,6 +627,12 @@ impl<'a> Shared<'a> {
             |v: usize| shown.binary_search(&v).ok().and_then(|k| chips.get(k).cloned()).unwrap_or_else(|| self.card(v));
         let ancestors: Vec<Value> = ancestors.into_iter().map(chip).collect();
         let children: Vec<Value> = children.into_iter().map(|c| self.progress_with(c, chip(c))).collect();
+        let relations: Vec<Value> = related
+            .iter()
+            .map(|(key, label, ids)| {
+                context! { key => key, label => label, items => ids.iter().map(|&j| chip(j)).collect::<Vec<_>>() }
+            })
+            .collect();
         let r = self.rollups[i];
         let progress = (r.items_total > 0).then(|| self.progress_of(i));
         let delayed = impact::impact(b, self.g, i);
