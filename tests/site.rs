@@ -264,3 +264,26 @@ fn backlog_overrides_a_template_and_a_theme_file() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("index.html"));
     assert!(!out2.exists());
 }
+
+#[test]
+fn impact_lists_follow_an_overridden_macros_file() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "stories/a.md", "---\ntitle: A\nstatus: ready\n---\n");
+    write(&root, "stories/b.md", "---\ntitle: B <i>\nstatus: ready\ndepends_on: [a]\n---\n");
+    write(&root, "stories/c.md", "---\ntitle: C\nstatus: ready\ndepends_on: [b]\n---\n");
+    let default = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/macros.html")).unwrap();
+    let custom = default
+        .replace("<a class=\"mono\" href", "<a class=\"mono custom-id\" href")
+        .replace("<span class=\"status s-", "<span class=\"status custom-status s-");
+    write(&root, "templates/macros.html", &custom);
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let impact = std::fs::read_to_string(out.join("impact/a.html")).unwrap();
+    // b and c wait on a, c through b: every mention (the list entry and
+    // each step of the paths) uses the backlog's macros.
+    assert_eq!(impact.matches("class=\"mono custom-id\" href=\"..&#x2f;items&#x2f;b.html\"").count(), 3, "{impact}");
+    assert_eq!(impact.matches("custom-id").count(), 5, "{impact}");
+    assert_eq!(impact.matches("status custom-status").count(), 2, "{impact}");
+    assert!(impact.contains("B &lt;i&gt;") && !impact.contains("B <i>"), "titles escaped");
+}

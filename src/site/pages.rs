@@ -4,12 +4,12 @@
 //! them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use minijinja::{context, Environment, Value};
 use serde_json::json;
 
-use super::context::{event_view, flatten, Card, EventView, Insight};
+use super::context::{event_view, flatten, Card, CardValue, EventView, Insight};
 use super::{charts, markdown, root_prefix, Inputs, SiteError};
 use crate::check::links::Links;
 use crate::check::Severity;
@@ -71,6 +71,9 @@ pub struct Shared<'a> {
     pub urls: Vec<Option<String>>,
     pub cards: Vec<Card>,
     pub card_values: Vec<Value>,
+    /// The cards with their list fragments, rendered on first use (see
+    /// [`Shared::chips`]).
+    chips: Vec<OnceLock<Value>>,
     pub site: Value,
     pub events: Option<&'a Events>,
     pub by_id: HashMap<&'a str, Vec<usize>>,
@@ -148,7 +151,8 @@ impl<'a> Shared<'a> {
         let today = inp.options.today;
         let cards: Vec<Card> =
             (0..n).into_par_iter().with_min_len(256).map(|i| card_of(b, g, &urls, today, i)).collect();
-        let card_values: Vec<Value> = cards.par_iter().with_min_len(256).map(Value::from_serialize).collect();
+        let card_values: Vec<Value> =
+            cards.par_iter().with_min_len(256).map(|c| Value::from_object(CardValue::new(c))).collect();
         Self::with_cards(inp, urls, cards, card_values, None)
     }
 
@@ -217,6 +221,7 @@ impl<'a> Shared<'a> {
             urls,
             cards,
             card_values,
+            chips: (0..n).map(|_| OnceLock::new()).collect(),
             site,
             events,
             by_id,
@@ -267,7 +272,7 @@ impl<'a> Shared<'a> {
         let Parts { urls, mut cards, mut card_values, sched, rollups, graph_pages, .. } = parts;
         for i in redo {
             cards[i] = card_of(b, g, &urls, today, i);
-            card_values[i] = Value::from_serialize(&cards[i]);
+            card_values[i] = Value::from_object(CardValue::new(&cards[i]));
         }
         let kept = same_schedule.then_some((sched, rollups, graph_pages));
         Some(Self::with_cards(inp, urls, cards, card_values, kept))
@@ -341,17 +346,58 @@ impl<'a> Shared<'a> {
         self.card_values[i].clone()
     }
 
+    /// The cards of `ids` with their list fragments for pages one folder
+    /// deep (`idlink_html`, `link_html`, `status_html`): the `idlink`,
+    /// `link` and `status` macros of `macros.html` (the backlog's own, if it
+    /// overrides it) rendered once per item and reused by every page that
+    /// lists the item, instead of calling the macros for each mention (an
+    /// impact page lists up to hundreds of items, each with its path).
+    /// Plain cards when the page template `tmpl` does not use them.
+    fn chips(&self, env: &Environment, tmpl: &str, ids: &[usize]) -> Result<Vec<Value>, SiteError> {
+        let uses = env.get_template(tmpl).is_ok_and(|t| {
+            let src = t.source();
+            src.contains("link_html") || src.contains("status_html")
+        });
+        if !uses {
+            return Ok(self.cards_of(ids.iter().copied()));
+        }
+        if ids.iter().any(|&i| self.chips[i].get().is_none()) {
+            let name = "macros.html";
+            let err = |e: minijinja::Error| SiteError::template(name, &e);
+            let captured = env.get_template(name).and_then(|t| t.render_captured(())).map_err(err)?;
+            let state = captured.state();
+            let root = Value::from("../");
+            for &i in ids {
+                if self.chips[i].get().is_some() {
+                    continue;
+                }
+                let card = self.card(i);
+                let Some(plain) = card.downcast_object_ref::<CardValue>() else { continue };
+                let call =
+                    |m: &str, args: &[Value]| state.call_macro(m, args).map(Value::from_safe_string).map_err(err);
+                let chip = plain.with_fragments(
+                    call("idlink", &[card.clone(), root.clone()])?,
+                    call("link", &[card.clone(), root.clone()])?,
+                    call("status", std::slice::from_ref(&card))?,
+                );
+                let _ = self.chips[i].set(Value::from_object(chip));
+            }
+        }
+        Ok(ids.iter().map(|&i| self.chips[i].get().cloned().unwrap_or_else(|| self.card(i))).collect())
+    }
+
     fn cards_of(&self, ids: impl IntoIterator<Item = usize>) -> Vec<Value> {
         ids.into_iter().map(|i| self.card(i)).collect()
     }
 
-    fn cards_by_id(&self, v: &serde_json::Value) -> Vec<Value> {
+    /// The items named by a relation field of an item object (a string or a list of ids).
+    fn ids_of(&self, v: &serde_json::Value) -> Vec<usize> {
         let ids: Vec<&str> = match v {
             serde_json::Value::String(s) => vec![s.as_str()],
             serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
             _ => vec![],
         };
-        ids.into_iter().filter_map(|id| self.b.index.get(id)).map(|&i| self.card(i)).collect()
+        ids.into_iter().filter_map(|id| self.b.index.get(id).copied()).collect()
     }
 
     fn page(
@@ -486,10 +532,15 @@ impl<'a> Shared<'a> {
     }
 
     fn progress_of(&self, i: usize) -> Value {
+        self.progress_with(i, self.card(i))
+    }
+
+    /// The progress of item `i` shown with `card` (its card, or its chip).
+    fn progress_with(&self, i: usize, card: Value) -> Value {
         let r = self.rollups[i];
         let pct = |d: f64, t: f64| if t > 0.0 { (d / t * 100.0).round() as i64 } else { 0 };
         context! {
-            card => self.card(i),
+            card => card,
             items_done => r.items_done,
             items_total => r.items_total,
             children_done => r.children_done,
@@ -608,25 +659,18 @@ impl<'a> Shared<'a> {
         let events: Vec<usize> = self.by_id.get(it.id()).cloned().unwrap_or_default();
         let mut out = Vec::with_capacity(4);
         let role = role(b, i);
-        let rel = |key: &str, label: &str| {
-            let c = self.cards_by_id(&obj[key]);
-            if c.is_empty() {
-                None
-            } else {
-                Some(context! { key => key, label => label, items => c })
-            }
-        };
-        let relations: Vec<Value> = [
-            rel("depends_on", "Depends on"),
-            rel("blocks", "Blocks"),
-            rel("relates_to", "Relates to"),
-            rel("duplicates", "Duplicates"),
-            rel("duplicated_by", "Duplicated by"),
-            rel("references", "References"),
-            rel("referenced_by", "Referenced by"),
+        let related: Vec<(&str, &str, Vec<usize>)> = [
+            ("depends_on", "Depends on"),
+            ("blocks", "Blocks"),
+            ("relates_to", "Relates to"),
+            ("duplicates", "Duplicates"),
+            ("duplicated_by", "Duplicated by"),
+            ("references", "References"),
+            ("referenced_by", "Referenced by"),
         ]
         .into_iter()
-        .flatten()
+        .map(|(key, label)| (key, label, self.ids_of(&obj[key])))
+        .filter(|(_, _, ids)| !ids.is_empty())
         .collect();
         let urls: Vec<Value> = it
             .references
@@ -648,16 +692,32 @@ impl<'a> Shared<'a> {
         }
         let field_rows: Vec<Value> = fields.into_iter().map(|(k, v)| context! { name => k, value => v }).collect();
         let ml_rows: Vec<Value> = ml.into_iter().map(|(k, v)| context! { name => k, value => v }).collect();
-        let ancestors: Vec<Value> = {
-            let mut a = self.g.ancestors(i);
-            a.reverse();
-            self.cards_of(a)
-        };
+        let mut ancestors = self.g.ancestors(i);
+        ancestors.reverse();
         let mut children = self.g.children(i);
         children.sort_by_key(|&c| {
             (self.cards[c].category == "done", b.items[c].priority_rank(), b.items[c].id().to_string())
         });
-        let children: Vec<Value> = children.into_iter().map(|c| self.progress_of(c)).collect();
+        // The item page shows these cards with their list markup.
+        let mut shown: Vec<usize> = if role == Role::Work {
+            let rel = related.iter().flat_map(|(_, _, ids)| ids);
+            ancestors.iter().chain(&children).chain(rel).copied().chain([i]).collect()
+        } else {
+            Vec::new()
+        };
+        shown.sort_unstable();
+        shown.dedup();
+        let chips = self.chips(env, "item.html", &shown)?;
+        let chip =
+            |v: usize| shown.binary_search(&v).ok().and_then(|k| chips.get(k).cloned()).unwrap_or_else(|| self.card(v));
+        let ancestors: Vec<Value> = ancestors.into_iter().map(chip).collect();
+        let children: Vec<Value> = children.into_iter().map(|c| self.progress_with(c, chip(c))).collect();
+        let relations: Vec<Value> = related
+            .iter()
+            .map(|(key, label, ids)| {
+                context! { key => key, label => label, items => ids.iter().map(|&j| chip(j)).collect::<Vec<_>>() }
+            })
+            .collect();
         let r = self.rollups[i];
         let progress = (r.items_total > 0).then(|| self.progress_of(i));
         let delayed = impact::impact(b, self.g, i);
@@ -724,7 +784,7 @@ impl<'a> Shared<'a> {
             }
             Role::Work => {
                 let ctx = context! {
-                    item => self.card(i),
+                    item => chip(i),
                     body_html => body_html.clone(),
                     meta => meta,
                     ancestors => ancestors,
@@ -776,12 +836,20 @@ impl<'a> Shared<'a> {
         let it = &b.items[i];
         let mut groups: BTreeMap<usize, (String, Vec<Value>)> = BTreeMap::new();
         let kind_order: Vec<&str> = b.config.kinds.iter().map(|k| k.name.as_str()).collect();
+        // Every card the page shows, once, with its fragments.
+        let mut shown: Vec<usize> =
+            delayed.iter().flat_map(|d| std::iter::once(d.node).chain(d.via.iter().copied())).collect();
+        shown.sort_unstable();
+        shown.dedup();
+        let chips = self.chips(env, "impact.html", &shown)?;
+        let chip =
+            |v: usize| shown.binary_search(&v).ok().and_then(|k| chips.get(k).cloned()).unwrap_or_else(|| self.card(v));
         for d in delayed {
             let k = b.items[d.node].kind();
             let pos = kind_order.iter().position(|x| *x == k).unwrap_or(usize::MAX);
-            let via: Vec<Value> = d.via.iter().map(|&v| self.card(v)).collect();
+            let via: Vec<Value> = d.via.iter().map(|&v| chip(v)).collect();
             groups.entry(pos).or_insert_with(|| (k.to_string(), Vec::new())).1.push(context! {
-                card => self.card(d.node),
+                card => chip(d.node),
                 distance => d.distance,
                 via => via,
             });
