@@ -199,7 +199,10 @@ fn read_file(file_path: &Path, config: &[u8]) -> Option<(u64, u64, Vec<Cached>)>
     for _ in 0..chunks {
         table.push((d.u64()?, d.u64()?, d.u32()?, d.u32()?));
     }
-    if !d.at_end() {
+    // Every chunk lies before the header: no read past it, no allocation
+    // larger than the file, whatever the table says.
+    let data_end = file_len - 12 - head_len;
+    if !d.at_end() || table.iter().any(|&(offset, len, _, _)| offset.checked_add(len).is_none_or(|e| e > data_end)) {
         return None;
     }
     let decoded: Option<Vec<Vec<Cached>>> = table
