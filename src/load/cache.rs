@@ -134,6 +134,11 @@ impl Cache {
         Cache { base, delta, base_id }
     }
 
+    /// Whether there is nothing cached.
+    pub fn is_empty(&self) -> bool {
+        self.base.is_empty() && self.delta.is_empty()
+    }
+
     /// Entries in the base file (some may be of files since removed).
     pub fn base_len(&self) -> usize {
         self.base.len()

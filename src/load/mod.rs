@@ -113,20 +113,27 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
     // Keep only the relative paths while parsing (100,000 absolute paths
     // are memory the items need more).
     let files: Vec<String> = files.into_iter().map(|(_, rel)| rel).collect();
-    let parse = |rel: &String| match read_file(&root.join(rel)) {
-        Ok(bytes) => parse_item_bytes(&bytes, rel, &config),
-        Err(msg) => (None, vec![Diagnostic::new("E006", rel, Span::START, msg)]),
+    let parse = |rel: &String| -> (cache::Parsed, Option<cache::Stamp>) {
+        match read_file(&root.join(rel)) {
+            Ok((bytes, stamp)) => (parse_item_bytes(&bytes, rel, &config), Some(stamp)),
+            Err(msg) => ((None, vec![Diagnostic::new("E006", rel, Span::START, msg)]), None),
+        }
     };
     let (items, diags): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>) = match cache {
-        None => files.par_iter().map(parse).unzip(),
+        None => files.par_iter().map(|rel| parse(rel).0).unzip(),
         Some((key, save)) => {
             let mut cached = cache::Cache::read(root, key);
             // Stamp before reading: a file changed after its stamp was
             // taken has a newer stamp next time, so it is never stale.
-            let stamps: Vec<Option<cache::Stamp>> = files
-                .par_iter()
-                .map(|rel| std::fs::metadata(root.join(rel)).ok().map(|m| cache::Stamp::of(&m)))
-                .collect();
+            // Without a cache every file is read anyway, and stamped then.
+            let mut stamps: Vec<Option<cache::Stamp>> = if cached.is_empty() {
+                vec![None; files.len()]
+            } else {
+                files
+                    .par_iter()
+                    .map(|rel| std::fs::metadata(root.join(rel)).ok().map(|m| cache::Stamp::of(&m)))
+                    .collect()
+            };
             let mut items = Vec::with_capacity(files.len());
             let mut diags = Vec::with_capacity(files.len());
             let mut layers = Vec::with_capacity(files.len());
@@ -145,13 +152,16 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
             }
             // Parsed in place: a cold load holds one vector of items, not two.
             if missed > 0 {
-                items.par_iter_mut().zip(diags.par_iter_mut()).zip(files.par_iter()).zip(layers.par_iter()).for_each(
-                    |(((item, d), rel), layer)| {
+                items
+                    .par_iter_mut()
+                    .zip(diags.par_iter_mut())
+                    .zip(stamps.par_iter_mut())
+                    .zip(files.par_iter().zip(layers.par_iter()))
+                    .for_each(|(((item, d), stamp), (rel, layer))| {
                         if layer.is_none() {
-                            (*item, *d) = parse(rel);
+                            ((*item, *d), *stamp) = parse(rel);
                         }
-                    },
-                );
+                    });
             }
             if save {
                 let read_at = std::time::SystemTime::now();
@@ -173,8 +183,14 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
     Backlog::from_items(root.to_path_buf(), config, items, diagnostics, files.len())
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
+/// Reads an item file and stamps it (from the open file, before reading:
+/// a change after the stamp gives a newer stamp next time). One path
+/// lookup per file.
+fn read_file(path: &Path) -> Result<(Vec<u8>, cache::Stamp), String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| format!("cannot read file: {e}");
+    let mut f = std::fs::File::open(path).map_err(cannot)?;
+    let meta = f.metadata().map_err(cannot)?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(format!(
             "file is too large ({:.1} MB); item files are limited to {} MB",
@@ -182,7 +198,13 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
             MAX_FILE_BYTES / 1_048_576
         ));
     }
-    std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    // Never more than the limit, even if the file grows while it is read.
+    f.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("file is too large; item files are limited to {} MB", MAX_FILE_BYTES / 1_048_576));
+    }
+    Ok((bytes, cache::Stamp::of(&meta)))
 }
 
 /// Whether a root-relative path names an item file: `.md`, not a README,
