@@ -309,12 +309,18 @@ impl Default for Config {
 impl Config {
     /// Reads `ROOT/cairn.yml` if present, else the defaults.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        Config::load_text(root).map(|(c, _)| c)
+    }
+
+    /// [`Config::load`], also giving the file's text (empty without one):
+    /// what the parse cache is keyed by.
+    pub fn load_text(root: &Path) -> Result<(Config, String), ConfigError> {
         let path = root.join(CONFIG_FILE);
         if !path.exists() {
-            return Ok(Config::default());
+            return Ok((Config::default(), String::new()));
         }
         let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
-        Config::parse(&text, &path)
+        Ok((Config::parse(&text, &path)?, text))
     }
 
     /// Parses the text of a `cairn.yml`; `path` is only used in errors.

@@ -27,28 +27,9 @@ pub struct BuildArgs {
     pub drafts: bool,
 }
 
-/// mimalloc's `mi_option_purge_delay` (see `main.rs`).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Lets mimalloc keep freed memory 100 ms before returning it to the OS
-/// (its own default is 10 ms), unless `MIMALLOC_PURGE_DELAY` says otherwise.
-/// `main` makes it return memory at once, which suits the long-lived
-/// `serve` and the 100,000-item loads; rendering a site frees and reuses
-/// page buffers all the time, and at once meant ~18,000 `madvise` calls per
-/// 10,000-item build (0.5 s in the calls alone, plus the TLB shootdowns on
-/// the other core and the page faults after them): ~2,300 with 100 ms, for
-/// ~10-20 MB more peak memory (BENCHMARKS.md, "Site build").
-fn purge_lazily() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: `mi_option_set` stores an integer option; it runs before
-        // the build starts its worker threads.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
-    }
-}
-
 pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     let start = std::time::Instant::now();
-    purge_lazily();
+    crate::util::alloc::purge_lazily();
     let (backlog, graph) = ctx.load()?;
     let root = backlog.root.clone();
     let out = match &a.out {

@@ -24,18 +24,22 @@ fn done(b: &Backlog, i: usize) -> bool {
     b.is_done(&b.items[i])
 }
 
+/// Whether item `j` counts in roll-ups: a work item, not cancelled (done
+/// category, not completed).
+fn counts(b: &Backlog, j: usize) -> bool {
+    let it = &b.items[j];
+    b.config.is_work(it.kind())
+        && !it
+            .status()
+            .and_then(|s| b.config.status(it.kind(), s))
+            .is_some_and(|s| s.category == crate::config::Category::Done && !s.completed)
+}
+
 /// Progress of item `i` over its children and descendants. Cancelled items
 /// (done category, not completed) are left out of the totals.
 pub fn rollup(b: &Backlog, g: &Graph, i: usize) -> Rollup {
     let mut r = Rollup::default();
-    let counts = |j: usize| {
-        let it = &b.items[j];
-        b.config.is_work(it.kind())
-            && !it
-                .status()
-                .and_then(|s| b.config.status(it.kind(), s))
-                .is_some_and(|s| s.category == crate::config::Category::Done && !s.completed)
-    };
+    let counts = |j: usize| counts(b, j);
     for c in g.children(i) {
         if counts(c) {
             r.children_total += 1;
@@ -64,16 +68,7 @@ pub fn rollup(b: &Backlog, g: &Graph, i: usize) -> Rollup {
 /// in a parent cycle get the totals of the part of the cycle below them.
 pub fn all(b: &Backlog, g: &Graph) -> Vec<Rollup> {
     let n = b.items.len();
-    let counts: Vec<bool> = (0..n)
-        .map(|j| {
-            let it = &b.items[j];
-            b.config.is_work(it.kind())
-                && !it
-                    .status()
-                    .and_then(|s| b.config.status(it.kind(), s))
-                    .is_some_and(|s| s.category == crate::config::Category::Done && !s.completed)
-        })
-        .collect();
+    let counts: Vec<bool> = (0..n).map(|j| counts(b, j)).collect();
     let done: Vec<bool> = (0..n).map(|j| b.is_done(&b.items[j])).collect();
     let mut out = vec![Rollup::default(); n];
     // 0 = not visited, 1 = on the stack, 2 = finished.

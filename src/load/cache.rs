@@ -85,11 +85,6 @@ impl Stamp {
         }
     }
 
-    /// Size and modification time as text.
-    pub fn brief(&self) -> String {
-        format!("{} {}", self.len, self.mtime_ns)
-    }
-
     /// Whether the file changed so shortly before `read_at` that a later
     /// change might not move its stamp.
     fn is_racy(&self, read_at: SystemTime) -> bool {

@@ -96,9 +96,8 @@ pub fn load_cached(root: &Path, save: bool) -> Result<Backlog, LoadError> {
     if !root.is_dir() {
         return Err(LoadError::NoRoot(root.to_path_buf()));
     }
-    let config = Config::load(root)?;
-    let key = std::fs::read(root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
-    Ok(load_inner(root, config, Some((&key, save))))
+    let (config, key) = Config::load_text(root)?;
+    Ok(load_inner(root, config, Some((key.as_bytes(), save))))
 }
 
 /// Loads with a given config.

@@ -42,7 +42,12 @@ pub struct Options {
 
 /// The timezone offset of the backlog, in seconds east of UTC (0 when unset or unreadable).
 pub fn offset(backlog: &Backlog) -> i32 {
-    crate::util::time::parse_offset(&backlog.config.timezone).map(|o| o.local_minus_utc()).unwrap_or(0)
+    config_offset(&backlog.config)
+}
+
+/// [`offset`] from the config alone.
+pub fn config_offset(config: &crate::config::Config) -> i32 {
+    crate::util::time::parse_offset(&config.timezone).map(|o| o.local_minus_utc()).unwrap_or(0)
 }
 
 /// The local date of a UTC time.
@@ -84,16 +89,12 @@ pub fn head_date(root: &Path, config: &crate::config::Config) -> Option<NaiveDat
     let id = crate::history::walk::start(&repo, config.history.branch.as_deref()).ok()??;
     let commit = repo.find_commit(id).ok()?;
     let secs = commit.time().ok()?.seconds;
-    let offset = crate::util::time::parse_offset(&config.timezone).map(|o| o.local_minus_utc()).unwrap_or(0);
-    Some(date_of(secs, offset))
+    Some(date_of(secs, config_offset(config)))
 }
 
 /// The clock's date in the backlog's timezone: "today" without git.
 pub fn clock_date(config: &crate::config::Config) -> NaiveDate {
-    match crate::util::time::parse_offset(&config.timezone) {
-        Some(o) => chrono::Utc::now().with_timezone(&o).date_naive(),
-        None => chrono::Utc::now().date_naive(),
-    }
+    date_of(chrono::Utc::now().timestamp(), config_offset(config))
 }
 
 /// A sprint of the backlog with both dates.

@@ -1,6 +1,7 @@
 //! Small helpers shared by the stages: dates, did-you-mean, atomic writes,
-//! the key of caches.
+//! the key of caches, allocator settings.
 
+pub mod alloc;
 pub mod fs;
 pub mod suggest;
 pub mod time;
@@ -13,7 +14,12 @@ pub fn build_key() -> &'static str {
     static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     KEY.get_or_init(|| {
         let exe = std::env::current_exe().and_then(std::fs::metadata).ok();
-        let stamp = exe.map(|m| crate::load::cache::Stamp::of(&m).brief()).unwrap_or_default();
+        let stamp = exe
+            .map(|m| {
+                let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                format!("{} {}", m.len(), mtime.map_or(0, |d| d.as_nanos()))
+            })
+            .unwrap_or_default();
         format!("{} {stamp}", env!("CARGO_PKG_VERSION"))
     })
 }

@@ -61,21 +61,17 @@ impl Repo {
     }
 
     pub fn commit_staged(&self, who: &str, time: &str, msg: &str) -> String {
-        let email = format!("{}@example.com", who.to_lowercase());
-        let env = [
-            ("GIT_AUTHOR_NAME", who),
-            ("GIT_AUTHOR_EMAIL", email.as_str()),
-            ("GIT_AUTHOR_DATE", time),
-            ("GIT_COMMITTER_NAME", who),
-            ("GIT_COMMITTER_EMAIL", email.as_str()),
-            ("GIT_COMMITTER_DATE", time),
-        ];
-        git_in(&self.path, &["commit", "-q", "--allow-empty", "-m", msg], &env);
-        self.git(&["rev-parse", "HEAD"])
+        self.git_as(who, time, &["commit", "-q", "--allow-empty", "-m", msg])
     }
 
     /// A merge of `branch` into the current branch (always a merge commit).
     pub fn merge(&self, branch: &str, who: &str, time: &str) -> String {
+        self.git_as(who, time, &["merge", "-q", "--no-ff", "--no-edit", branch])
+    }
+
+    /// Runs a committing git command as `who` at `time` (author and
+    /// committer alike); returns the new HEAD.
+    fn git_as(&self, who: &str, time: &str, args: &[&str]) -> String {
         let email = format!("{}@example.com", who.to_lowercase());
         let env = [
             ("GIT_AUTHOR_NAME", who),
@@ -85,7 +81,7 @@ impl Repo {
             ("GIT_COMMITTER_EMAIL", email.as_str()),
             ("GIT_COMMITTER_DATE", time),
         ];
-        git_in(&self.path, &["merge", "-q", "--no-ff", "--no-edit", branch], &env);
+        git_in(&self.path, args, &env);
         self.git(&["rev-parse", "HEAD"])
     }
 }

@@ -37,13 +37,8 @@ const LEGEND_H: f64 = 36.0;
 /// XML text/attribute escaping.
 pub fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    push_escaped(&mut o, s);
+    let _ = escape_to(&mut o, s);
     o
-}
-
-/// Appends `s` to `o`, escaped as by [`escape`] (no allocation).
-pub fn push_escaped(o: &mut String, s: &str) {
-    let _ = escape_to(o, s);
 }
 
 /// Writes `s` escaped; runs of plain characters are copied at once.
