@@ -79,7 +79,13 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         }
     };
     let derived = events.as_ref().map(crate::history::derived).unwrap_or_default();
-    let today = head.unwrap_or_else(|| crate::metrics::clock_date(&backlog.config));
+    // The HEAD commit's history time when history was read (the one time
+    // of `log` and the metrics), else its committer date.
+    let history_head = events.as_ref().and_then(|e| e.head_time());
+    let today = history_head
+        .map(|t| crate::metrics::date_of(t, crate::metrics::offset(&backlog)))
+        .or(head)
+        .unwrap_or_else(|| crate::metrics::clock_date(&backlog.config));
     // History-based burndowns, metrics and insights ("today" = the HEAD
     // commit's date, as in `cairn burndown` / `cairn metrics`).
     let no_analytics = NoAnalytics::default();

@@ -31,7 +31,7 @@ pub struct BurndownArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = BurndownFormat::Text)]
     pub format: BurndownFormat,
-    /// "Today" (YYYY-MM-DD); default: the date of the HEAD commit
+    /// "Today" (YYYY-MM-DD): the backlog as of the last commit on or before it; default: the date of the HEAD commit
     #[arg(long, value_name = "DATE", value_parser = parse_today)]
     pub today: Option<chrono::NaiveDate>,
     /// Do not read or write the history cache
@@ -44,7 +44,7 @@ pub struct MetricsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
     pub format: MetricsFormat,
-    /// "Today" (YYYY-MM-DD); default: the date of the HEAD commit
+    /// "Today" (YYYY-MM-DD): the backlog as of the last commit on or before it; default: the date of the HEAD commit
     #[arg(long, value_name = "DATE", value_parser = parse_today)]
     pub today: Option<chrono::NaiveDate>,
     /// Do not read or write the history cache
@@ -56,13 +56,44 @@ fn parse_today(s: &str) -> Result<chrono::NaiveDate, String> {
     crate::util::time::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
-/// Loads the backlog and its history and runs the analysis.
+/// Loads the backlog and its history and runs the analysis. With `today`,
+/// the backlog is the one of the last commit on or before that day
+/// ([`metrics::as_of`]), not the files of the working tree.
 fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &str) -> anyhow::Result<Analysis> {
-    let (backlog, graph) = ctx.load()?;
+    let (backlog, graph) = match today {
+        // Only the root and config: the items come from history.
+        Some(_) => {
+            let root = ctx.root()?;
+            let config = crate::config::Config::load(&root)?;
+            (crate::load::Backlog::from_items(root, config, Vec::new(), Vec::new(), 0), None)
+        }
+        None => {
+            let (b, g) = ctx.load()?;
+            (b, Some(g))
+        }
+    };
     let events = super::history_cmd::read_history(ctx, &backlog, use_cache, true)?;
     if events.source == Source::NoRepository {
         anyhow::bail!("`cairn {what}` needs git history: `{}` is not inside a git repository", backlog.root.display());
     }
+    let (backlog, graph) = match (today, graph) {
+        (Some(day), _) => {
+            let t = std::time::Instant::now();
+            let side = metrics::as_of(&backlog.root, &backlog.config, &events, day)?
+                .ok_or_else(|| anyhow::anyhow!("`cairn {what} --today` needs git history"))?;
+            for u in side.unreadable.iter().take(crate::history::MAX_UNREADABLE) {
+                ctx.warn(&format!("W012 cannot read git object {u} (missing or corrupt): skipped"));
+            }
+            ctx.log("as-of", &format!("{} items as of {day} in {:.1?}", side.backlog.items.len(), t.elapsed()));
+            let graph = crate::graph::Graph::build(&side.backlog);
+            (side.backlog, graph)
+        }
+        (None, Some(graph)) => (backlog, graph),
+        (None, None) => {
+            let graph = crate::graph::Graph::build(&backlog);
+            (backlog, graph)
+        }
+    };
     let t = std::time::Instant::now();
     let a = metrics::analyze(&backlog, &graph, &events, &metrics::Options { today });
     ctx.log(

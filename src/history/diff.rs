@@ -73,10 +73,10 @@ pub fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, HistoryErr
     });
     match found {
         Ok(id) => Ok(id),
-        Err(e) if beyond_shallow(repo, rev) => Err(HistoryError(format!(
+        Err(_) if beyond_shallow(repo, rev) => Err(HistoryError(format!(
             "`{rev}` is not in the history of this shallow clone (only the last commits were fetched): \
              fetch more with `git fetch --deepen=N` (N more commits) or all of it with `git fetch --unshallow` \
-             (in CI: `fetch-depth: 0`); {e}"
+             (in CI: `fetch-depth: 0`)"
         ))),
         Err(e) => Err(HistoryError(format!("unknown revision `{rev}`: {e}"))),
     }

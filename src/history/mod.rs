@@ -116,6 +116,12 @@ impl Events {
         }
     }
 
+    /// The HEAD commit's history time (its committer time, raised to its
+    /// ancestors' when its clock was behind), if there is history.
+    pub fn head_time(&self) -> Option<i64> {
+        self.commits.last().map(|c| c.time)
+    }
+
     /// The warnings to show: W010 no repository, W011 shallow, W012 one
     /// per object that could not be read (at most [`MAX_UNREADABLE`], then a count).
     pub fn warnings(&self) -> Vec<String> {
