@@ -254,6 +254,15 @@ fn cached_and_uncached_runs_print_the_same() {
     let (code, again, err) = cairn(&r.path, &["log", "--format", "jsonl"]);
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(again, uncached);
+    // A cache written by another build of cairn (say, one with other
+    // history semantics) is never read, even if it covers these commits.
+    let cache = r.path.join(".cairn-cache/history.json");
+    let mut c: Value = serde_json::from_slice(&std::fs::read(&cache).expect("cache")).expect("json");
+    c["version"] = json!("0.0.0-other-build");
+    c["events"][0]["n"] = json!({"title": "from another build"});
+    std::fs::write(&cache, serde_json::to_vec(&c).expect("json")).expect("write");
+    let (_, other_build, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert_eq!(other_build, uncached);
     // History rewritten: the cache no longer matches.
     r.git(&["reset", "-q", "--hard", "HEAD~1"]);
     let (_, after_reset, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
@@ -363,7 +372,8 @@ fn three_commits() -> Repo {
     r.commit("Ana", T1, "1");
     r.write("stories/a.md", &story("A", "in_progress", "", "")).write("stories/b.md", &story("B", "done", "", ""));
     r.commit("Ben", T2, "2");
-    r.write("stories/a.md", &story("A", "review", "estimate: 3\n", "")).write("stories/c.md", &story("C", "ready", "", ""));
+    r.write("stories/a.md", &story("A", "review", "estimate: 3\n", ""))
+        .write("stories/c.md", &story("C", "ready", "", ""));
     r.commit("Ana", T3, "3");
     r
 }
@@ -398,6 +408,9 @@ fn a_missing_blob_is_skipped_with_one_warning_naming_it() {
     let (code, _, err) = cairn(&r.path, &["metrics", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains(&format!("blob {blob}")), "{err}");
+    let (code, text, _) = cairn(&r.path, &["explain", "W012"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("unreadable-object"), "{text}");
 }
 
 #[test]

@@ -145,6 +145,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ("W007", "broken-link", "A `[[id]]` or relative link in the body points at no item."),
     ("W010", "no-history", "No git repository: history-based fields and metrics are unavailable."),
     ("W011", "shallow-history", "The history is shallow: fetch full history (fetch-depth: 0) for audit and burndown."),
+    ("W012", "unreadable-object", "A git object (commit, tree or blob) of the history cannot be read: it is missing (a deleted loose object, a broken clone) or corrupt. History skips it and keeps every event it can still derive: the changes it hid show up at the next commit that can be read. It is not a shallow boundary; `git fsck` names what is broken, and fetching again may bring it back."),
     ("W020", "blocked-in-progress", "The item is in a `doing` status while one of its `depends_on` is not done: work started on something that is still blocked."),
     ("W021", "dependency-in-later-sprint", "The item depends on an open item planned in a sprint that starts after the item's own sprint: it cannot finish in its sprint."),
     ("W022", "overdue", "The item is open and its `due` date is before today (the date of the HEAD commit; skipped with `--no-history` or without git)."),

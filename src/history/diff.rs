@@ -91,7 +91,8 @@ fn beyond_shallow(repo: &gix::Repository, rev: &str) -> bool {
     }
     let name = rev.split(['~', '^']).next().unwrap_or(rev);
     let looks_like_id = name.len() >= 4 && name.bytes().all(|b| b.is_ascii_hexdigit());
-    looks_like_id || (name.len() < rev.len() && repo.rev_parse_single(if name.is_empty() { "HEAD" } else { name }).is_ok())
+    looks_like_id
+        || (name.len() < rev.len() && repo.rev_parse_single(if name.is_empty() { "HEAD" } else { name }).is_ok())
 }
 
 /// The backlog at a commit (the root at its current path in the repository).

@@ -193,7 +193,8 @@ pub fn merge_events(
     };
     for id in ids {
         // The parents that have the item, the first parent first.
-        let refs: Vec<&(String, State)> = first.get(id).into_iter().chain(others.iter().filter_map(|o| o.get(id))).collect();
+        let refs: Vec<&(String, State)> =
+            first.get(id).into_iter().chain(others.iter().filter_map(|o| o.get(id))).collect();
         match (refs.first(), new.get(id)) {
             (None, Some((p, s))) => out.push(ev(id, p, Action::Created, None, None, Some(s.object()))),
             (Some((p, s)), None) => {
@@ -234,7 +235,10 @@ mod tests {
     use super::*;
     use crate::history::blob::parse;
 
-    fn brief(out: &[RawEvent]) -> Vec<(&str, Action, Option<&str>, Option<&Value>, Option<&Value>)> {
+    /// (id, action, field, old, new).
+    type Brief<'a> = (&'a str, Action, Option<&'a str>, Option<&'a Value>, Option<&'a Value>);
+
+    fn brief(out: &[RawEvent]) -> Vec<Brief<'_>> {
         out.iter().map(|e| (e.id.as_str(), e.action, e.field.as_deref(), e.old.as_ref(), e.new.as_ref())).collect()
     }
 

@@ -8,10 +8,22 @@
 //! the next run. [`diff`] is the semantic diff between two revisions (or a
 //! revision and the working tree) used by `cairn diff`.
 //!
-//! Order of events: commit order along the walk (oldest first; with
-//! `first_parent: false`, a depth-first topological order that visits first
-//! parents first), then item id, then field (`created`/`deleted`/`renamed`
-//! before the field updates of that item).
+//! Each commit has one time: its committer time, raised to its parents'
+//! when its clock is behind ([`walk::monotone`]); `log`, burndowns, metrics
+//! and the site all use it.
+//!
+//! Order of events: commit order along the walk (oldest first, by that time;
+//! ties, and `first_parent: false` branches, in a depth-first topological
+//! order that visits first parents first), then item id, then field
+//! (`created`/`deleted`/`renamed` before the field updates of that item).
+//!
+//! With `first_parent: false` a merge is diffed against its first parent
+//! too, but only what exists in none of its parents is its own event (a
+//! conflict resolution, attributed to its committer): what it took from the
+//! merged branch was already an event there ([`events::merge_events`]).
+//!
+//! Objects that cannot be read (missing or corrupt) are skipped, each named
+//! once in a W012 warning; every event that can still be derived is.
 
 pub mod blob;
 pub mod cache;
@@ -127,7 +139,9 @@ impl Events {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.source == Source::NoRepository {
-            out.push("W010 no git repository: no history (created/updated come from the front-matter only)".to_string());
+            out.push(
+                "W010 no git repository: no history (created/updated come from the front-matter only)".to_string(),
+            );
         }
         if self.shallow {
             out.push("W011 history is shallow: fetch full history (fetch-depth: 0) for audit and burndown".to_string());
