@@ -408,6 +408,11 @@ fn a_missing_blob_is_skipped_with_one_warning_naming_it() {
     let (code, _, err) = cairn(&r.path, &["metrics", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains(&format!("blob {blob}")), "{err}");
+    // The site keeps its audit trail: the same events as `log`.
+    let (code, _, err) = cairn(&r.path, &["build", "--out", "site"]);
+    assert_eq!(code, 0, "{err}");
+    let audit = std::fs::read_to_string(r.path.join("site/api/v1/audit.jsonl")).expect("audit.jsonl");
+    assert_eq!(audit.lines().count(), ev.len(), "{audit}");
     let (code, text, _) = cairn(&r.path, &["explain", "W012"]);
     assert_eq!(code, 0);
     assert!(text.contains("unreadable-object"), "{text}");
