@@ -482,6 +482,18 @@ fn diff_beyond_a_shallow_clone_says_how_to_fetch() {
     // What is there still diffs.
     let (code, _, err) = cairn(&clone, &["diff", "HEAD"]);
     assert_eq!(code, 0, "{err}");
+    // Two commits deep: HEAD~1 is there (a in_progress → review, c added), HEAD~2 is not.
+    git_support::git_in(dir.path(), &["clone", "-q", "--depth", "2", &url, "c2"], &[]);
+    let clone2 = dir.path().join("c2");
+    let (code, out, err) = cairn(&clone2, &["diff", "HEAD~2..HEAD~1", "--format", "json"]);
+    assert_eq!(code, 2, "HEAD~2 is beyond the boundary: {out}{err}");
+    assert!(err.contains("git fetch --deepen=N"), "{err}");
+    let (code, out, err) = cairn(&clone2, &["diff", "HEAD~1..HEAD", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["added"][0]["id"], "c");
+    let (code, out, err) = cairn(&clone2, &["diff", "HEAD~1", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// Base: s in_progress, t and u ready, v in_progress. Then, one commit each:
