@@ -75,7 +75,10 @@ mod tests {
         for (id, status) in [("a", "done"), ("train-churn-model", "in_progress"), ("x", "")] {
             let (w, h) = super::size(id, status);
             let svg = super::badge(id, status, "todo");
-            assert!(svg.starts_with(&format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\"")), "{svg}");
+            assert!(
+                svg.starts_with(&format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\"")),
+                "{svg}"
+            );
         }
     }
 }

@@ -344,7 +344,10 @@ mod tests {
 
     #[test]
     fn inline_code_escapes_and_marks_spans() {
-        assert_eq!(inline_code("unknown status `in<b>` for `a&b`"), "unknown status <code>in&lt;b&gt;</code> for <code>a&amp;b</code>");
+        assert_eq!(
+            inline_code("unknown status `in<b>` for `a&b`"),
+            "unknown status <code>in&lt;b&gt;</code> for <code>a&amp;b</code>"
+        );
         assert_eq!(inline_code("a ` lone <tick>"), "a ` lone &lt;tick&gt;");
         assert_eq!(inline_code("``"), "<code></code>");
         assert_eq!(inline_code("`x` and `y"), "<code>x</code> and `y");
@@ -358,7 +361,8 @@ mod tests {
         let body = "- [x] Ship *the* `api`\n- [ ] Write \"docs\"\n  - [ ] nested one\n- [ ]\n";
         for raw in ["", "<br>\n\n"] {
             let r = render(&b, &urls, &l, "stories/a.md", &format!("{raw}{body}"), "../");
-            let inputs: Vec<&str> = r.html.split("<input").skip(1).map(|s| &s[..s.find('>').unwrap_or(s.len())]).collect();
+            let inputs: Vec<&str> =
+                r.html.split("<input").skip(1).map(|s| &s[..s.find('>').unwrap_or(s.len())]).collect();
             assert_eq!(inputs.len(), 4, "{}", r.html);
             assert!(inputs[0].contains("checked") && inputs[0].contains("aria-label=\"Ship the api\""), "{}", r.html);
             assert!(!inputs[1].contains("checked"), "{}", r.html);
