@@ -38,7 +38,11 @@ pub const SPRINT_FIELDS: &[&str] = &["end", "goal", "capacity"];
 /// Maximum length of an id.
 pub const MAX_ID_LEN: usize = 100;
 
-/// `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 100 characters.
+/// The id rule in words, for messages (what [`is_valid_id`] checks).
+pub const ID_RULE: &str = "ids are slugs of ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 characters, not ending in `.md`";
+
+/// `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 100 characters, not ending in
+/// `.md`. The one id rule: check (E011), the schema and every writer use it.
 pub fn is_valid_id(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()

@@ -368,6 +368,44 @@ fn init_new_and_root_discovery() {
     cairn().args(["check", "-C"]).arg(&root).assert().success();
 }
 
+/// `new --id` takes ids by the format's id rule: nothing is written outside
+/// the kind's folder, no folder is created, and the refusal is a usage error.
+#[test]
+fn new_refuses_ids_that_leave_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    // Deep enough that `../../../x` stays inside the temporary folder.
+    let root = dir.path().join("a/b/backlog");
+    cairn().args(["init", "--bare"]).arg(&root).assert().success();
+    let before = walk_all(dir.path());
+    for id in ["../../../x", "a/b", "/tmp/x", "..", ".hidden", "x y", "-x"] {
+        let out = cairn().args(["new", "task", "Escape", &format!("--id={id}"), "-C"]).arg(&root).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(&format!("invalid id `{id}`")) && err.contains("ids are slugs"), "{id}: {err}");
+        assert_eq!(walk_all(dir.path()), before, "{id}: nothing written");
+    }
+    // A valid id is still taken as given.
+    let out = cairn().args(["new", "task", "Fine", "--id", "T-1.a_b", "-C"]).arg(&root).assert().success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).trim_end().ends_with("tasks/T-1.a_b.md"));
+    assert!(root.join("tasks/T-1.a_b.md").is_file());
+}
+
+/// Every path below `dir`, sorted.
+fn walk_all(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
 fn explain_codes() {
     let out = cairn().args(["explain", "E012"]).assert().success().get_output().stdout.clone();
@@ -397,6 +435,24 @@ fn cancelled_items_may_wait_on_open_work() {
     let ids: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["c"]);
     assert_eq!(v["diagnostics"][0]["code"], "W001");
+}
+
+/// `check` in a folder without item files (empty, or only a cairn.yml)
+/// writes nothing: no `.cairn-cache/`.
+#[test]
+fn check_in_an_empty_folder_writes_no_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = || cairn().env_remove("CI").env_remove("CAIRN_NO_CACHE").args(["check", "-C"]).arg(dir.path()).assert();
+    check().success();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the empty folder stays empty");
+    write(dir.path(), "cairn.yml", "name: x\n");
+    write(dir.path(), "notes/readme.txt", "not an item\n");
+    check().success();
+    assert!(!dir.path().join(".cairn-cache").exists(), "no items, no cache");
+    // With an item, the cache is written (as before).
+    write(dir.path(), "tasks/a.md", "---\ntitle: A\nstatus: ready\n---\n");
+    check().success();
+    assert!(dir.path().join(".cairn-cache/items.bin").is_file());
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Commands that write into the backlog: `init` and `new`. Every write is
-//! atomic and never overwrites an existing file.
+//! atomic and never overwrites an existing file; every item path comes from
+//! [`path::item_path`], which refuses ids and folders that would leave the root.
+
+pub mod path;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +35,8 @@ pub enum EditError {
     BadSet(String),
     #[error("cannot write {0}: {1}")]
     Io(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Path(#[from] path::PathError),
     #[error(transparent)]
     Load(#[from] load::LoadError),
 }
@@ -127,7 +132,11 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
         return Err(EditError::UnknownKind(req.kind.clone(), hint));
     };
     let base = match &req.id {
-        Some(id) => id.clone(),
+        Some(id) => {
+            // Before any path is built from it.
+            path::validate_id(id)?;
+            id.clone()
+        }
         None => {
             let s = slugify(&req.title);
             if s.is_empty() {
@@ -137,14 +146,16 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
             }
         }
     };
-    let folder = backlog.root.join(&kind.folder);
-    let taken = |id: &str| backlog.index.contains_key(id) || folder.join(format!("{id}.md")).exists();
+    let taken = |id: &str| -> Result<bool, EditError> {
+        Ok(backlog.index.contains_key(id) || path::item_path(&backlog.root, kind, id)?.path.exists())
+    };
     let mut id = base.clone();
     let mut n = 2;
-    while taken(&id) {
+    while taken(&id)? {
         id = format!("{base}-{n}");
         n += 1;
     }
+    let path::ItemPath { rel, path } = path::item_path(&backlog.root, kind, &id)?;
     let mut fm = String::from("---\n");
     fm.push_str(&format!("title: {}\n", yaml_string(&req.title)));
     if kind.role == Role::Work {
@@ -177,8 +188,6 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
         fm.push_str(&line);
     }
     fm.push_str("---\n");
-    let rel = format!("{}/{id}.md", kind.folder);
-    let path = backlog.root.join(&rel);
     // Check the backlog as it would be with the new item.
     let (item, mut diags) = load::parse_item_text(&fm, &rel, cfg);
     let mut items = backlog.items.clone();

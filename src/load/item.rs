@@ -203,7 +203,7 @@ pub fn build(
     let Some(id) = id else { return (None, b.diags) };
     if !model::is_valid_id(&id.value) {
         let from = if item.keys.contains_key("id") { "" } else { " (from the file name)" };
-        b.err("E011", id.span, format!("invalid id `{}`{from}: ids are slugs of letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 characters", truncate(&id.value, 60)));
+        b.err("E011", id.span, format!("invalid id `{}`{from}: {}", truncate(&id.value, 60), model::ID_RULE));
         return (None, b.diags);
     }
     b.id = Some(id.value.clone());

@@ -91,7 +91,8 @@ pub fn load(root: &Path) -> Result<Backlog, LoadError> {
 
 /// Like [`load`], but reuses the parse cache in `ROOT/.cairn-cache/`
 /// (see [`cache`]) for files that did not change, and refreshes it when
-/// `save`. The result is the same as [`load`]'s.
+/// `save` and the root holds at least one item file (an empty folder gets
+/// no cache). The result is the same as [`load`]'s.
 pub fn load_cached(root: &Path, save: bool) -> Result<Backlog, LoadError> {
     if !root.is_dir() {
         return Err(LoadError::NoRoot(root.to_path_buf()));
@@ -162,7 +163,9 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
                         }
                     });
             }
-            if save {
+            // No item files, no cache: `check` in an empty folder (or one
+            // that is no backlog) leaves no `.cairn-cache/` behind.
+            if save && !files.is_empty() {
                 let read_at = std::time::SystemTime::now();
                 let entries: Vec<cache::Entry> = (0..files.len())
                     .filter_map(|i| {
