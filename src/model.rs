@@ -35,6 +35,12 @@ pub const CORE_FIELDS: &[&str] = &[
 /// Keys only sprints have.
 pub const SPRINT_FIELDS: &[&str] = &["end", "goal", "capacity"];
 
+/// Numbers in items (estimates, sprint capacities, lags and durations,
+/// numeric custom fields) are smaller than this in size: less than one
+/// billion, at most 9 digits before the point. Anything bigger is a typo
+/// (or overflow bait) and refused (E030 for numbers, E027 for lags).
+pub const NUMBER_LIMIT: f64 = 1e9;
+
 /// Maximum length of an id.
 pub const MAX_ID_LEN: usize = 100;
 

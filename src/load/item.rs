@@ -5,7 +5,9 @@
 use crate::check::Diagnostic;
 use crate::config::{Config, FieldDef, FieldType, Role, PRIORITIES};
 use crate::load::yaml::{Node, Value};
-use crate::model::{self, Dependency, FieldValue, Item, Reference, Span, Spanned, CORE_FIELDS, SPRINT_FIELDS};
+use crate::model::{
+    self, Dependency, FieldValue, Item, Reference, Span, Spanned, CORE_FIELDS, NUMBER_LIMIT, SPRINT_FIELDS,
+};
 use crate::util::suggest;
 use crate::util::time;
 
@@ -96,9 +98,18 @@ impl Builder<'_> {
         }
     }
 
+    /// A finite number smaller than [`NUMBER_LIMIT`] in size.
     fn number(&mut self, key: &str, node: &Node) -> Option<f64> {
         match node.value.as_f64() {
-            Some(n) if n.is_finite() => Some(n),
+            Some(n) if n.is_finite() && n.abs() < NUMBER_LIMIT => Some(n),
+            Some(n) if n.is_finite() => {
+                let msg = format!(
+                    "`{key}` is {}: numbers in items must be less than one billion (1e9) in size",
+                    node.value.scalar_text()
+                );
+                self.err("E030", node.span, msg);
+                None
+            }
             _ => {
                 self.wrong_type(key, node, "a number");
                 None
@@ -106,22 +117,30 @@ impl Builder<'_> {
         }
     }
 
+    /// A lag or duration: a string such as `2d` ([`time::parse_lag`]), or a
+    /// number of days (0 or more, less than [`NUMBER_LIMIT`]).
     fn lag(&mut self, key: &str, node: &Node) -> Option<(String, f64)> {
-        let text = match &node.value {
-            Value::Str(s) => s.clone(),
-            Value::Int(_) | Value::Float(_) => format!("{}d", node.value.scalar_text()),
+        let (text, days) = match &node.value {
+            Value::Str(s) => (s.clone(), time::parse_lag(s)),
+            Value::Int(_) | Value::Float(_) => {
+                let n = node.value.as_f64().filter(|n| n.is_finite() && *n >= 0.0 && *n < NUMBER_LIMIT);
+                (format!("{}d", node.value.scalar_text()), n)
+            }
             _ => {
                 self.wrong_type(key, node, "a duration such as `2d`, `1w` or `4h`");
                 return None;
             }
         };
-        match time::parse_lag(&text) {
+        match days {
             Some(d) => Some((text, d)),
             None => {
                 self.err(
                     "E027",
                     node.span,
-                    format!("bad {key} `{text}`: write a number and a unit, like `2d`, `1w` or `4h`"),
+                    format!(
+                        "bad {key} `{}`: write a number (less than one billion) and a unit, like `2d`, `1w` or `4h`",
+                        truncate(&text, 40)
+                    ),
                 );
                 None
             }
