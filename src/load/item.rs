@@ -45,11 +45,15 @@ impl Builder<'_> {
         }
     }
 
-    /// An item id: a string (or a number, which ids may be).
+    /// An item id: a string, exactly as written, or a whole number (ids
+    /// may be numbers; `5.0` is the number 5, as in JSON).
     fn id_ref(&mut self, key: &str, node: &Node) -> Option<Spanned<String>> {
         match &node.value {
-            Value::Str(s) if !s.trim().is_empty() => Some(Spanned::new(s.trim().to_string(), node.span)),
+            Value::Str(s) if !s.is_empty() => Some(Spanned::new(s.clone(), node.span)),
             Value::Int(_) => Some(Spanned::new(node.value.scalar_text(), node.span)),
+            Value::Float(f) if f.fract() == 0.0 && (0.0..9_223_372_036_854_775_808.0).contains(f) => {
+                Some(Spanned::new((*f as i64).to_string(), node.span))
+            }
             _ => {
                 self.wrong_type(key, node, "an item id");
                 None
@@ -391,7 +395,13 @@ pub fn build(
                                     other => b.unknown_key(other, mk.span, &["url", "title", "id"], " in `references`"),
                                 }
                             }
-                            if let Some(id) = id {
+                            if id.is_some() && url.is_some() {
+                                b.err(
+                                    "E017",
+                                    n.span,
+                                    "a reference links to an item (`id:`) or a page (`url:`), not both",
+                                );
+                            } else if let Some(id) = id {
                                 item.references.push(Reference::Item(id));
                             } else if let Some(url) = url {
                                 if is_allowed_url(&url.value) {
@@ -407,7 +417,7 @@ pub fn build(
                                 b.err("E017", n.span, "a reference written as a mapping needs `url:` (or `id:`)");
                             }
                         }
-                        Value::Str(s) if s.contains("://") || s.starts_with("mailto:") => {
+                        Value::Str(s) if s.contains("://") || s.to_ascii_lowercase().starts_with("mailto:") => {
                             if is_allowed_url(s) {
                                 item.references
                                     .push(Reference::Url { url: Spanned::new(s.clone(), n.span), title: None });
@@ -561,10 +571,13 @@ pub fn build(
     (Some(item), b.diags)
 }
 
+/// An `http://`, `https://` or `mailto:` url (scheme in any case) with
+/// something after the scheme and no whitespace: the schema's `url` pattern.
 pub fn is_allowed_url(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    (lower.starts_with("http://") || lower.starts_with("https://")) && s.len() > 8
-        || lower.starts_with("mailto:") && s.len() > 7
+    let rest = ["http://", "https://", "mailto:"].iter().find_map(|scheme| {
+        s.get(..scheme.len()).filter(|head| head.eq_ignore_ascii_case(scheme)).map(|_| &s[scheme.len()..])
+    });
+    rest.is_some_and(|r| !r.is_empty() && !r.bytes().any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)))
 }
 
 fn check_ml(b: &mut Builder, v: &Node) {

@@ -4,7 +4,12 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 
 /// `YYYY-MM-DD`, strictly.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    if s.len() != 10 {
+    // Exactly `DDDD-DD-DD` (chrono alone would take `+202-01-01`), then a
+    // real calendar date: the schema's `date` pattern says the same.
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if !shape {
         return None;
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
@@ -72,6 +77,10 @@ mod tests {
         assert!(parse_date("2026-11-30").is_some());
         assert!(parse_date("2026-02-30").is_none());
         assert!(parse_date("2026-1-3").is_none());
+        assert!(parse_date("+202-01-01").is_none());
+        assert!(parse_date("-001-01-01").is_none());
+        assert!(parse_date("2024-02-29").is_some());
+        assert!(parse_date("2100-02-29").is_none());
         assert!(is_date_or_datetime("2026-11-30T10:00:00Z"));
         assert!(!is_date_or_datetime("tomorrow"));
     }
