@@ -359,6 +359,7 @@ fn init_new_and_root_discovery() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("backlog");
     cairn().arg("init").arg(&root).assert().success();
+    assert_eq!(std::fs::read_to_string(root.join(".gitignore")).unwrap(), "_site/\n.cairn-cache/\n");
     cairn().arg("init").arg(&root).assert().code(2);
     cairn().args(["check", "-C"]).arg(&root).assert().success();
     // `new` from a subfolder finds the root by cairn.yml.

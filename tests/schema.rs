@@ -72,6 +72,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn example_backlog_validates_against_its_schemas() {
     let root = repo().join("example-backlog");
     let cfg_text = std::fs::read_to_string(root.join("cairn.yml")).unwrap();
+    // Its schema line names the schema by its `$id` (a relative path would
+    // break in a copy of the folder).
+    let modeline = format!("# yaml-language-server: $schema={}", cairn::schema::config_schema_url());
+    assert_eq!(cfg_text.lines().next(), Some(modeline.as_str()));
     let cfg = Config::parse(&cfg_text, Path::new("cairn.yml")).unwrap();
     // cairn.yml against the committed config schema.
     let cfg_json = cairn::load::yaml::parse(&cfg_text).unwrap().value.to_json();
