@@ -194,16 +194,26 @@ pub fn build(
     // Keys: duplicates, and where each is.
     let mut first = crate::model::Keys::default();
     let mut entries: Vec<(String, &Node, &Node)> = Vec::new();
+    // Duplicates are found by a scan of the usual dozen keys, and through a
+    // hash map beyond that: 50,000 keys stay linear.
+    let mut big: Option<std::collections::HashMap<&str, Span>> = (map.len() > 32).then(Default::default);
     for (k, v) in map {
-        let key = match &k.value {
-            Value::Str(s) => s.clone(),
+        let key: &str = match &k.value {
+            Value::Str(s) => s,
             other => {
                 let msg = format!("keys must be field names, found {}", describe(other));
                 b.err("E017", k.span, msg);
                 continue;
             }
         };
-        if let Some(prev) = first.get(&key) {
+        let prev = match &mut big {
+            Some(seen) => seen.get(key).copied().or_else(|| {
+                seen.insert(key, k.span);
+                None
+            }),
+            None => first.get(key),
+        };
+        if let Some(prev) = prev {
             b.err("E019", k.span, format!("duplicate key `{key}`")).notes.push(crate::check::Note {
                 message: format!("`{key}` first written here"),
                 file: path.to_string(),
@@ -213,8 +223,8 @@ pub fn build(
             });
             continue;
         }
-        first.insert(&key, k.span);
-        entries.push((key, k, v));
+        first.insert(key, k.span);
+        entries.push((key.to_string(), k, v));
     }
     item.keys = first;
 

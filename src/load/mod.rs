@@ -518,7 +518,7 @@ mod tests {
             parse("---\ntitle: A\nstatus: ready\nlabels: !!python/object/apply:os.system [ls]\n---\n", "tasks/a.md");
         assert_eq!(item.unwrap().labels, vec!["ls"]);
         assert_eq!(codes(&d), vec!["W008"]);
-        assert_eq!(d[0].line, 4);
+        assert_eq!((d[0].line, d[0].column, d[0].len), (4, 9, 31));
         assert_eq!(d[0].id.as_deref(), Some("a"));
         assert!(d[0].message.contains("`!!python/object/apply:os.system` is ignored"), "{}", d[0].message);
     }
@@ -559,6 +559,22 @@ mod tests {
         }
         assert_eq!(codes(&item("estimate: .inf").1), vec!["E017"]);
         assert_eq!(codes(&item("estimate: .nan").1), vec!["E017"]);
+    }
+
+    /// Duplicates in a long front-matter (the hash-map path) are found like
+    /// those in a short one.
+    #[test]
+    fn duplicate_keys_among_many() {
+        let cfg = Config::parse("fields:\n  f0: { type: number }\n", Path::new("c")).unwrap();
+        let mut fm = String::from("---\ntitle: A\nstatus: ready\nf0: 1\n");
+        for i in 0..40 {
+            fm.push_str(&format!("x{i}: 1\n"));
+        }
+        fm.push_str("f0: 2\ntitle: B\n---\n");
+        let (_, d) = parse_item_text(&fm, "tasks/a.md", &cfg);
+        let dups: Vec<(u32, u32)> = d.iter().filter(|d| d.code == "E019").map(|d| (d.line, d.notes[0].line)).collect();
+        assert_eq!(dups, vec![(45, 4), (46, 2)]);
+        assert_eq!(d.iter().filter(|d| d.code == "E018").count(), 40);
     }
 
     #[test]

@@ -223,6 +223,9 @@ fn tag_text(t: &Tag) -> String {
     format!("{}{}", t.original_handle(), t.suffix())
 }
 
+/// How far before its node a tag is looked for on the node's line.
+const TAG_WINDOW: usize = 512;
+
 /// `!!str`, or the non-specific `!`: the scalar is a string as written.
 fn is_string_tag(t: &Tag) -> bool {
     t.is_yaml_core_schema_tag("str") || (t.handle().is_empty() && t.suffix() == "!")
@@ -259,11 +262,36 @@ impl TreeBuilder<'_> {
         let len = if z.line() == a.line() && z.index() > a.index() {
             z.index() - a.index()
         } else {
-            // A multi-line token: underline to the end of its first line.
-            let line = self.text.lines().nth(a.line().saturating_sub(1)).unwrap_or("");
-            line.chars().count().saturating_sub(a.col()).max(1)
+            // A multi-line token: underline to the end of its first line
+            // (found from the token's own offset: no walk over the lines
+            // before it, which made many such tokens quadratic).
+            let rest = a.byte_offset().and_then(|b| self.text.get(b..)).unwrap_or("");
+            let line = rest.split('\n').next().unwrap_or("");
+            line.strip_suffix('\r').unwrap_or(line).chars().count().max(1)
         };
         Span::new(a.line().max(1) as u32, a.col() as u32 + 1, len.max(1) as u32)
+    }
+
+    /// Records a tag cairn does not apply, at the tag itself when it is on
+    /// the node's line shortly before it, else at the node.
+    fn ignore_tag(&mut self, t: &Tag, node: Span, s: &GSpan) {
+        let text = tag_text(t);
+        let mut at = node;
+        if let Some(end) = s.start.byte_offset().filter(|&b| self.text.is_char_boundary(b)) {
+            let mut from = end.saturating_sub(TAG_WINDOW);
+            while !self.text.is_char_boundary(from) {
+                from += 1;
+            }
+            let before = &self.text[from..end];
+            let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+            if let Some(i) = line.rfind(text.as_str()) {
+                let back = line[i..].chars().count() as u32;
+                if back < node.col {
+                    at = Span::new(node.line, node.col - back, text.chars().count() as u32);
+                }
+            }
+        }
+        self.ignored_tags.push((at, text));
     }
 
     fn count(&mut self, n: usize, at: Span) -> Result<(), (Span, String)> {
@@ -305,7 +333,7 @@ impl TreeBuilder<'_> {
                     let is_str_tag = match &tag {
                         Some(t) if is_string_tag(t) => true,
                         Some(t) => {
-                            self.ignored_tags.push((at, tag_text(t)));
+                            self.ignore_tag(t, at, &gspan);
                             false
                         }
                         None => false,
@@ -320,7 +348,7 @@ impl TreeBuilder<'_> {
                 Event::SequenceStart(_, anchor, tag) => {
                     self.count(1, at)?;
                     if let Some(t) = &tag {
-                        self.ignored_tags.push((at, tag_text(t)));
+                        self.ignore_tag(t, at, &gspan);
                     }
                     if stack.len() >= MAX_DEPTH {
                         return Err((at, format!("values nested deeper than {MAX_DEPTH} levels")));
@@ -335,7 +363,7 @@ impl TreeBuilder<'_> {
                 Event::MappingStart(_, anchor, tag) => {
                     self.count(1, at)?;
                     if let Some(t) = &tag {
-                        self.ignored_tags.push((at, tag_text(t)));
+                        self.ignore_tag(t, at, &gspan);
                     }
                     if stack.len() >= MAX_DEPTH {
                         return Err((at, format!("values nested deeper than {MAX_DEPTH} levels")));
@@ -560,8 +588,17 @@ mod tests {
     #[test]
     fn tags_are_listed_and_not_applied() {
         let d = parse_document("x: !!python/object/apply:os.system [\"ls\"]\ny: !secret 5\nz: !!str 5\nw: ! 5\nv: !!int \"5\"\nm: !thing {a: 1}\n").unwrap();
-        let tags: Vec<(u32, &str)> = d.ignored_tags.iter().map(|(s, t)| (s.line, t.as_str())).collect();
-        assert_eq!(tags, vec![(1, "!!python/object/apply:os.system"), (2, "!secret"), (5, "!!int"), (6, "!thing")]);
+        let tags: Vec<(Span, &str)> = d.ignored_tags.iter().map(|(s, t)| (*s, t.as_str())).collect();
+        let at = |line, col, tag: &'static str| (Span::new(line, col, tag.chars().count() as u32), tag);
+        assert_eq!(
+            tags,
+            vec![
+                at(1, 4, "!!python/object/apply:os.system"),
+                at(2, 4, "!secret"),
+                at(5, 4, "!!int"),
+                at(6, 4, "!thing")
+            ]
+        );
         let Value::Map(m) = &d.root.value else { panic!() };
         let vals: Vec<&Value> = m.iter().map(|(_, v)| &v.value).collect();
         assert!(matches!(vals[0], Value::Seq(v) if v[0].value == Value::Str("ls".into())), "plain data, not an object");
