@@ -28,12 +28,23 @@ fn json(out: &[u8]) -> Value {
 
 #[test]
 fn example_backlog_checks_clean() {
-    let out = cairn().args(["check", "-C"]).arg(example()).assert().success().get_output().stdout.clone();
+    // `--no-history`: "today" for W022 (overdue) is the date of the HEAD
+    // commit of the repository the example sits in, which moves with every
+    // commit; the example's due dates are fixed.
+    let out =
+        cairn().args(["check", "--no-history", "-C"]).arg(example()).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("checked "), "{text}");
     assert!(text.ends_with(" items: 0 errors, 0 warnings\n"), "{text}");
-    let v =
-        json(&cairn().args(["check", "--format", "json", "-C"]).arg(example()).assert().success().get_output().stdout);
+    let v = json(
+        &cairn()
+            .args(["check", "--no-history", "--format", "json", "-C"])
+            .arg(example())
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
     assert!(v["items"].as_u64().unwrap() >= 60);
     assert_eq!(v["errors"], 0);
     assert_eq!(v["diagnostics"], serde_json::json!([]));
@@ -180,8 +191,12 @@ fn bad_input_of_every_kind() {
     );
     let big = std::fs::File::create(r.join("tasks/big.md")).unwrap();
     big.set_len(50 * 1024 * 1024).unwrap();
+    write(r, "tasks/flow9c9n.md", "---\ntitle: x\nstatus: ready\nlabels: [a,\nb]\n---\n");
     #[cfg(unix)]
     {
+        use std::os::unix::ffi::OsStrExt;
+        std::fs::write(r.join("tasks").join(std::ffi::OsStr::from_bytes(b"caf\xe9.md")), "---\ntitle: x\n---\n")
+            .unwrap();
         std::os::unix::fs::symlink(r.join("tasks"), r.join("tasks/loop")).unwrap();
         std::os::unix::fs::symlink("/etc", r.join("outside")).unwrap();
     }
@@ -211,8 +226,12 @@ fn bad_input_of_every_kind() {
     assert_eq!(at("tasks/bomb.md").0, "E003");
     assert_eq!(at("tasks/deep.md").0, "E003");
     assert_eq!(at("tasks/big.md").0, "E006");
+    assert_eq!(at("tasks/flow9c9n.md"), ("E003".into(), 5, 1));
     #[cfg(unix)]
     {
+        assert_eq!(at("tasks/caf\u{fffd}.md").0, "E004");
+        let d = diags.iter().find(|d| d["file"] == "tasks/caf\u{fffd}.md").unwrap();
+        assert!(d["message"].as_str().unwrap().starts_with("file name is not valid UTF-8"), "{d}");
         assert_eq!(at("tasks/loop").0, "W006");
         assert_eq!(at("outside").0, "W006");
     }
@@ -340,6 +359,7 @@ fn init_new_and_root_discovery() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("backlog");
     cairn().arg("init").arg(&root).assert().success();
+    assert_eq!(std::fs::read_to_string(root.join(".gitignore")).unwrap(), "_site/\n.cairn-cache/\n");
     cairn().arg("init").arg(&root).assert().code(2);
     cairn().args(["check", "-C"]).arg(&root).assert().success();
     // `new` from a subfolder finds the root by cairn.yml.
@@ -368,10 +388,50 @@ fn init_new_and_root_discovery() {
     cairn().args(["check", "-C"]).arg(&root).assert().success();
 }
 
+/// `new --id` takes ids by the format's id rule: nothing is written outside
+/// the kind's folder, no folder is created, and the refusal is a usage error.
+#[test]
+fn new_refuses_ids_that_leave_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    // Deep enough that `../../../x` stays inside the temporary folder.
+    let root = dir.path().join("a/b/backlog");
+    cairn().args(["init", "--bare"]).arg(&root).assert().success();
+    let before = walk_all(dir.path());
+    for id in ["../../../x", "a/b", "/tmp/x", "..", ".hidden", "x y", "-x"] {
+        let out = cairn().args(["new", "task", "Escape", &format!("--id={id}"), "-C"]).arg(&root).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(&format!("invalid id `{id}`")) && err.contains("ids are slugs"), "{id}: {err}");
+        assert_eq!(walk_all(dir.path()), before, "{id}: nothing written");
+    }
+    // A valid id is still taken as given.
+    let out = cairn().args(["new", "task", "Fine", "--id", "T-1.a_b", "-C"]).arg(&root).assert().success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).trim_end().ends_with("tasks/T-1.a_b.md"));
+    assert!(root.join("tasks/T-1.a_b.md").is_file());
+}
+
+/// Every path below `dir`, sorted.
+fn walk_all(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
 fn explain_codes() {
     let out = cairn().args(["explain", "E012"]).assert().success().get_output().stdout.clone();
     assert!(String::from_utf8(out).unwrap().starts_with("E012 (unknown-status):"));
+    let out = cairn().args(["explain", "w008"]).assert().success().get_output().stdout.clone();
+    assert!(String::from_utf8(out).unwrap().starts_with("W008 (yaml-tag-ignored):"));
     cairn().args(["explain", "E999"]).assert().code(2);
 }
 
@@ -397,6 +457,24 @@ fn cancelled_items_may_wait_on_open_work() {
     let ids: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["c"]);
     assert_eq!(v["diagnostics"][0]["code"], "W001");
+}
+
+/// `check` in a folder without item files (empty, or only a cairn.yml)
+/// writes nothing: no `.cairn-cache/`.
+#[test]
+fn check_in_an_empty_folder_writes_no_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = || cairn().env_remove("CI").env_remove("CAIRN_NO_CACHE").args(["check", "-C"]).arg(dir.path()).assert();
+    check().success();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the empty folder stays empty");
+    write(dir.path(), "cairn.yml", "name: x\n");
+    write(dir.path(), "notes/readme.txt", "not an item\n");
+    check().success();
+    assert!(!dir.path().join(".cairn-cache").exists(), "no items, no cache");
+    // With an item, the cache is written (as before).
+    write(dir.path(), "tasks/a.md", "---\ntitle: A\nstatus: ready\n---\n");
+    check().success();
+    assert!(dir.path().join(".cairn-cache/items.bin").is_file());
 }
 
 #[test]
