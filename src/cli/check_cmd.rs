@@ -59,14 +59,16 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
 }
 
 pub fn explain(code: &str) -> anyhow::Result<u8> {
+    use check::diagnostic::{explain_text, CODES};
     match check::diagnostic::explain(code) {
-        Some((name, text)) => {
-            out(&format!("{} ({name}): {text}\n", code.to_uppercase()));
+        Some(info) => {
+            out(&explain_text(info));
             Ok(0)
         }
         None => {
-            let codes: Vec<&str> = check::diagnostic::CODES.iter().map(|c| c.0).collect();
-            anyhow::bail!("unknown diagnostic code `{code}`; known codes: {}", codes.join(", "))
+            let hint = crate::util::suggest::hint(code, CODES.iter().map(|c| c.code));
+            let codes: Vec<&str> = CODES.iter().map(|c| c.code).collect();
+            anyhow::bail!("unknown diagnostic code `{code}`{hint}\nknown codes: {}", codes.join(", "))
         }
     }
 }
