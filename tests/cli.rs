@@ -137,6 +137,99 @@ fn github_annotations_use_worktree_paths() {
     assert_eq!(v[0]["severity"], "major");
 }
 
+/// `--format sarif` is a valid SARIF 2.1.0 log (checked against the
+/// official schema, vendored under tests/fixtures/) for GitHub code
+/// scanning: every code a rule, results that point at their rule and at
+/// the file relative to the git work tree, the same bytes every run.
+#[test]
+fn sarif_report_is_valid_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let root = dir.path().join("backlog");
+    write(&root, "stories/at-risk widget.md", "---\nid: w\ntitle: Widget\nstatus: inprogress\n---\n");
+    write(&root, "tasks/t1.md", "---\ntitle: T1\nstatus: done\ndepends_on: [t2]\n---\n");
+    write(&root, "tasks/t2.md", "---\ntitle: T2\nstatus: backlog\n---\n");
+    write(&root, "tasks/dup.md", "---\ntitle: Dup\nstatus: backlog\n---\n");
+    write(&root, "bugs/dup.md", "---\ntitle: Dup\nstatus: backlog\n---\n");
+    let run = || cairn().args(["check", "--format", "sarif", "-C"]).arg(&root).assert().code(1).get_output().clone();
+    let first = run();
+    assert_eq!(first.stdout, run().stdout, "deterministic");
+    let summary = String::from_utf8_lossy(&first.stderr).into_owned();
+    assert!(summary.starts_with("checked ") && summary.ends_with(" items: 2 errors, 1 warning\n"), "{summary}");
+    let log = json(&first.stdout);
+    let mut schema: Value =
+        serde_json::from_str(include_str!("fixtures/sarif-schema-2.1.0.json")).expect("the vendored schema is JSON");
+    drop_broken_language_pattern(&mut schema);
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut bad = log.clone();
+    bad["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validator.is_valid(&bad), "the schema is really checked");
+
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"].as_array().map(Vec::len), Some(1));
+    let run = &log["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "cairn");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    assert!(driver["informationUri"].as_str().is_some_and(|u| u.starts_with("https://")));
+    let rules = driver["rules"].as_array().unwrap();
+    let explained = |code: &str| {
+        String::from_utf8(cairn().args(["explain", code]).assert().success().get_output().stdout.clone()).unwrap()
+    };
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        let text = explained(id);
+        for part in [&rule["shortDescription"]["text"], &rule["fullDescription"]["text"]] {
+            assert!(text.contains(part.as_str().unwrap()), "{id}: {part} not in `cairn explain`");
+        }
+        assert!(rule["help"]["text"].as_str().unwrap().contains("Example:"), "{id}");
+        let level = if id.starts_with('W') { "warning" } else { "error" };
+        assert_eq!(rule["defaultConfiguration"]["level"], level, "{id}");
+    }
+    let results = run["results"].as_array().unwrap();
+    let find = |code: &str| results.iter().find(|r| r["ruleId"] == code).unwrap_or_else(|| panic!("no {code}"));
+    assert_eq!(results.len(), 3);
+    for r in results {
+        let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], r["ruleId"]);
+    }
+    let e012 = find("E012");
+    assert_eq!(e012["level"], "error");
+    let loc = &e012["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "backlog/stories/at-risk%20widget.md");
+    let end = 9 + "inprogress".len() as u64;
+    assert_eq!(loc["region"], serde_json::json!({"startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": end}));
+    assert_eq!(find("W001")["level"], "warning");
+    // The duplicate id names the other file as a related location.
+    let e010 = find("E010");
+    let uri = |loc: &Value| loc["physicalLocation"]["artifactLocation"]["uri"].as_str().map(str::to_string);
+    let mut files: Vec<String> =
+        [uri(&e010["locations"][0]), uri(&e010["relatedLocations"][0])].into_iter().flatten().collect();
+    files.sort();
+    assert_eq!(files, ["backlog/bugs/dup.md", "backlog/tasks/dup.md"]);
+}
+
+/// The SARIF 2.1.0 schema (the OASIS one as well) gives the `language`
+/// property of runs and tool components a malformed regex, with a stray
+/// `]`, that a validator refuses to compile. cairn never writes `language`:
+/// the pattern is dropped from the in-memory copy, the vendored file stays
+/// as published.
+fn drop_broken_language_pattern(v: &mut Value) {
+    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    match v {
+        Value::Object(map) => {
+            if map.get("pattern").and_then(Value::as_str) == Some(BROKEN) {
+                map.remove("pattern");
+            }
+            map.values_mut().for_each(drop_broken_language_pattern);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_broken_language_pattern),
+        _ => {}
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     cairn().args(["check", "-C", "/definitely/not/here"]).assert().code(2);

@@ -625,7 +625,12 @@ mod tests {
     #[test]
     fn every_code_has_a_meaning_an_example_and_a_fix() {
         for c in CODES {
-            assert!(c.name.len() > 3 && c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'), "{}", c.code);
+            assert!(
+                c.name.len() > 3
+                    && c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
+                "{}",
+                c.code
+            );
             assert!(!c.title.is_empty() && !c.title.ends_with('.'), "{} title", c.code);
             for (what, text) in [("meaning", c.meaning), ("fix", c.fix)] {
                 assert!(text.len() > 20 && text.ends_with('.'), "{} {what}: {text:?}", c.code);

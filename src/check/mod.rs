@@ -5,6 +5,7 @@
 pub mod diagnostic;
 pub mod links;
 pub mod report;
+pub mod sarif;
 
 pub use diagnostic::{Diagnostic, Note, Severity};
 

@@ -11,6 +11,8 @@ pub enum CheckFormat {
     Json,
     Github,
     Gitlab,
+    /// SARIF 2.1.0, for GitHub code scanning
+    Sarif,
 }
 
 #[derive(Args, Debug)]
@@ -50,9 +52,13 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
         }
         CheckFormat::Github => report::github(&r, &backlog.root),
         CheckFormat::Gitlab => report::gitlab(&r, &backlog.root),
+        CheckFormat::Sarif => {
+            super::out_json(&check::sarif::log(&r, &backlog.root));
+            String::new()
+        }
     };
     out(&text);
-    if a.format == CheckFormat::Github && !ctx.global.quiet {
+    if matches!(a.format, CheckFormat::Github | CheckFormat::Sarif) && !ctx.global.quiet {
         eprintln!("{}", report::summary(&r));
     }
     Ok(if r.errors() > 0 { EXIT_PROBLEMS } else { 0 })
