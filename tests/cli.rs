@@ -116,6 +116,41 @@ fn human_output_is_rustc_style() {
     assert!(String::from_utf8(coloured).unwrap().contains('\x1b'));
 }
 
+/// `--color always|never` > `NO_COLOR` > `CLICOLOR_FORCE` > `TERM=dumb` >
+/// terminal detection (the output here is a pipe: no colour by itself).
+#[test]
+fn colour_follows_flag_then_environment() {
+    let dir = broken_backlog();
+    let coloured = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = cairn();
+        c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env_remove("TERM");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.arg("check").args(args).arg("-C").arg(dir.path()).assert().code(1).get_output().clone();
+        (out.stdout.contains(&0x1b), out.stderr.contains(&0x1b))
+    };
+    assert_eq!(coloured(&[], &[]), (false, false));
+    assert_eq!(coloured(&[], &[("CLICOLOR_FORCE", "1")]), (true, false));
+    assert_eq!(coloured(&[], &[("CLICOLOR_FORCE", "0")]), (false, false));
+    assert_eq!(coloured(&[], &[("CLICOLOR_FORCE", "1"), ("TERM", "dumb")]), (true, false));
+    assert_eq!(coloured(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]), (false, false));
+    assert_eq!(coloured(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]), (false, false));
+    assert_eq!(coloured(&["--color", "always"], &[("NO_COLOR", "1"), ("TERM", "dumb")]), (true, false));
+    // Messages on stderr follow the same rule.
+    let err = cairn()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["show", "nope", "-C"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(err.starts_with(b"\x1b["), "{}", String::from_utf8_lossy(&err));
+}
+
 #[test]
 fn github_annotations_use_worktree_paths() {
     let dir = tempfile::tempdir().unwrap();
@@ -461,11 +496,50 @@ fn init_new_and_root_discovery() {
     cairn().args(["check", "-C"]).arg(&root).assert().success();
 }
 
+/// From the top of a repository whose backlog is in `backlog/`, every
+/// item is "of unknown kind" (E014): one note says where cairn.yml is and
+/// what to pass. Not with `-q`, and not when the root has a cairn.yml.
+#[test]
+fn a_backlog_in_a_subfolder_is_pointed_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path();
+    cairn().arg("init").arg(top.join("backlog")).assert().success();
+    let out = cairn().current_dir(top).arg("check").assert().code(1).get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "note: no cairn.yml in this folder, but found `backlog/cairn.yml`: if the backlog is there, pass `-C backlog`\n"
+    );
+    assert!(String::from_utf8(out.stdout).unwrap().contains("error[E014]"));
+    // Two levels down, with the root given by -C: the path to pass is
+    // relative to the current folder.
+    let product = top.join("product");
+    std::fs::create_dir(&product).unwrap();
+    std::fs::rename(top.join("backlog"), product.join("plan")).unwrap();
+    let out =
+        cairn().current_dir(top).args(["list", "--format", "ids", "-C", "."]).assert().success().get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.ends_with("found `product/plan/cairn.yml`: if the backlog is there, pass `-C product/plan`\n"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("note:").count(), 1);
+    cairn().current_dir(top).args(["check", "-q"]).assert().code(1).stderr("");
+    cairn().current_dir(product.join("plan")).arg("check").assert().success().stderr("");
+}
+
 #[test]
 fn explain_codes() {
-    let out = cairn().args(["explain", "E012"]).assert().success().get_output().stdout.clone();
-    assert!(String::from_utf8(out).unwrap().starts_with("E012 (unknown-status):"));
-    cairn().args(["explain", "E999"]).assert().code(2);
+    let out = cairn().args(["explain", "e012"]).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("E012 unknown-status: Unknown status\n\nThe status is not one of"), "{text}");
+    assert!(
+        text.contains("\nExample:\n\n  # stories/log-in.md\n  ---\n  title: Log in\n  status: inprogress\n  ---\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nHow to fix it:\n\n  Use one of the statuses"), "{text}");
+    let err = cairn().args(["explain", "E12"]).assert().code(2).get_output().stderr.clone();
+    assert!(String::from_utf8(err).unwrap().contains("unknown diagnostic code `E12`; did you mean `E012`?"));
 }
 
 #[test]

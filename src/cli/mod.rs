@@ -3,8 +3,10 @@
 
 mod build_cmd;
 mod check_cmd;
+mod color;
 mod edit_cmd;
 mod graph_cmd;
+mod hints;
 mod history_cmd;
 mod list_cmd;
 mod metrics_cmd;
@@ -42,7 +44,7 @@ pub struct Global {
     /// The backlog root (else the nearest folder upward with cairn.yml, else the current folder)
     #[arg(short = 'C', long = "root", global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Colour in terminal output
+    /// Colour in terminal output (`auto` honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print less
@@ -175,12 +177,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(g: &Global) -> Ctx {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let decide = |tty: bool| match g.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !no_color,
-        };
+        let decide = |tty: bool| color::enabled(g.color, |v| std::env::var_os(v), tty);
         Ctx {
             global: g.clone(),
             color_stdout: decide(std::io::stdout().is_terminal()),
@@ -195,7 +192,35 @@ impl Ctx {
         if !root.is_dir() {
             anyhow::bail!("backlog root `{}` does not exist or is not a folder", root.display());
         }
+        self.nested_root_note(&root);
         Ok(root)
+    }
+
+    /// Says once, on stderr, when the root has no cairn.yml but a folder
+    /// below it has: otherwise every item of `backlog/` is "of unknown kind".
+    fn nested_root_note(&self, root: &Path) {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        if self.global.quiet {
+            return;
+        }
+        ONCE.call_once(|| {
+            let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+            let nested = hints::nested_roots(&root);
+            let Some(first) = nested.first() else { return };
+            let here = if std::env::current_dir().is_ok_and(|c| c == root) {
+                "this folder".to_string()
+            } else {
+                format!("`{}`", display_path(&root))
+            };
+            let found: Vec<String> =
+                nested.iter().map(|d| format!("`{}`", display_path(&d.join(crate::config::CONFIG_FILE)))).collect();
+            let msg = format!(
+                "no cairn.yml in {here}, but found {}: if the backlog is there, pass `-C {}`",
+                found.join(", "),
+                display_path(first)
+            );
+            self.emit("note", &msg, "\x1b[1;36m");
+        });
     }
 
     /// Loads the backlog and builds its graph.
