@@ -553,6 +553,36 @@ fn version_and_completions() {
     cairn().args(["completions", "tcsh"]).assert().code(2);
 }
 
+/// `cairn man DIR` writes cairn.1 and one page per subcommand, each a
+/// roff page about its command.
+#[test]
+fn man_writes_a_page_per_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("man/man1");
+    let out = cairn().arg("man").arg(&out_dir).assert().success().get_output().stdout.clone();
+    let cmd = <cairn::cli::Cli as clap::CommandFactory>::command();
+    let subcommands: Vec<String> =
+        cmd.get_subcommands().filter(|s| !s.is_hide_set()).map(|s| s.get_name().to_string()).collect();
+    assert!(subcommands.len() > 15 && subcommands.iter().any(|s| s == "man"), "{subcommands:?}");
+    let mut expected: Vec<String> = subcommands.iter().map(|s| format!("cairn-{s}.1")).collect();
+    expected.push("cairn.1".into());
+    expected.sort();
+    let mut files: Vec<String> =
+        std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files, expected);
+    assert_eq!(String::from_utf8(out).unwrap().lines().count(), expected.len());
+    let main = std::fs::read_to_string(out_dir.join("cairn.1")).unwrap();
+    assert!(main.starts_with(".ie \\n(.g .ds Aq \\(aq") || main.contains(".TH cairn 1"), "{main}");
+    assert!(main.contains(".TH cairn 1") && main.contains("cairn\\-check(1)"), "{main}");
+    let check = std::fs::read_to_string(out_dir.join("cairn-check.1")).unwrap();
+    let title = format!(".TH cairn-check 1 {} cairn \"User Commands\"\n", env!("CARGO_PKG_VERSION"));
+    assert!(check.contains(&title) && check.contains("sarif"), "{check}");
+    // Again over the same folder: the pages are replaced, nothing else left.
+    cairn().arg("man").arg(&out_dir).assert().success();
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), expected.len());
+}
+
 #[test]
 fn cancelled_items_may_wait_on_open_work() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ mod graph_cmd;
 mod hints;
 mod history_cmd;
 mod list_cmd;
+mod man;
 mod metrics_cmd;
 mod serve_cmd;
 
@@ -95,6 +96,11 @@ pub enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
+    /// Write man pages for cairn and every subcommand into DIR
+    Man {
+        /// The folder to write the pages into (created if missing)
+        dir: PathBuf,
+    },
     /// The audit trail from git history: one event per field change
     Log(history_cmd::LogArgs),
     /// The semantic change of the backlog between two revisions (or a revision and the working tree)
@@ -154,6 +160,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cmd, "cairn", &mut buf);
             out(&String::from_utf8_lossy(&buf));
+            Ok(0)
+        }
+        Command::Man { dir } => {
+            let written = man::write_pages(<Cli as clap::CommandFactory>::command(), dir)?;
+            out(&written.iter().map(|p| format!("{}\n", display_path(p))).collect::<String>());
             Ok(0)
         }
         Command::Log(a) => history_cmd::log(&ctx, a),
