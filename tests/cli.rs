@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+#[path = "support/git.rs"]
+mod git_support;
+
 fn cairn() -> Command {
     let mut c = Command::cargo_bin("cairn").unwrap();
     c.env("NO_COLOR", "1");
@@ -461,6 +464,14 @@ fn show_text_and_json() {
     assert!(String::from_utf8(text).unwrap().starts_with("epic checkout: Checkout\n"));
     let err = cairn().args(["show", "chekout", "-C"]).arg(dir.path()).assert().code(2).get_output().stderr.clone();
     assert!(String::from_utf8(err).unwrap().contains("did you mean `checkout`"));
+    // Several close ids: the closest three, closest first.
+    let dir = tempfile::tempdir().unwrap();
+    for id in ["log-in-form", "log-in-page", "log-in-api", "logout", "sign-up"] {
+        write(dir.path(), &format!("stories/{id}.md"), "---\ntitle: T\nstatus: backlog\n---\n");
+    }
+    let err = cairn().args(["show", "login", "-C"]).arg(dir.path()).assert().code(2).get_output().stderr.clone();
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(err, "error: no item with id `login`; did you mean `log-in-api`, `log-in-form` or `log-in-page`?\n");
 }
 
 #[test]
@@ -615,4 +626,46 @@ fn the_parse_cache_is_written_outside_ci_only_and_changes_nothing() {
     assert!(cache.is_file(), "other runs do");
     assert_eq!(check(false), in_ci, "and read it back to the same result");
     assert_eq!(check(true), in_ci);
+}
+
+/// `cairn burndown` without a sprint: the sprint under way on the HEAD
+/// commit's date (or `--today`); none or several: an error naming them.
+#[test]
+fn burndown_defaults_to_the_sprint_under_way() {
+    let r = git_support::Repo::new();
+    r.write("sprints/s1.md", "---\ntitle: Sprint 1\nstart: 2024-03-04\nend: 2024-03-08\n---\n");
+    r.write("sprints/s2.md", "---\ntitle: Sprint 2\nstart: 2024-03-11\nend: 2024-03-15\n---\n");
+    r.write("stories/a.md", "---\ntitle: A\nstatus: ready\nestimate: 3\nsprint: s2\n---\n");
+    r.commit("Ana", "2024-03-01T12:00:00Z", "plan");
+    r.write("stories/a.md", "---\ntitle: A\nstatus: done\nestimate: 3\nsprint: s2\n---\n");
+    r.commit("Ana", "2024-03-12T10:00:00Z", "a done");
+    let run = |args: &[&str]| cairn().current_dir(&r.path).arg("burndown").args(args).output().unwrap();
+    let named = run(&["s2", "--format", "json"]);
+    assert!(named.status.success(), "{}", String::from_utf8_lossy(&named.stderr));
+    let default = run(&["--format", "json"]);
+    assert!(default.status.success(), "{}", String::from_utf8_lossy(&default.stderr));
+    assert_eq!(default.stdout, named.stdout);
+    assert_eq!(json(&default.stdout)["sprint"], "s2");
+    // On the last day of s1 (inclusive), s1.
+    assert_eq!(json(&run(&["--format", "json", "--today", "2024-03-08"]).stdout)["sprint"], "s1");
+    // Between sprints: no sprint is under way; the error lists them, latest first.
+    let none = run(&["--today", "2024-03-09"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&none.stderr),
+        "error: no sprint is under way on 2024-03-09; name one: `cairn burndown SPRINT` (sprints: s2 (2024-03-11 to 2024-03-15, planned), s1 (2024-03-04 to 2024-03-08, closed))\n"
+    );
+    // Two sprints at once: name one.
+    r.write("sprints/s3.md", "---\ntitle: Sprint 3\nstart: 2024-03-12\nend: 2024-03-20\n---\n");
+    r.commit("Ana", "2024-03-12T11:00:00Z", "overlapping sprint");
+    let both = run(&[]);
+    assert_eq!(both.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&both.stderr);
+    assert!(err.starts_with("error: 2 sprints are under way on 2024-03-12; name one"), "{err}");
+    assert!(err.contains("s2 (2024-03-11 to 2024-03-15, active), s3 (2024-03-12 to 2024-03-20, active)"), "{err}");
+    // An unknown sprint: the close one, or the list.
+    let err = run(&["s22"]).stderr;
+    assert_eq!(String::from_utf8_lossy(&err), "error: unknown sprint `s22`; did you mean `s2`?\n");
+    let err = run(&["x"]).stderr;
+    assert!(String::from_utf8_lossy(&err).starts_with("error: unknown sprint `x` (sprints: s3 (2024-03-12 to"));
 }
