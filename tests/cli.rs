@@ -669,3 +669,29 @@ fn burndown_defaults_to_the_sprint_under_way() {
     let err = run(&["x"]).stderr;
     assert!(String::from_utf8_lossy(&err).starts_with("error: unknown sprint `x` (sprints: s3 (2024-03-12 to"));
 }
+
+/// "an epic", not "a epic"; "1 warning", "1 story", "1 day", not "1
+/// warnings", "1 story" for many, "1 days".
+#[test]
+fn messages_use_articles_and_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "epics/accounts.md", "---\ntitle: Accounts\nstatus: backlog\n---\n");
+    write(r, "tasks/form.md", "---\ntitle: Form\nstatus: backlog\nparent: accounts\nsprint: accounts\n---\n");
+    write(r, "stories/a.md", "---\ntitle: A\nstatus: in_progress\ndepends_on: [b]\n---\n");
+    write(r, "stories/b.md", "---\ntitle: B\nstatus: backlog\n---\n");
+    let v = json(&cairn().args(["check", "--format", "json", "-C"]).arg(r).assert().code(1).get_output().stdout);
+    let messages: Vec<&str> =
+        v["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["message"].as_str()).collect();
+    assert!(messages.contains(&"the parent of a task must be a story or a bug; `accounts` is an epic"), "{messages:?}");
+    assert!(messages.contains(&"`accounts` is an epic, not a sprint"), "{messages:?}");
+    let human = cairn().args(["check", "-C"]).arg(r).assert().code(1).get_output().stdout.clone();
+    assert!(String::from_utf8(human).unwrap().ends_with("checked 4 items: 2 errors, 1 warning\n"));
+    let text = cairn().args(["show", "b", "-C"]).arg(r).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("impact: 1 open item waits on this (1 story)\n"), "{text}");
+    let text = cairn().args(["impact", "b", "-C"]).arg(r).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.starts_with("if b slips, 1 item slips: 1 story\n"), "{text}");
+    assert!(!text.contains(" 1 days"), "{text}");
+}

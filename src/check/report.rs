@@ -8,6 +8,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde_json::json;
 
 use super::{Diagnostic, Report, Severity};
+use crate::util::text::count;
 
 /// Reads source files once each, for snippets.
 struct Sources<'a> {
@@ -42,31 +43,9 @@ fn byte_range(line: &str, col: u32, len: u32) -> std::ops::Range<usize> {
     start..end.max(start)
 }
 
-/// `2,431`
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
-
 /// The summary line: `checked 2,431 items: 1 error, 3 warnings`.
 pub fn summary(r: &Report) -> String {
-    format!(
-        "checked {}: {}, {}",
-        plural(r.items, "item", "items"),
-        plural(r.errors(), "error", "errors"),
-        plural(r.warnings(), "warning", "warnings")
-    )
+    format!("checked {}: {}, {}", count(r.items, "item"), count(r.errors(), "error"), count(r.warnings(), "warning"))
 }
 
 /// rustc-style text with source lines and carets.
@@ -364,10 +343,11 @@ mod tests {
     }
 
     #[test]
-    fn thousands_separator() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
+    fn summary_counts_agree_with_their_numbers() {
+        let d = |code| Diagnostic::new(code, "a.md", Span::START, "m");
+        let r = Report { items: 1, diagnostics: vec![d("E001"), d("W001")] };
+        assert_eq!(summary(&r), "checked 1 item: 1 error, 1 warning");
+        let r = Report { items: 1000, diagnostics: vec![d("E001"), d("E002")] };
+        assert_eq!(summary(&r), "checked 1,000 items: 2 errors, 0 warnings");
     }
 }

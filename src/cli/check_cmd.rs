@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 
 use super::{out, Ctx, EXIT_PROBLEMS};
 use crate::check::{self, report};
+use crate::util::text::count;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckFormat {
@@ -34,7 +35,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     // Overdue (W022) against "today" = the HEAD commit's date: needs git.
     let today = if a.no_history { None } else { crate::metrics::head_date(&backlog.root, &backlog.config) };
     let mut r = check::check_on(&backlog, &graph, today);
-    ctx.log("check", &format!("{} diagnostics in {:.1?}", r.diagnostics.len(), t.elapsed()));
+    ctx.log("check", &format!("{} in {:.1?}", count(r.diagnostics.len(), "diagnostic"), t.elapsed()));
     if a.strict {
         r = r.strict();
     }

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use super::{out, to_json, Ctx};
 use crate::history::Source;
 use crate::metrics::{self, Analysis};
+use crate::util::text::count;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BurndownFormat {
@@ -67,7 +68,12 @@ fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &
     let a = metrics::analyze(&backlog, &graph, &events, &metrics::Options { today });
     ctx.log(
         "metrics",
-        &format!("{} sprints, {} events in {:.1?}", a.burndowns.len(), events.events.len(), t.elapsed()),
+        &format!(
+            "{}, {} in {:.1?}",
+            count(a.burndowns.len(), "sprint"),
+            count(events.events.len(), "event"),
+            t.elapsed()
+        ),
     );
     Ok(a)
 }

@@ -21,6 +21,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::graph::Graph;
 use crate::load::Backlog;
+use crate::util::text::count;
 
 /// Exit code: the command ran and found problems.
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -248,10 +249,10 @@ impl Ctx {
         } else {
             crate::load::load_cached(&root, !set("CI"))?
         };
-        self.log("load", &format!("{} files in {:.1?}", backlog.files, start.elapsed()));
+        self.log("load", &format!("{} in {:.1?}", count(backlog.files, "file"), start.elapsed()));
         let t = std::time::Instant::now();
         let graph = Graph::build(&backlog);
-        self.log("graph", &format!("{} edges in {:.1?}", graph.edges.len(), t.elapsed()));
+        self.log("graph", &format!("{} in {:.1?}", count(graph.edges.len(), "edge"), t.elapsed()));
         Ok((backlog, graph))
     }
 
