@@ -549,6 +549,11 @@ fn explain_codes() {
         "{text}"
     );
     assert!(text.contains("\nHow to fix it:\n\n  Use one of the statuses"), "{text}");
+    // Without a code: one line per code.
+    let out = cairn().arg("explain").assert().success().get_output().stdout.clone();
+    let list = String::from_utf8(out).unwrap();
+    assert!(list.lines().any(|l| l.starts_with("E012  unknown-status ") && l.ends_with("  Unknown status")), "{list}");
+    assert!(list.lines().count() > 40 && list.lines().all(|l| l.starts_with('E') || l.starts_with('W')), "{list}");
     let err = cairn().args(["explain", "E12"]).assert().code(2).get_output().stderr.clone();
     assert!(String::from_utf8(err).unwrap().contains("unknown diagnostic code `E12`; did you mean `E012`?"));
 }

@@ -65,8 +65,13 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     Ok(if r.errors() > 0 { EXIT_PROBLEMS } else { 0 })
 }
 
-pub fn explain(code: &str) -> anyhow::Result<u8> {
+pub fn explain(code: Option<&str>) -> anyhow::Result<u8> {
     use check::diagnostic::{explain_text, CODES};
+    let Some(code) = code else {
+        let w = CODES.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        out(&CODES.iter().map(|c| format!("{}  {:<w$}  {}\n", c.code, c.name, c.title)).collect::<String>());
+        return Ok(0);
+    };
     match check::diagnostic::explain(code) {
         Some(info) => {
             out(&explain_text(info));

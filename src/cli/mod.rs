@@ -81,10 +81,10 @@ pub enum Command {
     New(edit_cmd::NewArgs),
     /// Validate every item and report problems as file:line:col
     Check(check_cmd::CheckArgs),
-    /// Explain a diagnostic code (`cairn explain E012`)
+    /// Explain a diagnostic code: what it means, an example, how to fix it (without CODE: list the codes)
     Explain {
         /// A code such as E012 or W001
-        code: String,
+        code: Option<String>,
     },
     /// List items, filtered and sorted
     List(list_cmd::ListArgs),
@@ -152,7 +152,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Init(a) => edit_cmd::init(&ctx, a),
         Command::New(a) => edit_cmd::new(&ctx, a),
         Command::Check(a) => check_cmd::check(&ctx, a),
-        Command::Explain { code } => check_cmd::explain(code),
+        Command::Explain { code } => check_cmd::explain(code.as_deref()),
         Command::List(a) => list_cmd::list(&ctx, a),
         Command::Show(a) => list_cmd::show(&ctx, a),
         Command::Schema(a) => check_cmd::schema(&ctx, a),
