@@ -29,14 +29,25 @@ fn json(out: &[u8]) -> Value {
     serde_json::from_slice(out).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
 
+/// Without history: "today" for W022 (overdue) would be the date of the
+/// last commit of cairn's own repository, which holds the example, so the
+/// result would change with every commit to cairn.
 #[test]
 fn example_backlog_checks_clean() {
-    let out = cairn().args(["check", "-C"]).arg(example()).assert().success().get_output().stdout.clone();
+    let out =
+        cairn().args(["check", "--no-history", "-C"]).arg(example()).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("checked "), "{text}");
     assert!(text.ends_with(" items: 0 errors, 0 warnings\n"), "{text}");
-    let v =
-        json(&cairn().args(["check", "--format", "json", "-C"]).arg(example()).assert().success().get_output().stdout);
+    let v = json(
+        &cairn()
+            .args(["check", "--no-history", "--format", "json", "-C"])
+            .arg(example())
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
     assert!(v["items"].as_u64().unwrap() >= 60);
     assert_eq!(v["errors"], 0);
     assert_eq!(v["diagnostics"], serde_json::json!([]));
