@@ -3,7 +3,27 @@
 
 use std::path::{Path, PathBuf};
 
+use super::display_path;
 use crate::config::CONFIG_FILE;
+
+/// The note for a root without cairn.yml whose subfolders have one:
+/// where they are and what to pass (paths relative to the current folder).
+pub fn nested_root_note(root: &Path) -> Option<String> {
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let nested = nested_roots(&root);
+    let first = nested.first()?;
+    let here = if std::env::current_dir().is_ok_and(|c| c == root) {
+        "this folder".to_string()
+    } else {
+        format!("`{}`", display_path(&root))
+    };
+    let found: Vec<String> = nested.iter().map(|d| format!("`{}`", display_path(&d.join(CONFIG_FILE)))).collect();
+    Some(format!(
+        "no cairn.yml in {here}, but found {}: if the backlog is there, pass `-C {}`",
+        found.join(", "),
+        display_path(first)
+    ))
+}
 
 /// Folders one or two levels below `root` that hold a `cairn.yml`, sorted,
 /// when `root` itself has none: a repository whose backlog is in

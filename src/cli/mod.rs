@@ -212,27 +212,11 @@ impl Ctx {
     /// below it has: otherwise every item of `backlog/` is "of unknown kind".
     fn nested_root_note(&self, root: &Path) {
         static ONCE: std::sync::Once = std::sync::Once::new();
-        if self.global.quiet {
-            return;
+        if !self.global.quiet {
+            ONCE.call_once(|| {
+                hints::nested_root_note(root).into_iter().for_each(|m| self.emit("note", &m, "\x1b[1;36m"))
+            });
         }
-        ONCE.call_once(|| {
-            let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-            let nested = hints::nested_roots(&root);
-            let Some(first) = nested.first() else { return };
-            let here = if std::env::current_dir().is_ok_and(|c| c == root) {
-                "this folder".to_string()
-            } else {
-                format!("`{}`", display_path(&root))
-            };
-            let found: Vec<String> =
-                nested.iter().map(|d| format!("`{}`", display_path(&d.join(crate::config::CONFIG_FILE)))).collect();
-            let msg = format!(
-                "no cairn.yml in {here}, but found {}: if the backlog is there, pass `-C {}`",
-                found.join(", "),
-                display_path(first)
-            );
-            self.emit("note", &msg, "\x1b[1;36m");
-        });
     }
 
     /// Loads the backlog and builds its graph.
