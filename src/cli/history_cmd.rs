@@ -63,10 +63,10 @@ pub fn read_history(ctx: &Ctx, backlog: &Backlog, use_cache: bool, warn: bool) -
     ctx.log(
         "history",
         &format!(
-            "{} commits ({} processed), {} events in {:.1?}",
-            ev.commits.len(),
+            "{} ({} processed), {} in {:.1?}",
+            crate::util::text::count(ev.commits.len(), "commit"),
             ev.processed,
-            ev.events.len(),
+            crate::util::text::count(ev.events.len(), "event"),
             t.elapsed()
         ),
     );

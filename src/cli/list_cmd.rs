@@ -105,7 +105,7 @@ pub struct ShowArgs {
 pub fn show(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
     let (backlog, graph) = ctx.load()?;
     let Some(&i) = backlog.index.get(&a.id) else {
-        let hint = crate::util::suggest::hint(&a.id, backlog.items.iter().map(|i| i.id()));
+        let hint = crate::util::suggest::hint_many(&a.id, backlog.items.iter().map(|i| i.id()), 3);
         anyhow::bail!("no item with id `{}`{hint}", a.id);
     };
     let mut view = crate::query::show::view(&backlog, &graph, i);

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use super::{out, to_json, Ctx};
 use crate::history::Source;
 use crate::metrics::{self, Analysis};
+use crate::util::text::count;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BurndownFormat {
@@ -26,8 +27,8 @@ pub enum MetricsFormat {
 
 #[derive(Args, Debug)]
 pub struct BurndownArgs {
-    /// The sprint's id
-    pub sprint: String,
+    /// The sprint's id (default: the sprint under way today)
+    pub sprint: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = BurndownFormat::Text)]
     pub format: BurndownFormat,
@@ -98,26 +99,19 @@ fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &
     let a = metrics::analyze(&backlog, &graph, &events, &metrics::Options { today });
     ctx.log(
         "metrics",
-        &format!("{} sprints, {} events in {:.1?}", a.burndowns.len(), events.events.len(), t.elapsed()),
+        &format!(
+            "{}, {} in {:.1?}",
+            count(a.burndowns.len(), "sprint"),
+            count(events.events.len(), "event"),
+            t.elapsed()
+        ),
     );
     Ok(a)
 }
 
 pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
     let analysis = analyze(ctx, a.today, !a.no_cache, "burndown")?;
-    let Some(b) = analysis.burndown(&a.sprint) else {
-        let ids: Vec<&str> = analysis.burndowns.iter().map(|b| b.sprint.as_str()).collect();
-        let hint = crate::util::suggest::did_you_mean(&a.sprint, ids.iter().copied())
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_else(|| {
-                if ids.is_empty() {
-                    " (no sprint with start and end dates)".to_string()
-                } else {
-                    format!(" (sprints: {})", ids.join(", "))
-                }
-            });
-        anyhow::bail!("unknown sprint `{}`{hint}", a.sprint);
-    };
+    let b = pick_sprint(&analysis, a.sprint.as_deref())?;
     let text = match a.format {
         BurndownFormat::Json => to_json(b),
         BurndownFormat::Text => metrics::burndown::text(b),
@@ -129,6 +123,50 @@ pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
     };
     out(&text);
     Ok(0)
+}
+
+/// The burndown of `sprint`, or without one, of the sprint under way
+/// "today" (start ≤ today ≤ end, today being the HEAD commit's date or
+/// `--today`); an error that lists the sprints otherwise.
+fn pick_sprint<'a>(analysis: &'a Analysis, sprint: Option<&str>) -> anyhow::Result<&'a metrics::burndown::Burndown> {
+    let all = &analysis.burndowns;
+    let listing = |bds: &mut dyn Iterator<Item = &metrics::burndown::Burndown>| -> String {
+        const SHOWN: usize = 10;
+        let bds: Vec<_> = bds.collect();
+        let mut parts: Vec<String> =
+            bds.iter().take(SHOWN).map(|b| format!("{} ({} to {}, {})", b.sprint, b.start, b.end, b.state)).collect();
+        if bds.len() > SHOWN {
+            parts.push(format!("and {} more", bds.len() - SHOWN));
+        }
+        parts.join(", ")
+    };
+    if all.is_empty() {
+        anyhow::bail!("no sprint with start and end dates: a sprint is an item in `sprints/` with `start:` and `end:`");
+    }
+    let Some(id) = sprint else {
+        let active: Vec<&metrics::burndown::Burndown> = all.iter().filter(|b| b.state == "active").collect();
+        let today = analysis.today.as_deref().unwrap_or("today");
+        return match active.as_slice() {
+            [one] => Ok(one),
+            [] => anyhow::bail!(
+                "no sprint is under way on {today}; name one: `cairn burndown SPRINT` (sprints: {})",
+                listing(&mut all.iter().rev())
+            ),
+            several => anyhow::bail!(
+                "{} sprints are under way on {today}; name one: `cairn burndown SPRINT` ({})",
+                several.len(),
+                listing(&mut several.iter().copied())
+            ),
+        };
+    };
+    analysis.burndown(id).ok_or_else(|| {
+        let hint = crate::util::suggest::hint_many(id, all.iter().map(|b| b.sprint.as_str()), 3);
+        if hint.is_empty() {
+            anyhow::anyhow!("unknown sprint `{id}` (sprints: {})", listing(&mut all.iter().rev()))
+        } else {
+            anyhow::anyhow!("unknown sprint `{id}`{hint}")
+        }
+    })
 }
 
 pub fn metrics(ctx: &Ctx, a: &MetricsArgs) -> anyhow::Result<u8> {
