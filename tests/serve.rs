@@ -244,7 +244,11 @@ fn an_edit_reaches_pages_api_and_sse_clients() {
     let page = get(&s, "/items/account-feature-store.html");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("Build the feature table EDITED"));
-    assert!(page.text().contains("/_cairn/events"), "the reload script is injected");
+    assert!(page.text().contains(r#"<script src="/_cairn/reload.js"></script>"#), "the reload script is injected");
+    assert!(!page.text().contains("<script>"), "no inline script");
+    let js = get(&s, "/_cairn/reload.js");
+    assert_eq!(js.header("Content-Type"), Some("text/javascript; charset=utf-8"));
+    assert!(js.text().contains("/_cairn/events"));
     let item = get(&s, "/api/v1/items/account-feature-store").json();
     assert_eq!(item["data"]["title"], "Build the feature table EDITED");
     let list = get(&s, &format!("/api/v1/items?where={}", enc("\"EDITED\" in title"))).json();
@@ -287,7 +291,10 @@ fn a_build_error_keeps_the_last_site_and_shows_it() {
     assert!(msg.contains("item.html"), "{msg}");
     let h = get(&s, "/healthz");
     assert_eq!(h.status, 503);
-    assert!(h.text().contains("item.html"));
+    assert_eq!(h.header("Content-Type"), Some("application/json"));
+    let v = h.json();
+    assert_eq!(v["status"], "failed");
+    assert!(v["error"].as_str().unwrap().contains("item.html"), "{v}");
     assert_eq!(get(&s, "/items/account-feature-store.html").status, 200, "the last good site is served");
     // A new client learns about the error at once.
     let mut late = Sse::connect(&s);
@@ -337,7 +344,7 @@ fn traversal_and_methods_are_refused() {
         ("/api/v1/items", "application/json"),
         ("/badges/account-feature-store.svg", "image/svg+xml"),
         ("/feed.xml", "application/atom+xml"),
-        ("/healthz", "text/plain; charset=utf-8"),
+        ("/healthz", "application/json"),
     ] {
         let r = get(&s, target);
         assert_eq!(r.status, 200, "{target}");
