@@ -214,7 +214,9 @@ pub const EXTRA_FIELDS: &[&str] = &["end", "goal", "capacity", "unblocks"];
 /// Every name `sort` and `fields` accept, in a stable order.
 pub fn field_names(b: &Backlog) -> Vec<&str> {
     let mut v: Vec<&str> = OBJECT_FIELDS.iter().chain(EXTRA_FIELDS).copied().collect();
-    v.extend(b.config.fields.keys().map(String::as_str).filter(|k| !OBJECT_FIELDS.contains(k) && !EXTRA_FIELDS.contains(k)));
+    v.extend(
+        b.config.fields.keys().map(String::as_str).filter(|k| !OBJECT_FIELDS.contains(k) && !EXTRA_FIELDS.contains(k)),
+    );
     v
 }
 

@@ -103,14 +103,44 @@ pub fn parse_query(q: &str) -> Result<Params, ApiError> {
     Ok(p)
 }
 
+/// The longest value of a query parameter, in characters (as `maxLength`
+/// in the OpenAPI document): every accepted request fits in
+/// [`super::http::MAX_URL`] even percent-encoded.
+pub fn max_len(name: &str) -> usize {
+    match name {
+        "where" => MAX_WHERE,
+        "cursor" => MAX_CURSOR,
+        _ => MAX_TEXT,
+    }
+}
+
+/// Longest `where` expression, `cursor`, and other parameter value.
+pub const MAX_WHERE: usize = 1000;
+pub const MAX_CURSOR: usize = 4096;
+pub const MAX_TEXT: usize = 256;
+/// Most names in `fields`.
+pub const MAX_FIELDS: usize = 64;
+
+/// Refuses unknown parameters and values over [`max_len`] (in name
+/// order: the first problem is always the same one).
 fn allow(p: &Params, known: &[&str]) -> Result<(), ApiError> {
-    for k in p.keys() {
+    let mut keys: Vec<&String> = p.keys().collect();
+    keys.sort();
+    for k in keys {
         if !known.contains(&k.as_str()) {
             let hint = crate::util::suggest::hint(k, known.iter().copied());
             return Err(ApiError::bad(
                 "unknown_parameter",
                 format!("unknown query parameter `{k}`{hint}"),
                 json!({"parameter": k, "allowed": known}),
+            ));
+        }
+        let max = max_len(k);
+        if p[k].chars().count() > max {
+            return Err(ApiError::bad(
+                "parameter_too_long",
+                format!("`{k}` is longer than {max} characters"),
+                json!({"parameter": k, "max": max}),
             ));
         }
     }
@@ -120,9 +150,16 @@ fn allow(p: &Params, known: &[&str]) -> Result<(), ApiError> {
 /// A comma-separated list (`a,b`): empty or absent is none; an empty
 /// entry or a space is an error (the OpenAPI document describes exactly
 /// what is accepted).
-fn list_param(p: &Params, name: &str, code: &'static str) -> Result<Vec<String>, ApiError> {
+fn list_param(p: &Params, name: &str, code: &'static str, max: usize) -> Result<Vec<String>, ApiError> {
     let Some(v) = p.get(name).filter(|v| !v.is_empty()) else { return Ok(Vec::new()) };
     let parts: Vec<String> = v.split(',').map(String::from).collect();
+    if parts.len() > max {
+        return Err(ApiError::bad(
+            code,
+            format!("`{name}` names more than {max} entries"),
+            json!({"parameter": name, "max": max}),
+        ));
+    }
     if parts.iter().any(|x| x.is_empty() || x.chars().any(char::is_whitespace)) {
         return Err(ApiError::bad(
             code,
@@ -209,7 +246,12 @@ fn names_error(e: QueryError) -> ApiError {
 
 /// Sorted indices of the listed items matching `filter`, evaluated until
 /// `deadline`.
-fn matches(s: &Snapshot, filter: Option<&Filter>, sort: &[SortKey], deadline: Instant) -> Result<Vec<usize>, QueryError> {
+fn matches(
+    s: &Snapshot,
+    filter: Option<&Filter>,
+    sort: &[SortKey],
+    deadline: Instant,
+) -> Result<Vec<usize>, QueryError> {
     let mut out: Vec<usize> = match filter {
         None => s.listed.clone(),
         Some(f) => {
@@ -301,7 +343,7 @@ pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params, deadline: Instant) ->
         ));
     }
     let sort = query::parse_sort(sort_spec).map_err(names_error)?;
-    let fields = list_param(p, "fields", "unknown_field")?;
+    let fields = list_param(p, "fields", "unknown_field", MAX_FIELDS)?;
     query::validate_names(&s.backlog, &sort, &fields).map_err(names_error)?;
     let limit = match p.get("limit") {
         None => DEFAULT_LIMIT,
@@ -316,7 +358,7 @@ pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params, deadline: Instant) ->
             }
         },
     };
-    let expand_fields = list_param(p, "expand", "invalid_expand")?;
+    let expand_fields = list_param(p, "expand", "invalid_expand", EXPANDABLE.len())?;
     for f in &expand_fields {
         if !EXPANDABLE.contains(&f.as_str()) {
             let hint = crate::util::suggest::hint(f, EXPANDABLE.iter().copied());
@@ -341,7 +383,8 @@ pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params, deadline: Instant) ->
     let all = match cache.get(s.generation, &key) {
         Some(m) => m,
         None => {
-            let m = Arc::new(matches(s, filter.as_ref(), &sort, deadline).map_err(|e| where_error(e, expr.unwrap_or("")))?);
+            let m =
+                Arc::new(matches(s, filter.as_ref(), &sort, deadline).map_err(|e| where_error(e, expr.unwrap_or("")))?);
             cache.put(s.generation, key, m.clone());
             m
         }
@@ -393,7 +436,7 @@ fn find(s: &Snapshot, id: &str) -> Result<usize, ApiError> {
 pub fn item(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
     allow(p, &["expand", "fields"])?;
     let i = find(s, id)?;
-    let expand_fields = list_param(p, "expand", "invalid_expand")?;
+    let expand_fields = list_param(p, "expand", "invalid_expand", EXPANDABLE.len())?;
     if let Some(f) = expand_fields.iter().find(|f| !EXPANDABLE.contains(&f.as_str())) {
         return Err(ApiError::bad(
             "invalid_expand",
@@ -401,7 +444,7 @@ pub fn item(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
             json!({"parameter": "expand", "allowed": EXPANDABLE}),
         ));
     }
-    let fields = list_param(p, "fields", "unknown_field")?;
+    let fields = list_param(p, "fields", "unknown_field", MAX_FIELDS)?;
     query::validate_names(&s.backlog, &[], &fields).map_err(names_error)?;
     let mut o = (*s.objects[i]).clone();
     let static_file =
@@ -455,7 +498,7 @@ pub fn ready(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
 pub fn graph(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
     allow(p, &["root", "depth", "relations"])?;
     let b = &s.backlog;
-    let relations = list_param(p, "relations", "invalid_relation")?;
+    let relations = list_param(p, "relations", "invalid_relation", MAX_TEXT)?;
     let known = render::relation_names(b);
     for r in &relations {
         if !known.contains(r) {

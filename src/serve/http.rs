@@ -12,8 +12,9 @@ use super::api::{self, ApiError};
 use super::metrics::Gauges;
 use super::State;
 
-/// Longest accepted request target.
-pub const MAX_URL: usize = 8 * 1024;
+/// Longest accepted request target (every parameter at its longest fits,
+/// percent-encoded; see `api::max_len`).
+pub const MAX_URL: usize = 24 * 1024;
 
 /// The Content-Security-Policy of every response: scripts only from the
 /// site itself (the theme's `app.js`, and in serve mode
@@ -80,7 +81,9 @@ impl Reply {
 
 /// Whether a request path (raw or decoded) is under `/api/`.
 fn is_api(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/api" || api::percent_decode(path, false).is_some_and(|p| p.starts_with("/api/"))
+    path.starts_with("/api/")
+        || path == "/api"
+        || api::percent_decode(path, false).is_some_and(|p| p.starts_with("/api/"))
 }
 
 /// The content type of a site file.
@@ -154,7 +157,8 @@ pub fn respond(state: &State, req: Request) {
     }
     let url = req.url().to_string();
     if url.len() > MAX_URL {
-        let r = Reply::refuse(414, "uri_too_long", "request target too long (the limit is 8 KiB)", api, "rejected");
+        let msg = format!("request target too long (the limit is {} KiB)", MAX_URL / 1024);
+        let r = Reply::refuse(414, "uri_too_long", &msg, api, "rejected");
         return send(state, req, r, start);
     }
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));

@@ -75,7 +75,8 @@ impl State {
                 return doc.clone();
             }
         }
-        let doc: Arc<[u8]> = Arc::from(serde_json::to_vec_pretty(&openapi::document(&snap.backlog)).unwrap_or_default());
+        let doc: Arc<[u8]> =
+            Arc::from(serde_json::to_vec_pretty(&openapi::document(&snap.backlog)).unwrap_or_default());
         *g = Some((snap.generation, doc.clone()));
         doc
     }

@@ -40,17 +40,25 @@ fn ok(schema: &str, description: &str) -> Value {
     r
 }
 
-fn param(name: &str, location: &str, description: &str, schema: Value) -> Value {
+/// A string's schema with the server's length limit for `name`.
+fn text(name: &str) -> Value {
+    json!({"type": "string", "maxLength": api::max_len(name)})
+}
+
+fn param(name: &str, location: &str, description: &str, mut schema: Value) -> Value {
+    if schema["type"] == "string" && schema.get("maxLength").is_none() {
+        schema["maxLength"] = json!(api::max_len(name));
+    }
     json!({"name": name, "in": location, "required": location == "path", "description": description, "schema": schema})
 }
 
 /// A comma-separated list of names (`a,b`), as OpenAPI's form style
 /// without explode: an array of the names.
-fn list_param(name: &str, description: &str, names: &[&str]) -> Value {
+fn list_param(name: &str, description: &str, names: &[&str], max: usize) -> Value {
     json!({
         "name": name, "in": "query", "required": false, "description": description,
         "style": "form", "explode": false,
-        "schema": {"type": "array", "items": {"enum": names}}
+        "schema": {"type": "array", "items": {"enum": names}, "maxItems": max}
     })
 }
 
@@ -85,12 +93,27 @@ pub fn document(b: &Backlog) -> Value {
     let example_id = b.items.first().map(|i| i.id().to_string()).unwrap_or_else(|| "an-item".into());
     let id_path = json!({"name": "id", "in": "path", "required": true, "description": "An item id", "schema": {"type": "string", "minLength": 1}, "example": example_id});
     let fields_names = query::field_names(b);
-    let expand = list_param("expand", "Relation fields to replace by item objects, comma-separated", api::EXPANDABLE);
-    let fields = list_param("fields", "Fields to keep, comma-separated (`body` adds the Markdown body)", &fields_names);
+    let expand = list_param(
+        "expand",
+        "Relation fields to replace by item objects, comma-separated",
+        api::EXPANDABLE,
+        api::EXPANDABLE.len(),
+    );
+    let fields = list_param(
+        "fields",
+        "Fields to keep, comma-separated (`body` adds the Markdown body)",
+        &fields_names,
+        api::MAX_FIELDS,
+    );
     let relations = render::relation_names(b);
     let relation_names: Vec<&str> = relations.iter().map(String::as_str).collect();
     let time = |name: &str, what: &str| {
-        param(name, "query", what, json!({"type": "string", "pattern": TIME_PATTERN, "anyOf": [{"format": "date"}, {"format": "date-time"}]}))
+        param(
+            name,
+            "query",
+            what,
+            json!({"type": "string", "pattern": TIME_PATTERN, "maxLength": api::max_len(name), "anyOf": [{"format": "date"}, {"format": "date-time"}]}),
+        )
     };
     let progress = json!({"type": "object", "required": ["done", "total"], "properties": {"done": {"type": "integer"}, "total": {"type": "integer"}}});
     let item = json!({
@@ -148,7 +171,7 @@ pub fn document(b: &Backlog) -> Value {
                     param("sort", "query", "Sort keys, comma-separated, each with an optional `:asc`/`:desc`, e.g. `priority:desc,id` (default `id`)", json!({"type": "string", "pattern": names_pattern(&fields_names, true)})),
                     fields.clone(),
                     param("limit", "query", "Page size, 1 to 1000 (default 50)", json!({"type": "integer", "minimum": 1, "maximum": api::MAX_LIMIT, "default": api::DEFAULT_LIMIT})),
-                    param("cursor", "query", "`next_cursor` of the previous page, with the same `where` and `sort` (any other value is a 400)", json!({"type": "string", "pattern": "^(?:[0-9a-fA-F]{2})*$", "maxLength": 8192})),
+                    param("cursor", "query", "`next_cursor` of the previous page, with the same `where` and `sort` (any other value is a 400)", json!({"type": "string", "pattern": "^(?:[0-9a-fA-F]{2})*$", "maxLength": api::MAX_CURSOR})),
                     expand.clone()
                 ],
                 "responses": ok("ItemPage", "One page of items")
@@ -181,9 +204,9 @@ pub fn document(b: &Backlog) -> Value {
                         "type": "object",
                         "additionalProperties": false,
                         "properties": {
-                            "root": {"type": "string"},
+                            "root": text("root"),
                             "depth": {"type": "integer", "minimum": 0, "maximum": 1000},
-                            "relations": {"type": "string", "pattern": names_pattern(&relation_names, false)}
+                            "relations": {"type": "string", "pattern": names_pattern(&relation_names, false), "maxLength": api::max_len("relations")}
                         },
                         "dependentRequired": {"depth": ["root"]}
                     }
@@ -220,7 +243,10 @@ pub fn document(b: &Backlog) -> Value {
             "ItemDetail": {
                 "type": "object",
                 "required": ["data"],
-                "properties": {"data": {"allOf": [{"$ref": "#/components/schemas/Item"}, {"type": "object", "required": ["body", "events"], "properties": {"body": {"type": "string"}, "body_html": nullable("string"), "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}]}}
+                "properties": {"data": {"anyOf": [
+                    {"allOf": [{"$ref": "#/components/schemas/Item"}, {"type": "object", "required": ["body", "events"], "properties": {"body": {"type": "string"}, "body_html": nullable("string"), "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}]},
+                    {"type": "object", "description": "With `fields`: only the fields asked for"}
+                ]}}
             },
             "Impact": {
                 "type": "object",

@@ -91,10 +91,7 @@ mod tests {
         assert_eq!(super::read_regular(&p, 10).unwrap(), b"0123456789");
         assert_eq!(super::read_regular(&p, 9).unwrap_err().kind(), std::io::ErrorKind::InvalidData);
         assert_eq!(super::read_regular(dir.path(), 10).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
-        assert_eq!(
-            super::read_regular(&dir.path().join("none"), 10).unwrap_err().kind(),
-            std::io::ErrorKind::NotFound
-        );
+        assert_eq!(super::read_regular(&dir.path().join("none"), 10).unwrap_err().kind(), std::io::ErrorKind::NotFound);
     }
 
     #[cfg(unix)]

@@ -36,9 +36,9 @@ pub struct ClientConnection {
     secure: bool,
 }
 
-/// Longest request line read (cairn answers a target over 8 KiB with 414
+/// Longest request line read (cairn answers a target over 24 KiB with 414
 /// itself; a longer line is refused here, without reading it to its end).
-const MAX_REQUEST_LINE: usize = 16 * 1024;
+const MAX_REQUEST_LINE: usize = 32 * 1024;
 /// Longest header line, most header bytes and most header fields read: a
 /// client cannot make the server buffer headers without end (431).
 const MAX_HEADER_LINE: usize = 8 * 1024;
@@ -124,6 +124,17 @@ impl ClientConnection {
                 return Ok(Line::TooLong);
             }
         }
+    }
+
+    /// Reads and drops what the client already sent (up to 64 KiB, until
+    /// it stops sending or the read timeout), so that closing the
+    /// connection after refusing a request does not reset it before the
+    /// client read the refusal.
+    fn drain(&mut self) {
+        let _ = std::io::copy(
+            &mut self.next_header_source.by_ref().take(64 * 1024),
+            &mut std::io::sink(),
+        );
     }
 
     /// Reads a request from the stream.
@@ -238,6 +249,7 @@ impl Iterator for ClientConnection {
                     response
                         .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
                         .ok();
+                    self.drain();
                     return None; // the rest of the line is unread: close
                 }
 
@@ -248,6 +260,7 @@ impl Iterator for ClientConnection {
                     )
                     .with_status_code(StatusCode(431));
                     response.raw_print(writer, ver, &[], false, None).ok();
+                    self.drain();
                     return None; // the rest of the head is unread: close
                 }
 
