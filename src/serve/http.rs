@@ -329,6 +329,28 @@ mod tests {
     }
 
     #[test]
+    fn healthz_says_failed_or_stale_in_json() {
+        let mut snap =
+            crate::serve::Snapshot::failed(3, std::path::PathBuf::from("/r"), "templates/x.html: boom".into());
+        let state = State::new(Arc::new(crate::serve::Snapshot::failed(2, "/r".into(), "boom".into())));
+        let body = |r: &Reply| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap();
+        let r = route(&state, "/healthz", "");
+        assert_eq!((r.status, r.content_type), (503, "application/json"));
+        assert_eq!(body(&r), serde_json::json!({"status": "failed", "generation": 2, "error": "boom"}));
+        snap.error = None;
+        state.publish(Arc::new(snap));
+        let r = route(&state, "/healthz", "");
+        assert_eq!(r.status, 200);
+        assert_eq!(body(&r), serde_json::json!({"status": "ok", "generation": 3}));
+        state.set_stale(Some("cannot watch `/r`".into()));
+        let r = route(&state, "/healthz", "");
+        assert_eq!(r.status, 503);
+        assert_eq!(body(&r), serde_json::json!({"status": "stale", "generation": 3, "stale": "cannot watch `/r`"}));
+        state.set_stale(None);
+        assert_eq!(route(&state, "/healthz", "").status, 200);
+    }
+
+    #[test]
     fn types() {
         assert_eq!(content_type("a/b.html"), "text/html; charset=utf-8");
         assert_eq!(content_type("badges/x.svg"), "image/svg+xml");

@@ -249,7 +249,8 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
         let id = root_id(&root);
         let w = watch::start(&root, tx.clone(), stale.clone())
             .map_err(|message| ServeError::Watch { root: root.display().to_string(), message })?;
-        let watching = Watching { root, tx, stale: stale.clone(), watcher: Some(w), id, checked: Instant::now() };
+        let watching =
+            Watching { root, tx, stale: stale.clone(), watcher: Some(w), id, checked: Instant::now(), said: None };
         let st = state.clone();
         let _ = std::thread::Builder::new()
             .name("cairn-build".into())
@@ -281,13 +282,18 @@ struct Watching {
     /// The root folder being watched (`None`: not watched).
     id: Option<(u64, u64)>,
     checked: Instant,
+    /// Why the root is not watched, once said (said again only when it
+    /// changes).
+    said: Option<String>,
 }
 
 /// What [`Watching::check`] found.
 enum RootChange {
     Same,
-    /// The root is gone (or cannot be watched): the reason.
-    Lost(String),
+    /// The root is gone: the build fails (the last good site stays).
+    Gone(String),
+    /// The root is there but cannot be watched: the site is stale.
+    Unwatched(String),
     /// A new root folder is watched: rebuild everything.
     Back,
 }
@@ -304,27 +310,37 @@ impl Watching {
         if now.is_some() && now == self.id {
             return RootChange::Same;
         }
-        let was_watched = self.id.is_some();
         // The old watcher follows the old folder: drop it.
         self.watcher = None;
         self.id = None;
         let Some(now) = now else {
-            return match was_watched {
-                true => RootChange::Lost(format!(
-                    "the backlog root `{}` is gone (moved or deleted); serving the last good site until it is back",
-                    self.root.display()
-                )),
-                false => RootChange::Same,
-            };
+            let why = format!(
+                "the backlog root `{}` is gone (moved or deleted); serving the last good site until it is back",
+                self.root.display()
+            );
+            return self.say(why, RootChange::Gone);
         };
         match watch::start(&self.root, self.tx.clone(), self.stale.clone()) {
             Ok(w) => {
                 self.watcher = Some(w);
                 self.id = Some(now);
+                self.said = None;
                 RootChange::Back
             }
-            Err(e) => RootChange::Lost(format!("cannot watch `{}`: {e}; edits are not picked up", self.root.display())),
+            Err(e) => {
+                let why = format!("cannot watch `{}`: {e}; edits are not picked up", self.root.display());
+                self.say(why, RootChange::Unwatched)
+            }
         }
+    }
+
+    /// `make(why)` the first time, `Same` while nothing new is to be said.
+    fn say(&mut self, why: String, make: fn(String) -> RootChange) -> RootChange {
+        if self.said.as_deref() == Some(why.as_str()) {
+            return RootChange::Same;
+        }
+        self.said = Some(why.clone());
+        make(why)
     }
 }
 
@@ -401,12 +417,16 @@ fn builder_loop(
     loop {
         match watching.check() {
             RootChange::Same => {}
-            RootChange::Lost(why) => {
+            RootChange::Gone(why) => {
                 state.set_stale(Some(why.clone()));
                 pending = build::Pending::default();
                 let (snap, stats) = builder.fail(why);
                 announce(&state, &snap, &stats, &log);
                 continue;
+            }
+            RootChange::Unwatched(why) => {
+                let _ = writeln!(std::io::stderr(), "warning: {why}");
+                state.set_stale(Some(why));
             }
             RootChange::Back => {
                 state.set_stale(None);
