@@ -1037,3 +1037,75 @@ fn schemathesis_finds_nothing() {
     assert!(out.contains("No issues found"), "{out}\n{err}");
     assert!(!out.contains("WARNINGS"), "schemathesis warned:\n{out}");
 }
+
+/// Chromium, if installed (as `tests/browser.rs` finds it).
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// The DOM of `url` after `ms` milliseconds, and Chromium's log.
+fn chromium_dom(chrome: &Path, profile: &Path, url: &str, ms: u64) -> (String, String) {
+    let (so, se) = (profile.with_extension("out"), profile.with_extension("err"));
+    let mut child = Command::new(chrome)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        .args(["--no-default-browser-check", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--timeout={ms}"))
+        .arg("--dump-dom")
+        .arg(url)
+        .stdout(Stdio::from(std::fs::File::create(&so).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(&se).unwrap()))
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("chromium did not finish loading {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (std::fs::read_to_string(so).unwrap_or_default(), std::fs::read_to_string(se).unwrap_or_default())
+}
+
+#[test]
+fn pages_and_the_reload_script_work_under_the_csp_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!(
+            "!!!!!!!! SKIPPED pages_and_the_reload_script_work_under_the_csp_in_chromium: no Chromium on PATH !!!!!!!!"
+        );
+        return;
+    };
+    let s = serve_example();
+    let work = tempfile::tempdir().unwrap();
+    // A CSP violation is a console error ("Refused to …").
+    let violations = |log: &str| {
+        log.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Refused")).map(String::from).collect::<Vec<_>>()
+    };
+    for (n, page) in ["", "board/", "backlog.html", "graph.html"].iter().enumerate() {
+        let (dom, log) =
+            chromium_dom(&chrome, &work.path().join(format!("p{n}")), &format!("http://{}/{page}", s.addr), 1500);
+        assert!(dom.contains("</main>"), "/{page} rendered");
+        assert!(violations(&log).is_empty(), "/{page}: {:?}", violations(&log));
+    }
+    // The reload script runs: a build error shows in its overlay.
+    std::fs::create_dir_all(s.root.join("templates")).unwrap();
+    std::fs::write(s.root.join("templates/item.html"), "{% if %}broken").unwrap();
+    poll("the build to fail", || get(&s, "/healthz").status == 503);
+    let (dom, log) =
+        chromium_dom(&chrome, &work.path().join("overlay"), &format!("http://{}/metrics.html", s.addr), 8000);
+    assert!(dom.contains("cairn-error-overlay") && dom.contains("item.html"), "no overlay:\n{dom:.2000}");
+    assert!(violations(&log).is_empty(), "{:?}", violations(&log));
+}
