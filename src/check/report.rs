@@ -62,6 +62,19 @@ pub fn human(r: &Report, root: &Path, color: bool) -> String {
     out
 }
 
+/// rustc-style text of some diagnostics, without the summary line (`serve`
+/// prints the problems a save introduced).
+pub fn human_list(diagnostics: &[Diagnostic], root: &Path, color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut sources = Sources::new(root);
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&render_one(d, &mut sources, &renderer));
+        out.push_str("\n\n");
+    }
+    out
+}
+
 fn render_one(d: &Diagnostic, sources: &mut Sources, renderer: &Renderer) -> String {
     let level = match d.severity {
         Severity::Error => Level::ERROR,

@@ -40,6 +40,9 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     let sort = query::parse_sort(a.sort.as_deref().unwrap_or("id"))?;
     let (backlog, graph) = ctx.load()?;
     query::validate_names(&backlog, &sort, &a.fields)?;
+    if let Some(f) = &filter {
+        f.check_fields(&backlog)?;
+    }
     let want_body = a.fields.iter().any(|f| f == "body");
     // History (cached) only when an output or a filter can see its fields.
     let derived = if needs_history(a) { super::history_cmd::derived(ctx, &backlog) } else { Default::default() };
@@ -54,7 +57,7 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
         })
         .collect();
     if let Some(f) = &filter {
-        let keep = f.apply(objects.iter());
+        let keep = f.apply(objects.iter())?;
         let mut k = keep.into_iter();
         objects.retain(|_| k.next().unwrap_or(false));
     }
