@@ -158,8 +158,11 @@ fn impact_text(v: &Value) -> String {
                 format!("[{}]", d["status"].as_str().unwrap_or("")),
                 d["title"].as_str().unwrap_or(""),
             ));
-            if via.len() > 1 {
-                o.push_str(&format!("       {:w$}  via {id} → {}\n", "", via.join(" → ")));
+            // A cut path (`via_truncated`) starts with an ellipsis for the
+            // hops left out next to the item that slips.
+            let cut = if d["via_truncated"].as_bool() == Some(true) { "… → " } else { "" };
+            if via.len() > 1 || !cut.is_empty() {
+                o.push_str(&format!("       {:w$}  via {id} → {cut}{}\n", "", via.join(" → ")));
             }
         }
     }

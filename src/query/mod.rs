@@ -100,19 +100,25 @@ pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) 
 
 /// `cairn impact ID --format json` (also `GET /api/v1/impact/<id>`): what
 /// slips if item `i` slips, with the schedule's critical flag and slack.
+/// A `via` path longer than [`crate::graph::impact::VIA_MAX`] hops keeps its
+/// last hops (ending at the item) and has `via_truncated: true`.
 pub fn impact_json(b: &Backlog, g: &Graph, s: &crate::graph::schedule::Schedule, i: usize) -> Value {
-    let delayed = crate::graph::impact::impact(b, g, i);
-    let list: Vec<Value> = delayed
+    use crate::graph::impact;
+    let im = impact::impact(b, g, i);
+    let list: Vec<Value> = im
+        .delayed
         .iter()
         .map(|d| {
             let it = &b.items[d.node];
+            let via = im.via(d.node, impact::VIA_MAX);
             json!({
                 "id": it.id(),
                 "kind": it.kind(),
                 "title": it.title.value,
                 "status": it.status(),
                 "distance": d.distance,
-                "via": d.via.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
+                "via": via.nodes.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
+                "via_truncated": via.cut > 0,
             })
         })
         .collect();
@@ -120,7 +126,7 @@ pub fn impact_json(b: &Backlog, g: &Graph, s: &crate::graph::schedule::Schedule,
     json!({
         "id": b.items[i].id(),
         "delayed": list,
-        "by_kind": crate::graph::impact::by_kind(b, &delayed),
+        "by_kind": impact::by_kind(b, &im.delayed),
         "critical": t.is_some_and(|t| t.critical),
         "slack_days": t.map(|t| num(crate::graph::render::json::round(t.slack))),
     })
@@ -247,9 +253,9 @@ pub fn get<'a>(object: &'a Value, field: &str) -> &'a Value {
     }
 }
 
-/// Compares two objects by the sort keys; priority sorts by rank (highest
-/// first when ascending is "most important first"), status by workflow
-/// order; nulls sort last; ties by id.
+/// Compares two objects by the sort keys; priority sorts by importance
+/// (ascending: `lowest` first; `desc`: most important first), status by
+/// workflow order; nulls sort last; ties by id.
 pub fn compare(b: &Backlog, a: &Value, c: &Value, keys: &[SortKey]) -> Ordering {
     for k in keys {
         let (x, y) = (get(a, &k.field), get(c, &k.field));
@@ -259,7 +265,7 @@ pub fn compare(b: &Backlog, a: &Value, c: &Value, keys: &[SortKey]) -> Ordering 
             (false, true) => return Ordering::Less,
             _ => {
                 let o = match k.field.as_str() {
-                    "priority" => rank_priority(x).cmp(&rank_priority(y)).reverse(),
+                    "priority" => rank_priority(x).cmp(&rank_priority(y)),
                     "status" => rank_status(b, x).cmp(&rank_status(b, y)),
                     _ => compare_values(x, y),
                 };
@@ -277,10 +283,12 @@ pub fn compare(b: &Backlog, a: &Value, c: &Value, keys: &[SortKey]) -> Ordering 
     get(a, "id").as_str().cmp(&get(c, "id").as_str())
 }
 
+/// A priority's importance: `lowest` 0 … `highest` 4 (`PRIORITIES` lists
+/// them most important first); an unknown value counts as `medium`.
 fn rank_priority(v: &Value) -> usize {
-    // Ascending priority is lowest → highest; so rank highest as largest.
     let p = v.as_str().unwrap_or("medium");
-    4 - crate::config::PRIORITIES.iter().position(|x| *x == p).unwrap_or(2)
+    let all = crate::config::PRIORITIES;
+    all.len() - 1 - all.iter().position(|x| *x == p).unwrap_or(all.len() / 2)
 }
 
 fn rank_status(b: &Backlog, v: &Value) -> usize {
@@ -402,6 +410,26 @@ mod tests {
             vec![SortKey { field: "priority".into(), desc: true }, SortKey { field: "id".into(), desc: false }]
         );
         assert!(parse_sort("id:up").is_err());
+    }
+
+    #[test]
+    fn priority_sorts_by_importance_desc_most_important_first() {
+        let names = crate::config::PRIORITIES; // most important first
+                                               // Objects in a scrambled order, ids chosen so that id order is not priority order.
+        let objects: Vec<Value> =
+            [2, 4, 0, 3, 1].iter().map(|&k| json!({"id": format!("x{}", 9 - k), "priority": names[k]})).collect();
+        let order = |spec: &str| {
+            let keys = parse_sort(spec).unwrap();
+            let b = crate::graph::impact::tests::backlog(&[]);
+            let mut v = objects.clone();
+            v.sort_by(|a, c| compare(&b, a, c, &keys));
+            v.iter().map(|o| o["priority"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let most_first: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let least_first: Vec<String> = names.iter().rev().map(|s| s.to_string()).collect();
+        assert_eq!(order("priority:desc"), most_first);
+        assert_eq!(order("priority"), least_first);
+        assert_eq!(order("priority:asc"), least_first);
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub fn view(b: &Backlog, g: &Graph, i: usize) -> Value {
 /// as dates when the project start is known), null when not scheduled.
 pub fn impact_summary(b: &Backlog, g: &Graph, i: usize) -> Value {
     use crate::graph::render::json::round;
-    let delayed = crate::graph::impact::impact(b, g, i);
+    let delayed = crate::graph::impact::impact(b, g, i).delayed;
     let sched = crate::graph::schedule::Schedule::compute(b, g);
     let t = sched.get(i).copied();
     let day = |x: f64| super::num(round(x));

@@ -25,6 +25,16 @@ use crate::model::Reference;
 pub const AUDIT_PAGE: usize = 100;
 /// Impact pictures above this many items are not drawn (the list is shown).
 pub const MAX_IMPACT_NODES: usize = 150;
+/// The walk behind an item's impact stops after this many items: beyond,
+/// pages say "N or more" (so a 10,000-long chain costs 10,000 short walks,
+/// not 50 million steps).
+pub const IMPACT_LIMIT: usize = 1000;
+/// An impact page lists at most this many items, the nearest first, and
+/// says how many it left out.
+pub const IMPACT_LIST: usize = 100;
+/// Hops of a `via` path shown on an impact page: the last ones, after an
+/// ellipsis for the rest.
+pub const IMPACT_VIA: usize = 4;
 
 /// One unit of parallel work.
 #[derive(Clone, Debug, PartialEq)]
@@ -733,9 +743,10 @@ impl<'a> Shared<'a> {
             .collect();
         let r = self.rollups[i];
         let progress = (r.items_total > 0).then(|| self.progress_of(i));
-        let delayed = impact::impact(b, self.g, i);
+        let im = impact::impact_within(b, self.g, i, IMPACT_LIMIT);
+        let delayed = &im.delayed;
         let t = self.sched.get(i).copied();
-        let by_kind: Vec<Value> = impact::by_kind(b, &delayed)
+        let by_kind: Vec<Value> = impact::by_kind(b, delayed)
             .into_iter()
             .map(|(k, n)| context! { kind => k.clone(), label => self.kind_label(&k, n), count => n })
             .collect();
@@ -755,6 +766,7 @@ impl<'a> Shared<'a> {
         });
         let impact_summary = context! {
             delayed => delayed.len(),
+            more => !im.complete,
             by_kind => by_kind.clone(),
             critical => t.is_some_and(|t| t.critical),
             schedule => schedule,
@@ -817,7 +829,7 @@ impl<'a> Shared<'a> {
                     badge => badge_size(it.id(), it.status().unwrap_or("")),
                 };
                 out.push(self.page(env, "item.html", &url, &title, "backlog", ctx)?);
-                out.push(self.impact_page(env, i, &delayed, &by_kind)?);
+                out.push(self.impact_page(env, i, &im, &by_kind)?);
             }
         }
         let cat = self.cards[i].category;
@@ -861,29 +873,38 @@ impl<'a> Shared<'a> {
         &self,
         env: &Environment,
         i: usize,
-        delayed: &[impact::Delayed],
+        im: &impact::Impact,
         by_kind: &[Value],
     ) -> Result<(String, Vec<u8>), SiteError> {
         let b = self.b;
         let it = &b.items[i];
+        let delayed = &im.delayed;
         let mut groups: BTreeMap<usize, (String, Vec<Value>)> = BTreeMap::new();
         let kind_order: Vec<&str> = b.config.kinds.iter().map(|k| k.name.as_str()).collect();
+        // The nearest items, each with the last hops of its path: a page's
+        // size is bounded whatever the shape of the graph.
+        let listed = &delayed[..delayed.len().min(IMPACT_LIST)];
+        let vias: Vec<impact::Via> = listed.iter().map(|d| im.via(d.node, IMPACT_VIA)).collect();
         // Every card the page shows, once, with its fragments.
-        let mut shown: Vec<usize> =
-            delayed.iter().flat_map(|d| std::iter::once(d.node).chain(d.via.iter().copied())).collect();
+        let mut shown: Vec<usize> = listed
+            .iter()
+            .zip(&vias)
+            .flat_map(|(d, v)| std::iter::once(d.node).chain(v.nodes.iter().copied()))
+            .collect();
         shown.sort_unstable();
         shown.dedup();
         let chips = self.chips(env, "impact.html", &shown)?;
         let chip =
             |v: usize| shown.binary_search(&v).ok().and_then(|k| chips.get(k).cloned()).unwrap_or_else(|| self.card(v));
-        for d in delayed {
+        for (d, v) in listed.iter().zip(&vias) {
             let k = b.items[d.node].kind();
             let pos = kind_order.iter().position(|x| *x == k).unwrap_or(usize::MAX);
-            let via: Vec<Value> = d.via.iter().map(|&v| chip(v)).collect();
+            let via: Vec<Value> = v.nodes.iter().map(|&v| chip(v)).collect();
             groups.entry(pos).or_insert_with(|| (k.to_string(), Vec::new())).1.push(context! {
                 card => chip(d.node),
                 distance => d.distance,
                 via => via,
+                via_cut => v.cut,
             });
         }
         let groups: Vec<Value> = groups
@@ -891,7 +912,8 @@ impl<'a> Shared<'a> {
             .map(|(k, items)| context! { kind => k.clone(), label => self.kind_label(&k, items.len()), items => items })
             .collect();
         let nodes: BTreeSet<usize> = std::iter::once(i).chain(delayed.iter().map(|d| d.node)).collect();
-        let svg = if delayed.is_empty() || nodes.len() > MAX_IMPACT_NODES {
+        let too_large = nodes.len() > MAX_IMPACT_NODES || !im.complete;
+        let svg = if delayed.is_empty() || too_large {
             None
         } else {
             let mut edges: Vec<usize> = nodes
@@ -919,7 +941,9 @@ impl<'a> Shared<'a> {
             critical => t.is_some_and(|t| t.critical),
             slack => t.map(|t| charts::n(t.slack)),
             svg => svg,
-            too_large => nodes.len() > MAX_IMPACT_NODES,
+            too_large => too_large,
+            more => !im.complete,
+            listed => listed.len(),
         };
         let title = format!("Impact · {}", it.title.value);
         self.page(env, "impact.html", &format!("impact/{}.html", it.id()), &title, "backlog", ctx)
