@@ -1,5 +1,11 @@
-//! Commands that write into the backlog: `init` and `new`. Every write is
-//! atomic and never overwrites an existing file.
+//! Commands that write into the backlog: `init` and `new`, and the edit
+//! engine every write goes through (`set`, `mv`, `fmt`, …; see
+//! [`engine`]). Every write is atomic and never overwrites an existing file
+//! unless that is the edit.
+
+pub mod doc;
+pub mod scalar;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
