@@ -83,6 +83,22 @@ pub fn human(r: &Report, root: &Path, color: bool) -> String {
     out
 }
 
+/// The diagnostics alone (no summary line), quoting `texts` (root-relative
+/// path → text) instead of the files on disk: for a change not written yet.
+pub fn human_with(r: &Report, root: &Path, texts: &[(String, String)], color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut sources = Sources::new(root);
+    for (path, text) in texts {
+        sources.cache.insert(path.clone(), Some(text.clone()));
+    }
+    let mut out = String::new();
+    for d in &r.diagnostics {
+        out.push_str(&render_one(d, &mut sources, &renderer));
+        out.push_str("\n\n");
+    }
+    out
+}
+
 fn render_one(d: &Diagnostic, sources: &mut Sources, renderer: &Renderer) -> String {
     let level = match d.severity {
         Severity::Error => Level::ERROR,

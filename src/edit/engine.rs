@@ -38,7 +38,8 @@ pub enum Op {
     Remove { id: String, field: String, value: Value },
     /// Replaces the Markdown body.
     SetBody { id: String, body: String },
-    /// Creates an item (as `cairn new`), with an optional body.
+    /// Creates an item (as `cairn new`). Without a body, the kind's body
+    /// template (see [`super::template`]); `Some("")` for none.
     Create { item: NewItem, body: Option<String> },
     /// Renames an item: its file (same folder), its `id:` if set, and every
     /// reference to it in every file.
@@ -46,6 +47,10 @@ pub enum Op {
     /// Moves an item's file to another root-relative path, keeping its id
     /// (an `id:` is written if the file name no longer gives it).
     Move { id: String, to: String },
+    /// Rewrites the front-matter into its canonical form (`cairn fmt`). A
+    /// file that cannot be formatted without changing a value is skipped
+    /// (listed in [`ChangeSet::skipped`]), not an error.
+    Format { id: String },
 }
 
 impl Op {
@@ -57,7 +62,8 @@ impl Op {
             | Op::Remove { id, .. }
             | Op::SetBody { id, .. }
             | Op::Rename { id, .. }
-            | Op::Move { id, .. } => Some(id),
+            | Op::Move { id, .. }
+            | Op::Format { id } => Some(id),
             Op::Create { .. } => None,
         }
     }
@@ -77,6 +83,7 @@ impl Op {
             Op::Create { item, .. } => format!("new {} {}", item.kind, item.id.as_deref().unwrap_or(&item.title)),
             Op::Rename { id, to } => format!("mv {id} {to}"),
             Op::Move { id, to } => format!("move {id} to {to}"),
+            Op::Format { id } => format!("fmt {id}"),
         }
     }
 }
@@ -134,6 +141,9 @@ pub struct ChangeSet {
     pub changes: Vec<FileChange>,
     /// What the operations did, one line (`set story-x status=done`).
     pub summary: String,
+    /// Files an operation left alone (path, why): `fmt` on a file it
+    /// cannot format without changing a value.
+    pub skipped: Vec<(String, String)>,
 }
 
 /// A file as the plan goes: where it was, where it goes, its text now.
@@ -155,6 +165,8 @@ struct Planner<'b> {
     gone: HashSet<String>,
     /// Ids created or renamed to in this plan.
     taken: HashSet<String>,
+    /// Files an operation left alone, and why.
+    skipped: Vec<(String, String)>,
 }
 
 fn text_error(path: &str, id: &str, e: TextError) -> EditError {
@@ -287,6 +299,19 @@ impl<'b> Planner<'b> {
             Op::Create { item, body } => self.create(item, body.as_deref()),
             Op::Rename { id, to } => self.rename(id, to, expect),
             Op::Move { id, to } => self.move_to(id, to, expect),
+            Op::Format { id } => {
+                let item = self.item(id)?;
+                let order = self.order.clone();
+                let w = self.file(item, expect)?;
+                match super::fmt::format(&w.text, &order) {
+                    Ok(t) => w.text = t,
+                    Err(e) => {
+                        let p = w.path.clone();
+                        self.skipped.push((p, e.to_string()));
+                    }
+                }
+                Ok(())
+            }
         }
     }
 
@@ -313,7 +338,12 @@ impl<'b> Planner<'b> {
             return Err(EditError::PathTaken(planned.rel.clone()));
         }
         let mut t = planned.text.clone();
-        if let Some(b) = body.filter(|b| !b.trim().is_empty()) {
+        let template = match body {
+            Some(_) => None,
+            None => super::template::body(&self.b.root, &req.kind, &id, &req.title)
+                .map_err(|e| EditError::Io(super::template::override_path(&self.b.root, &req.kind), e))?,
+        };
+        if let Some(b) = body.or(template.as_deref()).filter(|b| !b.trim().is_empty()) {
             t = text::set_body(&t, b).map_err(|e| text_error(&planned.rel, &id, e))?;
         }
         // The same canonical form `fmt` gives.
@@ -414,6 +444,7 @@ pub fn plan<E: Into<Edit>>(backlog: &Backlog, edits: impl IntoIterator<Item = E>
         renamed: HashMap::new(),
         gone: HashSet::new(),
         taken: HashSet::new(),
+        skipped: Vec::new(),
     };
     let mut summary: Vec<String> = Vec::new();
     for e in edits {
@@ -426,7 +457,8 @@ pub fn plan<E: Into<Edit>>(backlog: &Backlog, edits: impl IntoIterator<Item = E>
         p.apply(&e)?;
         summary.push(e.op.describe());
     }
-    Ok(ChangeSet { root: backlog.root.clone(), changes: p.finish(), summary: join_summary(&summary) })
+    let skipped = std::mem::take(&mut p.skipped);
+    Ok(ChangeSet { root: backlog.root.clone(), changes: p.finish(), summary: join_summary(&summary), skipped })
 }
 
 /// `set x a=1; set x b=2` → `set x a=1 b=2`.

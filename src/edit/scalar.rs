@@ -26,7 +26,9 @@ pub fn plain_ok(s: &str, flow: bool) -> bool {
     {
         return false;
     }
-    if flow && s.contains(['[', ']', '{', '}', ',']) {
+    // In flow context YAML 1.1 readers (PyYAML and others) refuse a `:`
+    // inside a plain scalar (`{ url: https://x }`): quote it.
+    if flow && s.contains(['[', ']', '{', '}', ',', ':']) {
         return false;
     }
     let reads_back = |doc: &str| -> bool {
