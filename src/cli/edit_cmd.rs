@@ -66,10 +66,10 @@ pub struct NewArgs {
     #[arg(long)]
     pub id: Option<String>,
     /// The body (Markdown); default: the kind's template (templates/items/KIND.md, or the built-in one)
-    #[arg(long, conflicts_with_all = ["body_file", "edit"])]
+    #[arg(long, conflicts_with = "body_file")]
     pub body: Option<String>,
     /// Read the body from a file (`-` for stdin)
-    #[arg(long, value_name = "FILE", conflicts_with = "edit")]
+    #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
     /// Open $VISUAL (or $EDITOR) on the new file, then check it
     #[arg(long)]

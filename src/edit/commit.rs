@@ -122,7 +122,9 @@ fn update_index(repo: &gix::Repository, blobs: &[(String, gix::ObjectId, Option<
     if !gone.is_empty() {
         index.remove_entries(|_, path, _| gone.iter().any(|g| path == BStr::new(g.as_bytes())));
     }
-    let mut pushed = false;
+    // Existing entries first (lookups need the entries sorted), then the
+    // new paths, then one sort.
+    let mut missing = Vec::new();
     for (path, id, _) in blobs {
         let stat = gix::index::fs::Metadata::from_path_no_follow(&workdir.join(path))
             .ok()
@@ -133,19 +135,19 @@ fn update_index(repo: &gix::Repository, blobs: &[(String, gix::ObjectId, Option<
                 e.id = *id;
                 e.stat = stat;
             }
-            None => {
-                index.dangerously_push_entry(
-                    stat,
-                    *id,
-                    gix::index::entry::Flags::empty(),
-                    gix::index::entry::Mode::FILE,
-                    BStr::new(path.as_bytes()),
-                );
-                pushed = true;
-            }
+            None => missing.push((path, *id, stat)),
         }
     }
-    if pushed {
+    if !missing.is_empty() {
+        for (path, id, stat) in missing {
+            index.dangerously_push_entry(
+                stat,
+                id,
+                gix::index::entry::Flags::empty(),
+                gix::index::entry::Mode::FILE,
+                BStr::new(path.as_bytes()),
+            );
+        }
         index.sort_entries();
     }
     index.remove_tree();

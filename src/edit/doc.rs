@@ -225,6 +225,9 @@ impl<'t> Doc<'t> {
 
     /// The text after the value on its last line (spaces and an inline comment).
     pub fn trailer(&self, e: &Entry) -> &'t str {
+        if self.text[e.value.clone()].ends_with('\n') {
+            return ""; // a block scalar ends with its line
+        }
         let from = if e.value.is_empty() { e.colon } else { e.value.end };
         let to = line_end(self.text, from, e.end);
         self.text[from..to].trim_end_matches(['\n', '\r'])

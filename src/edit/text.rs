@@ -114,8 +114,8 @@ fn replace(doc: &Doc, e: &Entry, new: Rendered, nl: &str) -> String {
         Rendered::Inline(s) => {
             if value_on_next_line(doc, e) {
                 let comment = key_line_comment(doc, e);
-                let trailing = if comment.is_empty() { String::new() } else { comment.to_string() };
-                splice(text, e.colon..e.value.end, &format!(" {s}{trailing}"))
+                let brk = if text[e.colon..e.value.end].ends_with('\n') { nl } else { "" };
+                splice(text, e.colon..e.value.end, &format!(" {s}{comment}{brk}"))
             } else if e.value.is_empty() {
                 splice(text, e.colon..e.colon, &format!(" {s}"))
             } else {
@@ -153,6 +153,10 @@ fn replace(doc: &Doc, e: &Entry, new: Rendered, nl: &str) -> String {
                     s.push_str(nl);
                     s.push_str("  - ");
                     s.push_str(i);
+                }
+                // A block scalar's range ends with its line break: keep one.
+                if text[e.colon..content_end].ends_with('\n') {
+                    s.push_str(nl);
                 }
                 splice(text, e.colon..content_end, &s)
             }
