@@ -263,7 +263,7 @@ pub(crate) mod tests {
         assert_eq!(got, vec![("f".into(), 2), ("x".into(), 2)]);
         assert_eq!(ids(&b, &im.path(d[0].node)), vec!["s", "f"]);
         assert_eq!(d[0].prev, b.index["s"], "the done story is the step before");
-        assert_eq!(by_kind(&b, &d), BTreeMap::from([("feature".into(), 1), ("story".into(), 1)]));
+        assert_eq!(by_kind(&b, d), BTreeMap::from([("feature".into(), 1), ("story".into(), 1)]));
     }
 
     #[test]
@@ -328,7 +328,7 @@ pub(crate) mod tests {
         let mut files: Vec<(String, String)> =
             vec![("tasks/a.md".into(), "---\ntitle: A\nstatus: ready\n---\n".into())];
         for k in 1..=5 {
-            files.push((format!("tasks/b{k}.md"), format!("---\ntitle: B\nstatus: ready\ndepends_on: [a]\n---\n")));
+            files.push((format!("tasks/b{k}.md"), "---\ntitle: B\nstatus: ready\ndepends_on: [a]\n---\n".to_string()));
             files.push((format!("tasks/c{k}.md"), format!("---\ntitle: C\nstatus: ready\ndepends_on: [b{k}]\n---\n")));
         }
         let refs: Vec<(&str, &str)> = files.iter().map(|(a, c)| (a.as_str(), c.as_str())).collect();
