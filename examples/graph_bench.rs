@@ -39,7 +39,7 @@ fn main() {
     if let Some(i) = id.as_deref().and_then(|id| b.index.get(id).copied()) {
         let t = Instant::now();
         let d = cairn::graph::impact::impact(&b, &g, i);
-        println!("impact:   {:>8.1} ms  ({} delayed by {})", ms(t), d.len(), b.items[i].id());
+        println!("impact:   {:>8.1} ms  ({} delayed by {})", ms(t), d.delayed.len(), b.items[i].id());
     }
 }
 

@@ -187,6 +187,53 @@ pub fn generate(spec: &Spec) -> Vec<File> {
     files
 }
 
+/// The degenerate shapes of a work graph, for benchmarks of what must stay
+/// linear: see [`shaped`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// The realistic mix of [`generate`].
+    Mixed,
+    /// `c0 ← c1 ← … ← c(n−1)`: each task depends on the previous one, so
+    /// `c0` delays every other item, the last at distance n − 1.
+    Chain,
+    /// `s1 … s(n−1)` each depend on the hub `s0`, which delays all of them
+    /// at distance 1.
+    Star,
+}
+
+impl std::str::FromStr for Shape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shape, String> {
+        match s {
+            "mixed" => Ok(Shape::Mixed),
+            "chain" => Ok(Shape::Chain),
+            "star" => Ok(Shape::Star),
+            other => Err(format!("unknown shape `{other}` (mixed, chain or star)")),
+        }
+    }
+}
+
+/// A backlog of `spec.items` items of the given shape ([`generate`] for
+/// `Mixed`; the seed and errors apply only to it). The tasks of a chain or a
+/// star are open (`ready`), estimated at one point and start on 2026-01-05.
+pub fn shaped(spec: &Spec, shape: Shape) -> Vec<File> {
+    let n = spec.items.max(1);
+    let task = |id: &str, deps: Option<String>, k: usize| {
+        let mut t = format!("---\ntitle: Step {k} of the {shape:?}\nstatus: ready\nestimate: 1\n");
+        match deps {
+            Some(d) => t.push_str(&format!("depends_on: [{d}]\n")),
+            None => t.push_str("start: 2026-01-05\n"),
+        }
+        t.push_str("---\n\nGenerated for benchmarks of degenerate graphs.\n");
+        File { path: format!("tasks/{id}.md"), text: t }
+    };
+    match shape {
+        Shape::Mixed => generate(spec),
+        Shape::Chain => (0..n).map(|k| task(&format!("c{k}"), k.checked_sub(1).map(|p| format!("c{p}")), k)).collect(),
+        Shape::Star => (0..n).map(|k| task(&format!("s{k}"), (k > 0).then(|| "s0".to_string()), k)).collect(),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn item(
     rng: &mut Rng,
@@ -323,6 +370,26 @@ mod tests {
         );
         let kinds: std::collections::BTreeSet<&str> = b.items.iter().map(|i| i.kind()).collect();
         assert_eq!(kinds.len(), 8, "{kinds:?}");
+    }
+
+    #[test]
+    fn chain_and_star_shapes_check_clean() {
+        for (shape, root, far) in [(Shape::Chain, "c0", "c49"), (Shape::Star, "s0", "s49")] {
+            let files = shaped(&Spec { items: 50, seed: 1, errors: 0 }, shape);
+            assert_eq!(files.len(), 50);
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), &files).unwrap();
+            let b = crate::load::load(dir.path()).unwrap();
+            let r = crate::check::check_backlog(&b);
+            assert_eq!(r.errors(), 0, "{:#?}", r.diagnostics);
+            let g = crate::graph::Graph::build(&b);
+            let d = crate::graph::impact::impact(&b, &g, b.index[root]);
+            assert_eq!(d.delayed.len(), 49, "{shape:?}");
+            let last = d.delayed.iter().find(|x| b.items[x.node].id() == far).unwrap();
+            assert_eq!(last.distance, if shape == Shape::Chain { 49 } else { 1 });
+        }
+        assert_eq!("star".parse::<Shape>(), Ok(Shape::Star));
+        assert!("ring".parse::<Shape>().is_err());
     }
 
     #[test]

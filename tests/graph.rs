@@ -105,10 +105,10 @@ fn impact_lists_every_waiter_with_distance_via_kinds_and_schedule() {
         json!({
             "id": "a",
             "delayed": [
-                {"id": "b", "kind": "story", "title": "B", "status": "backlog", "distance": 1, "via": ["b"]},
-                {"id": "c", "kind": "story", "title": "C", "status": "ready", "distance": 1, "via": ["c"]},
-                {"id": "e", "kind": "epic", "title": "E", "status": "in_progress", "distance": 1, "via": ["e"]},
-                {"id": "d", "kind": "story", "title": "D", "status": "ready", "distance": 2, "via": ["b", "d"]},
+                {"id": "b", "kind": "story", "title": "B", "status": "backlog", "distance": 1, "via": ["b"], "via_truncated": false},
+                {"id": "c", "kind": "story", "title": "C", "status": "ready", "distance": 1, "via": ["c"], "via_truncated": false},
+                {"id": "e", "kind": "epic", "title": "E", "status": "in_progress", "distance": 1, "via": ["e"], "via_truncated": false},
+                {"id": "d", "kind": "story", "title": "D", "status": "ready", "distance": 2, "via": ["b", "d"], "via_truncated": false},
             ],
             "by_kind": {"epic": 1, "story": 3},
             "critical": true,
@@ -126,7 +126,37 @@ fn impact_lists_every_waiter_with_distance_via_kinds_and_schedule() {
     assert_eq!((x["critical"].clone(), x["slack_days"].clone()), (json!(false), Value::Null));
     let text = cairn().args(["impact", "a", "-C"]).arg(p.path()).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(text).unwrap();
-    assert!(text.starts_with("if a slips, 4 items slip: 1 epic, 3 story\n"), "{text}");
+    assert!(text.starts_with("if a slips, 4 items slip: 1 epic, 3 stories\n"), "{text}");
+}
+
+#[test]
+fn a_long_chain_cuts_via_to_its_last_hops_and_says_so() {
+    // t0 ← t1 ← … ← t14: t14 is 14 hops from t0; its via keeps the last
+    // VIA_MAX = 10 (t5 … t14) and says the path was cut.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tasks/t0.md", "---\ntitle: T0\nstatus: ready\n---\n");
+    for k in 1..15 {
+        write(
+            dir.path(),
+            &format!("tasks/t{k}.md"),
+            &format!("---\ntitle: T{k}\nstatus: ready\ndepends_on: [t{}]\n---\n", k - 1),
+        );
+    }
+    let v = run_json(dir.path(), &["impact", "t0", "--format", "json"]);
+    let delayed = v["delayed"].as_array().unwrap();
+    assert_eq!(delayed.len(), 14);
+    let last = &delayed[13];
+    assert_eq!((last["id"].clone(), last["distance"].clone()), (json!("t14"), json!(14)));
+    let tail: Vec<String> = (5..15).map(|k| format!("t{k}")).collect();
+    assert_eq!(last["via"], json!(tail));
+    assert_eq!(last["via_truncated"], json!(true));
+    // Ten hops or fewer: the whole path.
+    let tenth = &delayed[9];
+    assert_eq!(tenth["via"], json!((1..11).map(|k| format!("t{k}")).collect::<Vec<_>>()));
+    assert_eq!(tenth["via_truncated"], json!(false));
+    let text = cairn().args(["impact", "t0", "-C"]).arg(dir.path()).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains(&format!("via t0 → … → {}\n", tail.join(" → "))), "{text}");
 }
 
 #[test]
@@ -250,7 +280,7 @@ fn show_gains_the_impact_summary_and_rollups() {
     assert_eq!(e["impact"]["schedule"]["early_finish_day"], 8);
     let text = cairn().args(["show", "a", "-C"]).arg(p.path()).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(text).unwrap();
-    assert!(text.contains("impact: 4 open items wait on this (1 epic, 3 story)"), "{text}");
+    assert!(text.contains("impact: 4 open items wait on this (1 epic, 3 stories)"), "{text}");
     assert!(text.contains("critical (slack -1 days)"), "{text}");
 }
 
@@ -363,18 +393,22 @@ proptest! {
                 dist_expected.insert(id(y), seen[x]);
             }
         }
-        let got = cairn::graph::impact::impact(&b, &g, xi);
+        let im = cairn::graph::impact::impact(&b, &g, xi);
+        prop_assert!(im.complete);
+        let got = &im.delayed;
         let got_ids: BTreeSet<String> = got.iter().map(|d| b.items[d.node].id().to_string()).collect();
         prop_assert_eq!(&got_ids, &expected);
         prop_assert_eq!(got_ids.len(), got.len(), "each item once");
-        for d in &got {
+        for d in got {
             let name = b.items[d.node].id().to_string();
             prop_assert_eq!(d.distance, dist_expected[&name], "shortest distance of {}", name);
-            prop_assert_eq!(d.via.len(), d.distance);
-            prop_assert_eq!(d.via.last().copied(), Some(d.node));
+            let via = im.path(d.node);
+            prop_assert_eq!(via.len(), d.distance);
+            prop_assert_eq!(via.last().copied(), Some(d.node));
+            prop_assert_eq!(via.len().checked_sub(2).map_or(xi, |k| via[k]), d.prev);
             // Each hop of `via` is a waits-on edge, starting from X.
             let mut prev = xi;
-            for &v in &d.via {
+            for &v in &via {
                 prop_assert!(cairn::graph::impact::waiters(&g, prev).contains(&v));
                 prev = v;
             }

@@ -5,6 +5,7 @@
 pub mod diagnostic;
 pub mod links;
 pub mod report;
+pub mod sarif;
 
 pub use diagnostic::{Diagnostic, Note, Severity};
 
@@ -12,7 +13,7 @@ use crate::config::Role;
 use crate::graph::{EdgeType, Graph};
 use crate::load::Backlog;
 use crate::model::{Item, Span, Spanned};
-use crate::util::suggest;
+use crate::util::{suggest, text};
 
 /// The outcome of a check: every diagnostic, sorted, and counts.
 #[derive(Clone, Debug, Default)]
@@ -144,7 +145,12 @@ fn references(b: &Backlog, out: &mut Vec<Diagnostic>) {
                     out.push(diag("E026", item, s.span, format!("unknown sprint `{}`{hint}", s.value)));
                 }
                 Some(t) if !sprint_ids.contains(&t.id()) => {
-                    out.push(diag("E026", item, s.span, format!("`{}` is a {}, not a sprint", s.value, t.kind())));
+                    out.push(diag(
+                        "E026",
+                        item,
+                        s.span,
+                        format!("`{}` is {}, not a sprint", s.value, text::a(t.kind())),
+                    ));
                 }
                 _ => {}
             }
@@ -175,14 +181,14 @@ fn hierarchy(b: &Backlog, g: &Graph, out: &mut Vec<Diagnostic>) {
         }
         if !kind.parents.iter().any(|k| k == parent.kind()) {
             let msg = if kind.parents.is_empty() {
-                format!("{} items cannot have a parent; `{}` is a {}", item.kind(), parent.id(), parent.kind())
+                format!("{} items cannot have a parent; `{}` is {}", item.kind(), parent.id(), text::a(parent.kind()))
             } else {
                 format!(
-                    "the parent of a {} must be {}; `{}` is a {}",
-                    item.kind(),
+                    "the parent of {} must be {}; `{}` is {}",
+                    text::a(item.kind()),
                     or_list(&kind.parents),
                     parent.id(),
-                    parent.kind()
+                    text::a(parent.kind())
                 )
             };
             out.push(diag("E021", item, p.span, msg));
@@ -191,10 +197,7 @@ fn hierarchy(b: &Backlog, g: &Graph, out: &mut Vec<Diagnostic>) {
 }
 
 fn or_list(names: &[String]) -> String {
-    let with_article: Vec<String> = names
-        .iter()
-        .map(|n| format!("{} {n}", if n.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }))
-        .collect();
+    let with_article: Vec<String> = names.iter().map(|n| text::a(n)).collect();
     match with_article.len() {
         0 => String::new(),
         1 => with_article[0].clone(),

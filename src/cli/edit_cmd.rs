@@ -26,10 +26,13 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> anyhow::Result<u8> {
         },
     };
     std::fs::create_dir_all(&dir)?;
-    let files = edit::init(&dir, a.bare)?;
+    let done = edit::init(&dir, a.bare)?;
     if !ctx.global.quiet {
-        for f in &files {
+        for f in &done.created {
             out(&format!("created {}\n", display_path(f)));
+        }
+        for f in &done.appended {
+            out(&format!("updated {}\n", display_path(f)));
         }
     }
     Ok(0)

@@ -12,24 +12,93 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use super::{EdgeType, Graph};
 use crate::load::Backlog;
 
+/// The most hops of a `via` path reported: a longer path keeps its last
+/// `VIA_MAX` hops (ending at the delayed item) and says how many it left
+/// out, so the output of a long chain stays linear in its length.
+pub const VIA_MAX: usize = 10;
+
+static DEPENDS_ON: EdgeType = EdgeType::DependsOn;
+
 /// One delayed item: its distance from X (number of waits-on hops) and the
-/// shortest path from X to it, *excluding X and including the item*, so
-/// `via.len() == distance` and `via[0]` is the waiter next to X.
+/// item before it on a shortest path from X (X itself at distance 1). The
+/// whole path is [`Impact::via`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delayed {
     pub node: usize,
     pub distance: usize,
-    pub via: Vec<usize>,
+    pub prev: usize,
+}
+
+/// What is delayed if X slips.
+#[derive(Clone, Debug, Default)]
+pub struct Impact {
+    pub x: usize,
+    /// The open items that wait on X, nearest first, then by id.
+    pub delayed: Vec<Delayed>,
+    /// False when the walk stopped at its limit ([`impact_within`]): more
+    /// items wait on X than `delayed` lists.
+    pub complete: bool,
+    /// Every item reached (done ones too): (distance, previous item).
+    reached: HashMap<usize, (usize, usize)>,
+}
+
+/// A shortest path from X to a delayed item, *excluding X and including the
+/// item*, cut to its last hops: `cut` hops next to X are left out, so
+/// `cut + nodes.len()` is the item's distance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Via {
+    pub nodes: Vec<usize>,
+    pub cut: usize,
+}
+
+impl Impact {
+    /// The shortest path to `node` (a delayed item), keeping at most `max`
+    /// hops: the last ones, ending at `node`. Empty for an item not reached.
+    pub fn via(&self, node: usize, max: usize) -> Via {
+        let distance = self.reached.get(&node).map_or(0, |r| r.0);
+        let mut nodes = Vec::with_capacity(distance.min(max));
+        let mut cur = node;
+        while cur != self.x && nodes.len() < max {
+            let Some(&(_, prev)) = self.reached.get(&cur) else { break };
+            nodes.push(cur);
+            cur = prev;
+        }
+        nodes.reverse();
+        Via { cut: distance.saturating_sub(nodes.len()), nodes }
+    }
+
+    /// The whole shortest path to `node`: `via[0]` waits on X directly, the
+    /// last element is `node`, and its length is the distance.
+    pub fn path(&self, node: usize) -> Vec<usize> {
+        self.via(node, usize::MAX).nodes
+    }
 }
 
 /// The items that wait on `x` directly: those that depend on it, and its
 /// parent. Sorted, deduplicated.
 pub fn waiters(g: &Graph, x: usize) -> Vec<usize> {
-    let mut w: Vec<usize> = g.sources(x, &EdgeType::DependsOn).collect();
-    w.extend(g.parent(x));
-    w.sort_unstable();
-    w.dedup();
-    w
+    waiters_iter(g, x).collect()
+}
+
+/// [`waiters`] without allocating: the dependents (sorted in the graph)
+/// merged with the parent.
+fn waiters_iter(g: &Graph, x: usize) -> impl Iterator<Item = usize> + '_ {
+    let mut parent = g.parent(x);
+    let mut deps = g.sources(x, &DEPENDS_ON).peekable();
+    std::iter::from_fn(move || match (deps.peek().copied(), parent) {
+        (Some(d), Some(p)) if p <= d => {
+            parent = None;
+            if p == d {
+                deps.next();
+            }
+            Some(p)
+        }
+        (Some(_), _) => deps.next(),
+        (None, p) => {
+            parent = None;
+            p
+        }
+    })
 }
 
 /// The items `x` waits on directly: its dependencies and its children.
@@ -42,43 +111,42 @@ pub fn waits_on(g: &Graph, x: usize) -> Vec<usize> {
 }
 
 /// Everything delayed if `x` slips, nearest first, then by id. Ties
-/// between equally short paths go to the path through smaller ids.
-pub fn impact(b: &Backlog, g: &Graph, x: usize) -> Vec<Delayed> {
+/// between equally short paths go to the path through smaller ids. Linear
+/// in the number of items that wait on `x` and their edges.
+pub fn impact(b: &Backlog, g: &Graph, x: usize) -> Impact {
+    impact_within(b, g, x, usize::MAX)
+}
+
+/// [`impact`], reaching at most `limit` items besides `x` (done ones
+/// included): the nearest ones. `complete` says whether that was all. The
+/// site walks from every item with a limit, so the whole site stays linear
+/// in the backlog even where thousands of items wait on thousands.
+pub fn impact_within(b: &Backlog, g: &Graph, x: usize, limit: usize) -> Impact {
     // node → (distance, previous node); sized by the answer, not the
     // backlog, so one impact per item over a whole backlog stays linear.
-    let mut seen: HashMap<usize, (usize, usize)> = HashMap::from([(x, (0, x))]);
+    let mut reached: HashMap<usize, (usize, usize)> = HashMap::from([(x, (0, x))]);
     let mut queue = VecDeque::from([x]);
-    let mut found = Vec::new();
-    while let Some(u) = queue.pop_front() {
-        let du = seen.get(&u).map_or(0, |s| s.0);
-        for w in waiters(g, u) {
-            if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(w) {
-                e.insert((du + 1, u));
-                queue.push_back(w);
-                if !b.is_done(&b.items[w]) {
-                    found.push(w);
-                }
+    let mut delayed = Vec::new();
+    let mut complete = true;
+    'walk: while let Some(u) = queue.pop_front() {
+        let du = reached.get(&u).map_or(0, |s| s.0);
+        for w in waiters_iter(g, u) {
+            if reached.contains_key(&w) {
+                continue;
+            }
+            if reached.len() > limit {
+                complete = false;
+                break 'walk;
+            }
+            reached.insert(w, (du + 1, u));
+            queue.push_back(w);
+            if !b.is_done(&b.items[w]) {
+                delayed.push(Delayed { node: w, distance: du + 1, prev: u });
             }
         }
     }
-    let mut out: Vec<Delayed> = found
-        .into_iter()
-        .map(|w| {
-            let mut via = vec![w];
-            let mut cur = w;
-            while let Some(&(_, p)) = seen.get(&cur) {
-                if p == x || p == cur || via.len() > seen.len() {
-                    break;
-                }
-                via.push(p);
-                cur = p;
-            }
-            via.reverse();
-            Delayed { node: w, distance: seen.get(&w).map_or(0, |s| s.0), via }
-        })
-        .collect();
-    out.sort_by(|a, c| a.distance.cmp(&c.distance).then_with(|| b.items[a.node].id().cmp(b.items[c.node].id())));
-    out
+    delayed.sort_by(|a, c| a.distance.cmp(&c.distance).then_with(|| b.items[a.node].id().cmp(b.items[c.node].id())));
+    Impact { x, delayed, complete, reached }
 }
 
 /// Counts by kind of a list of delayed items.
@@ -115,17 +183,11 @@ impl Counter {
         self.stack.push(x);
         let mut count = 0;
         while let Some(u) = self.stack.pop() {
-            for &e in &g.inc[u] {
-                let e = &g.edges[e];
-                if e.ty == EdgeType::DependsOn {
-                    count += self.visit(b, e.from, r);
-                }
+            for &e in g.inc_typed(u, &EdgeType::DependsOn) {
+                count += self.visit(b, g.edges[e].from, r);
             }
-            for &e in &g.out[u] {
-                let e = &g.edges[e];
-                if e.ty == EdgeType::Parent {
-                    count += self.visit(b, e.to, r);
-                }
+            for &e in g.out_typed(u, &EdgeType::Parent) {
+                count += self.visit(b, g.edges[e].to, r);
             }
         }
         count
@@ -167,9 +229,13 @@ pub(crate) mod tests {
             ("tasks/d.md", "---\ntitle: D\nstatus: ready\ndepends_on: [b, c]\n---\n"),
         ]);
         let g = Graph::build(&b);
-        let d = impact(&b, &g, b.index["a"]);
-        let got: Vec<(String, usize, Vec<String>)> =
-            d.iter().map(|x| (b.items[x.node].id().to_string(), x.distance, ids(&b, &x.via))).collect();
+        let im = impact(&b, &g, b.index["a"]);
+        assert!(im.complete);
+        let got: Vec<(String, usize, Vec<String>)> = im
+            .delayed
+            .iter()
+            .map(|x| (b.items[x.node].id().to_string(), x.distance, ids(&b, &im.path(x.node))))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -191,10 +257,12 @@ pub(crate) mod tests {
             ("stories/x.md", "---\ntitle: X\nstatus: backlog\ndepends_on: [s]\n---\n"),
         ]);
         let g = Graph::build(&b);
-        let d = impact(&b, &g, b.index["t"]);
+        let im = impact(&b, &g, b.index["t"]);
+        let d = &im.delayed;
         let got: Vec<(String, usize)> = d.iter().map(|x| (b.items[x.node].id().to_string(), x.distance)).collect();
         assert_eq!(got, vec![("f".into(), 2), ("x".into(), 2)]);
-        assert_eq!(ids(&b, &d[0].via), vec!["s", "f"]);
+        assert_eq!(ids(&b, &im.path(d[0].node)), vec!["s", "f"]);
+        assert_eq!(d[0].prev, b.index["s"], "the done story is the step before");
         assert_eq!(by_kind(&b, &d), BTreeMap::from([("feature".into(), 1), ("story".into(), 1)]));
     }
 
@@ -206,7 +274,7 @@ pub(crate) mod tests {
             ("tasks/c.md", "---\ntitle: C\nstatus: ready\ndepends_on: [b]\n---\n"),
         ]);
         let g = Graph::build(&b);
-        let d = impact(&b, &g, b.index["a"]);
+        let d = impact(&b, &g, b.index["a"]).delayed;
         let got: Vec<(String, usize)> = d.iter().map(|x| (b.items[x.node].id().to_string(), x.distance)).collect();
         assert_eq!(got, vec![("b".into(), 1), ("c".into(), 2)]);
         assert_eq!(Counter::new(3).count(&b, &g, b.index["a"]), 2);
@@ -220,10 +288,10 @@ pub(crate) mod tests {
             ("stories/s.md", "---\ntitle: S\nstatus: ready\nparent: f\ndepends_on: [f]\n---\n"),
         ]);
         let g = Graph::build(&b);
-        let d = impact(&b, &g, b.index["f"]);
+        let d = impact(&b, &g, b.index["f"]).delayed;
         assert_eq!(d.len(), 1);
         assert_eq!(b.items[d[0].node].id(), "s");
-        let d = impact(&b, &g, b.index["s"]);
+        let d = impact(&b, &g, b.index["s"]).delayed;
         assert_eq!(d.len(), 1);
         assert_eq!(b.items[d[0].node].id(), "f");
     }
@@ -241,10 +309,56 @@ pub(crate) mod tests {
         let refs: Vec<(&str, &str)> = files.iter().map(|(a, c)| (a.as_str(), c.as_str())).collect();
         let b = backlog(&refs);
         let g = Graph::build(&b);
-        let d = impact(&b, &g, b.index["t00"]);
+        let im = impact(&b, &g, b.index["t00"]);
+        let d = &im.delayed;
         assert_eq!(d.len(), 49);
         assert_eq!(d[48].distance, 49);
-        assert_eq!(d[48].via.len(), 49);
+        assert_eq!(im.path(d[48].node).len(), 49);
         assert_eq!(b.items[d[48].node].id(), "t49");
+        // Cut to its last 10 hops: t40 … t49, with the 39 hops t01 … t39 left out.
+        let via = im.via(d[48].node, 10);
+        assert_eq!(ids(&b, &via.nodes), (40..50).map(|k| format!("t{k:02}")).collect::<Vec<_>>());
+        assert_eq!(via.cut, 39);
+        assert_eq!(im.via(d[3].node, 10), Via { nodes: im.path(d[3].node), cut: 0 });
+    }
+
+    #[test]
+    fn a_limited_walk_lists_the_nearest_and_says_it_stopped() {
+        // a ← b1..b5 (distance 1), each bk ← ck (distance 2).
+        let mut files: Vec<(String, String)> =
+            vec![("tasks/a.md".into(), "---\ntitle: A\nstatus: ready\n---\n".into())];
+        for k in 1..=5 {
+            files.push((format!("tasks/b{k}.md"), format!("---\ntitle: B\nstatus: ready\ndepends_on: [a]\n---\n")));
+            files.push((format!("tasks/c{k}.md"), format!("---\ntitle: C\nstatus: ready\ndepends_on: [b{k}]\n---\n")));
+        }
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, c)| (a.as_str(), c.as_str())).collect();
+        let b = backlog(&refs);
+        let g = Graph::build(&b);
+        let a = b.index["a"];
+        let whole = impact(&b, &g, a);
+        assert!(whole.complete);
+        assert_eq!(whole.delayed.len(), 10);
+        // Exactly as many as there are: complete.
+        assert!(impact_within(&b, &g, a, 10).complete);
+        // Fewer: the five at distance 1 and the first two at distance 2.
+        let part = impact_within(&b, &g, a, 7);
+        assert!(!part.complete);
+        assert_eq!(part.delayed, whole.delayed[..7].to_vec());
+        let part = impact_within(&b, &g, a, 0);
+        assert!(!part.complete && part.delayed.is_empty());
+    }
+
+    #[test]
+    fn waiters_merge_the_parent_with_the_dependents_in_index_order() {
+        // f is the parent of s and also depends on it; a and z depend on s.
+        let b = backlog(&[
+            ("tasks/a.md", "---\ntitle: A\nstatus: ready\ndepends_on: [s]\n---\n"),
+            ("features/f.md", "---\ntitle: F\nstatus: ready\ndepends_on: [s]\n---\n"),
+            ("stories/s.md", "---\ntitle: S\nstatus: ready\nparent: f\n---\n"),
+            ("tasks/z.md", "---\ntitle: Z\nstatus: ready\ndepends_on: [s]\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        let w = waiters(&g, b.index["s"]);
+        assert_eq!(ids(&b, &w), vec!["a", "f", "z"]);
     }
 }

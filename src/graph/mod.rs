@@ -7,7 +7,7 @@ pub mod render;
 pub mod rollup;
 pub mod schedule;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
@@ -62,9 +62,9 @@ pub struct Edge {
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub edges: Vec<Edge>,
-    /// Edge indices leaving each node.
+    /// Edge indices leaving each node, sorted by (type, target).
     pub out: Vec<Vec<usize>>,
-    /// Edge indices entering each node.
+    /// Edge indices entering each node, sorted by (type, source).
     pub inc: Vec<Vec<usize>>,
 }
 
@@ -142,11 +142,21 @@ impl Graph {
             .collect();
         let total: usize = raw.iter().map(Vec::len).sum();
         let mut g = Graph { edges: Vec::with_capacity(total), out: vec![Vec::new(); n], inc: vec![Vec::new(); n] };
+        // Edges leaving nodes with many out-edges, by (from, to, type): a
+        // node that depends on thousands of items is not scanned once per
+        // edge (that would be quadratic in its degree).
+        const SCAN: usize = 16;
+        let mut wide: HashMap<(usize, usize, EdgeType), usize> = HashMap::new();
         for list in raw {
             for (from, to, ty, lag, span, origin) in list {
                 // Deduplicate by (from, to, type), scanning the (short)
-                // list of edges already leaving `from`.
-                if let Some(e) = g.out[from].iter().copied().find(|&e| g.edges[e].to == to && g.edges[e].ty == ty) {
+                // list of edges already leaving `from`, or looking it up.
+                let existing = if g.out[from].len() < SCAN {
+                    g.out[from].iter().copied().find(|&e| g.edges[e].to == to && g.edges[e].ty == ty)
+                } else {
+                    wide.get(&(from, to, ty.clone())).copied()
+                };
+                if let Some(e) = existing {
                     // Keep the lag if the other end wrote one.
                     if let (Some((text, days)), None) = (lag, g.edges[e].lag) {
                         g.edges[e].lag = Some(days);
@@ -159,22 +169,58 @@ impl Graph {
                     Some((t, d)) => (Some(t), Some(d)),
                     None => (None, None),
                 };
+                if g.out[from].len() + 1 >= SCAN {
+                    if g.out[from].len() + 1 == SCAN {
+                        for &e in &g.out[from] {
+                            let x = &g.edges[e];
+                            wide.insert((x.from, x.to, x.ty.clone()), e);
+                        }
+                    }
+                    wide.insert((from, to, ty.clone()), idx);
+                }
                 g.edges.push(Edge { from, to, ty, lag, lag_text, origin, span });
                 g.out[from].push(idx);
                 g.inc[to].push(idx);
             }
         }
+        // Each node's lists by (type, other end), so the edges of one type
+        // are a slice found by binary search ([`Graph::out_typed`]).
+        let edges = &g.edges;
+        for l in g.out.iter_mut().filter(|l| l.len() > 1) {
+            l.sort_unstable_by(|&a, &b| (&edges[a].ty, edges[a].to).cmp(&(&edges[b].ty, edges[b].to)));
+        }
+        for l in g.inc.iter_mut().filter(|l| l.len() > 1) {
+            l.sort_unstable_by(|&a, &b| (&edges[a].ty, edges[a].from).cmp(&(&edges[b].ty, edges[b].from)));
+        }
         g
     }
 
-    /// Targets of `node`'s outgoing edges of type `ty`.
-    pub fn targets<'a>(&'a self, node: usize, ty: &'a EdgeType) -> impl Iterator<Item = usize> + 'a {
-        self.out[node].iter().map(|&e| &self.edges[e]).filter(move |e| &e.ty == ty).map(|e| e.to)
+    /// The edges of type `ty` in a sorted list of `out` or `inc`.
+    fn typed<'a>(&self, list: &'a [usize], ty: &EdgeType) -> &'a [usize] {
+        let lo = list.partition_point(|&e| self.edges[e].ty < *ty);
+        let hi = lo + list[lo..].partition_point(|&e| self.edges[e].ty == *ty);
+        &list[lo..hi]
     }
 
-    /// Sources of `node`'s incoming edges of type `ty`.
+    /// The edges of type `ty` leaving `node`, by target (no scan of the
+    /// node's other edges).
+    pub fn out_typed(&self, node: usize, ty: &EdgeType) -> &[usize] {
+        self.out.get(node).map_or(&[], |l| self.typed(l, ty))
+    }
+
+    /// The edges of type `ty` entering `node`, by source.
+    pub fn inc_typed(&self, node: usize, ty: &EdgeType) -> &[usize] {
+        self.inc.get(node).map_or(&[], |l| self.typed(l, ty))
+    }
+
+    /// Targets of `node`'s outgoing edges of type `ty`, in index order.
+    pub fn targets<'a>(&'a self, node: usize, ty: &'a EdgeType) -> impl Iterator<Item = usize> + 'a {
+        self.out_typed(node, ty).iter().map(|&e| self.edges[e].to)
+    }
+
+    /// Sources of `node`'s incoming edges of type `ty`, in index order.
     pub fn sources<'a>(&'a self, node: usize, ty: &'a EdgeType) -> impl Iterator<Item = usize> + 'a {
-        self.inc[node].iter().map(|&e| &self.edges[e]).filter(move |e| &e.ty == ty).map(|e| e.from)
+        self.inc_typed(node, ty).iter().map(|&e| self.edges[e].from)
     }
 
     /// The parent of a node, if any.
@@ -251,9 +297,7 @@ impl Graph {
         let mut queue = std::collections::VecDeque::from([start]);
         let mut visited = HashSet::from([start]);
         while let Some(n) = queue.pop_front() {
-            let mut outs: Vec<usize> = self.out[n].iter().copied().filter(|&e| &self.edges[e].ty == ty).collect();
-            outs.sort_by_key(|&e| self.edges[e].to);
-            for e in outs {
+            for &e in self.out_typed(n, ty) {
                 let t = self.edges[e].to;
                 if t == start {
                     let mut path = vec![e];

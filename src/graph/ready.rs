@@ -1,6 +1,8 @@
 //! Ready work: open work items in a `todo` status category whose every
-//! dependency is done and whose parent is not done, ordered by priority,
-//! then by how much downstream work they unblock, then by id.
+//! dependency is done, whose parent is not done, and that have no open
+//! children (a container is finished through its children, so it is not
+//! itself ready work), ordered by priority, then by how much downstream
+//! work they unblock, then by id.
 
 use super::impact::Counter;
 use super::{EdgeType, Graph};
@@ -31,7 +33,12 @@ pub fn is_ready(b: &Backlog, g: &Graph, i: usize) -> bool {
     if g.targets(i, &EdgeType::DependsOn).any(|d| d == i || !b.is_done(&b.items[d])) {
         return false;
     }
-    !g.parent(i).is_some_and(|p| b.is_done(&b.items[p]))
+    if g.parent(i).is_some_and(|p| b.is_done(&b.items[p])) {
+        return false;
+    }
+    // An open child: a work item not in a done category (cancelled counts
+    // as done).
+    !g.sources(i, &EdgeType::Parent).any(|c| c != i && b.config.is_work(b.items[c].kind()) && !b.is_done(&b.items[c]))
 }
 
 /// The ready items, sorted.
@@ -79,5 +86,25 @@ mod tests {
         let got: Vec<(&str, usize)> = r.iter().map(|x| (b.items[x.node].id(), x.unblocks)).collect();
         // g: high priority; a unblocks b and c (2); d unblocks nothing.
         assert_eq!(got, vec![("g", 0), ("a", 2), ("d", 0)]);
+    }
+
+    #[test]
+    fn containers_with_open_children_are_not_ready() {
+        // e has an open story; f's only children are done or cancelled; p
+        // has only a document child. s1 (open, todo) is ready work itself.
+        let b = backlog(&[
+            ("epics/e.md", "---\ntitle: E\nstatus: ready\n---\n"),
+            ("stories/s1.md", "---\ntitle: S1\nstatus: backlog\nparent: e\n---\n"),
+            ("features/f.md", "---\ntitle: F\nstatus: ready\n---\n"),
+            ("stories/s2.md", "---\ntitle: S2\nstatus: done\nparent: f\n---\n"),
+            ("stories/s3.md", "---\ntitle: S3\nstatus: cancelled\nparent: f\n---\n"),
+            ("features/p.md", "---\ntitle: P\nstatus: ready\n---\n"),
+            ("prds/d.md", "---\ntitle: D\nparent: p\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        let got: Vec<&str> = ready(&b, &g, &Filter::default()).iter().map(|r| b.items[r.node].id()).collect();
+        // s1 unblocks its epic (1), f and p nothing.
+        assert_eq!(got, vec!["s1", "f", "p"]);
+        assert!(!is_ready(&b, &g, b.index["e"]));
     }
 }

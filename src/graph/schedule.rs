@@ -274,14 +274,15 @@ impl Schedule {
         self.items.get(i).and_then(|t| t.as_ref())
     }
 
-    /// The calendar date of a day offset (`start + ⌊days⌋`), when the
-    /// project start is known.
+    /// The calendar date of a day offset (`start + ⌊days + 1e-9⌋`: ten
+    /// 0.1-day items end on day 1, though 0.1 summed ten times is
+    /// 0.9999999999999999), when the project start is known.
     pub fn date(&self, days: f64) -> Option<NaiveDate> {
         let s0 = self.start?;
         if !days.is_finite() || days.abs() > 1e6 {
             return None;
         }
-        s0.checked_add_signed(chrono::Duration::days(days.floor() as i64))
+        s0.checked_add_signed(chrono::Duration::days(day_of(days)))
     }
 
     /// The calendar date on which work spanning `start..finish` (offsets)
@@ -289,7 +290,8 @@ impl Schedule {
     /// from day 0 ends on day 2), else the day of `finish`.
     pub fn finish_date(&self, start: f64, finish: f64) -> Option<NaiveDate> {
         if finish > start + EPSILON {
-            self.date(finish.ceil() - 1.0)
+            // ⌈finish − 1e-9⌉ − 1: a finish of 3.0000000000000004 is day 3.
+            self.date((finish - EPSILON).ceil() - 1.0)
         } else {
             self.date(finish)
         }
@@ -361,6 +363,13 @@ impl Schedule {
         let inc = self.incoming();
         targets.into_iter().map(|t| CriticalPath { target: t, path: self.path_with(t, &inc) }).collect()
     }
+}
+
+/// The whole day a fractional day offset falls on, with the tolerance of
+/// history.md's decisions: ⌊d + 1e-9⌋, so float noise just below a whole
+/// day does not move a date to the day before.
+pub fn day_of(days: f64) -> i64 {
+    (days + EPSILON).floor() as i64
 }
 
 fn count_active(open: &[bool]) -> usize {
@@ -558,6 +567,35 @@ mod tests {
         assert_eq!(times(&b, &s, "short"), (1.0, 3.0, 4.0, 6.0, 3.0));
         assert_eq!(times(&b, &s, "join"), (6.0, 7.0, 6.0, 7.0, 0.0));
         assert_eq!(ids(&b, &s.critical_path(b.index["join"])), vec!["start", "long", "join"]);
+    }
+
+    #[test]
+    fn fractional_offsets_become_dates_with_a_tolerance() {
+        // Ten 1-point items in a row at 10 points a day: 0.1 summed ten
+        // times is 0.9999999999999999, yet the eleventh item starts on day 1
+        // (2026-01-02), and the tenth finishes on day 0 (2026-01-01).
+        let mut cfg = crate::config::Config::default();
+        cfg.schedule.points_per_day = 10.0;
+        cfg.schedule.start = Some("2026-01-01".into());
+        let mut files: Vec<(String, String)> = Vec::new();
+        for k in 0..11 {
+            let dep = if k == 0 { String::new() } else { format!("depends_on: [t{:02}]\n", k - 1) };
+            files.push((format!("tasks/t{k:02}.md"), format!("---\ntitle: T\nstatus: ready\nestimate: 1\n{dep}---\n")));
+        }
+        let items: Vec<_> = files.iter().filter_map(|(p, t)| crate::load::parse_item_text(t, p, &cfg).0).collect();
+        let b = Backlog::from_items(".".into(), cfg, items, vec![], files.len());
+        let s = Schedule::compute(&b, &Graph::build(&b));
+        let last = s.get(b.index["t10"]).copied().unwrap();
+        assert!(last.es < 1.0 && last.es > 1.0 - 1e-9, "float noise: {}", last.es);
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(s.date(last.es), d(2026, 1, 2));
+        let tenth = s.get(b.index["t09"]).copied().unwrap();
+        assert_eq!(s.finish_date(tenth.es, tenth.ef), d(2026, 1, 1));
+        // Exactly whole days are unchanged; a finish a hair past a day is that day's end.
+        assert_eq!(s.date(3.0), d(2026, 1, 4));
+        assert_eq!(s.date(2.5), d(2026, 1, 3));
+        assert_eq!(s.finish_date(0.0, 3.0 + 1e-12), d(2026, 1, 3));
+        assert_eq!(day_of(-0.5), -1);
     }
 
     #[test]

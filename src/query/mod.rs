@@ -2,7 +2,10 @@
 //! expressions (minijinja's expression language), sorting, field selection,
 //! and table/CSV output.
 
+pub mod expr;
 pub mod show;
+
+pub use expr::{context_value, Filter};
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -97,19 +100,25 @@ pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) 
 
 /// `cairn impact ID --format json` (also `GET /api/v1/impact/<id>`): what
 /// slips if item `i` slips, with the schedule's critical flag and slack.
+/// A `via` path longer than [`crate::graph::impact::VIA_MAX`] hops keeps its
+/// last hops (ending at the item) and has `via_truncated: true`.
 pub fn impact_json(b: &Backlog, g: &Graph, s: &crate::graph::schedule::Schedule, i: usize) -> Value {
-    let delayed = crate::graph::impact::impact(b, g, i);
-    let list: Vec<Value> = delayed
+    use crate::graph::impact;
+    let im = impact::impact(b, g, i);
+    let list: Vec<Value> = im
+        .delayed
         .iter()
         .map(|d| {
             let it = &b.items[d.node];
+            let via = im.via(d.node, impact::VIA_MAX);
             json!({
                 "id": it.id(),
                 "kind": it.kind(),
                 "title": it.title.value,
                 "status": it.status(),
                 "distance": d.distance,
-                "via": d.via.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
+                "via": via.nodes.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
+                "via_truncated": via.cut > 0,
             })
         })
         .collect();
@@ -117,7 +126,7 @@ pub fn impact_json(b: &Backlog, g: &Graph, s: &crate::graph::schedule::Schedule,
     json!({
         "id": b.items[i].id(),
         "delayed": list,
-        "by_kind": crate::graph::impact::by_kind(b, &delayed),
+        "by_kind": impact::by_kind(b, &im.delayed),
         "critical": t.is_some_and(|t| t.critical),
         "slack_days": t.map(|t| num(crate::graph::render::json::round(t.slack))),
     })
@@ -141,61 +150,10 @@ pub enum QueryError {
     Sort(String, String),
     #[error("unknown field `{0}`{1}")]
     Field(String, String),
-}
-
-/// A compiled `where` expression.
-pub struct Filter {
-    env: minijinja::Environment<'static>,
-    source: String,
-}
-
-impl Filter {
-    /// Compiles `expr`; a syntax error names the problem.
-    pub fn new(expr: &str) -> Result<Filter, QueryError> {
-        let mut env = minijinja::Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
-        env.compile_expression(expr).map_err(|e| QueryError::Where(describe_error(&e)))?;
-        Ok(Filter { env, source: expr.to_string() })
-    }
-
-    /// Whether an item (its object) matches. Runtime type errors (comparing
-    /// a missing estimate with a number) count as no match.
-    pub fn matches(&self, object: &Value) -> bool {
-        let Ok(expr) = self.env.compile_expression(&self.source) else { return false };
-        let ctx = expression_context(object);
-        expr.eval(ctx).map(|v| v.is_true()).unwrap_or(false)
-    }
-
-    /// Filters many objects, compiling once.
-    pub fn apply<'a>(&self, objects: impl IntoIterator<Item = &'a Value>) -> Vec<bool> {
-        match self.env.compile_expression(&self.source) {
-            Ok(expr) => objects
-                .into_iter()
-                .map(|o| expr.eval(expression_context(o)).map(|v| v.is_true()).unwrap_or(false))
-                .collect(),
-            Err(_) => objects.into_iter().map(|_| false).collect(),
-        }
-    }
-}
-
-fn describe_error(e: &minijinja::Error) -> String {
-    let mut s = e.detail().map(|d| format!("{}: {d}", e.kind())).unwrap_or_else(|| e.kind().to_string());
-    if let Some(r) = e.range() {
-        s.push_str(&format!(" (at character {})", r.start + 1));
-    }
-    s
-}
-
-/// The context an expression sees: the item object, with custom fields also
-/// at the top level (when they do not shadow a core field).
-fn expression_context(object: &Value) -> minijinja::Value {
-    let mut o = object.as_object().cloned().unwrap_or_default();
-    if let Some(Value::Object(fields)) = object.get("fields") {
-        for (k, v) in fields {
-            o.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
-    minijinja::Value::from_serialize(Value::Object(o))
+    /// A `where` expression went over a limit of [`expr`] (steps, size,
+    /// time).
+    #[error("the --where expression is too expensive: {0}")]
+    TooExpensive(String),
 }
 
 /// A sort key: a field and a direction.
@@ -256,11 +214,20 @@ pub const OBJECT_FIELDS: &[&str] = &[
     "body",
 ];
 
+/// Fields only some item objects have (sprints; `unblocks` of ready items).
+pub const EXTRA_FIELDS: &[&str] = &["end", "goal", "capacity", "unblocks"];
+
+/// Every name `sort` and `fields` accept, in a stable order.
+pub fn field_names(b: &Backlog) -> Vec<&str> {
+    let mut v: Vec<&str> = OBJECT_FIELDS.iter().chain(EXTRA_FIELDS).copied().collect();
+    v.extend(
+        b.config.fields.keys().map(String::as_str).filter(|k| !OBJECT_FIELDS.contains(k) && !EXTRA_FIELDS.contains(k)),
+    );
+    v
+}
+
 fn check_name(name: &str, b: &Backlog, make: fn(String, String) -> QueryError) -> Result<(), QueryError> {
-    if OBJECT_FIELDS.contains(&name)
-        || b.config.fields.contains_key(name)
-        || ["end", "goal", "capacity", "unblocks"].contains(&name)
-    {
+    if OBJECT_FIELDS.contains(&name) || b.config.fields.contains_key(name) || EXTRA_FIELDS.contains(&name) {
         return Ok(());
     }
     let all = OBJECT_FIELDS.iter().copied().chain(b.config.fields.keys().map(String::as_str));
@@ -286,9 +253,9 @@ pub fn get<'a>(object: &'a Value, field: &str) -> &'a Value {
     }
 }
 
-/// Compares two objects by the sort keys; priority sorts by rank (highest
-/// first when ascending is "most important first"), status by workflow
-/// order; nulls sort last; ties by id.
+/// Compares two objects by the sort keys; priority sorts by importance
+/// (ascending: `lowest` first; `desc`: most important first), status by
+/// workflow order; nulls sort last; ties by id.
 pub fn compare(b: &Backlog, a: &Value, c: &Value, keys: &[SortKey]) -> Ordering {
     for k in keys {
         let (x, y) = (get(a, &k.field), get(c, &k.field));
@@ -298,7 +265,7 @@ pub fn compare(b: &Backlog, a: &Value, c: &Value, keys: &[SortKey]) -> Ordering 
             (false, true) => return Ordering::Less,
             _ => {
                 let o = match k.field.as_str() {
-                    "priority" => rank_priority(x).cmp(&rank_priority(y)).reverse(),
+                    "priority" => rank_priority(x).cmp(&rank_priority(y)),
                     "status" => rank_status(b, x).cmp(&rank_status(b, y)),
                     _ => compare_values(x, y),
                 };
@@ -316,10 +283,12 @@ pub fn compare(b: &Backlog, a: &Value, c: &Value, keys: &[SortKey]) -> Ordering 
     get(a, "id").as_str().cmp(&get(c, "id").as_str())
 }
 
+/// A priority's importance: `lowest` 0 … `highest` 4 (`PRIORITIES` lists
+/// them most important first); an unknown value counts as `medium`.
 fn rank_priority(v: &Value) -> usize {
-    // Ascending priority is lowest → highest; so rank highest as largest.
     let p = v.as_str().unwrap_or("medium");
-    4 - crate::config::PRIORITIES.iter().position(|x| *x == p).unwrap_or(2)
+    let all = crate::config::PRIORITIES;
+    all.len() - 1 - all.iter().position(|x| *x == p).unwrap_or(all.len() / 2)
 }
 
 fn rank_status(b: &Backlog, v: &Value) -> usize {
@@ -430,56 +399,9 @@ pub fn distinct<'a>(it: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     it.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
 }
 
-// ----- for `serve` (src/serve): expressions over cached contexts -----------
-
-/// The minijinja value a `where` expression sees for an item object; `serve`
-/// computes it once per item and snapshot.
-pub fn context_value(object: &Value) -> minijinja::Value {
-    expression_context(object)
-}
-
-impl Filter {
-    /// Like [`Filter::apply`], over contexts made by [`context_value`]:
-    /// compiles once, and does not rebuild each item's context.
-    pub fn apply_contexts<'a>(&self, contexts: impl IntoIterator<Item = &'a minijinja::Value>) -> Vec<bool> {
-        match self.env.compile_expression(&self.source) {
-            Ok(expr) => {
-                contexts.into_iter().map(|c| expr.eval(c.clone()).map(|v| v.is_true()).unwrap_or(false)).collect()
-            }
-            Err(_) => contexts.into_iter().map(|_| false).collect(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn obj(id: &str, status: &str, priority: &str, estimate: Option<f64>, labels: &[&str], assignee: &[&str]) -> Value {
-        json!({"id": id, "status": status, "priority": priority, "estimate": estimate, "labels": labels, "assignee": assignee, "kind": "story", "fields": {"team": "growth"}})
-    }
-
-    #[test]
-    fn where_expressions_from_the_docs() {
-        let a = obj("a", "in_progress", "high", Some(5.0), &["ml"], &[]);
-        let b = obj("b", "backlog", "low", None, &[], &["ana"]);
-        let f = Filter::new(r#"status == "in_progress" and priority in ["high", "highest"]"#).unwrap();
-        assert_eq!(f.apply([&a, &b]), vec![true, false]);
-        let f = Filter::new(r#"kind == "story" and not assignee"#).unwrap();
-        assert_eq!(f.apply([&a, &b]), vec![true, false]);
-        let f = Filter::new(r#""ml" in labels"#).unwrap();
-        assert_eq!(f.apply([&a, &b]), vec![true, false]);
-        let f = Filter::new("estimate > 3").unwrap();
-        assert_eq!(f.apply([&a, &b]), vec![true, false]);
-        let f = Filter::new(r#"team == "growth""#).unwrap();
-        assert!(f.matches(&a));
-    }
-
-    #[test]
-    fn bad_expression_names_the_problem() {
-        let e = Filter::new("status ==").err().unwrap();
-        assert!(e.to_string().starts_with("invalid --where expression: syntax error"), "{e}");
-    }
 
     #[test]
     fn sort_specs() {
@@ -488,6 +410,26 @@ mod tests {
             vec![SortKey { field: "priority".into(), desc: true }, SortKey { field: "id".into(), desc: false }]
         );
         assert!(parse_sort("id:up").is_err());
+    }
+
+    #[test]
+    fn priority_sorts_by_importance_desc_most_important_first() {
+        let names = crate::config::PRIORITIES; // most important first
+                                               // Objects in a scrambled order, ids chosen so that id order is not priority order.
+        let objects: Vec<Value> =
+            [2, 4, 0, 3, 1].iter().map(|&k| json!({"id": format!("x{}", 9 - k), "priority": names[k]})).collect();
+        let order = |spec: &str| {
+            let keys = parse_sort(spec).unwrap();
+            let b = crate::graph::impact::tests::backlog(&[]);
+            let mut v = objects.clone();
+            v.sort_by(|a, c| compare(&b, a, c, &keys));
+            v.iter().map(|o| o["priority"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let most_first: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let least_first: Vec<String> = names.iter().rev().map(|s| s.to_string()).collect();
+        assert_eq!(order("priority:desc"), most_first);
+        assert_eq!(order("priority"), least_first);
+        assert_eq!(order("priority:asc"), least_first);
     }
 
     #[test]

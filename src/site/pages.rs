@@ -25,6 +25,16 @@ use crate::model::Reference;
 pub const AUDIT_PAGE: usize = 100;
 /// Impact pictures above this many items are not drawn (the list is shown).
 pub const MAX_IMPACT_NODES: usize = 150;
+/// The walk behind an item's impact stops after this many items: beyond,
+/// pages say "N or more" (so a 10,000-long chain costs 10,000 short walks,
+/// not 50 million steps).
+pub const IMPACT_LIMIT: usize = 1000;
+/// An impact page lists at most this many items, the nearest first, and
+/// says how many it left out.
+pub const IMPACT_LIST: usize = 100;
+/// Hops of a `via` path shown on an impact page: the last ones, after an
+/// ellipsis for the rest.
+pub const IMPACT_VIA: usize = 4;
 
 /// One unit of parallel work.
 #[derive(Clone, Debug, PartialEq)]
@@ -670,8 +680,21 @@ impl<'a> Shared<'a> {
         ]
         .into_iter()
         .map(|(key, label)| (key, label, self.ids_of(&obj[key])))
-        .filter(|(_, _, ids)| !ids.is_empty())
         .collect();
+        // An item that references this one and is referenced by it (a PRD
+        // and its epic) is listed once, under "References".
+        let refs: BTreeSet<usize> =
+            related.iter().filter(|(k, _, _)| *k == "references").flat_map(|(_, _, ids)| ids.iter().copied()).collect();
+        let related: Vec<(&str, &str, Vec<usize>)> = related
+            .into_iter()
+            .map(|(key, label, mut ids)| {
+                if key == "referenced_by" {
+                    ids.retain(|j| !refs.contains(j));
+                }
+                (key, label, ids)
+            })
+            .filter(|(_, _, ids)| !ids.is_empty())
+            .collect();
         let urls: Vec<Value> = it
             .references
             .iter()
@@ -720,9 +743,10 @@ impl<'a> Shared<'a> {
             .collect();
         let r = self.rollups[i];
         let progress = (r.items_total > 0).then(|| self.progress_of(i));
-        let delayed = impact::impact(b, self.g, i);
+        let im = impact::impact_within(b, self.g, i, IMPACT_LIMIT);
+        let delayed = &im.delayed;
         let t = self.sched.get(i).copied();
-        let by_kind: Vec<Value> = impact::by_kind(b, &delayed)
+        let by_kind: Vec<Value> = impact::by_kind(b, delayed)
             .into_iter()
             .map(|(k, n)| context! { kind => k.clone(), label => self.kind_label(&k, n), count => n })
             .collect();
@@ -742,6 +766,7 @@ impl<'a> Shared<'a> {
         });
         let impact_summary = context! {
             delayed => delayed.len(),
+            more => !im.complete,
             by_kind => by_kind.clone(),
             critical => t.is_some_and(|t| t.critical),
             schedule => schedule,
@@ -758,6 +783,7 @@ impl<'a> Shared<'a> {
             acceptance => context! { done => it.acceptance.done, total => it.acceptance.total },
         };
         let title = it.title.value.clone();
+        let description = self.description(i);
         match role {
             Role::Sprint => {
                 let ctx = context! {
@@ -766,6 +792,7 @@ impl<'a> Shared<'a> {
                     body_html => body_html.clone(),
                     columns => self.columns(self.committed.get(&i).map(Vec::as_slice).unwrap_or(&[])),
                     events => ev.clone(),
+                    description => description,
                 };
                 out.push(self.page(env, "sprint.html", &url, &title, "sprints", ctx)?);
             }
@@ -779,6 +806,7 @@ impl<'a> Shared<'a> {
                     urls => urls.clone(),
                     fields => field_rows.clone(),
                     events => ev.clone(),
+                    description => description,
                 };
                 out.push(self.page(env, "doc.html", &url, &title, "docs", ctx)?);
             }
@@ -797,9 +825,11 @@ impl<'a> Shared<'a> {
                     impact => impact_summary,
                     events => ev.clone(),
                     graph_url => self.has_graph_page(i).then(|| format!("graph/{}.html", it.id())),
+                    description => description,
+                    badge => badge_size(it.id(), it.status().unwrap_or("")),
                 };
                 out.push(self.page(env, "item.html", &url, &title, "backlog", ctx)?);
-                out.push(self.impact_page(env, i, &delayed, &by_kind)?);
+                out.push(self.impact_page(env, i, &im, &by_kind)?);
             }
         }
         let cat = self.cards[i].category;
@@ -809,6 +839,20 @@ impl<'a> Shared<'a> {
         ));
         out.push(super::api::item_file(self, i, obj, &body.html, &events));
         Ok(out)
+    }
+
+    /// The `meta description` of an item's page: the start of its body
+    /// as plain text, else what it is.
+    fn description(&self, i: usize) -> String {
+        let c = &self.cards[i];
+        let summary = markdown::plain(&self.b.items[i].body, 160);
+        if summary.is_empty() {
+            format!("{} {}: {} ({}).", c.kind_label, c.id, c.title, c.status_label)
+        } else if summary.starts_with(&c.title) {
+            summary
+        } else {
+            format!("{}: {summary}", c.title)
+        }
     }
 
     fn kind_label(&self, kind: &str, n: usize) -> String {
@@ -829,29 +873,38 @@ impl<'a> Shared<'a> {
         &self,
         env: &Environment,
         i: usize,
-        delayed: &[impact::Delayed],
+        im: &impact::Impact,
         by_kind: &[Value],
     ) -> Result<(String, Vec<u8>), SiteError> {
         let b = self.b;
         let it = &b.items[i];
+        let delayed = &im.delayed;
         let mut groups: BTreeMap<usize, (String, Vec<Value>)> = BTreeMap::new();
         let kind_order: Vec<&str> = b.config.kinds.iter().map(|k| k.name.as_str()).collect();
+        // The nearest items, each with the last hops of its path: a page's
+        // size is bounded whatever the shape of the graph.
+        let listed = &delayed[..delayed.len().min(IMPACT_LIST)];
+        let vias: Vec<impact::Via> = listed.iter().map(|d| im.via(d.node, IMPACT_VIA)).collect();
         // Every card the page shows, once, with its fragments.
-        let mut shown: Vec<usize> =
-            delayed.iter().flat_map(|d| std::iter::once(d.node).chain(d.via.iter().copied())).collect();
+        let mut shown: Vec<usize> = listed
+            .iter()
+            .zip(&vias)
+            .flat_map(|(d, v)| std::iter::once(d.node).chain(v.nodes.iter().copied()))
+            .collect();
         shown.sort_unstable();
         shown.dedup();
         let chips = self.chips(env, "impact.html", &shown)?;
         let chip =
             |v: usize| shown.binary_search(&v).ok().and_then(|k| chips.get(k).cloned()).unwrap_or_else(|| self.card(v));
-        for d in delayed {
+        for (d, v) in listed.iter().zip(&vias) {
             let k = b.items[d.node].kind();
             let pos = kind_order.iter().position(|x| *x == k).unwrap_or(usize::MAX);
-            let via: Vec<Value> = d.via.iter().map(|&v| chip(v)).collect();
+            let via: Vec<Value> = v.nodes.iter().map(|&v| chip(v)).collect();
             groups.entry(pos).or_insert_with(|| (k.to_string(), Vec::new())).1.push(context! {
                 card => chip(d.node),
                 distance => d.distance,
                 via => via,
+                via_cut => v.cut,
             });
         }
         let groups: Vec<Value> = groups
@@ -859,7 +912,8 @@ impl<'a> Shared<'a> {
             .map(|(k, items)| context! { kind => k.clone(), label => self.kind_label(&k, items.len()), items => items })
             .collect();
         let nodes: BTreeSet<usize> = std::iter::once(i).chain(delayed.iter().map(|d| d.node)).collect();
-        let svg = if delayed.is_empty() || nodes.len() > MAX_IMPACT_NODES {
+        let too_large = nodes.len() > MAX_IMPACT_NODES || !im.complete;
+        let svg = if delayed.is_empty() || too_large {
             None
         } else {
             let mut edges: Vec<usize> = nodes
@@ -887,7 +941,9 @@ impl<'a> Shared<'a> {
             critical => t.is_some_and(|t| t.critical),
             slack => t.map(|t| charts::n(t.slack)),
             svg => svg,
-            too_large => nodes.len() > MAX_IMPACT_NODES,
+            too_large => too_large,
+            more => !im.complete,
+            listed => listed.len(),
         };
         let title = format!("Impact · {}", it.title.value);
         self.page(env, "impact.html", &format!("impact/{}.html", it.id()), &title, "backlog", ctx)
@@ -1381,16 +1437,42 @@ impl<'a> Shared<'a> {
             .enumerate()
             .map(|(k, e)| {
                 let link = e.url.as_deref().map(abs);
-                context! { entry_id => format!("urn:cairn:{}:{}:{}:{}", e.commit, e.id, e.field.clone().unwrap_or_else(|| e.action.to_string()), total - k), link => link, ..Value::from_serialize(&e) }
+                let what = e.field.clone().unwrap_or_else(|| e.action.to_string());
+                let entry_id = urn(&[e.commit.as_str(), e.id.as_str(), what.as_str(), &(total - k).to_string()]);
+                context! { entry_id => entry_id, link => link, ..Value::from_serialize(&e) }
             })
             .collect();
-        let ctx =
-            context! { entries => entries, updated => updated, home => abs("index.html"), self_url => abs("feed.xml") };
+        let ctx = context! {
+            entries => entries,
+            updated => updated,
+            home => abs("index.html"),
+            self_url => abs("feed.xml"),
+            feed_id => urn(&["feed", &self.b.config.name]),
+        };
         let t = env.get_template("feed.xml").map_err(|e| SiteError::template("feed.xml", &e))?;
         let full = context! { site => self.site.clone(), root => "", ..ctx };
         let xml = t.render(full).map_err(|e| SiteError::template("feed.xml", &e))?;
         Ok(("feed.xml".to_string(), xml.into_bytes()))
     }
+}
+
+/// A `urn:cairn:` IRI from `parts`, each percent-encoded (RFC 3986
+/// unreserved characters are kept) and joined by `:`, so a backlog name
+/// or field with spaces, colons or any other character still gives a
+/// valid Atom id, the same on every build.
+pub fn urn(parts: &[&str]) -> String {
+    let mut out = String::from("urn:cairn");
+    for p in parts {
+        out.push(':');
+        for byte in p.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(byte));
+            } else {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// The history-based charts of the metrics page, drawn from the metrics
@@ -1422,6 +1504,12 @@ fn history_charts(m: &serde_json::Value, unit: &str) -> (Option<String>, Option<
     let cfd = (!days.is_empty())
         .then(|| charts::cumulative_flow("cfd", "Cumulative flow: work items by status category", &days));
     (velocity, throughput, cfd)
+}
+
+/// The size of an item's badge, for its `<img>`.
+fn badge_size(id: &str, status: &str) -> Value {
+    let (width, height) = super::badges::size(id, status);
+    context! { width => charts::n(width), height => charts::n(height) }
 }
 
 fn chart_missing(b: &Option<super::Burndown>) -> bool {
