@@ -65,8 +65,21 @@ pub fn human(r: &Report, root: &Path, color: bool) -> String {
 /// rustc-style text of some diagnostics, without the summary line (`serve`
 /// prints the problems a save introduced).
 pub fn human_list(diagnostics: &[Diagnostic], root: &Path, color: bool) -> String {
+    render_list(diagnostics, root, &[], color)
+}
+
+/// The diagnostics alone (no summary line), quoting `texts` (root-relative
+/// path → text) instead of the files on disk: for a change not written yet.
+pub fn human_with(r: &Report, root: &Path, texts: &[(String, String)], color: bool) -> String {
+    render_list(&r.diagnostics, root, texts, color)
+}
+
+fn render_list(diagnostics: &[Diagnostic], root: &Path, texts: &[(String, String)], color: bool) -> String {
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut sources = Sources::new(root);
+    for (path, text) in texts {
+        sources.cache.insert(path.clone(), Some(text.clone()));
+    }
     let mut out = String::new();
     for d in diagnostics {
         out.push_str(&render_one(d, &mut sources, &renderer));

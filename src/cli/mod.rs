@@ -79,6 +79,12 @@ pub enum Command {
     Init(edit_cmd::InitArgs),
     /// Create an item file in its kind's folder
     New(edit_cmd::NewArgs),
+    /// Change fields of an item in place (FIELD=VALUE, FIELD+=V, FIELD-=V, --unset F)
+    Set(edit_cmd::SetArgs),
+    /// Rename an item: its file, its id and every reference to it
+    Mv(edit_cmd::MvArgs),
+    /// Rewrite front-matter into canonical form (key order, block lists, no needless quotes)
+    Fmt(edit_cmd::FmtArgs),
     /// Validate every item and report problems as file:line:col
     Check(check_cmd::CheckArgs),
     /// Explain a diagnostic code: what it means, an example, how to fix it (without CODE: list the codes)
@@ -151,6 +157,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
     match &cli.command {
         Command::Init(a) => edit_cmd::init(&ctx, a),
         Command::New(a) => edit_cmd::new(&ctx, a),
+        Command::Set(a) => edit_cmd::set(&ctx, a),
+        Command::Mv(a) => edit_cmd::mv(&ctx, a),
+        Command::Fmt(a) => edit_cmd::fmt(&ctx, a),
         Command::Check(a) => check_cmd::check(&ctx, a),
         Command::Explain { code } => check_cmd::explain(code.as_deref()),
         Command::List(a) => list_cmd::list(&ctx, a),
@@ -221,6 +230,15 @@ impl Ctx {
 
     /// Loads the backlog and builds its graph.
     pub fn load(&self) -> anyhow::Result<(Backlog, Graph)> {
+        let backlog = self.load_backlog()?;
+        let t = std::time::Instant::now();
+        let graph = Graph::build(&backlog);
+        self.log("graph", &format!("{} in {:.1?}", count(graph.edges.len(), "edge"), t.elapsed()));
+        Ok((backlog, graph))
+    }
+
+    /// Loads the backlog (with the parse cache unless `CAIRN_NO_CACHE`).
+    pub fn load_backlog(&self) -> anyhow::Result<Backlog> {
         let root = self.root()?;
         let start = std::time::Instant::now();
         // `CAIRN_NO_CACHE=1` loads without the parse cache; in CI (`CI`
@@ -234,10 +252,7 @@ impl Ctx {
             crate::load::load_cached(&root, !set("CI"))?
         };
         self.log("load", &format!("{} in {:.1?}", count(backlog.files, "file"), start.elapsed()));
-        let t = std::time::Instant::now();
-        let graph = Graph::build(&backlog);
-        self.log("graph", &format!("{} in {:.1?}", count(graph.edges.len(), "edge"), t.elapsed()));
-        Ok((backlog, graph))
+        Ok(backlog)
     }
 
     /// A log line on stderr (only with `-v`).

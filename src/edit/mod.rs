@@ -1,8 +1,21 @@
-//! Commands that write into the backlog: `init` and `new`. Every write is
-//! atomic and never overwrites an existing file; every item path comes from
+//! Commands that write into the backlog: `init` and `new`, and the edit
+//! engine every write goes through (`set`, `mv`, `fmt`, …; see
+//! [`engine`]). Every write is atomic and never overwrites an existing file
+//! unless that is the edit; every item path comes from
 //! [`path::item_path`], which refuses ids and folders that would leave the root.
 
+pub mod commit;
+pub mod doc;
+pub mod engine;
+pub mod fmt;
 pub mod path;
+pub mod rename;
+pub mod scalar;
+pub mod template;
+pub mod text;
+mod write;
+
+pub use engine::{file_hash, plan, ChangeSet, Edit, FileChange, Op};
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +52,36 @@ pub enum EditError {
     Path(#[from] path::PathError),
     #[error(transparent)]
     Load(#[from] load::LoadError),
+    #[error("no item with id `{id}`{hint}")]
+    UnknownId { id: String, hint: String },
+    #[error("unknown field `{field}` for {kind} items{hint}")]
+    UnknownField { field: String, kind: String, hint: String },
+    #[error("invalid id `{0}`: ids are slugs of letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 characters")]
+    InvalidId(String),
+    #[error(
+        "`id` of `{0}` is changed with `cairn mv {0} NEW_ID`, which also renames its file and every reference to it"
+    )]
+    IdField(String),
+    #[error("the id `{0}` is already taken")]
+    IdTaken(String),
+    #[error("{0} already exists")]
+    PathTaken(String),
+    #[error("`{0}` is not a path for an item file under the root")]
+    BadPath(String),
+    #[error("`{field}` of `{id}` is not a list")]
+    NotAList { id: String, field: String },
+    #[error("`{field}` of `{id}` has no `{value}`{hint}")]
+    NotInList { id: String, field: String, value: String, hint: String },
+    #[error("cannot edit {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{path} changed on disk since it was read; nothing was written (run the command again)")]
+    Conflict { path: String },
+    #[error("{0} is read-only; nothing was written")]
+    ReadOnly(PathBuf),
+    #[error("{cause}; restoring the files already written failed for {}: check them by hand", files.join(", "))]
+    RollbackFailed { cause: String, files: Vec<String> },
+    #[error("{0}")]
+    Git(String),
 }
 
 /// What `init` wrote.

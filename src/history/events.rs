@@ -45,6 +45,9 @@ pub struct RawEvent {
     pub old: Option<Value>,
     #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
     pub new: Option<Value>,
+    /// For a `renamed` event that also changed the id (`cairn mv`): the id before.
+    #[serde(rename = "i", default, skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
 }
 
 /// Relation fields: lists compared as sets (order does not matter).
@@ -176,12 +179,10 @@ pub fn merge_events(
     after: &[(String, &State)],
     out: &mut Vec<RawEvent>,
 ) {
-    let first = index(before);
+    let mut first = index(before);
     let others: Vec<Index> = others.iter().map(|o| index(o)).collect();
     let new = index(after);
-    let mut ids: Vec<&String> = first.keys().chain(new.keys()).collect();
-    ids.sort();
-    ids.dedup();
+    let renames = id_renames(&first, &new, before, after);
     let ev = |id: &str, path: &str, action, field: Option<String>, old: Option<Value>, new: Option<Value>| RawEvent {
         commit,
         id: id.to_string(),
@@ -190,8 +191,31 @@ pub fn merge_events(
         field,
         old,
         new,
+        old_id: None,
     };
+    // An item whose file moved and whose id changed with it (`cairn mv`):
+    // one `renamed` event under the new id, naming the old one.
+    let mut renamed_from: BTreeMap<String, (String, State)> = BTreeMap::new();
+    for (old_id, new_id) in &renames {
+        if let Some(entry) = first.remove(old_id) {
+            renamed_from.insert(new_id.clone(), entry);
+        }
+    }
+    let mut ids: Vec<&String> = first.keys().chain(new.keys()).collect();
+    ids.sort();
+    ids.dedup();
     for id in ids {
+        if let (Some((op, os)), Some((np, ns))) = (renamed_from.get(id), new.get(id)) {
+            let old_id = renames.iter().find(|(_, n)| *n == id).map(|(o, _)| o.clone());
+            let mut e =
+                ev(id, np, Action::Renamed, None, Some(Value::String(op.clone())), Some(Value::String(np.clone())));
+            e.old_id = old_id;
+            out.push(e);
+            for (f, a, b) in item_changes(config, op, os, np, ns) {
+                out.push(ev(id, np, Action::Updated, Some(f), a, b));
+            }
+            continue;
+        }
         // The parents that have the item, the first parent first.
         let refs: Vec<&(String, State)> =
             first.get(id).into_iter().chain(others.iter().filter_map(|o| o.get(id))).collect();
@@ -228,6 +252,48 @@ pub fn merge_events(
             (None, None) => {}
         }
     }
+}
+
+/// Items that disappeared from one path and appeared at another in the same
+/// commit under another id, with the same front-matter but for `id` (the
+/// body may differ): old id → new id. Only when both paths changed (the
+/// old file is gone, the new one did not exist), so an `id:` edited in
+/// place stays a delete and a create. Linear: states are matched by a key.
+fn id_renames(
+    old: &BTreeMap<String, (String, State)>,
+    new: &BTreeMap<String, (String, State)>,
+    before: &[(String, &State)],
+    after: &[(String, &State)],
+) -> BTreeMap<String, String> {
+    let before_paths: std::collections::HashSet<&str> = before.iter().map(|(p, _)| p.as_str()).collect();
+    let after_paths: std::collections::HashSet<&str> = after.iter().map(|(p, _)| p.as_str()).collect();
+    let key = |s: &State| {
+        let mut f = s.fields.clone();
+        f.remove("id");
+        serde_json::to_string(&f).unwrap_or_default()
+    };
+    let mut gone: std::collections::HashMap<String, Vec<&String>> = std::collections::HashMap::new();
+    for (id, (p, s)) in old {
+        if !new.contains_key(id) && !after_paths.contains(p.as_str()) {
+            gone.entry(key(s)).or_default().push(id);
+        }
+    }
+    let mut out = BTreeMap::new();
+    if gone.is_empty() {
+        return out;
+    }
+    for v in gone.values_mut() {
+        v.reverse(); // pop() takes the smallest id first
+    }
+    for (id, (p, s)) in new {
+        if old.contains_key(id) || before_paths.contains(p.as_str()) {
+            continue;
+        }
+        if let Some(from) = gone.get_mut(&key(s)).and_then(|v| v.pop()) {
+            out.insert(from.clone(), id.clone());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -282,6 +348,36 @@ mod tests {
         assert_eq!(kinds("stories/a.md", &task, "bugs/a.md", &task), vec![]);
         // Out of any kind folder: no kind.
         assert_eq!(kinds("tasks/a.md", &plain, "misc/a.md", &plain), vec![("kind".into(), k("task"), None)]);
+    }
+
+    #[test]
+    fn move_with_a_new_id_is_one_rename() {
+        let a = parse(b"---\ntitle: A\nstatus: ready\n---\nSee [[a]].\n").unwrap();
+        let b = parse(b"---\ntitle: A\nstatus: ready\n---\nSee [[b]].\n").unwrap();
+        // Another file goes and another comes, with other fields: not a rename.
+        let x = parse(b"---\ntitle: C\n---\n").unwrap();
+        let y = parse(b"---\ntitle: D\n---\n").unwrap();
+        let mut out = Vec::new();
+        commit_events(
+            &Config::default(),
+            0,
+            &[("t/a.md".into(), &a), ("t/x.md".into(), &x)],
+            &[("t/b.md".into(), &b), ("t/y.md".into(), &y)],
+            &mut out,
+        );
+        let got: Vec<(&str, Action, Option<&str>, Option<&str>)> =
+            out.iter().map(|e| (e.id.as_str(), e.action, e.field.as_deref(), e.old_id.as_deref())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("b", Action::Renamed, None, Some("a")),
+                ("b", Action::Updated, Some("body"), None),
+                ("x", Action::Deleted, None, None),
+                ("y", Action::Created, None, None),
+            ]
+        );
+        assert_eq!(out[0].old, Some(Value::from("t/a.md")));
+        assert_eq!(out[0].new, Some(Value::from("t/b.md")));
     }
 
     #[test]

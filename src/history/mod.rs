@@ -64,6 +64,9 @@ pub struct Event {
     pub field: Option<String>,
     pub old: Option<Value>,
     pub new: Option<Value>,
+    /// For a `renamed` event that also changed the id (`cairn mv`): the id before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
     /// Committer time in seconds since the epoch (for replay).
     #[serde(skip)]
     pub seconds: i64,
@@ -253,6 +256,7 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
                 field: e.field,
                 old: e.old,
                 new: e.new,
+                old_id: e.old_id,
                 seconds: m.time,
                 commit_index: ci,
             })
@@ -520,6 +524,14 @@ fn chunked<T: Sync, R: Send>(
 pub fn derived(events: &Events) -> BTreeMap<String, crate::query::Derived> {
     let mut out: BTreeMap<String, crate::query::Derived> = BTreeMap::new();
     for e in &events.events {
+        // A renamed id keeps what was derived under its old one.
+        if let Some(old) = e.old_id.as_ref().and_then(|o| out.get(o).cloned()) {
+            let d = out.entry(e.id.clone()).or_default();
+            if d.created.is_none() {
+                d.created = old.created;
+                d.reporter = old.reporter;
+            }
+        }
         let d = out.entry(e.id.clone()).or_default();
         if e.action == Action::Created && d.created.is_none() {
             d.created = Some(e.time.clone());
