@@ -184,7 +184,8 @@ fn conflicts_and_read_only_files() {
     let r = dir.path();
     let b = cairn::load::load(r).unwrap();
     // The file changed between reading and writing: nothing is written.
-    let cs = edit::plan(&b, [Op::Set { id: "api".into(), field: "status".into(), value: json!("in_progress") }]).unwrap();
+    let cs =
+        edit::plan(&b, [Op::Set { id: "api".into(), field: "status".into(), value: json!("in_progress") }]).unwrap();
     write(r, "tasks/api.md", "---\ntitle: API\nstatus: review\n---\n");
     assert!(matches!(cs.apply(), Err(EditError::Conflict { .. })));
     assert_eq!(read(r, "tasks/api.md"), "---\ntitle: API\nstatus: review\n---\n");
@@ -325,7 +326,10 @@ fn set_commit_makes_one_commit_with_the_configured_identity() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim_end(), "stories/a.md");
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "2");
-    assert_eq!(repo.git(&["log", "-1", "--format=%an <%ae>|%cn <%ce>|%s"]), "Ana Example <ana@example.com>|Ana Example <ana@example.com>|cairn: set a status=in_progress");
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%an <%ae>|%cn <%ce>|%s"]),
+        "Ana Example <ana@example.com>|Ana Example <ana@example.com>|cairn: set a status=in_progress"
+    );
     assert_eq!(repo.git(&["show", "--name-only", "--format=", "HEAD"]), "backlog/stories/a.md");
     assert_eq!(repo.git(&["show", "HEAD:backlog/stories/a.md"]), "---\ntitle: A\nstatus: in_progress\n---");
     // The index agrees: only the unrelated file shows as changed.
@@ -449,7 +453,8 @@ fn new_with_a_body_a_template_and_an_editor() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(read(r, "tasks/edited-one.md").ends_with("\nStart.\nEdited.\n"));
-    let (code, _, err) = cairn_env(r, &["new", "task", "Broken one", "--edit"], &[("EDITOR", bad.to_str().unwrap()), ("VISUAL", "")]);
+    let (code, _, err) =
+        cairn_env(r, &["new", "task", "Broken one", "--edit"], &[("EDITOR", bad.to_str().unwrap()), ("VISUAL", "")]);
     assert_eq!(code, 1);
     assert!(err.contains("unknown status `nonsense`"), "{err}");
     assert!(r.join("tasks/broken-one.md").exists(), "the user's text is kept");
@@ -562,7 +567,9 @@ fn values(text: &str) -> std::collections::BTreeMap<String, Value> {
     let split = cairn::load::frontmatter::split(t).unwrap();
     let n = cairn::load::yaml::parse(split.yaml).unwrap();
     match n.value {
-        cairn::load::yaml::Value::Map(m) => m.into_iter().map(|(k, v)| (k.value.scalar_text(), v.value.to_json())).collect(),
+        cairn::load::yaml::Value::Map(m) => {
+            m.into_iter().map(|(k, v)| (k.value.scalar_text(), v.value.to_json())).collect()
+        }
         _ => Default::default(),
     }
 }

@@ -100,10 +100,7 @@ pub fn commit(root: &Path, changes: &[FileChange], message: &str) -> Result<Stri
             return Ok(p.to_string());
         }
     }
-    let id = repo
-        .commit("HEAD", message, tree, parent_id)
-        .map_err(|e| git_err("committing", e))?
-        .detach();
+    let id = repo.commit("HEAD", message, tree, parent_id).map_err(|e| git_err("committing", e))?.detach();
     update_index(&repo, &blobs)?;
     Ok(id.to_string())
 }

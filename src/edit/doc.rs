@@ -23,9 +23,18 @@ pub struct YNode {
 #[derive(Clone, Debug, PartialEq)]
 pub enum YKind {
     /// A scalar: its value after escapes, and how it was written.
-    Scalar { text: String, style: ScalarStyle },
-    Seq { flow: bool, items: Vec<YNode> },
-    Map { flow: bool, entries: Vec<(YNode, YNode)> },
+    Scalar {
+        text: String,
+        style: ScalarStyle,
+    },
+    Seq {
+        flow: bool,
+        items: Vec<YNode>,
+    },
+    Map {
+        flow: bool,
+        entries: Vec<(YNode, YNode)>,
+    },
     Alias,
 }
 

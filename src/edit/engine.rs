@@ -173,9 +173,7 @@ fn text_error(path: &str, id: &str, e: TextError) -> EditError {
     match e {
         TextError::Doc(d) => EditError::Unreadable { path: path.to_string(), reason: d.to_string() },
         TextError::NotAList { field } => EditError::NotAList { id: id.to_string(), field },
-        TextError::NotInList { field, value, hint } => {
-            EditError::NotInList { id: id.to_string(), field, value, hint }
-        }
+        TextError::NotInList { field, value, hint } => EditError::NotInList { id: id.to_string(), field, value, hint },
     }
 }
 
@@ -237,10 +235,10 @@ impl<'b> Planner<'b> {
             self.files
                 .insert(item.path.clone(), Working { from: None, path: item.path.clone(), old: Some(bytes), text });
         }
-        let w = self.files.get_mut(&item.path).ok_or_else(|| EditError::UnknownId {
-            id: item.id().to_string(),
-            hint: String::new(),
-        })?;
+        let w = self
+            .files
+            .get_mut(&item.path)
+            .ok_or_else(|| EditError::UnknownId { id: item.id().to_string(), hint: String::new() })?;
         if let (Some(want), Some(old)) = (expect, &w.old) {
             if file_hash(old) != want {
                 return Err(EditError::Conflict { path: item.path.clone() });
@@ -422,7 +420,8 @@ impl<'b> Planner<'b> {
         let has_id = super::doc::Doc::parse(&w.text).map(|d| d.get("id").is_some()).unwrap_or(false);
         if !has_id && load::item::stem(to) != id {
             let p = w.path.clone();
-            w.text = text::set(&w.text, &order, "id", &Value::String(id.to_string())).map_err(|e| text_error(&p, id, e))?;
+            w.text =
+                text::set(&w.text, &order, "id", &Value::String(id.to_string())).map_err(|e| text_error(&p, id, e))?;
         }
         if w.from.is_none() {
             w.from = Some(w.path.clone());
@@ -555,7 +554,9 @@ impl ChangeSet {
         let in_place = olds.len() == self.changes.len()
             && self.changes.iter().zip(&parsed).all(|(c, (it, _))| {
                 c.from.is_none()
-                    && it.as_ref().is_some_and(|it| by_path.get(c.path.as_str()).is_some_and(|&i| backlog.items[i].id() == it.id()))
+                    && it.as_ref().is_some_and(|it| {
+                        by_path.get(c.path.as_str()).is_some_and(|&i| backlog.items[i].id() == it.id())
+                    })
             });
         drop(by_path);
         let mut wf = Vec::new();
@@ -697,10 +698,17 @@ mod tests {
     fn refusals() {
         let dir = tempfile::tempdir().unwrap();
         let b = backlog(dir.path(), &[("stories/a.md", "---\ntitle: A\nstatus: ready\n---\n")]);
-        assert!(matches!(plan(&b, [set("aa", "status", json!("done"))]), Err(EditError::UnknownId { hint, .. }) if hint.contains("`a`")));
-        assert!(matches!(plan(&b, [set("a", "stauts", json!("done"))]), Err(EditError::UnknownField { hint, .. }) if hint.contains("`status`")));
+        assert!(
+            matches!(plan(&b, [set("aa", "status", json!("done"))]), Err(EditError::UnknownId { hint, .. }) if hint.contains("`a`"))
+        );
+        assert!(
+            matches!(plan(&b, [set("a", "stauts", json!("done"))]), Err(EditError::UnknownField { hint, .. }) if hint.contains("`status`"))
+        );
         assert!(matches!(plan(&b, [set("a", "id", json!("x"))]), Err(EditError::IdField(_))));
-        assert!(matches!(plan(&b, [Op::Add { id: "a".into(), field: "status".into(), value: json!("x") }]), Err(EditError::NotAList { .. })));
+        assert!(matches!(
+            plan(&b, [Op::Add { id: "a".into(), field: "status".into(), value: json!("x") }]),
+            Err(EditError::NotAList { .. })
+        ));
         // Would not check: an unknown status; a forbidden transition.
         let cs = plan(&b, [set("a", "status", json!("inprogress"))]).unwrap();
         let d = cs.check(&b);

@@ -54,7 +54,9 @@ pub enum EditError {
     UnknownField { field: String, kind: String, hint: String },
     #[error("invalid id `{0}`: ids are slugs of letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 characters")]
     InvalidId(String),
-    #[error("`id` of `{0}` is changed with `cairn mv {0} NEW_ID`, which also renames its file and every reference to it")]
+    #[error(
+        "`id` of `{0}` is changed with `cairn mv {0} NEW_ID`, which also renames its file and every reference to it"
+    )]
     IdField(String),
     #[error("the id `{0}` is already taken")]
     IdTaken(String),

@@ -114,7 +114,14 @@ pub fn rewrite(
 /// The byte ranges (in `body`) of link targets that name `from`, and what
 /// to write instead: `[[from]]`, `[[from|label]]`, `[[from#part]]`, and
 /// relative links that resolve to `old_file`. Code is not touched.
-fn body_links(body: &str, from: &str, to: &str, path: &str, old_file: &str, new_file: &str) -> Vec<(Range<usize>, String)> {
+fn body_links(
+    body: &str,
+    from: &str,
+    to: &str,
+    path: &str,
+    old_file: &str,
+    new_file: &str,
+) -> Vec<(Range<usize>, String)> {
     let mut out = Vec::new();
     if !body.contains(from) && !body.contains(old_file.rsplit('/').next().unwrap_or(old_file)) {
         return out;

@@ -140,7 +140,9 @@ mod tests {
 
     #[test]
     fn every_rendering_reads_back() {
-        for s in ["x", "a: b", "'q'", "\"dq\"", " lead", "trail ", "#c", "[x]", "{y}", "a,b", "ünï", "1.4.0", "0x1f", ".inf"] {
+        for s in
+            ["x", "a: b", "'q'", "\"dq\"", " lead", "trail ", "#c", "[x]", "{y}", "a,b", "ünï", "1.4.0", "0x1f", ".inf"]
+        {
             for flow_ctx in [false, true] {
                 let text = string(s, flow_ctx);
                 let doc = if flow_ctx { format!("k: [{text}]\n") } else { format!("k: {text}\n") };

@@ -16,9 +16,15 @@ use crate::model::{CORE_FIELDS, SPRINT_FIELDS};
 pub enum TextError {
     Doc(DocError),
     /// `+=`/`-=` on a field whose value is a mapping.
-    NotAList { field: String },
+    NotAList {
+        field: String,
+    },
     /// `-=` of a value the list does not hold.
-    NotInList { field: String, value: String, hint: String },
+    NotInList {
+        field: String,
+        value: String,
+        hint: String,
+    },
 }
 
 impl From<DocError> for TextError {
@@ -193,7 +199,11 @@ fn insert(doc: &Doc, order: &[String], key: &str, new: Rendered) -> String {
 /// A multi-line string as a literal block scalar (`|`), when YAML can
 /// keep it exactly; else `None`.
 fn literal_block(s: &str, indent: usize, nl: &str) -> Option<String> {
-    if !s.contains('\n') || s.contains('\r') || s.starts_with([' ', '\t', '\n']) || s.chars().any(|c| c.is_control() && c != '\n') {
+    if !s.contains('\n')
+        || s.contains('\r')
+        || s.starts_with([' ', '\t', '\n'])
+        || s.chars().any(|c| c.is_control() && c != '\n')
+    {
         return None;
     }
     let trailing = s.len() - s.trim_end_matches('\n').len();
@@ -355,7 +365,11 @@ pub fn remove(text: &str, field: &str, v: &Value) -> Result<String, TextError> {
             }
             let it = &items[i];
             if *flow {
-                let r = if i + 1 < items.len() { it.range.start..items[i + 1].range.start } else { items[i - 1].range.end..it.range.end };
+                let r = if i + 1 < items.len() {
+                    it.range.start..items[i + 1].range.start
+                } else {
+                    items[i - 1].range.end..it.range.end
+                };
                 Ok(splice(text, r, ""))
             } else {
                 let from = line_start(text, it.range.start);
@@ -411,14 +425,26 @@ mod tests {
             set(t, &order(), "estimate", &json!(5)).unwrap(),
             "---\ntitle: A\nstatus: ready\nestimate: 5\nlabels: [a]\n---\n"
         );
-        assert_eq!(set(t, &order(), "kind", &json!("story")).unwrap(), "---\nkind: story\ntitle: A\nstatus: ready\nlabels: [a]\n---\n");
-        assert_eq!(set(t, &order(), "zzz", &json!(1)).unwrap(), "---\ntitle: A\nstatus: ready\nlabels: [a]\nzzz: 1\n---\n");
+        assert_eq!(
+            set(t, &order(), "kind", &json!("story")).unwrap(),
+            "---\nkind: story\ntitle: A\nstatus: ready\nlabels: [a]\n---\n"
+        );
+        assert_eq!(
+            set(t, &order(), "zzz", &json!(1)).unwrap(),
+            "---\ntitle: A\nstatus: ready\nlabels: [a]\nzzz: 1\n---\n"
+        );
         assert_eq!(set("---\n---\n", &order(), "title", &json!("T")).unwrap(), "---\ntitle: T\n---\n");
         let crlf = "---\r\ntitle: A\r\n---\r\n";
-        assert_eq!(set(crlf, &order(), "status", &json!("done")).unwrap(), "---\r\ntitle: A\r\nstatus: done\r\n---\r\n");
+        assert_eq!(
+            set(crlf, &order(), "status", &json!("done")).unwrap(),
+            "---\r\ntitle: A\r\nstatus: done\r\n---\r\n"
+        );
         // Leading comments stay with the key they precede.
         let c = "---\ntitle: A\n# about labels\nlabels: [a]\n---\n";
-        assert_eq!(set(c, &order(), "due", &json!("2026-12-01")).unwrap(), "---\ntitle: A\ndue: 2026-12-01\n# about labels\nlabels: [a]\n---\n");
+        assert_eq!(
+            set(c, &order(), "due", &json!("2026-12-01")).unwrap(),
+            "---\ntitle: A\ndue: 2026-12-01\n# about labels\nlabels: [a]\n---\n"
+        );
     }
 
     #[test]
@@ -426,7 +452,10 @@ mod tests {
         let t = "---\ntitle: A\ndue:\nlabels:  # tags\n  - a\n  - b\n---\n";
         assert_eq!(set(t, &order(), "due", &json!("2026-12-01")).unwrap(), t.replace("due:", "due: 2026-12-01"));
         assert_eq!(set(t, &order(), "labels", &json!(["x", "y z"])).unwrap(), t.replace("- a\n  - b", "- x\n  - y z"));
-        assert_eq!(set(t, &order(), "labels", &json!("solo")).unwrap(), "---\ntitle: A\ndue:\nlabels: solo  # tags\n---\n");
+        assert_eq!(
+            set(t, &order(), "labels", &json!("solo")).unwrap(),
+            "---\ntitle: A\ndue:\nlabels: solo  # tags\n---\n"
+        );
     }
 
     #[test]
@@ -442,14 +471,31 @@ mod tests {
             add(block, &order(), "depends_on", &json!("z")).unwrap(),
             "---\ndepends_on:\n    - x\n    - { id: y, lag: 2d }\n    - z\nstatus: ready\n---\n"
         );
-        assert_eq!(remove(block, "depends_on", &json!("y")).unwrap(), "---\ndepends_on:\n    - x\nstatus: ready\n---\n");
-        assert_eq!(remove(block, "depends_on", &json!("x")).unwrap(), "---\ndepends_on:\n    - { id: y, lag: 2d }\nstatus: ready\n---\n");
+        assert_eq!(
+            remove(block, "depends_on", &json!("y")).unwrap(),
+            "---\ndepends_on:\n    - x\nstatus: ready\n---\n"
+        );
+        assert_eq!(
+            remove(block, "depends_on", &json!("x")).unwrap(),
+            "---\ndepends_on:\n    - { id: y, lag: 2d }\nstatus: ready\n---\n"
+        );
         assert_eq!(remove("---\nlabels: [a]\ntitle: T\n---\n", "labels", &json!("a")).unwrap(), "---\ntitle: T\n---\n");
         let scalar = "---\nassignee: ana  # lead\n---\n";
-        assert_eq!(add(scalar, &order(), "assignee", &json!("ben")).unwrap(), "---\nassignee:  # lead\n  - ana\n  - ben\n---\n");
-        assert_eq!(add("---\ntitle: T\n---\n", &order(), "labels", &json!("ml")).unwrap(), "---\ntitle: T\nlabels:\n  - ml\n---\n");
-        assert!(matches!(remove(flow, "labels", &json!("bb")), Err(TextError::NotInList { hint, .. }) if hint.contains("`b`")));
-        assert!(matches!(add("---\nml: { a: 1 }\n---\n", &order(), "ml", &json!("x")), Err(TextError::NotAList { .. })));
+        assert_eq!(
+            add(scalar, &order(), "assignee", &json!("ben")).unwrap(),
+            "---\nassignee:  # lead\n  - ana\n  - ben\n---\n"
+        );
+        assert_eq!(
+            add("---\ntitle: T\n---\n", &order(), "labels", &json!("ml")).unwrap(),
+            "---\ntitle: T\nlabels:\n  - ml\n---\n"
+        );
+        assert!(
+            matches!(remove(flow, "labels", &json!("bb")), Err(TextError::NotInList { hint, .. }) if hint.contains("`b`"))
+        );
+        assert!(matches!(
+            add("---\nml: { a: 1 }\n---\n", &order(), "ml", &json!("x")),
+            Err(TextError::NotAList { .. })
+        ));
     }
 
     #[test]
@@ -464,7 +510,13 @@ mod tests {
     #[test]
     fn multi_line_strings() {
         let t = "---\nnote: |\n  one\n  two\ntitle: T\n---\n";
-        assert_eq!(set(t, &order(), "note", &json!("three\nfour\n")).unwrap(), "---\nnote: |\n  three\n  four\ntitle: T\n---\n");
-        assert_eq!(set("---\ntitle: T\n---\n", &order(), "title", &json!("a\nb")).unwrap(), "---\ntitle: \"a\\nb\"\n---\n");
+        assert_eq!(
+            set(t, &order(), "note", &json!("three\nfour\n")).unwrap(),
+            "---\nnote: |\n  three\n  four\ntitle: T\n---\n"
+        );
+        assert_eq!(
+            set("---\ntitle: T\n---\n", &order(), "title", &json!("a\nb")).unwrap(),
+            "---\ntitle: \"a\\nb\"\n---\n"
+        );
     }
 }

@@ -110,8 +110,7 @@ pub fn apply(root: &Path, changes: &[FileChange]) -> Result<(), EditError> {
     // The new texts, each beside its target, flushed to disk. Many files
     // are written by a few threads: the time goes into waiting for the
     // disk, and the file system commits concurrent flushes together.
-    let temps: Vec<PathBuf> =
-        changes.iter().enumerate().map(|(n, c)| temp_path(&target_of(root, c), n)).collect();
+    let temps: Vec<PathBuf> = changes.iter().enumerate().map(|(n, c)| temp_path(&target_of(root, c), n)).collect();
     let results: Vec<Result<(), EditError>> = if changes.len() < 8 {
         changes.iter().zip(&temps).map(|(c, t)| write_temp(root, c, t)).collect()
     } else {
@@ -257,8 +256,10 @@ mod tests {
         for k in 0..3 {
             FAIL_AT.with(|f| f.set(Some(k)));
             assert!(apply(r, &changes).is_err());
-            let mut names: Vec<String> =
-                std::fs::read_dir(r.join("t")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            let mut names: Vec<String> = std::fs::read_dir(r.join("t"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
             names.sort();
             assert_eq!(names, ["a.md", "b.md", "c.md"], "failing at {k}: nothing left behind");
             for f in ["a", "b", "c"] {
