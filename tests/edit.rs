@@ -626,3 +626,18 @@ proptest! {
         prop_assert_eq!(comments(&once), comments(&text), "comments kept");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_item_is_written_through_its_link() {
+    let dir = fixture();
+    let r = dir.path();
+    write(r, "shared/real.md", "---\ntitle: Real\nstatus: ready\n---\n");
+    std::os::unix::fs::symlink(r.join("shared/real.md"), r.join("tasks/linked.md")).unwrap();
+    // `shared/real.md` is an item too (id `real`); the link is `linked`.
+    write(r, "cairn.yml", "fields:\n  note_free: { type: number }\nignore: [\"shared/**\"]\n");
+    let (code, _, err) = cairn(r, &["set", "linked", "priority=low"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::symlink_metadata(r.join("tasks/linked.md")).unwrap().file_type().is_symlink());
+    assert_eq!(read(r, "shared/real.md"), "---\ntitle: Real\nstatus: ready\npriority: low\n---\n");
+}

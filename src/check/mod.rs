@@ -43,11 +43,7 @@ impl Report {
 /// Runs every rule. `graph` must be built from `backlog`.
 pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     let mut diags = backlog.diagnostics.clone();
-    duplicate_ids(backlog, &mut diags);
-    references(backlog, &mut diags);
-    hierarchy(backlog, graph, &mut diags);
-    cycles(backlog, graph, &mut diags);
-    consistency(backlog, graph, &mut diags);
+    error_rules(backlog, graph, &mut diags);
     links::broken_links(backlog, &mut diags);
     // Risk rules about single items (W020 blocked, W021 dependency in a
     // later sprint, W023 open duplicate); overdue (W022) needs "today" and
@@ -55,6 +51,28 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     crate::metrics::insights::warnings(backlog, graph, None, &mut diags);
     diagnostic::sort(&mut diags);
     Report { items: backlog.items.len(), diagnostics: diags }
+}
+
+/// The rules that can report errors; the others (broken links, risk
+/// warnings) only warn.
+fn error_rules(backlog: &Backlog, graph: &Graph, diags: &mut Vec<Diagnostic>) {
+    duplicate_ids(backlog, diags);
+    references(backlog, diags);
+    hierarchy(backlog, graph, diags);
+    cycles(backlog, graph, diags);
+    consistency(backlog, graph, diags);
+}
+
+/// The errors [`check`] reports, without running the rules that can only
+/// warn: what a writer needs to decide whether a change may be written
+/// (the edit engine runs it on every `set`).
+pub fn errors(backlog: &Backlog, graph: &Graph) -> Vec<Diagnostic> {
+    let mut diags: Vec<Diagnostic> =
+        backlog.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    error_rules(backlog, graph, &mut diags);
+    diags.retain(|d| d.severity == Severity::Error);
+    diagnostic::sort(&mut diags);
+    diags
 }
 
 /// [`check`], plus the rules that need "today" (W022 overdue) when `today`
@@ -424,6 +442,21 @@ mod tests {
         assert!(c.contains(&"E024"), "{c:?}");
         // p and q are stories whose parent is a story.
         assert_eq!(c.iter().filter(|c| **c == "E021").count(), 2);
+    }
+
+    #[test]
+    fn errors_are_the_errors_of_check() {
+        let b = backlog(&[
+            ("epics/e.md", "---\ntitle: E\nstatus: done\n---\nSee [[nowhere]].\n"),
+            ("stories/s.md", "---\ntitle: S\nstatus: in_progress\nparent: e\ndepends_on: [t, ghost]\n---\n"),
+            ("stories/t.md", "---\ntitle: T\nstatus: done\nparent: s\ndepends_on: [s]\nstatus: x\n---\n"),
+            ("tasks/u.md", "---\ntitle: U\nstatus: inprogress\nduplicates: u\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        let all: Vec<Diagnostic> =
+            check(&b, &g).diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+        assert!(all.len() >= 4, "{all:?}");
+        assert_eq!(errors(&b, &g), all);
     }
 
     #[test]

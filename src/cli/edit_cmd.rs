@@ -110,7 +110,7 @@ pub fn new(ctx: &Ctx, a: &NewArgs) -> anyhow::Result<u8> {
         (None, Some(f)) => Some(read_body(f)?),
         (None, None) => None,
     };
-    let backlog = ctx.load_backlog()?;
+    let mut backlog = ctx.load_backlog()?;
     let req = edit::NewItem {
         kind: a.kind.clone(),
         title: a.title.clone(),
@@ -119,7 +119,7 @@ pub fn new(ctx: &Ctx, a: &NewArgs) -> anyhow::Result<u8> {
         set: a.set.clone(),
     };
     let cs = edit::plan(&backlog, [Op::Create { item: req, body }])?;
-    let code = write(ctx, &backlog, &cs, a.write, "was not created")?;
+    let code = write(ctx, &mut backlog, &cs, a.write, "was not created")?;
     if code != 0 {
         return Ok(code);
     }
@@ -154,13 +154,13 @@ pub fn new(ctx: &Ctx, a: &NewArgs) -> anyhow::Result<u8> {
 /// Checks a change set, refuses it (exit 1, diagnostics shown against the
 /// text that would have been written) unless `--force`, then writes it and,
 /// with `--commit`, commits it. `what` ends the refusal message.
-fn write(ctx: &Ctx, backlog: &Backlog, cs: &ChangeSet, flags: WriteFlags, what: &str) -> anyhow::Result<u8> {
+fn write(ctx: &Ctx, backlog: &mut Backlog, cs: &ChangeSet, flags: WriteFlags, what: &str) -> anyhow::Result<u8> {
     write_checked(ctx, backlog, cs, flags, what, true)
 }
 
 fn write_checked(
     ctx: &Ctx,
-    backlog: &Backlog,
+    backlog: &mut Backlog,
     cs: &ChangeSet,
     flags: WriteFlags,
     what: &str,
@@ -173,7 +173,7 @@ fn write_checked(
         edit::commit::ready(&backlog.root)?;
     }
     let t = std::time::Instant::now();
-    let problems = if check { cs.check(backlog) } else { Vec::new() };
+    let problems = if check { cs.check_in(backlog) } else { Vec::new() };
     ctx.log("check", &format!("{} files in {:.1?}", cs.changes.len(), t.elapsed()));
     if !problems.is_empty() {
         let n = problems.len();
@@ -285,12 +285,12 @@ pub fn set(ctx: &Ctx, a: &SetArgs) -> anyhow::Result<u8> {
     for f in &a.unset {
         ops.push(Op::Unset { id: a.id.clone(), field: f.clone() });
     }
-    let backlog = ctx.load_backlog()?;
+    let mut backlog = ctx.load_backlog()?;
     let cs = match plan(ctx, &backlog, ops)? {
         Ok(cs) => cs,
         Err(code) => return Ok(code),
     };
-    let code = write(ctx, &backlog, &cs, a.write, "was not changed")?;
+    let code = write(ctx, &mut backlog, &cs, a.write, "was not changed")?;
     if code != 0 {
         return Ok(code);
     }
@@ -313,12 +313,12 @@ pub struct MvArgs {
 }
 
 pub fn mv(ctx: &Ctx, a: &MvArgs) -> anyhow::Result<u8> {
-    let backlog = ctx.load_backlog()?;
+    let mut backlog = ctx.load_backlog()?;
     let cs = match plan(ctx, &backlog, vec![Op::Rename { id: a.old.clone(), to: a.new.clone() }])? {
         Ok(cs) => cs,
         Err(code) => return Ok(code),
     };
-    let code = write(ctx, &backlog, &cs, a.write, "not changed")?;
+    let code = write(ctx, &mut backlog, &cs, a.write, "not changed")?;
     if code != 0 {
         return Ok(code);
     }
@@ -346,7 +346,7 @@ pub struct FmtArgs {
 }
 
 pub fn fmt(ctx: &Ctx, a: &FmtArgs) -> anyhow::Result<u8> {
-    let backlog = ctx.load_backlog()?;
+    let mut backlog = ctx.load_backlog()?;
     let ids: Vec<String> = if a.ids.is_empty() {
         let mut v: Vec<String> = Vec::with_capacity(backlog.items.len());
         let mut seen = std::collections::HashSet::new();
@@ -383,7 +383,7 @@ pub fn fmt(ctx: &Ctx, a: &FmtArgs) -> anyhow::Result<u8> {
     // Values do not change (each file was parsed again to make sure), so
     // nothing new can fail `check`.
     let flags = WriteFlags { force: false, commit: a.commit };
-    let code = write_checked(ctx, &backlog, &cs, flags, "not formatted", false)?;
+    let code = write_checked(ctx, &mut backlog, &cs, flags, "not formatted", false)?;
     if code != 0 {
         return Ok(code);
     }

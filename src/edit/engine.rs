@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::text::{self, TextError};
 use super::{rename, EditError, NewItem};
-use crate::check::{Diagnostic, Severity};
+use crate::check::Diagnostic;
 use crate::config::Role;
 use crate::load::{self, Backlog};
 use crate::model::{self, Item, CORE_FIELDS, SPRINT_FIELDS};
@@ -503,15 +503,24 @@ impl ChangeSet {
         self.changes.is_empty()
     }
 
+    /// The changed files parsed as items (in the order of `changes`).
+    fn parse(&self, config: &crate::config::Config) -> Vec<(Option<Item>, Vec<Diagnostic>)> {
+        use rayon::prelude::*;
+        self.changes.par_iter().map(|c| load::parse_item_bytes(&c.new, &c.path, config)).collect()
+    }
+
     /// The backlog as it would be after the change (in memory).
     pub fn trial(&self, backlog: &Backlog) -> Backlog {
+        self.trial_with(backlog, self.parse(&backlog.config))
+    }
+
+    fn trial_with(&self, backlog: &Backlog, parsed: Vec<(Option<Item>, Vec<Diagnostic>)>) -> Backlog {
         let gone: HashSet<&str> = self.changes.iter().filter_map(|c| c.old_path()).collect();
         let mut items: Vec<Item> = Vec::with_capacity(backlog.items.len() + self.changes.len());
         items.extend(backlog.items.iter().filter(|i| !gone.contains(i.path.as_str())).cloned());
         let mut diags: Vec<Diagnostic> =
             backlog.diagnostics.iter().filter(|d| !gone.contains(d.file.as_str())).cloned().collect();
-        for c in &self.changes {
-            let (item, d) = load::parse_item_bytes(&c.new, &c.path, &backlog.config);
+        for (item, d) in parsed {
             items.extend(item);
             diags.extend(d);
         }
@@ -524,19 +533,66 @@ impl ChangeSet {
     /// status changes the `workflow` does not allow (E040). Empty: the
     /// change may be written.
     pub fn check(&self, backlog: &Backlog) -> Vec<Diagnostic> {
-        let trial = self.trial(backlog);
-        let mut out = Vec::new();
-        let after: Vec<Diagnostic> = crate::check::check_backlog(&trial)
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.severity == Severity::Error)
+        self.check_in(&mut backlog.clone())
+    }
+
+    /// [`ChangeSet::check`] without a copy of the backlog: when every
+    /// change keeps its file's path and id (a `set`), the changed items are
+    /// swapped into `backlog` for the check and swapped back after, so
+    /// `backlog` is as it was when this returns.
+    pub fn check_in(&self, backlog: &mut Backlog) -> Vec<Diagnostic> {
+        let parsed = self.parse(&backlog.config);
+        let by_path: HashMap<&str, usize> =
+            backlog.items.iter().enumerate().map(|(i, it)| (it.path.as_str(), i)).collect();
+        // (index of the old item, index in `changes`) of every changed file that was an item.
+        let olds: Vec<(usize, usize)> = self
+            .changes
+            .iter()
+            .enumerate()
+            .filter_map(|(k, c)| c.old_path().and_then(|p| by_path.get(p)).map(|&i| (i, k)))
             .collect();
+        let in_place = olds.len() == self.changes.len()
+            && self.changes.iter().zip(&parsed).all(|(c, (it, _))| {
+                c.from.is_none()
+                    && it.as_ref().is_some_and(|it| {
+                        by_path.get(c.path.as_str()).is_some_and(|&i| backlog.items[i].id() == it.id())
+                    })
+            });
+        drop(by_path);
+        let mut wf = Vec::new();
+        let after = if in_place {
+            let gone: HashSet<String> = self.changes.iter().map(|c| c.path.clone()).collect();
+            let orig_diags = std::mem::take(&mut backlog.diagnostics);
+            backlog.diagnostics = orig_diags.iter().filter(|d| !gone.contains(&d.file)).cloned().collect();
+            let mut swapped: Vec<(usize, Item)> = Vec::with_capacity(olds.len());
+            for ((i, _), (item, d)) in olds.iter().zip(parsed) {
+                if let Some(item) = item {
+                    swapped.push((*i, std::mem::replace(&mut backlog.items[*i], item)));
+                }
+                backlog.diagnostics.extend(d);
+            }
+            let after = crate::check::errors(backlog, &crate::graph::Graph::build(backlog));
+            for (i, old) in swapped {
+                let new = std::mem::replace(&mut backlog.items[i], old);
+                wf.extend(workflow_violation(&backlog.config, &backlog.items[i], &new));
+            }
+            backlog.diagnostics = orig_diags;
+            after
+        } else {
+            let new_items: Vec<Option<Item>> = parsed.iter().map(|(i, _)| i.clone()).collect();
+            for &(i, k) in &olds {
+                if let Some(new) = &new_items[k] {
+                    wf.extend(workflow_violation(&backlog.config, &backlog.items[i], new));
+                }
+            }
+            let trial = self.trial_with(backlog, parsed);
+            crate::check::errors(&trial, &crate::graph::Graph::build(&trial))
+        };
+        let mut out = Vec::new();
         if !after.is_empty() {
             let mut before: HashMap<(&str, String, String), usize> = HashMap::new();
-            for d in crate::check::check_backlog(backlog).diagnostics {
-                if d.severity == Severity::Error {
-                    *before.entry(problem_key(&d)).or_default() += 1;
-                }
+            for d in crate::check::errors(backlog, &crate::graph::Graph::build(backlog)) {
+                *before.entry(problem_key(&d)).or_default() += 1;
             }
             for d in after {
                 match before.get_mut(&problem_key(&d)) {
@@ -545,41 +601,8 @@ impl ChangeSet {
                 }
             }
         }
-        out.extend(self.workflow_violations(backlog, &trial));
+        out.extend(wf);
         crate::check::diagnostic::sort(&mut out);
-        out
-    }
-
-    /// Status changes of changed items that `workflow` does not allow.
-    fn workflow_violations(&self, backlog: &Backlog, trial: &Backlog) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        for c in &self.changes {
-            let Some(old_path) = c.old_path() else { continue };
-            let Some(old) = backlog.items.iter().find(|i| i.path == old_path) else { continue };
-            let Some(new) = trial.items.iter().find(|i| i.path == c.path) else { continue };
-            let (Some(from), Some(to)) = (old.status(), new.status()) else { continue };
-            if from == to {
-                continue;
-            }
-            if backlog.config.status(new.kind(), to).is_none() {
-                continue; // an unknown status is E012's business
-            }
-            if let Some(allowed) = backlog.config.workflow.get(from) {
-                if !allowed.iter().any(|s| s == to) {
-                    let list = allowed.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
-                    out.push(
-                        Diagnostic::new(
-                            "E040",
-                            &c.path,
-                            new.key_span("status"),
-                            format!("forbidden status transition `{from}` → `{to}` for `{}`", new.id()),
-                        )
-                        .with_id(new.id())
-                        .with_help(format!("the workflow allows `{from}` → {list}; use --force to write it anyway")),
-                    );
-                }
-            }
-        }
         out
     }
 
@@ -601,6 +624,30 @@ impl ChangeSet {
     pub fn commit(&self, message: &str) -> Result<String, EditError> {
         super::commit::commit(&self.root, &self.changes, message)
     }
+}
+
+/// A status change from `old` to `new` that the `workflow` does not allow.
+fn workflow_violation(config: &crate::config::Config, old: &Item, new: &Item) -> Option<Diagnostic> {
+    let (from, to) = (old.status()?, new.status()?);
+    // Same status: no move; an unknown status is E012's business.
+    if from == to || config.status(new.kind(), to).is_none() {
+        return None;
+    }
+    let allowed = config.workflow.get(from)?;
+    if allowed.iter().any(|s| s == to) {
+        return None;
+    }
+    let list = allowed.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    Some(
+        Diagnostic::new(
+            "E040",
+            &new.path,
+            new.key_span("status"),
+            format!("forbidden status transition `{from}` → `{to}` for `{}`", new.id()),
+        )
+        .with_id(new.id())
+        .with_help(format!("the workflow allows `{from}` → {list}; use --force to write it anyway")),
+    )
 }
 
 /// Where a root-relative path is on disk.
