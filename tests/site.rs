@@ -487,3 +487,41 @@ fn a_document_and_its_epic_that_reference_each_other_are_listed_once_and_neutral
     assert_eq!(doc.matches("href=\"..&#x2f;items&#x2f;e.html\">Epic</a>").count(), 1, "{doc}");
     assert_eq!(doc.matches("href=\"..&#x2f;items&#x2f;s.html\">Story</a>").count(), 1, "{doc}");
 }
+
+#[test]
+fn a_long_chain_gets_short_impact_pages_that_say_what_was_cut() {
+    use cairn::site::pages::{IMPACT_LIMIT, IMPACT_LIST, IMPACT_VIA};
+    // c0 ← c1 ← … ← c(n−1): c0 delays n − 1 items, more than the walk
+    // counts; c(n−1−k) delays k items.
+    let n = IMPACT_LIMIT + 60;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    let spec = cairn::gen::Spec { items: n, seed: 1, errors: 0 };
+    cairn::gen::write(&root, &cairn::gen::shaped(&spec, cairn::gen::Shape::Chain)).unwrap();
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let page = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+
+    let c0 = page("impact/c0.html");
+    assert!(c0.contains(&format!("<strong>{IMPACT_LIMIT} or more</strong> open items slip")), "{c0}");
+    assert_eq!(c0.matches("class=\"via ").count(), IMPACT_LIST, "the nearest only");
+    assert!(c0.contains(&format!("The nearest {IMPACT_LIST} of {IMPACT_LIMIT} or more items are listed")));
+    // The farthest listed item, c{IMPACT_LIST}: its last IMPACT_VIA hops after the cut.
+    let cut = IMPACT_LIST - IMPACT_VIA;
+    let last_hops: String = (IMPACT_LIST + 1 - IMPACT_VIA..=IMPACT_LIST)
+        .map(|k| format!(" → <a class=\"mono\" href=\"..&#x2f;items&#x2f;c{k}.html\">c{k}</a>"))
+        .collect();
+    let via = format!("distance {IMPACT_LIST} · via <span class=\"mono\">c0</span> → … {cut} steps …{last_hops}</div>");
+    assert!(c0.contains(&via), "{via}");
+    assert!(page("items/c0.html").contains(&format!("<strong>{IMPACT_LIMIT} or more</strong> open items wait")));
+
+    // 59 waiters: counted exactly, the nearest IMPACT_LIST listed.
+    let k = 59;
+    let mid = page(&format!("impact/c{}.html", n - 1 - k));
+    assert!(mid.contains(&format!("<strong>{k}</strong> open items slip")), "{mid}");
+    assert!(mid.contains(&format!("The nearest {IMPACT_LIST} of {k} items are listed")));
+    // A few: all of them, nothing said.
+    let near = page(&format!("impact/c{}.html", n - 4));
+    assert!(near.contains("<strong>3</strong> open items slip") && !near.contains("The nearest"), "{near}");
+    assert_eq!(near.matches("class=\"via ").count(), 3);
+}

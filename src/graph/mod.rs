@@ -197,6 +197,9 @@ impl Graph {
 
     /// The edges of type `ty` in a sorted list of `out` or `inc`.
     fn typed<'a>(&self, list: &'a [usize], ty: &EdgeType) -> &'a [usize] {
+        if list.len() <= 1 {
+            return if list.first().is_some_and(|&e| self.edges[e].ty == *ty) { list } else { &[] };
+        }
         let lo = list.partition_point(|&e| self.edges[e].ty < *ty);
         let hi = lo + list[lo..].partition_point(|&e| self.edges[e].ty == *ty);
         &list[lo..hi]

@@ -87,12 +87,16 @@ pub fn select(b: &Backlog, g: &Graph, sel: &Selection) -> Subgraph {
             set
         }
     };
-    let mut edges: Vec<usize> = (0..g.edges.len())
-        .filter(|&e| {
-            let e = &g.edges[e];
-            keep(&e.ty) && nodes.contains(&e.from) && nodes.contains(&e.to)
-        })
-        .collect();
+    let inside = |e: usize| {
+        let e = &g.edges[e];
+        keep(&e.ty) && nodes.contains(&e.from) && nodes.contains(&e.to)
+    };
+    // Around an item, only the edges leaving the selected nodes are looked
+    // at (a site draws one graph per epic: not every edge per epic).
+    let mut edges: Vec<usize> = match sel.center {
+        None => (0..g.edges.len()).filter(|&e| inside(e)).collect(),
+        Some(_) => nodes.iter().flat_map(|&u| g.out[u].iter().copied()).filter(|&e| inside(e)).collect(),
+    };
     edges.sort_by(|&x, &y| {
         let (a, c) = (&g.edges[x], &g.edges[y]);
         (a.from, a.to, &a.ty).cmp(&(c.from, c.to, &c.ty))
