@@ -525,3 +525,33 @@ fn a_long_chain_gets_short_impact_pages_that_say_what_was_cut() {
     assert!(near.contains("<strong>3</strong> open items slip") && !near.contains("The nearest"), "{near}");
     assert_eq!(near.matches("class=\"via ").count(), 3);
 }
+
+#[test]
+fn a_deep_hierarchy_shows_the_nearest_ancestors_after_an_ellipsis() {
+    use cairn::site::pages::MAX_CRUMBS;
+    // p0 ⊃ p1 ⊃ … ⊃ p(n−1): the deepest item has n − 1 ancestors.
+    let n = MAX_CRUMBS + 5;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "cairn.yml", "kinds:\n  task: { parents: [story, task] }\n");
+    for k in 0..n {
+        let parent = if k == 0 { String::new() } else { format!("parent: p{}\n", k - 1) };
+        write(&root, &format!("tasks/p{k}.md"), &format!("---\ntitle: P{k}\nstatus: ready\n{parent}---\n"));
+    }
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let crumbs = |k: usize| {
+        let page = std::fs::read_to_string(out.join(format!("items/p{k}.html"))).unwrap();
+        let nav = page.split("<nav class=\"breadcrumb\"").nth(1).unwrap().split("</nav>").next().unwrap().to_string();
+        nav
+    };
+    let deepest = crumbs(n - 1);
+    assert!(deepest.contains("<li>…</li>"), "{deepest}");
+    // The nearest MAX_CRUMBS: p(n−1−MAX_CRUMBS) … p(n−2), not the ones above.
+    for k in 0..n - 1 {
+        let linked = deepest.contains(&format!("items&#x2f;p{k}.html\""));
+        assert_eq!(linked, k >= n - 1 - MAX_CRUMBS, "p{k} in {deepest}");
+    }
+    let shallow = crumbs(MAX_CRUMBS);
+    assert!(!shallow.contains("…") && shallow.contains("items&#x2f;p0.html\""), "{shallow}");
+}

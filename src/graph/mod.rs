@@ -251,6 +251,57 @@ impl Graph {
         out
     }
 
+    /// The nearest `max` ancestors along `parent`, nearest first, and
+    /// whether there are more (stops at a cycle). For pages that show a
+    /// path up the hierarchy: bounded however deep it is.
+    pub fn ancestors_up_to(&self, node: usize, max: usize) -> (Vec<usize>, bool) {
+        let mut out = Vec::new();
+        let mut cur = node;
+        while let Some(p) = self.parent(cur) {
+            if p == node || out.contains(&p) {
+                return (out, false);
+            }
+            if out.len() == max {
+                return (out, true);
+            }
+            out.push(p);
+            cur = p;
+        }
+        (out, false)
+    }
+
+    /// Constant-time ancestor tests over the whole hierarchy ([`Ancestry`]).
+    pub fn ancestry(&self) -> Ancestry {
+        let n = self.out.len();
+        let mut tin = vec![u32::MAX; n];
+        let mut tout = vec![0u32; n];
+        let mut clock = 0u32;
+        // Depth-first from every root (an item without a parent), children
+        // in index order; items in (or under) a parent cycle are not
+        // reached and keep `u32::MAX`.
+        for root in (0..n).filter(|&r| self.parent(r).is_none()) {
+            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            tin[root] = clock;
+            clock += 1;
+            while let Some(&mut (u, ref mut next)) = stack.last_mut() {
+                let kids = self.inc_typed(u, &EdgeType::Parent);
+                if let Some(&e) = kids.get(*next) {
+                    *next += 1;
+                    let c = self.edges[e].from;
+                    if tin[c] == u32::MAX {
+                        tin[c] = clock;
+                        clock += 1;
+                        stack.push((c, 0));
+                    }
+                } else {
+                    tout[u] = clock;
+                    stack.pop();
+                }
+            }
+        }
+        Ancestry { tin, tout }
+    }
+
     /// All descendants along `parent` (any order; cycle-safe).
     pub fn descendants(&self, node: usize) -> HashSet<usize> {
         let mut seen = HashSet::new();
@@ -323,11 +374,98 @@ impl Graph {
     }
 }
 
+/// Entry and exit times of a depth-first walk down the hierarchy: `a` is a
+/// proper ancestor of `d` when `d`'s walk lies inside `a`'s.
+#[derive(Clone, Debug, Default)]
+pub struct Ancestry {
+    tin: Vec<u32>,
+    tout: Vec<u32>,
+}
+
+impl Ancestry {
+    /// Whether `a` is a proper ancestor of `d` (what `g.ancestors(d)`
+    /// contains), in constant time; by walking up from `d` for items in or
+    /// under a parent cycle, which the depth-first walk does not reach.
+    pub fn is_ancestor(&self, g: &Graph, a: usize, d: usize) -> bool {
+        let (Some(&ta), Some(&td)) = (self.tin.get(a), self.tin.get(d)) else { return false };
+        if td == u32::MAX {
+            return g.ancestors(d).contains(&a);
+        }
+        a != d && ta != u32::MAX && ta < td && td < self.tout[a]
+    }
+}
+
 /// The ids named by an `id`-typed custom field's value.
 pub fn field_ids(v: &serde_json::Value) -> Vec<&str> {
     match v {
         serde_json::Value::String(s) => vec![s.as_str()],
         serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::impact::tests::backlog;
+
+    #[test]
+    fn ancestry_agrees_with_walking_up_even_around_cycles() {
+        // e ⊃ f ⊃ {s1, s2}, s1 ⊃ t; a parent cycle x ⊃ y ⊃ x with z under y;
+        // a self-parent q.
+        let b = backlog(&[
+            ("epics/e.md", "---\ntitle: E\nstatus: ready\n---\n"),
+            ("features/f.md", "---\ntitle: F\nstatus: ready\nparent: e\n---\n"),
+            ("stories/s1.md", "---\ntitle: S1\nstatus: ready\nparent: f\n---\n"),
+            ("stories/s2.md", "---\ntitle: S2\nstatus: ready\nparent: f\n---\n"),
+            ("tasks/t.md", "---\ntitle: T\nstatus: ready\nparent: s1\n---\n"),
+            ("stories/x.md", "---\ntitle: X\nstatus: ready\nparent: y\n---\n"),
+            ("stories/y.md", "---\ntitle: Y\nstatus: ready\nparent: x\n---\n"),
+            ("tasks/z.md", "---\ntitle: Z\nstatus: ready\nparent: y\n---\n"),
+            ("tasks/q.md", "---\ntitle: Q\nstatus: ready\nparent: q\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        let an = g.ancestry();
+        let n = b.items.len();
+        for d in 0..n {
+            let up = g.ancestors(d);
+            for a in 0..n {
+                assert_eq!(an.is_ancestor(&g, a, d), up.contains(&a), "{} above {}", b.items[a].id(), b.items[d].id());
+            }
+        }
+        let ix = |id: &str| b.index[id];
+        assert!(an.is_ancestor(&g, ix("e"), ix("t")) && !an.is_ancestor(&g, ix("s2"), ix("t")));
+        // The nearest ancestors, nearest first, and whether there are more.
+        assert_eq!(g.ancestors_up_to(ix("t"), 2), (vec![ix("s1"), ix("f")], true));
+        assert_eq!(g.ancestors_up_to(ix("t"), 3), (vec![ix("s1"), ix("f"), ix("e")], false));
+        assert_eq!(g.ancestors_up_to(ix("z"), 5), (vec![ix("y"), ix("x")], false));
+        assert_eq!(g.ancestors_up_to(ix("q"), 5), (vec![], false));
+    }
+
+    #[test]
+    fn a_node_with_many_edges_is_deduplicated_and_keeps_the_lag() {
+        // a00 … a39 each write `blocks: [z]`; z writes `depends_on` on all
+        // of them, a lag on a30: one edge per pair, the lag kept.
+        let mut files: Vec<(String, String)> = (0..40)
+            .map(|k| (format!("tasks/a{k:02}.md"), "---\ntitle: A\nstatus: ready\nblocks: [z]\n---\n".to_string()))
+            .collect();
+        let deps: Vec<String> =
+            (0..40).map(|k| if k == 30 { format!("{{ id: a{k:02}, lag: 2d }}") } else { format!("a{k:02}") }).collect();
+        files.push((
+            "tasks/z.md".into(),
+            format!("---\ntitle: Z\nstatus: ready\ndepends_on: [{}]\n---\n", deps.join(", ")),
+        ));
+        let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let b = backlog(&refs);
+        let g = Graph::build(&b);
+        let z = b.index["z"];
+        assert_eq!(g.edges.len(), 40);
+        assert_eq!(g.targets(z, &EdgeType::DependsOn).collect::<Vec<_>>(), (0..40).collect::<Vec<_>>());
+        let lagged: Vec<&Edge> = g.edges.iter().filter(|e| e.lag.is_some()).collect();
+        assert_eq!(lagged.len(), 1);
+        assert_eq!(
+            (lagged[0].to, lagged[0].lag, lagged[0].lag_text.as_deref()),
+            (b.index["a30"], Some(2.0), Some("2d"))
+        );
     }
 }

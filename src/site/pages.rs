@@ -33,6 +33,8 @@ pub const IMPACT_LIMIT: usize = 200;
 /// An impact page lists at most this many items, the nearest first, and
 /// says how many it left out.
 pub const IMPACT_LIST: usize = 50;
+/// Ancestors an item page shows (the nearest; an ellipsis for the rest).
+pub const MAX_CRUMBS: usize = 12;
 /// Hops of a `via` path shown on an impact page: the last ones, after an
 /// ellipsis for the rest.
 pub const IMPACT_VIA: usize = 3;
@@ -716,7 +718,9 @@ impl<'a> Shared<'a> {
         }
         let field_rows: Vec<Value> = fields.into_iter().map(|(k, v)| context! { name => k, value => v }).collect();
         let ml_rows: Vec<Value> = ml.into_iter().map(|(k, v)| context! { name => k, value => v }).collect();
-        let mut ancestors = self.g.ancestors(i);
+        // The nearest ancestors only: a page's path up a 10,000-deep
+        // hierarchy is not 10,000 links long (`ancestors_cut` says so).
+        let (mut ancestors, ancestors_cut) = self.g.ancestors_up_to(i, MAX_CRUMBS);
         ancestors.reverse();
         let mut children = self.g.children(i);
         children.sort_by_key(|&c| {
@@ -817,6 +821,7 @@ impl<'a> Shared<'a> {
                     body_html => body_html.clone(),
                     meta => meta,
                     ancestors => ancestors,
+                    ancestors_cut => ancestors_cut,
                     children => children,
                     progress => progress,
                     relations => relations,
