@@ -63,6 +63,31 @@ fn error_rules(backlog: &Backlog, graph: &Graph, diags: &mut Vec<Diagnostic>) {
     consistency(backlog, graph, diags);
 }
 
+/// Whether two versions of an item feed the same into [`error_rules`]: the
+/// same id, path and kind and the same item ids named (relations, sprint,
+/// `id`-typed custom fields). If so, replacing one by the other cannot
+/// change what those rules report, and only its own file's diagnostics can
+/// differ (the edit engine uses this to check a `set` without running the
+/// whole backlog's rules). Keep in step with the inputs of `error_rules`.
+pub fn same_cross_item_inputs(config: &crate::config::Config, a: &Item, b: &Item) -> bool {
+    let id_fields = |it: &Item| -> Vec<(String, Vec<String>)> {
+        it.fields
+            .iter()
+            .filter(|(k, _)| config.fields.get(*k).is_some_and(|f| f.ty == crate::config::FieldType::Id))
+            .map(|(k, v)| (k.clone(), crate::graph::field_ids(&v.value).into_iter().map(str::to_string).collect()))
+            .collect()
+    };
+    let refs = |it: &Item| -> Vec<(&'static str, String)> {
+        it.written_refs().into_iter().map(|(rel, id)| (rel, id.value.clone())).collect()
+    };
+    a.id() == b.id()
+        && a.path == b.path
+        && a.kind() == b.kind()
+        && a.sprint.as_ref().map(|s| &s.value) == b.sprint.as_ref().map(|s| &s.value)
+        && refs(a) == refs(b)
+        && id_fields(a) == id_fields(b)
+}
+
 /// The errors [`check`] reports, without running the rules that can only
 /// warn: what a writer needs to decide whether a change may be written
 /// (the edit engine runs it on every `set`).

@@ -190,7 +190,10 @@ fn write_checked(
         }
         ctx.warn(&format!("writing {} with {errors} (--force)", files.join(", ")));
     }
-    match cs.apply() {
+    let t = std::time::Instant::now();
+    let applied = cs.apply();
+    ctx.log("write", &format!("{} files in {:.1?}", cs.changes.len(), t.elapsed()));
+    match applied {
         Ok(()) => {}
         Err(e @ EditError::Conflict { .. }) => {
             ctx.error(&e.to_string());

@@ -560,10 +560,13 @@ impl ChangeSet {
             });
         drop(by_path);
         let mut wf = Vec::new();
+        // Errors after the change, and whether they are new already.
+        let mut only_new = false;
         let after = if in_place {
             let gone: HashSet<String> = self.changes.iter().map(|c| c.path.clone()).collect();
             let orig_diags = std::mem::take(&mut backlog.diagnostics);
             backlog.diagnostics = orig_diags.iter().filter(|d| !gone.contains(&d.file)).cloned().collect();
+            let kept = backlog.diagnostics.len();
             let mut swapped: Vec<(usize, Item)> = Vec::with_capacity(olds.len());
             for ((i, _), (item, d)) in olds.iter().zip(parsed) {
                 if let Some(item) = item {
@@ -571,7 +574,36 @@ impl ChangeSet {
                 }
                 backlog.diagnostics.extend(d);
             }
-            let after = crate::check::errors(backlog, &crate::graph::Graph::build(backlog));
+            // When no changed item names other items differently (the common
+            // `set`), the rules over the whole backlog report what they did
+            // before: only the changed files' own errors can be new.
+            let local = swapped
+                .iter()
+                .all(|(i, old)| crate::check::same_cross_item_inputs(&backlog.config, old, &backlog.items[*i]));
+            let after = if local {
+                let mut e: Vec<Diagnostic> = backlog.diagnostics[kept..]
+                    .iter()
+                    .filter(|d| d.severity == crate::check::Severity::Error)
+                    .cloned()
+                    .collect();
+                let mut before: HashMap<(&str, String, String), usize> = HashMap::new();
+                for d in
+                    orig_diags.iter().filter(|d| gone.contains(&d.file) && d.severity == crate::check::Severity::Error)
+                {
+                    *before.entry(problem_key(d)).or_default() += 1;
+                }
+                e.retain(|d| match before.get_mut(&problem_key(d)) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        false
+                    }
+                    _ => true,
+                });
+                only_new = true;
+                e
+            } else {
+                crate::check::errors(backlog, &crate::graph::Graph::build(backlog))
+            };
             for (i, old) in swapped {
                 let new = std::mem::replace(&mut backlog.items[i], old);
                 wf.extend(workflow_violation(&backlog.config, &backlog.items[i], &new));
@@ -589,7 +621,9 @@ impl ChangeSet {
             crate::check::errors(&trial, &crate::graph::Graph::build(&trial))
         };
         let mut out = Vec::new();
-        if !after.is_empty() {
+        if only_new {
+            out = after;
+        } else if !after.is_empty() {
             let mut before: HashMap<(&str, String, String), usize> = HashMap::new();
             for d in crate::check::errors(backlog, &crate::graph::Graph::build(backlog)) {
                 *before.entry(problem_key(&d)).or_default() += 1;
@@ -721,6 +755,67 @@ mod tests {
         assert!(d[0].message.contains("must be a number"), "{}", d[0].message);
         // Bad ids never reach a path.
         assert!(matches!(plan(&b, [Op::Rename { id: "a".into(), to: "../x".into() }]), Err(EditError::InvalidId(_))));
+    }
+
+    /// The errors introduced, computed the slow way: the whole backlog's
+    /// error rules on a copy, before and after.
+    fn full(cs: &ChangeSet, b: &Backlog) -> Vec<(&'static str, String)> {
+        let key = |d: &Diagnostic| (d.code, d.message.clone());
+        let before: Vec<_> = crate::check::errors(b, &crate::graph::Graph::build(b)).iter().map(key).collect();
+        let t = cs.trial(b);
+        let mut after: Vec<_> = crate::check::errors(&t, &crate::graph::Graph::build(&t)).iter().map(key).collect();
+        for k in before {
+            if let Some(p) = after.iter().position(|a| *a == k) {
+                after.remove(p);
+            }
+        }
+        after.sort();
+        after
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_the_full_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = backlog(
+            dir.path(),
+            &[
+                ("epics/e.md", "---\ntitle: E\nstatus: in_progress\n---\n"),
+                ("stories/a.md", "---\ntitle: A\nstatus: ready\nparent: e\nestimate: x\n---\n"),
+                ("stories/b.md", "---\ntitle: B\nstatus: ready\ndepends_on: [a]\n---\n"),
+            ],
+        );
+        let cases: Vec<Op> = vec![
+            set("a", "estimate", json!(3)),
+            set("a", "priority", json!("urgent")),
+            set("a", "title", json!("")),
+            set("a", "parent", json!("nowhere")),
+            set("a", "parent", json!("b")),
+            Op::Add { id: "a".into(), field: "depends_on".into(), value: json!("b") },
+            set("a", "kind", json!("task")),
+            set("b", "labels", json!(["x"])),
+        ];
+        for op in cases {
+            let desc = op.describe();
+            let cs = plan(&b, [op]).unwrap();
+            let mut copy = b.clone();
+            let quick: Vec<(&str, String)> = {
+                let mut v: Vec<_> = cs
+                    .check_in(&mut copy)
+                    .into_iter()
+                    .map(|d| (d.code, d.message))
+                    .filter(|(c, _)| *c != "E040")
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(quick, full(&cs, &b), "{desc}");
+            assert_eq!(copy.items.len(), b.items.len());
+            assert!(copy
+                .items
+                .iter()
+                .zip(&b.items)
+                .all(|(x, y)| x.path == y.path && x.estimate == y.estimate && x.parent == y.parent));
+        }
     }
 
     #[test]
