@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 /// The name of the config file at the backlog root.
 pub const CONFIG_FILE: &str = "cairn.yml";
 
+/// The largest `cairn.yml` read (a real one is a few kilobytes).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// The five priorities, highest first. Fixed by the format.
 pub const PRIORITIES: [&str; 5] = ["highest", "high", "medium", "low", "lowest"];
 
@@ -316,10 +319,16 @@ impl Config {
     /// what the parse cache is keyed by.
     pub fn load_text(root: &Path) -> Result<(Config, String), ConfigError> {
         let path = root.join(CONFIG_FILE);
-        if !path.exists() {
-            return Ok((Config::default(), String::new()));
-        }
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
+        let io = |source| ConfigError::Io { path: path.clone(), source };
+        // Only a regular file, read through one bounded open: a FIFO or a
+        // device named `cairn.yml` is an error, not a read that never ends.
+        let bytes = match crate::util::fs::read_regular(&path, MAX_CONFIG_BYTES) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Config::default(), String::new())),
+            Err(e) => return Err(io(e)),
+        };
+        let text = String::from_utf8(bytes)
+            .map_err(|_| io(std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8")))?;
         Ok((Config::parse(&text, &path)?, text))
     }
 
@@ -568,5 +577,31 @@ mod tests {
         assert_eq!(find_root(None, &dir.path().join("a/b")), dir.path().join("a"));
         assert_eq!(find_root(Some(Path::new("/x")), dir.path()), PathBuf::from("/x"));
         assert_eq!(find_root(None, dir.path()), dir.path().to_path_buf());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_named_cairn_yml_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(CONFIG_FILE);
+        let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // Nothing ever writes to the FIFO: reading it would block forever.
+        match Config::load(dir.path()) {
+            Err(ConfigError::Io { source, .. }) => assert_eq!(source.kind(), std::io::ErrorKind::InvalidInput),
+            other => panic!("expected a read error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_oversized_cairn_yml_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("name: x\n");
+        while (text.len() as u64) <= MAX_CONFIG_BYTES {
+            text.push_str("# padding padding padding padding padding padding padding padding\n");
+        }
+        std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+        assert!(matches!(Config::load(dir.path()), Err(ConfigError::Io { .. })));
     }
 }

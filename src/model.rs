@@ -35,10 +35,20 @@ pub const CORE_FIELDS: &[&str] = &[
 /// Keys only sprints have.
 pub const SPRINT_FIELDS: &[&str] = &["end", "goal", "capacity"];
 
+/// Numbers in items (estimates, sprint capacities, lags and durations,
+/// numeric custom fields) are smaller than this in size: less than one
+/// billion, at most 9 digits before the point. Anything bigger is a typo
+/// (or overflow bait) and refused (E030 for numbers, E027 for lags).
+pub const NUMBER_LIMIT: f64 = 1e9;
+
 /// Maximum length of an id.
 pub const MAX_ID_LEN: usize = 100;
 
-/// `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 100 characters.
+/// The id rule in words, for messages (what [`is_valid_id`] checks).
+pub const ID_RULE: &str = "ids are slugs of ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 characters, not ending in `.md`";
+
+/// `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 100 characters, not ending in
+/// `.md`. The one id rule: check (E011), the schema and every writer use it.
 pub fn is_valid_id(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()

@@ -9,32 +9,121 @@ use crate::config::{Config, ConfigFile, FieldType, PRIORITIES};
 
 const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
+/// Where the committed schemas are published: their `$id`s, and the
+/// `# yaml-language-server: $schema=` line `cairn init` writes into
+/// `cairn.yml` (and the example backlog carries), so a copied backlog
+/// still finds its schema.
+pub const SCHEMA_BASE_URL: &str = "https://raw.githubusercontent.com/cairn-backlog/cairn/main/schema/";
+
+/// The `$id` of the config schema (`schema/config.schema.json`).
+pub fn config_schema_url() -> String {
+    format!("{SCHEMA_BASE_URL}config.schema.json")
+}
+
+/// The `$id` of the item schema (`schema/item.schema.json`).
+pub fn item_schema_url() -> String {
+    format!("{SCHEMA_BASE_URL}item.schema.json")
+}
+
 /// The schema of `cairn.yml`.
 pub fn config_schema() -> Value {
     let schema = schemars::schema_for!(ConfigFile);
     let mut v = serde_json::to_value(&schema).unwrap_or(Value::Null);
     if let Some(o) = v.as_object_mut() {
         o.insert("$schema".into(), json!(DIALECT));
-        o.insert("$id".into(), json!("https://cairn.dev/schema/config.schema.json"));
+        o.insert("$id".into(), json!(config_schema_url()));
     }
     v
 }
 
-fn id_def() -> Value {
-    json!({"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "maxLength": crate::model::MAX_ID_LEN})
+/// A calendar date `YYYY-MM-DD`, exactly: months 01-12, the days each month
+/// has, February 29 in leap years only (what `util::time::parse_date` takes).
+const DATE: &str = concat!(
+    "(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))",
+    "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)"
+);
+
+/// The time of an RFC 3339 datetime as `util::time::parse_datetime` takes it:
+/// `T`, `t` or a space, hours 00-23, seconds up to 60 (a leap second), an
+/// optional fraction, and `Z` or an offset up to ±23:59.
+const TIME: &str =
+    "[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])";
+
+/// The numbers items may hold are smaller than this in size.
+const LIMIT: f64 = crate::model::NUMBER_LIMIT;
+
+/// The shared definitions. Each says what `load::item` accepts for that
+/// kind of value, so the schema and `cairn check` agree (tests/schema.rs
+/// runs a corpus through both):
+/// - `text`: strings, and numbers and booleans, which check reads as text
+///   (`title: 2026` is the title "2026");
+/// - `id`: the id rule, or a whole number (`parent: 42`);
+/// - lists (`texts`, `ids`) may be one value, a list, or empty (`null`);
+/// - dates and lags are exact patterns; numbers are finite and less than
+///   one billion in size.
+fn defs() -> Value {
+    json!({
+        "id": {"anyOf": [
+            {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "maxLength": crate::model::MAX_ID_LEN, "not": {"pattern": "\\.md$"}},
+            {"type": "integer", "minimum": 0, "maximum": i64::MAX}
+        ]},
+        "ids": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/id"}, {"type": "array", "items": {"$ref": "#/$defs/id"}}]},
+        "text": {"type": ["string", "number", "boolean"]},
+        "texts": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/text"}, {"type": "array", "items": {"$ref": "#/$defs/text"}}]},
+        "date": {"type": "string", "format": "date", "pattern": format!("^{DATE}$")},
+        "optional_date": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/date"}]},
+        "datetime": {"type": "string", "pattern": format!("^{DATE}(?:{TIME})?$")},
+        "lag": {"anyOf": [
+            {"type": "string", "pattern": "^[0-9]{1,9}(?:\\.[0-9]+)? *[dwh]$"},
+            {"type": "number", "minimum": 0, "exclusiveMaximum": LIMIT}
+        ]},
+        "number": {"type": "number", "exclusiveMinimum": -LIMIT, "exclusiveMaximum": LIMIT},
+        "url": {"type": "string", "pattern": "^(?:[Hh][Tt][Tt][Pp][Ss]?://|[Mm][Aa][Ii][Ll][Tt][Oo]:)[^\\t\\n\\x0B\\x0C\\r ]+$"},
+        "metric": {"type": "number", "minimum": 0, "maximum": 1},
+        "dependency": {"type": "object", "required": ["id"], "additionalProperties": false, "properties": {"id": {"$ref": "#/$defs/id"}, "lag": {"$ref": "#/$defs/lag"}}},
+        "reference": {"anyOf": [
+            {"$ref": "#/$defs/url"},
+            {"$ref": "#/$defs/id"},
+            {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {"url": {"$ref": "#/$defs/url"}, "title": {"$ref": "#/$defs/text"}, "id": {"$ref": "#/$defs/id"}},
+                "oneOf": [{"required": ["url"]}, {"required": ["id"]}]
+            }
+        ]},
+        "ml": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "dataset": {"anyOf": [{"type": "string"}, {"type": "object"}]},
+                "model": {"anyOf": [{"type": "string"}, {"type": "object"}]},
+                "metrics": {"type": "object", "additionalProperties": {"$ref": "#/$defs/metric"}},
+                "ethical_review": {"enum": ["pending", "approved", "requires_mitigation", "not_required"]},
+                "explainability": {"anyOf": [{"$ref": "#/$defs/metric"}, {"enum": ["low", "medium", "high"]}]},
+                "data_notes": {"$ref": "#/$defs/text"}
+            }
+        }
+    })
 }
 
-fn ids(single: bool) -> Value {
-    if single {
-        json!({"$ref": "#/$defs/id"})
-    } else {
-        json!({"anyOf": [{"$ref": "#/$defs/id"}, {"type": "array", "items": {"$ref": "#/$defs/id"}}]})
-    }
+fn def(name: &str) -> Value {
+    json!({"$ref": format!("#/$defs/{name}")})
+}
+
+/// A list of `items`: one value, a list of them, or nothing.
+fn list_of(item: Value) -> Value {
+    json!({"anyOf": [{"type": "null"}, item, {"type": "array", "items": item}]})
 }
 
 /// The schema of an item's front-matter. With a config, kinds, statuses and
 /// custom fields are those of the config and unknown keys are refused; the
 /// committed `schema/item.schema.json` is this for the default config.
+///
+/// What it cannot say, because it depends on more than the front-matter:
+/// the kind from the folder and kind-specific rules (statuses per kind,
+/// sprint-only fields, custom fields for some kinds, required fields,
+/// `status` required on work items), the title from a `# ` heading, whether
+/// referenced ids exist, and duplicate keys (JSON has none).
 pub fn item_schema(cfg: Option<&Config>) -> Value {
     let default = Config::default();
     let cfg = cfg.unwrap_or(&default);
@@ -47,70 +136,52 @@ pub fn item_schema(cfg: Option<&Config>) -> Value {
             }
         }
     }
-    let strings = json!({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]});
     let mut props = Map::new();
     let mut p = |k: &str, v: Value| {
         props.insert(k.to_string(), v);
     };
     p("id", json!({"$ref": "#/$defs/id", "description": "The item's id; default: the file stem."}));
     p("kind", json!({"enum": kinds, "description": "Default: from the folder the file is in."}));
-    p("title", json!({"type": "string", "minLength": 1}));
+    p(
+        "title",
+        json!({"anyOf": [{"type": "string", "pattern": "\\S"}, {"type": ["number", "boolean"]}], "description": "Default: the body's first `# ` heading."}),
+    );
     p("status", json!({"enum": statuses}));
     p("priority", json!({"enum": PRIORITIES}));
-    p("assignee", strings.clone());
-    p("reporter", json!({"type": "string"}));
-    p("created", json!({"$ref": "#/$defs/datetime"}));
-    p("updated", json!({"$ref": "#/$defs/datetime"}));
-    p("due", json!({"$ref": "#/$defs/date"}));
-    p("start", json!({"$ref": "#/$defs/date"}));
-    p("end", json!({"$ref": "#/$defs/date", "description": "Sprints only."}));
-    p("goal", json!({"type": "string", "description": "Sprints only."}));
+    p("assignee", def("texts"));
+    p("reporter", def("text"));
+    p("created", def("datetime"));
+    p("updated", def("datetime"));
+    p("due", def("optional_date"));
+    p("start", def("optional_date"));
+    p("end", json!({"$ref": "#/$defs/optional_date", "description": "Sprints only."}));
+    p("goal", json!({"$ref": "#/$defs/text", "description": "Sprints only."}));
     p(
         "capacity",
-        json!({"description": "Sprints only: points per person.", "anyOf": [{"type": "number", "minimum": 0}, {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}}]}),
+        json!({"description": "Sprints only: points per person.", "anyOf": [{"$ref": "#/$defs/number"}, {"type": "object", "additionalProperties": {"$ref": "#/$defs/number"}}]}),
     );
-    p("estimate", json!({"type": "number", "minimum": 0}));
-    p("duration", json!({"anyOf": [{"$ref": "#/$defs/lag"}, {"type": "number", "minimum": 0}]}));
-    p("labels", strings);
-    p("sprint", ids(true));
-    p("parent", ids(true));
-    p(
-        "depends_on",
-        json!({"anyOf": [
-            {"$ref": "#/$defs/id"},
-            {"type": "array", "items": {"anyOf": [
-                {"$ref": "#/$defs/id"},
-                {"type": "object", "required": ["id"], "additionalProperties": false, "properties": {"id": {"$ref": "#/$defs/id"}, "lag": {"$ref": "#/$defs/lag"}}}
-            ]}}
-        ]}),
-    );
-    p("blocks", ids(false));
-    p("relates_to", ids(false));
-    p("duplicates", ids(true));
-    p(
-        "references",
-        json!({"anyOf": [
-            {"$ref": "#/$defs/id"},
-            {"type": "array", "items": {"anyOf": [
-                {"$ref": "#/$defs/url"},
-                {"$ref": "#/$defs/id"},
-                {"type": "object", "required": ["url"], "additionalProperties": false, "properties": {"url": {"$ref": "#/$defs/url"}, "title": {"type": "string"}}},
-                {"type": "object", "required": ["id"], "additionalProperties": false, "properties": {"id": {"$ref": "#/$defs/id"}}}
-            ]}}
-        ]}),
-    );
-    p("ml", json!({"$ref": "#/$defs/ml"}));
+    p("estimate", json!({"type": "number", "minimum": 0, "exclusiveMaximum": LIMIT}));
+    p("duration", def("lag"));
+    p("labels", def("texts"));
+    p("sprint", def("id"));
+    p("parent", def("id"));
+    p("depends_on", list_of(json!({"anyOf": [def("id"), def("dependency")]})));
+    p("blocks", def("ids"));
+    p("relates_to", def("ids"));
+    p("duplicates", def("id"));
+    p("references", list_of(def("reference")));
+    p("ml", def("ml"));
     for (name, f) in &cfg.fields {
         let mut s = match f.ty {
-            FieldType::String => json!({"type": "string"}),
-            FieldType::Number => json!({"type": "number"}),
-            FieldType::Integer => json!({"type": "integer"}),
+            FieldType::String => def("text"),
+            FieldType::Number => json!({"$ref": "#/$defs/number"}),
+            FieldType::Integer => json!({"$ref": "#/$defs/number", "type": "integer"}),
             FieldType::Bool => json!({"type": "boolean"}),
-            FieldType::Date => json!({"$ref": "#/$defs/date"}),
-            FieldType::Url => json!({"$ref": "#/$defs/url"}),
+            FieldType::Date => def("optional_date"),
+            FieldType::Url => def("url"),
             FieldType::Enum => json!({"enum": f.values}),
-            FieldType::List => json!({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
-            FieldType::Id => ids(false),
+            FieldType::List => def("texts"),
+            FieldType::Id => def("ids"),
         };
         if let Some(o) = s.as_object_mut() {
             if let Some(m) = f.min {
@@ -125,32 +196,13 @@ pub fn item_schema(cfg: Option<&Config>) -> Value {
     }
     json!({
         "$schema": DIALECT,
-        "$id": "https://cairn.dev/schema/item.schema.json",
+        "$id": item_schema_url(),
         "title": "cairn item front-matter",
         "description": "The YAML front-matter of a backlog item (see format.md). Generate the schema of a backlog with custom fields or statuses with `cairn schema item`.",
         "type": "object",
         "properties": props,
         "additionalProperties": false,
-        "$defs": {
-            "id": id_def(),
-            "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-            "datetime": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"},
-            "lag": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?\\s*[dwh]$"},
-            "url": {"type": "string", "pattern": "^([Hh][Tt][Tt][Pp][Ss]?://.+|[Mm][Aa][Ii][Ll][Tt][Oo]:.+)$"},
-            "metric": {"type": "number", "minimum": 0, "maximum": 1},
-            "ml": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                    "dataset": {"anyOf": [{"type": "string"}, {"type": "object"}]},
-                    "model": {"anyOf": [{"type": "string"}, {"type": "object"}]},
-                    "metrics": {"type": "object", "additionalProperties": {"$ref": "#/$defs/metric"}},
-                    "ethical_review": {"enum": ["pending", "approved", "requires_mitigation", "not_required"]},
-                    "explainability": {"anyOf": [{"$ref": "#/$defs/metric"}, {"enum": ["low", "medium", "high"]}]},
-                    "data_notes": {"type": "string"}
-                }
-            }
-        }
+        "$defs": defs()
     })
 }
 

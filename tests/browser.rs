@@ -1,8 +1,12 @@
-//! Browser test: builds the example backlog, loads key pages in headless
-//! Chromium, checks key elements in the DOM and that no page logs a console
-//! error, and saves screenshots under `target/screenshots/`. Without a
-//! Chromium on the machine the test prints a loud skip line (CI installs
-//! Debian's `chromium`).
+//! Browser tests: build the example backlog, load key pages in headless
+//! Chromium, check key elements in the DOM and that no page logs a console
+//! error, save screenshots under `target/screenshots/`, and run axe-core on
+//! one page of every kind, light and dark. Without a Chromium (or without
+//! axe-core, for the accessibility test) the tests print a loud skip line
+//! (CI installs Debian's `chromium` and `npm install`s axe-core: `.ci/run`).
+
+#[path = "support/git.rs"]
+mod git_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -142,4 +146,202 @@ fn pages_render_in_headless_chromium_without_console_errors() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// axe-core's `axe.min.js`: `$AXE_CORE_JS`, else where `.ci/run` installs it
+/// (`npm install --prefix ~/.cache/cairn-axe axe-core@4`).
+fn axe_core() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("AXE_CORE_JS") {
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
+    }
+    let home = PathBuf::from(std::env::var_os("HOME")?);
+    Some(home.join(".cache/cairn-axe/node_modules/axe-core/axe.min.js")).filter(|p| p.is_file())
+}
+
+/// Runs axe on the page once it has loaded and writes the result, as JSON,
+/// into a `<pre id="axe-result">` that `--dump-dom` then shows.
+const AXE_RUN: &str = r#"(function () {
+  function done(obj) {
+    var pre = document.createElement("pre");
+    pre.id = "axe-result";
+    pre.textContent = JSON.stringify(obj);
+    document.body.appendChild(pre);
+  }
+  try {
+    axe.run(document, { resultTypes: ["violations"] }).then(function (r) {
+      done({
+        dark: window.matchMedia("(prefers-color-scheme: dark)").matches,
+        violations: r.violations.map(function (v) {
+          return { id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(function (n) {
+            return n.target.join(" ") + " :: " + (n.failureSummary || "").replace(/\s+/g, " ");
+          }) };
+        })
+      });
+    }, function (e) { done({ error: String(e) }); });
+  } catch (e) { done({ error: String(e) }); }
+})();
+"#;
+
+/// Copies the example backlog (without its cache) into `to`.
+fn copy_example(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog");
+    for e in
+        walkdir::WalkDir::new(&from).into_iter().filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'))
+    {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(&from).unwrap();
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(to.join(rel)).unwrap();
+        } else {
+            std::fs::copy(e.path(), to.join(rel)).unwrap();
+        }
+    }
+}
+
+fn build_site(root: &Path, out: &Path, extra: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["build", "-q", "-C"])
+        .arg(root)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cairn build: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Serious and critical axe violations of `page` (a path in the site at
+/// `site`) with the given colour scheme, as lines for the failure message.
+fn axe_page(chrome: &Path, scratch: &Path, site: &Path, page: &str, dark: bool) -> Vec<String> {
+    let html = std::fs::read_to_string(site.join(page)).unwrap();
+    let root = "../".repeat(page.matches('/').count());
+    let scripts =
+        format!("<script src=\"{root}axe.min.js\"></script><script src=\"{root}axe-run.js\"></script></body>");
+    assert!(html.contains("</body>"), "{page}: no </body>");
+    // A copy next to the page, so its relative links and styles still work.
+    let probe = format!("{}.axe.html", page.trim_end_matches(".html"));
+    std::fs::write(site.join(&probe), html.replacen("</body>", &scripts, 1)).unwrap();
+    let scheme = if dark { "dark" } else { "light" };
+    let profile = scratch.join(format!("axe-{}-{scheme}", page.replace('/', "-")));
+    let args = [
+        "--dump-dom".to_string(),
+        // Blink's PreferredColorScheme: 0 = dark, 1 = light.
+        format!("--blink-settings=preferredColorScheme={}", if dark { 0 } else { 1 }),
+        // Lets the page's promises and timers (axe's) finish before the dump.
+        "--virtual-time-budget=60000".to_string(),
+    ];
+    let (dom, log) = run(chrome, &profile, &args, &format!("file://{}", site.join(&probe).display()));
+    let Some(start) = dom.find("<pre id=\"axe-result\">") else {
+        return vec![format!("{page} ({scheme}): axe did not report; log tail: {}", tail(&log))];
+    };
+    let body = &dom[start + "<pre id=\"axe-result\">".len()..];
+    let json = body[..body.find("</pre>").unwrap_or(body.len())]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&");
+    let v: serde_json::Value = match serde_json::from_str(&json) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("{page} ({scheme}): unreadable axe result ({e}): {json}")],
+    };
+    if let Some(e) = v.get("error") {
+        return vec![format!("{page} ({scheme}): axe failed: {e}")];
+    }
+    let mut out = Vec::new();
+    if v["dark"].as_bool() != Some(dark) {
+        out.push(format!("{page}: prefers-color-scheme was not {scheme}"));
+    }
+    for x in v["violations"].as_array().into_iter().flatten() {
+        let impact = x["impact"].as_str().unwrap_or("");
+        if matches!(impact, "serious" | "critical") {
+            let nodes: Vec<&str> = x["nodes"].as_array().into_iter().flatten().filter_map(|n| n.as_str()).collect();
+            out.push(format!(
+                "{page} ({scheme}): {impact} {}: {}\n    {}",
+                x["id"].as_str().unwrap_or("?"),
+                x["help"].as_str().unwrap_or(""),
+                nodes.join("\n    ")
+            ));
+        }
+    }
+    out
+}
+
+fn tail(log: &str) -> String {
+    log.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
+}
+
+/// axe-core finds no serious or critical violation on one page of every
+/// kind, in light and in dark mode. The backlog is the example with a git
+/// history (so the audit log, the burndown and the history charts are
+/// drawn) and one item with a warning and a task list (so the problems
+/// table and body checkboxes are there); the clean example's problems page
+/// (its empty state) is checked too.
+#[test]
+fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
+    let Some(chrome) = chromium() else {
+        eprintln!("\n!!!!!!!! SKIPPED axe test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n");
+        return;
+    };
+    let Some(axe) = axe_core() else {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED axe test: no axe-core (npm install --prefix \"$HOME/.cache/cairn-axe\" axe-core@4, or set AXE_CORE_JS) !!!!!!!!\n"
+        );
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let repo = git_support::Repo::new();
+    copy_example(&repo.path);
+    repo.commit("Ana", "2026-11-15T09:00:00Z", "the example backlog");
+    let widget = repo.path.join("stories/at-risk-widget.md");
+    let text = std::fs::read_to_string(&widget).unwrap();
+    assert!(text.contains("\nstatus: in_progress\n"), "the example's at-risk-widget story changed");
+    repo.write("stories/at-risk-widget.md", &text.replacen("\nstatus: in_progress\n", "\nstatus: done\n", 1));
+    repo.commit("Ben", "2026-11-18T15:30:00Z", "widget done");
+    repo.write(
+        "stories/zz-checklist.md",
+        "---\ntitle: Story with a `code` title\nstatus: ready\nsprint: 2026-s47\nestimate: 2\n---\n\nSee [[no-such-item]].\n\n- [x] a task\n\n## Acceptance criteria\n- [x] one\n- [ ] two\n",
+    );
+    repo.commit("Chloe", "2026-11-20T11:00:00Z", "a story with a broken link");
+    let rich = t.path().join("rich");
+    build_site(&repo.path, &rich, &[]);
+    let clean = t.path().join("clean");
+    build_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &clean, &["--no-history"]);
+    let pages: &[(&Path, &str)] = &[
+        (&rich, "index.html"),
+        (&rich, "board/index.html"),
+        (&rich, "board/2026-s47.html"),
+        (&rich, "backlog.html"),
+        (&rich, "items/train-churn-model.html"),
+        (&rich, "items/zz-checklist.html"),
+        (&rich, "items/health-scoring.html"),
+        (&rich, "impact/train-churn-model.html"),
+        (&rich, "graph.html"),
+        (&rich, "graph/health-scoring.html"),
+        (&rich, "sprints/index.html"),
+        (&rich, "sprints/2026-s47.html"),
+        (&rich, "metrics.html"),
+        (&rich, "insights.html"),
+        (&rich, "audit.html"),
+        (&rich, "docs/index.html"),
+        (&rich, "docs/prd-health-scoring.html"),
+        (&rich, "problems.html"),
+        (&clean, "problems.html"),
+    ];
+    // The pages have what they are here to test.
+    let read = |site: &Path, p: &str| std::fs::read_to_string(site.join(p)).unwrap();
+    assert!(read(&rich, "audit.html").contains("class=\"table events\""), "no audit table");
+    assert!(read(&rich, "problems.html").contains("id=\"problems-table\""), "no problems table");
+    assert!(read(&clean, "problems.html").contains("empty-state"), "no empty state");
+    assert!(read(&rich, "items/zz-checklist.html").contains("type=\"checkbox\""), "no task list");
+    for site in [&rich, &clean] {
+        std::fs::copy(&axe, site.join("axe.min.js")).unwrap();
+        std::fs::write(site.join("axe-run.js"), AXE_RUN).unwrap();
+    }
+    let mut failures = Vec::new();
+    for (site, page) in pages {
+        for dark in [false, true] {
+            failures.extend(axe_page(&chrome, t.path(), site, page, dark));
+        }
+    }
+    assert!(failures.is_empty(), "{} axe failures:\n{}", failures.len(), failures.join("\n"));
 }

@@ -126,7 +126,7 @@ fn impact_lists_every_waiter_with_distance_via_kinds_and_schedule() {
     assert_eq!((x["critical"].clone(), x["slack_days"].clone()), (json!(false), Value::Null));
     let text = cairn().args(["impact", "a", "-C"]).arg(p.path()).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(text).unwrap();
-    assert!(text.starts_with("if a slips, 4 items slip: 1 epic, 3 story\n"), "{text}");
+    assert!(text.starts_with("if a slips, 4 items slip: 1 epic, 3 stories\n"), "{text}");
 }
 
 #[test]
@@ -280,7 +280,7 @@ fn show_gains_the_impact_summary_and_rollups() {
     assert_eq!(e["impact"]["schedule"]["early_finish_day"], 8);
     let text = cairn().args(["show", "a", "-C"]).arg(p.path()).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(text).unwrap();
-    assert!(text.contains("impact: 4 open items wait on this (1 epic, 3 story)"), "{text}");
+    assert!(text.contains("impact: 4 open items wait on this (1 epic, 3 stories)"), "{text}");
     assert!(text.contains("critical (slack -1 days)"), "{text}");
 }
 

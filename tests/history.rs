@@ -67,6 +67,8 @@ fn events_created_updated_renamed_broken_fixed() {
             json!([T2, "Ben", "a", "updated", "status", "ready", "in_progress"]),
             json!([T2, "Ben", "b", "created", null, null, {"status": "backlog", "title": "B"}]),
             json!([T3, "Ana", "b", "renamed", null, "stories/b.md", "tasks/b.md"]),
+            // A move between kind folders changes the kind too.
+            json!([T3, "Ana", "b", "updated", "kind", "story", "task"]),
             json!([T3, "Ana", "b", "updated", "status", "backlog", "ready"]),
             json!([T4, "Ben", "a", "updated", "status", "in_progress", "review"]),
         ]
@@ -81,14 +83,14 @@ fn events_created_updated_renamed_broken_fixed() {
     // Filters.
     assert_eq!(events(&r.path, &["a"]).len(), 5);
     assert_eq!(events(&r.path, &["--author", "ben"]).len(), 5);
-    assert_eq!(events(&r.path, &["--since", "2024-03-03"]).len(), 3);
+    assert_eq!(events(&r.path, &["--since", "2024-03-03"]).len(), 4);
     assert_eq!(events(&r.path, &["--until", "2024-03-02"]).len(), 5);
-    assert_eq!(events(&r.path, &["--since", &c1]).len(), 7);
+    assert_eq!(events(&r.path, &["--since", &c1]).len(), 8);
     assert_eq!(events(&r.path, &["--until", "HEAD~2"]).len(), 5);
     let (code, out, _) = cairn(&r.path, &["log", "--format", "json"]);
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(v["events"].as_array().map(Vec::len), Some(8));
+    assert_eq!(v["events"].as_array().map(Vec::len), Some(9));
     let (code, _, err) = cairn(&r.path, &["log", "--since", "no-such-rev"]);
     assert_eq!(code, 2, "{err}");
 
@@ -252,6 +254,15 @@ fn cached_and_uncached_runs_print_the_same() {
     let (code, again, err) = cairn(&r.path, &["log", "--format", "jsonl"]);
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(again, uncached);
+    // A cache written by another build of cairn (say, one with other
+    // history semantics) is never read, even if it covers these commits.
+    let cache = r.path.join(".cairn-cache/history.json");
+    let mut c: Value = serde_json::from_slice(&std::fs::read(&cache).expect("cache")).expect("json");
+    c["version"] = json!("0.0.0-other-build");
+    c["events"][0]["n"] = json!({"title": "from another build"});
+    std::fs::write(&cache, serde_json::to_vec(&c).expect("json")).expect("write");
+    let (_, other_build, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert_eq!(other_build, uncached);
     // History rewritten: the cache no longer matches.
     r.git(&["reset", "-q", "--hard", "HEAD~1"]);
     let (_, after_reset, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
@@ -346,4 +357,292 @@ fn build_dates_the_site_by_the_head_commit() {
     for f in ["index.html", "problems.html", "sprints/s1.html"] {
         assert_eq!(std::fs::read(site.join(f)).ok(), std::fs::read(again.join(f)).ok(), "{f}");
     }
+}
+
+/// The file of a loose object.
+fn loose(r: &Repo, id: &str) -> std::path::PathBuf {
+    r.path.join(".git/objects").join(&id[..2]).join(&id[2..])
+}
+
+/// Three commits: a goes ready → in_progress → review (+ estimate); b is
+/// created and edited; c is created last.
+fn three_commits() -> Repo {
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", "")).write("stories/b.md", &story("B", "ready", "", ""));
+    r.commit("Ana", T1, "1");
+    r.write("stories/a.md", &story("A", "in_progress", "", "")).write("stories/b.md", &story("B", "done", "", ""));
+    r.commit("Ben", T2, "2");
+    r.write("stories/a.md", &story("A", "review", "estimate: 3\n", ""))
+        .write("stories/c.md", &story("C", "ready", "", ""));
+    r.commit("Ana", T3, "3");
+    r
+}
+
+#[test]
+fn a_missing_blob_is_skipped_with_one_warning_naming_it() {
+    let r = three_commits();
+    // a's middle version (in_progress) is lost.
+    let blob = r.git(&["rev-parse", "HEAD~1:stories/a.md"]);
+    std::fs::remove_file(loose(&r, &blob)).expect("delete the loose blob");
+    let (code, out, err) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("W012").count(), 1, "{err}");
+    assert!(err.contains(&format!("blob {blob}")), "the warning names the object: {err}");
+    assert!(!err.contains("shallow"), "a missing object is not a shallow boundary: {err}");
+    let ev: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    // Every event that does not need the lost blob; a's two changes through
+    // it become one change from its last readable state, where it can be read again.
+    assert_eq!(
+        brief(&ev),
+        vec![
+            json!([T1, "Ana", "a", "created", null, null, {"status": "ready", "title": "A"}]),
+            json!([T1, "Ana", "b", "created", null, null, {"status": "ready", "title": "B"}]),
+            json!([T2, "Ben", "b", "updated", "status", "ready", "done"]),
+            json!([T3, "Ana", "a", "updated", "estimate", null, 3]),
+            json!([T3, "Ana", "a", "updated", "status", "ready", "review"]),
+            json!([T3, "Ana", "c", "created", null, null, {"status": "ready", "title": "C"}]),
+        ]
+    );
+    // Nothing cached from an incomplete read; metrics, burndown's source, still work.
+    assert!(!r.path.join(".cairn-cache/history.json").exists());
+    let (code, _, err) = cairn(&r.path, &["metrics", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("blob {blob}")), "{err}");
+    // The site keeps its audit trail: the same events as `log`.
+    let (code, _, err) = cairn(&r.path, &["build", "--out", "site"]);
+    assert_eq!(code, 0, "{err}");
+    let audit = std::fs::read_to_string(r.path.join("site/api/v1/audit.jsonl")).expect("audit.jsonl");
+    assert_eq!(audit.lines().count(), ev.len(), "{audit}");
+    let (code, text, _) = cairn(&r.path, &["explain", "W012"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("unreadable-object"), "{text}");
+}
+
+#[test]
+fn a_missing_tree_hides_only_its_commit() {
+    let r = three_commits();
+    // The stories folder of the second commit is lost: its changes show up
+    // in the third commit, compared with the first.
+    let tree = r.git(&["rev-parse", "HEAD~1:stories"]);
+    std::fs::remove_file(loose(&r, &tree)).expect("delete the loose tree");
+    let (code, out, err) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("tree {tree}")), "{err}");
+    assert!(!err.contains("shallow"), "{err}");
+    let ev: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(
+        brief(&ev),
+        vec![
+            json!([T1, "Ana", "a", "created", null, null, {"status": "ready", "title": "A"}]),
+            json!([T1, "Ana", "b", "created", null, null, {"status": "ready", "title": "B"}]),
+            json!([T3, "Ana", "a", "updated", "estimate", null, 3]),
+            json!([T3, "Ana", "a", "updated", "status", "ready", "review"]),
+            json!([T3, "Ana", "b", "updated", "status", "ready", "done"]),
+            json!([T3, "Ana", "c", "created", null, null, {"status": "ready", "title": "C"}]),
+        ]
+    );
+}
+
+#[test]
+fn a_missing_commit_ends_the_walk_with_a_warning_not_as_shallow() {
+    let r = three_commits();
+    let middle = r.git(&["rev-parse", "HEAD~1"]);
+    std::fs::remove_file(loose(&r, &middle)).expect("delete the loose commit");
+    let (code, out, err) = cairn(&r.path, &["log", "--format", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("commit {middle}")), "{err}");
+    assert!(!err.contains("shallow"), "{err}");
+    // What lies behind the lost commit cannot be reached: the last commit
+    // is where the history starts.
+    let ev: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    let ids: Vec<(&str, &str)> =
+        ev.iter().map(|e| (e["id"].as_str().unwrap_or(""), e["action"].as_str().unwrap_or(""))).collect();
+    assert_eq!(ids, vec![("a", "created"), ("b", "created"), ("c", "created")]);
+    assert!(ev.iter().all(|e| e["time"] == T3));
+}
+
+#[test]
+fn diff_beyond_a_shallow_clone_says_how_to_fetch() {
+    let r = three_commits();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("file://{}", r.path.display());
+    git_support::git_in(dir.path(), &["clone", "-q", "--depth", "1", &url, "c"], &[]);
+    let clone = dir.path().join("c");
+    for rev in ["HEAD~1", "HEAD~1..HEAD", "main~2"] {
+        let (code, out, err) = cairn(&clone, &["diff", rev]);
+        assert_eq!(code, 2, "{rev}: {out}{err}");
+        assert!(err.contains("shallow clone"), "{rev}: {err}");
+        assert!(err.contains("git fetch --deepen=N") && err.contains("git fetch --unshallow"), "{rev}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one clear line, no internals: {err}");
+    }
+    // A name that exists nowhere is still just unknown.
+    let (code, _, err) = cairn(&clone, &["diff", "no-such-branch"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown revision `no-such-branch`") && !err.contains("shallow"), "{err}");
+    // What is there still diffs.
+    let (code, _, err) = cairn(&clone, &["diff", "HEAD"]);
+    assert_eq!(code, 0, "{err}");
+    // Two commits deep: HEAD~1 is there (a in_progress → review, c added), HEAD~2 is not.
+    git_support::git_in(dir.path(), &["clone", "-q", "--depth", "2", &url, "c2"], &[]);
+    let clone2 = dir.path().join("c2");
+    let (code, out, err) = cairn(&clone2, &["diff", "HEAD~2..HEAD~1", "--format", "json"]);
+    assert_eq!(code, 2, "HEAD~2 is beyond the boundary: {out}{err}");
+    assert!(err.contains("git fetch --deepen=N"), "{err}");
+    let (code, out, err) = cairn(&clone2, &["diff", "HEAD~1..HEAD", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["added"][0]["id"], "c");
+    let (code, out, err) = cairn(&clone2, &["diff", "HEAD~1", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// Base: s in_progress, t and u ready, v in_progress. Then, one commit each:
+/// s → review, u → in_progress, v → done (forbidden: in_progress → done);
+/// s → done, u → ready, v → review (from done: no rule);
+/// t → done (forbidden: ready → done).
+#[test]
+fn diff_judges_status_moves_commit_by_commit() {
+    let r = Repo::new();
+    r.write("stories/s.md", &story("S", "in_progress", "", ""))
+        .write("stories/t.md", &story("T", "ready", "", ""))
+        .write("stories/u.md", &story("U", "ready", "", ""))
+        .write("stories/v.md", &story("V", "in_progress", "", ""));
+    let base = r.commit("Ana", T1, "base");
+    r.write("stories/s.md", &story("S", "review", "", ""))
+        .write("stories/u.md", &story("U", "in_progress", "", ""))
+        .write("stories/v.md", &story("V", "done", "", ""));
+    let c1 = r.commit("Ana", T2, "1");
+    r.write("stories/s.md", &story("S", "done", "", ""))
+        .write("stories/u.md", &story("U", "ready", "", ""))
+        .write("stories/v.md", &story("V", "review", "", ""));
+    let c2 = r.commit("Ana", T3, "2");
+    r.write("stories/t.md", &story("T", "done", "", ""));
+    let c3 = r.commit("Ana", T4, "3");
+    let e040 = |range: &str| -> (i32, Vec<(String, String)>) {
+        let (code, out, err) = cairn(&r.path, &["diff", range, "--format", "json"]);
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        let found = v["violations"]
+            .as_array()
+            .expect("violations")
+            .iter()
+            .filter(|d| d["code"] == "E040")
+            .map(|d| (d["id"].as_str().unwrap_or("").to_string(), d["message"].as_str().unwrap_or("").to_string()))
+            .collect();
+        (code, found)
+    };
+    // s: in_progress → review → done, each move allowed, though the
+    // endpoints (in_progress → done) are not: no violation. v: the
+    // endpoints (in_progress → review) are allowed, its first move is not.
+    let (code, found) = e040(&format!("{base}..{c2}"));
+    assert_eq!(code, 1);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "v");
+    assert!(found[0].1.contains("`in_progress` → `done`") && found[0].1.contains(&c1[..12]), "{found:?}");
+    // t's one forbidden move is named with its commit.
+    let (code, found) = e040(&format!("{base}..{c3}"));
+    assert_eq!(code, 1);
+    let ids: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(ids, ["t", "v"], "{found:?}");
+    assert!(found[0].1.contains(&c3[..12]), "{found:?}");
+    // Only allowed moves: exit 0.
+    let (code, found) = e040(&format!("{c1}..{c2}"));
+    assert_eq!((code, found.len()), (0, 0), "{found:?}");
+    // To the working tree, HEAD → WORKTREE is the last step: u ready → done is forbidden there.
+    r.write("stories/u.md", &story("U", "done", "", ""));
+    let (code, found) = e040(&c2);
+    assert_eq!(code, 1);
+    let got: Vec<(&str, bool)> = found.iter().map(|f| (f.0.as_str(), f.1.contains("working tree"))).collect();
+    assert_eq!(got, [("t", false), ("u", true)], "{found:?}");
+}
+
+/// `first_parent: false`: every commit in time order, a merge credited only
+/// with what exists in no parent (here an edit made while merging), to its
+/// committer. First-parent: the merge brings the branch's changes as one.
+#[test]
+fn merges_credit_each_change_once() {
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", "")).write("stories/b.md", &story("B", "ready", "", ""));
+    r.commit("Ana", T1, "a, b");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("stories/a.md", &story("A", "in_progress", "", ""));
+    r.commit("Ben", T2, "start a");
+    r.write("stories/c.md", &story("C", "ready", "", ""));
+    r.commit("Ben", T3, "c");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("stories/b.md", &story("B", "in_progress", "", ""));
+    r.commit("Ana", T4, "start b");
+    r.git(&["merge", "-q", "--no-ff", "--no-commit", "feature"]);
+    r.write("stories/a.md", &story("A merged", "in_progress", "", ""));
+    let merge = r.commit("Cleo", T5, "merge feature");
+
+    let created = |t: &str| json!({"status": "ready", "title": t});
+    r.write("cairn.yml", "history: { first_parent: false }\n");
+    let ev = events(&r.path, &["--no-cache"]);
+    assert_eq!(
+        brief(&ev),
+        vec![
+            json!([T1, "Ana", "a", "created", null, null, created("A")]),
+            json!([T1, "Ana", "b", "created", null, null, created("B")]),
+            json!([T2, "Ben", "a", "updated", "status", "ready", "in_progress"]),
+            json!([T3, "Ben", "c", "created", null, null, created("C")]),
+            json!([T4, "Ana", "b", "updated", "status", "ready", "in_progress"]),
+            json!([T5, "Cleo", "a", "updated", "title", "A", "A merged"]),
+        ]
+    );
+    assert_eq!(ev[5]["commit"], merge);
+    // The cache gives the same.
+    assert_eq!(brief(&events(&r.path, &[])), brief(&ev));
+    assert_eq!(brief(&events(&r.path, &[])), brief(&ev));
+
+    r.write("cairn.yml", "");
+    assert_eq!(
+        brief(&events(&r.path, &[])),
+        vec![
+            json!([T1, "Ana", "a", "created", null, null, created("A")]),
+            json!([T1, "Ana", "b", "created", null, null, created("B")]),
+            json!([T4, "Ana", "b", "updated", "status", "ready", "in_progress"]),
+            json!([T5, "Cleo", "a", "updated", "status", "ready", "in_progress"]),
+            json!([T5, "Cleo", "a", "updated", "title", "A", "A merged"]),
+            json!([T5, "Cleo", "c", "created", null, null, created("C")]),
+        ]
+    );
+}
+
+#[test]
+fn a_commit_whose_clock_is_behind_takes_its_parents_time() {
+    let r = Repo::new();
+    r.write("stories/a.md", &story("A", "ready", "", ""));
+    r.commit("Ana", T3, "a");
+    // Committed on a machine whose clock is two days behind.
+    r.write("stories/a.md", &story("A", "in_progress", "", ""));
+    r.commit("Ben", T1, "start a");
+    r.write("stories/a.md", &story("A", "review", "", ""));
+    r.commit("Ana", T4, "review a");
+    let times: Vec<Value> = events(&r.path, &[]).iter().map(|e| e["time"].clone()).collect();
+    assert_eq!(times, vec![json!(T3), json!(T3), json!(T4)]);
+    // `--until` and `--since` dates use the same time.
+    assert_eq!(events(&r.path, &["--until", "2024-03-02"]).len(), 0);
+    assert_eq!(events(&r.path, &["--since", "2024-03-03", "--until", "2024-03-03"]).len(), 2);
+}
+
+#[test]
+fn a_move_between_kind_folders_is_a_kind_change_in_log_and_diff() {
+    let r = Repo::new();
+    r.write("stories/x.md", &story("X", "ready", "", ""));
+    let c1 = r.commit("Ana", T1, "x");
+    r.remove("stories/x.md").write("bugs/x.md", &story("X", "ready", "", ""));
+    r.commit("Ben", T2, "x is a bug");
+    let b = brief(&events(&r.path, &["x"]));
+    assert_eq!(
+        b[1..],
+        [
+            json!([T2, "Ben", "x", "renamed", null, "stories/x.md", "bugs/x.md"]),
+            json!([T2, "Ben", "x", "updated", "kind", "story", "bug"]),
+        ]
+    );
+    let (code, out, err) = cairn(&r.path, &["diff", &format!("{c1}..HEAD"), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["renamed"], json!([{"id": "x", "from": "stories/x.md", "to": "bugs/x.md"}]));
+    assert_eq!(v["changed"][0]["changes"], json!([{"field": "kind", "old": "story", "new": "bug"}]));
 }

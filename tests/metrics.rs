@@ -371,3 +371,63 @@ fn site_shows_the_same_numbers() {
     }
     assert!(read("insights.html").contains("forecast to finish after its due date"));
 }
+
+/// `--today D` takes the backlog as of the last commit on or before D:
+/// b was due 03-05 until 03-10, when its due date moved to 03-30 and
+/// sprint s2 was planned.
+#[test]
+fn today_means_as_of_that_day() {
+    let r = Repo::new();
+    r.write("sprints/s1.md", "---\ntitle: Sprint 1\nstart: 2024-03-04\nend: 2024-03-08\n---\n");
+    r.write("stories/b.md", &story("ready", Some(2.0), Some("s1"), "due: 2024-03-05\n"));
+    r.commit("Ana", "2024-03-01T12:00:00Z", "plan");
+    r.write("stories/b.md", &story("ready", Some(2.0), Some("s1"), "due: 2024-03-30\n"));
+    r.write("sprints/s2.md", "---\ntitle: Sprint 2\nstart: 2024-03-11\nend: 2024-03-15\n---\n");
+    r.commit("Ben", "2024-03-10T12:00:00Z", "replan");
+    let overdue = |args: &[&str]| -> Option<Value> {
+        let m = json_of(&r.path, args);
+        m["insights"].as_array().expect("insights").iter().find(|i| i["rule"] == "overdue").map(|i| i["items"].clone())
+    };
+    // On 03-06 b was open and due the day before (as the plan stood then).
+    assert_eq!(overdue(&["metrics", "--format", "json", "--today", "2024-03-06"]), Some(json!(["b"])));
+    // From 03-10 on it is due 03-30.
+    assert_eq!(overdue(&["metrics", "--format", "json", "--today", "2024-03-12"]), None);
+    assert_eq!(overdue(&["metrics", "--format", "json"]), None);
+    // s2 did not exist on 03-06.
+    let (code, _, err) = cairn(&r.path, &["burndown", "s2", "--today", "2024-03-06"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown sprint `s2`"), "{err}");
+    let b = json_of(&r.path, &["burndown", "s2", "--format", "json", "--today", "2024-03-10"]);
+    assert_eq!(b["state"], "planned");
+    // Before the first commit there was no backlog yet.
+    let m = json_of(&r.path, &["metrics", "--format", "json", "--today", "2024-02-01"]);
+    assert_eq!(m["insights"], json!([]));
+    // Uncommitted files do not change the past.
+    r.write("stories/b.md", &story("done", Some(2.0), Some("s1"), "due: 2024-03-05\n"));
+    assert_eq!(overdue(&["metrics", "--format", "json", "--today", "2024-03-06"]), Some(json!(["b"])));
+}
+
+/// With `first_parent: false`, a branch's commits count at their own
+/// (monotone) times, not at the time of the main-line commits the walk
+/// happens to visit first: x started 03-02 and was done 03-03 on a branch
+/// merged on 03-06, after an unrelated main-line commit on 03-05.
+#[test]
+fn metrics_use_each_commits_own_time() {
+    let r = Repo::new();
+    r.write("cairn.yml", "history: { first_parent: false }\n");
+    r.write("stories/x.md", &story("ready", Some(1.0), None, ""));
+    r.commit("Ana", "2024-03-01T10:00:00Z", "x");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("stories/x.md", &story("in_progress", Some(1.0), None, ""));
+    r.commit("Ben", "2024-03-02T10:00:00Z", "start x");
+    r.write("stories/x.md", &story("done", Some(1.0), None, ""));
+    r.commit("Ben", "2024-03-03T10:00:00Z", "x done");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("stories/y.md", &story("ready", Some(1.0), None, ""));
+    r.commit("Ana", "2024-03-05T10:00:00Z", "y");
+    r.merge("feature", "Cleo", "2024-03-06T10:00:00Z");
+    let m = json_of(&r.path, &["metrics", "--format", "json"]);
+    // Cycle time 03-02 → 03-03 = 1 day; lead time 03-01 → 03-03 = 2 days.
+    assert_eq!(m["cycle_time"]["all"], json!({"count": 1, "median": 1.0, "p85": 1.0}));
+    assert_eq!(m["lead_time"]["all"], json!({"count": 1, "median": 2.0, "p85": 2.0}));
+}

@@ -22,6 +22,8 @@ struct Server {
     addr: String,
     _dir: Option<tempfile::TempDir>,
     root: PathBuf,
+    /// What the server wrote to stderr so far (when captured).
+    stderr: Arc<std::sync::Mutex<String>>,
 }
 
 impl Drop for Server {
@@ -48,24 +50,46 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// A copy of the example backlog, served.
 fn serve_example() -> Server {
+    serve_example_capturing(false)
+}
+
+fn serve_example_capturing(capture: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("backlog");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
-    let mut s = serve(&root);
+    let mut s = serve_capturing(&root, capture);
     s._dir = Some(dir);
     s
 }
 
 fn serve(root: &Path) -> Server {
+    serve_capturing(root, false)
+}
+
+/// Serves `root`; with `capture`, the server's stderr is kept in
+/// `Server::stderr`.
+fn serve_capturing(root: &Path, capture: bool) -> Server {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
         .arg("-C")
         .arg(root)
         .args(["serve", "--port", "0", "--no-history"])
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(if capture { Stdio::piped() } else { Stdio::null() })
         .spawn()
         .unwrap();
+    let captured = Arc::new(std::sync::Mutex::new(String::new()));
+    if let Some(err) = child.stderr.take() {
+        let captured = captured.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(err);
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+                captured.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
+    }
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -73,7 +97,7 @@ fn serve(root: &Path) -> Server {
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = tx.send(line);
     });
-    let mut server = Server { child, addr: String::new(), _dir: None, root: root.to_path_buf() };
+    let mut server = Server { child, addr: String::new(), _dir: None, root: root.to_path_buf(), stderr: captured };
     let line = rx.recv_timeout(TIMEOUT).expect("the server printed its address");
     let url = line.trim().strip_prefix("serving http://").expect("first line is `serving URL`");
     server.addr = url.trim_end_matches('/').to_string();
@@ -100,12 +124,42 @@ impl Resp {
 
 /// One raw request (the target is sent as is).
 fn raw(addr: &str, method: &str, target: &str) -> Resp {
+    raw_bytes(
+        addr,
+        format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        method == "HEAD",
+    )
+}
+
+/// Sends `request` as is and reads the response (until the server closes).
+fn raw_bytes(addr: &str, request: &[u8], head_only: bool) -> Resp {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(TIMEOUT)).unwrap();
-    write!(s, "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    // The server may answer and close before it read everything.
+    let _ = s.write_all(request);
+    // Read until the head and the body it announces are in (or the end).
     let mut buf = Vec::new();
-    s.read_to_end(&mut buf).unwrap();
-    parse_response(&buf, method == "HEAD")
+    let mut chunk = [0u8; 16384];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|n| n.trim().parse::<usize>().ok());
+            if let Some(n) = len {
+                if head_only || buf.len() >= end + 4 + n {
+                    buf.truncate(end + 4 + if head_only { 0 } else { n });
+                    break;
+                }
+            }
+        }
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+        }
+    }
+    parse_response(&buf, head_only)
 }
 
 fn parse_response(buf: &[u8], head_only: bool) -> Resp {
@@ -244,7 +298,11 @@ fn an_edit_reaches_pages_api_and_sse_clients() {
     let page = get(&s, "/items/account-feature-store.html");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("Build the feature table EDITED"));
-    assert!(page.text().contains("/_cairn/events"), "the reload script is injected");
+    assert!(page.text().contains(r#"<script src="/_cairn/reload.js"></script>"#), "the reload script is injected");
+    assert!(!page.text().contains("<script>"), "no inline script");
+    let js = get(&s, "/_cairn/reload.js");
+    assert_eq!(js.header("Content-Type"), Some("text/javascript; charset=utf-8"));
+    assert!(js.text().contains("/_cairn/events"));
     let item = get(&s, "/api/v1/items/account-feature-store").json();
     assert_eq!(item["data"]["title"], "Build the feature table EDITED");
     let list = get(&s, &format!("/api/v1/items?where={}", enc("\"EDITED\" in title"))).json();
@@ -287,7 +345,10 @@ fn a_build_error_keeps_the_last_site_and_shows_it() {
     assert!(msg.contains("item.html"), "{msg}");
     let h = get(&s, "/healthz");
     assert_eq!(h.status, 503);
-    assert!(h.text().contains("item.html"));
+    assert_eq!(h.header("Content-Type"), Some("application/json"));
+    let v = h.json();
+    assert_eq!(v["status"], "failed");
+    assert!(v["error"].as_str().unwrap().contains("item.html"), "{v}");
     assert_eq!(get(&s, "/items/account-feature-store.html").status, 200, "the last good site is served");
     // A new client learns about the error at once.
     let mut late = Sse::connect(&s);
@@ -326,8 +387,11 @@ fn traversal_and_methods_are_refused() {
     assert_eq!(raw(&s.addr, "DELETE", "/index.html").status, 405);
     let head = raw(&s.addr, "HEAD", "/index.html");
     assert_eq!(head.status, 200);
-    let long = format!("/{}", "a".repeat(10_000));
-    assert_eq!(get(&s, &long).status, 414);
+    // Over cairn's limit (24 KiB), and over the request line limit (32 KiB).
+    for n in [30_000, 40_000] {
+        let long = format!("/{}", "a".repeat(n));
+        assert_eq!(get(&s, &long).status, 414, "{n}");
+    }
     // Content types and nosniff.
     for (target, ty) in [
         ("/", "text/html; charset=utf-8"),
@@ -337,7 +401,7 @@ fn traversal_and_methods_are_refused() {
         ("/api/v1/items", "application/json"),
         ("/badges/account-feature-store.svg", "image/svg+xml"),
         ("/feed.xml", "application/atom+xml"),
-        ("/healthz", "text/plain; charset=utf-8"),
+        ("/healthz", "application/json"),
     ] {
         let r = get(&s, target);
         assert_eq!(r.status, 200, "{target}");
@@ -603,4 +667,453 @@ fn slow_clients_do_not_stall_the_server() {
     // shares): still listening.
     std::thread::sleep(Duration::from_secs(6));
     assert_eq!(get(&s, "/healthz").status, 200);
+}
+
+/// A request with extra header lines.
+fn with_headers(addr: &str, target: &str, extra: &str) -> Resp {
+    raw_bytes(
+        addr,
+        format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n").as_bytes(),
+        false,
+    )
+}
+
+#[test]
+fn expensive_or_misspelt_where_is_a_400_and_the_server_stays_up() {
+    let s = serve_example();
+    // The request of the issue: > 30 s each, and /healthz starved.
+    let start = Instant::now();
+    let r = get(&s, "/api/v1/items?where=%22x%22%7Cindent(100000000)");
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "where_too_expensive");
+    assert!(start.elapsed() < Duration::from_secs(5), "answered at once: {:?}", start.elapsed());
+    for (expr, code, needle) in [
+        // Repetition and size.
+        (r#""x" * 100000000"#, "invalid_where", "`*` is not supported"),
+        ("range(100000000)|length > 1", "where_too_expensive", "range"),
+        (
+            r#""xx"|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")|replace("x","xx")"#,
+            "where_too_expensive",
+            "KiB",
+        ),
+        // Names: an error with a did-you-mean, not an empty result.
+        (r#"titel == "x""#, "invalid_where", "unknown field `titel`; did you mean `title`?"),
+        (r#"title|uppr == "X""#, "invalid_where", "unknown filter `uppr`; did you mean `upper`?"),
+        (r#"estimate is numbr"#, "invalid_where", "unknown test `numbr`; did you mean `number`?"),
+        (r#"lenght(title) > 3"#, "invalid_where", "unknown function `lenght`"),
+    ] {
+        let r = get(&s, &format!("/api/v1/items?where={}", enc(expr)));
+        assert_eq!(r.status, 400, "{expr}: {}", r.text());
+        let v = r.json();
+        assert_eq!(v["error"]["code"], code, "{expr}: {v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains(needle), "{expr}: {v}");
+        assert_eq!(v["error"]["details"]["parameter"], "where");
+    }
+    // A custom field of the configuration is a known name.
+    let r = get(&s, &format!("/api/v1/items?where={}&fields=id", enc("team == \"data\"")));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["data"].as_array().unwrap().iter().any(|o| o["id"] == "account-feature-store"));
+    // The CLI says the same, exit 2.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
+        .arg("-C")
+        .arg(&s.root)
+        .args(["list", "--where", "titel == \"x\""])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `title`?"));
+
+    // Many expensive requests at once: /healthz is still answered at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    let hammer: Vec<_> = (0..12)
+        .map(|_| {
+            let (addr, stop) = (s.addr.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let r = raw(&addr, "GET", "/api/v1/items?where=%22x%22%7Cindent(100000000)");
+                    assert_eq!(r.status, 400);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..5 {
+        let t = Instant::now();
+        assert_eq!(get(&s, "/healthz").status, 200);
+        assert!(t.elapsed() < Duration::from_secs(2), "/healthz waited {:?}", t.elapsed());
+    }
+    stop.store(true, Ordering::SeqCst);
+    for h in hammer {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn a_root_moved_away_and_copied_back_is_watched_again() {
+    let s = serve_example();
+    let health = || {
+        let r = get(&s, "/healthz");
+        assert_eq!(r.header("Content-Type"), Some("application/json"));
+        (r.status, r.json())
+    };
+    assert_eq!(health().0, 200);
+    // mv b b.x
+    let moved = s.root.with_extension("x");
+    std::fs::rename(&s.root, &moved).unwrap();
+    poll("/healthz to report the root gone", || {
+        let (code, v) = health();
+        code == 503 && v["status"] == "failed" && v["error"].as_str().is_some_and(|e| e.contains("is gone"))
+    });
+    assert_eq!(get(&s, "/items/account-feature-store.html").status, 200, "the last good site is served");
+    // cp -r b.x b
+    copy_dir(&moved, &s.root);
+    poll("/healthz to recover", || health().0 == 200);
+    assert_eq!(health().1["status"], "ok");
+    // Edits of the new folder are picked up.
+    atomic_edit(
+        &s.root.join("stories/account-feature-store.md"),
+        "title: Build the account usage feature table",
+        "title: Edited after the root came back",
+    );
+    poll("the edit to be served", || {
+        get(&s, "/api/v1/items/account-feature-store").json()["data"]["title"] == "Edited after the root came back"
+    });
+    // And a second replacement too.
+    let again = s.root.with_extension("y");
+    std::fs::rename(&s.root, &again).unwrap();
+    copy_dir(&again, &s.root);
+    std::thread::sleep(Duration::from_millis(1200));
+    atomic_edit(
+        &s.root.join("stories/account-feature-store.md"),
+        "title: Edited after the root came back",
+        "title: Edited after the second move",
+    );
+    poll("the second edit to be served", || {
+        get(&s, "/api/v1/items/account-feature-store").json()["data"]["title"] == "Edited after the second move"
+    });
+    assert_eq!(health().0, 200);
+}
+
+/// `mkfifo` (no writer ever opens it).
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo {}", path.display());
+}
+
+#[test]
+fn a_fifo_named_cairn_yml_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("backlog");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
+    std::fs::remove_file(root.join("cairn.yml")).unwrap();
+    mkfifo(&root.join("cairn.yml"));
+    // Every command reads cairn.yml: one that reads it blocked forever.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
+        .arg("-C")
+        .arg(&root)
+        .arg("check")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            panic!("`cairn check` hangs on a FIFO named cairn.yml");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(!status.success());
+    assert!(err.contains("cairn.yml") && err.contains("not a regular file"), "{err}");
+    // serve starts, and says why the build failed.
+    let s = serve(&root);
+    let h = get(&s, "/healthz");
+    assert_eq!(h.status, 503);
+    let v = h.json();
+    assert_eq!(v["status"], "failed");
+    assert!(v["error"].as_str().unwrap().contains("not a regular file"), "{v}");
+}
+
+#[test]
+fn security_headers_bodies_and_oversized_heads_are_handled() {
+    let s = serve_example();
+    for target in ["/", "/items/account-feature-store.html", "/api/v1/items?limit=1", "/healthz", "/nope"] {
+        let r = get(&s, target);
+        let csp = r.header("Content-Security-Policy").unwrap_or_else(|| panic!("{target}: no CSP"));
+        assert!(csp.contains("script-src 'self';") && !csp.contains("unsafe-eval"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(r.header("X-Frame-Options"), Some("DENY"), "{target}");
+        assert_eq!(r.header("X-Content-Type-Options"), Some("nosniff"), "{target}");
+    }
+    // With that policy no page may hold an inline script or handler.
+    for page in ["/", "/board/", "/backlog.html", "/graph.html", "/items/account-feature-store.html", "/problems.html"]
+    {
+        let html = get(&s, page).text();
+        assert!(!html.contains("<script>") && !html.contains("<script type=\"text/javascript\">"), "{page}");
+        for attr in [" onclick=", " onload=", " onchange=", " oninput=", " onsubmit=", "javascript:"] {
+            assert!(!html.contains(attr), "{page} has {attr}");
+        }
+        for src in html.split("<script").skip(1) {
+            assert!(src.trim_start().starts_with("src="), "{page}: inline script {src:.60}");
+        }
+    }
+    // A GET with a body: 413, whether announced by a length or chunked.
+    let r = raw_bytes(
+        &s.addr,
+        format!("GET /healthz HTTP/1.1\r\nHost: {}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello", s.addr)
+            .as_bytes(),
+        false,
+    );
+    assert_eq!(r.status, 413);
+    let r = raw_bytes(
+        &s.addr,
+        format!("GET /api/v1/items HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n", s.addr)
+            .as_bytes(),
+        false,
+    );
+    assert_eq!(r.status, 413);
+    assert_eq!(r.header("Content-Type"), Some("application/json"), "an API refusal is JSON");
+    assert_eq!(r.json()["error"]["code"], "body_not_allowed");
+    // Headers: too many fields, one line too long, too many bytes: 431.
+    let many: String = (0..101).map(|i| format!("X-H{i}: v\r\n")).collect();
+    assert_eq!(with_headers(&s.addr, "/healthz", &many).status, 431);
+    let long_line = format!("X-Long: {}\r\n", "a".repeat(9 * 1024));
+    assert_eq!(with_headers(&s.addr, "/healthz", &long_line).status, 431);
+    let bulky: String = (0..40).map(|i| format!("X-B{i}: {}\r\n", "b".repeat(1000))).collect();
+    assert_eq!(with_headers(&s.addr, "/healthz", &bulky).status, 431);
+    // Within the limits: fine.
+    let ok: String = (0..90).map(|i| format!("X-H{i}: {}\r\n", "c".repeat(100))).collect();
+    assert_eq!(with_headers(&s.addr, "/healthz", &ok).status, 200);
+    // The server is still up.
+    assert_eq!(get(&s, "/healthz").status, 200);
+}
+
+#[test]
+fn api_404s_are_json_errors() {
+    let s = serve_example();
+    let doc = get(&s, "/api/v1/openapi.json").json();
+    let root = serde_json::json!({"$ref": "#/components/schemas/Error", "components": doc["components"]});
+    let validator = jsonschema::validator_for(&root).unwrap();
+    for target in [
+        "/api/v1/items/a%08b",
+        "/api/v1/items/%2e%2e",
+        "/api/v1/nope",
+        "/api/v1/impact/%00",
+        "/api/v1/items/x.json",
+        "/api/v2/items",
+        "/api/v1/items/%ff",
+    ] {
+        let r = get(&s, target);
+        assert_eq!(r.status, 404, "{target}");
+        assert_eq!(r.header("Content-Type"), Some("application/json"), "{target}");
+        let v = r.json();
+        assert_eq!(v["error"]["code"], "not_found", "{target}");
+        assert!(validator.is_valid(&v), "{target}: {v}");
+    }
+    // Outside the API, a 404 stays plain text.
+    assert_eq!(get(&s, "/nope.html").header("Content-Type"), Some("text/plain; charset=utf-8"));
+    // Strict parameters, as the OpenAPI document describes them.
+    for (query, code) in [
+        ("sort=id,,title", "invalid_sort"),
+        ("sort=%20id", "invalid_sort"),
+        ("fields=id,%20title", "unknown_field"),
+        ("limit=%2B5", "invalid_limit"),
+        ("limit=%205", "invalid_limit"),
+    ] {
+        let r = get(&s, &format!("/api/v1/items?{query}"));
+        assert_eq!(r.status, 400, "{query}");
+        assert_eq!(r.json()["error"]["code"], code, "{query}");
+    }
+    let long = "a".repeat(257);
+    assert_eq!(get(&s, &format!("/api/v1/events?author={long}")).json()["error"]["code"], "parameter_too_long");
+    assert_eq!(get(&s, "/api/v1/events?since=2024-02-30").status, 400);
+    assert_eq!(get(&s, "/api/v1/events?since=2024-02-03t10:00:00z").status, 200);
+    assert_eq!(get(&s, "/api/v1/graph?depth=1").json()["error"]["code"], "invalid_depth");
+    // The document tells what is enumerated.
+    let items = &doc["paths"]["/api/v1/items"]["get"]["parameters"];
+    let expand = items.as_array().unwrap().iter().find(|p| p["name"] == "expand").unwrap();
+    assert_eq!(expand["schema"]["items"]["enum"][0], "parent");
+    assert_eq!(expand["explode"], false);
+    let graph = &doc["paths"]["/api/v1/graph"]["get"]["parameters"][0]["schema"];
+    assert_eq!(graph["dependentRequired"]["depth"][0], "root");
+}
+
+#[test]
+fn serve_prints_the_problems_a_save_introduces_once() {
+    let s = serve_example_capturing(true);
+    let mut sse = Sse::connect(&s);
+    let file = s.root.join("stories/account-feature-store.md");
+    atomic_edit(&file, "status: done", "status: doen");
+    let text = |s: &Server| s.stderr.lock().unwrap().clone();
+    poll("the new problem on stderr", || text(&s).contains("doen"));
+    // Settled: the problem was printed rustc style, with the file.
+    std::thread::sleep(Duration::from_millis(500));
+    let out = text(&s);
+    assert!(out.contains("error[E012]"), "{out}");
+    assert!(out.contains("stories/account-feature-store.md:3"), "{out}");
+    assert!(out.contains("new problem"), "{out}");
+    // Another save that does not touch it: not printed again.
+    atomic_edit(&file, "estimate: 8", "estimate: 9");
+    sse.wait_for_change("items/account-feature-store.html");
+    std::thread::sleep(Duration::from_millis(1000));
+    let out = text(&s);
+    assert_eq!(out.matches("error[E012]").count(), 1, "{out}");
+    // Fixed, then broken again: printed again (it is new again).
+    atomic_edit(&file, "status: doen", "status: done");
+    sse.wait_for_change("items/account-feature-store.html");
+    std::thread::sleep(Duration::from_millis(1000));
+    atomic_edit(&file, "status: done", "status: doen");
+    poll("the problem to be printed a second time", || text(&s).matches("error[E012]").count() == 2);
+}
+
+/// The schemathesis command, if installed.
+fn schemathesis() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["st", "schemathesis"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn schemathesis_finds_nothing() {
+    let Some(st) = schemathesis() else {
+        eprintln!(
+            "!!!!!!!! SKIPPED schemathesis_finds_nothing: neither `st` nor `schemathesis` is on PATH (pip install schemathesis) !!!!!!!!"
+        );
+        return;
+    };
+    let s = serve_example();
+    let work = tempfile::tempdir().unwrap();
+    // `where` is a minijinja expression and `cursor` an opaque token: a value
+    // of their schema can still be invalid, and the API says so with a 400.
+    let config = work.path().join("schemathesis.toml");
+    std::fs::write(
+        &config,
+        "[[operations]]\ninclude-operation-id = \"listItems\"\nchecks.positive_data_acceptance.expected-statuses = [\"2xx\", \"400\"]\n",
+    )
+    .unwrap();
+    let mut child = Command::new(st)
+        .arg("--config-file")
+        .arg(&config)
+        .args(["run", &format!("http://{}/api/v1/openapi.json", s.addr)])
+        .args(["--checks", "all", "--max-examples", "10", "--seed", "1", "--workers", "2", "--request-timeout", "10"])
+        .args(["--phases", "examples,coverage,fuzzing"])
+        .current_dir(work.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::from(std::fs::File::create(work.path().join("out.txt")).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(work.path().join("err.txt")).unwrap()))
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            panic!("schemathesis did not finish in 5 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let out = std::fs::read_to_string(work.path().join("out.txt")).unwrap_or_default();
+    let err = std::fs::read_to_string(work.path().join("err.txt")).unwrap_or_default();
+    eprintln!("schemathesis took {:?}", start.elapsed());
+    assert!(status.success(), "schemathesis reported problems:\n{out}\n{err}");
+    assert!(out.contains("No issues found"), "{out}\n{err}");
+    assert!(!out.contains("WARNINGS"), "schemathesis warned:\n{out}");
+}
+
+/// Chromium, if installed (as `tests/browser.rs` finds it).
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// The DOM of `url` after `ms` milliseconds, and Chromium's log.
+fn chromium_dom(chrome: &Path, profile: &Path, url: &str, ms: u64) -> (String, String) {
+    let (so, se) = (profile.with_extension("out"), profile.with_extension("err"));
+    let mut child = Command::new(chrome)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        .args(["--no-default-browser-check", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--timeout={ms}"))
+        .arg("--dump-dom")
+        .arg(url)
+        .stdout(Stdio::from(std::fs::File::create(&so).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(&se).unwrap()))
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("chromium did not finish loading {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (std::fs::read_to_string(so).unwrap_or_default(), std::fs::read_to_string(se).unwrap_or_default())
+}
+
+#[test]
+fn pages_and_the_reload_script_work_under_the_csp_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!(
+            "!!!!!!!! SKIPPED pages_and_the_reload_script_work_under_the_csp_in_chromium: no Chromium on PATH !!!!!!!!"
+        );
+        return;
+    };
+    let s = serve_example();
+    let work = tempfile::tempdir().unwrap();
+    // A CSP violation is a console error ("Refused to …").
+    let violations = |log: &str| {
+        log.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Refused")).map(String::from).collect::<Vec<_>>()
+    };
+    for (n, page) in ["", "board/", "backlog.html", "graph.html"].iter().enumerate() {
+        let (dom, log) =
+            chromium_dom(&chrome, &work.path().join(format!("p{n}")), &format!("http://{}/{page}", s.addr), 1500);
+        assert!(dom.contains("</main>"), "/{page} rendered");
+        assert!(violations(&log).is_empty(), "/{page}: {:?}", violations(&log));
+    }
+    // The reload script runs: a build error shows in its overlay.
+    std::fs::create_dir_all(s.root.join("templates")).unwrap();
+    std::fs::write(s.root.join("templates/item.html"), "{% if %}broken").unwrap();
+    poll("the build to fail", || get(&s, "/healthz").status == 503);
+    // (The event can come after Chromium dumps the DOM: a few tries.)
+    let mut shown = false;
+    for k in 0..5 {
+        let url = format!("http://{}/metrics.html", s.addr);
+        let (dom, log) = chromium_dom(&chrome, &work.path().join(format!("overlay{k}")), &url, 8000);
+        assert!(violations(&log).is_empty(), "{:?}", violations(&log));
+        if dom.contains("cairn-error-overlay") && dom.contains("item.html") {
+            shown = true;
+            break;
+        }
+    }
+    assert!(shown, "the reload script never showed the build error");
 }

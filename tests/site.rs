@@ -1,6 +1,9 @@
 //! `cairn build`: every page type, a link check over all HTML, escaping of
 //! hostile input, determinism, atomic replacement and `--strict`.
 
+#[path = "support/git.rs"]
+mod git_support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -286,6 +289,203 @@ fn impact_lists_follow_an_overridden_macros_file() {
     assert_eq!(impact.matches("custom-id").count(), 5, "{impact}");
     assert_eq!(impact.matches("status custom-status").count(), 2, "{impact}");
     assert!(impact.contains("B &lt;i&gt;") && !impact.contains("B <i>"), "titles escaped");
+}
+
+/// Every `<meta name="description" content="...">` of a page.
+fn meta_description(html: &str) -> Option<&str> {
+    let at = html.find("<meta name=\"description\" content=\"")?;
+    let rest = &html[at + "<meta name=\"description\" content=\"".len()..];
+    rest.find('"').map(|end| &rest[..end])
+}
+
+#[test]
+fn every_page_has_a_meta_description() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build(&example(), &out, &["--no-history"]).success();
+    let mut missing = Vec::new();
+    for page in files(&out).iter().filter(|f| f.ends_with(".html")) {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        match meta_description(&html) {
+            Some(d) if d.trim().len() > 20 => {}
+            other => missing.push(format!("{page}: {other:?}")),
+        }
+    }
+    assert!(missing.is_empty(), "pages without a meta description:\n{}", missing.join("\n"));
+    // An item's description is the start of its body.
+    let item = std::fs::read_to_string(out.join("items/train-churn-model.html")).unwrap();
+    let body = std::fs::read_to_string(example().join("stories/train-churn-model.md")).unwrap();
+    let first_words: String =
+        body.split("---").nth(2).unwrap().split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    assert!(
+        meta_description(&item).unwrap().contains(&first_words),
+        "{:?} lacks {first_words:?}",
+        meta_description(&item)
+    );
+}
+
+/// The value of attribute `name` in the first tag of `html` that starts with `tag`.
+fn attr<'h>(html: &'h str, tag: &str, name: &str) -> Option<&'h str> {
+    let at = html.find(tag)?;
+    let t = &html[at..at + html[at..].find('>')?];
+    let key = format!(" {name}=\"");
+    let v = &t[t.find(&key)? + key.len()..];
+    v.find('"').map(|end| &v[..end])
+}
+
+#[test]
+fn badge_images_have_the_size_of_their_badge() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build(&example(), &out, &["--no-history"]).success();
+    for id in ["train-churn-model", "health-scoring", "at-risk-widget"] {
+        let page = std::fs::read_to_string(out.join(format!("items/{id}.html"))).unwrap();
+        let svg = std::fs::read_to_string(out.join(format!("badges/{id}.svg"))).unwrap();
+        let img = format!("<img src=\"..&#x2f;badges/{id}.svg\"");
+        for dim in ["width", "height"] {
+            let on_page = attr(&page, &img, dim).unwrap_or_else(|| panic!("{id}: badge <img> has no {dim}"));
+            assert_eq!(Some(on_page), attr(&svg, "<svg", dim), "{id}: {dim}");
+        }
+    }
+}
+
+#[test]
+fn task_list_checkboxes_have_an_accessible_name() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(
+        &root,
+        "stories/a.md",
+        "---\ntitle: A\nstatus: ready\n---\n\n## Acceptance criteria\n- [x] Scores **load** in `2 s`\n- [ ] Works offline\n",
+    );
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let page = std::fs::read_to_string(out.join("items/a.html")).unwrap();
+    let boxes: Vec<&str> = page
+        .match_indices("<input")
+        .map(|(i, _)| &page[i..i + page[i..].find('>').unwrap()])
+        .filter(|tag| tag.contains("type=\"checkbox\""))
+        .collect();
+    assert_eq!(boxes.len(), 2, "{page}");
+    assert!(boxes[0].contains("checked") && boxes[0].contains("aria-label=\"Scores load in 2 s\""), "{}", boxes[0]);
+    assert!(!boxes[1].contains("checked") && boxes[1].contains("aria-label=\"Works offline\""), "{}", boxes[1]);
+    // Acceptance and checklist count the same tasks: shown once.
+    assert!(page.contains("<dt>Acceptance</dt><dd>1/2 checked</dd>"), "{page}");
+    assert!(!page.contains("<dt>Checklist</dt>") && !page.contains("<dt>Other tasks</dt>"), "{page}");
+}
+
+#[test]
+fn backticks_in_messages_are_rendered_as_escaped_code() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "stories/bad.md", "---\ntitle: Bad\nstatus: in<progress\n---\n");
+    write(&root, "stories/a.md", "---\ntitle: A\nstatus: ready\ndepends_on: [b]\n---\n");
+    write(&root, "stories/b.md", "---\ntitle: B\nstatus: ready\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).code(1);
+    let problems = std::fs::read_to_string(out.join("problems.html")).unwrap();
+    // The message names the status in backticks; the page shows it as code, escaped.
+    assert!(problems.contains("<code>in&lt;progress</code>"), "{problems}");
+    let table = &problems[problems.find("<tbody>").unwrap()..];
+    assert!(!table.contains('`'), "raw backticks on the problems page: {table}");
+    let insights = std::fs::read_to_string(out.join("insights.html")).unwrap();
+    assert!(insights.contains("<code>depends_on</code>"), "{insights}");
+    let main = &insights[insights.find("<main").unwrap()..];
+    assert!(!main.contains('`'), "raw backticks on the insights page");
+}
+
+#[test]
+fn a_clean_backlog_gets_a_problems_page_that_says_so() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "stories/a.md", "---\ntitle: A\nstatus: ready\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let page = std::fs::read_to_string(out.join("problems.html")).unwrap();
+    assert!(page.contains("class=\"panel empty-state\"") && page.contains("No problems"), "{page}");
+    assert!(page.contains("no errors and no warnings in the 1 item of this backlog"), "{page}");
+    assert!(!page.contains("problems-table"));
+}
+
+#[test]
+fn impact_header_reads_as_a_sentence() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "stories/a.md", "---\ntitle: Implement the \"At-Risk\" widget\nstatus: ready\nestimate: 3\n---\n");
+    write(&root, "stories/b.md", "---\ntitle: B\nstatus: ready\nestimate: 1\ndepends_on: [a]\n---\n");
+    write(&root, "stories/c.md", "---\ntitle: C\nstatus: ready\nestimate: 5\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let a = std::fs::read_to_string(out.join("impact/a.html")).unwrap();
+    assert!(a.contains("<h1>Implement the &quot;At-Risk&quot; widget</h1>"), "the title, no quotes around it: {a}");
+    assert!(!a.contains('“') && !a.contains('”'));
+    // b (1 day) waits on a; c (5 days) runs alongside: b has slack 5 - (3 + 1) = 1.
+    let b = std::fs::read_to_string(out.join("impact/b.html")).unwrap();
+    assert!(b.contains("if it slips, nothing else does. <span class=\"muted\">1 day of slack.</span>"), "{b}");
+    assert!(a.contains("1 story.</") || a.contains("1 story. "), "a space after the sentence: {a}");
+}
+
+/// Every `<id>` of an Atom feed, the feed's first.
+fn atom_ids(xml: &str) -> Vec<String> {
+    xml.split("<id>").skip(1).map(|s| s[..s.find("</id>").unwrap()].to_string()).collect()
+}
+
+/// An IRI has no spaces, controls or characters RFC 3987 excludes.
+fn valid_urn(id: &str) -> bool {
+    id.starts_with("urn:cairn:")
+        && id.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>\"{}|\\^`".contains(c))
+        && id.split('%').skip(1).all(|h| h.len() >= 2 && h[..2].chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[test]
+fn atom_ids_are_valid_iris_and_stable_across_builds() {
+    let repo = git_support::Repo::new();
+    repo.write("cairn.yml", "name: \"Acme Customer Success: EU/ü\"\n");
+    repo.write("stories/a.md", "---\ntitle: A\nstatus: ready\n---\n");
+    repo.commit("Ana", "2026-11-02T10:00:00Z", "add a");
+    repo.write("stories/a.md", "---\ntitle: A\nstatus: done\n---\n");
+    repo.commit("Ana", "2026-11-03T10:00:00Z", "a done");
+    let t = tempfile::tempdir().unwrap();
+    let (one, two) = (t.path().join("one"), t.path().join("two"));
+    build(&repo.path, &one, &[]).success();
+    let first = atom_ids(&std::fs::read_to_string(one.join("feed.xml")).unwrap());
+    // The name, percent-encoded byte by byte (UTF-8), by construction.
+    assert_eq!(first[0], "urn:cairn:feed:Acme%20Customer%20Success%3A%20EU%2F%C3%BC");
+    assert_eq!(first.len(), 3, "the feed and two events: {first:?}");
+    for id in &first {
+        assert!(valid_urn(id), "not a valid IRI: {id}");
+    }
+    assert_eq!(first.iter().collect::<BTreeSet<_>>().len(), first.len(), "ids are unique: {first:?}");
+    // Another build, after one more commit: the feed and the old events keep their ids.
+    repo.write("stories/b.md", "---\ntitle: B\nstatus: ready\n---\n");
+    repo.commit("Ben", "2026-11-04T10:00:00Z", "add b");
+    build(&repo.path, &two, &[]).success();
+    let second = atom_ids(&std::fs::read_to_string(two.join("feed.xml")).unwrap());
+    assert_eq!(second.len(), 4, "{second:?}");
+    assert_eq!(second[0], first[0]);
+    assert_eq!(&second[2..], &first[1..], "old entries keep their ids");
+}
+
+#[test]
+fn a_document_and_its_epic_that_reference_each_other_are_listed_once_and_neutrally() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "epics/e.md", "---\ntitle: Epic\nstatus: ready\nreferences: [spec]\n---\n");
+    write(&root, "prds/spec.md", "---\ntitle: The spec\nreferences: [e]\n---\n\n# The spec\n");
+    write(&root, "stories/s.md", "---\ntitle: Story\nstatus: ready\nreferences: [spec]\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let epic = std::fs::read_to_string(out.join("items/e.html")).unwrap();
+    assert!(epic.contains("<h3 class=\"sub\">References</h3>"), "{epic}");
+    assert!(!epic.contains("<h3 class=\"sub\">Referenced by</h3>"), "listed twice: {epic}");
+    assert_eq!(epic.matches("href=\"..&#x2f;docs&#x2f;spec.html\">The spec</a>").count(), 1, "{epic}");
+    // A document has no status: it shows its kind, not a warning.
+    assert!(epic.contains("<span class=\"status s-plain\">PRD</span>"), "{epic}");
+    assert!(!epic.contains("no status"), "{epic}");
+    // The document lists the epic once (it references it) and the story (it references the document).
+    let doc = std::fs::read_to_string(out.join("docs/spec.html")).unwrap();
+    assert_eq!(doc.matches("href=\"..&#x2f;items&#x2f;e.html\">Epic</a>").count(), 1, "{doc}");
+    assert_eq!(doc.matches("href=\"..&#x2f;items&#x2f;s.html\">Story</a>").count(), 1, "{doc}");
 }
 
 #[test]

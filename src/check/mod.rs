@@ -5,6 +5,7 @@
 pub mod diagnostic;
 pub mod links;
 pub mod report;
+pub mod sarif;
 
 pub use diagnostic::{Diagnostic, Note, Severity};
 
@@ -12,7 +13,7 @@ use crate::config::Role;
 use crate::graph::{EdgeType, Graph};
 use crate::load::Backlog;
 use crate::model::{Item, Span, Spanned};
-use crate::util::suggest;
+use crate::util::{suggest, text};
 
 /// The outcome of a check: every diagnostic, sorted, and counts.
 #[derive(Clone, Debug, Default)]
@@ -42,11 +43,7 @@ impl Report {
 /// Runs every rule. `graph` must be built from `backlog`.
 pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     let mut diags = backlog.diagnostics.clone();
-    duplicate_ids(backlog, &mut diags);
-    references(backlog, &mut diags);
-    hierarchy(backlog, graph, &mut diags);
-    cycles(backlog, graph, &mut diags);
-    consistency(backlog, graph, &mut diags);
+    error_rules(backlog, graph, &mut diags);
     links::broken_links(backlog, &mut diags);
     // Risk rules about single items (W020 blocked, W021 dependency in a
     // later sprint, W023 open duplicate); overdue (W022) needs "today" and
@@ -54,6 +51,53 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     crate::metrics::insights::warnings(backlog, graph, None, &mut diags);
     diagnostic::sort(&mut diags);
     Report { items: backlog.items.len(), diagnostics: diags }
+}
+
+/// The rules that can report errors; the others (broken links, risk
+/// warnings) only warn.
+fn error_rules(backlog: &Backlog, graph: &Graph, diags: &mut Vec<Diagnostic>) {
+    duplicate_ids(backlog, diags);
+    references(backlog, diags);
+    hierarchy(backlog, graph, diags);
+    cycles(backlog, graph, diags);
+    consistency(backlog, graph, diags);
+}
+
+/// Whether two versions of an item feed the same into [`error_rules`]: the
+/// same id, path and kind and the same item ids named (relations, sprint,
+/// `id`-typed custom fields). If so, replacing one by the other cannot
+/// change what those rules report, and only its own file's diagnostics can
+/// differ (the edit engine uses this to check a `set` without running the
+/// whole backlog's rules). Keep in step with the inputs of `error_rules`.
+pub fn same_cross_item_inputs(config: &crate::config::Config, a: &Item, b: &Item) -> bool {
+    let id_fields = |it: &Item| -> Vec<(String, Vec<String>)> {
+        it.fields
+            .iter()
+            .filter(|(k, _)| config.fields.get(*k).is_some_and(|f| f.ty == crate::config::FieldType::Id))
+            .map(|(k, v)| (k.clone(), crate::graph::field_ids(&v.value).into_iter().map(str::to_string).collect()))
+            .collect()
+    };
+    let refs = |it: &Item| -> Vec<(&'static str, String)> {
+        it.written_refs().into_iter().map(|(rel, id)| (rel, id.value.clone())).collect()
+    };
+    a.id() == b.id()
+        && a.path == b.path
+        && a.kind() == b.kind()
+        && a.sprint.as_ref().map(|s| &s.value) == b.sprint.as_ref().map(|s| &s.value)
+        && refs(a) == refs(b)
+        && id_fields(a) == id_fields(b)
+}
+
+/// The errors [`check`] reports, without running the rules that can only
+/// warn: what a writer needs to decide whether a change may be written
+/// (the edit engine runs it on every `set`).
+pub fn errors(backlog: &Backlog, graph: &Graph) -> Vec<Diagnostic> {
+    let mut diags: Vec<Diagnostic> =
+        backlog.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    error_rules(backlog, graph, &mut diags);
+    diags.retain(|d| d.severity == Severity::Error);
+    diagnostic::sort(&mut diags);
+    diags
 }
 
 /// [`check`], plus the rules that need "today" (W022 overdue) when `today`
@@ -144,7 +188,12 @@ fn references(b: &Backlog, out: &mut Vec<Diagnostic>) {
                     out.push(diag("E026", item, s.span, format!("unknown sprint `{}`{hint}", s.value)));
                 }
                 Some(t) if !sprint_ids.contains(&t.id()) => {
-                    out.push(diag("E026", item, s.span, format!("`{}` is a {}, not a sprint", s.value, t.kind())));
+                    out.push(diag(
+                        "E026",
+                        item,
+                        s.span,
+                        format!("`{}` is {}, not a sprint", s.value, text::a(t.kind())),
+                    ));
                 }
                 _ => {}
             }
@@ -175,14 +224,14 @@ fn hierarchy(b: &Backlog, g: &Graph, out: &mut Vec<Diagnostic>) {
         }
         if !kind.parents.iter().any(|k| k == parent.kind()) {
             let msg = if kind.parents.is_empty() {
-                format!("{} items cannot have a parent; `{}` is a {}", item.kind(), parent.id(), parent.kind())
+                format!("{} items cannot have a parent; `{}` is {}", item.kind(), parent.id(), text::a(parent.kind()))
             } else {
                 format!(
-                    "the parent of a {} must be {}; `{}` is a {}",
-                    item.kind(),
+                    "the parent of {} must be {}; `{}` is {}",
+                    text::a(item.kind()),
                     or_list(&kind.parents),
                     parent.id(),
-                    parent.kind()
+                    text::a(parent.kind())
                 )
             };
             out.push(diag("E021", item, p.span, msg));
@@ -191,10 +240,7 @@ fn hierarchy(b: &Backlog, g: &Graph, out: &mut Vec<Diagnostic>) {
 }
 
 fn or_list(names: &[String]) -> String {
-    let with_article: Vec<String> = names
-        .iter()
-        .map(|n| format!("{} {n}", if n.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }))
-        .collect();
+    let with_article: Vec<String> = names.iter().map(|n| text::a(n)).collect();
     match with_article.len() {
         0 => String::new(),
         1 => with_article[0].clone(),
@@ -423,6 +469,21 @@ mod tests {
         assert!(c.contains(&"E024"), "{c:?}");
         // p and q are stories whose parent is a story.
         assert_eq!(c.iter().filter(|c| **c == "E021").count(), 2);
+    }
+
+    #[test]
+    fn errors_are_the_errors_of_check() {
+        let b = backlog(&[
+            ("epics/e.md", "---\ntitle: E\nstatus: done\n---\nSee [[nowhere]].\n"),
+            ("stories/s.md", "---\ntitle: S\nstatus: in_progress\nparent: e\ndepends_on: [t, ghost]\n---\n"),
+            ("stories/t.md", "---\ntitle: T\nstatus: done\nparent: s\ndepends_on: [s]\nstatus: x\n---\n"),
+            ("tasks/u.md", "---\ntitle: U\nstatus: inprogress\nduplicates: u\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        let all: Vec<Diagnostic> =
+            check(&b, &g).diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+        assert!(all.len() >= 4, "{all:?}");
+        assert_eq!(errors(&b, &g), all);
     }
 
     #[test]

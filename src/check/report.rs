@@ -8,6 +8,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde_json::json;
 
 use super::{Diagnostic, Report, Severity};
+use crate::util::text::count;
 
 /// Reads source files once each, for snippets.
 struct Sources<'a> {
@@ -42,31 +43,9 @@ fn byte_range(line: &str, col: u32, len: u32) -> std::ops::Range<usize> {
     start..end.max(start)
 }
 
-/// `2,431`
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
-
 /// The summary line: `checked 2,431 items: 1 error, 3 warnings`.
 pub fn summary(r: &Report) -> String {
-    format!(
-        "checked {}: {}, {}",
-        plural(r.items, "item", "items"),
-        plural(r.errors(), "error", "errors"),
-        plural(r.warnings(), "warning", "warnings")
-    )
+    format!("checked {}: {}, {}", count(r.items, "item"), count(r.errors(), "error"), count(r.warnings(), "warning"))
 }
 
 /// rustc-style text with source lines and carets.
@@ -80,6 +59,32 @@ pub fn human(r: &Report, root: &Path, color: bool) -> String {
     }
     out.push_str(&summary(r));
     out.push('\n');
+    out
+}
+
+/// rustc-style text of some diagnostics, without the summary line (`serve`
+/// prints the problems a save introduced).
+pub fn human_list(diagnostics: &[Diagnostic], root: &Path, color: bool) -> String {
+    render_list(diagnostics, root, &[], color)
+}
+
+/// The diagnostics alone (no summary line), quoting `texts` (root-relative
+/// path → text) instead of the files on disk: for a change not written yet.
+pub fn human_with(r: &Report, root: &Path, texts: &[(String, String)], color: bool) -> String {
+    render_list(&r.diagnostics, root, texts, color)
+}
+
+fn render_list(diagnostics: &[Diagnostic], root: &Path, texts: &[(String, String)], color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut sources = Sources::new(root);
+    for (path, text) in texts {
+        sources.cache.insert(path.clone(), Some(text.clone()));
+    }
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&render_one(d, &mut sources, &renderer));
+        out.push_str("\n\n");
+    }
     out
 }
 
@@ -181,6 +186,9 @@ pub fn github(r: &Report, root: &Path) -> String {
     let mut out = String::new();
     for d in &r.diagnostics {
         let mut msg = d.message.clone();
+        for n in &d.notes {
+            msg.push_str(&format!("\nnote: {prefix}{}:{}:{}: {}", n.file, n.line, n.column, n.message));
+        }
         if let Some(h) = &d.help {
             msg.push_str("\nhelp: ");
             msg.push_str(h);
@@ -210,20 +218,38 @@ fn fingerprint(parts: &[&str]) -> String {
     format!("{h:032x}")
 }
 
+/// One fingerprint a diagnostic, the same from run to run and unique in a
+/// report: from the code, the file (relative to the root) and the message,
+/// not the position, so that a problem keeps its fingerprint when lines are
+/// added above it; the n-th repeat of the same code and message in a file
+/// gets the ordinal n. Code-quality and code-scanning services match
+/// problems across runs by it.
+pub fn stable_fingerprints(diags: &[Diagnostic]) -> Vec<String> {
+    let mut seen: HashMap<(&str, &str, &str), u32> = HashMap::new();
+    diags
+        .iter()
+        .map(|d| {
+            let n = seen.entry((d.code, d.file.as_str(), d.message.as_str())).or_insert(0);
+            *n += 1;
+            fingerprint(&[d.code, &d.file, &d.message, &n.to_string()])
+        })
+        .collect()
+}
+
 /// A GitLab Code Quality report.
 pub fn gitlab(r: &Report, root: &Path) -> String {
     let prefix = worktree_prefix(root);
     let entries: Vec<serde_json::Value> = r
         .diagnostics
         .iter()
-        .map(|d| {
-            let path = format!("{prefix}{}", d.file);
+        .zip(stable_fingerprints(&r.diagnostics))
+        .map(|(d, fingerprint)| {
             json!({
                 "description": format!("{}: {}", d.code, d.message),
                 "check_name": d.code,
-                "fingerprint": fingerprint(&[d.code, &path, &d.line.to_string(), &d.column.to_string(), &d.message]),
+                "fingerprint": fingerprint,
                 "severity": match d.severity { Severity::Error => "major", Severity::Warning => "minor" },
-                "location": { "path": path, "lines": { "begin": d.line } },
+                "location": { "path": format!("{prefix}{}", d.file), "lines": { "begin": d.line } },
             })
         })
         .collect();
@@ -287,6 +313,50 @@ mod tests {
         assert_eq!(gh_escape_prop("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
     }
 
+    /// GitHub's workflow-command rules: `%`, CR and LF are escaped in the
+    /// message; `:` and `,` too in properties (a file name may hold them).
+    #[test]
+    fn github_escapes_messages_and_properties() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Report {
+            items: 1,
+            diagnostics: vec![Diagnostic::new(
+                "E017",
+                "stories/a,b:c%.md",
+                Span::new(2, 3, 1),
+                "50% done:\r\nnext, then",
+            )
+            .with_note("stories/x.md", Span::new(7, 1, 2), "first here")
+            .with_help("a:b")],
+        };
+        let out = github(&r, dir.path());
+        assert_eq!(
+            out,
+            "::error file=stories/a%2Cb%3Ac%25.md,line=2,col=3,title=E017::50%25 done:%0D%0Anext, then%0Anote: stories/x.md:7:1: first here%0Ahelp: a:b\n"
+        );
+        // Every escape undone gives the message back: nothing is escaped twice.
+        let data = out.rsplit_once("::").unwrap().1;
+        let unescaped = data.trim_end_matches('\n').replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%");
+        assert!(unescaped.starts_with("50% done:\r\nnext, then\n"), "{unescaped:?}");
+    }
+
+    /// Fingerprints do not move with the line, differ for repeats, and are
+    /// made of the code, the file, the message and the repeat's ordinal.
+    #[test]
+    fn fingerprints_are_stable_and_unique() {
+        let d = |line| Diagnostic::new("E019", "stories/a.md", Span::new(line, 1, 6), "duplicate key `status`");
+        let before = stable_fingerprints(&[d(3)]);
+        let after = stable_fingerprints(&[d(5), d(9)]);
+        assert_eq!(before[0], after[0]);
+        assert_ne!(after[0], after[1]);
+        assert_eq!(after[1], fingerprint(&["E019", "stories/a.md", "duplicate key `status`", "2"]));
+        let dir = tempfile::tempdir().unwrap();
+        let r = Report { items: 1, diagnostics: vec![d(5), d(9)] };
+        let v: serde_json::Value = serde_json::from_str(&gitlab(&r, dir.path())).unwrap();
+        assert_eq!(v[0]["fingerprint"], after[0].as_str());
+        assert_eq!(v[1]["fingerprint"], after[1].as_str());
+    }
+
     #[test]
     fn gitlab_shape() {
         let dir = tempfile::tempdir().unwrap();
@@ -299,10 +369,11 @@ mod tests {
     }
 
     #[test]
-    fn thousands_separator() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
+    fn summary_counts_agree_with_their_numbers() {
+        let d = |code| Diagnostic::new(code, "a.md", Span::START, "m");
+        let r = Report { items: 1, diagnostics: vec![d("E001"), d("W001")] };
+        assert_eq!(summary(&r), "checked 1 item: 1 error, 1 warning");
+        let r = Report { items: 1000, diagnostics: vec![d("E001"), d("E002")] };
+        assert_eq!(summary(&r), "checked 1,000 items: 2 errors, 0 warnings");
     }
 }

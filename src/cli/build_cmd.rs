@@ -53,7 +53,10 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     if a.strict {
         report = report.strict();
     }
-    ctx.log("check", &format!("{} diagnostics in {:.1?}", report.diagnostics.len(), t.elapsed()));
+    ctx.log(
+        "check",
+        &format!("{} in {:.1?}", crate::util::text::count(report.diagnostics.len(), "diagnostic"), t.elapsed()),
+    );
     let errors = report.errors();
     if a.strict && errors > 0 {
         let text = crate::check::report::human(&report, &root, ctx.color_stderr);
@@ -79,14 +82,23 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         }
     };
     let derived = events.as_ref().map(crate::history::derived).unwrap_or_default();
-    let today = head.unwrap_or_else(|| crate::metrics::clock_date(&backlog.config));
+    // The HEAD commit's history time when history was read (the one time
+    // of `log` and the metrics), else its committer date.
+    let history_head = events.as_ref().and_then(|e| e.head_time());
+    let today = history_head
+        .map(|t| crate::metrics::date_of(t, crate::metrics::offset(&backlog)))
+        .or(head)
+        .unwrap_or_else(|| crate::metrics::clock_date(&backlog.config));
     // History-based burndowns, metrics and insights ("today" = the HEAD
     // commit's date, as in `cairn burndown` / `cairn metrics`).
     let no_analytics = NoAnalytics::default();
     let analysis = events.as_ref().filter(|e| e.source == crate::history::Source::Git).map(|ev| {
         let t = std::time::Instant::now();
         let a = crate::metrics::analyze(&backlog, &graph, ev, &crate::metrics::Options::default());
-        ctx.log("metrics", &format!("{} sprints in {:.1?}", a.burndowns.len(), t.elapsed()));
+        ctx.log(
+            "metrics",
+            &format!("{} in {:.1?}", crate::util::text::count(a.burndowns.len(), "sprint"), t.elapsed()),
+        );
         a
     });
     let analytics: &dyn site::Analytics = match &analysis {
@@ -123,7 +135,7 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
     let rendered = rendered.map_err(|e| anyhow::anyhow!("writing the site to `{}`: {e:#}", display_path(&out)))?;
-    ctx.log("render+write", &format!("{} files in {:.1?}", rendered.files, t.elapsed()));
+    ctx.log("render+write", &format!("{} in {:.1?}", crate::util::text::count(rendered.files, "file"), t.elapsed()));
     if errors > 0 && !ctx.global.quiet {
         ctx.warn(&format!(
             "{errors} error{} in the backlog (listed on problems.html; `cairn check` for details)",
@@ -132,9 +144,9 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     }
     if !ctx.global.quiet {
         let line = format!(
-            "built {} pages ({} items) in {:.2}s → {}\n",
-            rendered.pages,
-            rendered.items,
+            "built {} ({}) in {:.2}s → {}\n",
+            crate::util::text::count(rendered.pages, "page"),
+            crate::util::text::count(rendered.items, "item"),
             start.elapsed().as_secs_f64(),
             display_path(&out)
         );

@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 
 use super::{out, Ctx, EXIT_PROBLEMS};
 use crate::check::{self, report};
+use crate::util::text::count;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckFormat {
@@ -11,6 +12,8 @@ pub enum CheckFormat {
     Json,
     Github,
     Gitlab,
+    /// SARIF 2.1.0, for GitHub code scanning
+    Sarif,
 }
 
 #[derive(Args, Debug)]
@@ -32,7 +35,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     // Overdue (W022) against "today" = the HEAD commit's date: needs git.
     let today = if a.no_history { None } else { crate::metrics::head_date(&backlog.root, &backlog.config) };
     let mut r = check::check_on(&backlog, &graph, today);
-    ctx.log("check", &format!("{} diagnostics in {:.1?}", r.diagnostics.len(), t.elapsed()));
+    ctx.log("check", &format!("{} in {:.1?}", count(r.diagnostics.len(), "diagnostic"), t.elapsed()));
     if a.strict {
         r = r.strict();
     }
@@ -50,23 +53,34 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
         }
         CheckFormat::Github => report::github(&r, &backlog.root),
         CheckFormat::Gitlab => report::gitlab(&r, &backlog.root),
+        CheckFormat::Sarif => {
+            super::out_json(&check::sarif::log(&r, &backlog.root));
+            String::new()
+        }
     };
     out(&text);
-    if a.format == CheckFormat::Github && !ctx.global.quiet {
+    if matches!(a.format, CheckFormat::Github | CheckFormat::Sarif) && !ctx.global.quiet {
         eprintln!("{}", report::summary(&r));
     }
     Ok(if r.errors() > 0 { EXIT_PROBLEMS } else { 0 })
 }
 
-pub fn explain(code: &str) -> anyhow::Result<u8> {
+pub fn explain(code: Option<&str>) -> anyhow::Result<u8> {
+    use check::diagnostic::{explain_text, CODES};
+    let Some(code) = code else {
+        let w = CODES.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        out(&CODES.iter().map(|c| format!("{}  {:<w$}  {}\n", c.code, c.name, c.title)).collect::<String>());
+        return Ok(0);
+    };
     match check::diagnostic::explain(code) {
-        Some((name, text)) => {
-            out(&format!("{} ({name}): {text}\n", code.to_uppercase()));
+        Some(info) => {
+            out(&explain_text(info));
             Ok(0)
         }
         None => {
-            let codes: Vec<&str> = check::diagnostic::CODES.iter().map(|c| c.0).collect();
-            anyhow::bail!("unknown diagnostic code `{code}`; known codes: {}", codes.join(", "))
+            let hint = crate::util::suggest::hint(code, CODES.iter().map(|c| c.code));
+            let codes: Vec<&str> = CODES.iter().map(|c| c.code).collect();
+            anyhow::bail!("unknown diagnostic code `{code}`{hint}\nknown codes: {}", codes.join(", "))
         }
     }
 }

@@ -84,7 +84,7 @@ pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
     let t = std::time::Instant::now();
     let filter = ready::Filter { sprint: a.sprint.as_deref(), assignee: a.assignee.as_deref() };
     let list = ready::ready(&b, &g, &filter);
-    ctx.log("ready", &format!("{} ready items in {:.1?}", list.len(), t.elapsed()));
+    ctx.log("ready", &format!("{} in {:.1?}", crate::util::text::count(list.len(), "ready item"), t.elapsed()));
     let object = |r: &ready::Ready| {
         let mut o = crate::query::item_object(&b, &g, r.node, None);
         o["unblocks"] = json!(r.unblocks);
@@ -125,8 +125,7 @@ fn impact_text(v: &Value) -> String {
     let id = v["id"].as_str().unwrap_or("");
     let delayed = v["delayed"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     let mut o = String::new();
-    let kinds: Vec<String> =
-        v["by_kind"].as_object().map(|m| m.iter().map(|(k, n)| format!("{n} {k}")).collect()).unwrap_or_default();
+    let kinds = crate::query::show::counts_by_kind(&v["by_kind"]);
     if delayed.is_empty() {
         o.push_str(&format!("nothing waits on {id}\n"));
     } else {
@@ -140,8 +139,10 @@ fn impact_text(v: &Value) -> String {
     }
     match (&v["slack_days"], v["critical"].as_bool()) {
         (Value::Null, _) => o.push_str("schedule: not scheduled (done, not a work item, or in a cycle)\n"),
-        (s, Some(true)) => o.push_str(&format!("schedule: on the critical path (slack {s} days)\n")),
-        (s, _) => o.push_str(&format!("schedule: {s} days of slack\n")),
+        (s, Some(true)) => {
+            o.push_str(&format!("schedule: on the critical path (slack {})\n", crate::query::show::days(s)))
+        }
+        (s, _) => o.push_str(&format!("schedule: {} of slack\n", crate::query::show::days(s))),
     }
     if !delayed.is_empty() {
         o.push('\n');

@@ -63,15 +63,15 @@ pub fn read_history(ctx: &Ctx, backlog: &Backlog, use_cache: bool, warn: bool) -
     ctx.log(
         "history",
         &format!(
-            "{} commits ({} processed), {} events in {:.1?}",
-            ev.commits.len(),
+            "{} ({} processed), {} in {:.1?}",
+            crate::util::text::count(ev.commits.len(), "commit"),
             ev.processed,
-            ev.events.len(),
+            crate::util::text::count(ev.events.len(), "event"),
             t.elapsed()
         ),
     );
     if warn {
-        if let Some(w) = ev.warning() {
+        for w in ev.warnings() {
             ctx.warn(&w);
         }
     }
@@ -215,14 +215,30 @@ pub fn diff(ctx: &Ctx, a: &DiffArgs) -> anyhow::Result<u8> {
         }
     };
     let base = diff::rev_side(&git, &base_label, base_id, &root, &config)?;
-    let head = match &head_spec {
+    let mut unreadable = base.unreadable.clone();
+    // Status moves are judged commit by commit along the range (then HEAD →
+    // WORKTREE), never from the endpoints alone.
+    let (head, steps) = match &head_spec {
         Some(h) => {
             let id = diff::resolve(&repo, h)?;
-            diff::rev_side(&git, h, id, &root, &config)?
+            let side = diff::rev_side(&git, h, id, &root, &config)?;
+            unreadable.extend(side.unreadable.iter().cloned());
+            (side, diff::range_steps(&git, base_id, id, &config, &mut unreadable)?)
         }
-        None => diff::worktree_side(&root, &config),
+        None => {
+            let side = diff::worktree_side(&root, &config);
+            let head_id = diff::resolve(&repo, "HEAD")?;
+            let mut steps = diff::range_steps(&git, base_id, head_id, &config, &mut unreadable)?;
+            steps.extend(diff::worktree_steps(&git, head_id, &base, &side, &steps)?);
+            (side, steps)
+        }
     };
-    let d = diff::compare(&base, &head, &config);
+    unreadable.sort();
+    unreadable.dedup();
+    for u in unreadable.iter().take(history::MAX_UNREADABLE) {
+        ctx.warn(&format!("W012 cannot read git object {u} (missing or corrupt): skipped; the diff may be incomplete"));
+    }
+    let d = diff::compare(&base, &head, &config, &steps);
     let text = match a.format {
         DiffFormat::Json => to_json(&d),
         DiffFormat::Text => diff_text(&d),

@@ -40,6 +40,9 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     let sort = query::parse_sort(a.sort.as_deref().unwrap_or("id"))?;
     let (backlog, graph) = ctx.load()?;
     query::validate_names(&backlog, &sort, &a.fields)?;
+    if let Some(f) = &filter {
+        f.check_fields(&backlog)?;
+    }
     let want_body = a.fields.iter().any(|f| f == "body");
     // History (cached) only when an output or a filter can see its fields.
     let derived = if needs_history(a) { super::history_cmd::derived(ctx, &backlog) } else { Default::default() };
@@ -54,7 +57,7 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
         })
         .collect();
     if let Some(f) = &filter {
-        let keep = f.apply(objects.iter());
+        let keep = f.apply(objects.iter())?;
         let mut k = keep.into_iter();
         objects.retain(|_| k.next().unwrap_or(false));
     }
@@ -105,7 +108,7 @@ pub struct ShowArgs {
 pub fn show(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
     let (backlog, graph) = ctx.load()?;
     let Some(&i) = backlog.index.get(&a.id) else {
-        let hint = crate::util::suggest::hint(&a.id, backlog.items.iter().map(|i| i.id()));
+        let hint = crate::util::suggest::hint_many(&a.id, backlog.items.iter().map(|i| i.id()), 3);
         anyhow::bail!("no item with id `{}`{hint}", a.id);
     };
     let mut view = crate::query::show::view(&backlog, &graph, i);

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use super::{out, to_json, Ctx};
 use crate::history::Source;
 use crate::metrics::{self, Analysis};
+use crate::util::text::count;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BurndownFormat {
@@ -26,12 +27,12 @@ pub enum MetricsFormat {
 
 #[derive(Args, Debug)]
 pub struct BurndownArgs {
-    /// The sprint's id
-    pub sprint: String,
+    /// The sprint's id (default: the sprint under way today)
+    pub sprint: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = BurndownFormat::Text)]
     pub format: BurndownFormat,
-    /// "Today" (YYYY-MM-DD); default: the date of the HEAD commit
+    /// "Today" (YYYY-MM-DD): the backlog as of the last commit on or before it; default: the date of the HEAD commit
     #[arg(long, value_name = "DATE", value_parser = parse_today)]
     pub today: Option<chrono::NaiveDate>,
     /// Do not read or write the history cache
@@ -44,7 +45,7 @@ pub struct MetricsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
     pub format: MetricsFormat,
-    /// "Today" (YYYY-MM-DD); default: the date of the HEAD commit
+    /// "Today" (YYYY-MM-DD): the backlog as of the last commit on or before it; default: the date of the HEAD commit
     #[arg(long, value_name = "DATE", value_parser = parse_today)]
     pub today: Option<chrono::NaiveDate>,
     /// Do not read or write the history cache
@@ -56,37 +57,61 @@ fn parse_today(s: &str) -> Result<chrono::NaiveDate, String> {
     crate::util::time::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
-/// Loads the backlog and its history and runs the analysis.
+/// Loads the backlog and its history and runs the analysis. With `today`,
+/// the backlog is the one of the last commit on or before that day
+/// ([`metrics::as_of`]), not the files of the working tree.
 fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &str) -> anyhow::Result<Analysis> {
-    let (backlog, graph) = ctx.load()?;
+    let (backlog, graph) = match today {
+        // Only the root and config: the items come from history.
+        Some(_) => {
+            let root = ctx.root()?;
+            let config = crate::config::Config::load(&root)?;
+            (crate::load::Backlog::from_items(root, config, Vec::new(), Vec::new(), 0), None)
+        }
+        None => {
+            let (b, g) = ctx.load()?;
+            (b, Some(g))
+        }
+    };
     let events = super::history_cmd::read_history(ctx, &backlog, use_cache, true)?;
     if events.source == Source::NoRepository {
         anyhow::bail!("`cairn {what}` needs git history: `{}` is not inside a git repository", backlog.root.display());
     }
+    let (backlog, graph) = match (today, graph) {
+        (Some(day), _) => {
+            let t = std::time::Instant::now();
+            let side = metrics::as_of(&backlog.root, &backlog.config, &events, day)?
+                .ok_or_else(|| anyhow::anyhow!("`cairn {what} --today` needs git history"))?;
+            for u in side.unreadable.iter().take(crate::history::MAX_UNREADABLE) {
+                ctx.warn(&format!("W012 cannot read git object {u} (missing or corrupt): skipped"));
+            }
+            ctx.log("as-of", &format!("{} items as of {day} in {:.1?}", side.backlog.items.len(), t.elapsed()));
+            let graph = crate::graph::Graph::build(&side.backlog);
+            (side.backlog, graph)
+        }
+        (None, Some(graph)) => (backlog, graph),
+        (None, None) => {
+            let graph = crate::graph::Graph::build(&backlog);
+            (backlog, graph)
+        }
+    };
     let t = std::time::Instant::now();
     let a = metrics::analyze(&backlog, &graph, &events, &metrics::Options { today });
     ctx.log(
         "metrics",
-        &format!("{} sprints, {} events in {:.1?}", a.burndowns.len(), events.events.len(), t.elapsed()),
+        &format!(
+            "{}, {} in {:.1?}",
+            count(a.burndowns.len(), "sprint"),
+            count(events.events.len(), "event"),
+            t.elapsed()
+        ),
     );
     Ok(a)
 }
 
 pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
     let analysis = analyze(ctx, a.today, !a.no_cache, "burndown")?;
-    let Some(b) = analysis.burndown(&a.sprint) else {
-        let ids: Vec<&str> = analysis.burndowns.iter().map(|b| b.sprint.as_str()).collect();
-        let hint = crate::util::suggest::did_you_mean(&a.sprint, ids.iter().copied())
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_else(|| {
-                if ids.is_empty() {
-                    " (no sprint with start and end dates)".to_string()
-                } else {
-                    format!(" (sprints: {})", ids.join(", "))
-                }
-            });
-        anyhow::bail!("unknown sprint `{}`{hint}", a.sprint);
-    };
+    let b = pick_sprint(&analysis, a.sprint.as_deref())?;
     let text = match a.format {
         BurndownFormat::Json => to_json(b),
         BurndownFormat::Text => metrics::burndown::text(b),
@@ -98,6 +123,50 @@ pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
     };
     out(&text);
     Ok(0)
+}
+
+/// The burndown of `sprint`, or without one, of the sprint under way
+/// "today" (start ≤ today ≤ end, today being the HEAD commit's date or
+/// `--today`); an error that lists the sprints otherwise.
+fn pick_sprint<'a>(analysis: &'a Analysis, sprint: Option<&str>) -> anyhow::Result<&'a metrics::burndown::Burndown> {
+    let all = &analysis.burndowns;
+    let listing = |bds: &mut dyn Iterator<Item = &metrics::burndown::Burndown>| -> String {
+        const SHOWN: usize = 10;
+        let bds: Vec<_> = bds.collect();
+        let mut parts: Vec<String> =
+            bds.iter().take(SHOWN).map(|b| format!("{} ({} to {}, {})", b.sprint, b.start, b.end, b.state)).collect();
+        if bds.len() > SHOWN {
+            parts.push(format!("and {} more", bds.len() - SHOWN));
+        }
+        parts.join(", ")
+    };
+    if all.is_empty() {
+        anyhow::bail!("no sprint with start and end dates: a sprint is an item in `sprints/` with `start:` and `end:`");
+    }
+    let Some(id) = sprint else {
+        let active: Vec<&metrics::burndown::Burndown> = all.iter().filter(|b| b.state == "active").collect();
+        let today = analysis.today.as_deref().unwrap_or("today");
+        return match active.as_slice() {
+            [one] => Ok(one),
+            [] => anyhow::bail!(
+                "no sprint is under way on {today}; name one: `cairn burndown SPRINT` (sprints: {})",
+                listing(&mut all.iter().rev())
+            ),
+            several => anyhow::bail!(
+                "{} sprints are under way on {today}; name one: `cairn burndown SPRINT` ({})",
+                several.len(),
+                listing(&mut several.iter().copied())
+            ),
+        };
+    };
+    analysis.burndown(id).ok_or_else(|| {
+        let hint = crate::util::suggest::hint_many(id, all.iter().map(|b| b.sprint.as_str()), 3);
+        if hint.is_empty() {
+            anyhow::anyhow!("unknown sprint `{id}` (sprints: {})", listing(&mut all.iter().rev()))
+        } else {
+            anyhow::anyhow!("unknown sprint `{id}`{hint}")
+        }
+    })
 }
 
 pub fn metrics(ctx: &Ctx, a: &MetricsArgs) -> anyhow::Result<u8> {

@@ -3,10 +3,13 @@
 
 mod build_cmd;
 mod check_cmd;
+mod color;
 mod edit_cmd;
 mod graph_cmd;
+mod hints;
 mod history_cmd;
 mod list_cmd;
+mod man;
 mod metrics_cmd;
 mod serve_cmd;
 
@@ -18,6 +21,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::graph::Graph;
 use crate::load::Backlog;
+use crate::util::text::count;
 
 /// Exit code: the command ran and found problems.
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -42,7 +46,7 @@ pub struct Global {
     /// The backlog root (else the nearest folder upward with cairn.yml, else the current folder)
     #[arg(short = 'C', long = "root", global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Colour in terminal output
+    /// Colour in terminal output (`auto` honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print less
@@ -75,12 +79,18 @@ pub enum Command {
     Init(edit_cmd::InitArgs),
     /// Create an item file in its kind's folder
     New(edit_cmd::NewArgs),
+    /// Change fields of an item in place (FIELD=VALUE, FIELD+=V, FIELD-=V, --unset F)
+    Set(edit_cmd::SetArgs),
+    /// Rename an item: its file, its id and every reference to it
+    Mv(edit_cmd::MvArgs),
+    /// Rewrite front-matter into canonical form (key order, block lists, no needless quotes)
+    Fmt(edit_cmd::FmtArgs),
     /// Validate every item and report problems as file:line:col
     Check(check_cmd::CheckArgs),
-    /// Explain a diagnostic code (`cairn explain E012`)
+    /// Explain a diagnostic code: what it means, an example, how to fix it (without CODE: list the codes)
     Explain {
         /// A code such as E012 or W001
-        code: String,
+        code: Option<String>,
     },
     /// List items, filtered and sorted
     List(list_cmd::ListArgs),
@@ -92,6 +102,11 @@ pub enum Command {
     Completions {
         /// The shell
         shell: clap_complete::Shell,
+    },
+    /// Write man pages for cairn and every subcommand into DIR
+    Man {
+        /// The folder to write the pages into (created if missing)
+        dir: PathBuf,
     },
     /// The audit trail from git history: one event per field change
     Log(history_cmd::LogArgs),
@@ -142,8 +157,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
     match &cli.command {
         Command::Init(a) => edit_cmd::init(&ctx, a),
         Command::New(a) => edit_cmd::new(&ctx, a),
+        Command::Set(a) => edit_cmd::set(&ctx, a),
+        Command::Mv(a) => edit_cmd::mv(&ctx, a),
+        Command::Fmt(a) => edit_cmd::fmt(&ctx, a),
         Command::Check(a) => check_cmd::check(&ctx, a),
-        Command::Explain { code } => check_cmd::explain(code),
+        Command::Explain { code } => check_cmd::explain(code.as_deref()),
         Command::List(a) => list_cmd::list(&ctx, a),
         Command::Show(a) => list_cmd::show(&ctx, a),
         Command::Schema(a) => check_cmd::schema(&ctx, a),
@@ -152,6 +170,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cmd, "cairn", &mut buf);
             out(&String::from_utf8_lossy(&buf));
+            Ok(0)
+        }
+        Command::Man { dir } => {
+            let written = man::write_pages(<Cli as clap::CommandFactory>::command(), dir)?;
+            out(&written.iter().map(|p| format!("{}\n", display_path(p))).collect::<String>());
             Ok(0)
         }
         Command::Log(a) => history_cmd::log(&ctx, a),
@@ -175,12 +198,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(g: &Global) -> Ctx {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let decide = |tty: bool| match g.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !no_color,
-        };
+        let decide = |tty: bool| color::enabled(g.color, |v| std::env::var_os(v), tty);
         Ctx {
             global: g.clone(),
             color_stdout: decide(std::io::stdout().is_terminal()),
@@ -195,11 +213,32 @@ impl Ctx {
         if !root.is_dir() {
             anyhow::bail!("backlog root `{}` does not exist or is not a folder", root.display());
         }
+        self.nested_root_note(&root);
         Ok(root)
+    }
+
+    /// Says once, on stderr, when the root has no cairn.yml but a folder
+    /// below it has: otherwise every item of `backlog/` is "of unknown kind".
+    fn nested_root_note(&self, root: &Path) {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        if !self.global.quiet {
+            ONCE.call_once(|| {
+                hints::nested_root_note(root).into_iter().for_each(|m| self.emit("note", &m, "\x1b[1;36m"))
+            });
+        }
     }
 
     /// Loads the backlog and builds its graph.
     pub fn load(&self) -> anyhow::Result<(Backlog, Graph)> {
+        let backlog = self.load_backlog()?;
+        let t = std::time::Instant::now();
+        let graph = Graph::build(&backlog);
+        self.log("graph", &format!("{} in {:.1?}", count(graph.edges.len(), "edge"), t.elapsed()));
+        Ok((backlog, graph))
+    }
+
+    /// Loads the backlog (with the parse cache unless `CAIRN_NO_CACHE`).
+    pub fn load_backlog(&self) -> anyhow::Result<Backlog> {
         let root = self.root()?;
         let start = std::time::Instant::now();
         // `CAIRN_NO_CACHE=1` loads without the parse cache; in CI (`CI`
@@ -212,11 +251,8 @@ impl Ctx {
         } else {
             crate::load::load_cached(&root, !set("CI"))?
         };
-        self.log("load", &format!("{} files in {:.1?}", backlog.files, start.elapsed()));
-        let t = std::time::Instant::now();
-        let graph = Graph::build(&backlog);
-        self.log("graph", &format!("{} edges in {:.1?}", graph.edges.len(), t.elapsed()));
-        Ok((backlog, graph))
+        self.log("load", &format!("{} in {:.1?}", count(backlog.files, "file"), start.elapsed()));
+        Ok(backlog)
     }
 
     /// A log line on stderr (only with `-v`).

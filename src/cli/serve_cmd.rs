@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::Ctx;
-use crate::serve::{self, BuildOptions, BuildStats, Options};
+use crate::serve::{self, BuildOptions, Options};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -47,7 +47,31 @@ pub fn serve(ctx: &Ctx, a: &ServeArgs) -> anyhow::Result<u8> {
     let quiet = ctx.global.quiet;
     let verbose = ctx.global.verbose;
     let json_logs = ctx.global.log_format == super::LogFormat::Json;
-    let log: serve::Log = Arc::new(move |s: &BuildStats, error: Option<&str>| {
+    let color = ctx.color_stderr;
+    let problems_root = root.clone();
+    let log: serve::Log = Arc::new(move |news: &serve::News| {
+        let (s, error) = (news.stats, news.error);
+        // The problems a save introduced, once, rustc style.
+        if !news.new_problems.is_empty() {
+            let text = if json_logs {
+                news.new_problems
+                    .iter()
+                    .map(|d| serde_json::json!({"level": "warning", "stage": "serve", "message": "new problem", "diagnostic": d}).to_string() + "\n")
+                    .collect()
+            } else {
+                let n = news.new_problems.len();
+                format!(
+                    "{}{n} new problem{} ({} error{}, {} warning{} in all)\n",
+                    crate::check::report::human_list(news.new_problems, &problems_root, color),
+                    if n == 1 { "" } else { "s" },
+                    news.errors,
+                    if news.errors == 1 { "" } else { "s" },
+                    news.warnings,
+                    if news.warnings == 1 { "" } else { "s" },
+                )
+            };
+            let _ = write!(std::io::stderr(), "{text}");
+        }
         let line = match error {
             Some(e) => format!("build failed ({} in {:.0} ms): {e}", s.phase, s.seconds * 1000.0),
             None if quiet => return,

@@ -1,5 +1,21 @@
-//! Commands that write into the backlog: `init` and `new`. Every write is
-//! atomic and never overwrites an existing file.
+//! Commands that write into the backlog: `init` and `new`, and the edit
+//! engine every write goes through (`set`, `mv`, `fmt`, …; see
+//! [`engine`]). Every write is atomic and never overwrites an existing file
+//! unless that is the edit; every item path comes from
+//! [`path::item_path`], which refuses ids and folders that would leave the root.
+
+pub mod commit;
+pub mod doc;
+pub mod engine;
+pub mod fmt;
+pub mod path;
+pub mod rename;
+pub mod scalar;
+pub mod template;
+pub mod text;
+mod write;
+
+pub use engine::{file_hash, plan, ChangeSet, Edit, FileChange, Op};
 
 use std::path::{Path, PathBuf};
 
@@ -33,12 +49,116 @@ pub enum EditError {
     #[error("cannot write {0}: {1}")]
     Io(PathBuf, std::io::Error),
     #[error(transparent)]
+    Path(#[from] path::PathError),
+    #[error(transparent)]
     Load(#[from] load::LoadError),
+    #[error("no item with id `{id}`{hint}")]
+    UnknownId { id: String, hint: String },
+    #[error("unknown field `{field}` for {kind} items{hint}")]
+    UnknownField { field: String, kind: String, hint: String },
+    #[error("invalid id `{0}`: ids are slugs of letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 characters")]
+    InvalidId(String),
+    #[error(
+        "`id` of `{0}` is changed with `cairn mv {0} NEW_ID`, which also renames its file and every reference to it"
+    )]
+    IdField(String),
+    #[error("the id `{0}` is already taken")]
+    IdTaken(String),
+    #[error("{0} already exists")]
+    PathTaken(String),
+    #[error("`{0}` is not a path for an item file under the root")]
+    BadPath(String),
+    #[error("`{field}` of `{id}` is not a list")]
+    NotAList { id: String, field: String },
+    #[error("`{field}` of `{id}` has no `{value}`{hint}")]
+    NotInList { id: String, field: String, value: String, hint: String },
+    #[error("cannot edit {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{path} changed on disk since it was read; nothing was written (run the command again)")]
+    Conflict { path: String },
+    #[error("{0} is read-only; nothing was written")]
+    ReadOnly(PathBuf),
+    #[error("{cause}; restoring the files already written failed for {}: check them by hand", files.join(", "))]
+    RollbackFailed { cause: String, files: Vec<String> },
+    #[error("{0}")]
+    Git(String),
 }
 
-/// Writes `cairn.yml`, the kind folders and (unless `bare`) one example item
-/// of each kind into `dir`. Returns the files written.
-pub fn init(dir: &Path, bare: bool) -> Result<Vec<PathBuf>, EditError> {
+/// What `init` wrote.
+#[derive(Debug, Default)]
+pub struct Initialized {
+    /// Files created.
+    pub created: Vec<PathBuf>,
+    /// Existing files lines were added to (`.gitignore`).
+    pub appended: Vec<PathBuf>,
+}
+
+/// The lines `init` makes sure `.gitignore` has: the default site output and
+/// the parse cache.
+pub const GITIGNORE_LINES: &[&str] = &["_site/", ".cairn-cache/"];
+
+/// Writes `cairn.yml`, the kind folders, (unless `bare`) one example item of
+/// each kind, and the [`GITIGNORE_LINES`] into `dir/.gitignore`.
+pub fn init(dir: &Path, bare: bool) -> Result<Initialized, EditError> {
+    let mut done = Initialized { created: init_files(dir, bare)?, appended: Vec::new() };
+    let gitignore = dir.join(".gitignore");
+    match add_gitignore_lines(&gitignore, GITIGNORE_LINES).map_err(|e| EditError::Io(gitignore.clone(), e))? {
+        GitignoreChange::Created => done.created.push(gitignore),
+        GitignoreChange::Appended => done.appended.push(gitignore),
+        GitignoreChange::Unchanged => {}
+    }
+    Ok(done)
+}
+
+/// What [`add_gitignore_lines`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum GitignoreChange {
+    Created,
+    Appended,
+    Unchanged,
+}
+
+/// Makes sure `path` (a `.gitignore`) has each of `lines`: creates the file,
+/// or appends the missing lines to it, never rewriting what is there and
+/// never adding a line it already has (`_site`, `/_site` and `/_site/` count
+/// as `_site/`).
+pub fn add_gitignore_lines(path: &Path, lines: &[&str]) -> std::io::Result<GitignoreChange> {
+    use std::io::Write as _;
+    let existing = match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    let norm = |l: &str| l.trim().trim_start_matches('/').trim_end_matches('/').to_string();
+    let have: std::collections::HashSet<String> =
+        existing.as_deref().map(|b| String::from_utf8_lossy(b).lines().map(norm).collect()).unwrap_or_default();
+    let missing: Vec<&str> = lines.iter().copied().filter(|l| !have.contains(&norm(l))).collect();
+    if missing.is_empty() {
+        return Ok(GitignoreChange::Unchanged);
+    }
+    let mut text = String::new();
+    if existing.as_ref().is_some_and(|b| !b.is_empty() && !b.ends_with(b"\n")) {
+        text.push('\n');
+    }
+    for l in &missing {
+        text.push_str(l);
+        text.push('\n');
+    }
+    match existing {
+        None => {
+            crate::util::fs::create_new_atomic(path, text.as_bytes())?;
+            Ok(GitignoreChange::Created)
+        }
+        Some(_) => {
+            let mut f = std::fs::OpenOptions::new().append(true).open(path)?;
+            f.write_all(text.as_bytes())?;
+            Ok(GitignoreChange::Appended)
+        }
+    }
+}
+
+/// `cairn.yml`, the folders and the examples; the files created.
+fn init_files(dir: &Path, bare: bool) -> Result<Vec<PathBuf>, EditError> {
     let cfg_path = dir.join(CONFIG_FILE);
     if cfg_path.exists() {
         return Err(EditError::Exists(cfg_path));
@@ -127,7 +247,11 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
         return Err(EditError::UnknownKind(req.kind.clone(), hint));
     };
     let base = match &req.id {
-        Some(id) => id.clone(),
+        Some(id) => {
+            // Before any path is built from it.
+            path::validate_id(id)?;
+            id.clone()
+        }
         None => {
             let s = slugify(&req.title);
             if s.is_empty() {
@@ -137,14 +261,16 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
             }
         }
     };
-    let folder = backlog.root.join(&kind.folder);
-    let taken = |id: &str| backlog.index.contains_key(id) || folder.join(format!("{id}.md")).exists();
+    let taken = |id: &str| -> Result<bool, EditError> {
+        Ok(backlog.index.contains_key(id) || path::item_path(&backlog.root, kind, id)?.path.exists())
+    };
     let mut id = base.clone();
     let mut n = 2;
-    while taken(&id) {
+    while taken(&id)? {
         id = format!("{base}-{n}");
         n += 1;
     }
+    let path::ItemPath { rel, path } = path::item_path(&backlog.root, kind, &id)?;
     let mut fm = String::from("---\n");
     fm.push_str(&format!("title: {}\n", yaml_string(&req.title)));
     if kind.role == Role::Work {
@@ -177,8 +303,6 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
         fm.push_str(&line);
     }
     fm.push_str("---\n");
-    let rel = format!("{}/{id}.md", kind.folder);
-    let path = backlog.root.join(&rel);
     // Check the backlog as it would be with the new item.
     let (item, mut diags) = load::parse_item_text(&fm, &rel, cfg);
     let mut items = backlog.items.clone();
@@ -213,13 +337,46 @@ mod tests {
     #[test]
     fn init_then_check_is_clean() {
         let dir = tempfile::tempdir().unwrap();
-        let files = init(dir.path(), false).unwrap();
-        assert_eq!(files.len(), 1 + EXAMPLES.len());
+        let files = init(dir.path(), false).unwrap().created;
+        assert_eq!(files.len(), 1 + EXAMPLES.len() + 1);
+        assert_eq!(std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(), "_site/\n.cairn-cache/\n");
         let b = load::load(dir.path()).unwrap();
         assert_eq!(b.items.len(), EXAMPLES.len());
         let r = check::check_backlog(&b);
         assert!(r.diagnostics.is_empty(), "{:#?}", r.diagnostics);
         assert!(matches!(init(dir.path(), true), Err(EditError::Exists(_))));
+    }
+
+    #[test]
+    fn gitignore_lines_are_added_once_and_never_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(".gitignore");
+        // Appended after a last line without a newline; what is there stays.
+        std::fs::write(&p, "target/\n/_site").unwrap();
+        assert_eq!(add_gitignore_lines(&p, GITIGNORE_LINES).unwrap(), GitignoreChange::Appended);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "target/\n/_site\n.cairn-cache/\n");
+        // Twice changes nothing.
+        assert_eq!(add_gitignore_lines(&p, GITIGNORE_LINES).unwrap(), GitignoreChange::Unchanged);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "target/\n/_site\n.cairn-cache/\n");
+        // init in a folder with a .gitignore (but no cairn.yml) appends.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "*.log\n").unwrap();
+        let done = init(dir.path(), true).unwrap();
+        assert_eq!(done.appended, vec![dir.path().join(".gitignore")]);
+        assert_eq!(std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(), "*.log\n_site/\n.cairn-cache/\n");
+        // A refused init (cairn.yml exists) touches nothing.
+        std::fs::write(dir.path().join(".gitignore"), "x\n").unwrap();
+        assert!(init(dir.path(), true).is_err());
+        assert_eq!(std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(), "x\n");
+    }
+
+    /// The `$schema` line `init` writes into cairn.yml is the config
+    /// schema's `$id`, so editors find the schema wherever the backlog is.
+    #[test]
+    fn the_schema_line_is_the_schemas_id() {
+        let line = format!("# yaml-language-server: $schema={}\n", crate::schema::config_schema_url());
+        assert!(DEFAULT_CONFIG.contains(&line), "{line}");
+        assert_eq!(crate::schema::config_schema()["$id"], crate::schema::config_schema_url());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The event cache in `ROOT/.cairn-cache/history.json`: the processed
 //! commits (in walk order) and their events, keyed by cairn's build
-//! ([`crate::util::build_key`]), the
-//! root's path in the repository and the first-parent flag. A later run whose
+//! ([`crate::util::build_key`]: another build, say with other history
+//! semantics, never reads it), the root's path in the repository, the
+//! first-parent flag and the config the events depend on ([`fingerprint`]). A later run whose
 //! walk starts with the cached commits processes only the new ones. Anything
 //! off (another version, history rewritten, a corrupt file) and the cache is
 //! ignored and rebuilt: it can change how fast a result comes, never the
@@ -16,8 +17,9 @@ use super::blob::State;
 use super::events::RawEvent;
 use super::CommitMeta;
 
-/// Bumped when the cache's content changes meaning.
-const FORMAT: u32 = 1;
+/// Bumped when the cache's content changes meaning (2: one monotone time
+/// per commit, merges credited once, kind changes as events).
+const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize, Debug, Default)]
 pub struct CacheFile {
@@ -25,6 +27,8 @@ pub struct CacheFile {
     pub version: String,
     pub root_in_repo: String,
     pub first_parent: bool,
+    /// [`fingerprint`] of the config the events were derived with.
+    pub config: u64,
     pub shallow: bool,
     pub commits: Vec<CommitMeta>,
     /// Paths whose latest blob did not parse, with their last good state.
@@ -36,14 +40,28 @@ pub fn path(root: &Path) -> PathBuf {
     root.join(".cairn-cache").join("history.json")
 }
 
+/// What of the config the events depend on: which files are items (the
+/// ignore globs) and the kind each folder stands for (kind events).
+pub fn fingerprint(config: &crate::config::Config) -> u64 {
+    let mut s = String::new();
+    for k in &config.kinds {
+        s.push_str(&format!("kind {:?} {:?}\n", k.name, k.folder));
+    }
+    for g in &config.ignore {
+        s.push_str(&format!("ignore {g:?}\n"));
+    }
+    super::blob::hash(s.as_bytes())
+}
+
 /// Reads the cache if it exists and matches the key; `None` otherwise.
-pub fn read(root: &Path, root_in_repo: &str, first_parent: bool) -> Option<CacheFile> {
+pub fn read(root: &Path, root_in_repo: &str, first_parent: bool, config: u64) -> Option<CacheFile> {
     let bytes = std::fs::read(path(root)).ok()?;
     let c: CacheFile = serde_json::from_slice(&bytes).ok()?;
     let ok = c.format == FORMAT
         && c.version == crate::util::build_key()
         && c.root_in_repo == root_in_repo
         && c.first_parent == first_parent
+        && c.config == config
         && c.events.iter().all(|e| (e.commit as usize) < c.commits.len());
     ok.then_some(c)
 }

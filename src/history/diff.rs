@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::blob::{self, State};
-use super::events::{field_changes, SET_FIELDS};
+use super::events::{item_changes, SET_FIELDS};
 use super::{walk, HistoryError};
 use crate::check::{Diagnostic, Severity};
 use crate::config::Config;
@@ -31,6 +31,8 @@ pub struct Side {
     pub backlog: Backlog,
     /// id → (path, state as written); the first path wins for duplicate ids.
     pub states: BTreeMap<String, (String, State)>,
+    /// Objects that could not be read (skipped: `blob <id>`, `tree <id>`).
+    pub unreadable: Vec<String>,
 }
 
 /// Builds a side from item files (root-relative path, bytes).
@@ -51,7 +53,7 @@ pub fn side(label: &str, commit: Option<String>, root: &Path, config: &Config, f
     }
     let n = files.len();
     let backlog = Backlog::from_items(root.to_path_buf(), config.clone(), items, diags, n);
-    Side { label: label.to_string(), commit, backlog, states }
+    Side { label: label.to_string(), commit, backlog, states, unreadable: Vec::new() }
 }
 
 /// The working tree.
@@ -62,15 +64,39 @@ pub fn worktree_side(root: &Path, config: &Config) -> Side {
     side(WORKTREE, None, root, config, files)
 }
 
-/// Resolves a revision to a commit.
+/// Resolves a revision to a commit. In a shallow clone, a revision that
+/// lies beyond the fetched history says so and how to fetch it.
 pub fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, HistoryError> {
-    let id = repo.rev_parse_single(rev).map_err(|e| HistoryError(format!("unknown revision `{rev}`: {e}")))?;
-    let obj = id.object().map_err(|e| HistoryError(format!("reading `{rev}`: {e}")))?;
-    let c = obj.peel_to_commit().map_err(|e| HistoryError(format!("`{rev}` is not a commit: {e}")))?;
-    Ok(c.id)
+    let found = repo.rev_parse_single(rev).map_err(|e| e.to_string()).and_then(|id| {
+        let obj = id.object().map_err(|e| e.to_string())?;
+        obj.peel_to_commit().map(|c| c.id).map_err(|e| e.to_string())
+    });
+    match found {
+        Ok(id) => Ok(id),
+        Err(_) if beyond_shallow(repo, rev) => Err(HistoryError(format!(
+            "`{rev}` is not in the history of this shallow clone (only the last commits were fetched): \
+             fetch more with `git fetch --deepen=N` (N more commits) or all of it with `git fetch --unshallow` \
+             (in CI: `fetch-depth: 0`)"
+        ))),
+        Err(e) => Err(HistoryError(format!("unknown revision `{rev}`: {e}"))),
+    }
+}
+
+/// Whether `rev` (that did not resolve) may lie beyond a shallow boundary:
+/// the repository is shallow and the revision is a known name followed by
+/// ancestry steps (`HEAD~3`, `main^2`), or looks like a commit id.
+fn beyond_shallow(repo: &gix::Repository, rev: &str) -> bool {
+    if !repo.is_shallow().unwrap_or(false) {
+        return false;
+    }
+    let name = rev.split(['~', '^']).next().unwrap_or(rev);
+    let looks_like_id = name.len() >= 4 && name.bytes().all(|b| b.is_ascii_hexdigit());
+    looks_like_id
+        || (name.len() < rev.len() && repo.rev_parse_single(if name.is_empty() { "HEAD" } else { name }).is_ok())
 }
 
 /// The backlog at a commit (the root at its current path in the repository).
+/// Objects that cannot be read are skipped and listed in [`Side::unreadable`].
 pub fn rev_side(
     git: &walk::Git,
     label: &str,
@@ -78,18 +104,31 @@ pub fn rev_side(
     root: &Path,
     config: &Config,
 ) -> Result<Side, HistoryError> {
-    let repo = git.repo.to_thread_local();
+    let repo = walk::local(&git.repo);
     let mut buf = Vec::new();
     let c = repo.find_commit(commit).map_err(|e| HistoryError(format!("reading commit {commit}: {e}")))?;
     let tree = c.tree_id().map_err(|e| HistoryError(format!("reading commit {commit}: {e}")))?.detach();
-    let sub = walk::subtree(&repo.objects, tree, &git.root_in_repo, &mut buf)?;
+    let mut repair = walk::Repair::default();
+    let sub = match walk::subtree(&repo.objects, tree, &git.root_in_repo, &mut buf) {
+        Ok(s) => s,
+        Err(u) => {
+            repair.unreadable.push(u);
+            None
+        }
+    };
     let ignore = crate::load::ignore_set(config);
-    let list = walk::list_items(&repo.objects, sub, &ignore)?;
+    let list = walk::list_items(&repo.objects, sub, &ignore, &mut repair);
+    let mut unreadable: Vec<String> = repair.unreadable.iter().map(|u| u.to_string()).collect();
     let mut files = Vec::with_capacity(list.len());
     for (p, id) in list {
-        files.push((p, walk::read_blob(&repo.objects, id, &mut buf)?));
+        match walk::read_blob(&repo.objects, id, &mut buf) {
+            Ok(bytes) => files.push((p, bytes)),
+            Err(u) => unreadable.push(u.to_string()),
+        }
     }
-    Ok(side(label, Some(commit.to_string()), root, config, files))
+    let mut side = side(label, Some(commit.to_string()), root, config, files);
+    side.unreadable = unreadable;
+    Ok(side)
 }
 
 /// The default base: the merge-base of HEAD with the default branch
@@ -188,8 +227,149 @@ fn list_delta(old: Option<&Value>, new: Option<&Value>) -> (Vec<Value>, Vec<Valu
 /// A forbidden status transition (not in `workflow`).
 pub const FORBIDDEN_TRANSITION: &str = "E040";
 
-/// Compares two sides. `config` (the head's) gives the workflow.
-pub fn compare(base: &Side, head: &Side, config: &Config) -> SemanticDiff {
+/// One status move of one item along a diff's range: in a commit, or from
+/// HEAD to the working tree (`commit: None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub id: String,
+    /// The item's path after the move.
+    pub path: String,
+    pub from: String,
+    pub to: String,
+    pub commit: Option<String>,
+}
+
+/// The status moves of the commits of `base..head`, commit by commit (each
+/// against its first parent, a merge only with what it changed itself, as
+/// in `first_parent: false` history), oldest first. Objects that cannot be
+/// read are skipped and added to `unreadable`.
+pub fn range_steps(
+    git: &walk::Git,
+    base: ObjectId,
+    head: ObjectId,
+    config: &Config,
+    unreadable: &mut Vec<String>,
+) -> Result<Vec<Step>, HistoryError> {
+    let repo = walk::local(&git.repo);
+    let (commits, start) = walk::range(&repo, base, head)?;
+    let mut raw = Vec::new();
+    let mut broken = BTreeMap::new();
+    let mut missing = Vec::new();
+    super::process(git, &repo, &commits, start, config, &mut raw, &mut broken, &mut missing);
+    missing.sort();
+    missing.dedup();
+    unreadable.extend(missing.iter().map(|u| u.to_string()));
+    Ok(raw
+        .into_iter()
+        .filter(|e| e.action == super::Action::Updated && e.field.as_deref() == Some("status"))
+        .filter_map(|e| {
+            let (Some(Value::String(from)), Some(Value::String(to))) = (e.old, e.new) else { return None };
+            let commit = commits.get(e.commit as usize).map(|c| c.id.to_string());
+            Some(Step { id: e.id, path: e.path, from, to, commit })
+        })
+        .collect())
+}
+
+/// The status moves from the commit `head` to the working tree, for the
+/// items whose status may have moved: those moved along the range
+/// (`steps`) or different between `base` and the working tree.
+pub fn worktree_steps(
+    git: &walk::Git,
+    head: ObjectId,
+    base: &Side,
+    worktree: &Side,
+    steps: &[Step],
+) -> Result<Vec<Step>, HistoryError> {
+    let status = |s: &State| match s.fields.get("status") {
+        Some(Value::String(v)) => Some(v.clone()),
+        _ => None,
+    };
+    let mut paths: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for st in steps {
+        paths.entry(st.id.as_str()).or_default().push(st.path.as_str());
+    }
+    for (id, (_, s)) in &worktree.states {
+        let before = base.states.get(id);
+        if before.map(|(_, b)| status(b)) != Some(status(s)) {
+            paths.entry(id.as_str()).or_default().extend(before.map(|(p, _)| p.as_str()));
+        }
+    }
+    let at_base = base.commit.as_deref() == Some(head.to_string().as_str());
+    let repo = walk::local(&git.repo);
+    let mut buf = Vec::new();
+    let tree = repo
+        .find_commit(head)
+        .ok()
+        .and_then(|c| c.tree_id().ok())
+        .map(|t| t.detach())
+        .ok_or_else(|| HistoryError(format!("reading commit {head}")))?;
+    let sub = walk::subtree(&repo.objects, tree, &git.root_in_repo, &mut buf).ok().flatten();
+    let mut out = Vec::new();
+    for (id, probe) in paths {
+        let Some((wp, ws)) = worktree.states.get(id) else { continue };
+        let Some(to) = status(ws) else { continue };
+        // The item at HEAD: the base's state when HEAD is the base, else
+        // the first of its likely paths that holds it.
+        let at_head: Option<State> = if at_base {
+            base.states.get(id).map(|(_, s)| s.clone())
+        } else {
+            let mut found = None;
+            for p in std::iter::once(wp.as_str()).chain(probe.iter().rev().copied()) {
+                let Some(sub) = sub else { break };
+                let Ok(Some(b)) = walk::blob_at(&repo.objects, sub, p, &mut buf) else { continue };
+                let Ok(bytes) = walk::read_blob(&repo.objects, b, &mut buf) else { continue };
+                if let Some(s) = blob::parse(&bytes).filter(|s| s.id(p) == id) {
+                    found = Some(s);
+                    break;
+                }
+            }
+            found
+        };
+        if let Some(from) = at_head.as_ref().and_then(status) {
+            if from != to {
+                out.push(Step { id: id.to_string(), path: wp.clone(), from, to, commit: None });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// E040 for each step the workflow does not allow (at the item's status
+/// line on the head side when it is there).
+fn forbidden(steps: &[Step], head: &Side, config: &Config) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for st in steps {
+        let Some(allowed) = config.workflow.get(&st.from) else { continue };
+        if allowed.contains(&st.to) {
+            continue;
+        }
+        let (file, span) = match (head.backlog.get(&st.id), head.states.get(&st.id)) {
+            (Some(it), Some((p, _))) => (p.clone(), it.key_span("status")),
+            _ => (st.path.clone(), Default::default()),
+        };
+        let when = match &st.commit {
+            Some(c) => format!("in commit {}", &c[..c.len().min(12)]),
+            None => "in the working tree".to_string(),
+        };
+        let allowed_s = allowed.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+        out.push(
+            Diagnostic::new(
+                FORBIDDEN_TRANSITION,
+                &file,
+                span,
+                format!("forbidden status transition `{}` → `{}` for `{}` {when}", st.from, st.to, st.id),
+            )
+            .with_id(&st.id)
+            .with_help(format!("the workflow allows `{}` → {allowed_s}", st.from)),
+        );
+    }
+    out
+}
+
+/// Compares two sides: what changed between the endpoints, the status
+/// moves of `steps` (the range, commit by commit) that `workflow` (the
+/// head's `config`) forbids, and the errors the change introduces.
+pub fn compare(base: &Side, head: &Side, config: &Config, steps: &[Step]) -> SemanticDiff {
     let gb = Graph::build(&base.backlog);
     let gh = Graph::build(&head.backlog);
     let mut d = SemanticDiff {
@@ -215,34 +395,13 @@ pub fn compare(base: &Side, head: &Side, config: &Config) -> SemanticDiff {
                     d.renamed.push(Renamed { id: id.clone(), from: op.clone(), to: np.clone() });
                 }
                 let mut changes = Vec::new();
-                for (field, old, new) in field_changes(os, ns) {
+                for (field, old, new) in item_changes(config, op, os, np, ns) {
                     let (added, removed) = if SET_FIELDS.contains(&field.as_str()) || field == "labels" {
                         let (a, r) = list_delta(old.as_ref(), new.as_ref());
                         (Some(a), Some(r))
                     } else {
                         (None, None)
                     };
-                    if field == "status" {
-                        if let (Some(Value::String(from)), Some(Value::String(to))) = (&old, &new) {
-                            if let Some(allowed) = config.workflow.get(from) {
-                                if !allowed.contains(to) {
-                                    let span = head.backlog.get(id).map(|it| it.key_span("status")).unwrap_or_default();
-                                    let allowed_s =
-                                        allowed.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
-                                    d.violations.push(
-                                        Diagnostic::new(
-                                            FORBIDDEN_TRANSITION,
-                                            np,
-                                            span,
-                                            format!("forbidden status transition `{from}` → `{to}` for `{id}`"),
-                                        )
-                                        .with_id(id)
-                                        .with_help(format!("the workflow allows `{from}` → {allowed_s}")),
-                                    );
-                                }
-                            }
-                        }
-                    }
                     changes.push(FieldChange { field, old, new, added, removed });
                 }
                 if !changes.is_empty() {
@@ -252,6 +411,7 @@ pub fn compare(base: &Side, head: &Side, config: &Config) -> SemanticDiff {
             (None, None) => {}
         }
     }
+    d.violations.extend(forbidden(steps, head, config));
     d.violations.extend(introduced_errors(&base.backlog, &gb, &head.backlog, &gh));
     crate::check::diagnostic::sort(&mut d.violations);
     d

@@ -8,10 +8,22 @@
 //! the next run. [`diff`] is the semantic diff between two revisions (or a
 //! revision and the working tree) used by `cairn diff`.
 //!
-//! Order of events: commit order along the walk (oldest first; with
-//! `first_parent: false`, a depth-first topological order that visits first
-//! parents first), then item id, then field (`created`/`deleted`/`renamed`
-//! before the field updates of that item).
+//! Each commit has one time: its committer time, raised to its parents'
+//! when its clock is behind ([`walk::monotone`]); `log`, burndowns, metrics
+//! and the site all use it.
+//!
+//! Order of events: commit order along the walk (oldest first, by that time;
+//! ties, and `first_parent: false` branches, in a depth-first topological
+//! order that visits first parents first), then item id, then field
+//! (`created`/`deleted`/`renamed` before the field updates of that item).
+//!
+//! With `first_parent: false` a merge is diffed against its first parent
+//! too, but only what exists in none of its parents is its own event (a
+//! conflict resolution, attributed to its committer): what it took from the
+//! merged branch was already an event there ([`events::merge_events`]).
+//!
+//! Objects that cannot be read (missing or corrupt) are skipped, each named
+//! once in a W012 warning; every event that can still be derived is.
 
 pub mod blob;
 pub mod cache;
@@ -52,6 +64,9 @@ pub struct Event {
     pub field: Option<String>,
     pub old: Option<Value>,
     pub new: Option<Value>,
+    /// For a `renamed` event that also changed the id (`cairn mv`): the id before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
     /// Committer time in seconds since the epoch (for replay).
     #[serde(skip)]
     pub seconds: i64,
@@ -91,6 +106,8 @@ pub struct Events {
     pub head: Option<String>,
     /// The walk stopped at a shallow boundary.
     pub shallow: bool,
+    /// Objects that could not be read and were skipped (`blob <id>`, …).
+    pub unreadable: Vec<String>,
     /// The backlog root's path inside the repository (`""` at the top).
     pub root_in_repo: String,
     /// Every commit walked, oldest first (also those that changed nothing).
@@ -106,6 +123,7 @@ impl Events {
             source,
             head: None,
             shallow: false,
+            unreadable: Vec::new(),
             root_in_repo: String::new(),
             commits: Vec::new(),
             events: Vec::new(),
@@ -113,19 +131,52 @@ impl Events {
         }
     }
 
-    /// The warning to show, if any (W010 no repository, W011 shallow).
-    pub fn warning(&self) -> Option<String> {
-        match self.source {
-            Source::NoRepository => {
-                Some("W010 no git repository: no history (created/updated come from the front-matter only)".to_string())
-            }
-            _ if self.shallow => {
-                Some("W011 history is shallow: fetch full history (fetch-depth: 0) for audit and burndown".to_string())
-            }
-            _ => None,
+    /// The HEAD commit's history time (its committer time, raised to its
+    /// ancestors' when its clock was behind), if there is history.
+    pub fn head_time(&self) -> Option<i64> {
+        self.commits.last().map(|c| c.time)
+    }
+
+    /// The warnings to show: W010 no repository, W011 shallow, W012 one
+    /// per object that could not be read (at most [`MAX_UNREADABLE`], then a count).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.source == Source::NoRepository {
+            out.push(
+                "W010 no git repository: no history (created/updated come from the front-matter only)".to_string(),
+            );
         }
+        if self.shallow {
+            out.push("W011 history is shallow: fetch full history (fetch-depth: 0) for audit and burndown".to_string());
+        }
+        for u in self.unreadable.iter().take(MAX_UNREADABLE) {
+            out.push(format!("W012 cannot read git object {u} (missing or corrupt): skipped; the history around it may be incomplete"));
+        }
+        if self.unreadable.len() > MAX_UNREADABLE {
+            out.push(format!("W012 … and {} more unreadable git objects", self.unreadable.len() - MAX_UNREADABLE));
+        }
+        out
+    }
+
+    /// One line for the site's note: the first warning, with the number of
+    /// unreadable objects when there are several.
+    pub fn warning(&self) -> Option<String> {
+        let mut all = self.warnings();
+        if all.is_empty() {
+            return None;
+        }
+        if self.unreadable.len() > 1 && !self.shallow && self.source != Source::NoRepository {
+            return Some(format!(
+                "W012 {} git objects cannot be read (missing or corrupt): history skips them and may be incomplete",
+                self.unreadable.len()
+            ));
+        }
+        Some(all.swap_remove(0))
     }
 }
+
+/// How many unreadable objects are named one by one.
+pub const MAX_UNREADABLE: usize = 20;
 
 /// RFC 3339 in UTC, seconds precision.
 pub fn rfc3339(secs: i64) -> String {
@@ -143,18 +194,21 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
         return Ok(Events::none(Source::NoCommits));
     };
     let first_parent = config.history.first_parent;
-    let (commits, shallow) = walk::commits(&repo, head, first_parent)?;
+    let walk = walk::commits(&repo, head, first_parent)?;
+    let commits = walk.commits;
+    let mut unreadable = walk.unreadable;
     let metas: Vec<CommitMeta> = commits
         .iter()
         .map(|c| CommitMeta { id: c.id.to_string(), time: c.time, author: c.author.clone(), email: c.email.clone() })
         .collect();
 
     // What the cache already covers: a prefix of this walk.
+    let fingerprint = cache::fingerprint(config);
     let mut raw: Vec<RawEvent> = Vec::new();
     let mut broken: BTreeMap<String, Option<State>> = BTreeMap::new();
     let mut start = 0;
     if use_cache {
-        if let Some(c) = cache::read(root, &git.root_in_repo, first_parent) {
+        if let Some(c) = cache::read(root, &git.root_in_repo, first_parent, fingerprint) {
             if c.commits.len() <= metas.len() && c.commits[..] == metas[..c.commits.len()] {
                 start = c.commits.len();
                 raw = c.events;
@@ -163,16 +217,18 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
         }
     }
 
-    let ignore = crate::load::ignore_set(config);
     if start < commits.len() {
-        process(&git, &repo, &commits, start, &ignore, &mut raw, &mut broken)?;
-        if use_cache {
+        process(&git, &repo, &commits, start, config, &mut raw, &mut broken, &mut unreadable);
+        // A history read past unreadable objects is not cached: once the
+        // objects are back (fetched again), the next run reads them.
+        if use_cache && unreadable.is_empty() {
             cache::write(
                 root,
                 cache::CacheFile {
                     root_in_repo: git.root_in_repo.clone(),
                     first_parent,
-                    shallow,
+                    config: fingerprint,
+                    shallow: walk.shallow,
                     commits: metas.clone(),
                     broken,
                     events: raw.clone(),
@@ -181,6 +237,8 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
             );
         }
     }
+    unreadable.sort();
+    unreadable.dedup();
     let times: Vec<String> = metas.iter().map(|m| rfc3339(m.time)).collect();
     let events = raw
         .into_iter()
@@ -198,6 +256,7 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
                 field: e.field,
                 old: e.old,
                 new: e.new,
+                old_id: e.old_id,
                 seconds: m.time,
                 commit_index: ci,
             })
@@ -206,7 +265,8 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
     Ok(Events {
         source: Source::Git,
         head: Some(head.to_string()),
-        shallow,
+        shallow: walk.shallow,
+        unreadable: unreadable.iter().map(|u| u.to_string()).collect(),
         root_in_repo: git.root_in_repo,
         commits: metas,
         events,
@@ -216,39 +276,57 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
 
 /// A commit to diff: its index, the root's tree in its first parent and in
 /// itself, and in its other parents (merges with `first_parent: false`).
-type Job = (usize, Option<ObjectId>, Option<ObjectId>, Vec<Option<ObjectId>>);
+struct Job {
+    index: usize,
+    old: Option<ObjectId>,
+    new: Option<ObjectId>,
+    others: Vec<Option<ObjectId>>,
+}
 
-/// Diffs and parses commits `start..` and appends their events.
-fn process(
+/// A diffed commit: the changed item files, and for a merge the blobs of
+/// its other parents at those paths (`others[k][j]` for change `j`).
+struct Diffed {
+    index: usize,
+    changes: Vec<walk::Change>,
+    others: Vec<Vec<Option<ObjectId>>>,
+}
+
+/// A blob as read: its state, or why there is none.
+enum Parsed {
+    State(State),
+    /// Its front-matter cannot be read (history keeps the last good state).
+    Broken,
+    /// The object itself cannot be read (likewise, with a warning).
+    Unreadable,
+}
+
+/// Diffs and parses commits `start..` and appends their events. Objects
+/// that cannot be read are skipped and added to `unreadable`; everything
+/// else still yields its events.
+#[allow(clippy::too_many_arguments)]
+pub fn process(
     git: &walk::Git,
     repo: &gix::Repository,
     commits: &[walk::CommitData],
     start: usize,
-    ignore: &globset::GlobSet,
+    config: &Config,
     raw: &mut Vec<RawEvent>,
     broken: &mut BTreeMap<String, Option<State>>,
-) -> Result<(), HistoryError> {
+    unreadable: &mut Vec<walk::Unreadable>,
+) {
+    let ignore = crate::load::ignore_set(config);
     let index: HashMap<ObjectId, usize> = commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let odb = &repo.objects;
     let mut buf = Vec::new();
 
     // Newest first: where the root is in each commit (it may have moved),
-    // and the root's tree in each commit and its first parent.
+    // and the root's tree in each commit and its parents.
     let mut root_path: HashMap<ObjectId, String> = HashMap::new();
-    let mut sub: HashMap<ObjectId, Option<ObjectId>> = HashMap::new();
-    let mut jobs: Vec<Job> = Vec::new();
+    let mut sub: HashMap<ObjectId, Result<Option<ObjectId>, walk::Unreadable>> = HashMap::new();
     for i in (start..commits.len()).rev() {
         let c = &commits[i];
         let rp = root_path.entry(c.id).or_insert_with(|| git.root_in_repo.clone()).clone();
-        let sub_c = match sub.get(&c.id) {
-            Some(s) => *s,
-            None => {
-                let s = walk::subtree(odb, c.tree, &rp, &mut buf)?;
-                sub.insert(c.id, s);
-                s
-            }
-        };
-        let mut parent_subs = Vec::new();
+        let sub_c = sub.entry(c.id).or_insert_with(|| walk::subtree(odb, c.tree, &rp, &mut buf)).clone();
         for p in &c.parents {
             let Some(&pi) = index.get(p) else { continue };
             let pc = &commits[pi];
@@ -256,8 +334,8 @@ fn process(
                 Some(r) => r.clone(),
                 None => {
                     let mut r = rp.clone();
-                    if !rp.is_empty() && walk::subtree(odb, pc.tree, &rp, &mut buf)?.is_none() {
-                        if let Some(t) = sub_c {
+                    if !rp.is_empty() && matches!(walk::subtree(odb, pc.tree, &rp, &mut buf), Ok(None)) {
+                        if let Ok(Some(t)) = sub_c {
                             if let Some(found) = walk::find_tree(odb, pc.tree, t, &mut buf) {
                                 r = found;
                             }
@@ -267,74 +345,121 @@ fn process(
                     r
                 }
             };
-            let s = match sub.get(p) {
-                Some(s) => *s,
-                None => {
-                    let s = walk::subtree(odb, pc.tree, &prp, &mut buf)?;
-                    sub.insert(*p, s);
-                    s
-                }
-            };
-            parent_subs.push(s);
-        }
-        let first = parent_subs.first().copied().flatten();
-        if first != sub_c {
-            jobs.push((i, first, sub_c, parent_subs.into_iter().skip(1).collect()));
+            sub.entry(*p).or_insert_with(|| walk::subtree(odb, pc.tree, &prp, &mut buf));
         }
     }
-    jobs.reverse();
-
-    // Tree diffs, in parallel.
-    let ts = &git.repo;
-    let diffs: Vec<(usize, Vec<walk::Change>)> = chunked(ts, &jobs, |repo, buf, (i, old, new, others)| {
-        let mut changes = walk::diff_trees(&repo.objects, *old, *new, ignore)?;
-        // A merge (first_parent: false) shows only what it changed
-        // itself: not what it took from a merged parent.
-        if !others.is_empty() {
-            let mut keep = Vec::with_capacity(changes.len());
-            for ch in changes {
-                let mut from_other = false;
-                for o in others.iter().flatten() {
-                    if walk::blob_at(&repo.objects, *o, &ch.path, buf)? == ch.new {
-                        from_other = true;
-                        break;
-                    }
-                }
-                if !from_other {
-                    keep.push(ch);
-                }
-            }
-            changes = keep;
+    // Oldest first: a commit whose root cannot be read stands for its first
+    // parent's state (no change), so the next commit shows what changed.
+    let mut eff: HashMap<ObjectId, Option<ObjectId>> = HashMap::new();
+    let mut effective = |id: &ObjectId, fallback: Option<ObjectId>, unreadable: &mut Vec<walk::Unreadable>| {
+        if let Some(e) = eff.get(id) {
+            return *e;
         }
-        Ok((*i, changes))
-    })?;
+        let e = match sub.get(id) {
+            Some(Ok(s)) => *s,
+            Some(Err(u)) => {
+                unreadable.push(u.clone());
+                fallback
+            }
+            None => fallback,
+        };
+        eff.insert(*id, e);
+        e
+    };
+    let mut jobs: Vec<Job> = Vec::new();
+    for (i, c) in commits.iter().enumerate().skip(start) {
+        let mut parents = Vec::with_capacity(c.parents.len());
+        for p in c.parents.iter().filter(|p| index.contains_key(*p)) {
+            // A parent before `start` whose root cannot be read: as if unchanged.
+            let own = match sub.get(&c.id) {
+                Some(Ok(s)) => *s,
+                _ => None,
+            };
+            parents.push(effective(p, own, unreadable));
+        }
+        let first = parents.first().copied().flatten();
+        let new = effective(&c.id, first, unreadable);
+        if first != new {
+            jobs.push(Job { index: i, old: first, new, others: parents.into_iter().skip(1).collect() });
+        }
+    }
+
+    // Tree diffs, in parallel; a diff that meets an unreadable tree is done
+    // again below, in order, going around it.
+    let ts = &git.repo;
+    let diff_one = |repo: &gix::Repository, buf: &mut Vec<u8>, job: &Job, repair: Option<&mut walk::Repair>| {
+        let changes = walk::diff_trees(&repo.objects, job.old, job.new, &ignore, repair)?;
+        let mut others = Vec::with_capacity(job.others.len());
+        let mut missing = Vec::new();
+        for o in &job.others {
+            let mut at = Vec::with_capacity(changes.len());
+            for ch in &changes {
+                at.push(match o {
+                    Some(o) => walk::blob_at(&repo.objects, *o, &ch.path, buf).unwrap_or_else(|u| {
+                        missing.push(u);
+                        None
+                    }),
+                    None => None,
+                });
+            }
+            others.push(at);
+        }
+        Ok((Diffed { index: job.index, changes, others }, missing))
+    };
+    let first_pass: Vec<Result<(Diffed, Vec<walk::Unreadable>), walk::Unreadable>> =
+        chunked(ts, &jobs, |repo, buf, job| diff_one(repo, buf, job, None));
+    let mut repair = walk::Repair::default();
+    let mut diffs: Vec<Diffed> = Vec::with_capacity(jobs.len());
+    for (job, r) in jobs.iter().zip(first_pass) {
+        let r = match r {
+            Ok(r) => Ok(r),
+            Err(_) => diff_one(repo, &mut buf, job, Some(&mut repair)),
+        };
+        if let Ok((d, missing)) = r {
+            unreadable.extend(missing);
+            diffs.push(d);
+        }
+    }
+    unreadable.append(&mut repair.unreadable);
 
     // Parse every blob involved once, in parallel, in commit order (delta
     // bases are then likely still in the pack cache).
     let mut seen = std::collections::HashSet::new();
     let blobs: Vec<ObjectId> = diffs
         .iter()
-        .flat_map(|(_, ch)| ch.iter().flat_map(|c| [c.old, c.new]))
+        .flat_map(|d| d.changes.iter().flat_map(|c| [c.old, c.new]).chain(d.others.iter().flatten().copied()))
         .flatten()
         .filter(|id| seen.insert(*id))
         .collect();
-    let parsed: HashMap<ObjectId, Option<State>> = chunked(ts, &blobs, |repo, buf, id| {
-        let bytes = walk::read_blob(&repo.objects, *id, buf)?;
-        Ok((*id, blob::parse(&bytes)))
-    })?
+    let parsed: HashMap<ObjectId, Parsed> = chunked(ts, &blobs, |repo, buf, id| {
+        let p = match walk::read_blob(&repo.objects, *id, buf) {
+            Ok(bytes) => blob::parse(&bytes).map_or(Parsed::Broken, Parsed::State),
+            Err(_) => Parsed::Unreadable,
+        };
+        (*id, p)
+    })
     .into_iter()
     .collect();
+    for id in &blobs {
+        if let Some(Parsed::Unreadable) = parsed.get(id) {
+            unreadable.push(walk::Unreadable { kind: "blob", id: *id });
+        }
+    }
+    let state = |id: &ObjectId| match parsed.get(id) {
+        Some(Parsed::State(s)) => Some(s),
+        _ => None,
+    };
 
-    // Events, in commit order. A blob that does not parse leaves the last
-    // good state of its path standing.
-    for (i, changes) in diffs {
+    // Events, in commit order. A blob that does not parse (or cannot be
+    // read) leaves the last good state of its path standing.
+    for d in diffs {
         let mut before: Vec<(String, &State)> = Vec::new();
         let mut after: Vec<(String, &State)> = Vec::new();
         let mut new_broken: Vec<(String, Option<State>)> = Vec::new();
         let mut fixed: Vec<String> = Vec::new();
-        for ch in &changes {
+        for ch in &d.changes {
             let old_state: Option<&State> = match ch.old {
-                Some(o) => match parsed.get(&o).and_then(|s| s.as_ref()) {
+                Some(o) => match state(&o) {
                     Some(s) => Some(s),
                     None => broken.get(&ch.path).and_then(|s| s.as_ref()),
                 },
@@ -344,7 +469,7 @@ fn process(
                 before.push((ch.path.clone(), s));
             }
             match ch.new {
-                Some(n) => match parsed.get(&n).and_then(|s| s.as_ref()) {
+                Some(n) => match state(&n) {
                     Some(s) => {
                         after.push((ch.path.clone(), s));
                         fixed.push(ch.path.clone());
@@ -359,13 +484,19 @@ fn process(
                 None => fixed.push(ch.path.clone()),
             }
         }
-        events::commit_events(i as u32, &before, &after, raw);
+        let others: Vec<Vec<(String, &State)>> = d
+            .others
+            .iter()
+            .map(|at| {
+                d.changes.iter().zip(at).filter_map(|(ch, b)| Some((ch.path.clone(), state(b.as_ref()?)?))).collect()
+            })
+            .collect();
+        events::merge_events(config, d.index as u32, &before, &others, &after, raw);
         for p in fixed {
             broken.remove(&p);
         }
         broken.extend(new_broken);
     }
-    Ok(())
 }
 
 /// Maps `f` over `items` in parallel, in a few contiguous chunks (one
@@ -373,10 +504,10 @@ fn process(
 fn chunked<T: Sync, R: Send>(
     ts: &gix::ThreadSafeRepository,
     items: &[T],
-    f: impl Fn(&gix::Repository, &mut Vec<u8>, &T) -> Result<R, HistoryError> + Sync,
-) -> Result<Vec<R>, HistoryError> {
+    f: impl Fn(&gix::Repository, &mut Vec<u8>, &T) -> R + Sync,
+) -> Vec<R> {
     let size = items.len().div_ceil(rayon::current_num_threads().max(1) * 4).max(64);
-    let parts: Vec<Result<Vec<R>, HistoryError>> = items
+    let parts: Vec<Vec<R>> = items
         .par_chunks(size)
         .map(|chunk| {
             let repo = walk::local(ts);
@@ -384,11 +515,7 @@ fn chunked<T: Sync, R: Send>(
             chunk.iter().map(|x| f(&repo, &mut buf, x)).collect()
         })
         .collect();
-    let mut out = Vec::with_capacity(items.len());
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
+    parts.into_iter().flatten().collect()
 }
 
 /// Derived `created`, `updated` and `reporter` per item id: `created` = time
@@ -397,6 +524,14 @@ fn chunked<T: Sync, R: Send>(
 pub fn derived(events: &Events) -> BTreeMap<String, crate::query::Derived> {
     let mut out: BTreeMap<String, crate::query::Derived> = BTreeMap::new();
     for e in &events.events {
+        // A renamed id keeps what was derived under its old one.
+        if let Some(old) = e.old_id.as_ref().and_then(|o| out.get(o).cloned()) {
+            let d = out.entry(e.id.clone()).or_default();
+            if d.created.is_none() {
+                d.created = old.created;
+                d.reporter = old.reporter;
+            }
+        }
         let d = out.entry(e.id.clone()).or_default();
         if e.action == Action::Created && d.created.is_none() {
             d.created = Some(e.time.clone());

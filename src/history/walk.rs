@@ -7,7 +7,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use gix::objs::tree::EntryKind;
-use gix::objs::{Find, FindExt};
 use gix::ObjectId;
 
 use super::HistoryError;
@@ -22,6 +21,51 @@ pub struct Git {
 
 fn err(what: &str, e: impl std::fmt::Display) -> HistoryError {
     HistoryError(format!("{what}: {e}"))
+}
+
+/// An object that could not be read: missing (a deleted loose object, a
+/// broken clone) or corrupt. History skips it with one warning naming it
+/// (W012) and derives every event it still can; it is never taken for a
+/// shallow boundary.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Unreadable {
+    /// `commit`, `tree` or `blob`.
+    pub kind: &'static str,
+    pub id: ObjectId,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.id)
+    }
+}
+
+impl From<Unreadable> for HistoryError {
+    fn from(u: Unreadable) -> HistoryError {
+        HistoryError(format!("cannot read {u} (the object is missing or corrupt)"))
+    }
+}
+
+fn kind_name(kind: gix::objs::Kind) -> &'static str {
+    match kind {
+        gix::objs::Kind::Commit => "commit",
+        gix::objs::Kind::Tree => "tree",
+        gix::objs::Kind::Blob => "blob",
+        gix::objs::Kind::Tag => "tag",
+    }
+}
+
+/// The object `id` if it can be read and is of `kind`.
+fn find<'a>(
+    odb: &impl gix::objs::Find,
+    id: &ObjectId,
+    kind: gix::objs::Kind,
+    buf: &'a mut Vec<u8>,
+) -> Result<gix::objs::Data<'a>, Unreadable> {
+    match odb.try_find(id, buf) {
+        Ok(Some(d)) if d.kind == kind => Ok(d),
+        _ => Err(Unreadable { kind: kind_name(kind), id: *id }),
+    }
 }
 
 /// Opens the repository holding `root`; `None` if there is none (or it is bare).
@@ -58,29 +102,43 @@ pub struct CommitData {
     pub id: ObjectId,
     pub tree: ObjectId,
     /// Parents present in the repository (the first first). Empty for a
-    /// root commit or at a shallow boundary.
+    /// root commit, at a shallow boundary, or when the parents cannot be read.
     pub parents: Vec<ObjectId>,
-    /// Committer time, seconds since the epoch.
+    /// The commit's one time, in seconds since the epoch: its committer
+    /// time, raised to its parents' times when the committer clock is behind
+    /// (so times never go down along the history).
     pub time: i64,
+    /// Whom its events are attributed to: the author; for a merge diffed
+    /// against its first parent (`first_parent: false`), the committer.
     pub author: String,
     pub email: String,
 }
 
-/// The commits reachable from `head`, oldest first: a post-order depth-first
-/// walk visiting first parents first (so every commit comes after all of its
-/// ancestors, and appending commits on top of a branch appends to the list).
-/// With `first_parent` only first parents are followed. Returns the commits
-/// and whether a shallow boundary (or a missing parent) was met.
-pub fn commits(
-    repo: &gix::Repository,
-    head: ObjectId,
-    first_parent: bool,
-) -> Result<(Vec<CommitData>, bool), HistoryError> {
+/// The commits to read and what the walk met on the way.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Oldest first; every commit after all of its parents.
+    pub commits: Vec<CommitData>,
+    /// The walk stopped at the boundary of a shallow clone.
+    pub shallow: bool,
+    /// Commits that could not be read (their descendants become roots).
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// The commits reachable from `head`, oldest first. With `first_parent`
+/// only first parents are followed.
+///
+/// Order: by commit time (see [`CommitData::time`]), ties in the order of a
+/// post-order depth-first walk that visits first parents first. As times are
+/// raised to their parents', this is a topological order (a commit comes
+/// after all of its ancestors) and it is in time order; commits added on
+/// top of the first-parent line append to it.
+pub fn commits(repo: &gix::Repository, head: ObjectId, first_parent: bool) -> Result<Walk, HistoryError> {
     let shallow_set: HashSet<ObjectId> = match repo.shallow_commits() {
         Ok(Some(c)) => c.iter().copied().collect(),
         _ => HashSet::new(),
     };
-    let mut shallow = false;
+    let mut walk = Walk::default();
     let mut buf = Vec::new();
     let mut loaded: HashMap<ObjectId, CommitData> = HashMap::new();
     let mut order = Vec::new();
@@ -94,31 +152,31 @@ pub fn commits(
         if !seen.insert(id) {
             continue;
         }
-        let data = match repo.objects.try_find(&id, &mut buf) {
-            Ok(Some(d)) if d.kind == gix::objs::Kind::Commit => d,
-            Ok(_) if id != head => {
-                // A parent we do not have: the edge of a shallow clone.
-                shallow = true;
-                continue;
+        let decoded = find(&repo.objects, &id, gix::objs::Kind::Commit, &mut buf)
+            .ok()
+            .and_then(|d| gix::objs::CommitRef::from_bytes(d.data, repo.object_hash()).ok());
+        let Some(c) = decoded else {
+            if id == head {
+                return Err(HistoryError(format!("cannot read the commit to start from, {id} (missing or corrupt)")));
             }
-            Ok(_) => return Err(HistoryError(format!("commit {id} not found"))),
-            Err(e) => return Err(err(&format!("reading commit {id}"), e)),
+            // Not a shallow boundary (those are listed in `.git/shallow`
+            // and their parents never pushed): a missing or corrupt object.
+            walk.unreadable.push(Unreadable { kind: "commit", id });
+            continue;
         };
-        let c = data.decode().map_err(|e| err(&format!("decoding commit {id}"), e))?;
-        let c = match c {
-            gix::objs::ObjectRef::Commit(c) => c,
-            _ => return Err(HistoryError(format!("{id} is not a commit"))),
-        };
-        let mut parents: Vec<ObjectId> = if shallow_set.contains(&id) {
-            shallow = true;
+        let all_parents: Vec<ObjectId> = c.parents().collect();
+        let mut parents = if shallow_set.contains(&id) {
+            walk.shallow = true;
             Vec::new()
         } else {
-            c.parents().collect()
+            all_parents.clone()
         };
         if first_parent {
             parents.truncate(1);
         }
-        let (author, email) = match c.author() {
+        // A merge's own changes (conflict resolutions) belong to whoever made the merge.
+        let who = if !first_parent && all_parents.len() > 1 { c.committer() } else { c.author() };
+        let (author, email) = match who {
             Ok(a) => (a.name.to_string(), a.email.to_string()),
             Err(_) => (String::new(), String::new()),
         };
@@ -137,12 +195,33 @@ pub fn commits(
             out.push(c);
         }
     }
-    // Parents that could not be read are dropped (the commit becomes a boundary).
+    // Parents that could not be read are dropped (the commit becomes a root).
     let have: HashSet<ObjectId> = out.iter().map(|c| c.id).collect();
     for c in &mut out {
         c.parents.retain(|p| have.contains(p));
     }
-    Ok((out, shallow))
+    monotone(&mut out);
+    walk.unreadable.sort();
+    walk.unreadable.dedup();
+    walk.commits = out;
+    Ok(walk)
+}
+
+/// Raises each commit's time to its parents' and sorts by (time, position):
+/// `commits` must be in a topological order (parents first), and stays in one.
+pub fn monotone(commits: &mut Vec<CommitData>) {
+    let mut time: HashMap<ObjectId, i64> = HashMap::with_capacity(commits.len());
+    for c in commits.iter_mut() {
+        let t = c.parents.iter().filter_map(|p| time.get(p)).fold(c.time, |a, &b| a.max(b));
+        c.time = t;
+        time.insert(c.id, t);
+    }
+    // A parent has a time ≤ its child's and an earlier position, so sorting
+    // by (time, position) keeps every parent before its children.
+    let mut keyed: Vec<(i64, usize, CommitData)> =
+        std::mem::take(commits).into_iter().enumerate().map(|(i, c)| (c.time, i, c)).collect();
+    keyed.sort_by_key(|(t, i, _)| (*t, *i));
+    commits.extend(keyed.into_iter().map(|(_, _, c)| c));
 }
 
 /// What a tree entry points at, as far as the walk cares.
@@ -157,11 +236,11 @@ fn entries(
     odb: &impl gix::objs::Find,
     tree: Option<ObjectId>,
     buf: &mut Vec<u8>,
-) -> Result<Vec<(Vec<u8>, Kind, ObjectId)>, HistoryError> {
+) -> Result<Vec<(Vec<u8>, Kind, ObjectId)>, Unreadable> {
     let Some(tree) = tree else { return Ok(Vec::new()) };
-    let t = odb.find_tree(&tree, buf).map_err(|e| err(&format!("reading tree {tree}"), e))?;
-    let mut v: Vec<(Vec<u8>, Kind, ObjectId)> = t
-        .entries
+    let data = find(odb, &tree, gix::objs::Kind::Tree, buf)?;
+    let es = decode_entries(data.data).ok_or(Unreadable { kind: "tree", id: tree })?;
+    let mut v: Vec<(Vec<u8>, Kind, ObjectId)> = es
         .iter()
         .map(|e| {
             let k = match e.mode.kind() {
@@ -176,18 +255,34 @@ fn entries(
     Ok(v)
 }
 
+/// The entry `name` of tree `tree`: whether it is a tree, and its id.
+fn entry(
+    odb: &impl gix::objs::Find,
+    tree: ObjectId,
+    name: &str,
+    buf: &mut Vec<u8>,
+) -> Result<Option<(bool, ObjectId)>, Unreadable> {
+    let data = find(odb, &tree, gix::objs::Kind::Tree, buf)?;
+    for e in gix::objs::TreeRefIter::from_bytes(data.data, gix::hash::Kind::Sha1) {
+        let e = e.map_err(|_| Unreadable { kind: "tree", id: tree })?;
+        if e.filename == name.as_bytes() {
+            return Ok(Some((e.mode.is_tree(), e.oid.to_owned())));
+        }
+    }
+    Ok(None)
+}
+
 /// The object at `path` (`/`-separated, `""` = the tree itself) if it is a tree.
 pub fn subtree(
     odb: &impl gix::objs::Find,
     tree: ObjectId,
     path: &str,
     buf: &mut Vec<u8>,
-) -> Result<Option<ObjectId>, HistoryError> {
+) -> Result<Option<ObjectId>, Unreadable> {
     let mut cur = tree;
     for part in path.split('/').filter(|p| !p.is_empty()) {
-        let t = odb.find_tree(&cur, buf).map_err(|e| err(&format!("reading tree {cur}"), e))?;
-        match t.entries.iter().find(|e| e.filename == part.as_bytes()) {
-            Some(e) if e.mode.is_tree() => cur = e.oid.to_owned(),
+        match entry(odb, cur, part, buf)? {
+            Some((true, id)) => cur = id,
             _ => return Ok(None),
         }
     }
@@ -200,14 +295,13 @@ pub fn blob_at(
     tree: ObjectId,
     path: &str,
     buf: &mut Vec<u8>,
-) -> Result<Option<ObjectId>, HistoryError> {
+) -> Result<Option<ObjectId>, Unreadable> {
     let (dir, name) = match path.rsplit_once('/') {
         Some((d, n)) => (d, n),
         None => ("", path),
     };
     let Some(t) = subtree(odb, tree, dir, buf)? else { return Ok(None) };
-    let t = odb.find_tree(&t, buf).map_err(|e| err(&format!("reading tree {t}"), e))?;
-    Ok(t.entries.iter().find(|e| e.filename == name.as_bytes() && !e.mode.is_tree()).map(|e| e.oid.to_owned()))
+    Ok(entry(odb, t, name, buf)?.filter(|(is_tree, _)| !is_tree).map(|(_, id)| id))
 }
 
 /// Where a folder with tree id `target` sits in `tree` (breadth-first, a
@@ -246,17 +340,47 @@ pub struct Change {
     pub new: Option<ObjectId>,
 }
 
+/// How a tree diff goes on past trees it cannot read (see [`diff_trees`]).
+#[derive(Debug, Default)]
+pub struct Repair {
+    /// An unreadable tree → the tree that stood at its place before it
+    /// (`None`: no folder): what the commits after it are compared with.
+    pub replaced: HashMap<ObjectId, Option<ObjectId>>,
+    /// The trees skipped, in the order met.
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl Repair {
+    /// What to read in place of `id` (itself unless it was replaced).
+    fn resolve(&self, mut id: Option<ObjectId>) -> Option<ObjectId> {
+        // Replacements point at older trees; the bound only guards a cycle.
+        for _ in 0..=self.replaced.len() {
+            match id.and_then(|i| self.replaced.get(&i)) {
+                Some(r) => id = *r,
+                None => break,
+            }
+        }
+        id
+    }
+}
+
 /// The item files that differ between two trees (the backlog root at two
 /// commits), sorted by path. Subtrees with equal ids are not read.
+///
+/// Without `repair`, the first tree that cannot be read is the error. With
+/// it, an unreadable tree is skipped (nothing below it counts as changed)
+/// and noted; a new-side tree is replaced by the old side's for later
+/// diffs, so the changes it hid show up in the next commit that can be read.
 pub fn diff_trees(
     odb: &impl gix::objs::Find,
     old: Option<ObjectId>,
     new: Option<ObjectId>,
     ignore: &globset::GlobSet,
-) -> Result<Vec<Change>, HistoryError> {
+    repair: Option<&mut Repair>,
+) -> Result<Vec<Change>, Unreadable> {
     let mut out = Vec::new();
-    let mut buf = Vec::new();
-    diff_rec(odb, old, new, "", ignore, &mut out, &mut buf)?;
+    let mut repair = repair;
+    diff_rec(odb, old, new, "", ignore, &mut out, &mut repair)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
@@ -345,25 +469,18 @@ fn differing<'a>(a: &'a [u8], b: &'a [u8], hash_len: usize) -> (&'a [u8], &'a [u
     }
 }
 
-fn decode_entries(data: &[u8]) -> Result<Vec<gix::objs::tree::EntryRef<'_>>, HistoryError> {
-    gix::objs::TreeRefIter::from_bytes(data, gix::hash::Kind::Sha1)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| err("decoding a tree", e))
+/// A tree's entries; `None` when its bytes are not a well-formed tree.
+fn decode_entries(data: &[u8]) -> Option<Vec<gix::objs::tree::EntryRef<'_>>> {
+    gix::objs::TreeRefIter::from_bytes(data, gix::hash::Kind::Sha1).collect::<Result<Vec<_>, _>>().ok()
 }
 
 fn raw_tree<'a>(
     odb: &impl gix::objs::Find,
     id: Option<ObjectId>,
     buf: &'a mut Vec<u8>,
-) -> Result<&'a [u8], HistoryError> {
+) -> Result<&'a [u8], Unreadable> {
     match id {
-        Some(id) => {
-            let d = odb.try_find(&id, buf).map_err(|e| err(&format!("reading tree {id}"), e))?;
-            match d {
-                Some(d) if d.kind == gix::objs::Kind::Tree => Ok(d.data),
-                _ => Err(HistoryError(format!("tree {id} not found"))),
-            }
-        }
+        Some(id) => Ok(find(odb, &id, gix::objs::Kind::Tree, buf)?.data),
         None => Ok(&[]),
     }
 }
@@ -375,18 +492,46 @@ fn diff_rec(
     prefix: &str,
     ignore: &globset::GlobSet,
     out: &mut Vec<Change>,
-    _buf: &mut Vec<u8>,
-) -> Result<(), HistoryError> {
+    repair: &mut Option<&mut Repair>,
+) -> Result<(), Unreadable> {
     use std::cmp::Ordering;
+    let old = match repair {
+        Some(r) => r.resolve(old),
+        None => old,
+    };
     if old == new {
         return Ok(());
     }
+    // An unreadable side: an error without `repair`, else skipped (a new
+    // side is replaced by the old one for the diffs that follow).
+    let skip = |u: Unreadable, replace: bool, repair: &mut Option<&mut Repair>| match repair {
+        Some(r) => {
+            if replace {
+                r.replaced.insert(u.id, old);
+            }
+            r.unreadable.push(u);
+            Ok(())
+        }
+        None => Err(u),
+    };
     let (mut buf_a, mut buf_b) = (Vec::new(), Vec::new());
-    let ra = raw_tree(odb, old, &mut buf_a)?;
-    let rb = raw_tree(odb, new, &mut buf_b)?;
+    let ra = match raw_tree(odb, old, &mut buf_a) {
+        Ok(r) => r,
+        Err(u) => return skip(u, false, repair),
+    };
+    let rb = match raw_tree(odb, new, &mut buf_b) {
+        Ok(r) => r,
+        Err(u) => return skip(u, true, repair),
+    };
     let (ra, rb) = differing(ra, rb, gix::hash::Kind::Sha1.len_in_bytes());
-    let a = decode_entries(ra)?;
-    let b = decode_entries(rb)?;
+    let a = match decode_entries(ra) {
+        Some(a) => a,
+        None => return old.map_or(Ok(()), |id| skip(Unreadable { kind: "tree", id }, false, repair)),
+    };
+    let b = match decode_entries(rb) {
+        Some(b) => b,
+        None => return new.map_or(Ok(()), |id| skip(Unreadable { kind: "tree", id }, true, repair)),
+    };
     let (mut i, mut j) = (0, 0);
     loop {
         let ord = match (a.get(i), b.get(j)) {
@@ -437,7 +582,7 @@ fn diff_rec(
         let of = |k: Option<(Kind, ObjectId)>, want: Kind| k.filter(|k| k.0 == want).map(|k| k.1);
         let (ta, tb) = (of(ka, Kind::Tree), of(kb, Kind::Tree));
         if (ta.is_some() || tb.is_some()) && ta != tb && !skip_dir(prefix, name) {
-            diff_rec(odb, ta, tb, &path, ignore, out, _buf)?;
+            diff_rec(odb, ta, tb, &path, ignore, out, repair)?;
         }
         let (ba, bb) = (of(ka, Kind::Blob), of(kb, Kind::Blob));
         if (ba.is_some() || bb.is_some()) && ba != bb && crate::load::is_item_path(&path, ignore) {
@@ -448,17 +593,20 @@ fn diff_rec(
 }
 
 /// Every item file below `tree` (the root at some commit): path and blob.
+/// Folders that cannot be read are skipped and noted in `repair`.
 pub fn list_items(
     odb: &impl gix::objs::Find,
     tree: Option<ObjectId>,
     ignore: &globset::GlobSet,
-) -> Result<Vec<(String, ObjectId)>, HistoryError> {
-    Ok(diff_trees(odb, None, tree, ignore)?.into_iter().filter_map(|c| c.new.map(|n| (c.path, n))).collect())
+    repair: &mut Repair,
+) -> Vec<(String, ObjectId)> {
+    let changes = diff_trees(odb, None, tree, ignore, Some(repair)).unwrap_or_default();
+    changes.into_iter().filter_map(|c| c.new.map(|n| (c.path, n))).collect()
 }
 
 /// Reads a blob's bytes.
-pub fn read_blob(odb: &impl gix::objs::Find, id: ObjectId, buf: &mut Vec<u8>) -> Result<Vec<u8>, HistoryError> {
-    Ok(odb.find_blob(&id, buf).map_err(|e| err(&format!("reading blob {id}"), e))?.data.to_vec())
+pub fn read_blob(odb: &impl gix::objs::Find, id: ObjectId, buf: &mut Vec<u8>) -> Result<Vec<u8>, Unreadable> {
+    Ok(find(odb, &id, gix::objs::Kind::Blob, buf)?.data.to_vec())
 }
 
 /// A thread-local handle with caches sized for walking history: a pack
@@ -469,4 +617,82 @@ pub fn local(repo: &gix::ThreadSafeRepository) -> gix::Repository {
     r.objects.set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(64 << 20)));
     r.object_cache_size(32 << 20);
     r
+}
+
+/// A commit's tree, parents and signature, read on its own.
+fn load(repo: &gix::Repository, id: ObjectId, buf: &mut Vec<u8>) -> Result<CommitData, Unreadable> {
+    let bad = Unreadable { kind: "commit", id };
+    let d = find(&repo.objects, &id, gix::objs::Kind::Commit, buf)?;
+    let c = gix::objs::CommitRef::from_bytes(d.data, repo.object_hash()).map_err(|_| bad.clone())?;
+    let (author, email) = match c.author() {
+        Ok(a) => (a.name.to_string(), a.email.to_string()),
+        Err(_) => (String::new(), String::new()),
+    };
+    let time = c.committer().map(|s| s.seconds()).unwrap_or(0);
+    Ok(CommitData { id, tree: c.tree(), parents: c.parents().collect(), time, author, email })
+}
+
+/// The commits of the range `base..head` (reachable from `head`, not from
+/// `base`) in the order of [`commits`], after the commits outside the range
+/// that they are diffed against (their parents, without parents of their
+/// own). Returns the list and where the range starts in it.
+pub fn range(repo: &gix::Repository, base: ObjectId, head: ObjectId) -> Result<(Vec<CommitData>, usize), HistoryError> {
+    let walk = repo
+        .rev_walk([head])
+        .with_hidden([base])
+        .all()
+        .map_err(|e| err(&format!("listing the commits of {base}..{head}"), e))?;
+    let mut ids = Vec::new();
+    for info in walk {
+        ids.push(info.map_err(|e| err(&format!("listing the commits of {base}..{head}"), e))?.id);
+    }
+    let in_range: HashSet<ObjectId> = ids.iter().copied().collect();
+    let mut buf = Vec::new();
+    let mut loaded: HashMap<ObjectId, CommitData> = HashMap::with_capacity(ids.len());
+    for id in &ids {
+        loaded.insert(*id, load(repo, *id, &mut buf)?);
+    }
+    // Parents outside the range: the states the range starts from.
+    let mut context: Vec<CommitData> = Vec::new();
+    let mut outside: HashSet<ObjectId> = HashSet::new();
+    for id in &ids {
+        for p in loaded.get(id).map(|c| c.parents.clone()).unwrap_or_default() {
+            if !in_range.contains(&p) && outside.insert(p) {
+                // A parent beyond a shallow boundary is not there: the commit is a root.
+                if let Ok(mut c) = load(repo, p, &mut buf) {
+                    c.parents.clear();
+                    context.push(c);
+                }
+            }
+        }
+    }
+    let have: HashSet<ObjectId> = in_range.iter().chain(context.iter().map(|c| &c.id)).copied().collect();
+    // Post-order depth-first from `head`, first parents first.
+    let mut order: Vec<CommitData> = Vec::with_capacity(ids.len());
+    let mut stack: Vec<(ObjectId, bool)> = vec![(head, false)];
+    let mut seen: HashSet<ObjectId> = HashSet::new();
+    while let Some((id, expanded)) = stack.pop() {
+        if expanded {
+            if let Some(mut c) = loaded.remove(&id) {
+                c.parents.retain(|p| have.contains(p));
+                order.push(c);
+            }
+            continue;
+        }
+        if !in_range.contains(&id) || !seen.insert(id) {
+            continue;
+        }
+        stack.push((id, true));
+        if let Some(c) = loaded.get(&id) {
+            for p in c.parents.iter().rev() {
+                if in_range.contains(p) && !seen.contains(p) {
+                    stack.push((*p, false));
+                }
+            }
+        }
+    }
+    monotone(&mut order);
+    let start = context.len();
+    context.extend(order);
+    Ok((context, start))
 }

@@ -703,7 +703,7 @@ fn diagnostic(d: &mut Dec) -> Option<Diagnostic> {
     let code = d.str()?;
     // Codes are `&'static str`: take the table's own; an unknown code means
     // another build wrote the cache.
-    let code: &'static str = CODES.iter().map(|(c, _, _)| *c).find(|c| *c == code)?;
+    let code: &'static str = CODES.iter().map(|c| c.code).find(|c| *c == code)?;
     let message = d.string()?;
     let file = d.string()?;
     let mut diag = Diagnostic::new(code, &file, Span::new(d.u32()?, d.u32()?, d.u32()?), message);

@@ -5,7 +5,9 @@
 use crate::check::Diagnostic;
 use crate::config::{Config, FieldDef, FieldType, Role, PRIORITIES};
 use crate::load::yaml::{Node, Value};
-use crate::model::{self, Dependency, FieldValue, Item, Reference, Span, Spanned, CORE_FIELDS, SPRINT_FIELDS};
+use crate::model::{
+    self, Dependency, FieldValue, Item, Reference, Span, Spanned, CORE_FIELDS, NUMBER_LIMIT, SPRINT_FIELDS,
+};
 use crate::util::suggest;
 use crate::util::time;
 
@@ -43,11 +45,15 @@ impl Builder<'_> {
         }
     }
 
-    /// An item id: a string (or a number, which ids may be).
+    /// An item id: a string, exactly as written, or a whole number (ids
+    /// may be numbers; `5.0` is the number 5, as in JSON).
     fn id_ref(&mut self, key: &str, node: &Node) -> Option<Spanned<String>> {
         match &node.value {
-            Value::Str(s) if !s.trim().is_empty() => Some(Spanned::new(s.trim().to_string(), node.span)),
+            Value::Str(s) if !s.is_empty() => Some(Spanned::new(s.clone(), node.span)),
             Value::Int(_) => Some(Spanned::new(node.value.scalar_text(), node.span)),
+            Value::Float(f) if f.fract() == 0.0 && (0.0..9_223_372_036_854_775_808.0).contains(f) => {
+                Some(Spanned::new((*f as i64).to_string(), node.span))
+            }
             _ => {
                 self.wrong_type(key, node, "an item id");
                 None
@@ -96,9 +102,18 @@ impl Builder<'_> {
         }
     }
 
+    /// A finite number smaller than [`NUMBER_LIMIT`] in size.
     fn number(&mut self, key: &str, node: &Node) -> Option<f64> {
         match node.value.as_f64() {
-            Some(n) if n.is_finite() => Some(n),
+            Some(n) if n.is_finite() && n.abs() < NUMBER_LIMIT => Some(n),
+            Some(n) if n.is_finite() => {
+                let msg = format!(
+                    "`{key}` is {}: numbers in items must be less than one billion (1e9) in size",
+                    node.value.scalar_text()
+                );
+                self.err("E030", node.span, msg);
+                None
+            }
             _ => {
                 self.wrong_type(key, node, "a number");
                 None
@@ -106,22 +121,30 @@ impl Builder<'_> {
         }
     }
 
+    /// A lag or duration: a string such as `2d` ([`time::parse_lag`]), or a
+    /// number of days (0 or more, less than [`NUMBER_LIMIT`]).
     fn lag(&mut self, key: &str, node: &Node) -> Option<(String, f64)> {
-        let text = match &node.value {
-            Value::Str(s) => s.clone(),
-            Value::Int(_) | Value::Float(_) => format!("{}d", node.value.scalar_text()),
+        let (text, days) = match &node.value {
+            Value::Str(s) => (s.clone(), time::parse_lag(s)),
+            Value::Int(_) | Value::Float(_) => {
+                let n = node.value.as_f64().filter(|n| n.is_finite() && *n >= 0.0 && *n < NUMBER_LIMIT);
+                (format!("{}d", node.value.scalar_text()), n)
+            }
             _ => {
                 self.wrong_type(key, node, "a duration such as `2d`, `1w` or `4h`");
                 return None;
             }
         };
-        match time::parse_lag(&text) {
+        match days {
             Some(d) => Some((text, d)),
             None => {
                 self.err(
                     "E027",
                     node.span,
-                    format!("bad {key} `{text}`: write a number and a unit, like `2d`, `1w` or `4h`"),
+                    format!(
+                        "bad {key} `{}`: write a number (less than one billion) and a unit, like `2d`, `1w` or `4h`",
+                        truncate(&text, 40)
+                    ),
                 );
                 None
             }
@@ -171,16 +194,26 @@ pub fn build(
     // Keys: duplicates, and where each is.
     let mut first = crate::model::Keys::default();
     let mut entries: Vec<(String, &Node, &Node)> = Vec::new();
+    // Duplicates are found by a scan of the usual dozen keys, and through a
+    // hash map beyond that: 50,000 keys stay linear.
+    let mut big: Option<std::collections::HashMap<&str, Span>> = (map.len() > 32).then(Default::default);
     for (k, v) in map {
-        let key = match &k.value {
-            Value::Str(s) => s.clone(),
+        let key: &str = match &k.value {
+            Value::Str(s) => s,
             other => {
                 let msg = format!("keys must be field names, found {}", describe(other));
                 b.err("E017", k.span, msg);
                 continue;
             }
         };
-        if let Some(prev) = first.get(&key) {
+        let prev = match &mut big {
+            Some(seen) => seen.get(key).copied().or_else(|| {
+                seen.insert(key, k.span);
+                None
+            }),
+            None => first.get(key),
+        };
+        if let Some(prev) = prev {
             b.err("E019", k.span, format!("duplicate key `{key}`")).notes.push(crate::check::Note {
                 message: format!("`{key}` first written here"),
                 file: path.to_string(),
@@ -190,8 +223,8 @@ pub fn build(
             });
             continue;
         }
-        first.insert(&key, k.span);
-        entries.push((key, k, v));
+        first.insert(key, k.span);
+        entries.push((key.to_string(), k, v));
     }
     item.keys = first;
 
@@ -203,7 +236,7 @@ pub fn build(
     let Some(id) = id else { return (None, b.diags) };
     if !model::is_valid_id(&id.value) {
         let from = if item.keys.contains_key("id") { "" } else { " (from the file name)" };
-        b.err("E011", id.span, format!("invalid id `{}`{from}: ids are slugs of letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 characters", truncate(&id.value, 60)));
+        b.err("E011", id.span, format!("invalid id `{}`{from}: {}", truncate(&id.value, 60), model::ID_RULE));
         return (None, b.diags);
     }
     b.id = Some(id.value.clone());
@@ -372,7 +405,13 @@ pub fn build(
                                     other => b.unknown_key(other, mk.span, &["url", "title", "id"], " in `references`"),
                                 }
                             }
-                            if let Some(id) = id {
+                            if id.is_some() && url.is_some() {
+                                b.err(
+                                    "E017",
+                                    n.span,
+                                    "a reference links to an item (`id:`) or a page (`url:`), not both",
+                                );
+                            } else if let Some(id) = id {
                                 item.references.push(Reference::Item(id));
                             } else if let Some(url) = url {
                                 if is_allowed_url(&url.value) {
@@ -388,7 +427,7 @@ pub fn build(
                                 b.err("E017", n.span, "a reference written as a mapping needs `url:` (or `id:`)");
                             }
                         }
-                        Value::Str(s) if s.contains("://") || s.starts_with("mailto:") => {
+                        Value::Str(s) if s.contains("://") || s.to_ascii_lowercase().starts_with("mailto:") => {
                             if is_allowed_url(s) {
                                 item.references
                                     .push(Reference::Url { url: Spanned::new(s.clone(), n.span), title: None });
@@ -542,10 +581,13 @@ pub fn build(
     (Some(item), b.diags)
 }
 
+/// An `http://`, `https://` or `mailto:` url (scheme in any case) with
+/// something after the scheme and no whitespace: the schema's `url` pattern.
 pub fn is_allowed_url(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    (lower.starts_with("http://") || lower.starts_with("https://")) && s.len() > 8
-        || lower.starts_with("mailto:") && s.len() > 7
+    let rest = ["http://", "https://", "mailto:"].iter().find_map(|scheme| {
+        s.get(..scheme.len()).filter(|head| head.eq_ignore_ascii_case(scheme)).map(|_| &s[scheme.len()..])
+    });
+    rest.is_some_and(|r| !r.is_empty() && !r.bytes().any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)))
 }
 
 fn check_ml(b: &mut Builder, v: &Node) {

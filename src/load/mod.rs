@@ -91,7 +91,8 @@ pub fn load(root: &Path) -> Result<Backlog, LoadError> {
 
 /// Like [`load`], but reuses the parse cache in `ROOT/.cairn-cache/`
 /// (see [`cache`]) for files that did not change, and refreshes it when
-/// `save`. The result is the same as [`load`]'s.
+/// `save` and the root holds at least one item file (an empty folder gets
+/// no cache). The result is the same as [`load`]'s.
 pub fn load_cached(root: &Path, save: bool) -> Result<Backlog, LoadError> {
     if !root.is_dir() {
         return Err(LoadError::NoRoot(root.to_path_buf()));
@@ -162,7 +163,9 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
                         }
                     });
             }
-            if save {
+            // No item files, no cache: `check` in an empty folder (or one
+            // that is no backlog) leaves no `.cairn-cache/` behind.
+            if save && !files.is_empty() {
                 let read_at = std::time::SystemTime::now();
                 let entries: Vec<cache::Entry> = (0..files.len())
                     .filter_map(|i| {
@@ -275,6 +278,15 @@ pub fn walk(root: &Path, config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagno
                 }
                 let rel = rel_path(root, e.path());
                 if is_item_path(&rel, &ignore) {
+                    // A name that is not UTF-8 was made readable with U+FFFD
+                    // and cannot be opened by that name: say what is wrong.
+                    if rel.contains(char::REPLACEMENT_CHARACTER) && !is_utf8_below(root, e.path()) {
+                        let msg = format!(
+                            "file name is not valid UTF-8: `{rel}`; rename the file (cairn reads UTF-8 paths only)"
+                        );
+                        diags.push(Diagnostic::new("E004", &rel, Span::START, msg));
+                        continue;
+                    }
                     files.push((e.path().to_path_buf(), rel));
                 }
             }
@@ -304,6 +316,11 @@ pub fn walk(root: &Path, config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagno
         ));
     }
     (files, diags)
+}
+
+/// Whether the part of `p` below `root` is valid UTF-8.
+fn is_utf8_below(root: &Path, p: &Path) -> bool {
+    p.strip_prefix(root).unwrap_or(p).to_str().is_some()
 }
 
 /// A path relative to `root`, `/`-separated.
@@ -353,14 +370,17 @@ pub fn parse_item_text(text: &str, path: &str, config: &Config) -> (Option<Item>
         }
     };
     let shift = split.yaml_line - 1;
+    let mut tags = Vec::new();
     let tree = if split.yaml.trim().is_empty()
         || split.yaml.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
         yaml::Node { value: yaml::Value::Map(Vec::new()), span: Span::new(split.yaml_line, 1, 1) }
     } else {
-        match yaml::parse(split.yaml) {
-            Ok(mut n) => {
+        match yaml::parse_document(split.yaml) {
+            Ok(doc) => {
+                let mut n = doc.root;
                 n.shift_lines(shift);
+                tags = doc.ignored_tags;
                 n
             }
             Err((mut span, mut msg)) => {
@@ -385,7 +405,18 @@ pub fn parse_item_text(text: &str, path: &str, config: &Config) -> (Option<Item>
             return (None, vec![Diagnostic::new("E005", path, tree.span, msg)]);
         }
     };
-    item::build(&map, path, split.body, split.body_line, config)
+    let (item, mut diags) = item::build(&map, path, split.body, split.body_line, config);
+    for (mut span, tag) in tags {
+        span.line += shift;
+        let msg = format!(
+            "YAML tag `{tag}` is ignored: front-matter is plain data (text, numbers, booleans, lists, mappings)"
+        );
+        let mut d =
+            Diagnostic::new("W008", path, span, msg).with_help("remove the tag; quote the value to make it text");
+        d.id = item.as_ref().map(|i| i.id.value.clone());
+        diags.push(d);
+    }
+    (item, diags)
 }
 
 /// The 1-based line and column of the first tab in leading whitespace.
@@ -468,6 +499,84 @@ mod tests {
         assert_eq!(d[0].notes[0].line, 2);
     }
 
+    /// The yaml-test-suite case 9C9N as an item, directives and markers in
+    /// the front-matter, and tags: each reported where it is, in words.
+    #[test]
+    fn yaml_the_front_matter_does_not_allow() {
+        let (item, d) = parse("---\nflow: [a,\nb,\nc]\n---\n", "tasks/a.md");
+        assert!(item.is_none());
+        assert_eq!(codes(&d), vec!["E003"]);
+        assert_eq!((d[0].line, d[0].column), (3, 1));
+        let (_, d) = parse("---\n%YAML 1.2\ntitle: A\nstatus: ready\n---\n", "tasks/a.md");
+        assert_eq!(codes(&d), vec!["E003"]);
+        assert_eq!((d[0].line, d[0].column), (2, 1));
+        assert!(d[0].message.contains("one YAML document, without `%` directives"), "{}", d[0].message);
+        let (_, d) = parse("---\ntitle: A\n...\nstatus: ready\n---\n", "tasks/a.md");
+        assert_eq!((d[0].code, d[0].line), ("E003", 3));
+        assert!(d[0].message.contains("document marker `...`"), "{}", d[0].message);
+        let (item, d) =
+            parse("---\ntitle: A\nstatus: ready\nlabels: !!python/object/apply:os.system [ls]\n---\n", "tasks/a.md");
+        assert_eq!(item.unwrap().labels, vec!["ls"]);
+        assert_eq!(codes(&d), vec!["W008"]);
+        assert_eq!((d[0].line, d[0].column, d[0].len), (4, 9, 31));
+        assert_eq!(d[0].id.as_deref(), Some("a"));
+        assert!(d[0].message.contains("`!!python/object/apply:os.system` is ignored"), "{}", d[0].message);
+    }
+
+    /// Numbers are finite and less than one billion (NUMBER_LIMIT) in size.
+    #[test]
+    fn numbers_out_of_range_are_refused() {
+        let cfg =
+            Config::parse("fields:\n  impact: { type: number }\n  n: { type: integer }\n", Path::new("c")).unwrap();
+        let item =
+            |fm: &str| parse_item_text(&format!("---\ntitle: A\nstatus: ready\n{fm}\n---\n"), "tasks/a.md", &cfg);
+        let (it, d) = item("estimate: 99999999999999999999999999");
+        assert_eq!(codes(&d), vec!["E030"]);
+        assert_eq!((d[0].line, d[0].column), (4, 11));
+        assert!(d[0].message.contains("less than one billion"), "{}", d[0].message);
+        assert_eq!(it.unwrap().estimate, None);
+        for bad in [
+            "estimate: 1000000000",
+            "estimate: 1e9",
+            "impact: -1e12",
+            "n: 10000000000",
+            "depends_on: [{ id: b, lag: 1000000000d }]",
+            "depends_on: [{ id: b, lag: 1e10 }]",
+            "duration: 99999999999",
+        ] {
+            let (_, d) = item(bad);
+            assert_eq!(d.len(), 1, "{bad}: {d:?}");
+            assert!(d[0].code == "E030" || d[0].code == "E027", "{bad}: {d:?}");
+        }
+        for ok in [
+            "estimate: 999999999",
+            "impact: -999999999.5",
+            "n: 42",
+            "depends_on: [{ id: b, lag: 999999999d }]",
+            "duration: 2.5",
+        ] {
+            assert!(item(ok).1.is_empty(), "{ok}: {:?}", item(ok).1);
+        }
+        assert_eq!(codes(&item("estimate: .inf").1), vec!["E017"]);
+        assert_eq!(codes(&item("estimate: .nan").1), vec!["E017"]);
+    }
+
+    /// Duplicates in a long front-matter (the hash-map path) are found like
+    /// those in a short one.
+    #[test]
+    fn duplicate_keys_among_many() {
+        let cfg = Config::parse("fields:\n  f0: { type: number }\n", Path::new("c")).unwrap();
+        let mut fm = String::from("---\ntitle: A\nstatus: ready\nf0: 1\n");
+        for i in 0..40 {
+            fm.push_str(&format!("x{i}: 1\n"));
+        }
+        fm.push_str("f0: 2\ntitle: B\n---\n");
+        let (_, d) = parse_item_text(&fm, "tasks/a.md", &cfg);
+        let dups: Vec<(u32, u32)> = d.iter().filter(|d| d.code == "E019").map(|d| (d.line, d.notes[0].line)).collect();
+        assert_eq!(dups, vec![(45, 4), (46, 2)]);
+        assert_eq!(d.iter().filter(|d| d.code == "E018").count(), 40);
+    }
+
     #[test]
     fn only_dashes_is_empty_front_matter() {
         let (_, d) = parse("---\n---\n", "tasks/a.md");
@@ -479,6 +588,24 @@ mod tests {
         let (_, d) = parse_item_bytes(b"---\ntitle: caf\xe9\n---\n", "a.md", &Config::default());
         assert_eq!(codes(&d), vec!["E004"]);
         assert_eq!((d[0].line, d[0].column), (2, 11));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_file_names_are_named_not_missing() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tasks")).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+        std::fs::write(dir.path().join("tasks").join(name), "---\ntitle: A\nstatus: ready\n---\n").unwrap();
+        std::fs::write(dir.path().join("tasks/ok.md"), "---\ntitle: B\nstatus: ready\n---\n").unwrap();
+        let b = load(dir.path()).unwrap();
+        assert_eq!(b.items.len(), 1);
+        assert_eq!(codes(&b.diagnostics), vec!["E004"]);
+        let d = &b.diagnostics[0];
+        assert_eq!(d.file, "tasks/caf\u{fffd}.md");
+        assert!(d.message.starts_with("file name is not valid UTF-8: `tasks/caf\u{fffd}.md`"), "{}", d.message);
+        assert!(!d.message.contains("No such file"), "{}", d.message);
     }
 
     #[test]

@@ -138,25 +138,105 @@ pub fn error_message(e: &serde_saphyr::Error) -> String {
 const MAX_DEPTH: usize = 64;
 const MAX_NODES: usize = 100_000;
 
+/// A parsed document, and the YAML tags in it that cairn did not apply.
+#[derive(Debug)]
+pub struct Document {
+    pub root: Node,
+    /// Each tag cairn ignored (every tag but `!!str` and `!` on a scalar),
+    /// as written, at the node it tags.
+    pub ignored_tags: Vec<(Span, String)>,
+}
+
 /// Parses one YAML document into a [`Node`] (lines relative to `text`).
+/// See [`parse_document`].
+pub fn parse(text: &str) -> Result<Node, (Span, String)> {
+    parse_document(text).map(|d| d.root)
+}
+
+/// Parses one YAML document into a [`Node`] (lines relative to `text`),
+/// and lists the tags it ignored.
 ///
 /// Built directly on the YAML event parser (granit-parser, the parser under
 /// serde-saphyr): one pass, positions from the events, no serde machinery.
-/// Aliases are expanded under a node budget, so an alias bomb is an error,
-/// not an out-of-memory; nesting deeper than 64 levels is an error too.
-pub fn parse(text: &str) -> Result<Node, (Span, String)> {
-    let mut b = TreeBuilder { text, anchors: HashMap::new(), nodes: 0 };
-    b.document()
+/// Indentation is checked as the YAML spec says (a flow collection's later
+/// lines are indented more than the block it is in: yaml-test-suite 9C9N is
+/// an error). The text is one document: `%` directives and `---`/`...`
+/// markers are refused. Aliases are expanded under a node budget, so an
+/// alias bomb is an error, not an out-of-memory; nesting deeper than 64
+/// levels is an error too.
+pub fn parse_document(text: &str) -> Result<Document, (Span, String)> {
+    one_document(text)?;
+    let mut b = TreeBuilder { text, anchors: HashMap::new(), nodes: 0, ignored_tags: Vec::new() };
+    let root = b.document()?;
+    Ok(Document { root, ignored_tags: b.ignored_tags })
+}
+
+/// Refuses a `%` directive or a `---`/`...` document marker (at the start of
+/// a line, where YAML reads them as such): a front-matter is one document.
+fn one_document(text: &str) -> Result<(), (Span, String)> {
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let at = |len: usize| Span::new(i as u32 + 1, 1, len as u32);
+        if line.starts_with('%') {
+            let word = line.split([' ', '\t']).next().unwrap_or(line);
+            return Err((
+                at(word.chars().count()),
+                format!(
+                    "directive `{}` in front-matter: the front-matter holds one YAML document, without `%` directives",
+                    truncate(word, 20)
+                ),
+            ));
+        }
+        for marker in ["---", "..."] {
+            if line.strip_prefix(marker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t'])) {
+                return Err((
+                    at(3),
+                    format!("document marker `{marker}` in front-matter: the front-matter holds one YAML document; `---` lines only open and close it"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
 }
 
 use std::collections::HashMap;
 
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as GSpan};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as GSpan, Tag};
 
 struct TreeBuilder<'a> {
     text: &'a str,
     anchors: HashMap<usize, Node>,
     nodes: usize,
+    ignored_tags: Vec<(Span, String)>,
+}
+
+/// A tag as written (`!!python/object/apply:os.system`, `!secret`).
+fn tag_text(t: &Tag) -> String {
+    format!("{}{}", t.original_handle(), t.suffix())
+}
+
+/// How far before its node a tag is looked for on the node's line.
+const TAG_WINDOW: usize = 512;
+
+/// `!!str`, or the non-specific `!`: the scalar is a string as written.
+fn is_string_tag(t: &Tag) -> bool {
+    t.is_yaml_core_schema_tag("str") || (t.handle().is_empty() && t.suffix() == "!")
+}
+
+/// The options of the event parser: indentation as the spec says.
+fn parser_options() -> serde_saphyr::granit_parser::Options {
+    let mut o = serde_saphyr::granit_parser::Options::default();
+    o.strict_indentation = true;
+    o.disallow_directives = true;
+    o
 }
 
 /// An open collection: the node being filled, the pending key of a
@@ -169,7 +249,11 @@ struct Frame {
 
 fn scan_error(e: &ScanError) -> (Span, String) {
     let m = e.marker();
-    (Span::new(m.line().max(1) as u32, m.col() as u32 + 1, 1), e.info())
+    let mut msg = e.info().to_string();
+    if msg.starts_with("invalid indentation") {
+        msg.push_str(": a `[…]`, `{…}` or quoted value continued on later lines must indent them more than its key (its closing bracket too)");
+    }
+    (Span::new(m.line().max(1) as u32, m.col() as u32 + 1, 1), msg)
 }
 
 impl TreeBuilder<'_> {
@@ -178,11 +262,36 @@ impl TreeBuilder<'_> {
         let len = if z.line() == a.line() && z.index() > a.index() {
             z.index() - a.index()
         } else {
-            // A multi-line token: underline to the end of its first line.
-            let line = self.text.lines().nth(a.line().saturating_sub(1)).unwrap_or("");
-            line.chars().count().saturating_sub(a.col()).max(1)
+            // A multi-line token: underline to the end of its first line
+            // (found from the token's own offset: no walk over the lines
+            // before it, which made many such tokens quadratic).
+            let rest = a.byte_offset().and_then(|b| self.text.get(b..)).unwrap_or("");
+            let line = rest.split('\n').next().unwrap_or("");
+            line.strip_suffix('\r').unwrap_or(line).chars().count().max(1)
         };
         Span::new(a.line().max(1) as u32, a.col() as u32 + 1, len.max(1) as u32)
+    }
+
+    /// Records a tag cairn does not apply, at the tag itself when it is on
+    /// the node's line shortly before it, else at the node.
+    fn ignore_tag(&mut self, t: &Tag, node: Span, s: &GSpan) {
+        let text = tag_text(t);
+        let mut at = node;
+        if let Some(end) = s.start.byte_offset().filter(|&b| self.text.is_char_boundary(b)) {
+            let mut from = end.saturating_sub(TAG_WINDOW);
+            while !self.text.is_char_boundary(from) {
+                from += 1;
+            }
+            let before = &self.text[from..end];
+            let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+            if let Some(i) = line.rfind(text.as_str()) {
+                let back = line[i..].chars().count() as u32;
+                if back < node.col {
+                    at = Span::new(node.line, node.col - back, text.chars().count() as u32);
+                }
+            }
+        }
+        self.ignored_tags.push((at, text));
     }
 
     fn count(&mut self, n: usize, at: Span) -> Result<(), (Span, String)> {
@@ -194,7 +303,7 @@ impl TreeBuilder<'_> {
     }
 
     fn document(&mut self) -> Result<Node, (Span, String)> {
-        let mut parser = Parser::new_from_str(self.text);
+        let mut parser = Parser::new_from_str_with_options(self.text, parser_options());
         let mut stack: Vec<Frame> = Vec::new();
         let mut root: Option<Node> = None;
         let mut docs = 0;
@@ -221,7 +330,14 @@ impl TreeBuilder<'_> {
                 Event::UnresolvedAlias(name) => return Err((at, format!("unknown anchor `{name}`"))),
                 Event::Scalar(v, style, anchor, tag) => {
                     self.count(1, at)?;
-                    let is_str_tag = tag.as_ref().is_some_and(|t| t.suffix() == "str");
+                    let is_str_tag = match &tag {
+                        Some(t) if is_string_tag(t) => true,
+                        Some(t) => {
+                            self.ignore_tag(t, at, &gspan);
+                            false
+                        }
+                        None => false,
+                    };
                     let value = if style == ScalarStyle::Plain && !is_str_tag {
                         resolve_plain(&v)
                     } else {
@@ -229,8 +345,11 @@ impl TreeBuilder<'_> {
                     };
                     (Node { value, span: at }, anchor)
                 }
-                Event::SequenceStart(_, anchor, _) => {
+                Event::SequenceStart(_, anchor, tag) => {
                     self.count(1, at)?;
+                    if let Some(t) = &tag {
+                        self.ignore_tag(t, at, &gspan);
+                    }
                     if stack.len() >= MAX_DEPTH {
                         return Err((at, format!("values nested deeper than {MAX_DEPTH} levels")));
                     }
@@ -241,8 +360,11 @@ impl TreeBuilder<'_> {
                     });
                     continue;
                 }
-                Event::MappingStart(_, anchor, _) => {
+                Event::MappingStart(_, anchor, tag) => {
                     self.count(1, at)?;
+                    if let Some(t) = &tag {
+                        self.ignore_tag(t, at, &gspan);
+                    }
                     if stack.len() >= MAX_DEPTH {
                         return Err((at, format!("values nested deeper than {MAX_DEPTH} levels")));
                     }
@@ -422,6 +544,68 @@ mod tests {
             prev = c;
         }
         assert!(parse(&s).is_err());
+    }
+
+    /// yaml-test-suite 9C9N: a flow sequence whose later lines are not
+    /// indented more than the block it is in is an error (YAML 1.2,
+    /// s-l+flow-in-block(n) continues at n+1), and so are its look-alikes.
+    #[test]
+    fn under_indented_flow_collections_are_errors() {
+        let (span, msg) = parse("flow: [a,\nb,\nc]\n").unwrap_err();
+        assert_eq!((span.line, span.col), (2, 1));
+        assert!(msg.starts_with("invalid indentation"), "{msg}");
+        for bad in ["flow: [a,\n  b\n]\n", "k:\n- [a,\nb]\n", "- k: [a,\n  b]\n", "a: {b: 1,\nc: 2}\n", "k: \"a\nb\"\n"]
+        {
+            assert!(parse(bad).is_err(), "{bad:?} accepted");
+        }
+        for good in
+            ["flow: [a,\n  b,\n  c]\n", "flow: [a,\n b\n ]\n", "- [a,\n b]\n", "- k: [a,\n   b]\n", "k: \"a\n  b\"\n"]
+        {
+            assert!(parse(good).is_ok(), "{good:?} refused: {:?}", parse(good));
+        }
+    }
+
+    #[test]
+    fn one_document_without_directives_or_markers() {
+        for (text, line, word) in [
+            ("%YAML 1.2\ntitle: a\n", 1, "directive `%YAML`"),
+            ("title: a\n%TAG ! tag:x,2000:\n", 2, "directive `%TAG`"),
+            ("title: a\n...\n", 2, "document marker `...`"),
+            ("title: a\n...\nstatus: b\n", 2, "document marker `...`"),
+            ("title: a\n--- x\n", 2, "document marker `---`"),
+            ("title: a\r\n---\r\n", 2, "document marker `---`"),
+        ] {
+            let (span, msg) = parse(text).unwrap_err();
+            assert_eq!((span.line, span.col), (line, 1), "{text:?}");
+            assert!(msg.starts_with(word) && msg.contains("one YAML document"), "{text:?}: {msg}");
+            assert!(!msg.contains("did not find expected"), "{msg}");
+        }
+        // Not markers: inside a line, or with more after them.
+        let n = p("a: --- x\nb: '...'\n---x: 1\n");
+        assert!(matches!(n.value, Value::Map(ref m) if m.len() == 3), "{n:?}");
+    }
+
+    #[test]
+    fn tags_are_listed_and_not_applied() {
+        let d = parse_document("x: !!python/object/apply:os.system [\"ls\"]\ny: !secret 5\nz: !!str 5\nw: ! 5\nv: !!int \"5\"\nm: !thing {a: 1}\n").unwrap();
+        let tags: Vec<(Span, &str)> = d.ignored_tags.iter().map(|(s, t)| (*s, t.as_str())).collect();
+        let at = |line, col, tag: &'static str| (Span::new(line, col, tag.chars().count() as u32), tag);
+        assert_eq!(
+            tags,
+            vec![
+                at(1, 4, "!!python/object/apply:os.system"),
+                at(2, 4, "!secret"),
+                at(5, 4, "!!int"),
+                at(6, 4, "!thing")
+            ]
+        );
+        let Value::Map(m) = &d.root.value else { panic!() };
+        let vals: Vec<&Value> = m.iter().map(|(_, v)| &v.value).collect();
+        assert!(matches!(vals[0], Value::Seq(v) if v[0].value == Value::Str("ls".into())), "plain data, not an object");
+        assert_eq!(vals[1], &Value::Int(5));
+        assert_eq!(vals[2], &Value::Str("5".into()), "!!str applies");
+        assert_eq!(vals[3], &Value::Str("5".into()), "the non-specific `!` makes text");
+        assert_eq!(vals[4], &Value::Str("5".into()));
     }
 
     #[test]

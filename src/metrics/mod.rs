@@ -8,8 +8,9 @@
 //! UTC by default) and accumulating every daily series at once.
 //!
 //! **Today** is deterministic: the date of the HEAD commit (the last commit
-//! of the walk) in the repository's timezone, unless given
-//! (`--today YYYY-MM-DD`). Nothing here reads the clock.
+//! of the walk, at its history time: committer times made monotone) in the
+//! repository's timezone, unless given (`--today YYYY-MM-DD`, which also
+//! takes the backlog as of that day: [`as_of`]). Nothing here reads the clock.
 
 pub mod burndown;
 pub mod chart;
@@ -90,6 +91,33 @@ pub fn head_date(root: &Path, config: &crate::config::Config) -> Option<NaiveDat
     let commit = repo.find_commit(id).ok()?;
     let secs = commit.time().ok()?.seconds;
     Some(date_of(secs, config_offset(config)))
+}
+
+/// The backlog "as of" the end of `day`: the files of the last commit on or
+/// before that day (in the backlog's timezone, by the commits' history
+/// times), or no items when the history starts later. `--today` means this:
+/// forecasts and insights see the plan as it stood then, not HEAD's files.
+/// `None` without git history (nothing to go back to). Objects that cannot
+/// be read are skipped and listed in the side's `unreadable`.
+pub fn as_of(
+    root: &Path,
+    config: &crate::config::Config,
+    events: &Events,
+    day: NaiveDate,
+) -> Result<Option<crate::history::diff::Side>, crate::history::HistoryError> {
+    if events.source != crate::history::Source::Git {
+        return Ok(None);
+    }
+    let Some(git) = crate::history::walk::open(root) else { return Ok(None) };
+    let end = end_of(day, config_offset(config));
+    let n = events.commits.partition_point(|c| c.time < end);
+    let label = format!("as of {day}");
+    let Some(commit) = n.checked_sub(1).and_then(|i| events.commits.get(i)) else {
+        return Ok(Some(crate::history::diff::side(&label, None, root, config, Vec::new())));
+    };
+    let id = gix::ObjectId::from_hex(commit.id.as_bytes())
+        .map_err(|e| crate::history::HistoryError(format!("bad commit id {}: {e}", commit.id)))?;
+    crate::history::diff::rev_side(&git, &label, id, root, config).map(Some)
 }
 
 /// The clock's date in the backlog's timezone: "today" without git.

@@ -141,6 +141,15 @@ impl<'a> Replay<'a> {
     }
 
     fn apply(&mut self, e: &Event, time: i64) {
+        // `cairn mv`: the item's state moves to its new id.
+        if let (Action::Renamed, Some(old)) = (e.action, &e.old_id) {
+            if !self.index.contains_key(&e.id) {
+                if let Some(k) = self.index.remove(old) {
+                    self.items[k].id = e.id.clone();
+                    self.index.insert(e.id.clone(), k);
+                }
+            }
+        }
         let k = self.slot(&e.id);
         let before = self.items[k].category;
         match e.action {

@@ -177,10 +177,10 @@ pub fn text(m: &Metrics) -> String {
     }
     let dur = |name: &str, d: &Durations, o: &mut String| {
         o.push_str(&format!(
-            "\n{name} (days): median {}, 85th percentile {} over {} item(s)\n",
+            "\n{name} (days): median {}, 85th percentile {} over {}\n",
             opt(d.all.median),
             opt(d.all.p85),
-            d.all.count
+            crate::util::text::count(d.all.count, "item")
         ));
         for (k, s) in &d.by_kind {
             o.push_str(&format!("  {:<12} median {:>6}  p85 {:>6}  n={}\n", k, opt(s.median), opt(s.p85), s.count));
@@ -190,12 +190,13 @@ pub fn text(m: &Metrics) -> String {
     dur("Lead time", &m.lead_time, &mut o);
     o.push_str("\nThroughput (items delivered per ISO week)\n");
     for w in &m.throughput {
-        o.push_str(&format!("  {}  {:>4} items  {:>6} {u}\n", w.week, w.items, num(w.points)));
+        let items = crate::util::text::noun(w.items == 1, "item");
+        o.push_str(&format!("  {}  {:>4} {items:<5}  {:>6} {u}\n", w.week, w.items, num(w.points)));
     }
     if let Some(last) = m.cumulative_flow.last() {
         o.push_str(&format!(
-            "\nCumulative flow: {} days from {} to {}; today {} to do, {} doing, {} done\n",
-            m.cumulative_flow.len(),
+            "\nCumulative flow: {} from {} to {}; today {} to do, {} doing, {} done\n",
+            crate::util::text::count(m.cumulative_flow.len(), "day"),
             m.cumulative_flow.first().map(|d| d.date.as_str()).unwrap_or(""),
             last.date,
             last.todo,

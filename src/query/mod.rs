@@ -2,7 +2,10 @@
 //! expressions (minijinja's expression language), sorting, field selection,
 //! and table/CSV output.
 
+pub mod expr;
 pub mod show;
+
+pub use expr::{context_value, Filter};
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -147,61 +150,10 @@ pub enum QueryError {
     Sort(String, String),
     #[error("unknown field `{0}`{1}")]
     Field(String, String),
-}
-
-/// A compiled `where` expression.
-pub struct Filter {
-    env: minijinja::Environment<'static>,
-    source: String,
-}
-
-impl Filter {
-    /// Compiles `expr`; a syntax error names the problem.
-    pub fn new(expr: &str) -> Result<Filter, QueryError> {
-        let mut env = minijinja::Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
-        env.compile_expression(expr).map_err(|e| QueryError::Where(describe_error(&e)))?;
-        Ok(Filter { env, source: expr.to_string() })
-    }
-
-    /// Whether an item (its object) matches. Runtime type errors (comparing
-    /// a missing estimate with a number) count as no match.
-    pub fn matches(&self, object: &Value) -> bool {
-        let Ok(expr) = self.env.compile_expression(&self.source) else { return false };
-        let ctx = expression_context(object);
-        expr.eval(ctx).map(|v| v.is_true()).unwrap_or(false)
-    }
-
-    /// Filters many objects, compiling once.
-    pub fn apply<'a>(&self, objects: impl IntoIterator<Item = &'a Value>) -> Vec<bool> {
-        match self.env.compile_expression(&self.source) {
-            Ok(expr) => objects
-                .into_iter()
-                .map(|o| expr.eval(expression_context(o)).map(|v| v.is_true()).unwrap_or(false))
-                .collect(),
-            Err(_) => objects.into_iter().map(|_| false).collect(),
-        }
-    }
-}
-
-fn describe_error(e: &minijinja::Error) -> String {
-    let mut s = e.detail().map(|d| format!("{}: {d}", e.kind())).unwrap_or_else(|| e.kind().to_string());
-    if let Some(r) = e.range() {
-        s.push_str(&format!(" (at character {})", r.start + 1));
-    }
-    s
-}
-
-/// The context an expression sees: the item object, with custom fields also
-/// at the top level (when they do not shadow a core field).
-fn expression_context(object: &Value) -> minijinja::Value {
-    let mut o = object.as_object().cloned().unwrap_or_default();
-    if let Some(Value::Object(fields)) = object.get("fields") {
-        for (k, v) in fields {
-            o.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
-    minijinja::Value::from_serialize(Value::Object(o))
+    /// A `where` expression went over a limit of [`expr`] (steps, size,
+    /// time).
+    #[error("the --where expression is too expensive: {0}")]
+    TooExpensive(String),
 }
 
 /// A sort key: a field and a direction.
@@ -262,11 +214,20 @@ pub const OBJECT_FIELDS: &[&str] = &[
     "body",
 ];
 
+/// Fields only some item objects have (sprints; `unblocks` of ready items).
+pub const EXTRA_FIELDS: &[&str] = &["end", "goal", "capacity", "unblocks"];
+
+/// Every name `sort` and `fields` accept, in a stable order.
+pub fn field_names(b: &Backlog) -> Vec<&str> {
+    let mut v: Vec<&str> = OBJECT_FIELDS.iter().chain(EXTRA_FIELDS).copied().collect();
+    v.extend(
+        b.config.fields.keys().map(String::as_str).filter(|k| !OBJECT_FIELDS.contains(k) && !EXTRA_FIELDS.contains(k)),
+    );
+    v
+}
+
 fn check_name(name: &str, b: &Backlog, make: fn(String, String) -> QueryError) -> Result<(), QueryError> {
-    if OBJECT_FIELDS.contains(&name)
-        || b.config.fields.contains_key(name)
-        || ["end", "goal", "capacity", "unblocks"].contains(&name)
-    {
+    if OBJECT_FIELDS.contains(&name) || b.config.fields.contains_key(name) || EXTRA_FIELDS.contains(&name) {
         return Ok(());
     }
     let all = OBJECT_FIELDS.iter().copied().chain(b.config.fields.keys().map(String::as_str));
@@ -438,56 +399,9 @@ pub fn distinct<'a>(it: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     it.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
 }
 
-// ----- for `serve` (src/serve): expressions over cached contexts -----------
-
-/// The minijinja value a `where` expression sees for an item object; `serve`
-/// computes it once per item and snapshot.
-pub fn context_value(object: &Value) -> minijinja::Value {
-    expression_context(object)
-}
-
-impl Filter {
-    /// Like [`Filter::apply`], over contexts made by [`context_value`]:
-    /// compiles once, and does not rebuild each item's context.
-    pub fn apply_contexts<'a>(&self, contexts: impl IntoIterator<Item = &'a minijinja::Value>) -> Vec<bool> {
-        match self.env.compile_expression(&self.source) {
-            Ok(expr) => {
-                contexts.into_iter().map(|c| expr.eval(c.clone()).map(|v| v.is_true()).unwrap_or(false)).collect()
-            }
-            Err(_) => contexts.into_iter().map(|_| false).collect(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn obj(id: &str, status: &str, priority: &str, estimate: Option<f64>, labels: &[&str], assignee: &[&str]) -> Value {
-        json!({"id": id, "status": status, "priority": priority, "estimate": estimate, "labels": labels, "assignee": assignee, "kind": "story", "fields": {"team": "growth"}})
-    }
-
-    #[test]
-    fn where_expressions_from_the_docs() {
-        let a = obj("a", "in_progress", "high", Some(5.0), &["ml"], &[]);
-        let b = obj("b", "backlog", "low", None, &[], &["ana"]);
-        let f = Filter::new(r#"status == "in_progress" and priority in ["high", "highest"]"#).unwrap();
-        assert_eq!(f.apply([&a, &b]), vec![true, false]);
-        let f = Filter::new(r#"kind == "story" and not assignee"#).unwrap();
-        assert_eq!(f.apply([&a, &b]), vec![true, false]);
-        let f = Filter::new(r#""ml" in labels"#).unwrap();
-        assert_eq!(f.apply([&a, &b]), vec![true, false]);
-        let f = Filter::new("estimate > 3").unwrap();
-        assert_eq!(f.apply([&a, &b]), vec![true, false]);
-        let f = Filter::new(r#"team == "growth""#).unwrap();
-        assert!(f.matches(&a));
-    }
-
-    #[test]
-    fn bad_expression_names_the_problem() {
-        let e = Filter::new("status ==").err().unwrap();
-        assert!(e.to_string().starts_with("invalid --where expression: syntax error"), "{e}");
-    }
 
     #[test]
     fn sort_specs() {

@@ -81,17 +81,27 @@ fn s(v: &Value) -> String {
     super::display(v)
 }
 
+/// `{"story": 3, "epic": 1}` → `["3 stories", "1 epic"]`.
+pub fn counts_by_kind(by_kind: &Value) -> Vec<String> {
+    let Some(m) = by_kind.as_object() else { return Vec::new() };
+    m.iter().map(|(k, c)| format!("{} {}", s(c), crate::util::text::noun(c.as_f64() == Some(1.0), k))).collect()
+}
+
+/// A number of days: `1 day`, `0 days`, `2.5 days`.
+pub fn days(v: &Value) -> String {
+    format!("{} {}", s(v), crate::util::text::noun(v.as_f64() == Some(1.0), "day"))
+}
+
 fn impact_text(im: &Value) -> String {
     let mut out = String::new();
     let n = im["delayed"].as_u64().unwrap_or(0);
-    let kinds: Vec<String> =
-        im["by_kind"].as_object().map(|m| m.iter().map(|(k, c)| format!("{c} {k}")).collect()).unwrap_or_default();
+    let kinds = counts_by_kind(&im["by_kind"]);
     if n == 0 {
         out.push_str("impact: nothing waits on this item\n");
     } else {
         out.push_str(&format!(
-            "impact: {n} open item{} wait on this ({})\n",
-            if n == 1 { "" } else { "s" },
+            "impact: {n} open {} on this ({})\n",
+            if n == 1 { "item waits" } else { "items wait" },
             kinds.join(", ")
         ));
     }
@@ -110,9 +120,9 @@ fn impact_text(im: &Value) -> String {
             when("late_start", "late_start_day"),
             when("late_finish", "late_finish_day"),
             if im["critical"].as_bool() == Some(true) {
-                format!("critical (slack {} days)", s(&im["slack_days"]))
+                format!("critical (slack {})", days(&im["slack_days"]))
             } else {
-                format!("slack {} days", s(&im["slack_days"]))
+                format!("slack {}", days(&im["slack_days"]))
             }
         ));
     }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
@@ -15,6 +16,8 @@ use crate::query::{self, Filter, QueryError, SortKey};
 /// Default and largest page size of `GET /api/v1/items`.
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 1000;
+/// How long one request may spend evaluating a `where` expression.
+pub const QUERY_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Relation fields `expand` can replace by item objects.
 pub const EXPANDABLE: &[&str] = &[
@@ -100,8 +103,30 @@ pub fn parse_query(q: &str) -> Result<Params, ApiError> {
     Ok(p)
 }
 
+/// The longest value of a query parameter, in characters (as `maxLength`
+/// in the OpenAPI document): every accepted request fits in
+/// [`super::http::MAX_URL`] even percent-encoded.
+pub fn max_len(name: &str) -> usize {
+    match name {
+        "where" => MAX_WHERE,
+        "cursor" => MAX_CURSOR,
+        _ => MAX_TEXT,
+    }
+}
+
+/// Longest `where` expression, `cursor`, and other parameter value.
+pub const MAX_WHERE: usize = 1000;
+pub const MAX_CURSOR: usize = 4096;
+pub const MAX_TEXT: usize = 256;
+/// Most names in `fields`.
+pub const MAX_FIELDS: usize = 64;
+
+/// Refuses unknown parameters and values over [`max_len`] (in name
+/// order: the first problem is always the same one).
 fn allow(p: &Params, known: &[&str]) -> Result<(), ApiError> {
-    for k in p.keys() {
+    let mut keys: Vec<&String> = p.keys().collect();
+    keys.sort();
+    for k in keys {
         if !known.contains(&k.as_str()) {
             let hint = crate::util::suggest::hint(k, known.iter().copied());
             return Err(ApiError::bad(
@@ -110,14 +135,48 @@ fn allow(p: &Params, known: &[&str]) -> Result<(), ApiError> {
                 json!({"parameter": k, "allowed": known}),
             ));
         }
+        let max = max_len(k);
+        if p[k].chars().count() > max {
+            return Err(ApiError::bad(
+                "parameter_too_long",
+                format!("`{k}` is longer than {max} characters"),
+                json!({"parameter": k, "max": max}),
+            ));
+        }
     }
     Ok(())
 }
 
-fn list_param(p: &Params, name: &str) -> Vec<String> {
-    p.get(name)
-        .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
-        .unwrap_or_default()
+/// A comma-separated list (`a,b`): empty or absent is none; an empty
+/// entry or a space is an error (the OpenAPI document describes exactly
+/// what is accepted).
+fn list_param(p: &Params, name: &str, code: &'static str, max: usize) -> Result<Vec<String>, ApiError> {
+    let Some(v) = p.get(name).filter(|v| !v.is_empty()) else { return Ok(Vec::new()) };
+    let parts: Vec<String> = v.split(',').map(String::from).collect();
+    if parts.len() > max {
+        return Err(ApiError::bad(
+            code,
+            format!("`{name}` names more than {max} entries"),
+            json!({"parameter": name, "max": max}),
+        ));
+    }
+    if parts.iter().any(|x| x.is_empty() || x.chars().any(char::is_whitespace)) {
+        return Err(ApiError::bad(
+            code,
+            format!("`{name}` must be names separated by commas (no spaces, no empty names), not `{v}`"),
+            json!({"parameter": name}),
+        ));
+    }
+    Ok(parts)
+}
+
+/// A whole number written with ASCII digits only (no sign, no spaces);
+/// `None` otherwise. Too large a number saturates.
+fn whole_number(v: &str) -> Option<usize> {
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(v.parse::<usize>().unwrap_or(usize::MAX))
 }
 
 /// Sorted matches by (`where`, `sort`).
@@ -158,28 +217,49 @@ impl QueryCache {
 }
 
 fn where_error(e: QueryError, expr: &str) -> ApiError {
-    let msg = match &e {
-        QueryError::Where(m) => format!("invalid `where` expression: {m}"),
-        other => other.to_string(),
-    };
-    ApiError::bad("invalid_where", msg, json!({"parameter": "where", "expression": expr}))
+    let details = json!({"parameter": "where", "expression": expr});
+    match &e {
+        QueryError::Where(m) => ApiError::bad("invalid_where", format!("invalid `where` expression: {m}"), details),
+        QueryError::TooExpensive(m) => ApiError::bad(
+            "where_too_expensive",
+            format!(
+                "the `where` expression is too expensive: {m} (limits: {} steps and {} KiB of built text per item, {} s per request)",
+                query::expr::FUEL,
+                query::expr::MAX_BYTES / 1024,
+                QUERY_DEADLINE.as_secs()
+            ),
+            details,
+        ),
+        other => ApiError::bad("invalid_where", other.to_string(), details),
+    }
 }
 
 fn names_error(e: QueryError) -> ApiError {
     match &e {
         QueryError::Sort(..) => ApiError::bad("invalid_sort", e.to_string(), json!({"parameter": "sort"})),
         QueryError::Field(..) => ApiError::bad("unknown_field", e.to_string(), json!({"parameter": "fields"})),
-        QueryError::Where(_) => ApiError::bad("invalid_where", e.to_string(), json!({"parameter": "where"})),
+        QueryError::Where(_) | QueryError::TooExpensive(_) => {
+            ApiError::bad("invalid_where", e.to_string(), json!({"parameter": "where"}))
+        }
     }
 }
 
-/// Sorted indices of the listed items matching `filter`.
-fn matches(s: &Snapshot, filter: Option<&Filter>, sort: &[SortKey]) -> Vec<usize> {
+/// Sorted indices of the listed items matching `filter`, evaluated until
+/// `deadline`.
+fn matches(
+    s: &Snapshot,
+    filter: Option<&Filter>,
+    sort: &[SortKey],
+    deadline: Instant,
+) -> Result<Vec<usize>, QueryError> {
     let mut out: Vec<usize> = match filter {
         None => s.listed.clone(),
         Some(f) => {
-            let keep: Vec<Vec<bool>> =
-                s.listed.par_chunks(512).map(|chunk| f.apply_contexts(chunk.iter().map(|&i| &s.contexts[i]))).collect();
+            let keep: Vec<Vec<bool>> = s
+                .listed
+                .par_chunks(512)
+                .map(|chunk| f.apply_contexts(chunk.iter().map(|&i| &s.contexts[i]), Some(deadline)))
+                .collect::<Result<_, _>>()?;
             s.listed.iter().zip(keep.into_iter().flatten()).filter(|(_, k)| *k).map(|(&i, _)| i).collect()
         }
     };
@@ -188,7 +268,7 @@ fn matches(s: &Snapshot, filter: Option<&Filter>, sort: &[SortKey]) -> Vec<usize
         let b = &s.backlog;
         out.par_sort_by(|&x, &y| query::compare(b, &s.objects[x], &s.objects[y], sort));
     }
-    out
+    Ok(out)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -242,19 +322,33 @@ fn expand(s: &Snapshot, mut o: Value, fields: &[String]) -> Value {
     o
 }
 
-/// `GET /api/v1/items`.
-pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params) -> Result<Vec<u8>, ApiError> {
+/// `GET /api/v1/items`; a `where` expression is evaluated until
+/// `deadline`.
+pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params, deadline: Instant) -> Result<Vec<u8>, ApiError> {
     allow(p, &["where", "sort", "fields", "limit", "cursor", "expand"])?;
     let expr = p.get("where").map(String::as_str).filter(|e| !e.trim().is_empty());
-    let filter = expr.map(|e| Filter::new(e).map_err(|err| where_error(err, e))).transpose()?;
-    let sort_spec = p.get("sort").map(String::as_str).filter(|x| !x.trim().is_empty()).unwrap_or("id");
+    let filter = expr
+        .map(|e| {
+            let f = Filter::new(e).map_err(|err| where_error(err, e))?;
+            f.check_fields(&s.backlog).map_err(|err| where_error(err, e))?;
+            Ok(f)
+        })
+        .transpose()?;
+    let sort_spec = p.get("sort").map(String::as_str).filter(|x| !x.is_empty()).unwrap_or("id");
+    if sort_spec.split(',').any(|k| k.is_empty() || k.chars().any(char::is_whitespace)) {
+        return Err(ApiError::bad(
+            "invalid_sort",
+            format!("`sort` must be keys separated by commas, e.g. `priority:desc,id` (no spaces, no empty keys), not `{sort_spec}`"),
+            json!({"parameter": "sort"}),
+        ));
+    }
     let sort = query::parse_sort(sort_spec).map_err(names_error)?;
-    let fields = list_param(p, "fields");
+    let fields = list_param(p, "fields", "unknown_field", MAX_FIELDS)?;
     query::validate_names(&s.backlog, &sort, &fields).map_err(names_error)?;
     let limit = match p.get("limit") {
         None => DEFAULT_LIMIT,
-        Some(l) => match l.trim().parse::<usize>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(l) => match whole_number(l) {
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
             _ => {
                 return Err(ApiError::bad(
                     "invalid_limit",
@@ -264,7 +358,7 @@ pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params) -> Result<Vec<u8>, Ap
             }
         },
     };
-    let expand_fields = list_param(p, "expand");
+    let expand_fields = list_param(p, "expand", "invalid_expand", EXPANDABLE.len())?;
     for f in &expand_fields {
         if !EXPANDABLE.contains(&f.as_str()) {
             let hint = crate::util::suggest::hint(f, EXPANDABLE.iter().copied());
@@ -289,7 +383,8 @@ pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params) -> Result<Vec<u8>, Ap
     let all = match cache.get(s.generation, &key) {
         Some(m) => m,
         None => {
-            let m = Arc::new(matches(s, filter.as_ref(), &sort));
+            let m =
+                Arc::new(matches(s, filter.as_ref(), &sort, deadline).map_err(|e| where_error(e, expr.unwrap_or("")))?);
             cache.put(s.generation, key, m.clone());
             m
         }
@@ -341,7 +436,7 @@ fn find(s: &Snapshot, id: &str) -> Result<usize, ApiError> {
 pub fn item(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
     allow(p, &["expand", "fields"])?;
     let i = find(s, id)?;
-    let expand_fields = list_param(p, "expand");
+    let expand_fields = list_param(p, "expand", "invalid_expand", EXPANDABLE.len())?;
     if let Some(f) = expand_fields.iter().find(|f| !EXPANDABLE.contains(&f.as_str())) {
         return Err(ApiError::bad(
             "invalid_expand",
@@ -349,7 +444,7 @@ pub fn item(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
             json!({"parameter": "expand", "allowed": EXPANDABLE}),
         ));
     }
-    let fields = list_param(p, "fields");
+    let fields = list_param(p, "fields", "unknown_field", MAX_FIELDS)?;
     query::validate_names(&s.backlog, &[], &fields).map_err(names_error)?;
     let mut o = (*s.objects[i]).clone();
     let static_file =
@@ -403,7 +498,7 @@ pub fn ready(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
 pub fn graph(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
     allow(p, &["root", "depth", "relations"])?;
     let b = &s.backlog;
-    let relations = list_param(p, "relations");
+    let relations = list_param(p, "relations", "invalid_relation", MAX_TEXT)?;
     let known = render::relation_names(b);
     for r in &relations {
         if !known.contains(r) {
@@ -418,8 +513,8 @@ pub fn graph(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
     let center = p.get("root").map(|id| find(s, id)).transpose()?;
     let depth = match p.get("depth") {
         None => None,
-        Some(d) => match d.trim().parse::<usize>() {
-            Ok(n) if n <= 1000 => Some(n),
+        Some(d) => match whole_number(d) {
+            Some(n) if n <= 1000 => Some(n),
             _ => {
                 return Err(ApiError::bad(
                     "invalid_depth",
@@ -442,15 +537,57 @@ pub fn graph(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
     Ok(serde_json::to_vec(&v).unwrap_or_default())
 }
 
+/// Whether `s` has the shape of `YYYY-MM-DD` or an RFC 3339 date-time
+/// (`super::openapi::TIME_PATTERN`).
+fn time_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date = b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    if !date {
+        return false;
+    }
+    if b.len() == 10 {
+        return true;
+    }
+    let time = b.len() >= 19
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if !time {
+        return false;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &b[i..] {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        _ => false,
+    }
+}
+
 fn time_bound(p: &Params, name: &str, until: bool) -> Result<Option<i64>, ApiError> {
     let Some(spec) = p.get(name) else { return Ok(None) };
-    if let Some(d) = crate::util::time::parse_date(spec) {
-        let day = if until { d.succ_opt().unwrap_or(d) } else { d };
-        let secs = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
-        return Ok(Some(if until { secs - 1 } else { secs }));
-    }
-    if let Some(t) = crate::util::time::parse_datetime(spec) {
-        return Ok(Some(t.timestamp()));
+    if time_shape(spec) {
+        if let Some(d) = crate::util::time::parse_date(spec) {
+            let day = if until { d.succ_opt().unwrap_or(d) } else { d };
+            let secs = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
+            return Ok(Some(if until { secs - 1 } else { secs }));
+        }
+        if let Some(t) = crate::util::time::parse_datetime(&spec.to_ascii_uppercase()) {
+            return Ok(Some(t.timestamp()));
+        }
     }
     Err(ApiError::bad(
         "invalid_time",
@@ -466,7 +603,7 @@ pub fn events(s: &Snapshot, p: &Params) -> Result<Vec<u8>, ApiError> {
     let until = time_bound(p, "until", true)?;
     let limit = match p.get("limit") {
         None => usize::MAX,
-        Some(l) => l.trim().parse::<usize>().map_err(|_| {
+        Some(l) => whole_number(l).ok_or_else(|| {
             ApiError::bad(
                 "invalid_limit",
                 format!("`limit` must be a whole number, not `{l}`"),

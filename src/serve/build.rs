@@ -35,6 +35,10 @@ use crate::query::Derived;
 use crate::site::pages::{Job, Parts, Shared};
 use crate::site::{self, Inputs, NoAnalytics, SiteError};
 
+/// The largest file an item links to that is served (`files/…`); only
+/// regular files are read (a FIFO would block the builder).
+const MAX_LINKED_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Output files of one render job.
 type Files = Vec<(String, Vec<u8>)>;
 
@@ -213,18 +217,23 @@ pub struct Builder {
     parts: Option<(Arc<Backlog>, Parts)>,
 }
 
-/// The `<script>` injected into every page in serve mode: reloads on
-/// `reload` when this page changed, shows build errors in an overlay.
-pub const RELOAD_SCRIPT: &str = r#"<script>/* cairn serve */(function(){if(!window.EventSource)return;var es=new EventSource("/_cairn/events");function page(){var p=decodeURIComponent(location.pathname).replace(/^\/+/,"");if(p===""||p.slice(-1)==="/")p+="index.html";return p}function overlay(msg){var o=document.getElementById("cairn-error-overlay");if(!msg){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="cairn-error-overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;z-index:99999;background:#3b0d0d;color:#fff;font:14px/1.4 ui-monospace,monospace;padding:1em 1.5em;white-space:pre-wrap;border-top:4px solid #e5484d";document.body.appendChild(o)}o.textContent="cairn: the build failed; showing the last good site.\n\n"+msg}es.addEventListener("reload",function(e){var d={};try{d=JSON.parse(e.data)}catch(_){}overlay(null);if(!d.changed||d.changed.indexOf(page())>=0)location.reload()});es.addEventListener("error",function(e){if(e.data)overlay(e.data)});es.addEventListener("ok",function(){overlay(null)})})();</script>"#;
+/// The live-reload script of serve mode (served at `/_cairn/reload.js`):
+/// reloads on `reload` when this page changed, shows build errors in an
+/// overlay.
+pub const RELOAD_JS: &str = r#"/* cairn serve */(function(){if(!window.EventSource)return;var es=new EventSource("/_cairn/events");function page(){var p=decodeURIComponent(location.pathname).replace(/^\/+/,"");if(p===""||p.slice(-1)==="/")p+="index.html";return p}function overlay(msg){var o=document.getElementById("cairn-error-overlay");if(!msg){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="cairn-error-overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;z-index:99999;background:#3b0d0d;color:#fff;font:14px/1.4 ui-monospace,monospace;padding:1em 1.5em;white-space:pre-wrap;border-top:4px solid #e5484d";document.body.appendChild(o)}o.textContent="cairn: the build failed; showing the last good site.\n\n"+msg}es.addEventListener("reload",function(e){var d={};try{d=JSON.parse(e.data)}catch(_){}overlay(null);if(!d.changed||d.changed.indexOf(page())>=0)location.reload()});es.addEventListener("error",function(e){if(e.data)overlay(e.data)});es.addEventListener("ok",function(){overlay(null)})})();"#;
+
+/// What every page gets in serve mode, before `</body>`: a script file, not
+/// an inline script (the Content-Security-Policy allows no inline script).
+pub const RELOAD_TAG: &str = r#"<script src="/_cairn/reload.js"></script>"#;
 
 fn inject(path: &str, bytes: Vec<u8>) -> Arc<[u8]> {
     if !path.ends_with(".html") {
         return Arc::from(bytes);
     }
     let pos = find_last(&bytes, b"</body>").unwrap_or(bytes.len());
-    let mut out = Vec::with_capacity(bytes.len() + RELOAD_SCRIPT.len());
+    let mut out = Vec::with_capacity(bytes.len() + RELOAD_TAG.len());
     out.extend_from_slice(&bytes[..pos]);
-    out.extend_from_slice(RELOAD_SCRIPT.as_bytes());
+    out.extend_from_slice(RELOAD_TAG.as_bytes());
     out.extend_from_slice(&bytes[pos..]);
     Arc::from(out)
 }
@@ -790,7 +799,7 @@ impl Builder {
             for rel in &inc.linked {
                 let key = format!("files/{rel}");
                 if site.contains_key(key.as_str()) {
-                    match std::fs::read(self.root.join(rel)) {
+                    match crate::util::fs::read_regular(&self.root.join(rel), MAX_LINKED_BYTES) {
                         Ok(bytes) => site.insert(Arc::from(key.as_str()), Arc::from(bytes)),
                         Err(_) => site.remove(key.as_str()),
                     };
@@ -893,7 +902,7 @@ impl Builder {
         for rel in shared.linked_files() {
             let key = format!("files/{rel}");
             if !site.contains_key(key.as_str()) {
-                if let Ok(bytes) = std::fs::read(self.root.join(&rel)) {
+                if let Ok(bytes) = crate::util::fs::read_regular(&self.root.join(&rel), MAX_LINKED_BYTES) {
                     site.insert(Arc::from(key.as_str()), Arc::from(bytes));
                     changed.push(key);
                 }
@@ -925,6 +934,12 @@ impl Builder {
         self.last = Some(snap.clone());
         let stats = BuildStats { phase, seconds: snap.build_seconds, parsed, rendered_jobs: jobs, ok: true };
         (snap, stats)
+    }
+
+    /// Publishes `error` as a failed build (the last good site stays
+    /// served); the next change rebuilds everything.
+    pub fn fail(&mut self, error: String) -> (Arc<Snapshot>, BuildStats) {
+        self.failure(Instant::now(), error, "full")
     }
 
     /// A failed build: the last good site with the error attached.
@@ -1006,11 +1021,13 @@ fn same_edges(b: &Backlog, old: &Item, new: &Item) -> bool {
 /// `.git/HEAD` and the ref file or `packed-refs`), to tell cheaply whether
 /// history moved.
 fn git_head(root: &Path) -> Option<String> {
+    // Small regular files only (a crafted HEAD could name a device).
+    let read = |p: &Path| crate::util::fs::read_regular(p, 4096).map(|b| String::from_utf8_lossy(&b).into_owned());
     let git = root.ancestors().map(|d| d.join(".git")).find(|g| g.is_dir())?;
-    let head = std::fs::read_to_string(git.join("HEAD")).ok()?;
+    let head = read(&git.join("HEAD")).ok()?;
     let mut sig = head.trim().to_string();
     if let Some(r) = head.trim().strip_prefix("ref: ") {
-        match std::fs::read_to_string(git.join(r)) {
+        match read(&git.join(r)) {
             Ok(id) => sig.push_str(id.trim()),
             Err(_) => {
                 let packed = std::fs::metadata(git.join("packed-refs")).and_then(|m| m.modified()).ok();
@@ -1030,7 +1047,9 @@ fn parse_file(abs: &Path, rel: &str, mtime: Option<SystemTime>, len: u64, config
         );
         (None, vec![Diagnostic::new("E006", rel, Span::START, msg)])
     } else {
-        match std::fs::read(abs) {
+        // Bounded, and only a regular file: the file can have been replaced
+        // (by a FIFO, say) since it was listed.
+        match crate::util::fs::read_regular(abs, crate::load::MAX_FILE_BYTES) {
             Ok(bytes) => crate::load::parse_item_bytes(&bytes, rel, config),
             Err(e) => (None, vec![Diagnostic::new("E006", rel, Span::START, format!("cannot read file: {e}"))]),
         }

@@ -12,8 +12,24 @@ use super::api::{self, ApiError};
 use super::metrics::Gauges;
 use super::State;
 
-/// Longest accepted request target.
-pub const MAX_URL: usize = 8 * 1024;
+/// Longest accepted request target (every parameter at its longest fits,
+/// percent-encoded; see `api::max_len`).
+pub const MAX_URL: usize = 24 * 1024;
+
+/// The Content-Security-Policy of every response: scripts only from the
+/// site itself (the theme's `app.js`, and in serve mode
+/// `/_cairn/reload.js`: no inline script anywhere), no framing, no
+/// plugins. Style attributes stay allowed (progress bars set their width
+/// inline); images may come from anywhere (item bodies link to them).
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers of every response (the live-reload stream too).
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+];
 
 /// A response before it is sent.
 pub struct Reply {
@@ -40,6 +56,34 @@ impl Reply {
     fn not_found() -> Reply {
         Reply::new(404, "text/plain; charset=utf-8", &b"404 not found\n"[..], "not_found")
     }
+
+    /// A refusal: JSON (`{"error": …}`) under `/api/`, plain text elsewhere.
+    fn refuse(status: u16, code: &'static str, message: &str, api: bool, route: &'static str) -> Reply {
+        if api {
+            let e = ApiError { status, code, message: message.to_string(), details: serde_json::json!({}) };
+            return Reply::new(status, "application/json", e.body(), route);
+        }
+        Reply::new(status, "text/plain; charset=utf-8", format!("{status} {message}\n").into_bytes(), route)
+    }
+
+    /// 404 for a path that names nothing: JSON under `/api/`.
+    fn nothing_at(path: &str) -> Reply {
+        if is_api(path) {
+            let e = ApiError::not_found(
+                "no such API endpoint or item; see /api/v1/openapi.json",
+                serde_json::json!({"path": path}),
+            );
+            return Reply::error(&e, "not_found");
+        }
+        Reply::not_found()
+    }
+}
+
+/// Whether a request path (raw or decoded) is under `/api/`.
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path == "/api"
+        || api::percent_decode(path, false).is_some_and(|p| p.starts_with("/api/"))
 }
 
 /// The content type of a site file.
@@ -95,23 +139,26 @@ pub fn site_path(raw: &str) -> Option<String> {
 pub fn respond(state: &State, req: Request) {
     let start = Instant::now();
     let method = req.method().clone();
+    let api = is_api(req.url());
     if !matches!(method, Method::Get | Method::Head) {
-        let mut r = Reply::new(
-            405,
-            "text/plain; charset=utf-8",
-            &b"405 method not allowed: cairn serve is read-only\n"[..],
-            "rejected",
-        );
+        let msg = "method not allowed: cairn serve is read-only (GET and HEAD only)";
+        let mut r = Reply::refuse(405, "method_not_allowed", msg, api, "rejected");
         r.extra.push(("Allow", "GET, HEAD".into()));
         return send(state, req, r, start);
     }
-    if req.body_length().is_some_and(|n| n > 0) {
-        let r = Reply::new(413, "text/plain; charset=utf-8", &b"413 request body not allowed\n"[..], "rejected");
+    // A body, announced by a length or sent chunked, is refused (and the
+    // connection closed: the unread body must not be taken for the next
+    // request).
+    let chunked = req.headers().iter().any(|h| h.field.equiv("Transfer-Encoding"));
+    if chunked || req.body_length().is_some_and(|n| n > 0) {
+        let mut r = Reply::refuse(413, "body_not_allowed", "request body not allowed", api, "rejected");
+        r.extra.push(("Connection", "close".into()));
         return send(state, req, r, start);
     }
     let url = req.url().to_string();
     if url.len() > MAX_URL {
-        let r = Reply::new(414, "text/plain; charset=utf-8", &b"414 request target too long\n"[..], "rejected");
+        let msg = format!("request target too long (the limit is {} KiB)", MAX_URL / 1024);
+        let r = Reply::refuse(414, "uri_too_long", &msg, api, "rejected");
         return send(state, req, r, start);
     }
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
@@ -125,15 +172,11 @@ pub fn respond(state: &State, req: Request) {
 /// Routes a request (everything but the event stream); public for tests.
 pub fn route(state: &State, path: &str, query: &str) -> Reply {
     let snap = state.snapshot();
-    let Some(p) = site_path(path) else { return Reply::not_found() };
+    let Some(p) = site_path(path) else { return Reply::nothing_at(path) };
     match p.as_str() {
-        "healthz" => {
-            return match &snap.error {
-                None => Reply::new(200, "text/plain; charset=utf-8", &b"ok\n"[..], "healthz"),
-                Some(e) => {
-                    Reply::new(503, "text/plain; charset=utf-8", format!("build failed: {e}\n").into_bytes(), "healthz")
-                }
-            }
+        "healthz" => return health(state, &snap),
+        "_cairn/reload.js" => {
+            return Reply::new(200, "text/javascript; charset=utf-8", super::build::RELOAD_JS.as_bytes(), "static");
         }
         "metrics" => {
             let g = Gauges {
@@ -150,7 +193,7 @@ pub fn route(state: &State, path: &str, query: &str) -> Reply {
             return Reply::new(200, "text/plain; version=0.0.4; charset=utf-8", text.into_bytes(), "metrics");
         }
         "api/v1/openapi.json" => {
-            return Reply::new(200, "application/json", state.openapi.clone(), "openapi");
+            return Reply::new(200, "application/json", state.openapi(&snap), "openapi");
         }
         _ => {}
     }
@@ -171,7 +214,7 @@ pub fn route(state: &State, path: &str, query: &str) -> Reply {
             };
             let tail = |pre: &str| rest.strip_prefix(pre).unwrap_or("").to_string();
             let r = match route {
-                "api_items" => api::items(&snap, &state.cache, &params),
+                "api_items" => api::items(&snap, &state.cache, &params, Instant::now() + api::QUERY_DEADLINE),
                 "api_ready" => api::ready(&snap, &params),
                 "api_graph" => api::graph(&snap, &params),
                 "api_events" => api::events(&snap, &params),
@@ -191,8 +234,30 @@ pub fn route(state: &State, path: &str, query: &str) -> Reply {
     });
     match found {
         Some((name, body)) => Reply::new(200, content_type(&name), body, "static"),
-        None => Reply::not_found(),
+        None => Reply::nothing_at(path),
     }
+}
+
+/// `/healthz`: 200 `{"status": "ok"}` when the last build succeeded and the
+/// root is watched; else 503 with `"failed"` (the build error) or
+/// `"stale"` (why the site may not follow the files).
+fn health(state: &State, snap: &super::Snapshot) -> Reply {
+    let stale = state.stale_reason();
+    let (status, code) = match (&snap.error, &stale) {
+        (Some(_), _) => ("failed", 503),
+        (None, Some(_)) => ("stale", 503),
+        (None, None) => ("ok", 200),
+    };
+    let mut v = serde_json::json!({"status": status, "generation": snap.generation});
+    if let Some(e) = &snap.error {
+        v["error"] = serde_json::json!(e);
+    }
+    if let Some(r) = &stale {
+        v["stale"] = serde_json::json!(r);
+    }
+    let mut body = serde_json::to_vec(&v).unwrap_or_default();
+    body.push(b'\n');
+    Reply::new(code, "application/json", body, "healthz")
 }
 
 fn header(name: &str, value: &str) -> Option<Header> {
@@ -203,9 +268,10 @@ fn send(state: &State, req: Request, r: Reply, start: Instant) {
     let len = r.body.len();
     let mut headers: Vec<Header> = Vec::new();
     headers.extend(header("Content-Type", r.content_type));
-    headers.extend(header("X-Content-Type-Options", "nosniff"));
     headers.extend(header("Cache-Control", "no-cache"));
-    headers.extend(header("Referrer-Policy", "no-referrer"));
+    for (k, v) in SECURITY_HEADERS {
+        headers.extend(header(k, v));
+    }
     for (k, v) in &r.extra {
         headers.extend(header(k, v));
     }
@@ -225,8 +291,12 @@ fn events_stream(state: &State, req: Request, start: Instant) {
     let snap = state.snapshot();
     let mut w = req.into_writer();
     let mut head = String::from(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: keep-alive\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: keep-alive\r\n",
     );
+    for (k, v) in SECURITY_HEADERS {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
     head.push_str(": cairn live reload\n\n");
     head.push_str(&super::sse::frame("hello", &format!("{{\"generation\":{}}}", snap.generation)));
     if let Some(e) = &snap.error {
@@ -256,6 +326,28 @@ mod tests {
         assert_eq!(site_path("/a%00"), None);
         assert_eq!(site_path("/%zz"), None);
         assert_eq!(site_path("/%c0%ae%c0%ae/x"), None);
+    }
+
+    #[test]
+    fn healthz_says_failed_or_stale_in_json() {
+        let mut snap =
+            crate::serve::Snapshot::failed(3, std::path::PathBuf::from("/r"), "templates/x.html: boom".into());
+        let state = State::new(Arc::new(crate::serve::Snapshot::failed(2, "/r".into(), "boom".into())));
+        let body = |r: &Reply| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap();
+        let r = route(&state, "/healthz", "");
+        assert_eq!((r.status, r.content_type), (503, "application/json"));
+        assert_eq!(body(&r), serde_json::json!({"status": "failed", "generation": 2, "error": "boom"}));
+        snap.error = None;
+        state.publish(Arc::new(snap));
+        let r = route(&state, "/healthz", "");
+        assert_eq!(r.status, 200);
+        assert_eq!(body(&r), serde_json::json!({"status": "ok", "generation": 3}));
+        state.set_stale(Some("cannot watch `/r`".into()));
+        let r = route(&state, "/healthz", "");
+        assert_eq!(r.status, 503);
+        assert_eq!(body(&r), serde_json::json!({"status": "stale", "generation": 3, "stale": "cannot watch `/r`"}));
+        state.set_stale(None);
+        assert_eq!(route(&state, "/healthz", "").status, 200);
     }
 
     #[test]

@@ -21,9 +21,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::check::{Diagnostic, Report};
 
 pub use build::{BuildOptions, BuildStats, Snapshot};
 
@@ -43,18 +45,54 @@ pub struct State {
     pub metrics: metrics::Metrics,
     pub hub: Arc<sse::Hub>,
     pub cache: api::QueryCache,
-    pub openapi: Arc<[u8]>,
+    /// Why the site may not follow the files (the root is not watched),
+    /// for `/healthz`.
+    stale: Mutex<Option<String>>,
+    /// The OpenAPI document of the current configuration (by generation).
+    openapi: Mutex<Option<(u64, Arc<[u8]>)>>,
 }
 
 impl State {
     pub fn new(first: Arc<Snapshot>) -> State {
-        let doc = serde_json::to_vec_pretty(&openapi::document()).unwrap_or_default();
         State {
             current: RwLock::new(first),
             metrics: metrics::Metrics::default(),
             hub: sse::Hub::start(),
             cache: api::QueryCache::default(),
-            openapi: Arc::from(doc),
+            stale: Mutex::new(None),
+            openapi: Mutex::new(None),
+        }
+    }
+
+    /// The OpenAPI document for `snap` (made once per build).
+    pub fn openapi(&self, snap: &Snapshot) -> Arc<[u8]> {
+        let mut g = match self.openapi.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if let Some((generation, doc)) = g.as_ref() {
+            if *generation == snap.generation {
+                return doc.clone();
+            }
+        }
+        let doc: Arc<[u8]> =
+            Arc::from(serde_json::to_vec_pretty(&openapi::document(&snap.backlog)).unwrap_or_default());
+        *g = Some((snap.generation, doc.clone()));
+        doc
+    }
+
+    /// Why the served site may be stale, if it may.
+    pub fn stale_reason(&self) -> Option<String> {
+        match self.stale.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn set_stale(&self, reason: Option<String>) {
+        match self.stale.lock() {
+            Ok(mut g) => *g = reason,
+            Err(p) => *p.into_inner() = reason,
         }
     }
 
@@ -98,15 +136,35 @@ pub enum ServeError {
     Watch { root: String, message: String },
 }
 
+/// What a build did, for the terminal.
+pub struct News<'a> {
+    pub stats: &'a BuildStats,
+    /// The build failed: why (the last good site stays served).
+    pub error: Option<&'a str>,
+    /// Problems in the backlog this build has and the one before did not
+    /// (each is reported once, when it appears).
+    pub new_problems: &'a [Diagnostic],
+    /// Errors and warnings of the backlog now.
+    pub errors: usize,
+    pub warnings: usize,
+}
+
 /// Where build news goes (the command prints it).
-pub type Log = Arc<dyn Fn(&BuildStats, Option<&str>) + Send + Sync>;
+pub type Log = Arc<dyn Fn(&News) + Send + Sync>;
+
+fn tell(log: &Log, stats: &BuildStats, error: Option<&str>) {
+    log(&News { stats, error, new_problems: &[], errors: 0, warnings: 0 });
+}
+
+/// How often the builder checks that the root it watches is still the
+/// root (a folder moved away and copied back is a new folder).
+const ROOT_CHECK_EVERY: Duration = Duration::from_millis(500);
 
 /// A started server.
 pub struct Running {
     pub addr: SocketAddr,
     pub state: Arc<State>,
     pub workers: Vec<JoinHandle<()>>,
-    _watcher: Option<watch::Watcher>,
 }
 
 impl Running {
@@ -130,7 +188,7 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
             (s, BuildStats { phase: "full", ..Default::default() })
         }
     };
-    log(&stats, first.error.as_deref());
+    tell(&log, &stats, first.error.as_deref());
     let state = Arc::new(State::new(first));
     state.metrics.build(stats.phase, stats.ok, stats.seconds);
 
@@ -185,20 +243,127 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
         }
     }
 
-    let watcher = if opts.watch {
+    if opts.watch {
         let (tx, rx) = mpsc::channel();
         let stale = Arc::new(AtomicBool::new(false));
-        let w = watch::start(&root, tx, stale.clone())
+        let id = root_id(&root);
+        let w = watch::start(&root, tx.clone(), stale.clone())
             .map_err(|message| ServeError::Watch { root: root.display().to_string(), message })?;
+        let watching =
+            Watching { root, tx, stale: stale.clone(), watcher: Some(w), id, checked: Instant::now(), said: None };
         let st = state.clone();
         let _ = std::thread::Builder::new()
             .name("cairn-build".into())
-            .spawn(move || builder_loop(builder, rx, stale, st, log));
-        Some(w)
-    } else {
-        None
-    };
-    Ok(Running { addr: local, state, workers, _watcher: watcher })
+            .spawn(move || builder_loop(builder, rx, watching, st, log));
+    }
+    Ok(Running { addr: local, state, workers })
+}
+
+/// What identifies the root folder itself: a folder moved away and
+/// another put in its place (`mv b b.x; cp -r b.x b`) is a different
+/// folder, which the watcher (following the old one) does not see.
+#[cfg(unix)]
+fn root_id(root: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(root).ok().filter(|m| m.is_dir()).map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn root_id(root: &std::path::Path) -> Option<(u64, u64)> {
+    std::fs::metadata(root).ok().filter(|m| m.is_dir()).map(|_| (0, 0))
+}
+
+/// The watch on the root, re-established when the root is replaced.
+struct Watching {
+    root: PathBuf,
+    tx: mpsc::Sender<build::Changes>,
+    stale: Arc<AtomicBool>,
+    watcher: Option<watch::Watcher>,
+    /// The root folder being watched (`None`: not watched).
+    id: Option<(u64, u64)>,
+    checked: Instant,
+    /// Why the root is not watched, once said (said again only when it
+    /// changes).
+    said: Option<String>,
+}
+
+/// What [`Watching::check`] found.
+enum RootChange {
+    Same,
+    /// The root is gone: the build fails (the last good site stays).
+    Gone(String),
+    /// The root is there but cannot be watched: the site is stale.
+    Unwatched(String),
+    /// A new root folder is watched: rebuild everything.
+    Back,
+}
+
+impl Watching {
+    /// Checks (at most every [`ROOT_CHECK_EVERY`]) that the watched folder
+    /// is still the root; re-watches a new one.
+    fn check(&mut self) -> RootChange {
+        if self.checked.elapsed() < ROOT_CHECK_EVERY {
+            return RootChange::Same;
+        }
+        self.checked = Instant::now();
+        let now = root_id(&self.root);
+        if now.is_some() && now == self.id {
+            return RootChange::Same;
+        }
+        // The old watcher follows the old folder: drop it.
+        self.watcher = None;
+        self.id = None;
+        let Some(now) = now else {
+            let why = format!(
+                "the backlog root `{}` is gone (moved or deleted); serving the last good site until it is back",
+                self.root.display()
+            );
+            return self.say(why, RootChange::Gone);
+        };
+        match watch::start(&self.root, self.tx.clone(), self.stale.clone()) {
+            Ok(w) => {
+                self.watcher = Some(w);
+                self.id = Some(now);
+                self.said = None;
+                RootChange::Back
+            }
+            Err(e) => {
+                let why = format!("cannot watch `{}`: {e}; edits are not picked up", self.root.display());
+                self.say(why, RootChange::Unwatched)
+            }
+        }
+    }
+
+    /// `make(why)` the first time, `Same` while nothing new is to be said.
+    fn say(&mut self, why: String, make: fn(String) -> RootChange) -> RootChange {
+        if self.said.as_deref() == Some(why.as_str()) {
+            return RootChange::Same;
+        }
+        self.said = Some(why.clone());
+        make(why)
+    }
+}
+
+/// The problems of `new` that `old` does not have (by code, file, message
+/// and item, so an edit that only moves a problem to another line does not
+/// report it again).
+fn new_problems(old: &Report, new: &Report) -> Vec<Diagnostic> {
+    let key = |d: &Diagnostic| (d.code, d.file.clone(), d.message.clone(), d.id.clone());
+    let mut seen: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for d in &old.diagnostics {
+        *seen.entry(key(d)).or_default() += 1;
+    }
+    new.diagnostics
+        .iter()
+        .filter(|d| match seen.get_mut(&key(d)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .cloned()
+        .collect()
 }
 
 /// The reload event's data: the generation and the changed pages (null:
@@ -215,7 +380,17 @@ fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) 
     let was_broken = state.snapshot().error.is_some();
     let old = state.publish(snap.clone());
     state.metrics.build(stats.phase, stats.ok, stats.seconds);
-    log(stats, snap.error.as_deref());
+    let fresh = match &snap.error {
+        None if !Arc::ptr_eq(&old.report, &snap.report) => new_problems(&old.report, &snap.report),
+        _ => Vec::new(),
+    };
+    log(&News {
+        stats,
+        error: snap.error.as_deref(),
+        new_problems: &fresh,
+        errors: snap.report.errors(),
+        warnings: snap.report.warnings(),
+    });
     match &snap.error {
         Some(e) => state.hub.send("error", e),
         None => {
@@ -233,16 +408,40 @@ fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) 
 fn builder_loop(
     mut builder: build::Builder,
     rx: Receiver<build::Changes>,
-    stale: Arc<AtomicBool>,
+    mut watching: Watching,
     state: Arc<State>,
     log: Log,
 ) {
+    let stale = watching.stale.clone();
     let mut pending = build::Pending::default();
     loop {
+        match watching.check() {
+            RootChange::Same => {}
+            RootChange::Gone(why) => {
+                state.set_stale(Some(why.clone()));
+                pending = build::Pending::default();
+                let (snap, stats) = builder.fail(why);
+                announce(&state, &snap, &stats, &log);
+                continue;
+            }
+            RootChange::Unwatched(why) => {
+                let _ = writeln!(std::io::stderr(), "warning: {why}");
+                state.set_stale(Some(why));
+            }
+            RootChange::Back => {
+                state.set_stale(None);
+                pending = build::Pending::default();
+                let never = AtomicBool::new(false);
+                if let Ok((snap, stats)) = catch_unwind(AssertUnwindSafe(|| builder.full(&never))) {
+                    announce(&state, &snap, &stats, &log);
+                }
+                continue;
+            }
+        }
         let next = if pending.is_empty() {
             // Idle: get the copy of the backlog the next save patches.
             let _ = catch_unwind(AssertUnwindSafe(|| builder.prepare_spare()));
-            match rx.recv_timeout(Duration::from_secs(2)) {
+            match rx.recv_timeout(ROOT_CHECK_EVERY) {
                 Ok(c) => Some(c),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     // A commit or checkout changes no watched file.
@@ -274,7 +473,7 @@ fn builder_loop(
                     }
                     Err(_) => {
                         let stats = BuildStats { phase: "fast", ..Default::default() };
-                        log(&stats, Some("internal error while rebuilding"));
+                        tell(&log, &stats, Some("internal error while rebuilding"));
                         state.hub.send("error", "internal error while rebuilding; showing the last good site");
                     }
                 }

@@ -1,7 +1,14 @@
 //! The OpenAPI 3.1 document of the live API (`/api/v1/openapi.json`).
-//! `tests/serve.rs` validates real responses against its schemas.
+//! `tests/serve.rs` validates real responses against its schemas and runs
+//! schemathesis against it: every parameter's schema is exactly what the
+//! server accepts (names are enumerated from the configuration).
 
 use serde_json::{json, Value};
+
+use super::api;
+use crate::graph::render;
+use crate::load::Backlog;
+use crate::query;
 
 fn nullable(t: &str) -> Value {
     json!({"type": [t, "null"]})
@@ -33,21 +40,81 @@ fn ok(schema: &str, description: &str) -> Value {
     r
 }
 
-fn param(name: &str, location: &str, description: &str, schema: Value) -> Value {
+/// A string's schema with the server's length limit for `name`.
+fn text(name: &str) -> Value {
+    json!({"type": "string", "maxLength": api::max_len(name)})
+}
+
+fn param(name: &str, location: &str, description: &str, mut schema: Value) -> Value {
+    if schema["type"] == "string" && schema.get("maxLength").is_none() {
+        schema["maxLength"] = json!(api::max_len(name));
+    }
     json!({"name": name, "in": location, "required": location == "path", "description": description, "schema": schema})
 }
 
-/// The document.
-pub fn document() -> Value {
+/// A comma-separated list of names (`a,b`), as OpenAPI's form style
+/// without explode: an array of the names.
+fn list_param(name: &str, description: &str, names: &[&str], max: usize) -> Value {
+    json!({
+        "name": name, "in": "query", "required": false, "description": description,
+        "style": "form", "explode": false,
+        "schema": {"type": "array", "items": {"enum": names}, "maxItems": max}
+    })
+}
+
+/// `s` with regex metacharacters escaped.
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\^$.|?*+()[]{}/-".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The pattern of `a,b,c` over `names` (empty allowed), with an optional
+/// `:asc`/`:desc` after each name when `directions`.
+fn names_pattern(names: &[&str], directions: bool) -> String {
+    let alt = names.iter().map(|n| regex_escape(n)).collect::<Vec<_>>().join("|");
+    let one = if directions { format!("(?:{alt})(?::(?:asc|desc))?") } else { format!("(?:{alt})") };
+    format!("^(?:{one}(?:,{one})*)?$")
+}
+
+/// `YYYY-MM-DD` or an RFC 3339 date-time (`2024-05-01T09:30:00Z`, `…+02:00`).
+pub const TIME_PATTERN: &str =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?$";
+
+/// The document, for the backlog's configuration (custom fields are sort
+/// keys and fields, `id` custom fields are relations).
+pub fn document(b: &Backlog) -> Value {
     let s = json!({"type": "string"});
-    let id_path = param("id", "path", "An item id", s.clone());
-    let expand = param(
+    let example_id = b.items.first().map(|i| i.id().to_string()).unwrap_or_else(|| "an-item".into());
+    let id_path = json!({"name": "id", "in": "path", "required": true, "description": "An item id", "schema": {"type": "string", "minLength": 1}, "example": example_id});
+    let fields_names = query::field_names(b);
+    let expand = list_param(
         "expand",
-        "query",
-        "Comma-separated relation fields to replace by item objects",
-        json!({"type": "string", "examples": ["parent,children"]}),
+        "Relation fields to replace by item objects, comma-separated",
+        api::EXPANDABLE,
+        api::EXPANDABLE.len(),
     );
-    let fields = param("fields", "query", "Comma-separated fields to keep (`body` adds the Markdown body)", s.clone());
+    let fields = list_param(
+        "fields",
+        "Fields to keep, comma-separated (`body` adds the Markdown body)",
+        &fields_names,
+        api::MAX_FIELDS,
+    );
+    let relations = render::relation_names(b);
+    let relation_names: Vec<&str> = relations.iter().map(String::as_str).collect();
+    let time = |name: &str, what: &str| {
+        param(
+            name,
+            "query",
+            what,
+            json!({"type": "string", "pattern": TIME_PATTERN, "maxLength": api::max_len(name), "anyOf": [{"format": "date"}, {"format": "date-time"}]}),
+        )
+    };
     let progress = json!({"type": "object", "required": ["done", "total"], "properties": {"done": {"type": "integer"}, "total": {"type": "integer"}}});
     let item = json!({
         "type": "object",
@@ -100,11 +167,11 @@ pub fn document() -> Value {
                 "operationId": "listItems",
                 "summary": "Items, filtered, sorted and paginated",
                 "parameters": [
-                    param("where", "query", "A minijinja expression over an item's fields, e.g. `status == \"in_progress\" and estimate > 3`", s.clone()),
-                    param("sort", "query", "Sort keys, e.g. `priority:desc,id` (default `id`)", s.clone()),
-                    fields,
-                    param("limit", "query", "Page size, 1 to 1000 (default 50)", json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})),
-                    param("cursor", "query", "`next_cursor` of the previous page, with the same `where` and `sort`", s.clone()),
+                    param("where", "query", "A minijinja expression over an item's fields, e.g. `status == \"in_progress\" and estimate > 3`; an invalid expression, an unknown field, filter or function, or an expression over the evaluation limits is a 400", s.clone()),
+                    param("sort", "query", "Sort keys, comma-separated, each with an optional `:asc`/`:desc`, e.g. `priority:desc,id` (default `id`)", json!({"type": "string", "pattern": names_pattern(&fields_names, true)})),
+                    fields.clone(),
+                    param("limit", "query", "Page size, 1 to 1000 (default 50)", json!({"type": "integer", "minimum": 1, "maximum": api::MAX_LIMIT, "default": api::DEFAULT_LIMIT})),
+                    param("cursor", "query", "`next_cursor` of the previous page, with the same `where` and `sort` (any other value is a 400)", json!({"type": "string", "pattern": "^(?:[0-9a-fA-F]{2})*$", "maxLength": api::MAX_CURSOR})),
                     expand.clone()
                 ],
                 "responses": ok("ItemPage", "One page of items")
@@ -112,7 +179,7 @@ pub fn document() -> Value {
             "/api/v1/items/{id}": {"get": {
                 "operationId": "getItem",
                 "summary": "One item with its body, rendered body and history events",
-                "parameters": [id_path.clone(), expand, param("fields", "query", "Fields to keep", s.clone())],
+                "parameters": [id_path.clone(), expand, fields],
                 "responses": ok("ItemDetail", "The item")
             }},
             "/api/v1/impact/{id}": {"get": {
@@ -130,26 +197,35 @@ pub fn document() -> Value {
             "/api/v1/graph": {"get": {
                 "operationId": "getGraph",
                 "summary": "The typed graph, whole or around one item (as `cairn graph --format json`)",
-                "parameters": [
-                    param("root", "query", "Draw around this item", s.clone()),
-                    param("depth", "query", "Edges away from `root` (default 2)", json!({"type": "integer", "minimum": 0})),
-                    param("relations", "query", "Edge types to keep, e.g. `depends_on,parent`", s.clone())
-                ],
+                "parameters": [{
+                    "name": "selection", "in": "query", "required": false, "style": "form", "explode": true,
+                    "description": "`root`: draw around this item; `depth`: edges away from `root` (default 2; only with `root`); `relations`: edge types to keep, comma-separated, e.g. `depends_on,parent`",
+                    "schema": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "properties": {
+                            "root": text("root"),
+                            "depth": {"type": "integer", "minimum": 0, "maximum": 1000},
+                            "relations": {"type": "string", "pattern": names_pattern(&relation_names, false), "maxLength": api::max_len("relations")}
+                        },
+                        "dependentRequired": {"depth": ["root"]}
+                    }
+                }],
                 "responses": ok("Graph", "The graph")
             }},
             "/api/v1/events": {"get": {
                 "operationId": "listEvents",
                 "summary": "The audit trail from git history (as `cairn log --format json`)",
                 "parameters": [
-                    param("since", "query", "Only events at or after this date or RFC 3339 time", s.clone()),
-                    param("until", "query", "Only events up to this date (inclusive) or time", s.clone()),
+                    time("since", "Only events at or after this date (`YYYY-MM-DD`) or RFC 3339 time"),
+                    time("until", "Only events up to this date (inclusive) or RFC 3339 time"),
                     param("item", "query", "Only the events of this item", s.clone()),
                     param("author", "query", "Case-insensitive substring of the author's name or email", s.clone()),
                     param("limit", "query", "At most this many events", json!({"type": "integer", "minimum": 0}))
                 ],
                 "responses": ok("Events", "The events, oldest first")
             }},
-            "/healthz": {"get": {"operationId": "health", "summary": "200 when the last build succeeded, 503 otherwise", "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": s.clone()}}}, "503": {"description": "the last build failed", "content": {"text/plain": {"schema": s.clone()}}}}}},
+            "/healthz": {"get": {"operationId": "health", "summary": "200 when the last build succeeded and the root is watched, 503 otherwise", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}, "503": {"description": "the last build failed (`failed`), or edits are not picked up (`stale`)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}}},
             "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus text format", "responses": {"200": {"description": "metrics", "content": {"text/plain": {"schema": s.clone()}}}}}}
         },
         "components": {"schemas": {
@@ -167,7 +243,10 @@ pub fn document() -> Value {
             "ItemDetail": {
                 "type": "object",
                 "required": ["data"],
-                "properties": {"data": {"allOf": [{"$ref": "#/components/schemas/Item"}, {"type": "object", "required": ["body", "events"], "properties": {"body": {"type": "string"}, "body_html": nullable("string"), "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}]}}
+                "properties": {"data": {"anyOf": [
+                    {"allOf": [{"$ref": "#/components/schemas/Item"}, {"type": "object", "required": ["body", "events"], "properties": {"body": {"type": "string"}, "body_html": nullable("string"), "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}]},
+                    {"type": "object", "description": "With `fields`: only the fields asked for"}
+                ]}}
             },
             "Impact": {
                 "type": "object",
@@ -206,6 +285,17 @@ pub fn document() -> Value {
                 }
             },
             "Events": {"type": "object", "required": ["events"], "properties": {"events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
+            "Health": {
+                "type": "object",
+                "required": ["status", "generation"],
+                "additionalProperties": false,
+                "properties": {
+                    "status": {"enum": ["ok", "failed", "stale"]},
+                    "generation": {"type": "integer", "minimum": 0},
+                    "error": {"type": "string", "description": "Why the last build failed (the last good site is served)"},
+                    "stale": {"type": "string", "description": "Why edits are not picked up"}
+                }
+            },
             "Error": {
                 "type": "object",
                 "required": ["error"],

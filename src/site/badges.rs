@@ -29,11 +29,24 @@ fn width(s: &str) -> f64 {
         + 12.0
 }
 
-/// The badge of an item.
-pub fn badge(id: &str, status: &str, category: &str) -> String {
+/// The two texts of a badge and their widths in pixels.
+fn parts(id: &str, status: &str) -> (String, String, f64, f64) {
     let left = crate::graph::render::truncate(id, 40);
     let right = if status.is_empty() { "no status".to_string() } else { status.replace('_', " ") };
     let (lw, rw) = (width(&left).round(), width(&right).round());
+    (left, right, lw, rw)
+}
+
+/// Width and height in pixels of the badge of an item (for the `<img>`
+/// that shows it, so the page does not shift when it loads).
+pub fn size(id: &str, status: &str) -> (f64, f64) {
+    let (_, _, lw, rw) = parts(id, status);
+    (lw + rw, 20.0)
+}
+
+/// The badge of an item.
+pub fn badge(id: &str, status: &str, category: &str) -> String {
+    let (left, right, lw, rw) = parts(id, status);
     let w = lw + rw;
     let (l, r) = (escape(&left), escape(&right));
     format!(
@@ -55,5 +68,17 @@ mod tests {
         let b = super::badge("a<b", "in_progress", "doing");
         assert!(b.contains("a&lt;b: in progress"));
         assert!(b.contains("#1d4ed8"));
+    }
+
+    #[test]
+    fn size_is_the_width_the_badge_declares() {
+        for (id, status) in [("a", "done"), ("train-churn-model", "in_progress"), ("x", "")] {
+            let (w, h) = super::size(id, status);
+            let svg = super::badge(id, status, "todo");
+            assert!(
+                svg.starts_with(&format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\"")),
+                "{svg}"
+            );
+        }
     }
 }

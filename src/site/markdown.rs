@@ -25,7 +25,7 @@ pub struct Rendered {
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
     b.add_tags(["input"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_allowed_classes("div", ["footnote-definition"])
         .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
         .add_allowed_classes("a", ["item-link", "broken-link"])
@@ -168,6 +168,7 @@ pub fn render(b: &Backlog, urls: &[Option<String>], links: &Links, from: &str, b
             other => events.push(other),
         }
     }
+    label_task_markers(&mut events);
     let mut out = String::with_capacity(body.len() + body.len() / 2);
     html::push_html(&mut out, events.into_iter());
     if raw_html {
@@ -213,13 +214,74 @@ fn rewrite<'e>(
     }
 }
 
+/// A one-line message with `code` spans (diagnostics, insights) as safe
+/// HTML: everything escaped, each backtick pair made a `<code>` element. A
+/// lone backtick stays as text.
+pub fn inline_code(text: &str) -> String {
+    use crate::graph::render::svg::escape;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        let Some(len) = rest[open + 1..].find('`') else { break };
+        out.push_str(&escape(&rest[..open]));
+        out.push_str("<code>");
+        out.push_str(&escape(&rest[open + 1..open + 1 + len]));
+        out.push_str("</code>");
+        rest = &rest[open + len + 2..];
+    }
+    out.push_str(&escape(rest));
+    out
+}
+
+/// The accessible name of each task-list checkbox: the text of its list
+/// item up to a nested list, so a screen reader announces "checkbox,
+/// checked, <task>" instead of an unnamed checkbox. Each marker becomes the
+/// `<input>` pulldown-cmark would write, with an `aria-label`. Linear: a
+/// marker's scan stops where the next marker's can start.
+fn label_task_markers(events: &mut [Event]) {
+    for k in 0..events.len() {
+        let Event::TaskListMarker(checked) = events[k] else { continue };
+        let mut text = String::new();
+        for ev in &events[k + 1..] {
+            match ev {
+                Event::Text(t) | Event::Code(t) => text.push_str(t),
+                Event::SoftBreak | Event::HardBreak => text.push(' '),
+                Event::Start(Tag::List(_)) | Event::End(TagEnd::Item) | Event::TaskListMarker(_) => break,
+                _ => {}
+            }
+            if text.len() > 400 {
+                break;
+            }
+        }
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = crate::graph::render::truncate(if words.is_empty() { "task" } else { &words }, 120);
+        let html = format!(
+            "<input disabled=\"\" type=\"checkbox\"{} aria-label=\"{}\"/>\n",
+            if checked { " checked=\"\"" } else { "" },
+            crate::graph::render::svg::escape(&name)
+        );
+        events[k] = Event::InlineHtml(CowStr::from(html));
+    }
+}
+
 /// Plain text of a Markdown snippet (for summaries and the feed).
 pub fn plain(body: &str, max: usize) -> String {
     let mut s = String::new();
     for ev in Parser::new_ext(body, markdown_options()) {
         match ev {
             Event::Text(t) | Event::Code(t) => s.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => s.push(' '),
+            // Blocks end with a space, so a heading and the paragraph
+            // after it do not run together.
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => s.push(' '),
             _ => {}
         }
         if s.len() > max * 4 {
@@ -272,6 +334,42 @@ mod tests {
         assert!(!h.contains("javascript:"), "{h}");
         assert!(!h.contains("onerror"), "{h}");
         assert!(h.contains("type=\"checkbox\""), "{h}");
+    }
+
+    #[test]
+    fn plain_text_keeps_blocks_apart() {
+        let p = plain("# Title\nFirst line.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| c | d |\n", 200);
+        assert_eq!(p, "Title First line. one two a b c d");
+    }
+
+    #[test]
+    fn inline_code_escapes_and_marks_spans() {
+        assert_eq!(
+            inline_code("unknown status `in<b>` for `a&b`"),
+            "unknown status <code>in&lt;b&gt;</code> for <code>a&amp;b</code>"
+        );
+        assert_eq!(inline_code("a ` lone <tick>"), "a ` lone &lt;tick&gt;");
+        assert_eq!(inline_code("``"), "<code></code>");
+        assert_eq!(inline_code("`x` and `y"), "<code>x</code> and `y");
+    }
+
+    #[test]
+    fn task_list_checkboxes_are_named_by_their_text() {
+        let b = backlog();
+        let l = Links::new(&b);
+        let urls: Vec<Option<String>> = (0..b.items.len()).map(|i| item_url(&b, i)).collect();
+        let body = "- [x] Ship *the* `api`\n- [ ] Write \"docs\"\n  - [ ] nested one\n- [ ]\n";
+        for raw in ["", "<br>\n\n"] {
+            let r = render(&b, &urls, &l, "stories/a.md", &format!("{raw}{body}"), "../");
+            let inputs: Vec<&str> =
+                r.html.split("<input").skip(1).map(|s| &s[..s.find('>').unwrap_or(s.len())]).collect();
+            assert_eq!(inputs.len(), 4, "{}", r.html);
+            assert!(inputs[0].contains("checked") && inputs[0].contains("aria-label=\"Ship the api\""), "{}", r.html);
+            assert!(!inputs[1].contains("checked"), "{}", r.html);
+            assert!(inputs[1].contains("aria-label=\"Write &quot;docs&quot;\""), "{}", r.html);
+            assert!(inputs[2].contains("aria-label=\"nested one\""), "{}", r.html);
+            assert!(inputs[3].contains("aria-label=\"task\""), "{}", r.html);
+        }
     }
 
     #[test]

@@ -162,6 +162,8 @@ pub fn environment(t: &theme::Theme) -> Result<Environment<'static>, SiteError> 
     env.set_lstrip_blocks(true);
     env.add_filter("num", |v: f64| charts::n(v));
     env.add_filter("label", |s: String| s.replace('_', " "));
+    // Messages with `code` spans, escaped, the spans as <code>.
+    env.add_filter("code", |s: String| minijinja::Value::from_safe_string(markdown::inline_code(&s)));
     for (name, src) in &t.templates {
         env.add_template_owned(name.clone(), src.clone()).map_err(|e| SiteError::template(name, &e))?;
     }

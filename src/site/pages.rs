@@ -683,8 +683,21 @@ impl<'a> Shared<'a> {
         ]
         .into_iter()
         .map(|(key, label)| (key, label, self.ids_of(&obj[key])))
-        .filter(|(_, _, ids)| !ids.is_empty())
         .collect();
+        // An item that references this one and is referenced by it (a PRD
+        // and its epic) is listed once, under "References".
+        let refs: BTreeSet<usize> =
+            related.iter().filter(|(k, _, _)| *k == "references").flat_map(|(_, _, ids)| ids.iter().copied()).collect();
+        let related: Vec<(&str, &str, Vec<usize>)> = related
+            .into_iter()
+            .map(|(key, label, mut ids)| {
+                if key == "referenced_by" {
+                    ids.retain(|j| !refs.contains(j));
+                }
+                (key, label, ids)
+            })
+            .filter(|(_, _, ids)| !ids.is_empty())
+            .collect();
         let urls: Vec<Value> = it
             .references
             .iter()
@@ -775,6 +788,7 @@ impl<'a> Shared<'a> {
             acceptance => context! { done => it.acceptance.done, total => it.acceptance.total },
         };
         let title = it.title.value.clone();
+        let description = self.description(i);
         match role {
             Role::Sprint => {
                 let ctx = context! {
@@ -783,6 +797,7 @@ impl<'a> Shared<'a> {
                     body_html => body_html.clone(),
                     columns => self.columns(self.committed.get(&i).map(Vec::as_slice).unwrap_or(&[])),
                     events => ev.clone(),
+                    description => description,
                 };
                 out.push(self.page(env, "sprint.html", &url, &title, "sprints", ctx)?);
             }
@@ -796,6 +811,7 @@ impl<'a> Shared<'a> {
                     urls => urls.clone(),
                     fields => field_rows.clone(),
                     events => ev.clone(),
+                    description => description,
                 };
                 out.push(self.page(env, "doc.html", &url, &title, "docs", ctx)?);
             }
@@ -815,6 +831,8 @@ impl<'a> Shared<'a> {
                     impact => impact_summary,
                     events => ev.clone(),
                     graph_url => self.has_graph_page(i).then(|| format!("graph/{}.html", it.id())),
+                    description => description,
+                    badge => badge_size(it.id(), it.status().unwrap_or("")),
                 };
                 out.push(self.page(env, "item.html", &url, &title, "backlog", ctx)?);
                 out.push(self.impact_page(env, i, &im, &by_kind)?);
@@ -827,6 +845,20 @@ impl<'a> Shared<'a> {
         ));
         out.push(super::api::item_file(self, i, obj, &body.html, &events));
         Ok(out)
+    }
+
+    /// The `meta description` of an item's page: the start of its body
+    /// as plain text, else what it is.
+    fn description(&self, i: usize) -> String {
+        let c = &self.cards[i];
+        let summary = markdown::plain(&self.b.items[i].body, 160);
+        if summary.is_empty() {
+            format!("{} {}: {} ({}).", c.kind_label, c.id, c.title, c.status_label)
+        } else if summary.starts_with(&c.title) {
+            summary
+        } else {
+            format!("{}: {summary}", c.title)
+        }
     }
 
     fn kind_label(&self, kind: &str, n: usize) -> String {
@@ -1411,16 +1443,42 @@ impl<'a> Shared<'a> {
             .enumerate()
             .map(|(k, e)| {
                 let link = e.url.as_deref().map(abs);
-                context! { entry_id => format!("urn:cairn:{}:{}:{}:{}", e.commit, e.id, e.field.clone().unwrap_or_else(|| e.action.to_string()), total - k), link => link, ..Value::from_serialize(&e) }
+                let what = e.field.clone().unwrap_or_else(|| e.action.to_string());
+                let entry_id = urn(&[e.commit.as_str(), e.id.as_str(), what.as_str(), &(total - k).to_string()]);
+                context! { entry_id => entry_id, link => link, ..Value::from_serialize(&e) }
             })
             .collect();
-        let ctx =
-            context! { entries => entries, updated => updated, home => abs("index.html"), self_url => abs("feed.xml") };
+        let ctx = context! {
+            entries => entries,
+            updated => updated,
+            home => abs("index.html"),
+            self_url => abs("feed.xml"),
+            feed_id => urn(&["feed", &self.b.config.name]),
+        };
         let t = env.get_template("feed.xml").map_err(|e| SiteError::template("feed.xml", &e))?;
         let full = context! { site => self.site.clone(), root => "", ..ctx };
         let xml = t.render(full).map_err(|e| SiteError::template("feed.xml", &e))?;
         Ok(("feed.xml".to_string(), xml.into_bytes()))
     }
+}
+
+/// A `urn:cairn:` IRI from `parts`, each percent-encoded (RFC 3986
+/// unreserved characters are kept) and joined by `:`, so a backlog name
+/// or field with spaces, colons or any other character still gives a
+/// valid Atom id, the same on every build.
+pub fn urn(parts: &[&str]) -> String {
+    let mut out = String::from("urn:cairn");
+    for p in parts {
+        out.push(':');
+        for byte in p.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(byte));
+            } else {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// The history-based charts of the metrics page, drawn from the metrics
@@ -1452,6 +1510,12 @@ fn history_charts(m: &serde_json::Value, unit: &str) -> (Option<String>, Option<
     let cfd = (!days.is_empty())
         .then(|| charts::cumulative_flow("cfd", "Cumulative flow: work items by status category", &days));
     (velocity, throughput, cfd)
+}
+
+/// The size of an item's badge, for its `<img>`.
+fn badge_size(id: &str, status: &str) -> Value {
+    let (width, height) = super::badges::size(id, status);
+    context! { width => charts::n(width), height => charts::n(height) }
 }
 
 fn chart_missing(b: &Option<super::Burndown>) -> bool {

@@ -1,9 +1,10 @@
 //! Small helpers shared by the stages: dates, did-you-mean, atomic writes,
-//! the key of caches, allocator settings.
+//! English counts and articles, the key of caches, allocator settings.
 
 pub mod alloc;
 pub mod fs;
 pub mod suggest;
+pub mod text;
 pub mod time;
 
 /// Which build of cairn wrote a cache: the version, and the size and

@@ -4,7 +4,12 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 
 /// `YYYY-MM-DD`, strictly.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    if s.len() != 10 {
+    // Exactly `DDDD-DD-DD` (chrono alone would take `+202-01-01`), then a
+    // real calendar date: the schema's `date` pattern says the same.
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if !shape {
         return None;
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
@@ -39,21 +44,28 @@ pub fn parse_offset(s: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
-/// A lag or duration: `3d`, `1w`, `4h` (hours are fractions of an 8-hour day).
-/// Returns days.
+/// A lag or duration: a number of at most 9 digits before the point (any
+/// after it), optional spaces, and a unit: `3d`, `1.5w`, `4 h` (hours are
+/// fractions of an 8-hour day). Returns days. The same grammar as the
+/// schema's `lag` pattern.
 pub fn parse_lag(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let unit = s.chars().last()?;
-    let n: f64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
-    if !n.is_finite() || n < 0.0 {
+    let unit = *s.as_bytes().last()?;
+    let per_unit = match unit {
+        b'd' => 1.0,
+        b'w' => 5.0,
+        b'h' => 1.0 / 8.0,
+        _ => return None,
+    };
+    let num = s[..s.len() - 1].trim_end_matches(' ');
+    let (int, frac) = match num.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (num, None),
+    };
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || int.len() > 9 || frac.is_some_and(|f| !digits(f)) {
         return None;
     }
-    match unit {
-        'd' => Some(n),
-        'w' => Some(n * 5.0),
-        'h' => Some(n / 8.0),
-        _ => None,
-    }
+    num.parse::<f64>().ok().map(|n| n * per_unit)
 }
 
 #[cfg(test)]
@@ -65,6 +77,10 @@ mod tests {
         assert!(parse_date("2026-11-30").is_some());
         assert!(parse_date("2026-02-30").is_none());
         assert!(parse_date("2026-1-3").is_none());
+        assert!(parse_date("+202-01-01").is_none());
+        assert!(parse_date("-001-01-01").is_none());
+        assert!(parse_date("2024-02-29").is_some());
+        assert!(parse_date("2100-02-29").is_none());
         assert!(is_date_or_datetime("2026-11-30T10:00:00Z"));
         assert!(!is_date_or_datetime("tomorrow"));
     }
@@ -77,6 +93,11 @@ mod tests {
         assert_eq!(parse_lag("3x"), None);
         assert_eq!(parse_lag("-1d"), None);
         assert_eq!(parse_lag(""), None);
+        assert_eq!(parse_lag("2.5 d"), Some(2.5));
+        assert_eq!(parse_lag("999999999d"), Some(999_999_999.0));
+        for bad in ["1000000000d", "+3d", ".5d", "3.d", " 3d", "1e3d", "infd", "NaNd", "3é", "é", "d", "3 x"] {
+            assert_eq!(parse_lag(bad), None, "{bad}");
+        }
     }
 
     #[test]

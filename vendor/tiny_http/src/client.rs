@@ -36,9 +36,28 @@ pub struct ClientConnection {
     secure: bool,
 }
 
+/// Longest request line read (cairn answers a target over 24 KiB with 414
+/// itself; a longer line is refused here, without reading it to its end).
+const MAX_REQUEST_LINE: usize = 32 * 1024;
+/// Longest header line, most header bytes and most header fields read: a
+/// client cannot make the server buffer headers without end (431).
+const MAX_HEADER_LINE: usize = 8 * 1024;
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+const MAX_HEADERS: usize = 100;
+
+/// A line read with a length limit.
+enum Line {
+    Complete(AsciiString),
+    TooLong,
+}
+
 /// Error that can happen when reading a request.
 #[derive(Debug)]
 enum ReadError {
+    /// The request line is longer than `MAX_REQUEST_LINE` (414).
+    RequestLineTooLong,
+    /// The header fields are over the limits (431).
+    HeadersTooLarge(HTTPVersion),
     WrongRequestLine,
     WrongHeader(HTTPVersion),
     /// the client sent an unrecognized `Expect` header
@@ -76,8 +95,9 @@ impl ClientConnection {
     /// Reads the next line from self.next_header_source.
     ///
     /// Reads until `CRLF` is reached. The next read will start
-    ///  at the first byte of the new line.
-    fn read_next_line(&mut self) -> IoResult<AsciiString> {
+    ///  at the first byte of the new line. A line longer than `max` bytes
+    ///  (without the CRLF) is `TooLong`, and reading stops there.
+    fn read_next_line(&mut self, max: usize) -> IoResult<Line> {
         let mut buf = Vec::new();
         let mut prev_byte_was_cr = false;
 
@@ -92,13 +112,29 @@ impl ClientConnection {
             if byte == b'\n' && prev_byte_was_cr {
                 buf.pop(); // removing the '\r'
                 return AsciiString::from_ascii(buf)
+                    .map(Line::Complete)
                     .map_err(|_| IoError::new(ErrorKind::InvalidInput, "Header is not in ASCII"));
             }
 
             prev_byte_was_cr = byte == b'\r';
 
             buf.push(byte);
+            // One more byte than the limit may be the CR of the CRLF.
+            if buf.len() > max + 1 || (buf.len() == max + 1 && !prev_byte_was_cr) {
+                return Ok(Line::TooLong);
+            }
         }
+    }
+
+    /// Reads and drops what the client already sent (up to 64 KiB, until
+    /// it stops sending or the read timeout), so that closing the
+    /// connection after refusing a request does not reset it before the
+    /// client read the refusal.
+    fn drain(&mut self) {
+        let _ = std::io::copy(
+            &mut self.next_header_source.by_ref().take(64 * 1024),
+            &mut std::io::sink(),
+        );
     }
 
     /// Reads a request from the stream.
@@ -107,7 +143,10 @@ impl ClientConnection {
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                let line = match self.read_next_line(MAX_REQUEST_LINE).map_err(ReadError::ReadIoError)? {
+                    Line::Complete(l) => l,
+                    Line::TooLong => return Err(ReadError::RequestLineTooLong),
+                };
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -117,12 +156,20 @@ impl ClientConnection {
             // getting all headers
             let headers = {
                 let mut headers = Vec::new();
+                let mut total = 0;
                 loop {
-                    let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                    let line = match self.read_next_line(MAX_HEADER_LINE).map_err(ReadError::ReadIoError)? {
+                        Line::Complete(l) => l,
+                        Line::TooLong => return Err(ReadError::HeadersTooLarge(version)),
+                    };
 
                     if line.is_empty() {
                         break;
                     };
+                    total += line.len() + 2;
+                    if total > MAX_HEADER_BYTES || headers.len() >= MAX_HEADERS {
+                        return Err(ReadError::HeadersTooLarge(version));
+                    }
                     headers.push(match FromStr::from_str(line.as_str().trim()) {
                         // TODO: remove this conversion
                         Ok(h) => h,
@@ -193,6 +240,28 @@ impl Iterator for ClientConnection {
                         .ok();
                     return None; // we don't know where the next request would start,
                                  // se we have to close
+                }
+
+                Err(ReadError::RequestLineTooLong) => {
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::from_string("414 request line too long\n")
+                        .with_status_code(StatusCode(414));
+                    response
+                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                        .ok();
+                    self.drain();
+                    return None; // the rest of the line is unread: close
+                }
+
+                Err(ReadError::HeadersTooLarge(ver)) => {
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::from_string(
+                        "431 request header fields too large (at most 100 fields, 8 KiB a line, 32 KiB in all)\n",
+                    )
+                    .with_status_code(StatusCode(431));
+                    response.raw_print(writer, ver, &[], false, None).ok();
+                    self.drain();
+                    return None; // the rest of the head is unread: close
                 }
 
                 Err(ReadError::WrongHeader(ver)) => {
