@@ -503,6 +503,22 @@ impl ChangeSet {
         self.changes.is_empty()
     }
 
+    /// Whether the change keeps every file where it is, with its id, and
+    /// names no other item differently: then it cannot change what the
+    /// backlog-wide error rules report (see
+    /// [`crate::check::same_cross_item_inputs`]), and checking the changed
+    /// files alone is the whole check. `backlog` must hold the changed items.
+    pub fn is_local(&self, backlog: &Backlog) -> bool {
+        self.changes.iter().all(|c| {
+            c.from.is_none()
+                && c.old.is_some()
+                && backlog.items.iter().find(|i| i.path == c.path).is_some_and(|old| {
+                    let (new, _) = load::parse_item_bytes(&c.new, &c.path, &backlog.config);
+                    new.is_some_and(|new| crate::check::same_cross_item_inputs(&backlog.config, old, &new))
+                })
+        })
+    }
+
     /// The changed files parsed as items (in the order of `changes`).
     fn parse(&self, config: &crate::config::Config) -> Vec<(Option<Item>, Vec<Diagnostic>)> {
         use rayon::prelude::*;
@@ -658,6 +674,46 @@ impl ChangeSet {
     pub fn commit(&self, message: &str) -> Result<String, EditError> {
         super::commit::commit(&self.root, &self.changes, message)
     }
+}
+
+/// Finds the file of item `id` without loading the backlog: `ID.md` in a
+/// kind's folder whose front-matter gives it that id. `None` when it is not
+/// found so (an `id:` set in another file, a nested folder, two
+/// candidates): load the backlog then. A backlog of just this item is
+/// enough to plan and check a change that [`ChangeSet::is_local`] accepts.
+pub fn locate(root: &Path, config: &crate::config::Config, id: &str) -> Option<Backlog> {
+    if !model::is_valid_id(id) {
+        return None;
+    }
+    let ignore = load::ignore_set(config);
+    let mut folders: Vec<&str> = config.kinds.iter().map(|k| k.folder.as_str()).collect();
+    folders.sort_unstable();
+    folders.dedup();
+    let mut found = None;
+    for f in folders {
+        let rel = format!("{f}/{id}.md");
+        if !load::is_item_path(&rel, &ignore) {
+            continue;
+        }
+        let abs = root.join(&rel);
+        let Ok(meta) = std::fs::metadata(&abs) else { continue };
+        if !meta.is_file() || meta.len() > load::MAX_FILE_BYTES {
+            return None;
+        }
+        let bytes = std::fs::read(&abs).ok()?;
+        let (item, diags) = load::parse_item_bytes(&bytes, &rel, config);
+        match item {
+            Some(it) if it.id() == id => {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some((it, diags));
+            }
+            _ => {}
+        }
+    }
+    let (item, diags) = found?;
+    Some(Backlog::from_items(root.to_path_buf(), config.clone(), vec![item], diags, 1))
 }
 
 /// A status change from `old` to `new` that the `workflow` does not allow.
