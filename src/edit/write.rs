@@ -40,9 +40,15 @@ fn verify(abs: &Path, rel: &str, old: Option<&[u8]>) -> Result<(), EditError> {
     }
 }
 
-/// Writes a change's new bytes to its temporary file `tmp`, flushed, with
-/// the old file's permissions `perms`.
-fn write_temp(root: &Path, c: &FileChange, tmp: &Path, perms: Option<&std::fs::Permissions>) -> Result<(), EditError> {
+/// Writes a change's new bytes to its temporary file `tmp` (flushed when
+/// `flush`), with the old file's permissions `perms`.
+fn write_temp(
+    root: &Path,
+    c: &FileChange,
+    tmp: &Path,
+    perms: Option<&std::fs::Permissions>,
+    flush: bool,
+) -> Result<(), EditError> {
     let target = target_of(root, c);
     if c.old.is_none() || c.from.is_some() {
         if let Some(dir) = target.parent() {
@@ -50,7 +56,10 @@ fn write_temp(root: &Path, c: &FileChange, tmp: &Path, perms: Option<&std::fs::P
         }
     }
     let mut f = std::fs::File::create(tmp).map_err(|e| EditError::Io(target.clone(), e))?;
-    f.write_all(&c.new).and_then(|_| f.sync_data()).map_err(|e| EditError::Io(target.clone(), e))?;
+    f.write_all(&c.new).map_err(|e| EditError::Io(target.clone(), e))?;
+    if flush {
+        f.sync_data().map_err(|e| EditError::Io(target.clone(), e))?;
+    }
     if let Some(p) = perms {
         if f.metadata().map(|m| m.permissions() != *p).unwrap_or(true) {
             let _ = f.set_permissions(p.clone());
@@ -59,8 +68,19 @@ fn write_temp(root: &Path, c: &FileChange, tmp: &Path, perms: Option<&std::fs::P
     Ok(())
 }
 
-/// Threads that write (and flush) the temporaries of a large change.
-const WRITERS: usize = 32;
+/// Threads that write the temporaries of a large change.
+const WRITERS: usize = 8;
+
+/// Changes of up to this many files flush each temporary to disk before
+/// it is renamed into place (a few milliseconds each here), so that even
+/// a power cut leaves the old file or the new one. Larger changes (a `mv`
+/// of a much-referenced item, `fmt` of a whole backlog) rely on the
+/// file system writing a file renamed over another before the rename
+/// (ext4's default `auto_da_alloc`, btrfs): flushing 1,000 files costs
+/// about half a second on this project's machine (BENCHMARKS.md, "Edit").
+/// Either way the change is all or nothing for every reader and every
+/// failure short of a power cut.
+const FLUSH_UP_TO: usize = 64;
 
 /// What was done, to undo it.
 enum Done {
@@ -118,14 +138,14 @@ pub fn apply(root: &Path, changes: &[FileChange]) -> Result<(), EditError> {
             }
         }
     }
-    // The new texts, each beside its target, flushed to disk. Many files
-    // are written by several threads: the time goes into waiting for the
-    // disk, and the file system commits concurrent flushes together.
+    // The new texts, each beside its target (flushed to disk for small
+    // changes, see FLUSH_UP_TO). Many files are written by several threads.
     let temps: Vec<PathBuf> = changes.iter().enumerate().map(|(n, c)| temp_path(&target_of(root, c), n)).collect();
     let jobs: Vec<(&FileChange, (&PathBuf, &Option<std::fs::Permissions>))> =
         changes.iter().zip(temps.iter().zip(&perms)).collect();
+    let flush = jobs.len() <= FLUSH_UP_TO;
     let results: Vec<Result<(), EditError>> = if jobs.len() < 8 {
-        jobs.iter().map(|(c, (t, p))| write_temp(root, c, t, p.as_ref())).collect()
+        jobs.iter().map(|(c, (t, p))| write_temp(root, c, t, p.as_ref(), flush)).collect()
     } else {
         let chunk = jobs.len().div_ceil(WRITERS);
         std::thread::scope(|scope| {
@@ -133,7 +153,7 @@ pub fn apply(root: &Path, changes: &[FileChange]) -> Result<(), EditError> {
                 .chunks(chunk)
                 .map(|part| {
                     scope.spawn(move || {
-                        part.iter().map(|(c, (t, p))| write_temp(root, c, t, p.as_ref())).collect::<Vec<_>>()
+                        part.iter().map(|(c, (t, p))| write_temp(root, c, t, p.as_ref(), flush)).collect::<Vec<_>>()
                     })
                 })
                 .collect();
