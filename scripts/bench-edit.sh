@@ -16,6 +16,10 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 echo "set, stages (-v):"
 $C set -C $B story-000005 estimate=3 -v 2>&1 >/dev/null | sed 's/^/  /'
+echo "set of a relation (parent: the whole backlog is loaded and checked):"
+for i in 1 2 3; do
+  /usr/bin/time -f '  %e s %U %S' $C set -C $B story-000005 parent=feat-0000$i > /dev/null
+done
 echo "check, same backlog (the floor: load + graph + rules):"
 for i in 1 2 3; do /usr/bin/time -f '  %e s %U %S' $C check -C $B --format json > /dev/null; done
 # mv: 900 items get `relates_to: [story-000001]`, 100 a `[[story-000001]]`
@@ -39,6 +43,7 @@ for name in sorted(os.listdir(os.path.join(root, "tasks"))):
 PY
   $C check -C $M > /dev/null
   sync
-  /usr/bin/time -f '  %e s %U %S' $C mv -C $M story-000001 story-renamed > /dev/null
+  /usr/bin/time -f '  %e s %U %S' $C mv -C $M story-000001 story-renamed -v 2>&1 >/dev/null | tr '\n' ' '
+  echo
   rm -rf $M
 done

@@ -158,6 +158,10 @@ fn set_refusals_name_the_problem_and_write_nothing() {
     let (code, _, err) = cairn(r, &["set", "widget", "labels-=nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("has no `nope`"), "{err}");
+    // A change that names another item is checked against the whole backlog.
+    let (code, _, err) = cairn(r, &["set", "widget", "parent=apii"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown parent `apii`: no item has this id; did you mean `api`?"), "{err}");
     let (code, _, err) = cairn(r, &["set", "widget", "id=other"]);
     assert_eq!(code, 2);
     assert!(err.contains("cairn mv"), "{err}");
@@ -166,6 +170,20 @@ fn set_refusals_name_the_problem_and_write_nothing() {
     let (code, _, err) = cairn(r, &["set", "widget", "status=done", "--force"]);
     assert_eq!(code, 0, "{err}");
     assert!(read(r, "stories/widget.md").contains("status: done\r\n"));
+}
+
+#[test]
+fn items_whose_id_is_not_their_file_name_are_found() {
+    let dir = fixture();
+    let r = dir.path();
+    write(r, "stories/deep/named-otherwise.md", "---\nid: custom\ntitle: C\nstatus: ready\n---\n");
+    let (code, out, err) = cairn(r, &["set", "custom", "priority=low", "parent=e"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim_end(), "stories/deep/named-otherwise.md");
+    assert_eq!(
+        read(r, "stories/deep/named-otherwise.md"),
+        "---\nid: custom\ntitle: C\nstatus: ready\npriority: low\nparent: e\n---\n"
+    );
 }
 
 #[test]

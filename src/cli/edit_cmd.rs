@@ -288,6 +288,23 @@ pub fn set(ctx: &Ctx, a: &SetArgs) -> anyhow::Result<u8> {
     for f in &a.unset {
         ops.push(Op::Unset { id: a.id.clone(), field: f.clone() });
     }
+    // The common case, an edit that names no other item differently, needs
+    // only the item's own file: the rest of the backlog cannot change what
+    // `check` reports about it (see `ChangeSet::is_local`).
+    let root = ctx.root()?;
+    let config = crate::config::Config::load(&root)?;
+    if let Some(mut one) = edit::engine::locate(&root, &config, &a.id) {
+        if let Ok(cs) = edit::plan(&one, ops.clone()) {
+            if cs.is_local(&one) {
+                ctx.log("load", "only the item's file: the edit names no other item differently");
+                let code = write(ctx, &mut one, &cs, a.write, "was not changed")?;
+                if code == 0 {
+                    out(&format!("{}\n", display_path(&root.join(&one.items[0].path))));
+                }
+                return Ok(code);
+            }
+        }
+    }
     let mut backlog = ctx.load_backlog()?;
     let cs = match plan(ctx, &backlog, ops)? {
         Ok(cs) => cs,

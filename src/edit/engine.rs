@@ -503,6 +503,22 @@ impl ChangeSet {
         self.changes.is_empty()
     }
 
+    /// Whether the change keeps every file where it is, with its id, and
+    /// names no other item differently: then it cannot change what the
+    /// backlog-wide error rules report (see
+    /// [`crate::check::same_cross_item_inputs`]), and checking the changed
+    /// files alone is the whole check. `backlog` must hold the changed items.
+    pub fn is_local(&self, backlog: &Backlog) -> bool {
+        self.changes.iter().all(|c| {
+            c.from.is_none()
+                && c.old.is_some()
+                && backlog.items.iter().find(|i| i.path == c.path).is_some_and(|old| {
+                    let (new, _) = load::parse_item_bytes(&c.new, &c.path, &backlog.config);
+                    new.is_some_and(|new| crate::check::same_cross_item_inputs(&backlog.config, old, &new))
+                })
+        })
+    }
+
     /// The changed files parsed as items (in the order of `changes`).
     fn parse(&self, config: &crate::config::Config) -> Vec<(Option<Item>, Vec<Diagnostic>)> {
         use rayon::prelude::*;
@@ -526,6 +542,64 @@ impl ChangeSet {
         }
         let files = backlog.files + self.changes.iter().filter(|c| c.old.is_none()).count();
         Backlog::from_items(backlog.root.clone(), backlog.config.clone(), items, diags, files)
+    }
+
+    /// Runs `f` on the backlog as it would be after the change, made by
+    /// moving the items out of `backlog` (no copy) and back afterwards.
+    fn with_trial<R>(
+        &self,
+        backlog: &mut Backlog,
+        parsed: Vec<(Option<Item>, Vec<Diagnostic>)>,
+        f: impl FnOnce(&Backlog) -> R,
+    ) -> R {
+        let gone: HashSet<&str> = self.changes.iter().filter_map(|c| c.old_path()).collect();
+        let orig_items = std::mem::take(&mut backlog.items);
+        let orig_index = std::mem::take(&mut backlog.index);
+        let orig_diags = std::mem::take(&mut backlog.diagnostics);
+        let n = orig_items.len();
+        let mut removed: Vec<(usize, Item)> = Vec::new();
+        let mut items: Vec<(usize, Item)> = Vec::with_capacity(n + parsed.len());
+        for (i, it) in orig_items.into_iter().enumerate() {
+            if gone.contains(it.path.as_str()) {
+                removed.push((i, it));
+            } else {
+                items.push((i, it));
+            }
+        }
+        let mut diags: Vec<Diagnostic> =
+            orig_diags.iter().filter(|d| !gone.contains(d.file.as_str())).cloned().collect();
+        for (it, d) in parsed {
+            items.extend(it.map(|it| (usize::MAX, it)));
+            diags.extend(d);
+        }
+        // The order `Backlog::from_items` sorts by (it sorts stably again,
+        // so the tags stay with their items).
+        items.sort_by(|a, b| a.1.id.value.cmp(&b.1.id.value).then_with(|| a.1.path.cmp(&b.1.path)));
+        let (tags, its): (Vec<usize>, Vec<Item>) = items.into_iter().unzip();
+        let files = backlog.files + self.changes.iter().filter(|c| c.old.is_none()).count();
+        let trial = Backlog::from_items(
+            std::mem::take(&mut backlog.root),
+            std::mem::take(&mut backlog.config),
+            its,
+            diags,
+            files,
+        );
+        let r = f(&trial);
+        backlog.root = trial.root;
+        backlog.config = trial.config;
+        let mut slots: Vec<Option<Item>> = (0..n).map(|_| None).collect();
+        for (tag, it) in tags.into_iter().zip(trial.items) {
+            if tag != usize::MAX {
+                slots[tag] = Some(it);
+            }
+        }
+        for (i, it) in removed {
+            slots[i] = Some(it);
+        }
+        backlog.items = slots.into_iter().flatten().collect();
+        backlog.index = orig_index;
+        backlog.diagnostics = orig_diags;
+        r
     }
 
     /// The errors the change would introduce: what `cairn check` would
@@ -559,6 +633,16 @@ impl ChangeSet {
                     })
             });
         drop(by_path);
+        // Ids and paths the change renames: a problem an item had before
+        // is the same problem under its new name.
+        let renamed: HashMap<String, String> = olds
+            .iter()
+            .filter_map(|&(i, k)| {
+                let (old, new) = (backlog.items[i].id(), parsed[k].0.as_ref()?.id());
+                (old != new).then(|| (old.to_string(), new.to_string()))
+            })
+            .chain(self.changes.iter().filter_map(|c| Some((c.from.clone()?, c.path.clone()))))
+            .collect();
         let mut wf = Vec::new();
         // Errors after the change, and whether they are new already.
         let mut only_new = false;
@@ -617,8 +701,7 @@ impl ChangeSet {
                     wf.extend(workflow_violation(&backlog.config, &backlog.items[i], new));
                 }
             }
-            let trial = self.trial_with(backlog, parsed);
-            crate::check::errors(&trial, &crate::graph::Graph::build(&trial))
+            self.with_trial(backlog, parsed, |trial| crate::check::errors(trial, &crate::graph::Graph::build(trial)))
         };
         let mut out = Vec::new();
         if only_new {
@@ -626,7 +709,9 @@ impl ChangeSet {
         } else if !after.is_empty() {
             let mut before: HashMap<(&str, String, String), usize> = HashMap::new();
             for d in crate::check::errors(backlog, &crate::graph::Graph::build(backlog)) {
-                *before.entry(problem_key(&d)).or_default() += 1;
+                let (code, who, message) = problem_key(&d);
+                let who = renamed.get(&who).cloned().unwrap_or(who);
+                *before.entry((code, who, message)).or_default() += 1;
             }
             for d in after {
                 match before.get_mut(&problem_key(&d)) {
@@ -658,6 +743,46 @@ impl ChangeSet {
     pub fn commit(&self, message: &str) -> Result<String, EditError> {
         super::commit::commit(&self.root, &self.changes, message)
     }
+}
+
+/// Finds the file of item `id` without loading the backlog: `ID.md` in a
+/// kind's folder whose front-matter gives it that id. `None` when it is not
+/// found so (an `id:` set in another file, a nested folder, two
+/// candidates): load the backlog then. A backlog of just this item is
+/// enough to plan and check a change that [`ChangeSet::is_local`] accepts.
+pub fn locate(root: &Path, config: &crate::config::Config, id: &str) -> Option<Backlog> {
+    if !model::is_valid_id(id) {
+        return None;
+    }
+    let ignore = load::ignore_set(config);
+    let mut folders: Vec<&str> = config.kinds.iter().map(|k| k.folder.as_str()).collect();
+    folders.sort_unstable();
+    folders.dedup();
+    let mut found = None;
+    for f in folders {
+        let rel = format!("{f}/{id}.md");
+        if !load::is_item_path(&rel, &ignore) {
+            continue;
+        }
+        let abs = root.join(&rel);
+        let Ok(meta) = std::fs::metadata(&abs) else { continue };
+        if !meta.is_file() || meta.len() > load::MAX_FILE_BYTES {
+            return None;
+        }
+        let bytes = std::fs::read(&abs).ok()?;
+        let (item, diags) = load::parse_item_bytes(&bytes, &rel, config);
+        match item {
+            Some(it) if it.id() == id => {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some((it, diags));
+            }
+            _ => {}
+        }
+    }
+    let (item, diags) = found?;
+    Some(Backlog::from_items(root.to_path_buf(), config.clone(), vec![item], diags, 1))
 }
 
 /// A status change from `old` to `new` that the `workflow` does not allow.
@@ -793,6 +918,8 @@ mod tests {
             Op::Add { id: "a".into(), field: "depends_on".into(), value: json!("b") },
             set("a", "kind", json!("task")),
             set("b", "labels", json!(["x"])),
+            Op::Rename { id: "a".into(), to: "z".into() },
+            Op::Rename { id: "e".into(), to: "b2".into() },
         ];
         for op in cases {
             let desc = op.describe();
@@ -810,6 +937,8 @@ mod tests {
             };
             assert_eq!(quick, full(&cs, &b), "{desc}");
             assert_eq!(copy.items.len(), b.items.len());
+            assert_eq!(copy.index, b.index);
+            assert_eq!(copy.diagnostics, b.diagnostics);
             assert!(copy
                 .items
                 .iter()

@@ -40,29 +40,47 @@ fn verify(abs: &Path, rel: &str, old: Option<&[u8]>) -> Result<(), EditError> {
     }
 }
 
-fn check_writable(abs: &Path) -> Result<(), EditError> {
-    match std::fs::metadata(abs) {
-        Ok(m) if m.permissions().readonly() => Err(EditError::ReadOnly(abs.to_path_buf())),
-        _ => Ok(()),
-    }
-}
-
-/// Writes a change's new bytes to its temporary file `tmp`, flushed, with
-/// the old file's permissions.
-fn write_temp(root: &Path, c: &FileChange, tmp: &Path) -> Result<(), EditError> {
+/// Writes a change's new bytes to its temporary file `tmp` (flushed when
+/// `flush`), with the old file's permissions `perms`.
+fn write_temp(
+    root: &Path,
+    c: &FileChange,
+    tmp: &Path,
+    perms: Option<&std::fs::Permissions>,
+    flush: bool,
+) -> Result<(), EditError> {
     let target = target_of(root, c);
-    if let Some(dir) = target.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| EditError::Io(dir.to_path_buf(), e))?;
+    if c.old.is_none() || c.from.is_some() {
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| EditError::Io(dir.to_path_buf(), e))?;
+        }
     }
     let mut f = std::fs::File::create(tmp).map_err(|e| EditError::Io(target.clone(), e))?;
-    f.write_all(&c.new).and_then(|_| f.sync_data()).map_err(|e| EditError::Io(target.clone(), e))?;
-    if let Some(old) = c.old_path() {
-        if let Ok(m) = std::fs::metadata(root.join(old)) {
-            let _ = std::fs::set_permissions(tmp, m.permissions());
+    f.write_all(&c.new).map_err(|e| EditError::Io(target.clone(), e))?;
+    if flush {
+        f.sync_data().map_err(|e| EditError::Io(target.clone(), e))?;
+    }
+    if let Some(p) = perms {
+        if f.metadata().map(|m| m.permissions() != *p).unwrap_or(true) {
+            let _ = f.set_permissions(p.clone());
         }
     }
     Ok(())
 }
+
+/// Threads that write the temporaries of a large change.
+const WRITERS: usize = 8;
+
+/// Changes of up to this many files flush each temporary to disk before
+/// it is renamed into place (a few milliseconds each here), so that even
+/// a power cut leaves the old file or the new one. Larger changes (a `mv`
+/// of a much-referenced item, `fmt` of a whole backlog) rely on the
+/// file system writing a file renamed over another before the rename
+/// (ext4's default `auto_da_alloc`, btrfs): flushing 1,000 files costs
+/// about half a second on this project's machine (BENCHMARKS.md, "Edit").
+/// Either way the change is all or nothing for every reader and every
+/// failure short of a power cut.
+const FLUSH_UP_TO: usize = 64;
 
 /// What was done, to undo it.
 enum Done {
@@ -91,36 +109,52 @@ fn undo(done: Vec<Done>) -> Vec<String> {
 
 /// Applies `changes` under `root` (see the module comment).
 pub fn apply(root: &Path, changes: &[FileChange]) -> Result<(), EditError> {
-    // Before anything is written: every file as it was read, writable,
-    // and no new path taken.
+    // Before anything is written: every file there and writable, no new
+    // path taken. (Their bytes are compared once the temporaries exist.)
+    let mut perms: Vec<Option<std::fs::Permissions>> = Vec::with_capacity(changes.len());
     for c in changes {
         let target = target_of(root, c);
         match c.old_path() {
             Some(old) => {
                 let abs = root.join(old);
-                check_writable(&abs)?;
-                verify(&abs, old, c.old.as_deref())?;
+                let m = match std::fs::metadata(&abs) {
+                    Ok(m) => m,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(EditError::Conflict { path: old.to_string() })
+                    }
+                    Err(e) => return Err(EditError::Io(abs, e)),
+                };
+                if m.permissions().readonly() {
+                    return Err(EditError::ReadOnly(abs));
+                }
+                perms.push(Some(m.permissions()));
                 if c.from.is_some() {
                     verify(&target, &c.path, None)?;
                 }
             }
-            None => verify(&target, &c.path, None)?,
+            None => {
+                verify(&target, &c.path, None)?;
+                perms.push(None);
+            }
         }
     }
-    // The new texts, each beside its target, flushed to disk. Many files
-    // are written by a few threads: the time goes into waiting for the
-    // disk, and the file system commits concurrent flushes together.
+    // The new texts, each beside its target (flushed to disk for small
+    // changes, see FLUSH_UP_TO). Many files are written by several threads.
     let temps: Vec<PathBuf> = changes.iter().enumerate().map(|(n, c)| temp_path(&target_of(root, c), n)).collect();
-    let results: Vec<Result<(), EditError>> = if changes.len() < 8 {
-        changes.iter().zip(&temps).map(|(c, t)| write_temp(root, c, t)).collect()
+    let jobs: Vec<(&FileChange, (&PathBuf, &Option<std::fs::Permissions>))> =
+        changes.iter().zip(temps.iter().zip(&perms)).collect();
+    let flush = jobs.len() <= FLUSH_UP_TO;
+    let results: Vec<Result<(), EditError>> = if jobs.len() < 8 {
+        jobs.iter().map(|(c, (t, p))| write_temp(root, c, t, p.as_ref(), flush)).collect()
     } else {
-        let chunk = changes.len().div_ceil(8);
+        let chunk = jobs.len().div_ceil(WRITERS);
         std::thread::scope(|scope| {
-            let handles: Vec<_> = changes
+            let handles: Vec<_> = jobs
                 .chunks(chunk)
-                .zip(temps.chunks(chunk))
-                .map(|(cs, ts)| {
-                    scope.spawn(move || cs.iter().zip(ts).map(|(c, t)| write_temp(root, c, t)).collect::<Vec<_>>())
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter().map(|(c, (t, p))| write_temp(root, c, t, p.as_ref(), flush)).collect::<Vec<_>>()
+                    })
                 })
                 .collect();
             handles
