@@ -5,7 +5,7 @@
 //!
 //! This module holds the [`Job`]s, the [`Shared`] context and its
 //! constructors, and the dispatch of a job to its page family; the cards
-//! and the markup every page shares are in [`cards`], and each family of
+//! and the markup every page shares are in `cards`, and each family of
 //! pages (with the context its template gets) is one module below.
 
 mod audit;
