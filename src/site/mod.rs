@@ -162,6 +162,8 @@ pub fn environment(t: &theme::Theme) -> Result<Environment<'static>, SiteError> 
     env.set_lstrip_blocks(true);
     env.add_filter("num", |v: f64| charts::n(v));
     env.add_filter("label", |s: String| s.replace('_', " "));
+    // `{{ n | count("item") }}`: "1 item", "2 items", "10,000 items".
+    env.add_filter("count", |n: usize, singular: String| crate::util::text::count(n, &singular));
     // Messages with `code` spans, escaped, the spans as <code>.
     env.add_filter("code", |s: String| minijinja::Value::from_safe_string(markdown::inline_code(&s)));
     for (name, src) in &t.templates {
