@@ -14,6 +14,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diag;
 pub mod edit;
 pub mod gen;
 pub mod graph;

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::check::Diagnostic;
 use crate::config::{Config, ConfigError};
+use crate::diag::Diagnostic;
 use crate::model::{Item, Span};
 
 /// Items larger than this are refused (E006) rather than parsed.
