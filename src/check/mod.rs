@@ -4,6 +4,7 @@
 
 pub mod links;
 pub mod report;
+pub mod rules;
 pub mod sarif;
 
 /// The diagnostics base, under its former path (`cairn::check::diagnostic`).
@@ -24,7 +25,7 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     // Risk rules about single items (W020 blocked, W021 dependency in a
     // later sprint, W023 open duplicate); overdue (W022) needs "today" and
     // is added by `cairn check` from the HEAD commit's date.
-    crate::metrics::insights::warnings(backlog, graph, None, &mut diags);
+    rules::warnings(backlog, None, &mut diags);
     crate::diag::sort(&mut diags);
     Report { items: backlog.items.len(), diagnostics: diags }
 }
@@ -81,7 +82,7 @@ pub fn errors(backlog: &Backlog, graph: &Graph) -> Vec<Diagnostic> {
 pub fn check_on(backlog: &Backlog, graph: &Graph, today: Option<chrono::NaiveDate>) -> Report {
     let mut r = check(backlog, graph);
     if let Some(today) = today {
-        crate::metrics::insights::overdue_warnings(backlog, today, &mut r.diagnostics);
+        rules::overdue_warnings(backlog, today, &mut r.diagnostics);
         crate::diag::sort(&mut r.diagnostics);
     }
     r

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod frontmatter;
 pub mod item;
+pub mod sprints;
 pub mod yaml;
 
 use std::collections::HashMap;

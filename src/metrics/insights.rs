@@ -11,10 +11,14 @@
 //! the recent velocity, an epic or initiative whose 85% forecast passes its
 //! due date.
 //!
-//! The rules about a single item are also `cairn check` warnings
-//! ([`warnings`]): W020 blocked, W021 dependency in a later sprint, W022
-//! overdue (only when "today" is known: the HEAD commit's date), W023 open
-//! duplicate.
+//! The rules about a single item are also `cairn check` warnings: their
+//! predicates live in [`crate::check::rules`] (W020 blocked, W021 dependency
+//! in a later sprint, W022 overdue, W023 open duplicate), and the findings
+//! here are built from the same predicates, so a rule has one definition.
+//!
+//! This is the only insight engine: `check` reports the single-item rules
+//! as warnings, and the site, `cairn metrics` and the live API show the
+//! [`Finding`]s computed here.
 
 use std::collections::HashMap;
 
@@ -24,11 +28,12 @@ use serde::Serialize;
 use super::replay::ItemState;
 use super::velocity::{num, Metrics};
 use super::{end_of, sprints};
-use crate::check::Diagnostic;
+use crate::check::rules::{
+    blocked_by, category, later_sprint_deps, ml_unreviewed, open_duplicate, overdue, starts, work,
+};
 use crate::config::Category;
 use crate::graph::Graph;
 use crate::load::Backlog;
-use crate::model::Item;
 
 /// Days without a change after which an item in progress is stale.
 pub const STALE_DAYS: i64 = 7;
@@ -60,147 +65,6 @@ pub struct HistoryView<'a> {
     pub metrics: &'a Metrics,
 }
 
-fn category(b: &Backlog, it: &Item) -> Option<Category> {
-    b.category(it)
-}
-
-fn open(b: &Backlog, it: &Item) -> bool {
-    matches!(category(b, it), Some(Category::Todo | Category::Doing))
-}
-
-/// Work items, once per id.
-fn work(b: &Backlog) -> impl Iterator<Item = (usize, &Item)> {
-    b.items.iter().enumerate().filter(move |(i, it)| b.config.is_work(it.kind()) && b.index.get(it.id()) == Some(i))
-}
-
-/// Open dependencies of a `doing` item.
-fn blocked_by<'a>(b: &'a Backlog, it: &'a Item) -> Vec<&'a str> {
-    if category(b, it) != Some(Category::Doing) {
-        return Vec::new();
-    }
-    it.depends_on
-        .iter()
-        .filter(|d| b.get(&d.id.value).is_some_and(|x| !b.is_done(x)))
-        .map(|d| d.id.value.as_str())
-        .collect()
-}
-
-/// Dependencies (not done) planned in a sprint that starts after the item's sprint.
-fn later_sprint_deps<'a>(b: &'a Backlog, it: &'a Item, starts: &HashMap<&str, NaiveDate>) -> Vec<(&'a str, &'a str)> {
-    let Some(mine) = it.sprint.as_ref().and_then(|s| starts.get(s.value.as_str())) else { return Vec::new() };
-    if !open(b, it) {
-        return Vec::new();
-    }
-    it.depends_on
-        .iter()
-        .filter_map(|d| {
-            let x = b.get(&d.id.value)?;
-            let s = x.sprint.as_ref()?;
-            let theirs = starts.get(s.value.as_str())?;
-            (theirs > mine && !b.is_done(x)).then_some((d.id.value.as_str(), s.value.as_str()))
-        })
-        .collect()
-}
-
-fn overdue(b: &Backlog, it: &Item, today: NaiveDate) -> bool {
-    open(b, it) && it.due.as_ref().is_some_and(|d| d.value < today)
-}
-
-fn open_duplicate(b: &Backlog, it: &Item) -> bool {
-    // A self-duplicate or an unknown id is an error of its own (E025, E020).
-    it.duplicates.as_ref().is_some_and(|d| d.value != it.id() && b.index.contains_key(d.value.as_str())) && open(b, it)
-}
-
-fn ml_unreviewed(b: &Backlog, it: &Item) -> bool {
-    let Some(m) = it.ml.as_ref() else { return false };
-    let review = m.get("ethical_review").and_then(|v| v.as_str());
-    open(b, it) && !matches!(review, Some("approved" | "not_required"))
-}
-
-fn starts(b: &Backlog) -> HashMap<&str, NaiveDate> {
-    sprints(b).into_iter().filter_map(|s| Some((b.items.get(s.index)?.id(), s.start))).collect()
-}
-
-/// The `cairn check` warnings about single items (W020–W023). `today`
-/// (the HEAD commit's date) enables W022; without it, overdue is skipped.
-pub fn warnings(b: &Backlog, _g: &Graph, today: Option<NaiveDate>, out: &mut Vec<Diagnostic>) {
-    let starts = starts(b);
-    for (_, it) in work(b) {
-        let deps = blocked_by(b, it);
-        if !deps.is_empty() {
-            out.push(
-                Diagnostic::new(
-                    "W020",
-                    &it.path,
-                    it.key_span("depends_on"),
-                    format!(
-                        "`{}` is in progress but depends on {} that {} not done",
-                        it.id(),
-                        list(&deps),
-                        if deps.len() == 1 { "is" } else { "are" }
-                    ),
-                )
-                .with_id(it.id())
-                .with_help("finish the dependency first, or move this item back to a to-do status"),
-            );
-        }
-        for (dep, sprint) in later_sprint_deps(b, it, &starts) {
-            let mine = it.sprint.as_ref().map(|s| s.value.as_str()).unwrap_or("");
-            out.push(
-                Diagnostic::new(
-                    "W021",
-                    &it.path,
-                    it.key_span("sprint"),
-                    format!(
-                        "`{}` is planned in `{mine}` but depends on `{dep}`, planned in the later `{sprint}`",
-                        it.id()
-                    ),
-                )
-                .with_id(it.id())
-                .with_help("move the dependency to an earlier sprint, or this item to a later one"),
-            );
-        }
-        if let Some(t) = today {
-            overdue_warning(b, it, t, out);
-        }
-        if open_duplicate(b, it) {
-            let of = it.duplicates.as_ref().map(|d| d.value.as_str()).unwrap_or("");
-            out.push(
-                Diagnostic::new(
-                    "W023",
-                    &it.path,
-                    it.key_span("duplicates"),
-                    format!("`{}` duplicates `{of}` but is still open", it.id()),
-                )
-                .with_id(it.id())
-                .with_help("close it (e.g. status `cancelled`) or remove `duplicates`"),
-            );
-        }
-    }
-}
-
-/// W022 for every open work item due before `today` (the HEAD commit's date).
-pub fn overdue_warnings(b: &Backlog, today: NaiveDate, out: &mut Vec<Diagnostic>) {
-    for (_, it) in work(b) {
-        overdue_warning(b, it, today, out);
-    }
-}
-
-fn overdue_warning(b: &Backlog, it: &Item, t: NaiveDate, out: &mut Vec<Diagnostic>) {
-    if overdue(b, it, t) {
-        let due = it.due.as_ref().map(|d| d.value.to_string()).unwrap_or_default();
-        out.push(
-            Diagnostic::new(
-                "W022",
-                &it.path,
-                it.key_span("due"),
-                format!("`{}` is overdue: due {due}, still open on {t}", it.id()),
-            )
-            .with_id(it.id()),
-        );
-    }
-}
-
 fn push(
     out: &mut Vec<Finding>,
     rule: &'static str,
@@ -212,10 +76,6 @@ fn push(
     if !items.is_empty() {
         out.push(Finding { rule, severity, title, detail, items });
     }
-}
-
-fn list(ids: &[&str]) -> String {
-    ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn plural(n: usize) -> &'static str {

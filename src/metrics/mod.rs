@@ -26,7 +26,6 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::config::Role;
 use crate::graph::Graph;
 use crate::history::Events;
 use crate::load::Backlog;
@@ -125,35 +124,7 @@ pub fn clock_date(config: &crate::config::Config) -> NaiveDate {
     date_of(chrono::Utc::now().timestamp(), config_offset(config))
 }
 
-/// A sprint of the backlog with both dates.
-#[derive(Clone, Debug)]
-pub struct Sprint {
-    /// Index in `backlog.items`.
-    pub index: usize,
-    pub id: String,
-    pub title: String,
-    pub start: NaiveDate,
-    pub end: NaiveDate,
-}
-
-/// The sprints with a start and an end, by start date then id.
-pub fn sprints(backlog: &Backlog) -> Vec<Sprint> {
-    let mut out: Vec<Sprint> = backlog
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| backlog.config.kind(it.kind()).is_some_and(|k| k.role == Role::Sprint))
-        .filter_map(|(i, it)| {
-            let (s, e) = (it.start.as_ref()?.value, it.end.as_ref()?.value);
-            Some(Sprint { index: i, id: it.id().to_string(), title: it.title.value.clone(), start: s, end: e.max(s) })
-        })
-        .collect();
-    out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
-    // Duplicate ids are a check error; keep the first.
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|s| seen.insert(s.id.clone()));
-    out
-}
+pub use crate::load::sprints::{sprints, Sprint};
 
 /// Everything history-based, computed once (for `burndown`, `metrics`, the site).
 #[derive(Clone, Debug, Serialize)]
