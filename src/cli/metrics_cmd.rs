@@ -73,7 +73,7 @@ fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &
             (b, Some(g))
         }
     };
-    let events = super::history_cmd::read_history(ctx, &backlog, use_cache, true)?;
+    let events = super::shared::read_history(ctx, &backlog, use_cache, true)?;
     if events.source == Source::NoRepository {
         anyhow::bail!("`cairn {what}` needs git history: `{}` is not inside a git repository", backlog.root.display());
     }
