@@ -261,6 +261,12 @@ impl Item {
         self.priority.as_ref().map(|s| s.value.as_str()).unwrap_or("medium")
     }
 
+    /// A draft: status `draft` or label `draft` (the site leaves drafts out
+    /// unless asked).
+    pub fn is_draft(&self) -> bool {
+        self.status() == Some("draft") || self.labels.iter().any(|l| l == "draft")
+    }
+
     /// Rank of the priority: 0 = highest … 4 = lowest.
     pub fn priority_rank(&self) -> usize {
         PRIORITIES.iter().position(|p| *p == self.priority()).unwrap_or(2)

@@ -31,9 +31,9 @@ pub fn work(b: &Backlog) -> impl Iterator<Item = (usize, &Item)> {
     b.items.iter().enumerate().filter(move |(i, it)| b.config.is_work(it.kind()) && b.index.get(it.id()) == Some(i))
 }
 
-/// Open dependencies of a `doing` item.
-pub fn blocked_by<'a>(b: &'a Backlog, it: &'a Item) -> Vec<&'a str> {
-    if category(b, it) != Some(Category::Doing) {
+/// Dependencies of an open item that are not done (it waits on them).
+pub fn open_dependencies<'a>(b: &'a Backlog, it: &'a Item) -> Vec<&'a str> {
+    if !open(b, it) {
         return Vec::new();
     }
     it.depends_on
@@ -41,6 +41,14 @@ pub fn blocked_by<'a>(b: &'a Backlog, it: &'a Item) -> Vec<&'a str> {
         .filter(|d| b.get(&d.id.value).is_some_and(|x| !b.is_done(x)))
         .map(|d| d.id.value.as_str())
         .collect()
+}
+
+/// Open dependencies of a `doing` item.
+pub fn blocked_by<'a>(b: &'a Backlog, it: &'a Item) -> Vec<&'a str> {
+    if category(b, it) != Some(Category::Doing) {
+        return Vec::new();
+    }
+    open_dependencies(b, it)
 }
 
 /// Dependencies (not done) planned in a sprint that starts after the item's sprint.

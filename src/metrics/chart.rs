@@ -43,7 +43,7 @@ impl Analytics for Analysis {
     fn insights(&self) -> Vec<Insight> {
         self.insights
             .iter()
-            .filter(|f| !super::insights::SITE_RULES.contains(&f.rule))
+            .filter(|f| super::insights::HISTORY_RULES.contains(&f.rule))
             .map(|f| Insight {
                 rule: f.rule.to_string(),
                 severity: f.severity.to_string(),

@@ -20,7 +20,7 @@
 //! as warnings, and the site, `cairn metrics` and the live API show the
 //! [`Finding`]s computed here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -29,20 +29,22 @@ use super::replay::ItemState;
 use super::velocity::{num, Metrics};
 use super::{end_of, sprints};
 use crate::check::rules::{
-    blocked_by, category, later_sprint_deps, ml_unreviewed, open_duplicate, overdue, starts, work,
+    category, later_sprint_deps, ml_unreviewed, open, open_dependencies, open_duplicate, overdue, starts, work,
 };
-use crate::config::Category;
+use crate::config::{Category, Role};
 use crate::graph::Graph;
 use crate::load::Backlog;
+use crate::model::Item;
 
 /// Days without a change after which an item in progress is stale.
 pub const STALE_DAYS: i64 = 7;
 /// Points added after the start day, in percent of the commitment, above which a sprint's scope crept.
 pub const SCOPE_CREEP_PERCENT: f64 = 20.0;
 
-/// One finding of a rule.
+/// One finding of a rule: the one insight type, computed here and shown by
+/// `cairn metrics`, the site and `serve`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Finding {
+pub struct Insight {
     /// Stable rule name (`blocked-in-progress`).
     pub rule: &'static str,
     /// `high`, `medium` or `low`.
@@ -54,10 +56,22 @@ pub struct Finding {
     pub items: Vec<String>,
 }
 
-/// Rules computed by `site` itself from the current state (the history-based
-/// analytics hand over only the others, so nothing is listed twice).
-pub const SITE_RULES: &[&str] =
-    &["blocked-in-progress", "overdue", "sprint-over-capacity", "ml-review-pending", "open-duplicates"];
+/// The former name of [`Insight`].
+pub type Finding = Insight;
+
+/// The rules that need the history (listed after the state-based ones).
+pub const HISTORY_RULES: &[&str] = &["stale", "scope-creep", "over-velocity", "forecast-past-due"];
+
+/// What the state-based rules look at besides the backlog.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Today, in the backlog's time zone: overdue items, closed sprints.
+    pub today: Option<NaiveDate>,
+    /// Errors in the check report (`backlog-errors` when above zero).
+    pub errors: usize,
+    /// Leave drafts (status or label `draft`) out, as the site does by default.
+    pub skip_drafts: bool,
+}
 
 /// What the history adds.
 pub struct HistoryView<'a> {
@@ -66,7 +80,7 @@ pub struct HistoryView<'a> {
 }
 
 fn push(
-    out: &mut Vec<Finding>,
+    out: &mut Vec<Insight>,
     rule: &'static str,
     severity: &'static str,
     title: String,
@@ -74,7 +88,7 @@ fn push(
     items: Vec<String>,
 ) {
     if !items.is_empty() {
-        out.push(Finding { rule, severity, title, detail, items });
+        out.push(Insight { rule, severity, title, detail, items });
     }
 }
 
@@ -86,22 +100,31 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// Every finding, state-based first, then history-based (when `history`).
-pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&HistoryView>) -> Vec<Finding> {
+/// The state-based rules (no history needed), in the order the insights
+/// page lists them within a severity.
+pub fn state(b: &Backlog, opts: &Options) -> Vec<Insight> {
     let mut out = Vec::new();
+    let today = opts.today;
+    let shown = |it: &Item| !(opts.skip_drafts && it.is_draft());
     let starts = starts(b);
-    let mut blocked = Vec::new();
-    let mut why = Vec::new();
-    let mut later = Vec::new();
-    let mut later_why = Vec::new();
-    let mut overdue_ids = Vec::new();
-    let mut dups = Vec::new();
-    let mut ml = Vec::new();
-    for (_, it) in work(b) {
-        let deps = blocked_by(b, it);
-        if !deps.is_empty() {
+    if opts.errors > 0 {
+        out.push(Insight {
+            rule: "backlog-errors",
+            severity: "high",
+            title: format!("{} validation error{} in the backlog", opts.errors, plural(opts.errors)),
+            detail: "Some items do not check: the pages may be missing relations or statuses. See Problems.".into(),
+            items: Vec::new(),
+        });
+    }
+    let (mut blocked, mut why, mut waiting, mut later, mut later_why) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut overdue_ids, mut dups, mut ml) = (vec![], vec![], vec![]);
+    for (_, it) in work(b).filter(|(_, it)| shown(it)) {
+        let deps = open_dependencies(b, it);
+        if !deps.is_empty() && category(b, it) == Some(Category::Doing) {
             blocked.push(it.id().to_string());
             why.push(format!("{} waits on {}", it.id(), deps.join(", ")));
+        } else if !deps.is_empty() {
+            waiting.push(it.id().to_string());
         }
         for (dep, s) in later_sprint_deps(b, it, &starts) {
             if later.last() != Some(&it.id().to_string()) {
@@ -145,6 +168,7 @@ pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&Hi
         format!("Open items whose due date is before {}.", today.map(|t| t.to_string()).unwrap_or_default()),
         overdue_ids,
     );
+    sprint_rules(b, opts, &mut out);
     push(
         &mut out,
         "ml-review-pending",
@@ -155,38 +179,119 @@ pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&Hi
     );
     push(
         &mut out,
+        "blocked",
+        "medium",
+        format!("{} item{} waiting on open dependencies", waiting.len(), plural(waiting.len())),
+        "Not ready: at least one `depends_on` is not done.".into(),
+        waiting,
+    );
+    push(
+        &mut out,
         "open-duplicates",
         "low",
         format!("{} open duplicate{}", dups.len(), plural(dups.len())),
         "Items marked as duplicates that are still open: close them or merge.".into(),
         dups,
     );
-    // Capacity: committed (current state) against the sum of capacities.
+    out
+}
+
+/// The sprint rules, for each sprint not closed by `today`: over capacity,
+/// a person over capacity, unestimated committed work.
+fn sprint_rules(b: &Backlog, opts: &Options, out: &mut Vec<Insight>) {
     let unit = &b.config.estimate_unit;
-    let all_sprints = sprints(b);
-    let open_sprints: Vec<&super::Sprint> = all_sprints.iter().filter(|s| today.is_none_or(|t| s.end >= t)).collect();
+    let est = |x: Option<f64>| x.filter(|v| v.is_finite()).unwrap_or(0.0);
+    let mut sprints: Vec<(usize, &Item)> = b
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(i, it)| {
+            b.index.get(it.id()) == Some(i) && b.config.kind(it.kind()).is_some_and(|k| k.role == Role::Sprint)
+        })
+        .collect();
+    sprints.sort_by_key(|(_, it)| (it.start.as_ref().map(|d| d.value), it.id()));
+    let mut committed: HashMap<&str, Vec<&Item>> = HashMap::new();
+    for (_, it) in work(b).filter(|(_, it)| !(opts.skip_drafts && it.is_draft())) {
+        if let Some(s) = it.sprint.as_ref() {
+            committed.entry(s.value.as_str()).or_default().push(it);
+        }
+    }
+    for (_, sp) in sprints {
+        if matches!((opts.today, &sp.end), (Some(t), Some(e)) if e.value < t) {
+            continue;
+        }
+        let items = committed.get(sp.id()).map(Vec::as_slice).unwrap_or(&[]);
+        let planned: f64 = items.iter().map(|it| est(it.estimate)).sum();
+        let capacity: f64 = sp.capacity.values().filter(|v| v.is_finite()).sum();
+        let title = &sp.title.value;
+        if capacity > 0.0 && planned > capacity {
+            push(
+                out,
+                "sprint-over-capacity",
+                "high",
+                format!("{title} is over capacity: {} of {} {unit}", num(planned), num(capacity)),
+                "The committed estimates exceed the sum of the team's capacity.".into(),
+                vec![sp.id().to_string()],
+            );
+        }
+        let mut per: BTreeMap<&str, f64> = BTreeMap::new();
+        for x in items {
+            for a in &x.assignee {
+                *per.entry(a.as_str()).or_default() += est(x.estimate) / x.assignee.len() as f64;
+            }
+        }
+        let over: Vec<String> = per
+            .iter()
+            .filter_map(|(p, c)| {
+                sp.capacity.get(*p).filter(|cap| c > cap).map(|cap| format!("{p} ({} of {})", num(*c), num(*cap)))
+            })
+            .collect();
+        if !over.is_empty() {
+            let people = if over.len() == 1 { "1 person".to_string() } else { format!("{} people", over.len()) };
+            out.push(Insight {
+                rule: "person-over-capacity",
+                severity: "medium",
+                title: format!("{title}: {people} over capacity"),
+                detail: over.join(", "),
+                items: vec![sp.id().to_string()],
+            });
+        }
+        let unest: Vec<String> =
+            items.iter().filter(|x| x.estimate.is_none() && open(b, x)).map(|x| x.id().to_string()).collect();
+        push(
+            out,
+            "unestimated-in-sprint",
+            "low",
+            format!("{title}: {} unestimated item{}", unest.len(), plural(unest.len())),
+            "Committed work without an estimate does not count toward capacity.".into(),
+            unest,
+        );
+    }
+}
+
+/// Every insight: the state-based rules, then (with `history`) the
+/// history-based ones.
+pub fn all(b: &Backlog, g: &Graph, opts: &Options, history: Option<&HistoryView>) -> Vec<Insight> {
+    let mut out = state(b, opts);
+    if let Some(h) = history {
+        out.extend(from_history(b, g, opts.today, h));
+    }
+    out
+}
+
+/// The history-based rules: stale work, scope creep, a plan above the
+/// recent velocity, forecasts past due.
+pub fn from_history(b: &Backlog, g: &Graph, today: Option<NaiveDate>, h: &HistoryView) -> Vec<Insight> {
+    let mut out = Vec::new();
+    let unit = &b.config.estimate_unit;
+    let open_sprints: Vec<super::Sprint> =
+        sprints(b).into_iter().filter(|s| today.is_none_or(|t| s.end >= t)).collect();
     let planned = |id: &str| -> f64 {
         work(b)
             .filter(|(_, it)| it.sprint.as_ref().is_some_and(|s| s.value == id))
             .map(|(_, it)| it.estimate.unwrap_or(0.0))
             .sum()
     };
-    for s in &open_sprints {
-        let Some(it) = b.items.get(s.index) else { continue };
-        let capacity: f64 = it.capacity.values().filter(|v| v.is_finite()).sum();
-        let p = planned(&s.id);
-        if capacity > 0.0 && p > capacity {
-            push(
-                &mut out,
-                "sprint-over-capacity",
-                "high",
-                format!("{} is over capacity: {} of {} {unit}", s.title, num(p), num(capacity)),
-                "The committed estimates exceed the sum of the team's capacity.".into(),
-                vec![s.id.clone()],
-            );
-        }
-    }
-    let Some(h) = history else { return out };
     let Some(today) = today else { return out };
     // Stale: in progress with no change for STALE_DAYS days.
     let cutoff = end_of(today, super::offset(b)) - STALE_DAYS * 86_400;

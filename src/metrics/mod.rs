@@ -31,7 +31,7 @@ use crate::history::Events;
 use crate::load::Backlog;
 
 pub use burndown::{Burndown, Day};
-pub use insights::Finding;
+pub use insights::{Finding, Insight};
 
 /// What to compute against.
 #[derive(Clone, Debug, Default)]
@@ -136,7 +136,7 @@ pub struct Analysis {
     pub burndowns: Vec<Burndown>,
     pub metrics: velocity::Metrics,
     /// The risk rules' findings (state- and history-based).
-    pub insights: Vec<Finding>,
+    pub insights: Vec<Insight>,
 }
 
 impl Analysis {
@@ -190,7 +190,8 @@ pub fn analyze(backlog: &Backlog, graph: &Graph, events: &Events, opts: &Options
     metrics.forecasts = forecast::forecasts(backlog, graph, &burndowns, &sprints, today);
     metrics.forecast_basis = forecast::basis(&burndowns, &sprints, today);
     let states: HashMap<&str, &replay::ItemState> = replay.items.iter().map(|s| (s.id.as_str(), s)).collect();
-    let insights = insights::all(backlog, graph, today, Some(&insights::HistoryView { states, metrics: &metrics }));
+    let opts = insights::Options { today, ..Default::default() };
+    let insights = insights::all(backlog, graph, &opts, Some(&insights::HistoryView { states, metrics: &metrics }));
     Analysis {
         today: today.map(|d| d.to_string()),
         timezone: backlog.config.timezone.clone(),
