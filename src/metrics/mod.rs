@@ -12,6 +12,7 @@
 //! repository's timezone, unless given (`--today YYYY-MM-DD`, which also
 //! takes the backlog as of that day: [`as_of`]). Nothing here reads the clock.
 
+pub mod analytics;
 pub mod burndown;
 pub mod chart;
 pub mod flow;
@@ -31,6 +32,7 @@ use crate::history::Events;
 use crate::load::Backlog;
 
 pub use burndown::{Burndown, Day};
+pub use analytics::{Analytics, NoAnalytics};
 pub use insights::{Finding, Insight};
 
 /// What to compute against.
