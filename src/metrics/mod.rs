@@ -83,14 +83,11 @@ pub fn iso_week(d: NaiveDate) -> String {
 }
 
 /// The date of the HEAD commit (or `history.branch`) of the backlog's
-/// repository, in its timezone: a cheap read of one commit, no walk. This
-/// is "today" for every dated answer (W022, burndown, metrics, the site).
+/// repository, in its timezone, by its history time ([`crate::history::head_time`]:
+/// the commit walk, no trees). This is "today" for every dated answer
+/// (W022, burndown, metrics, the site).
 pub fn head_date(root: &Path, config: &crate::config::Config) -> Option<NaiveDate> {
-    let git = crate::history::walk::open(root)?;
-    let repo = git.repo.to_thread_local();
-    let id = crate::history::walk::start(&repo, config.history.branch.as_deref()).ok()??;
-    let commit = repo.find_commit(id).ok()?;
-    let secs = commit.time().ok()?.seconds;
+    let secs = crate::history::head_time(root, config)?;
     Some(date_of(secs, config_offset(config)))
 }
 
