@@ -116,7 +116,7 @@ pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
         BurndownFormat::Json => to_json(b),
         BurndownFormat::Text => metrics::burndown::text(b),
         BurndownFormat::Svg => {
-            let mut s = metrics::chart::burndown_svg(b, false);
+            let mut s = crate::site::charts::burndown_svg(b, false);
             s.push('\n');
             s
         }

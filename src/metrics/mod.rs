@@ -14,7 +14,6 @@
 
 pub mod analytics;
 pub mod burndown;
-pub mod chart;
 pub mod flow;
 pub mod forecast;
 pub mod insights;
@@ -31,8 +30,8 @@ use crate::graph::Graph;
 use crate::history::Events;
 use crate::load::Backlog;
 
-pub use burndown::{Burndown, Day};
 pub use analytics::{Analytics, NoAnalytics};
+pub use burndown::{Burndown, Day};
 pub use insights::{Finding, Insight};
 
 /// What to compute against.
