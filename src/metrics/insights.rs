@@ -381,3 +381,78 @@ pub fn from_history(b: &Backlog, g: &Graph, today: Option<NaiveDate>, h: &Histor
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backlog(files: &[(&str, &str)]) -> (tempfile::TempDir, Backlog) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+        }
+        let b = crate::load::load(dir.path()).unwrap();
+        (dir, b)
+    }
+
+    fn story(status: &str, extra: &str) -> String {
+        format!("---\ntitle: Story\nstatus: {status}\n{extra}---\n")
+    }
+
+    /// The rules the site used to compute itself, now here: sprint capacity
+    /// (whole team and per person), unestimated committed work, waiting and
+    /// blocked items, backlog errors, and drafts left out when asked.
+    #[test]
+    fn state_rules_name_their_items() {
+        let (_d, b) = backlog(&[
+            (
+                "sprints/s1.md",
+                "---\ntitle: Sprint 1\nstart: 2026-01-05\nend: 2026-01-16\ncapacity:\n  ana: 3\n  ben: 9\n---\n",
+            ),
+            ("stories/a.md", &story("in_progress", "estimate: 5\nsprint: s1\nassignee: ana\ndepends_on: [b]\n")),
+            ("stories/b.md", &story("ready", "estimate: 8\nsprint: s1\nassignee: ben\n")),
+            ("stories/c.md", &story("ready", "sprint: s1\ndepends_on: [b]\n")),
+            ("stories/d.md", &story("ready", "sprint: s1\nlabels: [draft]\n")),
+        ]);
+        let today = NaiveDate::from_ymd_opt(2026, 1, 6);
+        let opts = Options { today, errors: 2, skip_drafts: true };
+        let found = state(&b, &opts);
+        let by_rule = |r: &str| found.iter().find(|x| x.rule == r).map(|x| (x.title.clone(), x.items.clone()));
+        let rules: Vec<&str> = found.iter().map(|x| x.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                "backlog-errors",
+                "blocked-in-progress",
+                "sprint-over-capacity",
+                "person-over-capacity",
+                "unestimated-in-sprint",
+                "blocked"
+            ]
+        );
+        assert_eq!(by_rule("backlog-errors").map(|x| x.0), Some("2 validation errors in the backlog".to_string()));
+        assert_eq!(by_rule("blocked-in-progress").map(|x| x.1), Some(vec!["a".to_string()]));
+        // 5 + 8 committed against 3 + 9; ana has 5 against 3, ben 8 against 9.
+        let unit = &b.config.estimate_unit;
+        assert_eq!(
+            by_rule("sprint-over-capacity"),
+            Some((format!("Sprint 1 is over capacity: 13 of 12 {unit}"), vec!["s1".to_string()]))
+        );
+        assert_eq!(by_rule("person-over-capacity").map(|x| x.0), Some("Sprint 1: 1 person over capacity".to_string()));
+        assert_eq!(
+            found.iter().find(|x| x.rule == "person-over-capacity").map(|x| x.detail.as_str()),
+            Some("ana (5 of 3)")
+        );
+        // The draft d is left out; with drafts, it is counted.
+        assert_eq!(by_rule("unestimated-in-sprint").map(|x| x.1), Some(vec!["c".to_string()]));
+        assert_eq!(by_rule("blocked").map(|x| x.1), Some(vec!["c".to_string()]));
+        let with_drafts = state(&b, &Options { skip_drafts: false, ..opts });
+        let unest = with_drafts.iter().find(|x| x.rule == "unestimated-in-sprint").map(|x| x.items.clone());
+        assert_eq!(unest, Some(vec!["c".to_string(), "d".to_string()]));
+        // Once the sprint has ended, its rules are quiet.
+        let later = state(&b, &Options { today: NaiveDate::from_ymd_opt(2026, 2, 1), ..opts });
+        assert!(!later.iter().any(|x| x.rule.contains("capacity") || x.rule == "unestimated-in-sprint"), "{later:?}");
+    }
+}
