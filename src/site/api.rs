@@ -59,7 +59,7 @@ pub fn files(
                 committed.get(&k).map(|v| v.iter().filter_map(|&i| b.items[i].estimate).sum()).unwrap_or(0.0);
             o["committed"] = crate::query::num(committed);
             o["burndown"] = match inp.analytics.burndown(b.items[k].id()) {
-                Some(bd) => json!(bd),
+                Some(bd) => burndown_json(bd),
                 None => Value::Null,
             };
             o
@@ -85,4 +85,25 @@ pub fn files(
     out.push(("api/v1/audit.jsonl".to_string(), audit));
     out.push(("api/v1/diagnostics.json".to_string(), pretty(&crate::check::report::json_value(inp.report))));
     out
+}
+
+/// A sprint's burndown series in the static API: the unit, the commitment
+/// and per day the numbers a chart draws (`cairn burndown --format json`
+/// has the full record).
+fn burndown_json(b: &crate::metrics::Burndown) -> Value {
+    let days: Vec<Value> = b
+        .days
+        .iter()
+        .map(|d| {
+            json!({
+                "date": d.date,
+                "remaining": d.remaining,
+                "completed": d.completed,
+                "added": d.added,
+                "removed": d.removed,
+                "ideal": d.ideal,
+            })
+        })
+        .collect();
+    json!({ "unit": b.unit, "committed": b.committed, "days": days })
 }

@@ -16,8 +16,7 @@ pub(super) fn role(b: &Backlog, i: usize) -> Role {
 }
 
 pub(super) fn is_draft(b: &Backlog, i: usize) -> bool {
-    let it = &b.items[i];
-    it.status() == Some("draft") || it.labels.iter().any(|l| l == "draft")
+    b.items[i].is_draft()
 }
 
 pub(super) fn est(x: Option<f64>) -> f64 {

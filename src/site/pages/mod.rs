@@ -29,7 +29,7 @@ use std::sync::{Mutex, OnceLock};
 use minijinja::{Environment, Value};
 use serde_json::json;
 
-use super::context::{Card, CardValue, Insight};
+use super::context::{Card, CardValue};
 use super::{api, markdown, Inputs, SiteError};
 use crate::check::links::Links;
 use crate::config::Role;
@@ -38,6 +38,7 @@ use crate::graph::schedule::Schedule;
 use crate::graph::Graph;
 use crate::history::Events;
 use crate::load::Backlog;
+use crate::metrics::Insight;
 
 use cards::{card_of, is_draft, role};
 pub use feed::urn;
@@ -222,7 +223,12 @@ impl<'a> Shared<'a> {
         if shared.graph_pages.len() != n {
             shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
         }
-        shared.insights = shared.compute_insights();
+        let opts = crate::metrics::insights::Options {
+            today: inp.options.today,
+            errors: inp.report.errors(),
+            skip_drafts: !inp.options.drafts,
+        };
+        shared.insights = inp.analytics.insights(b, &opts);
         shared
     }
 

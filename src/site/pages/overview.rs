@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::insights::severity_rank;
 use super::Shared;
-use crate::site::context::Insight;
+use crate::metrics::Insight;
 use crate::site::{charts, SiteError};
 
 impl Shared<'_> {
@@ -70,7 +70,7 @@ impl Shared<'_> {
         let progress: Vec<Value> = tops.iter().take(40).map(|&i| self.progress_of(i)).collect();
         let active = self.active.map(|s| self.sprint_summary(s, true));
         let mut top_insights: Vec<&Insight> = self.insights.iter().collect();
-        top_insights.sort_by_key(|x| severity_rank(&x.severity));
+        top_insights.sort_by_key(|x| severity_rank(x.severity));
         let top: Vec<Value> = top_insights.iter().take(6).map(|x| self.insight_value(x)).collect();
         let recent = match self.events {
             Some(ev) => self.event_views((0..ev.events.len()).rev().take(12)),

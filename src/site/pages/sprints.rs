@@ -111,7 +111,7 @@ impl Shared<'_> {
     }
 }
 
-fn chart_missing(b: &Option<Burndown>) -> bool {
+fn chart_missing(b: &Option<&Burndown>) -> bool {
     b.as_ref().is_none_or(|b| b.days.is_empty())
 }
 
