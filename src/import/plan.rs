@@ -1,0 +1,1 @@
+//! The pipeline: records → one edit-engine change set.

@@ -1,0 +1,1 @@
+//! `--with-history`: the source's change list as git commits.
