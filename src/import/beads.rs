@@ -1,0 +1,11 @@
+//! The `beads` reader.
+
+use std::path::Path;
+
+use super::{ImportError, Source};
+
+/// Reads a beads export.
+pub fn read(source: &Path) -> Result<Source, ImportError> {
+    let _ = super::read_text(source)?;
+    Ok(Source::default())
+}

@@ -1,0 +1,325 @@
+//! What the tracker readers (jira, github, linear, trello, beads) share:
+//! their date spellings, priority scales, CSV rows with line numbers, and
+//! the Markdown they write into bodies (checklists, comments).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+
+use super::{Change, ChangeKind, Location, Problem, Record};
+
+/// A point in time parsed from any spelling the trackers write:
+/// RFC 3339 (`2024-05-11T15:26:00Z`), Jira's REST `2024-05-11T15:26:00.000+0000`,
+/// Jira's CSV `11/May/24 3:26 PM` (no zone: taken as UTC), JavaScript's
+/// `Sat May 11 2024 15:26:00 GMT+0000 (Coordinated Universal Time)` (Linear's
+/// CSV), `2024-05-11 15:26[:00]` and a bare date (midnight UTC).
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z"] {
+        if let Ok(t) = DateTime::parse_from_str(s, f) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    // JavaScript's Date#toString: drop the weekday and the zone's name.
+    if let Some(rest) = s.get(4..).filter(|_| s.contains(" GMT")) {
+        let core = rest.split(" (").next().unwrap_or(rest);
+        if let Ok(t) = DateTime::parse_from_str(core, "%b %d %Y %H:%M:%S GMT%z") {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    for f in ["%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(Utc.from_utc_datetime(&t));
+        }
+    }
+    for f in ["%Y-%m-%d", "%d/%b/%y", "%d/%b/%Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return d.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t));
+        }
+    }
+    None
+}
+
+/// RFC 3339 in UTC, whole seconds (`2024-05-11T15:26:00Z`).
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `YYYY-MM-DD` of a time.
+pub fn date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// A time field: `Ok(None)` when empty, an error message when unreadable.
+pub fn time_field(name: &str, s: &str) -> Result<Option<DateTime<Utc>>, String> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_time(s).map(Some).ok_or_else(|| format!("{name} `{s}` is not a date or time"))
+}
+
+/// A number field (`5`, `2.5`): `Ok(None)` when empty.
+pub fn number_field(name: &str, s: &str) -> Result<Option<f64>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+        _ => Err(format!("{name} `{s}` is not a number ≥ 0")),
+    }
+}
+
+/// A priority name of Jira, Linear or GitHub labels in cairn's terms
+/// (`highest` … `lowest`); `None` for "no priority" and unknown names.
+pub fn priority_name(s: &str) -> Option<&'static str> {
+    let s = s.trim().to_ascii_lowercase();
+    let s = s.strip_prefix("priority:").map(str::trim).unwrap_or(&s);
+    Some(match s {
+        "highest" | "blocker" | "critical" | "urgent" | "p0" => "highest",
+        "high" | "major" | "p1" => "high",
+        "medium" | "normal" | "p2" => "medium",
+        "low" | "minor" | "p3" => "low",
+        "lowest" | "trivial" | "p4" => "lowest",
+        _ => return None,
+    })
+}
+
+/// A 0–4 priority (beads, Linear's API: 0 most important) in cairn's terms.
+pub fn priority_number(n: i64) -> Option<&'static str> {
+    crate::model::PRIORITIES.get(usize::try_from(n).ok()?).copied()
+}
+
+/// The fields of a CSV export, by header name: repeated columns (Jira's
+/// `Labels`, `Sprint`, `Comment`) keep every position.
+pub struct Header {
+    names: Vec<String>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Header {
+    pub fn new(record: &csv::StringRecord) -> Header {
+        let names: Vec<String> = record.iter().map(|s| s.trim_start_matches('\u{feff}').trim().to_string()).collect();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            by_name.entry(n.to_ascii_lowercase()).or_default().push(i);
+        }
+        Header { names, by_name }
+    }
+
+    /// Whether a column is there (case-insensitive).
+    pub fn has(&self, name: &str) -> bool {
+        self.by_name.contains_key(&name.to_ascii_lowercase())
+    }
+
+    /// The column names.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The first non-empty value of the columns named `name`.
+    pub fn get<'r>(&self, row: &'r csv::StringRecord, name: &str) -> &'r str {
+        self.all(row, name).next().unwrap_or("")
+    }
+
+    /// Every non-empty value of the columns named `name`, in column order.
+    pub fn all<'a, 'r: 'a>(&'a self, row: &'r csv::StringRecord, name: &str) -> impl Iterator<Item = &'r str> + 'a {
+        let idx = self.by_name.get(&name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or(&[]);
+        idx.iter().filter_map(move |&i| row.get(i)).map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+/// Reads CSV text: the header and every row with the line it starts on.
+/// A row that cannot be read (a field count unlike the header's, bad
+/// quoting) is a problem with its line number.
+pub fn csv_rows(text: &str) -> Result<(Header, Vec<(usize, csv::StringRecord)>, Vec<Problem>), String> {
+    let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
+    let header = Header::new(r.headers().map_err(|e| format!("cannot read the CSV header: {e}"))?);
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match r.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line() as usize);
+                if record.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                rows.push((line, record.clone()));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        format!("the row has {len} fields, the header {expected_len}")
+                    }
+                    _ => e.to_string(),
+                };
+                problems.push(Problem { at: Location::Line(line), message });
+                if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok((header, rows, problems))
+}
+
+/// Linear (and spreadsheets) prefix a cell that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return with `'` so that it is not a formula:
+/// the cell without that quote.
+pub fn unformula(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => s,
+    }
+}
+
+/// A comma-separated list cell (`Bug, Frontend`), trimmed, empty parts dropped.
+pub fn split_list(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
+/// A task list under a heading: `## NAME` then `- [x] item` lines.
+pub fn checklist_md(name: &str, items: &[(String, bool)]) -> String {
+    let mut out = format!("## {}\n\n", name.trim());
+    for (text, done) in items {
+        out.push_str(if *done { "- [x] " } else { "- [ ] " });
+        out.push_str(&text.replace('\n', " "));
+        out.push('\n');
+    }
+    out
+}
+
+/// A comment: who, when and the text, for a `## Comments` section.
+pub struct Comment {
+    pub author: String,
+    pub time: Option<DateTime<Utc>>,
+    pub text: String,
+}
+
+/// The `## Comments` section (nothing without comments), oldest first.
+pub fn comments_md(comments: &mut [Comment]) -> String {
+    if comments.is_empty() {
+        return String::new();
+    }
+    comments.sort_by_key(|c| c.time);
+    let mut out = String::from("## Comments\n");
+    for c in comments.iter() {
+        let when = c.time.map(|t| format!(", {}", t.format("%Y-%m-%d %H:%M"))).unwrap_or_default();
+        out.push_str(&format!("\n**{}**{when}:\n\n{}\n", c.author, c.text.trim()));
+    }
+    out
+}
+
+/// Joins body parts with blank lines (empty parts skipped).
+pub fn join_body(parts: &[String]) -> String {
+    let parts: Vec<&str> = parts.iter().map(|p| p.trim_end()).filter(|p| !p.trim().is_empty()).collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    let mut s = parts.join("\n\n");
+    s.push('\n');
+    s
+}
+
+/// Sets a string field unless empty.
+pub fn set_str(r: &mut Record, field: &str, value: &str) {
+    let v = value.trim();
+    if !v.is_empty() {
+        r.fields.insert(field.to_string(), Value::String(v.to_string()));
+    }
+}
+
+/// Sets a list field unless empty (duplicates dropped, order kept).
+pub fn set_list(r: &mut Record, field: &str, values: Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    let list: Vec<Value> =
+        values.into_iter().filter(|v| !v.is_empty() && seen.insert(v.clone())).map(Value::String).collect();
+    if !list.is_empty() {
+        r.fields.insert(field.to_string(), Value::Array(list));
+    }
+}
+
+/// A change at `time` by `author`.
+pub fn change(time: DateTime<Utc>, author: &str, email: &str, external_id: &str, what: ChangeKind) -> Change {
+    Change {
+        time: time.timestamp(),
+        author: author.to_string(),
+        email: email.to_string(),
+        external_id: external_id.to_string(),
+        what,
+    }
+}
+
+/// A `Set` change.
+pub fn set(field: &str, value: Value) -> ChangeKind {
+    ChangeKind::Set { field: field.to_string(), value }
+}
+
+/// Sorts a history oldest first, stable for equal times.
+pub fn sort_history(h: &mut [Change]) {
+    h.sort_by_key(|c| c.time);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tracker_spelling_of_a_time_parses_to_the_same_instant() {
+        let want = Utc.with_ymd_and_hms(2024, 5, 11, 15, 26, 0).unwrap();
+        for s in [
+            "2024-05-11T15:26:00Z",
+            "2024-05-11T15:26:00.000+0000",
+            "2024-05-11T17:26:00.000+0200",
+            "11/May/24 3:26 PM",
+            "11/May/24 03:26 PM",
+            "Sat May 11 2024 15:26:00 GMT+0000 (Coordinated Universal Time)",
+            "2024-05-11 15:26:00",
+        ] {
+            assert_eq!(parse_time(s), Some(want), "{s}");
+        }
+        assert_eq!(parse_time("11/May/24").map(date).as_deref(), Some("2024-05-11"));
+        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("31/Feb/24 3:26 PM"), None);
+    }
+
+    #[test]
+    fn formula_quotes_come_off_only_before_formula_characters() {
+        assert_eq!(unformula("'=SUM(A1)"), "=SUM(A1)");
+        assert_eq!(unformula("'-1 day"), "-1 day");
+        assert_eq!(unformula("'quoted' word"), "'quoted' word");
+        assert_eq!(unformula("plain"), "plain");
+    }
+
+    #[test]
+    fn priorities_map_onto_cairns_five() {
+        assert_eq!(priority_name("Blocker"), Some("highest"));
+        assert_eq!(priority_name("Urgent"), Some("highest"));
+        assert_eq!(priority_name("priority: low"), Some("low"));
+        assert_eq!(priority_name("No priority"), None);
+        let all: Vec<_> = (0..5).map(priority_number).collect();
+        assert_eq!(all, crate::model::PRIORITIES.iter().map(|p| Some(*p)).collect::<Vec<_>>());
+        assert_eq!(priority_number(5), None);
+        assert_eq!(priority_number(-1), None);
+    }
+
+    #[test]
+    fn csv_rows_carry_their_line_and_bad_rows_are_problems() {
+        let text = "A,B\n1,\"two\nlines\"\n3\n4,5\n";
+        let (h, rows, problems) = csv_rows(text).unwrap();
+        assert_eq!(h.names(), ["A", "B"]);
+        assert_eq!(rows.iter().map(|(l, r)| (*l, r[0].to_string())).collect::<Vec<_>>(), [(2, "1".into()), (5, "4".into())]);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].at, Location::Line(4));
+    }
+}
