@@ -216,3 +216,312 @@ fn jira_json_bad_records_are_problems_with_their_number() {
     assert_eq!(at, [&Location::Record(2), &Location::Record(3), &Location::Record(4)]);
     assert!(src.problems[2].message.contains("many"), "{}", src.problems[2]);
 }
+
+fn fixture_json(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap()
+}
+
+fn created_changes(src: &Source) -> BTreeMap<&str, (i64, &str)> {
+    src.history
+        .iter()
+        .filter(|c| c.what == ChangeKind::Created)
+        .map(|c| (c.external_id.as_str(), (c.time, c.author.as_str())))
+        .collect()
+}
+
+fn ts(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+}
+
+// ---------------------------------------------------------------- github
+
+#[test]
+fn github_issues_become_stories_and_bugs_with_milestones_as_sprints() {
+    let src = read(Format::Github, "github.json");
+    assert_eq!(src.problems, []);
+    let fx = fixture_json("github.json");
+    let issues = fx.as_array().unwrap();
+    assert_eq!(src.records.len(), issues.len());
+    for (r, i) in src.records.iter().zip(issues) {
+        assert_eq!(r.external_id, format!("#{}", i["number"]));
+        assert_eq!(r.title, i["title"].as_str().unwrap());
+        let labels: Vec<&str> = i["labels"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+        let bug = labels.iter().any(|l| l.eq_ignore_ascii_case("bug"));
+        assert_eq!(r.kind, if bug { "bug" } else { "story" }, "{}", r.external_id);
+        assert_eq!(field(r, "labels"), &if labels.is_empty() { Value::Null } else { json!(labels) });
+        let status = match (i["state"].as_str().unwrap(), i["stateReason"].as_str()) {
+            ("CLOSED", Some("NOT_PLANNED")) => "not planned",
+            ("CLOSED", _) => "closed",
+            _ => "open",
+        };
+        assert_eq!(r.status.as_deref(), Some(status), "{}", r.external_id);
+        assert_eq!(field(r, "sprint"), &i["milestone"]["title"]);
+        let due = i["milestone"]["dueOn"].as_str().map(|d| json!(&d[..10])).unwrap_or(Value::Null);
+        assert_eq!(field(r, "due"), &due);
+        assert_eq!(field(r, "reporter"), &i["author"]["login"]);
+        let logins: Vec<&Value> = i["assignees"].as_array().unwrap().iter().map(|a| &a["login"]).collect();
+        let assignee = match logins.as_slice() {
+            [] => Value::Null,
+            [one] => (*one).clone(),
+            many => json!(many),
+        };
+        assert_eq!(field(r, "assignee"), &assignee);
+        assert_eq!(created_changes(&src)[r.external_id.as_str()].0, ts(i["createdAt"].as_str().unwrap()));
+    }
+    let ids = by_id(&src);
+    assert_eq!(rel(ids["#41"], "depends_on"), ["#40"]);
+    assert_eq!(rel(ids["#36"], "depends_on"), ["#35"]);
+    assert_eq!(rel(ids["#35"], "relates_to"), ["#36"]);
+    assert_eq!(rel(ids["#38"], "duplicates"), ["#39"]);
+    // Closing is a status change at closedAt.
+    let closes: Vec<(&str, i64)> = src
+        .history
+        .iter()
+        .filter(|c| matches!(&c.what, ChangeKind::Set { field, .. } if field == "status"))
+        .map(|c| (c.external_id.as_str(), c.time))
+        .collect();
+    let mut want: Vec<(String, i64)> = issues
+        .iter()
+        .filter_map(|i| i["closedAt"].as_str().map(|t| (format!("#{}", i["number"]), ts(t))))
+        .collect();
+    want.sort_by_key(|w| w.1);
+    assert_eq!(closes, want.iter().map(|(a, b)| (a.as_str(), *b)).collect::<Vec<_>>());
+}
+
+#[test]
+fn github_bad_records_are_problems_with_their_number() {
+    let src = read(Format::Github, "github-bad.json");
+    assert_eq!(src.records.len(), 1);
+    let at: Vec<&Location> = src.problems.iter().map(|p| &p.at).collect();
+    assert_eq!(at, [&Location::Record(2), &Location::Record(3), &Location::Record(4)]);
+}
+
+// ---------------------------------------------------------------- linear
+
+#[test]
+fn linear_csv_rows_become_records_and_formula_quotes_come_off() {
+    let src = read(Format::Linear, "linear.csv");
+    assert_eq!(src.problems, []);
+    let text = std::fs::read_to_string(fixture("linear.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(src.records.len(), rows.len());
+    assert_eq!(rows.len(), 12);
+    for (r, row) in src.records.iter().zip(&rows) {
+        let get = |n: &str| row[header.iter().position(|h| h == n).unwrap()].to_string();
+        let unquote = |s: String| match s.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+            _ => s,
+        };
+        assert_eq!(r.external_id, get("ID"));
+        // The file has CRLF line ends; the row starts on the line after its `\n`.
+        assert_eq!(r.at, Location::Line(line_of(&text, &format!("\n{},", get("ID"))) + 1));
+        assert_eq!(r.title, unquote(get("Title")));
+        assert!(!r.title.starts_with('\''));
+        assert_eq!(r.body.trim_end(), unquote(get("Description")));
+        assert_eq!(r.status.as_deref(), Some(get("Status").as_str()));
+        assert_eq!(r.parent, Some(get("Parent issue")).filter(|p| !p.is_empty()));
+        let labels: Vec<String> = get("Labels").split(", ").filter(|l| !l.is_empty()).map(str::to_string).collect();
+        let kind = if labels.iter().any(|l| l == "Bug") {
+            "bug"
+        } else if r.parent.is_some() {
+            "task"
+        } else {
+            "story"
+        };
+        assert_eq!(r.kind, kind, "{}", r.external_id);
+        assert_eq!(field(r, "labels"), &if labels.is_empty() { Value::Null } else { json!(labels) });
+        assert_eq!(field(r, "estimate").as_f64(), get("Estimate").parse::<f64>().ok());
+        let priority = match get("Priority").as_str() {
+            "Urgent" => json!("highest"),
+            "No priority" => Value::Null,
+            p => json!(p.to_lowercase()),
+        };
+        assert_eq!(field(r, "priority"), &priority, "{}", r.external_id);
+        let sprint = match (get("Cycle Name"), get("Cycle Number")) {
+            (n, _) if !n.is_empty() => json!(n),
+            (_, n) if !n.is_empty() => json!(format!("Cycle {n}")),
+            _ => Value::Null,
+        };
+        assert_eq!(field(r, "sprint"), &sprint);
+    }
+    let ids = by_id(&src);
+    assert_eq!(ids["ENG-104"].title, "=SUM(A1) shows in exported invoices");
+    assert_eq!(ids["ENG-110"].title, "+1 reactions on comments");
+    assert_eq!(field(ids["ENG-101"], "created"), &json!("2024-04-01T09:00:00Z"));
+    assert_eq!(field(ids["ENG-104"], "due"), &json!("2024-04-30"));
+    // Started, then Completed: ENG-102's history.
+    let h: Vec<(i64, &ChangeKind)> =
+        src.history.iter().filter(|c| c.external_id == "ENG-102").map(|c| (c.time, &c.what)).collect();
+    assert_eq!(
+        h,
+        [
+            (ts("2024-04-01T09:30:00Z"), &ChangeKind::Created),
+            (ts("2024-04-02T09:00:00Z"), &ChangeKind::Set { field: "status".into(), value: json!("In Progress") }),
+            (ts("2024-04-05T16:00:00Z"), &ChangeKind::Set { field: "status".into(), value: json!("Done") }),
+        ]
+    );
+}
+
+#[test]
+fn linear_bad_rows_are_problems_with_their_line() {
+    let src = read(Format::Linear, "linear-bad.csv");
+    assert_eq!(src.records.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["ENG-1"]);
+    let at: Vec<&Location> = src.problems.iter().map(|p| &p.at).collect();
+    assert_eq!(at, [&Location::Line(3), &Location::Line(4), &Location::Line(5)]);
+    assert!(src.problems[0].message.contains("lots"));
+}
+
+// ---------------------------------------------------------------- trello
+
+#[test]
+fn trello_cards_become_stories_with_lists_as_statuses_and_checklists_as_task_lists() {
+    let src = read(Format::Trello, "trello.json");
+    assert_eq!(src.problems, []);
+    let fx = fixture_json("trello.json");
+    let list_name = |id: &Value| fx["lists"].as_array().unwrap().iter().find(|l| &l["id"] == id).unwrap()["name"].clone();
+    let cards = fx["cards"].as_array().unwrap();
+    assert_eq!(src.records.len(), cards.len());
+    for (r, c) in src.records.iter().zip(cards) {
+        assert_eq!(r.external_id, c["shortLink"].as_str().unwrap());
+        assert_eq!(r.title, c["name"].as_str().unwrap());
+        assert_eq!(json!(r.status), list_name(&c["idList"]));
+        assert!(r.body.starts_with(c["desc"].as_str().unwrap()));
+        for cl in fx["checklists"].as_array().unwrap().iter().filter(|cl| cl["idCard"] == c["id"]) {
+            assert!(r.body.contains(&format!("## {}\n", cl["name"].as_str().unwrap())), "{}", r.body);
+            for item in cl["checkItems"].as_array().unwrap() {
+                let mark = if item["state"] == "complete" { "x" } else { " " };
+                assert!(r.body.contains(&format!("- [{mark}] {}\n", item["name"].as_str().unwrap())), "{}", r.body);
+            }
+        }
+    }
+    let ids = by_id(&src);
+    assert_eq!(field(ids["c0000002"], "assignee"), &json!(["caroldiaz", "analima"]));
+    assert_eq!(field(ids["c0000002"], "due"), &json!("2024-05-10"));
+    assert_eq!(field(ids["c0000005"], "labels"), &json!(["green", "archived"]));
+    assert_eq!(ids["c0000003"].kind, "bug");
+    assert!(ids["c0000002"].body.contains("**Ana Lima**, 2024-04-06 11:00:\n\nCan we show prices without tax too?"));
+}
+
+#[test]
+fn trello_actions_are_the_history_oldest_first() {
+    let src = read(Format::Trello, "trello.json");
+    let fx = fixture_json("trello.json");
+    let mut actions: Vec<&Value> = fx["actions"].as_array().unwrap().iter().collect();
+    actions.reverse();
+    let mut want: Vec<(i64, String, String, Option<Value>)> = Vec::new();
+    for a in actions {
+        let t = ts(a["date"].as_str().unwrap());
+        let who = a["memberCreator"]["fullName"].as_str().unwrap().to_string();
+        let card = a["data"]["card"]["shortLink"].as_str().unwrap().to_string();
+        match a["type"].as_str().unwrap() {
+            "createCard" => {
+                want.push((t, who.clone(), card.clone(), None));
+                want.push((t, who, card, Some(json!({"status": a["data"]["list"]["name"]}))));
+            }
+            "updateCard" if a["data"]["listAfter"].is_object() => {
+                want.push((t, who, card, Some(json!({"status": a["data"]["listAfter"]["name"]}))))
+            }
+            "updateCard" if a["data"]["old"].get("name").is_some() => {
+                want.push((t, who, card, Some(json!({"title": a["data"]["card"]["name"]}))))
+            }
+            "updateCard" if a["data"]["old"].get("due").is_some() => {
+                want.push((t, who, card, Some(json!({"due": &a["data"]["card"]["due"].as_str().unwrap()[..10]}))))
+            }
+            _ => {}
+        }
+    }
+    want.sort_by_key(|w| w.0);
+    let got: Vec<(i64, String, String, Option<Value>)> = src
+        .history
+        .iter()
+        .map(|c| {
+            let what = match &c.what {
+                ChangeKind::Created => None,
+                ChangeKind::Set { field, value } => Some(json!({ field.as_str(): value })),
+                other => panic!("unexpected {other:?}"),
+            };
+            (c.time, c.author.clone(), c.external_id.clone(), what)
+        })
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn trello_bad_cards_are_problems_with_their_number() {
+    let src = read(Format::Trello, "trello-bad.json");
+    assert_eq!(src.records.len(), 1);
+    let at: Vec<&Location> = src.problems.iter().map(|p| &p.at).collect();
+    assert_eq!(at, [&Location::Record(2), &Location::Record(3), &Location::Record(4)]);
+}
+
+// ---------------------------------------------------------------- beads
+
+#[test]
+fn beads_issues_keep_their_types_priorities_and_dependencies() {
+    let src = read(Format::Beads, "beads.jsonl");
+    assert_eq!(src.problems, []);
+    let text = std::fs::read_to_string(fixture("beads.jsonl")).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(src.records.len(), lines.len());
+    let priorities = ["highest", "high", "medium", "low", "lowest"];
+    for (n, (r, v)) in src.records.iter().zip(&lines).enumerate() {
+        assert_eq!(r.at, Location::Line(n + 1));
+        assert_eq!(r.external_id, v["id"].as_str().unwrap());
+        assert_eq!(r.title, v["title"].as_str().unwrap());
+        assert_eq!(r.status.as_deref(), v["status"].as_str());
+        let kind = match v["issue_type"].as_str().unwrap() {
+            "chore" => "task",
+            k => k,
+        };
+        assert_eq!(r.kind, kind);
+        assert_eq!(field(r, "priority"), &json!(priorities[v["priority"].as_u64().unwrap() as usize]));
+        let deps = v["dependencies"].as_array().cloned().unwrap_or_default();
+        let parent = deps.iter().find(|d| d["type"] == "parent-child").map(|d| d["depends_on_id"].as_str().unwrap().to_string());
+        assert_eq!(r.parent, parent, "{}", r.external_id);
+        let mut want: Vec<(String, String)> = deps
+            .iter()
+            .filter(|d| d["type"] != "parent-child")
+            .map(|d| {
+                let rel = match d["type"].as_str().unwrap() {
+                    "blocks" => "depends_on",
+                    "duplicates" => "duplicates",
+                    _ => "relates_to",
+                };
+                (rel.to_string(), d["depends_on_id"].as_str().unwrap().to_string())
+            })
+            .collect();
+        let mut got = r.relations.clone();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{}", r.external_id);
+        assert_eq!(created_changes(&src)[r.external_id.as_str()].0, ts(v["created_at"].as_str().unwrap()));
+    }
+    let ids = by_id(&src);
+    let body = &ids["bd-a1b2.2"].body;
+    assert!(body.contains("## Acceptance criteria\n\n- [ ] Two devices converge after edits offline\n- [ ] No lost writes"), "{body}");
+    assert!(ids["bd-a1b2"].body.contains("## Design\n\nCRDT per document"));
+    // Closing at closed_at (any offset, to UTC).
+    let closes: Vec<(&str, i64)> = src
+        .history
+        .iter()
+        .filter(|c| matches!(&c.what, ChangeKind::Set { field, .. } if field == "status"))
+        .map(|c| (c.external_id.as_str(), c.time))
+        .collect();
+    let mut want: Vec<(&str, i64)> = lines
+        .iter()
+        .filter_map(|v| v["closed_at"].as_str().map(|t| (v["id"].as_str().unwrap(), ts(t))))
+        .collect();
+    want.sort_by_key(|w| w.1);
+    assert_eq!(closes, want);
+}
+
+#[test]
+fn beads_bad_lines_are_problems_with_their_line() {
+    let src = read(Format::Beads, "beads-bad.jsonl");
+    assert_eq!(src.records.len(), 1);
+    let at: Vec<&Location> = src.problems.iter().map(|p| &p.at).collect();
+    // Line 3 is empty (skipped); 2 is cut off, 4 has no title, 5 a priority of words.
+    assert_eq!(at, [&Location::Line(2), &Location::Line(4), &Location::Line(5)]);
+}

@@ -136,12 +136,34 @@ impl Header {
     }
 }
 
+/// Line numbers of byte offsets met in increasing order (linear overall).
+/// A record's offset may point at the line end before it (CRLF text), so
+/// line ends at the offset are skipped.
+struct Lines<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn line_of(&mut self, byte: usize) -> usize {
+        let mut b = byte.max(self.at).min(self.text.len());
+        while b < self.text.len() && matches!(self.text[b], b'\r' | b'\n') {
+            b += 1;
+        }
+        self.line += self.text[self.at..b].iter().filter(|&&c| c == b'\n').count();
+        self.at = b;
+        self.line
+    }
+}
+
 /// Reads CSV text: the header and every row with the line it starts on.
 /// A row that cannot be read (a field count unlike the header's, bad
 /// quoting) is a problem with its line number.
 pub fn csv_rows(text: &str) -> Result<(Header, Vec<(usize, csv::StringRecord)>, Vec<Problem>), String> {
     let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
     let header = Header::new(r.headers().map_err(|e| format!("cannot read the CSV header: {e}"))?);
+    let mut lines = Lines { text: text.as_bytes(), at: 0, line: 1 };
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -149,14 +171,14 @@ pub fn csv_rows(text: &str) -> Result<(Header, Vec<(usize, csv::StringRecord)>, 
         match r.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line() as usize);
+                let line = lines.line_of(record.position().map_or(0, |p| p.byte() as usize));
                 if record.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
                 rows.push((line, record.clone()));
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = lines.line_of(e.position().map_or(0, |p| p.byte() as usize));
                 let message = match e.kind() {
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                         format!("the row has {len} fields, the header {expected_len}")
@@ -315,11 +337,14 @@ mod tests {
 
     #[test]
     fn csv_rows_carry_their_line_and_bad_rows_are_problems() {
-        let text = "A,B\n1,\"two\nlines\"\n3\n4,5\n";
-        let (h, rows, problems) = csv_rows(text).unwrap();
-        assert_eq!(h.names(), ["A", "B"]);
-        assert_eq!(rows.iter().map(|(l, r)| (*l, r[0].to_string())).collect::<Vec<_>>(), [(2, "1".into()), (5, "4".into())]);
-        assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].at, Location::Line(4));
+        for nl in ["\n", "\r\n"] {
+            let text = "A,B\n1,\"two\nlines\"\n3\n4,5\n\n6,7\n".replace('\n', nl);
+            let (h, rows, problems) = csv_rows(&text).unwrap();
+            assert_eq!(h.names(), ["A", "B"]);
+            let got: Vec<(usize, String)> = rows.iter().map(|(l, r)| (*l, r[0].to_string())).collect();
+            assert_eq!(got, [(2, "1".into()), (5, "4".into()), (7, "6".into())], "{nl:?}");
+            assert_eq!(problems.len(), 1);
+            assert_eq!(problems[0].at, Location::Line(4), "{nl:?}");
+        }
     }
 }

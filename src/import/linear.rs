@@ -38,6 +38,7 @@ pub fn read_str(text: &str) -> Result<Source, String> {
             Err(message) => problems.push(Problem { at: Location::Line(*line), message }),
         }
     }
+    problems.sort_by(|a, b| a.at.cmp(&b.at));
     src.problems = problems;
     convert::sort_history(&mut src.history);
     Ok(src)
