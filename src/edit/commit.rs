@@ -97,6 +97,8 @@ pub fn commit(root: &Path, changes: &[FileChange], message: &str) -> Result<Stri
     let parent_id = parent.as_ref().map(|c| c.id);
     if tree == base_tree {
         if let Some(p) = parent_id {
+            // HEAD already has these files: the index should too.
+            update_index(&repo, &blobs)?;
             return Ok(p.to_string());
         }
     }
