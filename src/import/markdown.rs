@@ -1,9 +1,9 @@
 //! The `markdown` reader: an outline, such as the seeds' strategic backlog.
 //!
 //! - Headings are items by depth: the levels the document uses, shallowest
-//!   first, become the last ones of `initiative`, `epic`, `feature` (one
-//!   level: epics; two: initiatives and epics; three: all three), so that
-//!   list items always sit under a kind a story may have as parent. A
+//!   first (one level: epics; two: initiatives and epics; three or more:
+//!   initiatives, epics, features), so that list items sit under a kind a
+//!   story may have as parent. A
 //!   single first heading of the shallowest level (`# Project Backlog`) is
 //!   the document's title, not an item.
 //! - `Priority N: Name` headings are titled `Name` with priority N (1
@@ -228,7 +228,7 @@ fn build(
     const CHAIN: [&str; 3] = ["initiative", "epic", "feature"];
     let kind_of = |level: usize| -> &'static str {
         let pos = levels.iter().position(|&l| l == level).unwrap_or(0);
-        let skip = CHAIN.len().saturating_sub(levels.len());
+        let skip = usize::from(levels.len() == 1);
         CHAIN[(skip + pos).min(CHAIN.len() - 1)]
     };
     // Per heading: its external id, its item's parent heading, its priority.
