@@ -68,6 +68,7 @@ pub fn read_str(text: &str) -> Source {
         }
     }
     convert::sort_history(&mut src.history);
+    convert::fit_kinds(&mut src);
     src
 }
 

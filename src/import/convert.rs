@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 
-use super::{Change, ChangeKind, Location, Problem, Record};
+use super::{Change, ChangeKind, Location, Problem, Record, Source};
 
 /// A point in time parsed from any spelling the trackers write:
 /// RFC 3339 (`2024-05-11T15:26:00Z`), Jira's REST `2024-05-11T15:26:00.000+0000`,
@@ -290,6 +290,99 @@ pub fn set(field: &str, value: Value) -> ChangeKind {
 /// Sorts a history oldest first, stable for equal times.
 pub fn sort_history(h: &mut [Change]) {
     h.sort_by_key(|c| c.time);
+}
+
+/// The external id of the sprint record for a sprint named `name`.
+pub fn sprint_id(name: &str) -> String {
+    format!("sprint:{name}")
+}
+
+/// Sprints by name: every `sprint` the records and the history name (the
+/// readers write the source's sprint, cycle or milestone name there)
+/// becomes a sprint record (title: the name; `start`/`end` from `dates`),
+/// and the `sprint` values name that record by its external id, which the
+/// pipeline turns into the sprint's id.
+pub fn add_sprints(src: &mut Source, dates: &HashMap<String, (Option<String>, Option<String>)>) {
+    let mut names: Vec<(String, Location)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut note = |name: &str, at: &Location, names: &mut Vec<(String, Location)>| {
+        if seen.insert(name.to_string()) {
+            names.push((name.to_string(), at.clone()));
+        }
+        Value::String(sprint_id(name))
+    };
+    for r in &mut src.records {
+        if let Some(Value::String(name)) = r.fields.get("sprint").cloned() {
+            let v = note(&name, &r.at, &mut names);
+            r.fields.insert("sprint".into(), v);
+        }
+    }
+    for c in &mut src.history {
+        if let ChangeKind::Set { field, value: Value::String(name) } = &mut c.what {
+            if field == "sprint" {
+                if let Value::String(id) = note(name, &Location::None, &mut names) {
+                    *name = id;
+                }
+            }
+        }
+    }
+    // The earliest `created` date of each sprint's items, for sprints the
+    // source gives no dates (a sprint needs both).
+    let mut first: HashMap<String, NaiveDate> = HashMap::new();
+    for r in &src.records {
+        let (Some(Value::String(s)), Some(c)) = (r.fields.get("sprint"), r.fields.get("created").and_then(Value::as_str)) else {
+            continue;
+        };
+        if let Some(d) = parse_time(c).map(|t| t.date_naive()) {
+            let e = first.entry(s.clone()).or_insert(d);
+            *e = (*e).min(d);
+        }
+    }
+    let two_weeks = chrono::Duration::days(14);
+    for (name, at) in names {
+        let (start, end) = dates.get(&name).cloned().unwrap_or_default();
+        let start = start.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+        let end = end.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+        let (start, end, inferred) = match (start, end) {
+            (Some(s), Some(e)) => (s, e, false),
+            (Some(s), None) => (s, s + two_weeks, true),
+            (None, Some(e)) => (e - two_weeks, e, true),
+            (None, None) => match first.get(&sprint_id(&name)) {
+                Some(&s) => (s, s + two_weeks, true),
+                None => continue,
+            },
+        };
+        let mut r = Record { at, external_id: sprint_id(&name), kind: "sprint".into(), title: name.clone(), ..Record::default() };
+        r.fields.insert("start".into(), Value::String(start.format("%Y-%m-%d").to_string()));
+        r.fields.insert("end".into(), Value::String(end.format("%Y-%m-%d").to_string()));
+        if inferred {
+            r.body = "The source gives this sprint no (or only one) date: `cairn import` assumed two weeks.\n".into();
+        }
+        src.records.push(r);
+    }
+    // A sprint that could get no dates is not named.
+    let made: std::collections::HashSet<String> =
+        src.records.iter().filter(|r| r.kind == "sprint").map(|r| r.external_id.clone()).collect();
+    for r in &mut src.records {
+        if r.fields.get("sprint").and_then(Value::as_str).is_some_and(|s| !made.contains(s)) {
+            r.fields.remove("sprint");
+        }
+    }
+}
+
+/// Fits kinds to cairn's default hierarchy where the source's differs: a
+/// `task` whose parent (in the import) is an epic, feature or initiative is
+/// a `story`; a `story` whose parent is a story is a `task`.
+pub fn fit_kinds(src: &mut Source) {
+    let kinds: HashMap<String, String> = src.records.iter().map(|r| (r.external_id.clone(), r.kind.clone())).collect();
+    for r in &mut src.records {
+        let Some(parent) = r.parent.as_ref().and_then(|p| kinds.get(p)) else { continue };
+        match (r.kind.as_str(), parent.as_str()) {
+            ("task", "epic" | "feature" | "initiative") => r.kind = "story".into(),
+            ("story", "story") => r.kind = "task".into(),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! author, and the closing (by the first assignee, else the author: the
 //! export does not say who closed it).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::{json, Value};
@@ -70,13 +71,15 @@ pub fn read_str(text: &str) -> Result<Source, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let issues = v.as_array().ok_or("expected the JSON array of `gh issue list --json …`")?;
     let mut src = Source::default();
+    let mut milestones = HashMap::new();
     for (i, issue) in issues.iter().enumerate() {
-        match record(issue, i + 1, &mut src) {
+        match record(issue, i + 1, &mut src, &mut milestones) {
             Ok(r) => src.records.push(r),
             Err(message) => src.problems.push(Problem { at: Location::Record(i + 1), message }),
         }
     }
     convert::sort_history(&mut src.history);
+    convert::add_sprints(&mut src, &milestones);
     Ok(src)
 }
 
@@ -84,7 +87,10 @@ fn login(v: &Value) -> String {
     v["login"].as_str().unwrap_or_default().to_string()
 }
 
-fn record(issue: &Value, n: usize, src: &mut Source) -> Result<Record, String> {
+/// A sprint's start and end dates by name.
+type Dates = HashMap<String, (Option<String>, Option<String>)>;
+
+fn record(issue: &Value, n: usize, src: &mut Source, milestones: &mut Dates) -> Result<Record, String> {
     if !issue.is_object() {
         return Err("an issue is not an object".into());
     }
@@ -130,6 +136,10 @@ fn record(issue: &Value, n: usize, src: &mut Source) -> Result<Record, String> {
         let due = convert::time_field("milestone dueOn", m.get("dueOn").and_then(Value::as_str).unwrap_or_default())?;
         if let Some(d) = due {
             r.fields.insert("due".into(), json!(convert::date(d)));
+        }
+        let title = m.get("title").and_then(Value::as_str).unwrap_or_default().trim();
+        if !title.is_empty() {
+            milestones.entry(title.to_string()).or_insert((None, due.map(convert::date)));
         }
     }
     if let Some(t) = created {

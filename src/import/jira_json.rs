@@ -39,13 +39,16 @@ pub fn read_str(text: &str) -> Result<Source, String> {
         epic: custom("Epic Link", "customfield_10014"),
     };
     let mut src = Source::default();
+    let mut dates = HashMap::new();
     for (n, issue) in issues.iter().enumerate() {
-        match record(issue, n + 1, &cf, &mut src.history) {
+        match record(issue, n + 1, &cf, &mut src.history, &mut dates) {
             Ok(r) => src.records.push(r),
             Err(message) => src.problems.push(Problem { at: Location::Record(n + 1), message }),
         }
     }
     convert::sort_history(&mut src.history);
+    convert::fit_kinds(&mut src);
+    convert::add_sprints(&mut src, &dates);
     Ok(src)
 }
 
@@ -111,7 +114,20 @@ fn first<'a>(f: &'a Value, ids: &[String]) -> Option<&'a Value> {
     ids.iter().filter_map(|id| f.get(id)).find(|v| !v.is_null())
 }
 
-fn record(issue: &Value, n: usize, cf: &Custom, history: &mut Vec<Change>) -> Result<Record, String> {
+/// A sprint's start and end dates by name.
+type Dates = HashMap<String, (Option<String>, Option<String>)>;
+
+/// The dates of the sprint objects of a sprint field.
+fn sprint_dates(v: &Value, dates: &mut Dates) {
+    for s in v.as_array().into_iter().flatten() {
+        let day = |k: &str| convert::parse_time(&text(&s[k])).map(convert::date);
+        if let Some(name) = s["name"].as_str() {
+            dates.entry(name.to_string()).or_insert((day("startDate"), day("endDate")));
+        }
+    }
+}
+
+fn record(issue: &Value, n: usize, cf: &Custom, history: &mut Vec<Change>, dates: &mut Dates) -> Result<Record, String> {
     let key = text(&issue["key"]);
     let f = &issue["fields"];
     if key.is_empty() || !f.is_object() {
@@ -163,6 +179,9 @@ fn record(issue: &Value, n: usize, cf: &Custom, history: &mut Vec<Change>) -> Re
     }
     let labels = f["labels"].as_array().into_iter().flatten().map(text).collect();
     convert::set_list(&mut r, "labels", labels);
+    if let Some(v) = first(f, &cf.sprint) {
+        sprint_dates(v, dates);
+    }
     if let Some(s) = first(f, &cf.sprint).and_then(sprint) {
         r.fields.insert("sprint".into(), json!(s));
     }

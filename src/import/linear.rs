@@ -10,6 +10,7 @@
 //! creation by the creator, `Started` (to `In Progress`), and `Completed` or
 //! `Canceled` (to the status).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::json;
@@ -32,8 +33,9 @@ pub fn read_str(text: &str) -> Result<Source, String> {
         }
     }
     let mut src = Source::default();
+    let mut cycles = HashMap::new();
     for (line, row) in &rows {
-        match record(&h, row, *line, &mut src) {
+        match record(&h, row, *line, &mut src, &mut cycles) {
             Ok(r) => src.records.push(r),
             Err(message) => problems.push(Problem { at: Location::Line(*line), message }),
         }
@@ -41,10 +43,15 @@ pub fn read_str(text: &str) -> Result<Source, String> {
     problems.sort_by(|a, b| a.at.cmp(&b.at));
     src.problems = problems;
     convert::sort_history(&mut src.history);
+    convert::fit_kinds(&mut src);
+    convert::add_sprints(&mut src, &cycles);
     Ok(src)
 }
 
-fn record(h: &Header, row: &csv::StringRecord, line: usize, src: &mut Source) -> Result<Record, String> {
+/// A sprint's start and end dates by name.
+type Dates = HashMap<String, (Option<String>, Option<String>)>;
+
+fn record(h: &Header, row: &csv::StringRecord, line: usize, src: &mut Source, cycles: &mut Dates) -> Result<Record, String> {
     let get = |c: &str| convert::unformula(h.get(row, c)).trim();
     let id = get("ID");
     let title = get("Title");
@@ -91,6 +98,11 @@ fn record(h: &Header, row: &csv::StringRecord, line: usize, src: &mut Source) ->
         (name, _) => name.to_string(),
     };
     convert::set_str(&mut r, "sprint", &cycle);
+    if !cycle.is_empty() {
+        let start = convert::time_field("Cycle Start", get("Cycle Start"))?.map(convert::date);
+        let end = convert::time_field("Cycle End", get("Cycle End"))?.map(convert::date);
+        cycles.entry(cycle.clone()).or_insert((start, end));
+    }
     if let Some(e) = estimate {
         r.fields.insert("estimate".into(), crate::util::json::num(e));
     }

@@ -2,8 +2,8 @@
 //! `checklists`, `members`, `labels`, `actions`).
 //!
 //! A card is a `story` (a `bug` with a `bug` label); its id is its
-//! `shortLink`; its status the name of its list; an archived card gets the
-//! label `archived`. Members are the assignees (usernames), labels their
+//! `shortLink`; its status the name of its list (`archived` on an archived list);
+//! an archived card gets the label `archived`. Members are the assignees (usernames), labels their
 //! names (a label without a name its colour), `due` and `start` dates.
 //! The body is the description, each checklist as a task list under its
 //! name, and the comments. History from the actions (Trello lists them
@@ -43,7 +43,11 @@ pub fn read_str(text: &str) -> Result<Source, String> {
     if !board["cards"].is_array() || !board["lists"].is_array() {
         return Err("no `cards` and `lists`: is this a Trello board export?".into());
     }
-    let lists: HashMap<&str, &str> = arr(&board["lists"]).iter().map(|l| (s(&l["id"]), s(&l["name"]))).collect();
+    // A card on an archived list is archived too.
+    let lists: HashMap<&str, &str> = arr(&board["lists"])
+        .iter()
+        .map(|l| (s(&l["id"]), if l["closed"].as_bool() == Some(true) { "archived" } else { s(&l["name"]) }))
+        .collect();
     let members: HashMap<&str, &str> = arr(&board["members"])
         .iter()
         .map(|m| (s(&m["id"]), Some(s(&m["username"])).filter(|u| !u.is_empty()).unwrap_or_else(|| s(&m["fullName"]))))
