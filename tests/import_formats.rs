@@ -16,6 +16,16 @@ fn read(format: Format, name: &str) -> Source {
     import::read(format, &fixture(name), false).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// The work items of a source (without the sprint records the readers add).
+fn items(src: &Source) -> Vec<&Record> {
+    src.records.iter().filter(|r| r.kind != "sprint").collect()
+}
+
+/// The sprint field a reader writes: the sprint record's external id.
+fn sprint(name: &str) -> Value {
+    json!(format!("sprint:{name}"))
+}
+
 fn by_id(src: &Source) -> BTreeMap<&str, &Record> {
     src.records.iter().map(|r| (r.external_id.as_str(), r)).collect()
 }
@@ -45,9 +55,9 @@ fn jira_csv_rows_become_records_with_every_column_mapped() {
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     let cols = |name: &str| header.iter().enumerate().filter(|(_, h)| *h == name).map(|(i, _)| i).collect::<Vec<_>>();
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-    assert_eq!(src.records.len(), rows.len());
+    assert_eq!(items(&src).len(), rows.len());
     assert_eq!(rows.len(), 12);
-    for (r, row) in src.records.iter().zip(&rows) {
+    for (r, row) in items(&src).into_iter().zip(&rows) {
         let one = |name: &str| row[cols(name)[0]].to_string();
         let many = |name: &str| cols(name).iter().map(|&i| row[i].to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
         assert_eq!(r.external_id, one("Issue key"));
@@ -63,7 +73,7 @@ fn jira_csv_rows_become_records_with_every_column_mapped() {
         assert_eq!(r.at, Location::Line(line_of(&text, &format!(",{},{},", one("Issue key"), one("Issue id")))));
         let labels = many("Labels");
         assert_eq!(field(r, "labels"), &if labels.is_empty() { Value::Null } else { json!(labels) });
-        assert_eq!(field(r, "sprint"), &many("Sprint").last().map_or(Value::Null, |s| json!(s)));
+        assert_eq!(field(r, "sprint"), &many("Sprint").last().map_or(Value::Null, |s| sprint(s)));
         let points = one("Custom field (Story Points)");
         assert_eq!(field(r, "estimate").as_f64(), points.parse::<f64>().ok(), "{}", r.external_id);
         assert_eq!(field(r, "priority"), &json!(one("Priority").to_lowercase()));
@@ -95,8 +105,8 @@ fn jira_csv_rows_become_records_with_every_column_mapped() {
 fn jira_csv_history_is_creation_and_resolution() {
     let src = read(Format::Jira, "jira.csv");
     let created: Vec<&Change> = src.history.iter().filter(|c| c.what == ChangeKind::Created).collect();
-    assert_eq!(created.len(), src.records.len());
-    for r in &src.records {
+    assert_eq!(created.len(), items(&src).len());
+    for r in items(&src) {
         let c = created.iter().find(|c| c.external_id == r.external_id).unwrap();
         let t = chrono::DateTime::parse_from_rfc3339(field(r, "created").as_str().unwrap()).unwrap();
         assert_eq!(c.time, t.timestamp());
@@ -133,8 +143,8 @@ fn jira_json_agrees_with_the_csv_export_of_the_same_project() {
     let csv = read(Format::Jira, "jira.csv");
     let json = read(Format::Jira, "jira.json");
     assert_eq!(json.problems, []);
-    assert_eq!(json.records.len(), csv.records.len());
-    for (j, c) in json.records.iter().zip(&csv.records) {
+    assert_eq!(items(&json).len(), items(&csv).len());
+    for (j, c) in items(&json).into_iter().zip(items(&csv)) {
         assert_eq!(j.external_id, c.external_id);
         assert_eq!((&j.kind, &j.title, &j.status, &j.parent), (&c.kind, &c.title, &c.status, &c.parent), "{}", j.external_id);
         let mut jr = j.relations.clone();
@@ -169,7 +179,7 @@ fn changelog_of_fixture() -> Vec<(i64, String, String, String, Value)> {
                     "summary" => ("title", json!(to)),
                     "priority" => ("priority", json!(to.to_lowercase())),
                     "labels" => ("labels", json!(to.split(' ').collect::<Vec<_>>())),
-                    "Sprint" => ("sprint", json!(to.rsplit(", ").next().unwrap())),
+                    "Sprint" => ("sprint", sprint(to.rsplit(", ").next().unwrap())),
                     "Story Points" => ("estimate", json!(to.parse::<i64>().unwrap())),
                     "duedate" => ("due", json!(to)),
                     "description" => ("body", json!(to)),
@@ -241,8 +251,8 @@ fn github_issues_become_stories_and_bugs_with_milestones_as_sprints() {
     assert_eq!(src.problems, []);
     let fx = fixture_json("github.json");
     let issues = fx.as_array().unwrap();
-    assert_eq!(src.records.len(), issues.len());
-    for (r, i) in src.records.iter().zip(issues) {
+    assert_eq!(items(&src).len(), issues.len());
+    for (r, i) in items(&src).into_iter().zip(issues) {
         assert_eq!(r.external_id, format!("#{}", i["number"]));
         assert_eq!(r.title, i["title"].as_str().unwrap());
         let labels: Vec<&str> = i["labels"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
@@ -255,7 +265,7 @@ fn github_issues_become_stories_and_bugs_with_milestones_as_sprints() {
             _ => "open",
         };
         assert_eq!(r.status.as_deref(), Some(status), "{}", r.external_id);
-        assert_eq!(field(r, "sprint"), &i["milestone"]["title"]);
+        assert_eq!(field(r, "sprint"), &i["milestone"]["title"].as_str().map_or(Value::Null, sprint));
         let due = i["milestone"]["dueOn"].as_str().map(|d| json!(&d[..10])).unwrap_or(Value::Null);
         assert_eq!(field(r, "due"), &due);
         assert_eq!(field(r, "reporter"), &i["author"]["login"]);
@@ -291,7 +301,7 @@ fn github_issues_become_stories_and_bugs_with_milestones_as_sprints() {
 #[test]
 fn github_bad_records_are_problems_with_their_number() {
     let src = read(Format::Github, "github-bad.json");
-    assert_eq!(src.records.len(), 1);
+    assert_eq!(items(&src).len(), 1);
     let at: Vec<&Location> = src.problems.iter().map(|p| &p.at).collect();
     assert_eq!(at, [&Location::Record(2), &Location::Record(3), &Location::Record(4)]);
 }
@@ -306,9 +316,9 @@ fn linear_csv_rows_become_records_and_formula_quotes_come_off() {
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-    assert_eq!(src.records.len(), rows.len());
+    assert_eq!(items(&src).len(), rows.len());
     assert_eq!(rows.len(), 12);
-    for (r, row) in src.records.iter().zip(&rows) {
+    for (r, row) in items(&src).into_iter().zip(&rows) {
         let get = |n: &str| row[header.iter().position(|h| h == n).unwrap()].to_string();
         let unquote = |s: String| match s.strip_prefix('\'') {
             Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
@@ -340,8 +350,8 @@ fn linear_csv_rows_become_records_and_formula_quotes_come_off() {
         };
         assert_eq!(field(r, "priority"), &priority, "{}", r.external_id);
         let sprint = match (get("Cycle Name"), get("Cycle Number")) {
-            (n, _) if !n.is_empty() => json!(n),
-            (_, n) if !n.is_empty() => json!(format!("Cycle {n}")),
+            (n, _) if !n.is_empty() => sprint(&n),
+            (_, n) if !n.is_empty() => sprint(&format!("Cycle {n}")),
             _ => Value::Null,
         };
         assert_eq!(field(r, "sprint"), &sprint);
@@ -367,7 +377,7 @@ fn linear_csv_rows_become_records_and_formula_quotes_come_off() {
 #[test]
 fn linear_bad_rows_are_problems_with_their_line() {
     let src = read(Format::Linear, "linear-bad.csv");
-    assert_eq!(src.records.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["ENG-1"]);
+    assert_eq!(items(&src).iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["ENG-1"]);
     let at: Vec<&Location> = src.problems.iter().map(|p| &p.at).collect();
     assert_eq!(at, [&Location::Line(3), &Location::Line(4), &Location::Line(5)]);
     assert!(src.problems[0].message.contains("lots"));
@@ -474,14 +484,19 @@ fn beads_issues_keep_their_types_priorities_and_dependencies() {
         assert_eq!(r.external_id, v["id"].as_str().unwrap());
         assert_eq!(r.title, v["title"].as_str().unwrap());
         assert_eq!(r.status.as_deref(), v["status"].as_str());
-        let kind = match v["issue_type"].as_str().unwrap() {
-            "chore" => "task",
-            k => k,
-        };
-        assert_eq!(r.kind, kind);
-        assert_eq!(field(r, "priority"), &json!(priorities[v["priority"].as_u64().unwrap() as usize]));
         let deps = v["dependencies"].as_array().cloned().unwrap_or_default();
         let parent = deps.iter().find(|d| d["type"] == "parent-child").map(|d| d["depends_on_id"].as_str().unwrap().to_string());
+        let parent_type = parent.as_ref().map(|p| {
+            lines.iter().find(|l| l["id"] == p.as_str()).unwrap()["issue_type"].as_str().unwrap().to_string()
+        });
+        // A task under an epic is a story in cairn's hierarchy.
+        let kind = match (v["issue_type"].as_str().unwrap(), parent_type.as_deref()) {
+            ("task" | "chore", Some("epic" | "feature")) => "story",
+            ("chore", _) => "task",
+            (k, _) => k,
+        };
+        assert_eq!(r.kind, kind, "{}", r.external_id);
+        assert_eq!(field(r, "priority"), &json!(priorities[v["priority"].as_u64().unwrap() as usize]));
         assert_eq!(r.parent, parent, "{}", r.external_id);
         let mut want: Vec<(String, String)> = deps
             .iter()
@@ -527,4 +542,112 @@ fn beads_bad_lines_are_problems_with_their_line() {
     let at: Vec<&Location> = src.problems.iter().map(|p| &p.at).collect();
     // Line 3 is empty (skipped); 2 is cut off, 4 has no title, 5 a priority of words.
     assert_eq!(at, [&Location::Line(2), &Location::Line(4), &Location::Line(5)]);
+}
+
+// ---------------------------------------------------------------- the command line: import → export
+
+fn cairn() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("cairn").unwrap();
+    c.env("NO_COLOR", "1").env("CAIRN_NO_CACHE", "1");
+    c
+}
+
+/// Imports a fixture into a fresh backlog and exports it as JSON.
+fn import_then_export(format: &str, name: &str) -> (tempfile::TempDir, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    cairn().args(["init", "--bare"]).arg(dir.path()).assert().success();
+    cairn().args(["import", format]).arg(fixture(name)).arg("--into").arg(dir.path()).assert().success();
+    let out = cairn().args(["export", "--format", "json", "-C"]).arg(dir.path()).assert().success().get_output().stdout.clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    (dir, v["items"].as_array().unwrap().clone())
+}
+
+/// Every record comes back from `cairn export` with the same fields, its
+/// references (parent, relations, sprint) naming the items made from the
+/// records they named.
+fn assert_round_trip(format: Format, name: &str) {
+    let src = read(format, name);
+    let (_dir, exported) = import_then_export(format.name(), name);
+    assert_eq!(exported.len(), src.records.len(), "{name}");
+    let by_ext: BTreeMap<&str, &Value> =
+        exported.iter().map(|o| (o["fields"]["external_id"].as_str().unwrap(), o)).collect();
+    let id_of = |x: &str| by_ext[x]["id"].clone();
+    for r in &src.records {
+        let o = by_ext[r.external_id.as_str()];
+        let at = format!("{name} {}", r.external_id);
+        assert_eq!(o["title"], json!(r.title.split_whitespace().collect::<Vec<_>>().join(" ")), "{at}");
+        assert_eq!(o["kind"], json!(r.kind), "{at}");
+        assert_eq!(o["body"].as_str().unwrap().trim(), r.body.trim(), "{at}");
+        assert_eq!(o["parent"], r.parent.as_deref().map_or(Value::Null, id_of), "{at}");
+        for f in ["labels", "estimate", "due", "start", "end", "created", "priority", "reporter"] {
+            if let Some(v) = r.fields.get(f) {
+                assert_eq!(&o[f], v, "{at} {f}");
+            }
+        }
+        match field(r, "assignee") {
+            Value::Null => {}
+            Value::String(a) => assert_eq!(o["assignee"], json!([a]), "{at}"),
+            list => assert_eq!(&o["assignee"], list, "{at}"),
+        }
+        if let Some(s) = field(r, "sprint").as_str() {
+            assert_eq!(o["sprint"], id_of(s), "{at}");
+        }
+        for (rel, x) in &r.relations {
+            let target = id_of(x);
+            let got = &o[rel.as_str()];
+            assert!(got == &target || got.as_array().is_some_and(|a| a.contains(&target)), "{at}: {rel} {x} in {got}");
+        }
+    }
+}
+
+#[test]
+fn jira_csv_round_trip() {
+    assert_round_trip(Format::Jira, "jira.csv");
+}
+
+#[test]
+fn jira_json_round_trip() {
+    assert_round_trip(Format::Jira, "jira.json");
+}
+
+#[test]
+fn github_round_trip() {
+    assert_round_trip(Format::Github, "github.json");
+}
+
+#[test]
+fn linear_round_trip() {
+    assert_round_trip(Format::Linear, "linear.csv");
+}
+
+#[test]
+fn trello_round_trip() {
+    assert_round_trip(Format::Trello, "trello.json");
+}
+
+#[test]
+fn beads_round_trip() {
+    assert_round_trip(Format::Beads, "beads.jsonl");
+}
+
+#[test]
+fn bad_fixtures_fail_the_import_naming_their_lines_and_records() {
+    for (format, name, places) in [
+        ("jira", "jira-bad.csv", &["line 3", "line 4", "line 5"][..]),
+        ("jira", "jira-bad.json", &["record 2", "record 3", "record 4"]),
+        ("github", "github-bad.json", &["record 2", "record 3", "record 4"]),
+        ("linear", "linear-bad.csv", &["line 3", "line 4", "line 5"]),
+        ("trello", "trello-bad.json", &["record 2", "record 3", "record 4"]),
+        ("beads", "beads-bad.jsonl", &["line 2", "line 4", "line 5"]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        cairn().args(["init", "--bare"]).arg(dir.path()).assert().success();
+        let before = walkdir::WalkDir::new(dir.path()).into_iter().count();
+        let out = cairn().args(["import", format]).arg(fixture(name)).arg("--into").arg(dir.path()).assert().code(1);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        for p in places {
+            assert!(err.contains(&format!("{name}: {p}: ")), "{name}: no `{p}` in\n{err}");
+        }
+        assert_eq!(walkdir::WalkDir::new(dir.path()).into_iter().count(), before, "{name}: something was written");
+    }
 }
