@@ -153,7 +153,13 @@ fn record(x: &str, title: &str, status: &str, fields: &[(&str, Value)]) -> Recor
 }
 
 fn change(time: i64, who: &str, x: &str, what: ChangeKind) -> Change {
-    Change { time, author: who.into(), email: format!("{}@example.com", who.to_lowercase()), external_id: x.into(), what }
+    Change {
+        time,
+        author: who.into(),
+        email: format!("{}@example.com", who.to_lowercase()),
+        external_id: x.into(),
+        what,
+    }
 }
 
 fn set(field: &str, v: Value) -> ChangeKind {

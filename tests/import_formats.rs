@@ -59,7 +59,8 @@ fn jira_csv_rows_become_records_with_every_column_mapped() {
     assert_eq!(rows.len(), 12);
     for (r, row) in items(&src).into_iter().zip(&rows) {
         let one = |name: &str| row[cols(name)[0]].to_string();
-        let many = |name: &str| cols(name).iter().map(|&i| row[i].to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
+        let many =
+            |name: &str| cols(name).iter().map(|&i| row[i].to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
         assert_eq!(r.external_id, one("Issue key"));
         assert_eq!(r.title, one("Summary"));
         assert_eq!(r.status.as_deref(), Some(one("Status").as_str()));
@@ -96,7 +97,10 @@ fn jira_csv_rows_become_records_with_every_column_mapped() {
     // Comments are `date;author;body`, the body keeping its own `;`.
     let body = &ids["PAY-2"].body;
     assert!(body.contains("## Comments"), "{body}");
-    assert!(body.contains("**557058:f1c2a**, 2024-04-11 15:26:\n\nLooks good; ship it after the \"vault\" review"), "{body}");
+    assert!(
+        body.contains("**557058:f1c2a**, 2024-04-11 15:26:\n\nLooks good; ship it after the \"vault\" review"),
+        "{body}"
+    );
     assert!(body.find("557058:f1c2a").unwrap() < body.find("557058:b7e19").unwrap());
     assert!(ids["PAY-6"].body.contains("The total reads \"NaN\", not 0.00."));
 }
@@ -146,7 +150,12 @@ fn jira_json_agrees_with_the_csv_export_of_the_same_project() {
     assert_eq!(items(&json).len(), items(&csv).len());
     for (j, c) in items(&json).into_iter().zip(items(&csv)) {
         assert_eq!(j.external_id, c.external_id);
-        assert_eq!((&j.kind, &j.title, &j.status, &j.parent), (&c.kind, &c.title, &c.status, &c.parent), "{}", j.external_id);
+        assert_eq!(
+            (&j.kind, &j.title, &j.status, &j.parent),
+            (&c.kind, &c.title, &c.status, &c.parent),
+            "{}",
+            j.external_id
+        );
         let mut jr = j.relations.clone();
         let mut cr = c.relations.clone();
         jr.sort();
@@ -158,7 +167,9 @@ fn jira_json_agrees_with_the_csv_export_of_the_same_project() {
     }
     let ids = by_id(&json);
     assert_eq!(field(ids["PAY-4"], "assignee"), &json!("Carol Diaz"));
-    assert!(ids["PAY-6"].body.starts_with("Steps: empty the cart, open checkout.\n\nThe total reads \"NaN\", not 0.00."));
+    assert!(ids["PAY-6"]
+        .body
+        .starts_with("Steps: empty the cart, open checkout.\n\nThe total reads \"NaN\", not 0.00."));
     assert!(ids["PAY-2"].body.contains("**Dan Wu**, 2024-04-11 15:26:\n\nLooks good; ship it"));
 }
 
@@ -196,9 +207,17 @@ fn changelog_of_fixture() -> Vec<(i64, String, String, String, Value)> {
 #[test]
 fn jira_changelog_is_the_history() {
     let src = read(Format::Jira, "jira.json");
+    // The changes at an issue's creation give its first state (below).
+    let born: std::collections::HashSet<(&str, i64)> = src
+        .history
+        .iter()
+        .filter(|c| c.what == ChangeKind::Created)
+        .map(|c| (c.external_id.as_str(), c.time))
+        .collect();
     let got: Vec<(i64, String, String, String, Value)> = src
         .history
         .iter()
+        .filter(|c| !born.contains(&(c.external_id.as_str(), c.time)))
         .filter_map(|c| {
             let (f, v) = match &c.what {
                 ChangeKind::Set { field, value } => (field.clone(), value.clone()),
@@ -215,6 +234,33 @@ fn jira_changelog_is_the_history() {
     assert_eq!(created.len(), 12);
     let first = created.iter().find(|c| c.external_id == "PAY-1").unwrap();
     assert_eq!((first.author.as_str(), first.email.as_str()), ("Ben Okafor", "ben@example.com"));
+    // At creation, a field has the value its first changelog item changed
+    // it from, else its final value.
+    let birth = |key: &str| -> BTreeMap<String, Value> {
+        let t = created.iter().find(|c| c.external_id == key).unwrap().time;
+        src.history
+            .iter()
+            .filter(|c| c.external_id == key && c.time == t)
+            .filter_map(|c| match &c.what {
+                ChangeKind::Set { field, value } => Some((field.clone(), value.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let pay4 = birth("PAY-4");
+    assert_eq!(pay4["title"], json!("Apple Pay"));
+    assert_eq!(pay4["priority"], json!("medium"));
+    assert_eq!(pay4["status"], json!("To Do"));
+    assert_eq!(pay4["labels"], json!(["checkout"]));
+    assert_eq!(pay4["estimate"], json!(3));
+    assert_eq!(pay4["depends_on"], json!(["PAY-5"]));
+    let pay2 = birth("PAY-2");
+    // Story points and sprint were set after creation; the assignee too.
+    for f in ["estimate", "sprint", "assignee"] {
+        assert!(!pay2.contains_key(f), "{f}: {pay2:?}");
+    }
+    assert_eq!(pay2["parent"], json!("PAY-1"));
+    assert_eq!(birth("PAY-12")["assignee"], json!("Erin Walsh"));
     assert!(src.history.windows(2).all(|w| w[0].time <= w[1].time));
 }
 
@@ -290,10 +336,8 @@ fn github_issues_become_stories_and_bugs_with_milestones_as_sprints() {
         .filter(|c| matches!(&c.what, ChangeKind::Set { field, .. } if field == "status"))
         .map(|c| (c.external_id.as_str(), c.time))
         .collect();
-    let mut want: Vec<(String, i64)> = issues
-        .iter()
-        .filter_map(|i| i["closedAt"].as_str().map(|t| (format!("#{}", i["number"]), ts(t))))
-        .collect();
+    let mut want: Vec<(String, i64)> =
+        issues.iter().filter_map(|i| i["closedAt"].as_str().map(|t| (format!("#{}", i["number"]), ts(t)))).collect();
     want.sort_by_key(|w| w.1);
     assert_eq!(closes, want.iter().map(|(a, b)| (a.as_str(), *b)).collect::<Vec<_>>());
 }
@@ -362,8 +406,17 @@ fn linear_csv_rows_become_records_and_formula_quotes_come_off() {
     assert_eq!(field(ids["ENG-101"], "created"), &json!("2024-04-01T09:00:00Z"));
     assert_eq!(field(ids["ENG-104"], "due"), &json!("2024-04-30"));
     // Started, then Completed: ENG-102's history.
-    let h: Vec<(i64, &ChangeKind)> =
-        src.history.iter().filter(|c| c.external_id == "ENG-102").map(|c| (c.time, &c.what)).collect();
+    let h: Vec<(i64, &ChangeKind)> = src
+        .history
+        .iter()
+        .filter(|c| c.external_id == "ENG-102")
+        .filter(|c| match &c.what {
+            ChangeKind::Created => true,
+            ChangeKind::Set { field, .. } => field == "status",
+            _ => false,
+        })
+        .map(|c| (c.time, &c.what))
+        .collect();
     assert_eq!(
         h,
         [
@@ -392,7 +445,11 @@ fn trello_cards_become_stories_with_lists_as_statuses_and_checklists_as_task_lis
     let fx = fixture_json("trello.json");
     let list_name = |id: &Value| {
         let l = fx["lists"].as_array().unwrap().iter().find(|l| &l["id"] == id).unwrap();
-        if l["closed"] == true { json!("archived") } else { l["name"].clone() }
+        if l["closed"] == true {
+            json!("archived")
+        } else {
+            l["name"].clone()
+        }
     };
     let cards = fx["cards"].as_array().unwrap();
     assert_eq!(src.records.len(), cards.len());
@@ -485,10 +542,11 @@ fn beads_issues_keep_their_types_priorities_and_dependencies() {
         assert_eq!(r.title, v["title"].as_str().unwrap());
         assert_eq!(r.status.as_deref(), v["status"].as_str());
         let deps = v["dependencies"].as_array().cloned().unwrap_or_default();
-        let parent = deps.iter().find(|d| d["type"] == "parent-child").map(|d| d["depends_on_id"].as_str().unwrap().to_string());
-        let parent_type = parent.as_ref().map(|p| {
-            lines.iter().find(|l| l["id"] == p.as_str()).unwrap()["issue_type"].as_str().unwrap().to_string()
-        });
+        let parent =
+            deps.iter().find(|d| d["type"] == "parent-child").map(|d| d["depends_on_id"].as_str().unwrap().to_string());
+        let parent_type = parent
+            .as_ref()
+            .map(|p| lines.iter().find(|l| l["id"] == p.as_str()).unwrap()["issue_type"].as_str().unwrap().to_string());
         // A task under an epic is a story in cairn's hierarchy.
         let kind = match (v["issue_type"].as_str().unwrap(), parent_type.as_deref()) {
             ("task" | "chore", Some("epic" | "feature")) => "story",
@@ -518,7 +576,10 @@ fn beads_issues_keep_their_types_priorities_and_dependencies() {
     }
     let ids = by_id(&src);
     let body = &ids["bd-a1b2.2"].body;
-    assert!(body.contains("## Acceptance criteria\n\n- [ ] Two devices converge after edits offline\n- [ ] No lost writes"), "{body}");
+    assert!(
+        body.contains("## Acceptance criteria\n\n- [ ] Two devices converge after edits offline\n- [ ] No lost writes"),
+        "{body}"
+    );
     assert!(ids["bd-a1b2"].body.contains("## Design\n\nCRDT per document"));
     // Closing at closed_at (any offset, to UTC).
     let closes: Vec<(&str, i64)> = src
@@ -527,10 +588,8 @@ fn beads_issues_keep_their_types_priorities_and_dependencies() {
         .filter(|c| matches!(&c.what, ChangeKind::Set { field, .. } if field == "status"))
         .map(|c| (c.external_id.as_str(), c.time))
         .collect();
-    let mut want: Vec<(&str, i64)> = lines
-        .iter()
-        .filter_map(|v| v["closed_at"].as_str().map(|t| (v["id"].as_str().unwrap(), ts(t))))
-        .collect();
+    let mut want: Vec<(&str, i64)> =
+        lines.iter().filter_map(|v| v["closed_at"].as_str().map(|t| (v["id"].as_str().unwrap(), ts(t)))).collect();
     want.sort_by_key(|w| w.1);
     assert_eq!(closes, want);
 }
@@ -557,7 +616,14 @@ fn import_then_export(format: &str, name: &str) -> (tempfile::TempDir, Vec<Value
     let dir = tempfile::tempdir().unwrap();
     cairn().args(["init", "--bare"]).arg(dir.path()).assert().success();
     cairn().args(["import", format]).arg(fixture(name)).arg("--into").arg(dir.path()).assert().success();
-    let out = cairn().args(["export", "--format", "json", "-C"]).arg(dir.path()).assert().success().get_output().stdout.clone();
+    let out = cairn()
+        .args(["export", "--format", "json", "-C"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: Value = serde_json::from_slice(&out).unwrap();
     (dir, v["items"].as_array().unwrap().clone())
 }

@@ -86,7 +86,9 @@ fn record(v: &Value, line: usize, src: &mut Source) -> Result<Record, String> {
     }
     let priority = match &v["priority"] {
         Value::Null => None,
-        p => Some(p.as_i64().and_then(convert::priority_number).ok_or_else(|| format!("{id}: priority {p} is not 0–4"))?),
+        p => Some(
+            p.as_i64().and_then(convert::priority_number).ok_or_else(|| format!("{id}: priority {p} is not 0–4"))?,
+        ),
     };
     let created = convert::time_field("created_at", s(&v["created_at"]))?;
     let closed = convert::time_field("closed_at", s(&v["closed_at"]))?;
@@ -118,7 +120,11 @@ fn record(v: &Value, line: usize, src: &mut Source) -> Result<Record, String> {
     }
     convert::set_str(&mut r, "assignee", s(&v["assignee"]));
     convert::set_str(&mut r, "reporter", s(&v["created_by"]));
-    convert::set_list(&mut r, "labels", v["labels"].as_array().into_iter().flatten().map(|l| s(l).to_string()).collect());
+    convert::set_list(
+        &mut r,
+        "labels",
+        v["labels"].as_array().into_iter().flatten().map(|l| s(l).to_string()).collect(),
+    );
     if let Some(t) = created {
         r.fields.insert("created".into(), json!(convert::rfc3339(t)));
     }
@@ -132,8 +138,12 @@ fn record(v: &Value, line: usize, src: &mut Source) -> Result<Record, String> {
             format!("## {name}\n\n{}", text.trim())
         }
     };
-    let acceptance: Vec<(String, bool)> =
-        s(&v["acceptance_criteria"]).lines().map(|l| l.trim().trim_start_matches("- ")).filter(|l| !l.is_empty()).map(|l| (l.to_string(), false)).collect();
+    let acceptance: Vec<(String, bool)> = s(&v["acceptance_criteria"])
+        .lines()
+        .map(|l| l.trim().trim_start_matches("- "))
+        .filter(|l| !l.is_empty())
+        .map(|l| (l.to_string(), false))
+        .collect();
     let mut comments: Vec<Comment> = v["comments"]
         .as_array()
         .into_iter()
@@ -155,6 +165,7 @@ fn record(v: &Value, line: usize, src: &mut Source) -> Result<Record, String> {
     let who = [s(&v["created_by"]), s(&v["assignee"])].into_iter().find(|x| !x.is_empty()).unwrap_or("beads");
     if let Some(t) = created {
         src.history.push(convert::change(t, who, "", id, ChangeKind::Created));
+        src.history.extend(convert::birth(&r, t, who, "", &std::collections::HashMap::new()));
     }
     if let (Some(t), Some("closed")) = (closed, r.status.as_deref()) {
         let by = Some(s(&v["assignee"])).filter(|x| !x.is_empty()).unwrap_or(who);

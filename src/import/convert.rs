@@ -287,6 +287,62 @@ pub fn set(field: &str, value: Value) -> ChangeKind {
     ChangeKind::Set { field: field.to_string(), value }
 }
 
+/// The changes that give a record, just created at `time`, its first
+/// state: every field, the parent and the relations as the record has them
+/// at the end, unless `initial` says otherwise (a field's value before its
+/// first change in the source's history; `None`: it had none). `title`,
+/// `body` and `status` only from `initial` (the replay starts a record from
+/// its final title and body and its kind's first status).
+pub fn birth(
+    r: &Record,
+    time: DateTime<Utc>,
+    author: &str,
+    email: &str,
+    initial: &HashMap<String, Option<Value>>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut push = |what: ChangeKind| out.push(change(time, author, email, &r.external_id, what));
+    for f in ["title", "status"] {
+        if let Some(Some(v)) = initial.get(f) {
+            push(set(f, v.clone()));
+        }
+    }
+    if let Some(Some(Value::String(b))) = initial.get("body") {
+        push(ChangeKind::Body(b.clone()));
+    }
+    let value = |f: &str, last: Value| initial.get(f).cloned().unwrap_or(Some(last));
+    if let Some(Some(p)) = r.parent.as_ref().map(|p| value("parent", Value::String(p.clone()))) {
+        push(set("parent", p));
+    }
+    for (k, v) in &r.fields {
+        if let Some(v) = value(k, v.clone()) {
+            push(set(k, v));
+        }
+    }
+    // Fields the record no longer has but had at first.
+    let mut gone: Vec<(&String, &Value)> = initial
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "title" | "status" | "body" | "parent") && !r.fields.contains_key(*k))
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+    gone.sort_by(|a, b| a.0.cmp(b.0));
+    for (k, v) in gone {
+        push(set(k, v.clone()));
+    }
+    let mut rels: Vec<(&str, Vec<Value>)> = Vec::new();
+    for (rel, x) in &r.relations {
+        match rels.iter_mut().find(|(n, _)| n == rel) {
+            Some((_, l)) => l.push(Value::String(x.clone())),
+            None => rels.push((rel, vec![Value::String(x.clone())])),
+        }
+    }
+    for (rel, list) in rels {
+        let v = if rel == "duplicates" { list.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(list) };
+        push(set(rel, v));
+    }
+    out
+}
+
 /// Sorts a history oldest first, stable for equal times.
 pub fn sort_history(h: &mut [Change]) {
     h.sort_by_key(|c| c.time);
@@ -330,7 +386,9 @@ pub fn add_sprints(src: &mut Source, dates: &HashMap<String, (Option<String>, Op
     // source gives no dates (a sprint needs both).
     let mut first: HashMap<String, NaiveDate> = HashMap::new();
     for r in &src.records {
-        let (Some(Value::String(s)), Some(c)) = (r.fields.get("sprint"), r.fields.get("created").and_then(Value::as_str)) else {
+        let (Some(Value::String(s)), Some(c)) =
+            (r.fields.get("sprint"), r.fields.get("created").and_then(Value::as_str))
+        else {
             continue;
         };
         if let Some(d) = parse_time(c).map(|t| t.date_naive()) {
@@ -352,7 +410,13 @@ pub fn add_sprints(src: &mut Source, dates: &HashMap<String, (Option<String>, Op
                 None => continue,
             },
         };
-        let mut r = Record { at, external_id: sprint_id(&name), kind: "sprint".into(), title: name.clone(), ..Record::default() };
+        let mut r = Record {
+            at,
+            external_id: sprint_id(&name),
+            kind: "sprint".into(),
+            title: name.clone(),
+            ..Record::default()
+        };
         r.fields.insert("start".into(), Value::String(start.format("%Y-%m-%d").to_string()));
         r.fields.insert("end".into(), Value::String(end.format("%Y-%m-%d").to_string()));
         if inferred {

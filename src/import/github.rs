@@ -102,8 +102,13 @@ fn record(issue: &Value, n: usize, src: &mut Source, milestones: &mut Dates) -> 
     }
     let created = convert::time_field("createdAt", issue["createdAt"].as_str().unwrap_or_default())?;
     let closed = convert::time_field("closedAt", issue["closedAt"].as_str().unwrap_or_default())?;
-    let labels: Vec<String> =
-        issue["labels"].as_array().into_iter().flatten().filter_map(|l| l["name"].as_str()).map(str::to_string).collect();
+    let labels: Vec<String> = issue["labels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["name"].as_str())
+        .map(str::to_string)
+        .collect();
     let state = issue["state"].as_str().unwrap_or("OPEN");
     let status = match (state.eq_ignore_ascii_case("closed"), issue["stateReason"].as_str()) {
         (true, Some(r)) if r.eq_ignore_ascii_case("not_planned") => "not planned",
@@ -148,6 +153,7 @@ fn record(issue: &Value, n: usize, src: &mut Source, milestones: &mut Dates) -> 
     let author = if author.is_empty() { "github".to_string() } else { author };
     if let Some(t) = created {
         src.history.push(convert::change(t, &author, "", &id, ChangeKind::Created));
+        src.history.extend(convert::birth(&r, t, &author, "", &HashMap::new()));
     }
     if let (Some(t), true) = (closed, state.eq_ignore_ascii_case("closed")) {
         let by = assignees.first().cloned().unwrap_or_else(|| author.clone());
@@ -162,7 +168,8 @@ mod tests {
 
     #[test]
     fn body_references_become_relations() {
-        let got = body_relations("Depends on #40 and #41.\nBlocked by: #7\nThis unblocks #9. Duplicate of #3, relates to #2");
+        let got =
+            body_relations("Depends on #40 and #41.\nBlocked by: #7\nThis unblocks #9. Duplicate of #3, relates to #2");
         let want: Vec<(String, String)> = [
             ("depends_on", "#40"),
             ("depends_on", "#41"),

@@ -88,8 +88,11 @@ pub fn read_csv(text: &str) -> Result<Source, String> {
     }
     let links = link_columns(&h);
     // `Parent id` holds the parent's numeric issue id.
-    let key_of: HashMap<&str, &str> =
-        rows.iter().map(|(_, r)| (h.get(r, "Issue id"), h.get(r, "Issue key"))).filter(|(i, _)| !i.is_empty()).collect();
+    let key_of: HashMap<&str, &str> = rows
+        .iter()
+        .map(|(_, r)| (h.get(r, "Issue id"), h.get(r, "Issue key")))
+        .filter(|(i, _)| !i.is_empty())
+        .collect();
     let mut src = Source::default();
     for (line, row) in &rows {
         match record(&h, row, *line, &links, &key_of, &mut src) {
@@ -176,6 +179,7 @@ fn record(
     let reporter = reporter.unwrap_or_else(|| "jira".into());
     if let Some(t) = created {
         src.history.push(convert::change(t, &reporter, "", key, ChangeKind::Created));
+        src.history.extend(convert::birth(&r, t, &reporter, "", &HashMap::new()));
     }
     if let (Some(t), Some(s)) = (resolved, &r.status) {
         let by = Some(who("Assignee")).filter(|s| !s.is_empty()).unwrap_or_else(|| reporter.clone());

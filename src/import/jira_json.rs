@@ -34,7 +34,8 @@ pub fn read_str(text: &str) -> Result<Source, String> {
         ids.get(name).cloned().unwrap_or_else(|| vec![default.to_string()])
     };
     let cf = Custom {
-        points: [custom("Story Points", "customfield_10016"), custom("Story point estimate", "customfield_10016")].concat(),
+        points: [custom("Story Points", "customfield_10016"), custom("Story point estimate", "customfield_10016")]
+            .concat(),
         sprint: custom("Sprint", "customfield_10020"),
         epic: custom("Epic Link", "customfield_10014"),
     };
@@ -127,7 +128,13 @@ fn sprint_dates(v: &Value, dates: &mut Dates) {
     }
 }
 
-fn record(issue: &Value, n: usize, cf: &Custom, history: &mut Vec<Change>, dates: &mut Dates) -> Result<Record, String> {
+fn record(
+    issue: &Value,
+    n: usize,
+    cf: &Custom,
+    history: &mut Vec<Change>,
+    dates: &mut Dates,
+) -> Result<Record, String> {
     let key = text(&issue["key"]);
     let f = &issue["fields"];
     if key.is_empty() || !f.is_object() {
@@ -196,22 +203,44 @@ fn record(issue: &Value, n: usize, cf: &Custom, history: &mut Vec<Change>, dates
         })
         .collect();
     r.body = convert::join_body(&[description(&f["description"]), convert::comments_md(&mut comments)]);
-    if let Some(t) = created {
-        let by = if reporter.is_empty() { "jira".to_string() } else { reporter.clone() };
-        history.push(convert::change(t, &by, &reporter_email, &key, ChangeKind::Created));
-    }
+    let mut changes = Vec::new();
+    // Each field's value before its first change: the first item's `fromString`.
+    let mut initial: HashMap<String, Option<Value>> = HashMap::new();
+    let mut entries: Vec<(chrono::DateTime<chrono::Utc>, &Value)> = Vec::new();
     for h in issue["changelog"]["histories"].as_array().into_iter().flatten() {
         let Some(t) = convert::parse_time(&text(&h["created"])) else {
             return Err(format!("{key}: a changelog entry's time `{}` is not a time", text(&h["created"])));
         };
+        entries.push((t, h));
+    }
+    entries.sort_by_key(|e| e.0);
+    for (t, h) in entries {
         let (who, email) = user(&h["author"]);
         let who = if who.is_empty() { "jira".to_string() } else { who };
         for item in h["items"].as_array().into_iter().flatten() {
-            if let Some(what) = change_item(item, cf) {
-                history.push(convert::change(t, &who, &email, &key, what));
-            }
+            let Some(what) = change_item(item, cf) else { continue };
+            let field = match &what {
+                ChangeKind::Set { field, .. } | ChangeKind::Unset { field } => field.clone(),
+                _ => "body".to_string(),
+            };
+            initial.entry(field).or_insert_with(|| {
+                let mut before = item.clone();
+                before["toString"] = item["fromString"].clone();
+                match change_item(&before, cf) {
+                    Some(ChangeKind::Set { value, .. }) => Some(value),
+                    Some(ChangeKind::Body(b)) => Some(Value::String(b)),
+                    _ => None,
+                }
+            });
+            changes.push(convert::change(t, &who, &email, &key, what));
         }
     }
+    if let Some(t) = created {
+        let by = if reporter.is_empty() { "jira".to_string() } else { reporter.clone() };
+        history.push(convert::change(t, &by, &reporter_email, &key, ChangeKind::Created));
+        history.extend(convert::birth(&r, t, &by, &reporter_email, &initial));
+    }
+    history.extend(changes);
     Ok(r)
 }
 

@@ -51,7 +51,13 @@ pub fn read_str(text: &str) -> Result<Source, String> {
 /// A sprint's start and end dates by name.
 type Dates = HashMap<String, (Option<String>, Option<String>)>;
 
-fn record(h: &Header, row: &csv::StringRecord, line: usize, src: &mut Source, cycles: &mut Dates) -> Result<Record, String> {
+fn record(
+    h: &Header,
+    row: &csv::StringRecord,
+    line: usize,
+    src: &mut Source,
+    cycles: &mut Dates,
+) -> Result<Record, String> {
     let get = |c: &str| convert::unformula(h.get(row, c)).trim();
     let id = get("ID");
     let title = get("Title");
@@ -116,6 +122,7 @@ fn record(h: &Header, row: &csv::StringRecord, line: usize, src: &mut Source, cy
     let worker = Some(get("Assignee")).filter(|s| !s.is_empty()).unwrap_or(creator);
     if let Some(t) = created {
         src.history.push(convert::change(t, creator, "", id, ChangeKind::Created));
+        src.history.extend(convert::birth(&r, t, creator, "", &HashMap::new()));
     }
     if let Some(t) = started {
         src.history.push(convert::change(t, worker, "", id, convert::set("status", json!("In Progress"))));

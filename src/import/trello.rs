@@ -148,7 +148,8 @@ fn record<'a>(
     if title.is_empty() {
         return Err(format!("card {id} has no name"));
     }
-    let list = list_name(s(&card["idList"])).ok_or_else(|| format!("card {id} is on a list the board does not have"))?;
+    let list =
+        list_name(s(&card["idList"])).ok_or_else(|| format!("card {id} is on a list the board does not have"))?;
     let due = convert::time_field("due", s(&card["due"]))?;
     let start = convert::time_field("start", s(&card["start"]))?;
     let mut labels: Vec<String> = arr(&card["labels"])
