@@ -41,7 +41,10 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// The outline as the test reads it itself: (priority heading names, `###`
 /// names, the bold leads of numbered items), each with the heading it is under.
-fn outline() -> (Vec<String>, Vec<(String, String)>, Vec<(String, String)>) {
+/// (title, the heading it is under).
+type Under = Vec<(String, String)>;
+
+fn outline() -> (Vec<String>, Under, Under) {
     let text = std::fs::read_to_string(seed()).unwrap();
     let (mut prios, mut epics, mut stories) = (Vec::new(), Vec::new(), Vec::new());
     let (mut h2, mut h3) = (String::new(), String::new());
@@ -153,12 +156,21 @@ fn record(x: &str, title: &str, status: &str, fields: &[(&str, Value)]) -> Recor
 }
 
 fn change(time: i64, who: &str, x: &str, what: ChangeKind) -> Change {
-    Change { time, author: who.into(), email: format!("{}@example.com", who.to_lowercase()), external_id: x.into(), what }
+    Change {
+        time,
+        author: who.into(),
+        email: format!("{}@example.com", who.to_lowercase()),
+        external_id: x.into(),
+        what,
+    }
 }
 
 fn set(field: &str, v: Value) -> ChangeKind {
     ChangeKind::Set { field: field.into(), value: v }
 }
+
+/// (time, author, id, action, field, new value) of a log event.
+type Ev = (i64, String, String, String, Option<String>, Value);
 
 #[test]
 fn the_replayed_history_is_the_sources_change_list() {
@@ -186,7 +198,7 @@ fn the_replayed_history_is_the_sources_change_list() {
     // What the log must say, from the source: created, or the field and its
     // value as the import maps it.
     let cfg = &backlog.config;
-    let mut want: Vec<(i64, String, String, String, Option<String>, Value)> = source
+    let mut want: Vec<Ev> = source
         .history
         .iter()
         .map(|c| {
@@ -208,7 +220,7 @@ fn the_replayed_history_is_the_sources_change_list() {
     want.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
     let out = cairn().args(["log", "--format", "json", "--no-cache", "-C"]).arg(&repo.path).assert().success();
     let log: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    let mut got: Vec<(i64, String, String, String, Option<String>, Value)> = log["events"]
+    let mut got: Vec<Ev> = log["events"]
         .as_array()
         .unwrap()
         .iter()

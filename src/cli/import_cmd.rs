@@ -95,7 +95,8 @@ pub fn import(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
         eprintln!("nothing to import from {}", display_path(&a.source));
         return Ok(0);
     }
-    let message = format!("cairn import {} {}", a.format, a.source.file_name().map(|f| f.to_string_lossy()).unwrap_or_default());
+    let message =
+        format!("cairn import {} {}", a.format, a.source.file_name().map(|f| f.to_string_lossy()).unwrap_or_default());
     if a.with_history {
         let done = import::replay::replay(&backlog, &source, &planned, &message)?;
         eprintln!("replayed {} of history", crate::util::text::count(done.commits, "commit"));

@@ -113,8 +113,9 @@ pub fn parse(text: &str, name: &str) -> Source {
     // In the current top-level item: whether its first strong is still to come, text seen before it.
     let mut lead_state: Option<(bool, String)> = None;
     let mut strong: Option<String> = None;
-    for (ev, range) in Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS)
-        .into_offset_iter()
+    for (ev, range) in
+        Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS)
+            .into_offset_iter()
     {
         match ev {
             Event::Start(Tag::Heading { level, .. }) if list_depth == 0 => {
@@ -150,12 +151,7 @@ pub fn parse(text: &str, name: &str) -> Source {
                     *n = n.map(|v| v + 1);
                     now
                 });
-                items.push(ListItem {
-                    range: range.clone(),
-                    lead: None,
-                    number,
-                    under: headings.len().checked_sub(1),
-                });
+                items.push(ListItem { range: range.clone(), lead: None, number, under: headings.len().checked_sub(1) });
                 lead_state = Some((true, String::new()));
             }
             Event::End(TagEnd::Item) if list_depth == 1 => lead_state = None,
@@ -206,14 +202,7 @@ fn heading_level(l: HeadingLevel) -> usize {
 }
 
 /// Records from the parsed outline.
-fn build(
-    text: &str,
-    name: &str,
-    lines: &Lines,
-    headings: &[Heading],
-    bodies: &[String],
-    items: &[ListItem],
-) -> Source {
+fn build(text: &str, name: &str, lines: &Lines, headings: &[Heading], bodies: &[String], items: &[ListItem]) -> Source {
     let mut src = Source::default();
     // The document title: a single first heading of the shallowest level.
     let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
@@ -279,7 +268,8 @@ fn build(
         let after_marker = |s: &str| -> usize {
             let t = s.trim_start();
             let lead = s.len() - t.len();
-            let m = t.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ')' | '-' | '*' | '+'))).unwrap_or(t.len());
+            let m =
+                t.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ')' | '-' | '*' | '+'))).unwrap_or(t.len());
             lead + m
         };
         let (title, body) = match &it.lead {

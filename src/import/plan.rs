@@ -129,7 +129,9 @@ pub fn map_status(cfg: &Config, kind: &str, status: &str) -> Option<String> {
     };
     match n.as_str() {
         "todo" | "to_do" | "open" | "new" | "backlog" | "triage" | "icebox" | "draft" | "reopened" | "unstarted"
-        | "planned" | "proposed" | "not_started" => by_name(&["backlog", "todo"]).or_else(|| first(Category::Todo, None)),
+        | "planned" | "proposed" | "not_started" => {
+            by_name(&["backlog", "todo"]).or_else(|| first(Category::Todo, None))
+        }
         "ready" | "next" | "selected" | "selected_for_development" | "up_next" | "ready_for_dev" => {
             by_name(&["ready"]).or_else(|| first(Category::Todo, None))
         }
@@ -213,14 +215,20 @@ fn prepare(cfg: &Config, r: &Record, warnings: &mut Vec<Problem>) -> Result<Prep
             continue;
         }
         if !allowed.contains(&k.as_str()) {
-            warnings.push(Problem { at: r.at.clone(), message: format!("field `{k}` dropped: not a field of {kind} items") });
+            warnings.push(Problem {
+                at: r.at.clone(),
+                message: format!("field `{k}` dropped: not a field of {kind} items"),
+            });
             continue;
         }
         let v = if k == "priority" {
             match map_priority(v) {
                 Some(p) => Value::String(p.into()),
                 None => {
-                    warnings.push(Problem { at: r.at.clone(), message: format!("priority {v} dropped: not a priority cairn knows") });
+                    warnings.push(Problem {
+                        at: r.at.clone(),
+                        message: format!("priority {v} dropped: not a priority cairn knows"),
+                    });
                     continue;
                 }
             }
@@ -414,7 +422,10 @@ fn create_op(
     for (rel, x) in &r.relations {
         let field = rel.as_str();
         if !matches!(field, "depends_on" | "blocks" | "relates_to" | "duplicates" | "references") {
-            warnings.push(Problem { at: r.at.clone(), message: format!("relation `{field}` dropped: not a cairn relation") });
+            warnings.push(Problem {
+                at: r.at.clone(),
+                message: format!("relation `{field}` dropped: not a cairn relation"),
+            });
             continue;
         }
         if let Some(to) = resolve(field, x, warnings) {
@@ -439,8 +450,13 @@ fn create_op(
     let parent = r.parent.as_deref().and_then(|x| resolve("parent", x, warnings));
     let kind = cfg.kind(&p.kind).ok_or_else(|| ImportError::Other(format!("unknown kind `{}`", p.kind)))?;
     let path = edit::path::item_path(&backlog.root, kind, id).map_err(edit::EditError::from)?.rel;
-    let created =
-        Created { id: id.to_string(), kind: p.kind.clone(), title: p.title.clone(), path, external_id: r.external_id.clone() };
+    let created = Created {
+        id: id.to_string(),
+        kind: p.kind.clone(),
+        title: p.title.clone(),
+        path,
+        external_id: r.external_id.clone(),
+    };
     let item = NewItem { kind: p.kind.clone(), title: p.title.clone(), parent, id: Some(id.to_string()), set };
     Ok((created, Op::Create { item, body: Some(r.body.clone()) }))
 }
@@ -449,9 +465,15 @@ fn create_op(
 /// (external id → id; others dropped): what the import would write for
 /// it. For the history replay, which writes each record's earlier states
 /// the same way.
-pub fn render(backlog: &Backlog, record: &Record, id: &str, ids: &BTreeMap<String, String>) -> Result<String, ImportError> {
+pub fn render(
+    backlog: &Backlog,
+    record: &Record,
+    id: &str,
+    ids: &BTreeMap<String, String>,
+) -> Result<String, ImportError> {
     let mut warnings = Vec::new();
-    let p = prepare(&backlog.config, record, &mut warnings).map_err(|m| ImportError::Other(format!("{}: {m}", record.at)))?;
+    let p = prepare(&backlog.config, record, &mut warnings)
+        .map_err(|m| ImportError::Other(format!("{}: {m}", record.at)))?;
     let (_, op) = create_op(backlog, record, &p, id, &mut |_, x, _| ids.get(x).cloned(), &mut warnings)?;
     let cs = edit::plan(backlog, [op])?;
     cs.changes

@@ -95,20 +95,18 @@ pub fn replay(backlog: &Backlog, source: &Source, import: &Import, message: &str
     crate::edit::commit::ready(root)?;
     let repo = g.repo.to_thread_local();
     let head = repo.head().map_err(|e| git("reading HEAD", e))?;
-    let mut parent = if head.is_unborn() {
-        None
-    } else {
-        Some(repo.head_commit().map_err(|e| git("reading HEAD's commit", e))?.id)
-    };
+    let mut parent =
+        if head.is_unborn() { None } else { Some(repo.head_commit().map_err(|e| git("reading HEAD's commit", e))?.id) };
     let mut tree = match parent {
         Some(p) => repo
             .find_commit(p)
-            .and_then(|c| c.tree_id().map(|t| t.detach()).map_err(Into::into))
+            .and_then(|c| c.tree_id().map(|t| t.detach()))
             .map_err(|e| git("reading HEAD's tree", e))?,
         None => gix::ObjectId::empty_tree(repo.object_hash()),
     };
     // The import's files must be new to git too.
-    let path_of: HashMap<&str, &str> = import.created.iter().map(|c| (c.external_id.as_str(), c.path.as_str())).collect();
+    let path_of: HashMap<&str, &str> =
+        import.created.iter().map(|c| (c.external_id.as_str(), c.path.as_str())).collect();
     {
         let t = repo.find_tree(tree).map_err(|e| git("reading HEAD's tree", e))?;
         for c in &import.created {
@@ -245,7 +243,11 @@ fn move_head(repo: &gix::Repository, to: gix::ObjectId) -> Result<(), ImportErro
     };
     repo.edit_reference(RefEdit {
         change: Change::Update {
-            log: LogChange { mode: RefLog::AndReference, force_create_reflog: false, message: "cairn import: history".into() },
+            log: LogChange {
+                mode: RefLog::AndReference,
+                force_create_reflog: false,
+                message: "cairn import: history".into(),
+            },
             expected: PreviousValue::Any,
             new: gix::refs::Target::Object(to),
         },
