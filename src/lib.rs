@@ -21,6 +21,7 @@ pub mod edit;
 pub mod gen;
 pub mod graph;
 pub mod history;
+pub mod import;
 pub mod load;
 pub mod metrics;
 pub mod model;

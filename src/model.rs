@@ -33,6 +33,7 @@ pub const CORE_FIELDS: &[&str] = &[
     "duplicates",
     "references",
     "ml",
+    "external_id",
 ];
 
 /// Keys only sprints have.

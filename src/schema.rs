@@ -171,6 +171,10 @@ pub fn item_schema(cfg: Option<&Config>) -> Value {
     p("duplicates", def("id"));
     p("references", list_of(def("reference")));
     p("ml", def("ml"));
+    p(
+        "external_id",
+        json!({"$ref": "#/$defs/text", "description": "The id the item had where it was imported from (`cairn import`)."}),
+    );
     for (name, f) in &cfg.fields {
         let mut s = match f.ty {
             FieldType::String => def("text"),

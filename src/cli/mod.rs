@@ -8,6 +8,7 @@ mod edit_cmd;
 mod graph_cmd;
 mod hints;
 mod history_cmd;
+mod import_cmd;
 mod list_cmd;
 mod man;
 mod metrics_cmd;
@@ -127,6 +128,8 @@ pub enum Command {
     Build(build_cmd::BuildArgs),
     /// Serve the site and the live JSON API from memory, rebuilding on save
     Serve(serve_cmd::ServeArgs),
+    /// Import items from another tracker's export or a document (markdown outline, PRD)
+    Import(import_cmd::ImportArgs),
 }
 
 /// Entry point of the binary.
@@ -187,6 +190,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Metrics(a) => metrics_cmd::metrics(&ctx, a),
         Command::Build(a) => build_cmd::build(&ctx, a),
         Command::Serve(a) => serve_cmd::serve(&ctx, a),
+        Command::Import(a) => import_cmd::import(&ctx, a),
     }
 }
 

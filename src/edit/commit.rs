@@ -97,6 +97,8 @@ pub fn commit(root: &Path, changes: &[FileChange], message: &str) -> Result<Stri
     let parent_id = parent.as_ref().map(|c| c.id);
     if tree == base_tree {
         if let Some(p) = parent_id {
+            // HEAD already has these files: the index should too.
+            update_index(&repo, &blobs)?;
             return Ok(p.to_string());
         }
     }
@@ -111,8 +113,12 @@ fn update_index(repo: &gix::Repository, blobs: &[(String, gix::ObjectId, Option<
     let Some(workdir) = repo.workdir().map(Path::to_path_buf) else { return Ok(()) };
     let mut index = match repo.open_index() {
         Ok(i) => i,
-        // No index yet (a fresh repository): git builds one from HEAD.
-        Err(_) if !repo.index_path().exists() => return Ok(()),
+        // No index yet (a fresh repository): one from HEAD's tree, which
+        // holds the committed files (without it git shows them deleted).
+        Err(_) if !repo.index_path().exists() => {
+            let tree = repo.head_tree_id().map_err(|e| git_err("reading HEAD's tree", e))?;
+            repo.index_from_tree(&tree).map_err(|e| git_err("building the index", e))?
+        }
         Err(e) => return Err(git_err("reading the index", e)),
     };
     let gone: Vec<&str> = blobs.iter().filter_map(|(_, _, f)| f.as_deref()).collect();

@@ -328,28 +328,29 @@ impl<'b> Planner<'b> {
                 return Err(EditError::IdTaken(id.clone()));
             }
         }
-        let planned = super::plan_new(self.b, req)?;
-        let id = model::is_valid_id(load::item::stem(&planned.rel))
-            .then(|| load::item::stem(&planned.rel).to_string())
-            .ok_or_else(|| EditError::InvalidId(load::item::stem(&planned.rel).to_string()))?;
-        if self.files.contains_key(&planned.rel) || self.taken.contains(&id) {
-            return Err(EditError::PathTaken(planned.rel.clone()));
+        // Unchecked here: the change set is checked as a whole.
+        let (super::path::ItemPath { rel, .. }, text) = super::render_new(self.b, req)?;
+        let id = model::is_valid_id(load::item::stem(&rel))
+            .then(|| load::item::stem(&rel).to_string())
+            .ok_or_else(|| EditError::InvalidId(load::item::stem(&rel).to_string()))?;
+        if self.files.contains_key(&rel) || self.taken.contains(&id) {
+            return Err(EditError::PathTaken(rel.clone()));
         }
-        let mut t = planned.text.clone();
+        let mut t = text;
         let template = match body {
             Some(_) => None,
             None => super::template::body(&self.b.root, &req.kind, &id, &req.title)
                 .map_err(|e| EditError::Io(super::template::override_path(&self.b.root, &req.kind), e))?,
         };
         if let Some(b) = body.or(template.as_deref()).filter(|b| !b.trim().is_empty()) {
-            t = text::set_body(&t, b).map_err(|e| text_error(&planned.rel, &id, e))?;
+            t = text::set_body(&t, b).map_err(|e| text_error(&rel, &id, e))?;
         }
         // The same canonical form `fmt` gives.
         if let Ok(f) = super::fmt::format(&t, &self.order) {
             t = f;
         }
         self.taken.insert(id);
-        self.files.insert(planned.rel.clone(), Working { from: None, path: planned.rel, old: None, text: t });
+        self.files.insert(rel.clone(), Working { from: None, path: rel, old: None, text: t });
         Ok(())
     }
 

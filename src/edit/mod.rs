@@ -242,6 +242,22 @@ pub struct Planned {
 
 /// Plans a new item in `backlog` without writing anything.
 pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> {
+    let (path::ItemPath { rel, path }, fm) = render_new(backlog, req)?;
+    let cfg = &backlog.config;
+    // Check the backlog as it would be with the new item.
+    let (item, mut diags) = load::parse_item_text(&fm, &rel, cfg);
+    let mut items = backlog.items.clone();
+    items.extend(item);
+    let trial = Backlog::from_items(backlog.root.clone(), cfg.clone(), items, Vec::new(), backlog.files + 1);
+    let report = check::check_backlog(&trial);
+    diags.extend(report.diagnostics.into_iter().filter(|d| d.file == rel));
+    diag::sort(&mut diags);
+    Ok(Planned { path, rel, text: fm, diagnostics: diags })
+}
+
+/// A new item's path and front-matter text, unchecked (what [`plan_new`]
+/// checks; the edit engine checks a whole change set once).
+pub fn render_new(backlog: &Backlog, req: &NewItem) -> Result<(path::ItemPath, String), EditError> {
     let cfg = &backlog.config;
     let Some(kind) = cfg.kind(&req.kind) else {
         let hint = crate::util::suggest::hint(&req.kind, cfg.kinds.iter().map(|k| k.name.as_str()));
@@ -271,7 +287,7 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
         id = format!("{base}-{n}");
         n += 1;
     }
-    let path::ItemPath { rel, path } = path::item_path(&backlog.root, kind, &id)?;
+    let ip = path::item_path(&backlog.root, kind, &id)?;
     let mut fm = String::from("---\n");
     fm.push_str(&format!("title: {}\n", yaml_string(&req.title)));
     if kind.role == Role::Work {
@@ -304,15 +320,7 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
         fm.push_str(&line);
     }
     fm.push_str("---\n");
-    // Check the backlog as it would be with the new item.
-    let (item, mut diags) = load::parse_item_text(&fm, &rel, cfg);
-    let mut items = backlog.items.clone();
-    items.extend(item);
-    let trial = Backlog::from_items(backlog.root.clone(), cfg.clone(), items, Vec::new(), backlog.files + 1);
-    let report = check::check_backlog(&trial);
-    diags.extend(report.diagnostics.into_iter().filter(|d| d.file == rel));
-    diag::sort(&mut diags);
-    Ok(Planned { path, rel, text: fm, diagnostics: diags })
+    Ok((ip, fm))
 }
 
 /// Whether a plan may be written (no errors on the new item).

@@ -447,6 +447,13 @@ pub fn build(
                     }
                 }
             }
+            // The source's id of an imported item (`cairn import`): kept
+            // as text, shown with the custom fields.
+            "external_id" => {
+                if let Some(s) = b.string("external_id", v) {
+                    item.fields.insert("external_id".into(), FieldValue { value: s.value.into(), span: s.span });
+                }
+            }
             "ml" => {
                 check_ml(&mut b, v);
                 item.ml = Some(v.value.to_json());

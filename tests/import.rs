@@ -1,0 +1,242 @@
+//! `cairn import`: the markdown reader on the seeds' strategic backlog,
+//! dry runs, second imports, bad records, and the history replay.
+
+#[path = "support/git.rs"]
+mod git_support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use cairn::import::{plan, replay, Change, ChangeKind, Location, Record, Source};
+
+fn cairn() -> Command {
+    let mut c = Command::cargo_bin("cairn").unwrap();
+    c.env("NO_COLOR", "1").env("CAIRN_NO_CACHE", "1");
+    c
+}
+
+fn seed() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project-backlog.md")
+}
+
+/// A fresh backlog (`cairn init --bare`).
+fn bare() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    cairn().args(["init", "--bare"]).arg(d.path()).assert().success();
+    d
+}
+
+/// Every file under `dir` with its bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// The outline as the test reads it itself: (priority heading names, `###`
+/// names, the bold leads of numbered items), each with the heading it is under.
+/// (title, the heading it is under).
+type Under = Vec<(String, String)>;
+
+fn outline() -> (Vec<String>, Under, Under) {
+    let text = std::fs::read_to_string(seed()).unwrap();
+    let (mut prios, mut epics, mut stories) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut h2, mut h3) = (String::new(), String::new());
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            h2 = h.split_once(": ").map(|(_, n)| n).unwrap_or(h).trim().to_string();
+            prios.push(h2.clone());
+        } else if let Some(h) = line.strip_prefix("### ") {
+            h3 = h.trim().to_string();
+            epics.push((h3.clone(), h2.clone()));
+        } else if line.starts_with(|c: char| c.is_ascii_digit()) {
+            let lead = line.split("**").nth(1).unwrap().to_string();
+            stories.push((lead, h3.clone()));
+        }
+    }
+    (prios, epics, stories)
+}
+
+fn items(dir: &Path) -> Vec<cairn::model::Item> {
+    cairn::load::load(dir).unwrap().items
+}
+
+#[test]
+fn the_seed_outline_imports_as_initiatives_epics_and_fifty_stories() {
+    let d = bare();
+    let out = cairn().args(["import", "markdown"]).arg(seed()).arg("-C").arg(d.path()).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (prios, epics, stories) = outline();
+    assert_eq!(stories.len(), 50);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("created ")).count(), prios.len() + epics.len() + 50);
+    let all = items(d.path());
+    let by_id: BTreeMap<&str, &cairn::model::Item> = all.iter().map(|i| (i.id(), i)).collect();
+    let titles = |kind: &str| -> Vec<String> {
+        let mut v: Vec<String> = all.iter().filter(|i| i.kind() == kind).map(|i| i.title.value.clone()).collect();
+        v.sort();
+        v
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(titles("initiative"), sorted(prios.clone()));
+    assert_eq!(titles("epic"), sorted(epics.iter().map(|e| e.0.clone()).collect()));
+    assert_eq!(titles("story"), sorted(stories.iter().map(|s| s.0.clone()).collect()));
+    // References mapped: each story's parent is the epic it is listed under,
+    // each epic's the initiative.
+    let parent_title = |i: &cairn::model::Item| {
+        i.parent.as_ref().and_then(|p| by_id.get(p.value.as_str())).map(|p| p.title.value.clone())
+    };
+    for (title, under) in epics.iter().chain(&stories) {
+        let item = all.iter().find(|i| &i.title.value == title).unwrap();
+        assert_eq!(parent_title(item).as_deref(), Some(under.as_str()), "{title}");
+    }
+    // Every item keeps its source id.
+    assert!(all.iter().all(|i| i.fields.contains_key("external_id")));
+    cairn().args(["check", "--no-history", "-C"]).arg(d.path()).assert().success();
+}
+
+#[test]
+fn a_dry_run_writes_nothing_and_a_second_import_never_overwrites() {
+    let d = bare();
+    let before = files(d.path());
+    cairn().args(["import", "markdown", "--dry-run"]).arg(seed()).arg("-C").arg(d.path()).assert().success();
+    assert_eq!(files(d.path()), before);
+    cairn().args(["import", "markdown"]).arg(seed()).arg("-C").arg(d.path()).assert().success();
+    let first = files(d.path());
+    let n = items(d.path()).len();
+    cairn().args(["import", "markdown"]).arg(seed()).arg("-C").arg(d.path()).assert().success();
+    let second = files(d.path());
+    // Every file of the first import is as it was; as many new ones, new ids.
+    for (p, bytes) in &first {
+        assert_eq!(second.get(p), Some(bytes), "{}", p.display());
+    }
+    let all = items(d.path());
+    assert_eq!(all.len(), 2 * n);
+    let mut ids: Vec<&str> = all.iter().map(|i| i.id()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 2 * n);
+}
+
+#[test]
+fn a_bad_record_fails_the_import_with_its_line_unless_keep_going() {
+    let d = bare();
+    let src = d.path().join("outline.md");
+    // Line 4 is an empty list item.
+    std::fs::write(&src, "## Epic\n\n1. **Good one** - fine\n2.\n3. **Another** - fine\n").unwrap();
+    let before = files(d.path());
+    let out = cairn().args(["import", "markdown"]).arg(&src).arg("-C").arg(d.path()).assert().code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("line 4"), "{stderr}");
+    assert_eq!(files(d.path()), before);
+    cairn().args(["import", "markdown", "--keep-going"]).arg(&src).arg("-C").arg(d.path()).assert().success();
+    let mut titles: Vec<String> = items(d.path()).into_iter().map(|i| i.title.value).collect();
+    titles.sort();
+    assert_eq!(titles, ["Another", "Epic", "Good one"]);
+}
+
+fn record(x: &str, title: &str, status: &str, fields: &[(&str, Value)]) -> Record {
+    Record {
+        at: Location::Record(1),
+        external_id: x.into(),
+        kind: "story".into(),
+        title: title.into(),
+        status: Some(status.into()),
+        fields: fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        ..Record::default()
+    }
+}
+
+fn change(time: i64, who: &str, x: &str, what: ChangeKind) -> Change {
+    Change {
+        time,
+        author: who.into(),
+        email: format!("{}@example.com", who.to_lowercase()),
+        external_id: x.into(),
+        what,
+    }
+}
+
+fn set(field: &str, v: Value) -> ChangeKind {
+    ChangeKind::Set { field: field.into(), value: v }
+}
+
+/// (time, author, id, action, field, new value) of a log event.
+type Ev = (i64, String, String, String, Option<String>, Value);
+
+#[test]
+fn the_replayed_history_is_the_sources_change_list() {
+    let repo = git_support::Repo::new();
+    let t0 = 1_700_000_000;
+    let source = Source {
+        records: vec![
+            record("A-1", "Alpha", "Done", &[("estimate", Value::from(3))]),
+            record("A-2", "Beta", "In Progress", &[("labels", Value::from(vec!["x"]))]),
+        ],
+        history: vec![
+            change(t0, "Ana", "A-1", ChangeKind::Created),
+            change(t0 + 60, "Bo", "A-2", ChangeKind::Created),
+            change(t0 + 3600, "Ana", "A-1", set("status", "In Progress".into())),
+            change(t0 + 3600, "Ana", "A-1", set("estimate", Value::from(3))),
+            change(t0 + 7200, "Cy", "A-1", set("status", "Done".into())),
+            change(t0 + 7200, "Cy", "A-2", set("status", "In Progress".into())),
+            change(t0 + 7300, "Bo", "A-2", set("labels", Value::from(vec!["x"]))),
+        ],
+        problems: Vec::new(),
+    };
+    let backlog = cairn::load::load(&repo.path).unwrap();
+    let planned = plan::plan(&backlog, &source, &plan::Options::default()).unwrap();
+    replay::replay(&backlog, &source, &planned, "cairn import test").unwrap();
+    // What the log must say, from the source: created, or the field and its
+    // value as the import maps it.
+    let cfg = &backlog.config;
+    let mut want: Vec<Ev> = source
+        .history
+        .iter()
+        .map(|c| {
+            let id = planned.ids[&c.external_id].clone();
+            match &c.what {
+                ChangeKind::Created => (c.time, c.author.clone(), id, "created".into(), None, Value::Null),
+                ChangeKind::Set { field, value } => {
+                    let v = if field == "status" {
+                        Value::from(plan::map_status(cfg, "story", value.as_str().unwrap()).unwrap())
+                    } else {
+                        value.clone()
+                    };
+                    (c.time, c.author.clone(), id, "updated".into(), Some(field.clone()), v)
+                }
+                other => panic!("not in this test: {other:?}"),
+            }
+        })
+        .collect();
+    want.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    let out = cairn().args(["log", "--format", "json", "--no-cache", "-C"]).arg(&repo.path).assert().success();
+    let log: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let mut got: Vec<Ev> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let t = chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).unwrap().timestamp();
+            let action = e["action"].as_str().unwrap().to_string();
+            let field = e["field"].as_str().map(str::to_string);
+            let new = if action == "created" { Value::Null } else { e["new"].clone() };
+            (t, e["author"].as_str().unwrap().to_string(), e["id"].as_str().unwrap().to_string(), action, field, new)
+        })
+        .collect();
+    got.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    assert_eq!(got, want);
+    // The work tree holds exactly the import's files, committed.
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    for c in &planned.changes.changes {
+        assert_eq!(std::fs::read(repo.path.join(&c.path)).unwrap(), c.new);
+    }
+}
