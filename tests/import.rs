@@ -240,3 +240,117 @@ fn the_replayed_history_is_the_sources_change_list() {
         assert_eq!(std::fs::read(repo.path.join(&c.path)).unwrap(), c.new);
     }
 }
+
+/// The PRD fixture as the test reads it: (title, feature it is under,
+/// acceptance criteria lines as `- [ ] …`) of each story, the features with
+/// their own criteria, and the PRD's title.
+type Criteria = Vec<(String, String, Vec<String>)>;
+
+fn prd_fixture() -> (String, Criteria, Criteria) {
+    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/prd.md"))
+        .unwrap();
+    let title = text.lines().next().unwrap().trim_start_matches("# ").to_string();
+    let (mut features, mut stories): (Criteria, Criteria) = (Vec::new(), Vec::new());
+    let mut in_req = false;
+    let mut in_feature_criteria = false;
+    let mut story_lines: Option<Vec<String>> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if line.starts_with("## ") {
+            in_req = line == "## Requirements";
+            continue;
+        }
+        if !in_req {
+            continue;
+        }
+        if let Some(h) = line.strip_prefix("### ") {
+            features.push((h.to_string(), String::new(), Vec::new()));
+            in_feature_criteria = false;
+        } else if line == "#### Acceptance criteria" {
+            in_feature_criteria = true;
+        } else if line.starts_with(|c: char| c.is_ascii_digit()) {
+            let rest = line.split_once(". ").unwrap().1;
+            let feature = features.last().unwrap().0.clone();
+            stories.push((rest.to_string(), feature, Vec::new()));
+            story_lines = (!rest.starts_with("**")).then(Vec::new);
+            if let Some((_, lead)) = rest.split_once("**").and_then(|(_, r)| r.split_once("**").map(|x| ((), x.0))) {
+                stories.last_mut().unwrap().0 = lead.to_string();
+            } else if let Some(l) = &mut story_lines {
+                l.push(rest.to_string());
+            }
+        } else if let Some(c) = t.strip_prefix("- ") {
+            if let Some(l) = story_lines.take() {
+                stories.last_mut().unwrap().0 = l.join(" ");
+            }
+            let c = if c.starts_with("[x] ") { format!("- {c}") } else { format!("- [ ] {c}") };
+            if in_feature_criteria {
+                features.last_mut().unwrap().2.push(c);
+            } else if !c.contains("Acceptance criteria") {
+                stories.last_mut().unwrap().2.push(c);
+            }
+        } else if t.is_empty() || t == "Acceptance criteria:" {
+            if let Some(l) = story_lines.take() {
+                stories.last_mut().unwrap().0 = l.join(" ");
+            }
+        } else if let Some(l) = &mut story_lines {
+            l.push(t.to_string());
+        }
+    }
+    (title, features, stories)
+}
+
+#[test]
+fn a_prd_imports_as_a_prd_item_features_and_stories_with_their_acceptance_criteria() {
+    let d = bare();
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/prd.md");
+    cairn().args(["import", "prd"]).arg(&fixture).arg("-C").arg(d.path()).assert().success();
+    let (title, features, stories) = prd_fixture();
+    assert_eq!((features.len(), stories.len()), (3, 4));
+    let all = items(d.path());
+    let prds: Vec<&cairn::model::Item> = all.iter().filter(|i| i.kind() == "prd").collect();
+    assert_eq!(prds.len(), 1);
+    let prd = prds[0];
+    assert_eq!(prd.title.value, title);
+    // The PRD's body is the document less its title and requirements.
+    assert!(prd.body.contains("## Overview") && prd.body.contains("## Non-goals"), "{}", prd.body);
+    assert!(!prd.body.contains("## Requirements"));
+    let by_id: BTreeMap<&str, &cairn::model::Item> = all.iter().map(|i| (i.id(), i)).collect();
+    let checklist = |i: &cairn::model::Item| -> Vec<String> {
+        i.body.lines().filter(|l| l.starts_with("- [")).map(str::to_string).collect()
+    };
+    let check = |kind: &str, want: &Criteria| {
+        let got: Vec<(String, String, Vec<String>)> = all
+            .iter()
+            .filter(|i| i.kind() == kind)
+            .map(|i| {
+                let parent = i
+                    .parent
+                    .as_ref()
+                    .and_then(|p| by_id.get(p.value.as_str()))
+                    .map(|p| p.title.value.clone())
+                    .unwrap_or_default();
+                (i.title.value.clone(), parent, checklist(i))
+            })
+            .collect();
+        let mut got = got;
+        got.sort();
+        let mut want = want.clone();
+        want.sort();
+        assert_eq!(got, want, "{kind}");
+    };
+    check("feature", &features);
+    check("story", &stories);
+    // Every feature and story references the PRD.
+    for i in all.iter().filter(|i| i.kind() != "prd") {
+        let refs: Vec<&str> = i
+            .references
+            .iter()
+            .filter_map(|r| match r {
+                cairn::model::Reference::Item(x) => Some(x.value.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refs, [prd.id()], "{}", i.id());
+    }
+    cairn().args(["check", "--no-history", "-C"]).arg(d.path()).assert().success();
+}

@@ -16,6 +16,7 @@
 
 pub mod markdown;
 pub mod plan;
+pub mod prd;
 pub mod replay;
 
 use std::collections::BTreeMap;
@@ -218,6 +219,7 @@ impl ImportError {
 pub fn read(format: Format, source: &Path, with_history: bool) -> Result<Source, ImportError> {
     match format {
         Format::Markdown => markdown::read(source),
+        Format::Prd => prd::read(source),
         // The prd, backlog-md, jira, github, linear, trello and beads
         // readers are to come (one module each).
         other => {
