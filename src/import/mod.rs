@@ -14,6 +14,7 @@
 //! the backlog: ids, status mapping, kinds the config lacks, references and
 //! writing are the pipeline's ([`plan`]), the same for every format.
 
+pub mod backlog_md;
 pub mod markdown;
 pub mod plan;
 pub mod prd;
@@ -220,12 +221,10 @@ pub fn read(format: Format, source: &Path, with_history: bool) -> Result<Source,
     match format {
         Format::Markdown => markdown::read(source),
         Format::Prd => prd::read(source),
-        // The prd, backlog-md, jira, github, linear, trello and beads
-        // readers are to come (one module each).
-        other => {
-            let _ = with_history;
-            Err(ImportError::Unavailable(other))
-        }
+        Format::BacklogMd => backlog_md::read(source, with_history),
+        // The jira, github, linear, trello and beads readers are to come
+        // (one module each).
+        other => Err(ImportError::Unavailable(other)),
     }
 }
 
