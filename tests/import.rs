@@ -383,7 +383,11 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
     src.commit("Ana", &at(3), "move");
     // t4: the id prefix changes (files renamed); Signup gains a dependency.
     for (old, new, body) in [
-        ("completed/task-1 - Login.md", "completed/back-1 - Login.md", task_file("BACK-1", "Login", "Done", "labels: [auth]\n")),
+        (
+            "completed/task-1 - Login.md",
+            "completed/back-1 - Login.md",
+            task_file("BACK-1", "Login", "Done", "labels: [auth]\n"),
+        ),
         (
             "tasks/task-2 - Signup.md",
             "tasks/back-2 - Signup.md",

@@ -175,8 +175,8 @@ fn from_file_name(rel: &str) -> (String, String) {
 pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
     let at = |line: usize| Location::File(rel.to_string(), line);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let split = crate::load::frontmatter::split(text)
-        .map_err(|e| Problem { at: at(1), message: e.message().to_string() })?;
+    let split =
+        crate::load::frontmatter::split(text).map_err(|e| Problem { at: at(1), message: e.message().to_string() })?;
     let yaml = quote_at(split.yaml);
     let fm: BTreeMap<String, Value> = if yaml.trim().is_empty() {
         BTreeMap::new()
@@ -396,10 +396,11 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
         for (path, n) in added {
             let lower = n.external_id.to_ascii_lowercase();
             // A move: the same id removed in this commit, else the same number.
-            let moved = removed.iter().position(|r| r.2.external_id.eq_ignore_ascii_case(&n.external_id)).or_else(|| {
-                let num = number(&n.external_id)?;
-                removed.iter().position(|r| number(&r.2.external_id) == Some(num))
-            });
+            let moved =
+                removed.iter().position(|r| r.2.external_id.eq_ignore_ascii_case(&n.external_id)).or_else(|| {
+                    let num = number(&n.external_id)?;
+                    removed.iter().position(|r| number(&r.2.external_id) == Some(num))
+                });
             let mut k = Vec::new();
             let t = match moved {
                 Some(i) => {
@@ -470,7 +471,10 @@ mod tests {
         assert!(r.body.starts_with("## Description") && r.body.contains("- [ ] #1 Form posts"));
         // Folder defaults and file-name fallbacks.
         let r = parse_task("completed/task-4 - Old thing.md", "---\nstatus:\n---\n").unwrap();
-        assert_eq!((r.external_id.as_str(), r.title.as_str(), r.status.as_deref()), ("task-4", "Old thing", Some("Done")));
+        assert_eq!(
+            (r.external_id.as_str(), r.title.as_str(), r.status.as_deref()),
+            ("task-4", "Old thing", Some("Done"))
+        );
         assert!(parse_task("tasks/x.md", "no front-matter").is_err());
         assert!(parse_task("tasks/x.md", "---\ntitle: [unclosed\n---\n").is_err());
     }

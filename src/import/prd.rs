@@ -117,11 +117,7 @@ pub fn parse(text: &str, name: &str) -> Source {
             }
             Event::Start(Tag::List(_)) => {
                 if depth == 0 {
-                    blocks.push(Block {
-                        range: range.clone(),
-                        items: Vec::new(),
-                        para: false,
-                    });
+                    blocks.push(Block { range: range.clone(), items: Vec::new(), para: false });
                 }
                 depth += 1;
             }
@@ -131,9 +127,9 @@ pub fn parse(text: &str, name: &str) -> Source {
                     b.items.push(range.clone());
                 }
             }
-            Event::Start(
-                Tag::Paragraph | Tag::CodeBlock(_) | Tag::BlockQuote(_) | Tag::Table(_) | Tag::HtmlBlock,
-            ) if depth == 0 && in_heading.is_none() => {
+            Event::Start(Tag::Paragraph | Tag::CodeBlock(_) | Tag::BlockQuote(_) | Tag::Table(_) | Tag::HtmlBlock)
+                if depth == 0 && in_heading.is_none() =>
+            {
                 blocks.push(Block { range, items: Vec::new(), para: true });
             }
             Event::Text(t) | Event::Code(t) => {
@@ -531,7 +527,17 @@ fn build(text: &str, name: &str, lines: &Lines, headings: &[Heading], blocks: &[
             }
         }
     }
-    flush_blocks(text.len(), current, heading_out, &mut feature, &mut last, &mut outs, &mut bi, &mut loose, &mut unique);
+    flush_blocks(
+        text.len(),
+        current,
+        heading_out,
+        &mut feature,
+        &mut last,
+        &mut outs,
+        &mut bi,
+        &mut loose,
+        &mut unique,
+    );
     src.records.extend(outs.into_iter().map(Out::finish));
     src
 }
