@@ -169,6 +169,11 @@ pub enum Shape {
     /// `s1 … s(n−1)` each depend on the hub `s0`, which delays all of them
     /// at distance 1.
     Star,
+    /// A bowtie: `b1 … b(n/2)` are independent (all ready) and the hub `h`
+    /// depends on every one of them; `d1 ← d2 ← …` is a chain after the
+    /// hub. Every ready task delays the hub and the whole chain: the shape
+    /// that makes a per-item count of what waits quadratic.
+    Bowtie,
 }
 
 impl std::str::FromStr for Shape {
@@ -178,7 +183,8 @@ impl std::str::FromStr for Shape {
             "mixed" => Ok(Shape::Mixed),
             "chain" => Ok(Shape::Chain),
             "star" => Ok(Shape::Star),
-            other => Err(format!("unknown shape `{other}` (mixed, chain or star)")),
+            "bowtie" => Ok(Shape::Bowtie),
+            other => Err(format!("unknown shape `{other}` (mixed, chain, star or bowtie)")),
         }
     }
 }
@@ -201,6 +207,18 @@ pub fn shaped(spec: &Spec, shape: Shape) -> Vec<File> {
         Shape::Mixed => generate(spec),
         Shape::Chain => (0..n).map(|k| task(&format!("c{k}"), k.checked_sub(1).map(|p| format!("c{p}")), k)).collect(),
         Shape::Star => (0..n).map(|k| task(&format!("s{k}"), (k > 0).then(|| "s0".to_string()), k)).collect(),
+        Shape::Bowtie => {
+            let wide = n / 2;
+            let mut files: Vec<File> = (1..=wide).map(|k| task(&format!("b{k}"), None, k)).collect();
+            let all: Vec<String> = (1..=wide).map(|k| format!("b{k}")).collect();
+            files.push(task("h", (!all.is_empty()).then(|| all.join(", ")), 0));
+            let mut prev = "h".to_string();
+            for k in 1..n.saturating_sub(wide + 1) + 1 {
+                files.push(task(&format!("d{k}"), Some(prev.clone()), k));
+                prev = format!("d{k}");
+            }
+            files
+        }
     }
 }
 
@@ -340,6 +358,20 @@ mod tests {
         );
         let kinds: std::collections::BTreeSet<&str> = b.items.iter().map(|i| i.kind()).collect();
         assert_eq!(kinds.len(), 8, "{kinds:?}");
+    }
+
+    #[test]
+    fn bowtie_ready_tasks_each_unblock_the_hub_and_the_chain() {
+        let files = shaped(&Spec { items: 41, seed: 1, errors: 0 }, Shape::Bowtie);
+        assert_eq!(files.len(), 41);
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &files).unwrap();
+        let b = crate::load::load(dir.path()).unwrap();
+        let g = crate::graph::Graph::build(&b);
+        let r = crate::graph::ready::ready(&b, &g, &Default::default());
+        // 20 independent tasks are ready; each delays the hub and the 20-long chain.
+        assert_eq!(r.len(), 20);
+        assert!(r.iter().all(|x| x.unblocks == 21), "{:?}", r.iter().map(|x| x.unblocks).collect::<Vec<_>>());
     }
 
     #[test]

@@ -80,7 +80,7 @@ fn priority_heading(text: &str) -> Option<(&'static str, String)> {
 }
 
 /// Removes the common indentation of the lines after the first.
-fn dedent(s: &str) -> String {
+pub(crate) fn dedent(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();
     let indent = lines
         .iter()
@@ -190,7 +190,7 @@ pub fn parse(text: &str, name: &str) -> Source {
     build(text, name, &lines, &headings, &bodies, &items)
 }
 
-fn heading_level(l: HeadingLevel) -> usize {
+pub(crate) fn heading_level(l: HeadingLevel) -> usize {
     match l {
         HeadingLevel::H1 => 1,
         HeadingLevel::H2 => 2,

@@ -100,7 +100,7 @@ pub fn replay(backlog: &Backlog, source: &Source, import: &Import, message: &str
     let mut tree = match parent {
         Some(p) => repo
             .find_commit(p)
-            .and_then(|c| c.tree_id().map(|t| t.detach()).map_err(Into::into))
+            .and_then(|c| c.tree_id().map(|t| t.detach()))
             .map_err(|e| git("reading HEAD's tree", e))?,
         None => gix::ObjectId::empty_tree(repo.object_hash()),
     };
