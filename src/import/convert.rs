@@ -157,10 +157,13 @@ impl Lines<'_> {
     }
 }
 
+/// CSV rows with the line each starts on.
+pub type Rows = Vec<(usize, csv::StringRecord)>;
+
 /// Reads CSV text: the header and every row with the line it starts on.
 /// A row that cannot be read (a field count unlike the header's, bad
 /// quoting) is a problem with its line number.
-pub fn csv_rows(text: &str) -> Result<(Header, Vec<(usize, csv::StringRecord)>, Vec<Problem>), String> {
+pub fn csv_rows(text: &str) -> Result<(Header, Rows, Vec<Problem>), String> {
     let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
     let header = Header::new(r.headers().map_err(|e| format!("cannot read the CSV header: {e}"))?);
     let mut lines = Lines { text: text.as_bytes(), at: 0, line: 1 };
