@@ -15,6 +15,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod edit;
+pub mod engine;
 pub mod gen;
 pub mod graph;
 pub mod history;

@@ -22,17 +22,21 @@ use std::time::{Instant, SystemTime};
 
 use minijinja::Environment;
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::check::{Diagnostic, Report};
 use crate::config::Config;
-use crate::graph::schedule::Schedule;
-use crate::graph::{EdgeType, Graph};
+use crate::engine::invalidate::{self, site_wide_jobs};
+use crate::graph::Graph;
 use crate::history::Events;
 use crate::load::Backlog;
 use crate::model::{Item, Span};
 use crate::query::Derived;
 use crate::site::pages::{Job, Parts, Shared};
+
+use super::objects::{compute_objects, touched, Objects, Reuse};
+pub use super::objects::Touched;
+use super::snapshot::inject;
+pub use super::snapshot::{SiteMap, Snapshot, RELOAD_JS, RELOAD_TAG};
 use crate::site::{self, Inputs, NoAnalytics, SiteError};
 
 /// The largest file an item links to that is served (`files/…`); only
@@ -41,73 +45,6 @@ const MAX_LINKED_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Output files of one render job.
 type Files = Vec<(String, Vec<u8>)>;
-
-/// The rendered site: path → bytes, shared between snapshots (keys and
-/// values are shared too: a fast build's copy of 40,000 entries allocates
-/// nothing but the table).
-pub type SiteMap = HashMap<Arc<str>, Arc<[u8]>>;
-
-/// Everything a request needs, immutable once published.
-pub struct Snapshot {
-    /// Increases with every published build.
-    pub generation: u64,
-    pub backlog: Arc<Backlog>,
-    pub graph: Arc<Graph>,
-    pub report: Arc<Report>,
-    pub events: Option<Arc<Events>>,
-    pub derived: Arc<BTreeMap<String, Derived>>,
-    /// The item object of every item, aligned with `backlog.items`
-    /// (`Null` for items the API does not list: duplicates of an id, drafts).
-    pub objects: Vec<Arc<Value>>,
-    /// The same objects serialized (compact JSON), for fast list responses.
-    pub objects_json: Vec<Arc<[u8]>>,
-    /// The minijinja value a `where` expression sees, per item.
-    pub contexts: Vec<minijinja::Value>,
-    /// The listed items (indices), sorted by id.
-    pub listed: Vec<usize>,
-    /// The schedule (critical path, slack), computed on first use.
-    pub schedule: OnceLock<Schedule>,
-    pub site: Arc<SiteMap>,
-    /// The last build error; the site is then the last good one.
-    pub error: Option<String>,
-    /// Seconds the build that produced this snapshot took.
-    pub build_seconds: f64,
-    /// Paths whose bytes changed in this build (`None`: unknown, all).
-    pub changed: Option<Vec<String>>,
-}
-
-impl Snapshot {
-    pub fn schedule(&self) -> &Schedule {
-        self.schedule.get_or_init(|| Schedule::compute(&self.backlog, &self.graph))
-    }
-
-    /// A snapshot for a root that could not be loaded at all.
-    pub fn failed(generation: u64, root: PathBuf, error: String) -> Snapshot {
-        let backlog = Backlog::from_items(root, Config::default(), Vec::new(), Vec::new(), 0);
-        Snapshot {
-            generation,
-            backlog: Arc::new(backlog),
-            graph: Arc::new(Graph::default()),
-            report: Arc::new(Report::default()),
-            events: None,
-            derived: Arc::new(BTreeMap::new()),
-            objects: Vec::new(),
-            objects_json: Vec::new(),
-            contexts: Vec::new(),
-            listed: Vec::new(),
-            schedule: OnceLock::new(),
-            site: Arc::new(SiteMap::new()),
-            error: Some(error),
-            build_seconds: 0.0,
-            changed: None,
-        }
-    }
-
-    /// The index of a listed item by id.
-    pub fn find(&self, id: &str) -> Option<usize> {
-        self.backlog.index.get(id).copied().filter(|&i| !self.objects[i].is_null())
-    }
-}
 
 /// Build options of `serve`.
 #[derive(Clone, Debug, Default)]
@@ -215,48 +152,6 @@ pub struct Builder {
     /// The cards, schedule… of the last site context, and the backlog they
     /// were made for.
     parts: Option<(Arc<Backlog>, Parts)>,
-}
-
-/// The live-reload script of serve mode (served at `/_cairn/reload.js`):
-/// reloads on `reload` when this page changed, shows build errors in an
-/// overlay.
-pub const RELOAD_JS: &str = r#"/* cairn serve */(function(){if(!window.EventSource)return;var es=new EventSource("/_cairn/events");function page(){var p=decodeURIComponent(location.pathname).replace(/^\/+/,"");if(p===""||p.slice(-1)==="/")p+="index.html";return p}function overlay(msg){var o=document.getElementById("cairn-error-overlay");if(!msg){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="cairn-error-overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;z-index:99999;background:#3b0d0d;color:#fff;font:14px/1.4 ui-monospace,monospace;padding:1em 1.5em;white-space:pre-wrap;border-top:4px solid #e5484d";document.body.appendChild(o)}o.textContent="cairn: the build failed; showing the last good site.\n\n"+msg}es.addEventListener("reload",function(e){var d={};try{d=JSON.parse(e.data)}catch(_){}overlay(null);if(!d.changed||d.changed.indexOf(page())>=0)location.reload()});es.addEventListener("error",function(e){if(e.data)overlay(e.data)});es.addEventListener("ok",function(){overlay(null)})})();"#;
-
-/// What every page gets in serve mode, before `</body>`: a script file, not
-/// an inline script (the Content-Security-Policy allows no inline script).
-pub const RELOAD_TAG: &str = r#"<script src="/_cairn/reload.js"></script>"#;
-
-fn inject(path: &str, bytes: Vec<u8>) -> Arc<[u8]> {
-    if !path.ends_with(".html") {
-        return Arc::from(bytes);
-    }
-    let pos = find_last(&bytes, b"</body>").unwrap_or(bytes.len());
-    let mut out = Vec::with_capacity(bytes.len() + RELOAD_TAG.len());
-    out.extend_from_slice(&bytes[..pos]);
-    out.extend_from_slice(RELOAD_TAG.as_bytes());
-    out.extend_from_slice(&bytes[pos..]);
-    Arc::from(out)
-}
-
-fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
-}
-
-fn is_draft(it: &Item) -> bool {
-    it.status() == Some("draft") || it.labels.iter().any(|l| l == "draft")
-}
-
-/// The ids of an item object's relation fields.
-fn related_ids(o: &Value) -> Vec<&str> {
-    let mut out = Vec::new();
-    for f in ["parent", "children", "depends_on", "blocks", "relates_to", "duplicates", "duplicated_by", "sprint"] {
-        match o.get(f) {
-            Some(Value::String(s)) => out.push(s.as_str()),
-            Some(Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str)),
-            _ => {}
-        }
-    }
-    out
 }
 
 impl Builder {
@@ -573,21 +468,8 @@ impl Builder {
         let jobs: Vec<Job> = if full {
             shared.jobs()
         } else {
-            let g = &last.graph;
-            let mut items: BTreeSet<usize> = BTreeSet::new();
-            let mut graphs: BTreeSet<usize> = BTreeSet::new();
-            for id in &pending.ids {
-                if let Some(&i) = b.index.get(id) {
-                    upstream(g, i, &mut items);
-                    for a in g.ancestors(i) {
-                        items.insert(a);
-                        graphs.insert(a);
-                    }
-                    graphs.insert(i);
-                }
-            }
-            let sprints: BTreeSet<usize> = pending.sprints.iter().filter_map(|s| b.index.get(s).copied()).collect();
-            items.extend(sprints.iter().copied());
+            let w = invalidate::wider(b, &last.graph, &pending.ids, &pending.sprints);
+            let (items, graphs, sprints) = (w.items, w.graphs, w.sprints);
             let mut jobs = site_wide_jobs();
             jobs.extend(sprints.iter().filter(|&&s| shared.urls[s].is_some()).map(|&s| Job::Board(Some(s))));
             jobs.extend(
@@ -765,20 +647,7 @@ impl Builder {
         } else {
             // The changed items' pages and their direct neighbours' (now
             // and before); the rest waits for the settle phase.
-            let mut set: BTreeSet<usize> = BTreeSet::new();
-            for id in &touched.ids {
-                let Some(&i) = backlog.index.get(id.as_str()) else { continue };
-                set.insert(i);
-                for e in graph.out[i].iter().chain(&graph.inc[i]) {
-                    set.insert(graph.edges[*e].from);
-                    set.insert(graph.edges[*e].to);
-                }
-            }
-            for id in &touched.old_neighbours {
-                if let Some(&j) = backlog.index.get(id.as_str()) {
-                    set.insert(j);
-                }
-            }
+            let set = invalidate::neighbourhood(&backlog, &graph, &touched.ids, &touched.old_neighbours);
             set.into_iter().filter(|&i| shared.urls[i].is_some()).map(Job::Item).collect()
         };
         let n = jobs.len();
@@ -1057,23 +926,6 @@ fn parse_file(abs: &Path, rel: &str, mtime: Option<SystemTime>, len: u64, config
     FileEntry { mtime, len, item, diags }
 }
 
-/// The site-wide jobs (every page that lists many items).
-fn site_wide_jobs() -> Vec<Job> {
-    vec![
-        Job::Overview,
-        Job::Board(None),
-        Job::Backlog,
-        Job::Graph,
-        Job::Sprints,
-        Job::Metrics,
-        Job::Insights,
-        Job::Docs,
-        Job::Problems,
-        Job::Feed,
-        Job::Api,
-    ]
-}
-
 /// Renders jobs in parallel; `Ok(None)` when cancelled.
 fn run_jobs(
     shared: &Shared,
@@ -1108,166 +960,6 @@ fn diff_maps(a: &SiteMap, b: &SiteMap) -> Vec<String> {
     out.extend(a.keys().filter(|k| !b.contains_key(*k)).map(|k| k.to_string()));
     out.sort();
     out
-}
-
-/// What a fast build changed: ids whose item object changed (or that
-/// appeared or vanished), their neighbours before the change, and the
-/// sprints involved.
-#[derive(Clone, Debug, Default)]
-pub struct Touched {
-    pub ids: BTreeSet<String>,
-    pub old_neighbours: BTreeSet<String>,
-    pub sprints: BTreeSet<String>,
-}
-
-fn touched(last: &Snapshot, b: &Backlog, objs: &Objects) -> Touched {
-    let mut t = Touched::default();
-    let sprint_of = |o: &Value| o.get("sprint").and_then(Value::as_str).map(String::from);
-    for &i in &objs.recomputed {
-        let id = b.items[i].id();
-        let old = last.find(id).map(|k| &*last.objects[k]);
-        if old == Some(&*objs.objects[i]) {
-            continue;
-        }
-        t.ids.insert(id.to_string());
-        t.sprints.extend(sprint_of(&objs.objects[i]));
-        if let Some(o) = old {
-            t.sprints.extend(sprint_of(o));
-            t.old_neighbours.extend(related_ids(o).into_iter().map(String::from));
-        }
-    }
-    // Vanished items.
-    for &k in &last.listed {
-        let id = last.backlog.items[k].id();
-        if b.index.get(id).is_none_or(|&i| objs.objects[i].is_null()) {
-            t.ids.insert(id.to_string());
-            t.sprints.extend(sprint_of(&last.objects[k]));
-            t.old_neighbours.extend(related_ids(&last.objects[k]).into_iter().map(String::from));
-        }
-    }
-    t
-}
-
-/// An object's serialized form and expression context.
-type Cached = (Arc<[u8]>, minijinja::Value);
-
-/// Item objects and their cached forms.
-struct Objects {
-    objects: Vec<Arc<Value>>,
-    json: Vec<Arc<[u8]>>,
-    contexts: Vec<minijinja::Value>,
-    listed: Vec<usize>,
-    /// Indices computed afresh (not reused from the last build).
-    recomputed: Vec<usize>,
-}
-
-/// An item's relations as (direction, type, other id), sorted: with the
-/// item itself and the derived fields, all its object depends on.
-fn neighbour_signature<'a>(b: &'a Backlog, g: &'a Graph, i: usize) -> Vec<(bool, &'a str, &'a str)> {
-    let mut v: Vec<(bool, &str, &str)> = g.out[i]
-        .iter()
-        .map(|&e| (true, g.edges[e].ty.name(), b.items[g.edges[e].to].id()))
-        .chain(g.inc[i].iter().map(|&e| (false, g.edges[e].ty.name(), b.items[g.edges[e].from].id())))
-        .collect();
-    v.sort_unstable();
-    v
-}
-
-/// Which of the last build's item objects can be reused.
-#[derive(Clone, Copy)]
-enum Reuse<'a> {
-    None,
-    /// Those of the items whose file did not change (not in the set of
-    /// ids) and whose relations are the same.
-    Relations(&'a Snapshot, &'a BTreeSet<String>),
-    /// Same items at the same indices, same graph: all but those at the
-    /// given indices (the patched items).
-    Aligned(&'a Snapshot, &'a [usize]),
-}
-
-/// Computes the item objects, reusing the last build's object of every
-/// item whose file did not change and whose relations are the same.
-fn compute_objects(b: &Backlog, g: &Graph, derived: &BTreeMap<String, Derived>, drafts: bool, reuse: Reuse) -> Objects {
-    let n = b.items.len();
-    let results: Vec<(Arc<Value>, Option<Cached>, bool)> = (0..n)
-        .into_par_iter()
-        .with_min_len(128)
-        .map(|i| {
-            let it = &b.items[i];
-            if let Reuse::Aligned(last, at) = reuse {
-                // Whether an item is listed depends on itself and the index only.
-                if !at.contains(&i) && last.objects.len() == n {
-                    let cached = (last.objects_json[i].clone(), last.contexts[i].clone());
-                    return (last.objects[i].clone(), Some(cached), false);
-                }
-            }
-            let listed =
-                b.index.get(it.id()) == Some(&i) && crate::model::is_valid_id(it.id()) && (drafts || !is_draft(it));
-            if !listed {
-                return (Arc::new(Value::Null), None, false);
-            }
-            if let Reuse::Relations(last, changed) = reuse {
-                if !changed.contains(it.id()) {
-                    if let Some(k) = last.find(it.id()) {
-                        if last.backlog.items[k].path == it.path
-                            && neighbour_signature(b, g, i) == neighbour_signature(&last.backlog, &last.graph, k)
-                        {
-                            let cached = (last.objects_json[k].clone(), last.contexts[k].clone());
-                            return (last.objects[k].clone(), Some(cached), false);
-                        }
-                    }
-                }
-            }
-            (Arc::new(crate::query::item_object(b, g, i, derived.get(it.id()))), None, true)
-        })
-        .collect();
-    let mut objects = Vec::with_capacity(n);
-    let mut cached = Vec::with_capacity(n);
-    let mut recomputed = Vec::new();
-    for (i, (o, c, fresh)) in results.into_iter().enumerate() {
-        objects.push(o);
-        cached.push(c);
-        if fresh {
-            recomputed.push(i);
-        }
-    }
-    let forms: Vec<(Arc<[u8]>, minijinja::Value)> = cached
-        .into_par_iter()
-        .zip(objects.par_iter())
-        .with_min_len(128)
-        .map(|(c, o)| {
-            c.unwrap_or_else(|| {
-                let json: Arc<[u8]> = Arc::from(serde_json::to_vec(&**o).unwrap_or_else(|_| b"null".to_vec()));
-                (json, crate::query::context_value(o))
-            })
-        })
-        .collect();
-    let (json, contexts): (Vec<Arc<[u8]>>, Vec<minijinja::Value>) = forms.into_iter().unzip();
-    let listed: Vec<usize> = (0..n).filter(|&i| !objects[i].is_null()).collect();
-    Objects { objects, json, contexts, listed, recomputed }
-}
-
-/// Every item whose impact page can list `i`: the items `i` waits on
-/// (its dependencies and children), transitively.
-fn upstream(g: &Graph, i: usize, set: &mut BTreeSet<usize>) {
-    let mut stack = vec![i];
-    while let Some(x) = stack.pop() {
-        if !set.insert(x) {
-            continue;
-        }
-        for &e in &g.out[x] {
-            let edge = &g.edges[e];
-            if edge.ty == EdgeType::DependsOn {
-                stack.push(edge.to);
-            }
-        }
-        for &e in &g.inc[x] {
-            let edge = &g.edges[e];
-            if edge.ty == EdgeType::Parent {
-                stack.push(edge.from);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 
 pub mod api;
 pub mod build;
+mod objects;
+pub mod snapshot;
 pub mod http;
 pub mod metrics;
 pub mod openapi;

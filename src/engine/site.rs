@@ -1,0 +1,410 @@
+//! The incremental `cairn build`: renders only the pages whose inputs
+//! changed since the last build into the same output folder, and
+//! hard-links every other file from that folder into the new one (which
+//! still replaces it atomically, see `site::write`).
+//!
+//! A build is **full** (every page rendered, as before) when there is no
+//! usable state (first build, `--full`, unreadable or foreign cache), when
+//! the global key changed (configuration, theme or templates, build
+//! options, history, "today", a value every page shows such as the counts
+//! of items or problems, the schedule's start), when the output folder is
+//! missing, or when a file to be reused is not the one the last build wrote
+//! (size, modification time or inode differ). Otherwise the jobs rendered
+//! are the site-wide ones, the audit pages, the pages the
+//! [`invalidate`](super::invalidate) rules choose for the items whose
+//! signature changed, the pages of items whose body has links (their bytes
+//! depend on other items and on files of the root), and every job the last
+//! build did not have. Everything else is the last build's bytes.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use super::hash_bytes;
+use super::invalidate;
+use super::persist::{FileState, ItemState, JobOut, State};
+use crate::site::pages::{Job, Shared};
+use crate::site::theme::Theme;
+use crate::site::write::DirSink;
+use crate::site::{self, Inputs, Progress, Sink, SiteError};
+
+/// What the caller asks for.
+pub struct Request<'a> {
+    /// The backlog root (`.cairn-cache/` is under it).
+    pub root: &'a Path,
+    /// The output folder (absolute).
+    pub out: &'a Path,
+    /// A fingerprint of the command's own options that change pages and
+    /// are not in the inputs (`--strict`, `--no-history`).
+    pub flags: u64,
+    /// Render everything, whatever the state says.
+    pub full: bool,
+    /// Save the state for the next build.
+    pub save: bool,
+}
+
+/// How a build went.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub stats: site::Stats,
+    /// `None`: incremental; else why every page was rendered.
+    pub full: Option<String>,
+    pub jobs_total: usize,
+    pub jobs_rendered: usize,
+    /// Files written with new bytes.
+    pub written: usize,
+    /// Files hard-linked from the last build's output.
+    pub reused: usize,
+    /// The state could not be saved (the next build is then a full one).
+    pub save_error: Option<String>,
+}
+
+/// The key of a job whose output is kept between builds; site-wide jobs
+/// (always rendered) have none.
+fn job_key(s: &Shared, job: &Job) -> Option<String> {
+    let id = |i: &usize| s.b.items[*i].id();
+    match job {
+        Job::Item(i) => Some(format!("item:{}", id(i))),
+        Job::GraphOf(i) => Some(format!("graph:{}", id(i))),
+        Job::Board(Some(i)) => Some(format!("board:{}", id(i))),
+        _ => None,
+    }
+}
+
+/// Whether a body can link to another item or a file of the root (its
+/// page then depends on them): inline and reference links, wiki links.
+fn may_link(body: &str) -> bool {
+    body.contains("](") || body.contains("]:") || body.contains("[[")
+}
+
+/// Everything every page depends on, as one fingerprint.
+fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> u64 {
+    let o = &inputs.options;
+    let mut parts: Vec<Vec<u8>> = vec![
+        env!("CARGO_PKG_VERSION").as_bytes().to_vec(),
+        flags.to_le_bytes().to_vec(),
+        serde_json::to_vec(&inputs.backlog.config).unwrap_or_default(),
+        o.base_url.as_bytes().to_vec(),
+        vec![u8::from(o.drafts)],
+        format!("{:?}|{:?}", o.today, o.history_note).into_bytes(),
+        serde_json::to_vec(&shared.site).unwrap_or_default(),
+        format!("{:?}", shared.sched.start).into_bytes(),
+        format!("{:?}", shared.active.map(|a| shared.b.items[a].id())).into_bytes(),
+    ];
+    for (name, src) in &theme.templates {
+        parts.push(name.as_bytes().to_vec());
+        parts.push(src.as_bytes().to_vec());
+    }
+    for (name, bytes) in &theme.assets {
+        parts.push(name.as_bytes().to_vec());
+        parts.push(bytes.clone());
+    }
+    match inputs.history {
+        Some(ev) => parts.push(
+            format!(
+                "{:?}|{:?}|{}|{}|{}|{:?}|{}",
+                ev.source,
+                ev.head,
+                ev.shallow,
+                ev.commits.len(),
+                ev.events.len(),
+                ev.unreadable,
+                ev.root_in_repo
+            )
+            .into_bytes(),
+        ),
+        None => parts.push(b"no history".to_vec()),
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    hash_bytes(&refs)
+}
+
+/// The state of one item: a signature of all its pages show of it (item
+/// object, card, path, body, schedule, a sprint's history-based charts).
+fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemState)> {
+    let b = s.b;
+    let it = &b.items[i];
+    if b.index.get(it.id()) != Some(&i) {
+        return None;
+    }
+    let obj = crate::query::item_object(b, s.g, i, inputs.derived.get(it.id()));
+    let obj_json = serde_json::to_vec(&obj).unwrap_or_default();
+    let card = serde_json::to_vec(&s.cards[i]).unwrap_or_default();
+    let sched = format!("{:?}", s.sched.get(i));
+    let analytics = format!(
+        "{:?}|{:?}",
+        inputs.analytics.burndown(it.id()).map(|bd| serde_json::to_string(&bd).unwrap_or_default()),
+        inputs.analytics.sprint_detail(it.id())
+    );
+    let url = format!("{:?}", s.urls[i]);
+    let sig = hash_bytes(&[
+        &obj_json,
+        &card,
+        it.path.as_bytes(),
+        it.body.as_bytes(),
+        sched.as_bytes(),
+        analytics.as_bytes(),
+        url.as_bytes(),
+    ]);
+    let related = invalidate::related_ids(&obj).into_iter().map(String::from).collect();
+    let sprint = it.sprint.as_ref().map(|s| s.value.clone());
+    Some((it.id().to_string(), ItemState { sig, path: it.path.clone(), sprint, related }))
+}
+
+/// The job keys to render again: `None` when everything must be.
+fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> Option<HashSet<String>> {
+    let b = s.b;
+    let mut changed: BTreeSet<String> = BTreeSet::new();
+    let mut old_neighbours: BTreeSet<String> = BTreeSet::new();
+    let mut sprints: BTreeSet<String> = BTreeSet::new();
+    for (id, st) in items {
+        let old = prev.items.get(id);
+        if old.is_some_and(|o| o.sig == st.sig) {
+            continue;
+        }
+        changed.insert(id.clone());
+        sprints.extend(st.sprint.iter().cloned());
+        if let Some(o) = old {
+            old_neighbours.extend(o.related.iter().cloned());
+            sprints.extend(o.sprint.iter().cloned());
+        }
+    }
+    for (id, o) in &prev.items {
+        if !items.contains_key(id) {
+            changed.insert(id.clone());
+            old_neighbours.extend(o.related.iter().cloned());
+            sprints.extend(o.sprint.iter().cloned());
+        }
+    }
+    // Past a quarter of the items, a full render costs about the same.
+    if changed.len() * 4 > items.len().max(64) {
+        return None;
+    }
+    let g = s.g;
+    let mut pages = invalidate::neighbourhood(b, g, &changed, &old_neighbours);
+    let w = invalidate::wider(b, g, &changed, &sprints);
+    // A graph page draws its subtree and the items it links to: those of
+    // the ancestors of every page shown again.
+    let mut graphs = w.graphs;
+    for &i in &pages {
+        graphs.insert(i);
+        let mut x = i;
+        while let Some(p) = g.parent(x) {
+            if !graphs.insert(p) {
+                break;
+            }
+            x = p;
+        }
+    }
+    pages.extend(w.items);
+    let mut keys = HashSet::new();
+    for i in pages {
+        keys.insert(format!("item:{}", b.items[i].id()));
+    }
+    for i in graphs {
+        keys.insert(format!("graph:{}", b.items[i].id()));
+    }
+    for i in w.sprints {
+        keys.insert(format!("board:{}", b.items[i].id()));
+    }
+    Some(keys)
+}
+
+/// Why a build must render everything, given the saved state.
+fn usable<'a>(req: &Request, prev: &'a Option<State>, key: u64) -> Result<&'a State, String> {
+    if req.full {
+        return Err("--full".into());
+    }
+    let Some(prev) = prev else { return Err("no usable build state in .cairn-cache/".into()) };
+    if prev.key != key {
+        return Err("configuration, theme, options, history or site-wide values changed".into());
+    }
+    if !req.out.is_dir() {
+        return Err("the output folder is missing".into());
+    }
+    Ok(prev)
+}
+
+/// A file to reuse was altered since the last build: start again, full.
+#[derive(Debug)]
+struct Altered(String);
+
+#[derive(Debug, thiserror::Error)]
+enum Error {
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("`{0}` in the output folder is not the file the last build wrote")]
+    Altered(String),
+}
+
+impl From<Altered> for Error {
+    fn from(a: Altered) -> Error {
+        Error::Altered(a.0)
+    }
+}
+
+/// Builds the site into `req.out`, incrementally when it can.
+pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) -> anyhow::Result<Outcome> {
+    let env = site::environment(theme)?;
+    let shared = Shared::new(inputs);
+    let key = global_key(inputs, theme, &shared, req.flags);
+    let n = shared.b.items.len();
+    let items: HashMap<String, ItemState> =
+        (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
+    let state_path = super::persist::path_for(req.root, req.out);
+    let prev = if req.full { None } else { State::load(&state_path) };
+    let mut why = match usable(req, &prev, key) {
+        Ok(p) => match stale_keys(&shared, &items, p) {
+            Some(keys) => Ok((p, keys)),
+            None => Err("more than a quarter of the items changed".to_string()),
+        },
+        Err(e) => Err(e),
+    };
+    loop {
+        let plan = why.as_ref().ok().map(|(p, k)| (*p, k));
+        match render_write(inputs, &shared, &env, theme, req, plan, progress) {
+            Ok((mut outcome, mut state)) => {
+                outcome.full = why.err();
+                state.key = key;
+                state.items = items;
+                if req.save {
+                    outcome.save_error = state.save(&state_path).err().map(|e| e.to_string());
+                }
+                return Ok(outcome);
+            }
+            Err(Error::Altered(p)) if why.is_ok() => {
+                why = Err(format!("`{p}` in the output folder was changed since the last build"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Renders the jobs `plan` leaves stale (all without a plan), links the
+/// rest from the last output, and returns the new state's files and jobs.
+fn render_write(
+    inputs: &Inputs,
+    shared: &Shared,
+    env: &minijinja::Environment,
+    theme: &Theme,
+    req: &Request,
+    plan: Option<(&State, &HashSet<String>)>,
+    progress: Progress,
+) -> Result<(Outcome, State), Error> {
+    let all = shared.jobs();
+    let mut render: Vec<(Job, Option<String>)> = Vec::new();
+    let mut reuse: Vec<(String, &JobOut)> = Vec::new();
+    for job in all.iter() {
+        let key = job_key(shared, job);
+        let keep = match (plan, &key) {
+            (Some((prev, stale)), Some(k)) if !stale.contains(k) => {
+                let linking = matches!(job, Job::Item(i) if may_link(&shared.b.items[*i].body));
+                prev.jobs.get(k).filter(|_| !linking)
+            }
+            _ => None,
+        };
+        match (keep, key) {
+            (Some(out), Some(k)) => reuse.push((k, out)),
+            (_, key) => render.push((job.clone(), key)),
+        }
+    }
+    let total = render.len();
+    let done = AtomicUsize::new(0);
+    let counts = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+    let files: Mutex<HashMap<String, FileState>> = Mutex::new(HashMap::new());
+    let jobs: Mutex<HashMap<String, JobOut>> = Mutex::new(HashMap::new());
+    let result = site::write::write_with(req.out, |sink: &DirSink| -> Result<(), Error> {
+        let prev_dir = sink.previous().map(Path::to_path_buf);
+        let record = |path: &str, st: FileState| {
+            if let Ok(mut f) = files.lock() {
+                f.insert(path.to_string(), st);
+            }
+        };
+        // Writes one file: a link to the last build's file when it holds
+        // these bytes and is untouched, else new bytes.
+        let put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
+            counts.0.fetch_add(1, Ordering::Relaxed);
+            let hash = hash_bytes(&[bytes]);
+            if let (Some((prev, _)), Some(dir)) = (plan, &prev_dir) {
+                if let Some(old) = prev.files.get(path).filter(|f| f.hash == hash) {
+                    if old.unchanged(&dir.join(path)) && sink.link_previous(path).is_ok() {
+                        counts.2.fetch_add(1, Ordering::Relaxed);
+                        record(path, *old);
+                        return Ok(());
+                    }
+                }
+                sink.write_new(path, bytes)?;
+            } else {
+                sink.put(path, bytes)?;
+            }
+            counts.1.fetch_add(1, Ordering::Relaxed);
+            let (len, mtime_ns, ino) = FileState::stamp(&sink.target(path)).unwrap_or_default();
+            record(path, FileState { hash, len, mtime_ns, ino });
+            Ok(())
+        };
+        render.par_iter().try_for_each(|(job, key)| -> Result<(), Error> {
+            let out = shared.run(env, job)?;
+            let paths: Vec<String> = out.iter().map(|(p, _)| p.clone()).collect();
+            for (path, bytes) in &out {
+                put(path, bytes)?;
+            }
+            if let (Some(k), Ok(mut j)) = (key, jobs.lock()) {
+                j.insert(k.clone(), JobOut { paths, linked: Vec::new() });
+            }
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if d % 256 == 0 || d == total {
+                progress(d, total);
+            }
+            Ok(())
+        })?;
+        if let (Some((prev, _)), Some(dir)) = (plan, &prev_dir) {
+            reuse.par_iter().with_min_len(16).try_for_each(|(k, out)| -> Result<(), Error> {
+                for p in &out.paths {
+                    let st = prev.files.get(p).ok_or_else(|| Altered(p.clone()))?;
+                    if !st.unchanged(&dir.join(p)) {
+                        return Err(Altered(p.clone()).into());
+                    }
+                    sink.link_previous(p).map_err(|_| Altered(p.clone()))?;
+                    counts.0.fetch_add(1, Ordering::Relaxed);
+                    counts.2.fetch_add(1, Ordering::Relaxed);
+                    record(p, *st);
+                }
+                if let Ok(mut j) = jobs.lock() {
+                    j.insert(k.clone(), (*out).clone());
+                }
+                Ok(())
+            })?;
+        }
+        for (name, bytes) in &theme.assets {
+            put(&format!("assets/{name}"), bytes)?;
+        }
+        // The backlog's own files the bodies link to (every body that
+        // links anything was rendered above).
+        let root = &inputs.backlog.root;
+        for rel in shared.linked_files() {
+            if let Ok(bytes) = std::fs::read(root.join(&rel)) {
+                put(&format!("files/{rel}"), &bytes)?;
+            }
+        }
+        Ok(())
+    });
+    result?;
+    let files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    let pages = files.keys().filter(|p| p.ends_with(".html")).count();
+    let outcome = Outcome {
+        stats: site::Stats { files: files.len(), pages, items: shared.page_count() },
+        full: None,
+        jobs_total: all.len(),
+        jobs_rendered: total,
+        written: counts.1.into_inner(),
+        reused: counts.2.into_inner(),
+        save_error: None,
+    };
+    let jobs = jobs.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok((outcome, State { key: 0, items: HashMap::new(), jobs, files }))
+}
