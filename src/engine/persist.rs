@@ -2,9 +2,10 @@
 //! `ROOT/.cairn-cache/site-<hash of the output folder>.bin` (one per
 //! output folder):
 //!
-//! - the **key**: a fingerprint of everything every page depends on
-//!   (cairn's version, the build options, the configuration, the theme and
-//!   templates, the history read, the site-wide values such as counts);
+//! - the **key**: fingerprints of what every page depends on (cairn's
+//!   version, the build options, the configuration, the theme and
+//!   templates; the history read; the site-wide values such as counts;
+//!   the schedule's start and the active sprint);
 //! - per **item** id: the signature of what its pages show of it (item
 //!   object, card, body, path), its sprint and its related ids;
 //! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`): the files it
@@ -71,7 +72,7 @@ impl FileState {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
-    pub key: u64,
+    pub key: [u64; 4],
     pub items: HashMap<String, ItemState>,
     pub jobs: HashMap<String, JobOut>,
     pub files: HashMap<String, FileState>,
@@ -140,7 +141,7 @@ impl State {
         let mut w = W(Vec::with_capacity(64 + self.files.len() * 64));
         w.0.extend_from_slice(MAGIC);
         w.str(env!("CARGO_PKG_VERSION"));
-        w.u64(self.key);
+        self.key.iter().for_each(|k| w.u64(*k));
         // Sorted: the same state, the same bytes.
         let mut items: Vec<(&String, &ItemState)> = self.items.iter().collect();
         items.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -185,7 +186,8 @@ impl State {
         if r.take(8)? != MAGIC || r.str()? != env!("CARGO_PKG_VERSION") {
             return None;
         }
-        let mut s = State { key: r.u64()?, ..State::default() };
+        let key = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
+        let mut s = State { key, ..State::default() };
         let n = r.count(28)?;
         for _ in 0..n {
             let id = r.str()?;
@@ -239,7 +241,7 @@ mod tests {
 
     #[test]
     fn a_state_decodes_to_itself_and_a_damaged_one_to_nothing() {
-        let mut s = State { key: 7, ..State::default() };
+        let mut s = State { key: [7, 0, 1, u64::MAX], ..State::default() };
         let item = ItemState { sig: 1, path: "a.md".into(), sprint: Some("s1".into()), related: vec!["b".into()] };
         s.items.insert("a".into(), item);
         s.jobs.insert("item:a".into(), JobOut { paths: vec!["items/a.html".into()], linked: vec![] });

@@ -80,47 +80,54 @@ fn may_link(body: &str) -> bool {
     body.contains("](") || body.contains("]:") || body.contains("[[")
 }
 
-/// Everything every page depends on, as one fingerprint.
-fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> u64 {
+/// What every page depends on, as fingerprints of four groups (see
+/// [`KEY_PARTS`]): when one changes, every page is rendered again.
+fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> [u64; 4] {
     let o = &inputs.options;
-    let mut parts: Vec<Vec<u8>> = vec![
+    let mut setup: Vec<Vec<u8>> = vec![
         env!("CARGO_PKG_VERSION").as_bytes().to_vec(),
         flags.to_le_bytes().to_vec(),
         serde_json::to_vec(&inputs.backlog.config).unwrap_or_default(),
         o.base_url.as_bytes().to_vec(),
         vec![u8::from(o.drafts)],
-        format!("{:?}|{:?}", o.today, o.history_note).into_bytes(),
-        serde_json::to_vec(&shared.site).unwrap_or_default(),
-        format!("{:?}", shared.sched.start).into_bytes(),
-        format!("{:?}", shared.active.map(|a| shared.b.items[a].id())).into_bytes(),
     ];
     for (name, src) in &theme.templates {
-        parts.push(name.as_bytes().to_vec());
-        parts.push(src.as_bytes().to_vec());
+        setup.push(name.as_bytes().to_vec());
+        setup.push(src.as_bytes().to_vec());
     }
     for (name, bytes) in &theme.assets {
-        parts.push(name.as_bytes().to_vec());
-        parts.push(bytes.clone());
+        setup.push(name.as_bytes().to_vec());
+        setup.push(bytes.clone());
     }
-    match inputs.history {
-        Some(ev) => parts.push(
-            format!(
-                "{:?}|{:?}|{}|{}|{}|{:?}|{}",
-                ev.source,
-                ev.head,
-                ev.shallow,
-                ev.commits.len(),
-                ev.events.len(),
-                ev.unreadable,
-                ev.root_in_repo
-            )
-            .into_bytes(),
+    // "Today" is the HEAD commit's date (the clock's without history).
+    let history = match inputs.history {
+        Some(ev) => format!(
+            "{:?}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}",
+            o.today,
+            o.history_note,
+            ev.source,
+            ev.head,
+            ev.shallow,
+            ev.commits.len(),
+            ev.events.len(),
+            ev.unreadable,
+            ev.root_in_repo
         ),
-        None => parts.push(b"no history".to_vec()),
-    }
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    hash_bytes(&refs)
+        None => format!("no history|{:?}|{:?}", o.today, o.history_note),
+    };
+    let site = serde_json::to_vec(&shared.site).unwrap_or_default();
+    let sched = format!("{:?}|{:?}", shared.sched.start, shared.active.map(|a| shared.b.items[a].id()));
+    let refs: Vec<&[u8]> = setup.iter().map(Vec::as_slice).collect();
+    [hash_bytes(&refs), hash_bytes(&[history.as_bytes()]), hash_bytes(&[&site]), hash_bytes(&[sched.as_bytes()])]
 }
+
+/// What the four parts of the global key cover.
+const KEY_PARTS: [&str; 4] = [
+    "configuration, theme, templates or build options",
+    "history (or today's date)",
+    "a site-wide value (counts of items, sprints or problems)",
+    "the schedule's start or the active sprint",
+];
 
 /// The state of one item: a signature of all its pages show of it (item
 /// object, card, path, body, schedule, a sprint's history-based charts).
@@ -214,13 +221,13 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
 }
 
 /// Why a build must render everything, given the saved state.
-fn usable<'a>(req: &Request, prev: &'a Option<State>, key: u64) -> Result<&'a State, String> {
+fn usable<'a>(req: &Request, prev: &'a Option<State>, key: [u64; 4]) -> Result<&'a State, String> {
     if req.full {
         return Err("--full".into());
     }
     let Some(prev) = prev else { return Err("no usable build state in .cairn-cache/".into()) };
-    if prev.key != key {
-        return Err("configuration, theme, options, history or site-wide values changed".into());
+    if let Some(k) = (0..key.len()).find(|&k| prev.key[k] != key[k]) {
+        return Err(format!("{} changed", KEY_PARTS[k]));
     }
     if !req.out.is_dir() {
         return Err("the output folder is missing".into());
@@ -406,5 +413,5 @@ fn render_write(
         save_error: None,
     };
     let jobs = jobs.into_inner().unwrap_or_else(|e| e.into_inner());
-    Ok((outcome, State { key: 0, items: HashMap::new(), jobs, files }))
+    Ok((outcome, State { key: [0; 4], items: HashMap::new(), jobs, files }))
 }

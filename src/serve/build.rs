@@ -33,8 +33,8 @@ use crate::model::{Item, Span};
 use crate::query::Derived;
 use crate::site::pages::{Job, Parts, Shared};
 
-use super::objects::{compute_objects, touched, Objects, Reuse};
 pub use super::objects::Touched;
+use super::objects::{compute_objects, touched, Objects, Reuse};
 use super::snapshot::inject;
 pub use super::snapshot::{SiteMap, Snapshot, RELOAD_JS, RELOAD_TAG};
 use crate::site::{self, Inputs, NoAnalytics, SiteError};

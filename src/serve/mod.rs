@@ -9,11 +9,11 @@
 
 pub mod api;
 pub mod build;
-mod objects;
-pub mod snapshot;
 pub mod http;
 pub mod metrics;
+mod objects;
 pub mod openapi;
+pub mod snapshot;
 pub mod sse;
 pub mod watch;
 

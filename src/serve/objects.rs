@@ -96,7 +96,13 @@ pub(super) enum Reuse<'a> {
 
 /// Computes the item objects, reusing the last build's object of every
 /// item whose file did not change and whose relations are the same.
-pub(super) fn compute_objects(b: &Backlog, g: &Graph, derived: &BTreeMap<String, Derived>, drafts: bool, reuse: Reuse) -> Objects {
+pub(super) fn compute_objects(
+    b: &Backlog,
+    g: &Graph,
+    derived: &BTreeMap<String, Derived>,
+    drafts: bool,
+    reuse: Reuse,
+) -> Objects {
     let n = b.items.len();
     let results: Vec<(Arc<Value>, Option<Cached>, bool)> = (0..n)
         .into_par_iter()
@@ -155,4 +161,3 @@ pub(super) fn compute_objects(b: &Backlog, g: &Graph, derived: &BTreeMap<String,
     let listed: Vec<usize> = (0..n).filter(|&i| !objects[i].is_null()).collect();
     Objects { objects, json, contexts, listed, recomputed }
 }
-

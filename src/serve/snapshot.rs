@@ -106,4 +106,3 @@ pub(super) fn inject(path: &str, bytes: Vec<u8>) -> Arc<[u8]> {
 fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
 }
-
