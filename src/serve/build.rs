@@ -14,22 +14,21 @@
 //!    every page shows changed (item and problem counts). It is cancelled
 //!    as soon as another change arrives and resumes after it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use minijinja::Environment;
-use rayon::prelude::*;
 
 use crate::check::{Diagnostic, Report};
 use crate::config::Config;
-use crate::engine::invalidate::{self, site_wide_jobs};
+use crate::engine::invalidate;
 use crate::graph::Graph;
 use crate::history::Events;
 use crate::load::Backlog;
-use crate::model::{Item, Span};
+use crate::model::Item;
 use crate::query::Derived;
 use crate::site::pages::{Job, Parts, Shared};
 
@@ -37,11 +36,11 @@ pub use super::objects::Touched;
 use super::objects::{compute_objects, touched, Objects, Reuse};
 use super::snapshot::inject;
 pub use super::snapshot::{SiteMap, Snapshot, RELOAD_JS, RELOAD_TAG};
-use crate::site::{self, Inputs, NoAnalytics, SiteError};
+use crate::site::{self, Inputs, NoAnalytics};
 
 /// The largest file an item links to that is served (`files/…`); only
 /// regular files are read (a FIFO would block the builder).
-const MAX_LINKED_BYTES: u64 = 256 * 1024 * 1024;
+pub(super) const MAX_LINKED_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Output files of one render job.
 type Files = Vec<(String, Vec<u8>)>;
@@ -203,63 +202,6 @@ impl Builder {
         self.spare_of = Some(last.backlog.clone());
     }
 
-    /// What each changed item file held: `None` when there was no such
-    /// file, else the id of its item (`None`: it did not parse).
-    fn file_ids(&self, changes: &Changes) -> Vec<(String, Option<Option<String>>)> {
-        changes
-            .paths
-            .iter()
-            .filter_map(|p| self.rel(p))
-            .filter(|r| crate::load::is_item_path(r, &self.ignore))
-            .map(|r| {
-                let id = self.files.get(&r).map(|f| f.item.as_ref().map(|i| i.id().to_string()));
-                (r, id)
-            })
-            .collect()
-    }
-
-    /// Every diagnostic of the walk and of the files, in file order.
-    fn diagnostics(&self) -> Vec<Diagnostic> {
-        let mut diags = self.walk_diags.clone();
-        diags.extend(self.files.values().flat_map(|f| f.diags.iter().cloned()));
-        diags
-    }
-
-    /// The last backlog with the changed files' items replaced in place,
-    /// when every changed file still holds the same id as before (or still
-    /// none): items keep their order and indices. `before` is
-    /// [`Self::file_ids`] from before the files were read again.
-    fn patch(&mut self, before: &[(String, Option<Option<String>>)]) -> Option<Patch> {
-        let last = self.last.as_ref()?;
-        let current = self.spare_of.as_ref().is_some_and(|b| Arc::ptr_eq(b, &last.backlog));
-        if !current
-            || before.iter().any(|(r, id)| {
-                self.files.get(r).map(|f| f.item.as_ref().map(Item::id)) != id.as_ref().map(|i| i.as_deref())
-            })
-        {
-            return None;
-        }
-        self.spare_of = None;
-        let mut b = self.spare.take()?;
-        let mut at = Vec::new();
-        for (rel, _) in before {
-            let Some(item) = self.files.get(rel).and_then(|f| f.item.as_ref()) else { continue };
-            let key = (item.id(), item.path.as_str());
-            let k = b.items.binary_search_by(|it| (it.id(), it.path.as_str()).cmp(&key)).ok()?;
-            b.items[k] = item.clone();
-            at.push(k);
-        }
-        b.diagnostics = self.diagnostics();
-        b.files = self.files.len();
-        Some(Patch { backlog: b, at })
-    }
-
-    fn rel(&self, p: &Path) -> Option<String> {
-        let r = p.strip_prefix(&self.root).ok()?;
-        let s = r.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-        Some(s)
-    }
-
     fn next_generation(&mut self) -> u64 {
         self.generation += 1;
         self.generation
@@ -302,54 +244,6 @@ impl Builder {
                 self.events = None;
                 self.derived = Arc::new(BTreeMap::new());
             }
-        }
-    }
-
-    /// Compares every item file with the cache (by mtime and size) and
-    /// re-parses the ones that differ. Returns the number parsed.
-    fn rescan(&mut self) -> usize {
-        let Some(config) = &self.config else { return 0 };
-        let (found, diags) = crate::load::walk(&self.root, config);
-        self.walk_diags = diags;
-        let seen: HashSet<&str> = found.iter().map(|(_, r)| r.as_str()).collect();
-        self.files.retain(|k, _| seen.contains(k.as_str()));
-        let todo: Vec<(PathBuf, String, Option<SystemTime>, u64)> = found
-            .iter()
-            .filter_map(|(abs, rel)| {
-                let meta = std::fs::metadata(abs).ok();
-                let mtime = meta.as_ref().and_then(|m| m.modified().ok());
-                let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
-                match self.files.get(rel) {
-                    Some(f) if f.mtime == mtime && f.len == len && mtime.is_some() => None,
-                    _ => Some((abs.clone(), rel.clone(), mtime, len)),
-                }
-            })
-            .collect();
-        let parsed: Vec<(String, FileEntry)> = todo
-            .par_iter()
-            .map(|(abs, rel, mtime, len)| (rel.clone(), parse_file(abs, rel, *mtime, *len, config)))
-            .collect();
-        let n = parsed.len();
-        self.files.extend(parsed);
-        n
-    }
-
-    /// Re-reads one path: parses it if it is an item file, drops it if it
-    /// is gone. Returns whether the backlog's files changed.
-    fn refresh(&mut self, abs: &Path) -> bool {
-        let Some(config) = &self.config else { return false };
-        let Some(rel) = self.rel(abs) else { return false };
-        if !crate::load::is_item_path(&rel, &self.ignore) {
-            return false;
-        }
-        match std::fs::metadata(abs) {
-            Ok(m) if m.is_file() => {
-                let mtime = m.modified().ok();
-                let entry = parse_file(abs, &rel, mtime, m.len(), config);
-                self.files.insert(rel, entry);
-                true
-            }
-            _ => self.files.remove(&rel).is_some(),
         }
     }
 
@@ -422,134 +316,6 @@ impl Builder {
                 (s, st, Pending::default())
             }
         }
-    }
-
-    /// The settle phase: the pages a fast rebuild left stale. `None` when
-    /// cancelled (keep `pending` for later) or when rendering failed.
-    pub fn settle(&mut self, pending: &Pending, cancel: &AtomicBool) -> Option<(Arc<Snapshot>, BuildStats)> {
-        let start = Instant::now();
-        let last = self.last.clone()?;
-        let mut full = pending.full;
-        let mut history_changed = false;
-        if self.opts.history
-            && self.history_read.is_none_or(|t| t.elapsed().as_secs() >= 2)
-            && git_head(&self.root) != self.git_head
-        {
-            let before = self.events.as_ref().map(|e| (e.head.clone(), e.events.len()));
-            self.read_history();
-            history_changed = self.events.as_ref().map(|e| (e.head.clone(), e.events.len())) != before;
-            full |= history_changed;
-        }
-        let env = self.env.clone()?;
-        let events = self.events.clone();
-        let derived = self.derived.clone();
-        let b = &last.backlog;
-        let report = match pending.check {
-            true => Arc::new(crate::check::check_on(b, &last.graph, self.head_date)),
-            false => last.report.clone(),
-        };
-        if cancel.load(Ordering::Relaxed) {
-            return None;
-        }
-        let inputs = Inputs {
-            backlog: b,
-            graph: &last.graph,
-            report: &report,
-            history: events.as_deref(),
-            derived: &derived,
-            analytics: &NoAnalytics::default(),
-            options: self.site_options(b),
-        };
-        let shared = Shared::new(&inputs);
-        // A value every page shows (the numbers of errors and warnings
-        // after the check above) changed: every page.
-        let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
-        full |= site_value != self.site_value;
-        let jobs: Vec<Job> = if full {
-            shared.jobs()
-        } else {
-            let w = invalidate::wider(b, &last.graph, &pending.ids, &pending.sprints);
-            let (items, graphs, sprints) = (w.items, w.graphs, w.sprints);
-            let mut jobs = site_wide_jobs();
-            jobs.extend(sprints.iter().filter(|&&s| shared.urls[s].is_some()).map(|&s| Job::Board(Some(s))));
-            jobs.extend(
-                graphs.into_iter().filter(|&i| shared.urls[i].is_some() && shared.has_graph_page(i)).map(Job::GraphOf),
-            );
-            jobs.extend(items.into_iter().filter(|&i| shared.urls[i].is_some()).map(Job::Item));
-            jobs
-        };
-        let n = jobs.len();
-        let out = run_jobs(&shared, &env, &jobs, cancel).ok()??;
-        self.site_value = site_value;
-        let mut site: SiteMap = if full { SiteMap::new() } else { (*last.site).clone() };
-        let mut changed = self.merge(&mut site, &shared, &jobs, out, full);
-        if full {
-            for (name, bytes) in &self.theme_assets {
-                site.insert(Arc::from(format!("assets/{name}")), Arc::from(bytes.clone()));
-            }
-            changed = diff_maps(&last.site, &site);
-        }
-        self.parts = Some((last.backlog.clone(), shared.into_parts()));
-        // New history: new derived dates in the item objects.
-        let objs = match history_changed {
-            true => compute_objects(b, &last.graph, &derived, self.opts.drafts, Reuse::None),
-            false => Objects {
-                objects: last.objects.clone(),
-                json: last.objects_json.clone(),
-                contexts: last.contexts.clone(),
-                listed: last.listed.clone(),
-                recomputed: Vec::new(),
-            },
-        };
-        let generation = self.next_generation();
-        let snap = Arc::new(Snapshot {
-            generation,
-            backlog: last.backlog.clone(),
-            graph: last.graph.clone(),
-            report,
-            events: self.events.clone(),
-            derived: self.derived.clone(),
-            objects: objs.objects,
-            objects_json: objs.json,
-            contexts: objs.contexts,
-            listed: objs.listed,
-            schedule: OnceLock::new(),
-            site: Arc::new(site),
-            error: None,
-            build_seconds: start.elapsed().as_secs_f64(),
-            changed: Some(changed),
-        });
-        self.last = Some(snap.clone());
-        let stats = BuildStats {
-            phase: "settle",
-            seconds: start.elapsed().as_secs_f64(),
-            parsed: 0,
-            rendered_jobs: n,
-            ok: true,
-        };
-        Some((snap, stats))
-    }
-
-    fn removed_folder(&self, changes: &Changes) -> bool {
-        changes.paths.iter().any(|p| {
-            !p.exists()
-                && self.rel(p).is_some_and(|r| {
-                    let prefix = format!("{r}/");
-                    !r.is_empty()
-                        && self.files.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
-                })
-        })
-    }
-
-    /// Ids of the cached items in the changed files.
-    fn item_ids_of(&self, changes: &Changes) -> BTreeSet<String> {
-        changes
-            .paths
-            .iter()
-            .filter_map(|p| self.rel(p))
-            .filter_map(|r| self.files.get(&r))
-            .filter_map(|f| f.item.as_ref().map(|i| i.id().to_string()))
-            .collect()
     }
 
     fn site_options(&self, b: &Backlog) -> site::Options {
@@ -708,80 +474,6 @@ impl Builder {
         Ok((snap, n, touched))
     }
 
-    /// Puts job outputs into `site` (with the reload script), drops the
-    /// outputs a job no longer produces, and returns the changed paths.
-    fn merge(
-        &mut self,
-        site: &mut SiteMap,
-        shared: &Shared,
-        jobs: &[Job],
-        out: Vec<Vec<(String, Vec<u8>)>>,
-        full: bool,
-    ) -> Vec<String> {
-        let b = shared.b;
-        if full {
-            self.outputs.clear();
-        }
-        let mut changed = Vec::new();
-        for (job, files) in jobs.iter().zip(out) {
-            let key = match job {
-                Job::Item(i) => Some(format!("item:{}", b.items[*i].id())),
-                Job::GraphOf(i) => Some(format!("graph:{}", b.items[*i].id())),
-                Job::Board(Some(i)) => Some(format!("board:{}", b.items[*i].id())),
-                _ => None,
-            };
-            let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
-            if let Some(k) = &key {
-                if let Some(old) = self.outputs.get(k) {
-                    for p in old {
-                        if !paths.contains(p) && site.remove(p.as_str()).is_some() {
-                            changed.push(p.clone());
-                        }
-                    }
-                }
-            }
-            for (p, bytes) in files {
-                let bytes = inject(&p, bytes);
-                let same = site.get(p.as_str()).is_some_and(|old| **old == *bytes);
-                if !same {
-                    site.insert(Arc::from(p.as_str()), bytes);
-                    changed.push(p);
-                }
-            }
-            if let Some(k) = key {
-                self.outputs.insert(k, paths);
-            }
-        }
-        // Items that are gone: drop their pages.
-        if !full {
-            let gone: Vec<String> = self
-                .outputs
-                .keys()
-                .filter(|k| k.split_once(':').is_some_and(|(_, id)| !b.index.contains_key(id)))
-                .cloned()
-                .collect();
-            for k in gone {
-                for p in self.outputs.remove(&k).unwrap_or_default() {
-                    if site.remove(p.as_str()).is_some() {
-                        changed.push(p);
-                    }
-                }
-            }
-        }
-        for rel in shared.linked_files() {
-            let key = format!("files/{rel}");
-            if !site.contains_key(key.as_str()) {
-                if let Ok(bytes) = crate::util::fs::read_regular(&self.root.join(&rel), MAX_LINKED_BYTES) {
-                    site.insert(Arc::from(key.as_str()), Arc::from(bytes));
-                    changed.push(key);
-                }
-            }
-        }
-        changed.sort();
-        changed.dedup();
-        changed
-    }
-
     fn pending_from(&mut self, inc: &Incremental, touched: Touched) -> Pending {
         let full = std::mem::take(&mut self.force_full) || inc.changed_ids.is_empty();
         let mut ids = touched.ids;
@@ -847,14 +539,6 @@ struct Incremental {
     linked: Vec<String>,
 }
 
-/// The last backlog with some items replaced in place (same ids, same
-/// paths, same order).
-struct Patch {
-    backlog: Backlog,
-    /// Indices of the replaced items.
-    at: Vec<usize>,
-}
-
 /// Whether two versions of an item schedule and roll up alike (same
 /// kind, status, estimate, duration and dates).
 fn same_schedule(old: &Item, new: &Item) -> bool {
@@ -886,171 +570,10 @@ fn same_edges(b: &Backlog, old: &Item, new: &Item) -> bool {
             .all(|(k, _)| old.fields.get(k) == new.fields.get(k))
 }
 
-/// HEAD of the repository holding `root` and the commit it names (from
-/// `.git/HEAD` and the ref file or `packed-refs`), to tell cheaply whether
-/// history moved.
-fn git_head(root: &Path) -> Option<String> {
-    // Small regular files only (a crafted HEAD could name a device).
-    let read = |p: &Path| crate::util::fs::read_regular(p, 4096).map(|b| String::from_utf8_lossy(&b).into_owned());
-    let git = root.ancestors().map(|d| d.join(".git")).find(|g| g.is_dir())?;
-    let head = read(&git.join("HEAD")).ok()?;
-    let mut sig = head.trim().to_string();
-    if let Some(r) = head.trim().strip_prefix("ref: ") {
-        match read(&git.join(r)) {
-            Ok(id) => sig.push_str(id.trim()),
-            Err(_) => {
-                let packed = std::fs::metadata(git.join("packed-refs")).and_then(|m| m.modified()).ok();
-                sig.push_str(&format!("{packed:?}"));
-            }
-        }
-    }
-    Some(sig)
-}
-
-fn parse_file(abs: &Path, rel: &str, mtime: Option<SystemTime>, len: u64, config: &Config) -> FileEntry {
-    let (item, diags) = if len > crate::load::MAX_FILE_BYTES {
-        let msg = format!(
-            "file is too large ({:.1} MB); item files are limited to {} MB",
-            len as f64 / 1_048_576.0,
-            crate::load::MAX_FILE_BYTES / 1_048_576
-        );
-        (None, vec![Diagnostic::new("E006", rel, Span::START, msg)])
-    } else {
-        // Bounded, and only a regular file: the file can have been replaced
-        // (by a FIFO, say) since it was listed.
-        match crate::util::fs::read_regular(abs, crate::load::MAX_FILE_BYTES) {
-            Ok(bytes) => crate::load::parse_item_bytes(&bytes, rel, config),
-            Err(e) => (None, vec![Diagnostic::new("E006", rel, Span::START, format!("cannot read file: {e}"))]),
-        }
-    };
-    FileEntry { mtime, len, item, diags }
-}
-
-/// Renders jobs in parallel; `Ok(None)` when cancelled.
-fn run_jobs(
-    shared: &Shared,
-    env: &Environment,
-    jobs: &[Job],
-    cancel: &AtomicBool,
-) -> Result<Option<Vec<Files>>, SiteError> {
-    let out: Vec<Result<Option<Files>, SiteError>> = jobs
-        .par_iter()
-        .map(|j| if cancel.load(Ordering::Relaxed) { Ok(None) } else { shared.run(env, j).map(Some) })
-        .collect();
-    if cancel.load(Ordering::Relaxed) {
-        return Ok(None);
-    }
-    let mut v = Vec::with_capacity(out.len());
-    for o in out {
-        match o? {
-            Some(files) => v.push(files),
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(v))
-}
-
-/// Paths whose bytes differ between two maps (either side).
-fn diff_maps(a: &SiteMap, b: &SiteMap) -> Vec<String> {
-    let mut out: Vec<String> = b
-        .iter()
-        .filter(|(k, v)| a.get(*k).is_none_or(|old| !Arc::ptr_eq(old, v) && **old != ***v))
-        .map(|(k, _)| k.to_string())
-        .collect();
-    out.extend(a.keys().filter(|k| !b.contains_key(*k)).map(|k| k.to_string()));
-    out.sort();
-    out
-}
-
+mod files;
+mod settle;
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            let dest = to.join(e.file_name());
-            if e.file_type().unwrap().is_dir() {
-                copy_dir(&e.path(), &dest);
-            } else {
-                std::fs::copy(e.path(), dest).unwrap();
-            }
-        }
-    }
-
-    /// Saves `rel` with `from` replaced by `to`, rebuilds and settles;
-    /// returns the fast build and the settled one.
-    fn edit2(b: &mut Builder, rel: &str, from: &str, to: &str) -> (Arc<Snapshot>, Arc<Snapshot>) {
-        let path = b.root().join(rel);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{rel} has no `{from}`");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-        let never = AtomicBool::new(false);
-        b.prepare_spare();
-        let changes = Changes { paths: BTreeSet::from([path]), rescan: false };
-        let (fast, _, pending) = b.incremental(&changes, &never);
-        assert!(fast.error.is_none(), "{:?}", fast.error);
-        match b.settle(&pending, &never) {
-            Some((s, _)) => (fast, s),
-            None => (fast.clone(), fast),
-        }
-    }
-
-    fn edit(b: &mut Builder, rel: &str, from: &str, to: &str) -> Arc<Snapshot> {
-        edit2(b, rel, from, to).1
-    }
-
-    /// The served state equals a full build of the same files.
-    fn assert_same_as_full(s: &Snapshot, root: &Path) {
-        let never = AtomicBool::new(false);
-        let (full, _) = Builder::new(root.to_path_buf(), BuildOptions::default()).full(&never);
-        let mut a: Vec<&Arc<str>> = s.site.keys().collect();
-        let mut b: Vec<&Arc<str>> = full.site.keys().collect();
-        a.sort();
-        b.sort();
-        assert_eq!(a, b, "the same files");
-        for (k, v) in full.site.iter() {
-            assert!(s.site[k] == *v, "{k} differs from a full build");
-        }
-        let diags = |s: &Snapshot| crate::check::report::json_value(&s.report).to_string();
-        assert_eq!(diags(s), diags(&full));
-        assert_eq!(s.objects, full.objects);
-        assert_eq!(s.listed, full.listed);
-    }
-
-    #[test]
-    fn settled_builds_equal_full_builds_and_problems_show_after_settling() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("backlog");
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
-        let never = AtomicBool::new(false);
-        let mut b = Builder::new(root.clone(), BuildOptions::default());
-        let (first, _) = b.full(&never);
-        assert!(first.error.is_none());
-        let errors = first.report.errors();
-        let story = "stories/asm-stories-api.md";
-        // Content only (title): the backlog is patched, graph and schedule kept.
-        let (fast, s) = edit2(&mut b, story, "title: ", "title: Edited ");
-        assert!(Arc::ptr_eq(&fast.graph, &first.graph), "the graph is kept");
-        assert!(String::from_utf8_lossy(&fast.site["items/asm-stories-api.html"]).contains("Edited"));
-        assert_same_as_full(&s, &root);
-        // Status: the item and the ones it blocks change, the schedule too.
-        let s = edit(&mut b, story, "status: in_progress", "status: done");
-        assert_same_as_full(&s, &root);
-        // A problem introduced by an edit shows up once settled.
-        let s = edit(&mut b, story, "status: done", "status: no_such_status");
-        assert!(s.report.errors() > errors, "the unknown status is reported");
-        assert!(String::from_utf8_lossy(&s.site["problems.html"]).contains("no_such_status"));
-        assert_same_as_full(&s, &root);
-        // A relation: the graph changes.
-        let s = edit(&mut b, story, "status: no_such_status", "status: todo");
-        assert_same_as_full(&s, &root);
-        let s = edit(&mut b, story, "depends_on: [asm-projects-api]", "depends_on: [asm-oauth-providers]");
-        assert_same_as_full(&s, &root);
-        // And back: the error is gone.
-        let s = edit(&mut b, story, "status: todo", "status: in_progress");
-        assert_eq!(s.report.errors(), errors);
-        assert_same_as_full(&s, &root);
-    }
-}
+use files::{git_head, Patch};
+use settle::{diff_maps, run_jobs};
