@@ -9,7 +9,8 @@
 //! - per **item** id: the signature of what its pages show of it (item
 //!   object, card, body, path), its sprint and its related ids;
 //! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`): the files it
-//!   wrote and the backlog files its bodies link to;
+//!   wrote (the backlog files bodies link to are not recorded: a page whose
+//!   body links anything is rendered in every build);
 //! - per **output file**: its content hash and stamp (size, modification
 //!   time, inode), to reuse it only when the output folder still holds
 //!   exactly what this build wrote.
@@ -36,7 +37,6 @@ pub struct ItemState {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JobOut {
     pub paths: Vec<String>,
-    pub linked: Vec<String>,
 }
 
 /// An output file: content hash and the stamp it had when written.
@@ -159,7 +159,6 @@ impl State {
         for (k, j) in jobs {
             w.str(k);
             w.strs(&j.paths);
-            w.strs(&j.linked);
         }
         let mut files: Vec<(&String, &FileState)> = self.files.iter().collect();
         files.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -188,7 +187,7 @@ impl State {
         }
         let key = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
         let mut s = State { key, ..State::default() };
-        let n = r.count(28)?;
+        let n = r.count(24)?;
         for _ in 0..n {
             let id = r.str()?;
             let sig = r.u64()?;
@@ -197,12 +196,11 @@ impl State {
             let related = r.strs()?;
             s.items.insert(id, ItemState { sig, path, sprint, related });
         }
-        let n = r.count(12)?;
+        let n = r.count(8)?;
         for _ in 0..n {
             let k = r.str()?;
             let paths = r.strs()?;
-            let linked = r.strs()?;
-            s.jobs.insert(k, JobOut { paths, linked });
+            s.jobs.insert(k, JobOut { paths });
         }
         let n = r.count(44)?;
         for _ in 0..n {
@@ -244,7 +242,7 @@ mod tests {
         let mut s = State { key: [7, 0, 1, u64::MAX], ..State::default() };
         let item = ItemState { sig: 1, path: "a.md".into(), sprint: Some("s1".into()), related: vec!["b".into()] };
         s.items.insert("a".into(), item);
-        s.jobs.insert("item:a".into(), JobOut { paths: vec!["items/a.html".into()], linked: vec![] });
+        s.jobs.insert("item:a".into(), JobOut { paths: vec!["items/a.html".into()] });
         s.files.insert("items/a.html".into(), FileState { hash: 9, len: 3, mtime_ns: -5, ino: 11 });
         let bytes = s.encode();
         assert_eq!(State::decode(&bytes), Some(s.clone()));

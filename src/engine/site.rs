@@ -361,7 +361,7 @@ fn render_write(
                 put(path, bytes)?;
             }
             if let (Some(k), Ok(mut j)) = (key, jobs.lock()) {
-                j.insert(k.clone(), JobOut { paths, linked: Vec::new() });
+                j.insert(k.clone(), JobOut { paths });
             }
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             if d % 256 == 0 || d == total {
