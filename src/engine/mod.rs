@@ -30,6 +30,7 @@
 pub mod invalidate;
 pub mod persist;
 pub mod site;
+pub mod write;
 
 use std::hash::{Hash, Hasher};
 

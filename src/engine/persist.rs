@@ -76,6 +76,23 @@ pub struct State {
     pub items: HashMap<String, ItemState>,
     pub jobs: HashMap<String, JobOut>,
     pub files: HashMap<String, FileState>,
+    /// The previous site kept beside the cache (see `engine::spare`): the
+    /// paths where it differs from the output folder; `None`: no such
+    /// site, or its content is unknown.
+    pub spare: Option<Vec<String>>,
+    /// Every folder of the output and its modification time (a file added
+    /// or removed by hand changes it).
+    pub dirs: Vec<(String, i128)>,
+}
+
+/// The modification time of a folder (`None`: not a folder).
+pub fn dir_mtime(path: &Path) -> Option<i128> {
+    let m = std::fs::symlink_metadata(path).ok().filter(|m| m.is_dir())?;
+    let t = m.modified().ok()?;
+    Some(match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    })
 }
 
 /// Where the state of builds into `out` is kept.
@@ -170,6 +187,18 @@ impl State {
             w.0.extend_from_slice(&f.mtime_ns.to_le_bytes());
             w.u64(f.ino);
         }
+        match &self.spare {
+            Some(v) => {
+                w.0.push(1);
+                w.strs(v);
+            }
+            None => w.0.push(0),
+        }
+        w.u32(self.dirs.len());
+        for (d, t) in &self.dirs {
+            w.str(d);
+            w.0.extend_from_slice(&t.to_le_bytes());
+        }
         let crc = crc32fast::hash(&w.0);
         w.0.extend_from_slice(&crc.to_le_bytes());
         w.0
@@ -211,6 +240,16 @@ impl State {
             let ino = r.u64()?;
             s.files.insert(p, FileState { hash, len, mtime_ns, ino });
         }
+        s.spare = match r.take(1)?[0] {
+            0 => None,
+            _ => Some(r.strs()?),
+        };
+        let n = r.count(20)?;
+        for _ in 0..n {
+            let d = r.str()?;
+            let t = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
+            s.dirs.push((d, t));
+        }
         r.0.is_empty().then_some(s)
     }
 
@@ -244,6 +283,8 @@ mod tests {
         s.items.insert("a".into(), item);
         s.jobs.insert("item:a".into(), JobOut { paths: vec!["items/a.html".into()] });
         s.files.insert("items/a.html".into(), FileState { hash: 9, len: 3, mtime_ns: -5, ino: 11 });
+        s.spare = Some(vec!["items/b.html".into()]);
+        s.dirs.push(("items".into(), 42));
         let bytes = s.encode();
         assert_eq!(State::decode(&bytes), Some(s.clone()));
         for cut in [0, 1, 8, bytes.len() / 2, bytes.len() - 1] {

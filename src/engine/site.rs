@@ -14,22 +14,20 @@
 //! [`invalidate`](super::invalidate) rules choose for the items whose
 //! signature changed, the pages of items whose body has links (their bytes
 //! depend on other items and on files of the root), and every job the last
-//! build did not have. Everything else is the last build's bytes.
+//! build did not have. Everything else is the last build's bytes. How the
+//! files are put in place: [`super::write`].
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use super::hash_bytes;
 use super::invalidate;
-use super::persist::{FileState, ItemState, JobOut, State};
+use super::persist::{ItemState, State};
 use crate::site::pages::{Job, Shared};
 use crate::site::theme::Theme;
-use crate::site::write::DirSink;
-use crate::site::{self, Inputs, Progress, Sink, SiteError};
+use crate::site::{self, Inputs, Progress, SiteError};
 
 /// What the caller asks for.
 pub struct Request<'a> {
@@ -64,7 +62,7 @@ pub struct Outcome {
 
 /// The key of a job whose output is kept between builds; site-wide jobs
 /// (always rendered) have none.
-fn job_key(s: &Shared, job: &Job) -> Option<String> {
+pub(super) fn job_key(s: &Shared, job: &Job) -> Option<String> {
     let id = |i: &usize| s.b.items[*i].id();
     match job {
         Job::Item(i) => Some(format!("item:{}", id(i))),
@@ -76,7 +74,7 @@ fn job_key(s: &Shared, job: &Job) -> Option<String> {
 
 /// Whether a body can link to another item or a file of the root (its
 /// page then depends on them): inline and reference links, wiki links.
-fn may_link(body: &str) -> bool {
+pub(super) fn may_link(body: &str) -> bool {
     body.contains("](") || body.contains("]:") || body.contains("[[")
 }
 
@@ -237,10 +235,10 @@ fn usable<'a>(req: &Request, prev: &'a Option<State>, key: [u64; 4]) -> Result<&
 
 /// A file to reuse was altered since the last build: start again, full.
 #[derive(Debug)]
-struct Altered(String);
+pub(super) struct Altered(pub String);
 
 #[derive(Debug, thiserror::Error)]
-enum Error {
+pub(super) enum Error {
     #[error(transparent)]
     Site(#[from] SiteError),
     #[error(transparent)]
@@ -264,6 +262,7 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     let items: HashMap<String, ItemState> =
         (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
     let state_path = super::persist::path_for(req.root, req.out);
+    let spare = state_path.with_extension("spare");
     let prev = if req.full { None } else { State::load(&state_path) };
     let mut why = match usable(req, &prev, key) {
         Ok(p) => match stale_keys(&shared, &items, p) {
@@ -274,7 +273,8 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     };
     loop {
         let plan = why.as_ref().ok().map(|(p, k)| (*p, k));
-        match render_write(inputs, &shared, &env, theme, req, plan, progress) {
+        let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress };
+        match super::write::run(&ctx, plan, &spare) {
             Ok((mut outcome, mut state)) => {
                 outcome.full = why.err();
                 state.key = key;
@@ -290,128 +290,4 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
             Err(e) => return Err(e.into()),
         }
     }
-}
-
-/// Renders the jobs `plan` leaves stale (all without a plan), links the
-/// rest from the last output, and returns the new state's files and jobs.
-fn render_write(
-    inputs: &Inputs,
-    shared: &Shared,
-    env: &minijinja::Environment,
-    theme: &Theme,
-    req: &Request,
-    plan: Option<(&State, &HashSet<String>)>,
-    progress: Progress,
-) -> Result<(Outcome, State), Error> {
-    let all = shared.jobs();
-    let mut render: Vec<(Job, Option<String>)> = Vec::new();
-    let mut reuse: Vec<(String, &JobOut)> = Vec::new();
-    for job in all.iter() {
-        let key = job_key(shared, job);
-        let keep = match (plan, &key) {
-            (Some((prev, stale)), Some(k)) if !stale.contains(k) => {
-                let linking = matches!(job, Job::Item(i) if may_link(&shared.b.items[*i].body));
-                prev.jobs.get(k).filter(|_| !linking)
-            }
-            _ => None,
-        };
-        match (keep, key) {
-            (Some(out), Some(k)) => reuse.push((k, out)),
-            (_, key) => render.push((job.clone(), key)),
-        }
-    }
-    let total = render.len();
-    let done = AtomicUsize::new(0);
-    let counts = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
-    let files: Mutex<HashMap<String, FileState>> = Mutex::new(HashMap::new());
-    let jobs: Mutex<HashMap<String, JobOut>> = Mutex::new(HashMap::new());
-    let result = site::write::write_with(req.out, |sink: &DirSink| -> Result<(), Error> {
-        let prev_dir = sink.previous().map(Path::to_path_buf);
-        let record = |path: &str, st: FileState| {
-            if let Ok(mut f) = files.lock() {
-                f.insert(path.to_string(), st);
-            }
-        };
-        // Writes one file: a link to the last build's file when it holds
-        // these bytes and is untouched, else new bytes.
-        let put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
-            counts.0.fetch_add(1, Ordering::Relaxed);
-            let hash = hash_bytes(&[bytes]);
-            if let (Some((prev, _)), Some(dir)) = (plan, &prev_dir) {
-                if let Some(old) = prev.files.get(path).filter(|f| f.hash == hash) {
-                    if old.unchanged(&dir.join(path)) && sink.link_previous(path).is_ok() {
-                        counts.2.fetch_add(1, Ordering::Relaxed);
-                        record(path, *old);
-                        return Ok(());
-                    }
-                }
-                sink.write_new(path, bytes)?;
-            } else {
-                sink.put(path, bytes)?;
-            }
-            counts.1.fetch_add(1, Ordering::Relaxed);
-            let (len, mtime_ns, ino) = FileState::stamp(&sink.target(path)).unwrap_or_default();
-            record(path, FileState { hash, len, mtime_ns, ino });
-            Ok(())
-        };
-        render.par_iter().try_for_each(|(job, key)| -> Result<(), Error> {
-            let out = shared.run(env, job)?;
-            let paths: Vec<String> = out.iter().map(|(p, _)| p.clone()).collect();
-            for (path, bytes) in &out {
-                put(path, bytes)?;
-            }
-            if let (Some(k), Ok(mut j)) = (key, jobs.lock()) {
-                j.insert(k.clone(), JobOut { paths });
-            }
-            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if d % 256 == 0 || d == total {
-                progress(d, total);
-            }
-            Ok(())
-        })?;
-        if let (Some((prev, _)), Some(dir)) = (plan, &prev_dir) {
-            reuse.par_iter().with_min_len(16).try_for_each(|(k, out)| -> Result<(), Error> {
-                for p in &out.paths {
-                    let st = prev.files.get(p).ok_or_else(|| Altered(p.clone()))?;
-                    if !st.unchanged(&dir.join(p)) {
-                        return Err(Altered(p.clone()).into());
-                    }
-                    sink.link_previous(p).map_err(|_| Altered(p.clone()))?;
-                    counts.0.fetch_add(1, Ordering::Relaxed);
-                    counts.2.fetch_add(1, Ordering::Relaxed);
-                    record(p, *st);
-                }
-                if let Ok(mut j) = jobs.lock() {
-                    j.insert(k.clone(), (*out).clone());
-                }
-                Ok(())
-            })?;
-        }
-        for (name, bytes) in &theme.assets {
-            put(&format!("assets/{name}"), bytes)?;
-        }
-        // The backlog's own files the bodies link to (every body that
-        // links anything was rendered above).
-        let root = &inputs.backlog.root;
-        for rel in shared.linked_files() {
-            if let Ok(bytes) = std::fs::read(root.join(&rel)) {
-                put(&format!("files/{rel}"), &bytes)?;
-            }
-        }
-        Ok(())
-    });
-    result?;
-    let files = files.into_inner().unwrap_or_else(|e| e.into_inner());
-    let pages = files.keys().filter(|p| p.ends_with(".html")).count();
-    let outcome = Outcome {
-        stats: site::Stats { files: files.len(), pages, items: shared.page_count() },
-        full: None,
-        jobs_total: all.len(),
-        jobs_rendered: total,
-        written: counts.1.into_inner(),
-        reused: counts.2.into_inner(),
-        save_error: None,
-    };
-    let jobs = jobs.into_inner().unwrap_or_else(|e| e.into_inner());
-    Ok((outcome, State { key: [0; 4], items: HashMap::new(), jobs, files }))
 }

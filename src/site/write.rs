@@ -153,6 +153,20 @@ pub fn write_with<T, E>(out: &Path, fill: impl FnOnce(&DirSink) -> Result<T, E>)
 where
     E: From<io::Error>,
 {
+    write_with_keep(out, None, fill).map(|(v, _)| v)
+}
+
+/// [`write_with`], keeping the replaced site at `keep` (moved there, not
+/// deleted; `keep` must be on the same file system) when given. Also says
+/// whether the replaced site is now at `keep`.
+pub fn write_with_keep<T, E>(
+    out: &Path,
+    keep: Option<&Path>,
+    fill: impl FnOnce(&DirSink) -> Result<T, E>,
+) -> Result<(T, bool), E>
+where
+    E: From<io::Error>,
+{
     if out.is_file() {
         return Err(
             io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is a file, not a folder", out.display())).into()
@@ -190,17 +204,25 @@ where
             let _ = remove_tree(&tmp);
             return Err(e.into());
         }
+        if let Some(k) = keep {
+            if k.exists() {
+                let _ = remove_tree(k);
+            }
+            if std::fs::rename(&old, k).is_ok() {
+                return Ok((value, true));
+            }
+        }
         let _ = remove_tree(&old);
     } else if let Err(e) = std::fs::rename(&tmp, out) {
         let _ = remove_tree(&tmp);
         return Err(e.into());
     }
-    Ok(value)
+    Ok((value, false))
 }
 
 /// Removes a folder tree, deleting its files in parallel (a site has tens of
 /// thousands of small files).
-fn remove_tree(dir: &Path) -> io::Result<()> {
+pub fn remove_tree(dir: &Path) -> io::Result<()> {
     let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
