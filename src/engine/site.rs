@@ -10,7 +10,7 @@
 //! of items or problems, the schedule's start), when the output folder is
 //! missing, or when a file to be reused is not the one the last build wrote
 //! (size, modification time or inode differ). Otherwise the jobs rendered
-//! are the site-wide ones, the audit pages, the pages the
+//! are the site-wide ones, the audit pages listing a changed item, the pages the
 //! [`invalidate`](super::invalidate) rules choose for the items whose
 //! signature changed, the pages of items whose body has links (their bytes
 //! depend on other items and on files of the root), and every job the last
@@ -68,6 +68,7 @@ pub(super) fn job_key(s: &Shared, job: &Job) -> Option<String> {
         Job::Item(i) => Some(format!("item:{}", id(i))),
         Job::GraphOf(i) => Some(format!("graph:{}", id(i))),
         Job::Board(Some(i)) => Some(format!("board:{}", id(i))),
+        Job::Audit(p) => Some(format!("audit:{p}")),
         _ => None,
     }
 }
@@ -214,6 +215,16 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
     }
     for i in w.sprints {
         keys.insert(format!("board:{}", b.items[i].id()));
+    }
+    // Audit pages show the title and page of each event's item (the
+    // events themselves are in the global key): those listing a changed id.
+    let total = s.events.map(|e| e.events.len()).unwrap_or(0);
+    for id in &changed {
+        for &k in s.by_id.get(id.as_str()).into_iter().flatten() {
+            if k < total {
+                keys.insert(format!("audit:{}", (total - 1 - k) / crate::site::pages::AUDIT_PAGE + 1));
+            }
+        }
     }
     Some(keys)
 }
