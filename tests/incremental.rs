@@ -164,6 +164,14 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     assert!(log.contains("items/account-schema.html` in the output folder was changed"), "{log}");
     assert!(!stats(&log).2, "a full build: {log}");
     b.check_small("a build after the altered one");
+    // So is a file added to it by hand (a full build has no such file).
+    std::fs::write(b.out.join("items/extra.html"), "added").unwrap();
+    let (_, _, incremental) = b.check("a file added to the output");
+    assert!(!incremental, "a full build");
+    // Nor one removed.
+    std::fs::remove_file(b.out.join("badges/account-schema.svg")).unwrap();
+    let (_, _, incremental) = b.check("a file removed from the output");
+    assert!(!incremental, "a full build");
     edit(&root, story, "title: Edited story", "title: Twice edited story");
     b.check_small("a title edit after the history moved");
 }
