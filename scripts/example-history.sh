@@ -14,4 +14,4 @@ set -euo pipefail
 out="${1:?usage: scripts/example-history.sh OUT_DIR}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-cargo run --quiet --release --example example_history -- "$out" "$here/example-backlog"
+cargo run --quiet --example example_history -- "$out" "$here/example-backlog"

@@ -14,8 +14,8 @@ pub const CONFIG_FILE: &str = "cairn.yml";
 /// The largest `cairn.yml` read (a real one is a few kilobytes).
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
-/// The five priorities, highest first. Fixed by the format.
-pub const PRIORITIES: [&str; 5] = ["highest", "high", "medium", "low", "lowest"];
+/// The five priorities, highest first (defined by the model; re-exported here).
+pub use crate::model::PRIORITIES;
 
 /// A status category: drives boards and metrics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
@@ -343,10 +343,10 @@ impl Config {
         let file: ConfigFile = if text.trim().is_empty() {
             ConfigFile::default()
         } else {
-            let options = crate::load::yaml::options();
+            let options = crate::util::yaml::options();
             serde_saphyr::from_str_with_options(text, options).map_err(|e| {
                 let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
-                invalid(line, column, crate::load::yaml::error_message(&e))
+                invalid(line, column, crate::util::yaml::error_message(&e))
             })?
         };
         Config::from_file(file).map_err(|m| invalid(1, 1, m))

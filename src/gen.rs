@@ -4,37 +4,7 @@
 
 use std::path::Path;
 
-/// A small deterministic PRNG (SplitMix64), so generated backlogs are the
-/// same on every machine.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.next_u64() % 100 < percent
-    }
-
-    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-}
+pub use crate::util::rng::Rng;
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -199,6 +169,11 @@ pub enum Shape {
     /// `s1 … s(n−1)` each depend on the hub `s0`, which delays all of them
     /// at distance 1.
     Star,
+    /// A bowtie: `b1 … b(n/2)` are independent (all ready) and the hub `h`
+    /// depends on every one of them; `d1 ← d2 ← …` is a chain after the
+    /// hub. Every ready task delays the hub and the whole chain: the shape
+    /// that makes a per-item count of what waits quadratic.
+    Bowtie,
 }
 
 impl std::str::FromStr for Shape {
@@ -208,7 +183,8 @@ impl std::str::FromStr for Shape {
             "mixed" => Ok(Shape::Mixed),
             "chain" => Ok(Shape::Chain),
             "star" => Ok(Shape::Star),
-            other => Err(format!("unknown shape `{other}` (mixed, chain or star)")),
+            "bowtie" => Ok(Shape::Bowtie),
+            other => Err(format!("unknown shape `{other}` (mixed, chain, star or bowtie)")),
         }
     }
 }
@@ -231,6 +207,18 @@ pub fn shaped(spec: &Spec, shape: Shape) -> Vec<File> {
         Shape::Mixed => generate(spec),
         Shape::Chain => (0..n).map(|k| task(&format!("c{k}"), k.checked_sub(1).map(|p| format!("c{p}")), k)).collect(),
         Shape::Star => (0..n).map(|k| task(&format!("s{k}"), (k > 0).then(|| "s0".to_string()), k)).collect(),
+        Shape::Bowtie => {
+            let wide = n / 2;
+            let mut files: Vec<File> = (1..=wide).map(|k| task(&format!("b{k}"), None, k)).collect();
+            let all: Vec<String> = (1..=wide).map(|k| format!("b{k}")).collect();
+            files.push(task("h", (!all.is_empty()).then(|| all.join(", ")), 0));
+            let mut prev = "h".to_string();
+            for k in 1..n.saturating_sub(wide + 1) + 1 {
+                files.push(task(&format!("d{k}"), Some(prev.clone()), k));
+                prev = format!("d{k}");
+            }
+            files
+        }
     }
 }
 
@@ -370,6 +358,20 @@ mod tests {
         );
         let kinds: std::collections::BTreeSet<&str> = b.items.iter().map(|i| i.kind()).collect();
         assert_eq!(kinds.len(), 8, "{kinds:?}");
+    }
+
+    #[test]
+    fn bowtie_ready_tasks_each_unblock_the_hub_and_the_chain() {
+        let files = shaped(&Spec { items: 41, seed: 1, errors: 0 }, Shape::Bowtie);
+        assert_eq!(files.len(), 41);
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &files).unwrap();
+        let b = crate::load::load(dir.path()).unwrap();
+        let g = crate::graph::Graph::build(&b);
+        let r = crate::graph::ready::ready(&b, &g, &Default::default());
+        // 20 independent tasks are ready; each delays the hub and the 20-long chain.
+        assert_eq!(r.len(), 20);
+        assert!(r.iter().all(|x| x.unblocks == 21), "{:?}", r.iter().map(|x| x.unblocks).collect::<Vec<_>>());
     }
 
     #[test]

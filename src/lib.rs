@@ -9,11 +9,14 @@
 //!                   └──graph──▶ Graph ──▶ impact · ready · schedule
 //! ```
 //!
-//! The `cairn` binary (`src/main.rs`) is a thin shell over [`cli`].
+//! The `cairn` binary (`src/main.rs`) is a thin shell over [`cli`]. The
+//! layers, and what each module may import, are in `docs/architecture.md`
+//! (enforced by `tests/architecture.rs`).
 
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diag;
 pub mod edit;
 pub mod engine;
 pub mod gen;

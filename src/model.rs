@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// The five priorities, highest first. Fixed by the format.
+pub const PRIORITIES: [&str; 5] = ["highest", "high", "medium", "low", "lowest"];
+
 /// Every top-level key the format defines for an item.
 pub const CORE_FIELDS: &[&str] = &[
     "id",
@@ -258,9 +261,15 @@ impl Item {
         self.priority.as_ref().map(|s| s.value.as_str()).unwrap_or("medium")
     }
 
+    /// A draft: status `draft` or label `draft` (the site leaves drafts out
+    /// unless asked).
+    pub fn is_draft(&self) -> bool {
+        self.status() == Some("draft") || self.labels.iter().any(|l| l == "draft")
+    }
+
     /// Rank of the priority: 0 = highest … 4 = lowest.
     pub fn priority_rank(&self) -> usize {
-        crate::config::PRIORITIES.iter().position(|p| *p == self.priority()).unwrap_or(2)
+        PRIORITIES.iter().position(|p| *p == self.priority()).unwrap_or(2)
     }
 
     /// The span of a key, or the file start.

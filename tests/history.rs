@@ -359,6 +359,25 @@ fn build_dates_the_site_by_the_head_commit() {
     }
 }
 
+/// "Today" is HEAD's history time, not its raw committer time: a HEAD
+/// committed on a clock that is behind its parent's still dates `check`
+/// (W022) and the site by the parent's time, as `log` and the metrics do.
+#[test]
+fn today_is_the_head_commits_history_time_when_its_clock_is_behind() {
+    let repo = Repo::new();
+    repo.write("stories/late.md", "---\ntitle: Late story\nstatus: ready\ndue: 2024-03-05\n---\n");
+    repo.commit("Ana", "2024-03-10T09:00:00Z", "plan");
+    // A second commit whose clock says March 1st (five days before the due date).
+    repo.write("stories/other.md", "---\ntitle: Other\nstatus: ready\n---\n");
+    repo.commit("Ben", "2024-03-01T09:00:00Z", "skewed clock");
+    let (_, out, _) = cairn(&repo.path, &["check", "--format", "json"]);
+    assert!(out.contains("\"W022\""), "HEAD's history time is 2024-03-10, after the due date: {out}");
+    let (code, _, err) = cairn(&repo.path, &["build", "--out", "site"]);
+    assert_eq!(code, 0, "{err}");
+    let problems = std::fs::read_to_string(repo.path.join("site/problems.html")).unwrap();
+    assert!(problems.contains("W022"), "the site agrees with check");
+}
+
 /// The file of a loose object.
 fn loose(r: &Repo, id: &str) -> std::path::PathBuf {
     r.path.join(".git/objects").join(&id[..2]).join(&id[2..])

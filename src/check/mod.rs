@@ -2,43 +2,20 @@
 //! (ids, references, hierarchy, cycles, cross-item consistency), on top of
 //! the per-file diagnostics `load` already produced.
 
-pub mod diagnostic;
 pub mod links;
 pub mod report;
+pub mod rules;
 pub mod sarif;
 
-pub use diagnostic::{Diagnostic, Note, Severity};
+/// The diagnostics base, under its former path (`cairn::check::diagnostic`).
+pub use crate::diag as diagnostic;
+pub use crate::diag::{Diagnostic, Note, Report, Severity};
 
 use crate::config::Role;
 use crate::graph::{EdgeType, Graph};
 use crate::load::Backlog;
 use crate::model::{Item, Span, Spanned};
 use crate::util::{suggest, text};
-
-/// The outcome of a check: every diagnostic, sorted, and counts.
-#[derive(Clone, Debug, Default)]
-pub struct Report {
-    pub items: usize,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Report {
-    pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
-    }
-
-    pub fn warnings(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
-    }
-
-    /// Turns every warning into an error (`--strict`).
-    pub fn strict(mut self) -> Report {
-        for d in &mut self.diagnostics {
-            d.severity = Severity::Error;
-        }
-        self
-    }
-}
 
 /// Runs every rule. `graph` must be built from `backlog`.
 pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
@@ -48,8 +25,8 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     // Risk rules about single items (W020 blocked, W021 dependency in a
     // later sprint, W023 open duplicate); overdue (W022) needs "today" and
     // is added by `cairn check` from the HEAD commit's date.
-    crate::metrics::insights::warnings(backlog, graph, None, &mut diags);
-    diagnostic::sort(&mut diags);
+    rules::warnings(backlog, None, &mut diags);
+    crate::diag::sort(&mut diags);
     Report { items: backlog.items.len(), diagnostics: diags }
 }
 
@@ -96,7 +73,7 @@ pub fn errors(backlog: &Backlog, graph: &Graph) -> Vec<Diagnostic> {
         backlog.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
     error_rules(backlog, graph, &mut diags);
     diags.retain(|d| d.severity == Severity::Error);
-    diagnostic::sort(&mut diags);
+    crate::diag::sort(&mut diags);
     diags
 }
 
@@ -105,8 +82,8 @@ pub fn errors(backlog: &Backlog, graph: &Graph) -> Vec<Diagnostic> {
 pub fn check_on(backlog: &Backlog, graph: &Graph, today: Option<chrono::NaiveDate>) -> Report {
     let mut r = check(backlog, graph);
     if let Some(today) = today {
-        crate::metrics::insights::overdue_warnings(backlog, today, &mut r.diagnostics);
-        diagnostic::sort(&mut r.diagnostics);
+        rules::overdue_warnings(backlog, today, &mut r.diagnostics);
+        crate::diag::sort(&mut r.diagnostics);
     }
     r
 }

@@ -24,10 +24,7 @@ impl<'a> Sources<'a> {
     fn line(&mut self, file: &str, line: u32) -> Option<String> {
         let root = self.root;
         let text = self.cache.entry(file.to_string()).or_insert_with(|| {
-            let bytes = std::fs::read(root.join(file)).ok()?;
-            if bytes.len() as u64 > crate::load::MAX_FILE_BYTES {
-                return None;
-            }
+            let bytes = crate::util::fs::read_regular(&root.join(file), crate::load::MAX_FILE_BYTES).ok()?;
             Some(String::from_utf8_lossy(&bytes).into_owned())
         });
         let text = text.as_deref()?;

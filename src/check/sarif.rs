@@ -14,9 +14,9 @@ use std::path::Path;
 
 use serde::{Serialize, Serializer};
 
-use super::diagnostic::{code_index, CodeInfo, Example, CODES};
 use super::report::{stable_fingerprints, worktree_prefix};
 use super::{Diagnostic, Report, Severity};
+use crate::diag::{code_index, CodeInfo, Example, CODES};
 
 /// The JSON schema a SARIF 2.1.0 log names.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -123,7 +123,7 @@ fn rule(c: &'static CodeInfo) -> Rule {
             text: format!("{}\n\nExample:\n{example_text}", c.fix),
             markdown: format!("{}\n\n**Example**\n{example_md}", c.fix),
         },
-        default_configuration: Level { level: level(super::diagnostic::severity_of(c.code)) },
+        default_configuration: Level { level: level(crate::diag::severity_of(c.code)) },
     }
 }
 

@@ -74,7 +74,7 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     let (events, note) = if a.no_history {
         (None, Some("built with --no-history: no audit trail or history-based charts".to_string()))
     } else {
-        match super::history_cmd::read_history(ctx, &backlog, true, true) {
+        match super::shared::read_history(ctx, &backlog, true, true) {
             Ok(ev) => {
                 let note = ev.warning();
                 (Some(ev), note.map(|w| w.split_once(' ').map(|(_, r)| r.to_string()).unwrap_or(w)))

@@ -45,7 +45,7 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     }
     let want_body = a.fields.iter().any(|f| f == "body");
     // History (cached) only when an output or a filter can see its fields.
-    let derived = if needs_history(a) { super::history_cmd::derived(ctx, &backlog) } else { Default::default() };
+    let derived = if needs_history(a) { super::shared::derived(ctx, &backlog) } else { Default::default() };
     let mut objects: Vec<Value> = (0..backlog.items.len())
         .filter(|&i| backlog.index.get(backlog.items[i].id()) == Some(&i))
         .map(|i| {
@@ -112,7 +112,7 @@ pub fn show(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
         anyhow::bail!("no item with id `{}`{hint}", a.id);
     };
     let mut view = crate::query::show::view(&backlog, &graph, i);
-    let recent = super::history_cmd::add_history(ctx, &backlog, &a.id, &mut view);
+    let recent = super::shared::add_history(ctx, &backlog, &a.id, &mut view);
     match a.format {
         ShowFormat::Json => out(&to_json(&view)),
         ShowFormat::Text => out(&format!("{}{recent}", crate::query::show::text(&view))),

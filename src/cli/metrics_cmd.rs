@@ -73,7 +73,7 @@ fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &
             (b, Some(g))
         }
     };
-    let events = super::history_cmd::read_history(ctx, &backlog, use_cache, true)?;
+    let events = super::shared::read_history(ctx, &backlog, use_cache, true)?;
     if events.source == Source::NoRepository {
         anyhow::bail!("`cairn {what}` needs git history: `{}` is not inside a git repository", backlog.root.display());
     }
@@ -116,7 +116,7 @@ pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
         BurndownFormat::Json => to_json(b),
         BurndownFormat::Text => metrics::burndown::text(b),
         BurndownFormat::Svg => {
-            let mut s = metrics::chart::burndown_svg(b, false);
+            let mut s = crate::site::charts::burndown_svg(b, false);
             s.push('\n');
             s
         }

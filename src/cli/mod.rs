@@ -12,6 +12,7 @@ mod list_cmd;
 mod man;
 mod metrics_cmd;
 mod serve_cmd;
+mod shared;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

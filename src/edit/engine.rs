@@ -20,8 +20,8 @@ use serde_json::Value;
 
 use super::text::{self, TextError};
 use super::{rename, EditError, NewItem};
-use crate::check::Diagnostic;
 use crate::config::Role;
+use crate::diag::Diagnostic;
 use crate::load::{self, Backlog};
 use crate::model::{self, Item, CORE_FIELDS, SPRINT_FIELDS};
 
@@ -667,12 +667,12 @@ impl ChangeSet {
             let after = if local {
                 let mut e: Vec<Diagnostic> = backlog.diagnostics[kept..]
                     .iter()
-                    .filter(|d| d.severity == crate::check::Severity::Error)
+                    .filter(|d| d.severity == crate::diag::Severity::Error)
                     .cloned()
                     .collect();
                 let mut before: HashMap<(&str, String, String), usize> = HashMap::new();
                 for d in
-                    orig_diags.iter().filter(|d| gone.contains(&d.file) && d.severity == crate::check::Severity::Error)
+                    orig_diags.iter().filter(|d| gone.contains(&d.file) && d.severity == crate::diag::Severity::Error)
                 {
                     *before.entry(problem_key(d)).or_default() += 1;
                 }
@@ -721,7 +721,7 @@ impl ChangeSet {
             }
         }
         out.extend(wf);
-        crate::check::diagnostic::sort(&mut out);
+        crate::diag::sort(&mut out);
         out
     }
 

@@ -19,8 +19,9 @@ pub use engine::{file_hash, plan, ChangeSet, Edit, FileChange, Op};
 
 use std::path::{Path, PathBuf};
 
-use crate::check::{self, Diagnostic, Severity};
+use crate::check;
 use crate::config::{Config, Role, CONFIG_FILE};
+use crate::diag::{self, Diagnostic, Severity};
 use crate::load::{self, Backlog};
 
 /// The commented default `cairn.yml` written by `cairn init`.
@@ -310,7 +311,7 @@ pub fn plan_new(backlog: &Backlog, req: &NewItem) -> Result<Planned, EditError> 
     let trial = Backlog::from_items(backlog.root.clone(), cfg.clone(), items, Vec::new(), backlog.files + 1);
     let report = check::check_backlog(&trial);
     diags.extend(report.diagnostics.into_iter().filter(|d| d.file == rel));
-    check::diagnostic::sort(&mut diags);
+    diag::sort(&mut diags);
     Ok(Planned { path, rel, text: fm, diagnostics: diags })
 }
 

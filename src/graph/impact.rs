@@ -233,6 +233,104 @@ impl Counter {
     }
 }
 
+/// [`Counter`] for many items at once (`ready`'s `unblocks`), linear on
+/// chains, stars and bowties: an item with exactly one *waiter* `w` (one
+/// item that waits on it directly) and on no cycle delays exactly `w` and
+/// what `w` delays, so its count is `w`'s plus one (if `w` is open) —
+/// memoised, each such item costs one step. Only an item with several
+/// waiters (or on a cycle) is counted by a search, once. Without that, 5,000
+/// ready tasks feeding one hub followed by a 5,000-long chain cost 25
+/// million steps; with it, 15,000.
+pub struct Unblocks {
+    counter: Counter,
+    memo: Vec<Option<usize>>,
+    /// Items on a cycle of waits-on (or waiting on themselves).
+    cyclic: Vec<bool>,
+}
+
+/// The one item that waits on `u` directly (not `u` itself), if exactly one
+/// does (the same edges as [`Counter`] follows); stops at a second.
+fn sole_waiter(g: &Graph, u: usize) -> Option<usize> {
+    let mut first: Option<usize> = None;
+    let mut n = 0;
+    let direct = g
+        .inc_typed(u, &DEPENDS_ON)
+        .iter()
+        .map(|&e| g.edges[e].from)
+        .chain(g.out_typed(u, &EdgeType::Parent).iter().map(|&e| g.edges[e].to));
+    for w in direct {
+        if w == u || first == Some(w) {
+            continue;
+        }
+        n += 1;
+        if n == 2 {
+            return None;
+        }
+        first = Some(w);
+    }
+    first
+}
+
+impl Unblocks {
+    pub fn new(g: &Graph, n: usize) -> Unblocks {
+        // Strongly connected components of waits-on (linear).
+        let mut pg = petgraph::graph::DiGraph::<(), ()>::with_capacity(n, g.edges.len());
+        for _ in 0..n {
+            pg.add_node(());
+        }
+        let mut cyclic = vec![false; n];
+        for e in &g.edges {
+            let (a, b) = match e.ty {
+                EdgeType::DependsOn => (e.to, e.from),
+                EdgeType::Parent => (e.from, e.to),
+                _ => continue,
+            };
+            if a < n && b < n {
+                if a == b {
+                    cyclic[a] = true;
+                }
+                pg.add_edge(petgraph::graph::NodeIndex::new(a), petgraph::graph::NodeIndex::new(b), ());
+            }
+        }
+        for scc in petgraph::algo::tarjan_scc(&pg) {
+            if scc.len() > 1 {
+                for x in scc {
+                    cyclic[x.index()] = true;
+                }
+            }
+        }
+        Unblocks { counter: Counter::new(n), memo: vec![None; n], cyclic }
+    }
+
+    /// The number of open items that wait on `x` transitively, as
+    /// [`Counter::count`].
+    pub fn count(&mut self, b: &Backlog, g: &Graph, x: usize) -> usize {
+        let mut path: Vec<(usize, usize)> = Vec::new();
+        let mut u = x;
+        let base = loop {
+            if let Some(c) = self.memo[u] {
+                break c;
+            }
+            if !self.cyclic[u] {
+                if let Some(w) = sole_waiter(g, u) {
+                    path.push((u, w));
+                    u = w;
+                    continue;
+                }
+            }
+            let c = self.counter.count(b, g, u);
+            self.memo[u] = Some(c);
+            break c;
+        };
+        let mut c = base;
+        for &(v, w) in path.iter().rev() {
+            c += usize::from(!b.is_done(&b.items[w]));
+            self.memo[v] = Some(c);
+        }
+        self.memo[x].unwrap_or(c)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -275,6 +373,55 @@ pub(crate) mod tests {
             ]
         );
         assert_eq!(Counter::new(b.items.len()).count(&b, &g, b.index["a"]), 3);
+    }
+
+    /// The memoised count equals the plain search on every item of shapes
+    /// that exercise each path: a bowtie (many tasks → hub → chain), a
+    /// cycle with a tail, parents, done items and a self-dependency.
+    #[test]
+    fn unblocks_matches_the_plain_count_on_every_item() {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for i in 0..30 {
+            files.push((format!("tasks/t{i}.md"), "---\ntitle: T\nstatus: ready\n---\n".into()));
+        }
+        let deps: Vec<String> = (0..30).map(|i| format!("t{i}")).collect();
+        files.push((
+            "tasks/hub.md".into(),
+            format!("---\ntitle: H\nstatus: ready\ndepends_on: [{}]\n---\n", deps.join(", ")),
+        ));
+        let mut prev = "hub".to_string();
+        for i in 0..40 {
+            let status = if i % 7 == 3 { "done" } else { "backlog" };
+            files.push((
+                format!("tasks/c{i}.md"),
+                format!("---\ntitle: C\nstatus: {status}\ndepends_on: [{prev}]\n---\n"),
+            ));
+            prev = format!("c{i}");
+        }
+        // A cycle x → y → z → x with a tail w depending on z, and a self-loop s.
+        files.push(("tasks/x.md".into(), "---\ntitle: X\nstatus: ready\ndepends_on: [z, c5]\n---\n".into()));
+        files.push(("tasks/y.md".into(), "---\ntitle: Y\nstatus: ready\ndepends_on: [x]\n---\n".into()));
+        files.push(("tasks/z.md".into(), "---\ntitle: Z\nstatus: ready\ndepends_on: [y]\n---\n".into()));
+        files.push(("tasks/w.md".into(), "---\ntitle: W\nstatus: ready\ndepends_on: [z]\n---\n".into()));
+        files.push(("tasks/s.md".into(), "---\ntitle: S\nstatus: ready\ndepends_on: [s]\n---\n".into()));
+        files.push(("features/f.md".into(), "---\ntitle: F\nstatus: in_progress\n---\n".into()));
+        files.push(("stories/st.md".into(), "---\ntitle: St\nstatus: ready\nparent: f\n---\n".into()));
+        files.push(("tasks/under.md".into(), "---\ntitle: U\nstatus: ready\nparent: st\n---\n".into()));
+        let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let b = backlog(&refs);
+        let g = Graph::build(&b);
+        let n = b.items.len();
+        // Ask in two orders: the memo must not depend on which item came first.
+        for order in [(0..n).collect::<Vec<_>>(), (0..n).rev().collect()] {
+            let mut fast = Unblocks::new(&g, n);
+            for &i in &order {
+                assert_eq!(fast.count(&b, &g, i), Counter::new(n).count(&b, &g, i), "{}", b.items[i].id());
+            }
+        }
+        // By construction: t0 delays the hub and the 40-long chain, less its
+        // done links (c3, c10, c17, c24, c31, c38), plus x, y, z, w (x depends on c5).
+        let mut fast = Unblocks::new(&g, n);
+        assert_eq!(fast.count(&b, &g, b.index["t0"]), 1 + 40 - 6 + 4);
     }
 
     #[test]

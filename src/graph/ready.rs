@@ -4,7 +4,7 @@
 //! itself ready work), ordered by priority, then by how much downstream
 //! work they unblock, then by id.
 
-use super::impact::Counter;
+use super::impact::Unblocks;
 use super::{EdgeType, Graph};
 use crate::config::Category;
 use crate::load::Backlog;
@@ -43,7 +43,7 @@ pub fn is_ready(b: &Backlog, g: &Graph, i: usize) -> bool {
 
 /// The ready items, sorted.
 pub fn ready(b: &Backlog, g: &Graph, filter: &Filter) -> Vec<Ready> {
-    let mut counter = Counter::new(b.items.len());
+    let mut counter = Unblocks::new(g, b.items.len());
     let mut out: Vec<Ready> = (0..b.items.len())
         .filter(|&i| {
             let it = &b.items[i];

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use super::blob::{self, State};
 use super::events::{item_changes, SET_FIELDS};
 use super::{walk, HistoryError};
-use crate::check::{Diagnostic, Severity};
 use crate::config::Config;
+use crate::diag::{Diagnostic, Severity};
 use crate::graph::Graph;
 use crate::load::Backlog;
 
@@ -413,7 +413,7 @@ pub fn compare(base: &Side, head: &Side, config: &Config, steps: &[Step]) -> Sem
     }
     d.violations.extend(forbidden(steps, head, config));
     d.violations.extend(introduced_errors(&base.backlog, &gb, &head.backlog, &gh));
-    crate::check::diagnostic::sort(&mut d.violations);
+    crate::diag::sort(&mut d.violations);
     d
 }
 

@@ -185,6 +185,19 @@ pub fn rfc3339(secs: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
 }
 
+/// The HEAD commit's history time (seconds): its committer time raised to
+/// every ancestor's along the walk ([`walk::monotone`]), so "today" for
+/// `check`, `build` and `serve` is the one `log` and the metrics use, even
+/// when HEAD was committed on a clock that was behind. Walks commit objects
+/// only (no trees); `None` without a repository or a readable HEAD commit.
+pub fn head_time(root: &Path, config: &Config) -> Option<i64> {
+    let git = walk::open(root)?;
+    let repo = walk::local(&git.repo);
+    let head = walk::start(&repo, config.history.branch.as_deref()).ok()??;
+    let w = walk::commits(&repo, head, config.history.first_parent).ok()?;
+    w.commits.iter().map(|c| c.time).max()
+}
+
 /// Reads the history of the backlog at `root` (using and refreshing the cache
 /// when `use_cache`).
 pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, HistoryError> {

@@ -39,8 +39,8 @@ use std::time::{Duration, SystemTime};
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 
-use crate::check::diagnostic::{Severity, CODES};
-use crate::check::Diagnostic;
+use crate::diag::Diagnostic;
+use crate::diag::{Severity, CODES};
 use crate::model::{Dependency, FieldValue, Item, Keys, Progress, Reference, Span, Spanned};
 
 const MAGIC: &[u8; 8] = b"CAIRNIC2";
@@ -713,7 +713,7 @@ fn diagnostic(d: &mut Dec) -> Option<Diagnostic> {
     diag.notes = d.seq(|d| {
         let message = d.string()?;
         let file = d.string()?;
-        Some(crate::check::diagnostic::Note { message, file, line: d.u32()?, column: d.u32()?, len: d.u32()? })
+        Some(crate::diag::Note { message, file, line: d.u32()?, column: d.u32()?, len: d.u32()? })
     })?;
     Some(diag)
 }

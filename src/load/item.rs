@@ -2,8 +2,8 @@
 //! problem of the file (wrong types, unknown fields, bad values) at the
 //! position of the offending key or value, in one pass.
 
-use crate::check::Diagnostic;
 use crate::config::{Config, FieldDef, FieldType, Role, PRIORITIES};
+use crate::diag::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::{
     self, Dependency, FieldValue, Item, Reference, Span, Spanned, CORE_FIELDS, NUMBER_LIMIT, SPRINT_FIELDS,
@@ -214,7 +214,7 @@ pub fn build(
             None => first.get(key),
         };
         if let Some(prev) = prev {
-            b.err("E019", k.span, format!("duplicate key `{key}`")).notes.push(crate::check::Note {
+            b.err("E019", k.span, format!("duplicate key `{key}`")).notes.push(crate::diag::Note {
                 message: format!("`{key}` first written here"),
                 file: path.to_string(),
                 line: prev.line,

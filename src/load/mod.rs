@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod frontmatter;
 pub mod item;
+pub mod sprints;
 pub mod yaml;
 
 use std::collections::HashMap;
@@ -13,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::check::Diagnostic;
 use crate::config::{Config, ConfigError};
+use crate::diag::Diagnostic;
 use crate::model::{Item, Span};
 
 /// Items larger than this are refused (E006) rather than parsed.

@@ -35,7 +35,7 @@ pub struct Change {
 }
 
 /// One day of a burndown.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Day {
     pub date: String,
     pub remaining: f64,
@@ -52,7 +52,7 @@ pub struct Day {
 }
 
 /// A sprint's burndown (`cairn burndown --format json`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Burndown {
     pub sprint: String,
     pub title: String,

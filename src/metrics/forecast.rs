@@ -8,7 +8,7 @@
 //! remaining points are covered; the 50% and 85% values of the number of
 //! sprints needed (nearest rank) become dates: today + sprints × the sprint
 //! cadence (the median number of days between consecutive sprint starts).
-//! The random numbers come from [`crate::gen::Rng`] seeded with [`SEED`]
+//! The random numbers come from [`crate::util::rng::Rng`] seeded with [`SEED`]
 //! and the item's id, so the output is deterministic and an item's
 //! forecast does not depend on the others.
 
@@ -17,9 +17,9 @@ use serde::Serialize;
 
 use super::burndown::Burndown;
 use super::{r2, Sprint};
-use crate::gen::Rng;
 use crate::graph::Graph;
 use crate::load::Backlog;
+use crate::util::rng::Rng;
 
 pub const TRIALS: usize = 2000;
 pub const WINDOW: usize = 6;

@@ -11,12 +11,16 @@
 //! the recent velocity, an epic or initiative whose 85% forecast passes its
 //! due date.
 //!
-//! The rules about a single item are also `cairn check` warnings
-//! ([`warnings`]): W020 blocked, W021 dependency in a later sprint, W022
-//! overdue (only when "today" is known: the HEAD commit's date), W023 open
-//! duplicate.
+//! The rules about a single item are also `cairn check` warnings: their
+//! predicates live in [`crate::check::rules`] (W020 blocked, W021 dependency
+//! in a later sprint, W022 overdue, W023 open duplicate), and the findings
+//! here are built from the same predicates, so a rule has one definition.
+//!
+//! This is the only insight engine: `check` reports the single-item rules
+//! as warnings, and the site, `cairn metrics` and the live API show the
+//! [`Finding`]s computed here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -24,8 +28,10 @@ use serde::Serialize;
 use super::replay::ItemState;
 use super::velocity::{num, Metrics};
 use super::{end_of, sprints};
-use crate::check::Diagnostic;
-use crate::config::Category;
+use crate::check::rules::{
+    category, later_sprint_deps, ml_unreviewed, open, open_dependencies, open_duplicate, overdue, starts, work,
+};
+use crate::config::{Category, Role};
 use crate::graph::Graph;
 use crate::load::Backlog;
 use crate::model::Item;
@@ -35,9 +41,10 @@ pub const STALE_DAYS: i64 = 7;
 /// Points added after the start day, in percent of the commitment, above which a sprint's scope crept.
 pub const SCOPE_CREEP_PERCENT: f64 = 20.0;
 
-/// One finding of a rule.
+/// One finding of a rule: the one insight type, computed here and shown by
+/// `cairn metrics`, the site and `serve`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Finding {
+pub struct Insight {
     /// Stable rule name (`blocked-in-progress`).
     pub rule: &'static str,
     /// `high`, `medium` or `low`.
@@ -49,10 +56,22 @@ pub struct Finding {
     pub items: Vec<String>,
 }
 
-/// Rules computed by `site` itself from the current state (the history-based
-/// analytics hand over only the others, so nothing is listed twice).
-pub const SITE_RULES: &[&str] =
-    &["blocked-in-progress", "overdue", "sprint-over-capacity", "ml-review-pending", "open-duplicates"];
+/// The former name of [`Insight`].
+pub type Finding = Insight;
+
+/// The rules that need the history (listed after the state-based ones).
+pub const HISTORY_RULES: &[&str] = &["stale", "scope-creep", "over-velocity", "forecast-past-due"];
+
+/// What the state-based rules look at besides the backlog.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Today, in the backlog's time zone: overdue items, closed sprints.
+    pub today: Option<NaiveDate>,
+    /// Errors in the check report (`backlog-errors` when above zero).
+    pub errors: usize,
+    /// Leave drafts (status or label `draft`) out, as the site does by default.
+    pub skip_drafts: bool,
+}
 
 /// What the history adds.
 pub struct HistoryView<'a> {
@@ -60,149 +79,8 @@ pub struct HistoryView<'a> {
     pub metrics: &'a Metrics,
 }
 
-fn category(b: &Backlog, it: &Item) -> Option<Category> {
-    b.category(it)
-}
-
-fn open(b: &Backlog, it: &Item) -> bool {
-    matches!(category(b, it), Some(Category::Todo | Category::Doing))
-}
-
-/// Work items, once per id.
-fn work(b: &Backlog) -> impl Iterator<Item = (usize, &Item)> {
-    b.items.iter().enumerate().filter(move |(i, it)| b.config.is_work(it.kind()) && b.index.get(it.id()) == Some(i))
-}
-
-/// Open dependencies of a `doing` item.
-fn blocked_by<'a>(b: &'a Backlog, it: &'a Item) -> Vec<&'a str> {
-    if category(b, it) != Some(Category::Doing) {
-        return Vec::new();
-    }
-    it.depends_on
-        .iter()
-        .filter(|d| b.get(&d.id.value).is_some_and(|x| !b.is_done(x)))
-        .map(|d| d.id.value.as_str())
-        .collect()
-}
-
-/// Dependencies (not done) planned in a sprint that starts after the item's sprint.
-fn later_sprint_deps<'a>(b: &'a Backlog, it: &'a Item, starts: &HashMap<&str, NaiveDate>) -> Vec<(&'a str, &'a str)> {
-    let Some(mine) = it.sprint.as_ref().and_then(|s| starts.get(s.value.as_str())) else { return Vec::new() };
-    if !open(b, it) {
-        return Vec::new();
-    }
-    it.depends_on
-        .iter()
-        .filter_map(|d| {
-            let x = b.get(&d.id.value)?;
-            let s = x.sprint.as_ref()?;
-            let theirs = starts.get(s.value.as_str())?;
-            (theirs > mine && !b.is_done(x)).then_some((d.id.value.as_str(), s.value.as_str()))
-        })
-        .collect()
-}
-
-fn overdue(b: &Backlog, it: &Item, today: NaiveDate) -> bool {
-    open(b, it) && it.due.as_ref().is_some_and(|d| d.value < today)
-}
-
-fn open_duplicate(b: &Backlog, it: &Item) -> bool {
-    // A self-duplicate or an unknown id is an error of its own (E025, E020).
-    it.duplicates.as_ref().is_some_and(|d| d.value != it.id() && b.index.contains_key(d.value.as_str())) && open(b, it)
-}
-
-fn ml_unreviewed(b: &Backlog, it: &Item) -> bool {
-    let Some(m) = it.ml.as_ref() else { return false };
-    let review = m.get("ethical_review").and_then(|v| v.as_str());
-    open(b, it) && !matches!(review, Some("approved" | "not_required"))
-}
-
-fn starts(b: &Backlog) -> HashMap<&str, NaiveDate> {
-    sprints(b).into_iter().filter_map(|s| Some((b.items.get(s.index)?.id(), s.start))).collect()
-}
-
-/// The `cairn check` warnings about single items (W020–W023). `today`
-/// (the HEAD commit's date) enables W022; without it, overdue is skipped.
-pub fn warnings(b: &Backlog, _g: &Graph, today: Option<NaiveDate>, out: &mut Vec<Diagnostic>) {
-    let starts = starts(b);
-    for (_, it) in work(b) {
-        let deps = blocked_by(b, it);
-        if !deps.is_empty() {
-            out.push(
-                Diagnostic::new(
-                    "W020",
-                    &it.path,
-                    it.key_span("depends_on"),
-                    format!(
-                        "`{}` is in progress but depends on {} that {} not done",
-                        it.id(),
-                        list(&deps),
-                        if deps.len() == 1 { "is" } else { "are" }
-                    ),
-                )
-                .with_id(it.id())
-                .with_help("finish the dependency first, or move this item back to a to-do status"),
-            );
-        }
-        for (dep, sprint) in later_sprint_deps(b, it, &starts) {
-            let mine = it.sprint.as_ref().map(|s| s.value.as_str()).unwrap_or("");
-            out.push(
-                Diagnostic::new(
-                    "W021",
-                    &it.path,
-                    it.key_span("sprint"),
-                    format!(
-                        "`{}` is planned in `{mine}` but depends on `{dep}`, planned in the later `{sprint}`",
-                        it.id()
-                    ),
-                )
-                .with_id(it.id())
-                .with_help("move the dependency to an earlier sprint, or this item to a later one"),
-            );
-        }
-        if let Some(t) = today {
-            overdue_warning(b, it, t, out);
-        }
-        if open_duplicate(b, it) {
-            let of = it.duplicates.as_ref().map(|d| d.value.as_str()).unwrap_or("");
-            out.push(
-                Diagnostic::new(
-                    "W023",
-                    &it.path,
-                    it.key_span("duplicates"),
-                    format!("`{}` duplicates `{of}` but is still open", it.id()),
-                )
-                .with_id(it.id())
-                .with_help("close it (e.g. status `cancelled`) or remove `duplicates`"),
-            );
-        }
-    }
-}
-
-/// W022 for every open work item due before `today` (the HEAD commit's date).
-pub fn overdue_warnings(b: &Backlog, today: NaiveDate, out: &mut Vec<Diagnostic>) {
-    for (_, it) in work(b) {
-        overdue_warning(b, it, today, out);
-    }
-}
-
-fn overdue_warning(b: &Backlog, it: &Item, t: NaiveDate, out: &mut Vec<Diagnostic>) {
-    if overdue(b, it, t) {
-        let due = it.due.as_ref().map(|d| d.value.to_string()).unwrap_or_default();
-        out.push(
-            Diagnostic::new(
-                "W022",
-                &it.path,
-                it.key_span("due"),
-                format!("`{}` is overdue: due {due}, still open on {t}", it.id()),
-            )
-            .with_id(it.id()),
-        );
-    }
-}
-
 fn push(
-    out: &mut Vec<Finding>,
+    out: &mut Vec<Insight>,
     rule: &'static str,
     severity: &'static str,
     title: String,
@@ -210,12 +88,8 @@ fn push(
     items: Vec<String>,
 ) {
     if !items.is_empty() {
-        out.push(Finding { rule, severity, title, detail, items });
+        out.push(Insight { rule, severity, title, detail, items });
     }
-}
-
-fn list(ids: &[&str]) -> String {
-    ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -226,22 +100,31 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// Every finding, state-based first, then history-based (when `history`).
-pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&HistoryView>) -> Vec<Finding> {
+/// The state-based rules (no history needed), in the order the insights
+/// page lists them within a severity.
+pub fn state(b: &Backlog, opts: &Options) -> Vec<Insight> {
     let mut out = Vec::new();
+    let today = opts.today;
+    let shown = |it: &Item| !(opts.skip_drafts && it.is_draft());
     let starts = starts(b);
-    let mut blocked = Vec::new();
-    let mut why = Vec::new();
-    let mut later = Vec::new();
-    let mut later_why = Vec::new();
-    let mut overdue_ids = Vec::new();
-    let mut dups = Vec::new();
-    let mut ml = Vec::new();
-    for (_, it) in work(b) {
-        let deps = blocked_by(b, it);
-        if !deps.is_empty() {
+    if opts.errors > 0 {
+        out.push(Insight {
+            rule: "backlog-errors",
+            severity: "high",
+            title: format!("{} validation error{} in the backlog", opts.errors, plural(opts.errors)),
+            detail: "Some items do not check: the pages may be missing relations or statuses. See Problems.".into(),
+            items: Vec::new(),
+        });
+    }
+    let (mut blocked, mut why, mut waiting, mut later, mut later_why) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut overdue_ids, mut dups, mut ml) = (vec![], vec![], vec![]);
+    for (_, it) in work(b).filter(|(_, it)| shown(it)) {
+        let deps = open_dependencies(b, it);
+        if !deps.is_empty() && category(b, it) == Some(Category::Doing) {
             blocked.push(it.id().to_string());
             why.push(format!("{} waits on {}", it.id(), deps.join(", ")));
+        } else if !deps.is_empty() {
+            waiting.push(it.id().to_string());
         }
         for (dep, s) in later_sprint_deps(b, it, &starts) {
             if later.last() != Some(&it.id().to_string()) {
@@ -285,6 +168,7 @@ pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&Hi
         format!("Open items whose due date is before {}.", today.map(|t| t.to_string()).unwrap_or_default()),
         overdue_ids,
     );
+    sprint_rules(b, opts, &mut out);
     push(
         &mut out,
         "ml-review-pending",
@@ -295,38 +179,119 @@ pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&Hi
     );
     push(
         &mut out,
+        "blocked",
+        "medium",
+        format!("{} item{} waiting on open dependencies", waiting.len(), plural(waiting.len())),
+        "Not ready: at least one `depends_on` is not done.".into(),
+        waiting,
+    );
+    push(
+        &mut out,
         "open-duplicates",
         "low",
         format!("{} open duplicate{}", dups.len(), plural(dups.len())),
         "Items marked as duplicates that are still open: close them or merge.".into(),
         dups,
     );
-    // Capacity: committed (current state) against the sum of capacities.
+    out
+}
+
+/// The sprint rules, for each sprint not closed by `today`: over capacity,
+/// a person over capacity, unestimated committed work.
+fn sprint_rules(b: &Backlog, opts: &Options, out: &mut Vec<Insight>) {
     let unit = &b.config.estimate_unit;
-    let all_sprints = sprints(b);
-    let open_sprints: Vec<&super::Sprint> = all_sprints.iter().filter(|s| today.is_none_or(|t| s.end >= t)).collect();
+    let est = |x: Option<f64>| x.filter(|v| v.is_finite()).unwrap_or(0.0);
+    let mut sprints: Vec<(usize, &Item)> = b
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(i, it)| {
+            b.index.get(it.id()) == Some(i) && b.config.kind(it.kind()).is_some_and(|k| k.role == Role::Sprint)
+        })
+        .collect();
+    sprints.sort_by_key(|(_, it)| (it.start.as_ref().map(|d| d.value), it.id()));
+    let mut committed: HashMap<&str, Vec<&Item>> = HashMap::new();
+    for (_, it) in work(b).filter(|(_, it)| !(opts.skip_drafts && it.is_draft())) {
+        if let Some(s) = it.sprint.as_ref() {
+            committed.entry(s.value.as_str()).or_default().push(it);
+        }
+    }
+    for (_, sp) in sprints {
+        if matches!((opts.today, &sp.end), (Some(t), Some(e)) if e.value < t) {
+            continue;
+        }
+        let items = committed.get(sp.id()).map(Vec::as_slice).unwrap_or(&[]);
+        let planned: f64 = items.iter().map(|it| est(it.estimate)).sum();
+        let capacity: f64 = sp.capacity.values().filter(|v| v.is_finite()).sum();
+        let title = &sp.title.value;
+        if capacity > 0.0 && planned > capacity {
+            push(
+                out,
+                "sprint-over-capacity",
+                "high",
+                format!("{title} is over capacity: {} of {} {unit}", num(planned), num(capacity)),
+                "The committed estimates exceed the sum of the team's capacity.".into(),
+                vec![sp.id().to_string()],
+            );
+        }
+        let mut per: BTreeMap<&str, f64> = BTreeMap::new();
+        for x in items {
+            for a in &x.assignee {
+                *per.entry(a.as_str()).or_default() += est(x.estimate) / x.assignee.len() as f64;
+            }
+        }
+        let over: Vec<String> = per
+            .iter()
+            .filter_map(|(p, c)| {
+                sp.capacity.get(*p).filter(|cap| c > cap).map(|cap| format!("{p} ({} of {})", num(*c), num(*cap)))
+            })
+            .collect();
+        if !over.is_empty() {
+            let people = if over.len() == 1 { "1 person".to_string() } else { format!("{} people", over.len()) };
+            out.push(Insight {
+                rule: "person-over-capacity",
+                severity: "medium",
+                title: format!("{title}: {people} over capacity"),
+                detail: over.join(", "),
+                items: vec![sp.id().to_string()],
+            });
+        }
+        let unest: Vec<String> =
+            items.iter().filter(|x| x.estimate.is_none() && open(b, x)).map(|x| x.id().to_string()).collect();
+        push(
+            out,
+            "unestimated-in-sprint",
+            "low",
+            format!("{title}: {} unestimated item{}", unest.len(), plural(unest.len())),
+            "Committed work without an estimate does not count toward capacity.".into(),
+            unest,
+        );
+    }
+}
+
+/// Every insight: the state-based rules, then (with `history`) the
+/// history-based ones.
+pub fn all(b: &Backlog, g: &Graph, opts: &Options, history: Option<&HistoryView>) -> Vec<Insight> {
+    let mut out = state(b, opts);
+    if let Some(h) = history {
+        out.extend(from_history(b, g, opts.today, h));
+    }
+    out
+}
+
+/// The history-based rules: stale work, scope creep, a plan above the
+/// recent velocity, forecasts past due.
+pub fn from_history(b: &Backlog, g: &Graph, today: Option<NaiveDate>, h: &HistoryView) -> Vec<Insight> {
+    let mut out = Vec::new();
+    let unit = &b.config.estimate_unit;
+    let open_sprints: Vec<super::Sprint> =
+        sprints(b).into_iter().filter(|s| today.is_none_or(|t| s.end >= t)).collect();
     let planned = |id: &str| -> f64 {
         work(b)
             .filter(|(_, it)| it.sprint.as_ref().is_some_and(|s| s.value == id))
             .map(|(_, it)| it.estimate.unwrap_or(0.0))
             .sum()
     };
-    for s in &open_sprints {
-        let Some(it) = b.items.get(s.index) else { continue };
-        let capacity: f64 = it.capacity.values().filter(|v| v.is_finite()).sum();
-        let p = planned(&s.id);
-        if capacity > 0.0 && p > capacity {
-            push(
-                &mut out,
-                "sprint-over-capacity",
-                "high",
-                format!("{} is over capacity: {} of {} {unit}", s.title, num(p), num(capacity)),
-                "The committed estimates exceed the sum of the team's capacity.".into(),
-                vec![s.id.clone()],
-            );
-        }
-    }
-    let Some(h) = history else { return out };
     let Some(today) = today else { return out };
     // Stale: in progress with no change for STALE_DAYS days.
     let cutoff = end_of(today, super::offset(b)) - STALE_DAYS * 86_400;
@@ -415,4 +380,79 @@ pub fn all(b: &Backlog, g: &Graph, today: Option<NaiveDate>, history: Option<&Hi
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backlog(files: &[(&str, &str)]) -> (tempfile::TempDir, Backlog) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+        }
+        let b = crate::load::load(dir.path()).unwrap();
+        (dir, b)
+    }
+
+    fn story(status: &str, extra: &str) -> String {
+        format!("---\ntitle: Story\nstatus: {status}\n{extra}---\n")
+    }
+
+    /// The rules the site used to compute itself, now here: sprint capacity
+    /// (whole team and per person), unestimated committed work, waiting and
+    /// blocked items, backlog errors, and drafts left out when asked.
+    #[test]
+    fn state_rules_name_their_items() {
+        let (_d, b) = backlog(&[
+            (
+                "sprints/s1.md",
+                "---\ntitle: Sprint 1\nstart: 2026-01-05\nend: 2026-01-16\ncapacity:\n  ana: 3\n  ben: 9\n---\n",
+            ),
+            ("stories/a.md", &story("in_progress", "estimate: 5\nsprint: s1\nassignee: ana\ndepends_on: [b]\n")),
+            ("stories/b.md", &story("ready", "estimate: 8\nsprint: s1\nassignee: ben\n")),
+            ("stories/c.md", &story("ready", "sprint: s1\ndepends_on: [b]\n")),
+            ("stories/d.md", &story("ready", "sprint: s1\nlabels: [draft]\n")),
+        ]);
+        let today = NaiveDate::from_ymd_opt(2026, 1, 6);
+        let opts = Options { today, errors: 2, skip_drafts: true };
+        let found = state(&b, &opts);
+        let by_rule = |r: &str| found.iter().find(|x| x.rule == r).map(|x| (x.title.clone(), x.items.clone()));
+        let rules: Vec<&str> = found.iter().map(|x| x.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                "backlog-errors",
+                "blocked-in-progress",
+                "sprint-over-capacity",
+                "person-over-capacity",
+                "unestimated-in-sprint",
+                "blocked"
+            ]
+        );
+        assert_eq!(by_rule("backlog-errors").map(|x| x.0), Some("2 validation errors in the backlog".to_string()));
+        assert_eq!(by_rule("blocked-in-progress").map(|x| x.1), Some(vec!["a".to_string()]));
+        // 5 + 8 committed against 3 + 9; ana has 5 against 3, ben 8 against 9.
+        let unit = &b.config.estimate_unit;
+        assert_eq!(
+            by_rule("sprint-over-capacity"),
+            Some((format!("Sprint 1 is over capacity: 13 of 12 {unit}"), vec!["s1".to_string()]))
+        );
+        assert_eq!(by_rule("person-over-capacity").map(|x| x.0), Some("Sprint 1: 1 person over capacity".to_string()));
+        assert_eq!(
+            found.iter().find(|x| x.rule == "person-over-capacity").map(|x| x.detail.as_str()),
+            Some("ana (5 of 3)")
+        );
+        // The draft d is left out; with drafts, it is counted.
+        assert_eq!(by_rule("unestimated-in-sprint").map(|x| x.1), Some(vec!["c".to_string()]));
+        assert_eq!(by_rule("blocked").map(|x| x.1), Some(vec!["c".to_string()]));
+        let with_drafts = state(&b, &Options { skip_drafts: false, ..opts });
+        let unest = with_drafts.iter().find(|x| x.rule == "unestimated-in-sprint").map(|x| x.items.clone());
+        assert_eq!(unest, Some(vec!["c".to_string(), "d".to_string()]));
+        // Once the sprint has ended, its rules are quiet.
+        let later = state(&b, &Options { today: NaiveDate::from_ymd_opt(2026, 2, 1), ..opts });
+        assert!(!later.iter().any(|x| x.rule.contains("capacity") || x.rule == "unestimated-in-sprint"), "{later:?}");
+    }
 }

@@ -12,8 +12,8 @@
 //! repository's timezone, unless given (`--today YYYY-MM-DD`, which also
 //! takes the backlog as of that day: [`as_of`]). Nothing here reads the clock.
 
+pub mod analytics;
 pub mod burndown;
-pub mod chart;
 pub mod flow;
 pub mod forecast;
 pub mod insights;
@@ -26,13 +26,13 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::config::Role;
 use crate::graph::Graph;
 use crate::history::Events;
 use crate::load::Backlog;
 
+pub use analytics::{Analytics, NoAnalytics};
 pub use burndown::{Burndown, Day};
-pub use insights::Finding;
+pub use insights::{Finding, Insight};
 
 /// What to compute against.
 #[derive(Clone, Debug, Default)]
@@ -82,14 +82,11 @@ pub fn iso_week(d: NaiveDate) -> String {
 }
 
 /// The date of the HEAD commit (or `history.branch`) of the backlog's
-/// repository, in its timezone: a cheap read of one commit, no walk. This
-/// is "today" for every dated answer (W022, burndown, metrics, the site).
+/// repository, in its timezone, by its history time ([`crate::history::head_time`]:
+/// the commit walk, no trees). This is "today" for every dated answer
+/// (W022, burndown, metrics, the site).
 pub fn head_date(root: &Path, config: &crate::config::Config) -> Option<NaiveDate> {
-    let git = crate::history::walk::open(root)?;
-    let repo = git.repo.to_thread_local();
-    let id = crate::history::walk::start(&repo, config.history.branch.as_deref()).ok()??;
-    let commit = repo.find_commit(id).ok()?;
-    let secs = commit.time().ok()?.seconds;
+    let secs = crate::history::head_time(root, config)?;
     Some(date_of(secs, config_offset(config)))
 }
 
@@ -125,35 +122,7 @@ pub fn clock_date(config: &crate::config::Config) -> NaiveDate {
     date_of(chrono::Utc::now().timestamp(), config_offset(config))
 }
 
-/// A sprint of the backlog with both dates.
-#[derive(Clone, Debug)]
-pub struct Sprint {
-    /// Index in `backlog.items`.
-    pub index: usize,
-    pub id: String,
-    pub title: String,
-    pub start: NaiveDate,
-    pub end: NaiveDate,
-}
-
-/// The sprints with a start and an end, by start date then id.
-pub fn sprints(backlog: &Backlog) -> Vec<Sprint> {
-    let mut out: Vec<Sprint> = backlog
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| backlog.config.kind(it.kind()).is_some_and(|k| k.role == Role::Sprint))
-        .filter_map(|(i, it)| {
-            let (s, e) = (it.start.as_ref()?.value, it.end.as_ref()?.value);
-            Some(Sprint { index: i, id: it.id().to_string(), title: it.title.value.clone(), start: s, end: e.max(s) })
-        })
-        .collect();
-    out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
-    // Duplicate ids are a check error; keep the first.
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|s| seen.insert(s.id.clone()));
-    out
-}
+pub use crate::load::sprints::{sprints, Sprint};
 
 /// Everything history-based, computed once (for `burndown`, `metrics`, the site).
 #[derive(Clone, Debug, Serialize)]
@@ -165,7 +134,7 @@ pub struct Analysis {
     pub burndowns: Vec<Burndown>,
     pub metrics: velocity::Metrics,
     /// The risk rules' findings (state- and history-based).
-    pub insights: Vec<Finding>,
+    pub insights: Vec<Insight>,
 }
 
 impl Analysis {
@@ -219,7 +188,8 @@ pub fn analyze(backlog: &Backlog, graph: &Graph, events: &Events, opts: &Options
     metrics.forecasts = forecast::forecasts(backlog, graph, &burndowns, &sprints, today);
     metrics.forecast_basis = forecast::basis(&burndowns, &sprints, today);
     let states: HashMap<&str, &replay::ItemState> = replay.items.iter().map(|s| (s.id.as_str(), s)).collect();
-    let insights = insights::all(backlog, graph, today, Some(&insights::HistoryView { states, metrics: &metrics }));
+    let opts = insights::Options { today, ..Default::default() };
+    let insights = insights::all(backlog, graph, &opts, Some(&insights::HistoryView { states, metrics: &metrics }));
     Analysis {
         today: today.map(|d| d.to_string()),
         timezone: backlog.config.timezone.clone(),

@@ -133,13 +133,7 @@ pub fn impact_json(b: &Backlog, g: &Graph, s: &crate::graph::schedule::Schedule,
 }
 
 /// Integral floats print as integers (`5`, not `5.0`).
-pub fn num(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        json!(x as i64)
-    } else {
-        json!(x)
-    }
-}
+pub use crate::util::json::num;
 
 /// An error in a query: bad expression, unknown sort key or field.
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -1,10 +1,13 @@
 //! The static JSON API under `api/v1/` (`site.md`): the item object of
 //! `cli.md`, the graph, sprints, metrics, the audit trail and diagnostics.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 
-use super::pages::Shared;
+use super::Inputs;
 use crate::graph::render::{self, Selection};
+use crate::graph::schedule::Schedule;
 
 fn pretty(v: &Value) -> Vec<u8> {
     let mut s = serde_json::to_vec_pretty(v).unwrap_or_else(|_| b"null".to_vec());
@@ -13,11 +16,11 @@ fn pretty(v: &Value) -> Vec<u8> {
 }
 
 /// `api/v1/items/<id>.json`: the item object with `body`, `body_html` and its events (oldest first).
-pub fn item_file(s: &Shared, i: usize, mut obj: Value, body_html: &str, events: &[usize]) -> (String, Vec<u8>) {
-    let it = &s.b.items[i];
+pub fn item_file(inp: &Inputs, i: usize, mut obj: Value, body_html: &str, events: &[usize]) -> (String, Vec<u8>) {
+    let it = &inp.backlog.items[i];
     obj["body"] = json!(it.body);
     obj["body_html"] = json!(body_html);
-    let evs: Vec<Value> = match s.events {
+    let evs: Vec<Value> = match inp.history {
         Some(ev) => events.iter().rev().filter_map(|&k| ev.events.get(k)).map(|e| json!(e)).collect(),
         None => Vec::new(),
     };
@@ -25,46 +28,53 @@ pub fn item_file(s: &Shared, i: usize, mut obj: Value, body_html: &str, events: 
     (format!("api/v1/items/{}.json", it.id()), pretty(&obj))
 }
 
-/// Every site-wide API file.
-pub fn files(s: &Shared) -> Vec<(String, Vec<u8>)> {
-    let b = s.b;
+/// Every site-wide API file, from the site's inputs and what the pages
+/// computed of them: the schedule, each item's page (`None`: no page), the
+/// sprints in date order and the items committed to each.
+pub fn files(
+    inp: &Inputs,
+    sched: &Schedule,
+    urls: &[Option<String>],
+    sprints: &[usize],
+    committed: &HashMap<usize, Vec<usize>>,
+) -> Vec<(String, Vec<u8>)> {
+    let (b, g) = (inp.backlog, inp.graph);
     let mut out = Vec::new();
     let items: Vec<Value> = (0..b.items.len())
-        .filter(|&i| b.index.get(b.items[i].id()) == Some(&i) && s.urls[i].is_some())
-        .map(|i| crate::query::item_object(b, s.g, i, s.inp.derived.get(b.items[i].id())))
+        .filter(|&i| b.index.get(b.items[i].id()) == Some(&i) && urls[i].is_some())
+        .map(|i| crate::query::item_object(b, g, i, inp.derived.get(b.items[i].id())))
         .collect();
     out.push(("api/v1/items.json".to_string(), pretty(&json!({ "items": items }))));
-    let sub = render::select(b, s.g, &Selection::default());
-    out.push(("api/v1/graph.json".to_string(), pretty(&render::json::render(b, s.g, &s.sched, &sub))));
-    let sprints: Vec<Value> = s
-        .sprints
+    let sub = render::select(b, g, &Selection::default());
+    out.push(("api/v1/graph.json".to_string(), pretty(&render::json::render(b, g, sched, &sub))));
+    let sprints: Vec<Value> = sprints
         .iter()
         .map(|&k| {
-            let mut o = crate::query::item_object(b, s.g, k, s.inp.derived.get(b.items[k].id()));
+            let mut o = crate::query::item_object(b, g, k, inp.derived.get(b.items[k].id()));
             let mut items: Vec<&str> =
-                s.committed.get(&k).map(|v| v.iter().map(|&i| b.items[i].id()).collect()).unwrap_or_default();
+                committed.get(&k).map(|v| v.iter().map(|&i| b.items[i].id()).collect()).unwrap_or_default();
             items.sort_unstable();
             o["items"] = json!(items);
             let committed: f64 =
-                s.committed.get(&k).map(|v| v.iter().filter_map(|&i| b.items[i].estimate).sum()).unwrap_or(0.0);
+                committed.get(&k).map(|v| v.iter().filter_map(|&i| b.items[i].estimate).sum()).unwrap_or(0.0);
             o["committed"] = crate::query::num(committed);
-            o["burndown"] = match s.inp.analytics.burndown(b.items[k].id()) {
-                Some(bd) => json!(bd),
+            o["burndown"] = match inp.analytics.burndown(b.items[k].id()) {
+                Some(bd) => burndown_json(bd),
                 None => Value::Null,
             };
             o
         })
         .collect();
     out.push(("api/v1/sprints.json".to_string(), pretty(&json!({ "sprints": sprints }))));
-    let metrics = match s.inp.analytics.metrics() {
+    let metrics = match inp.analytics.metrics() {
         Some(m) => m,
         None => {
-            json!({ "available": false, "reason": s.inp.options.history_note.clone().unwrap_or_else(|| s.inp.analytics.unavailable_reason()) })
+            json!({ "available": false, "reason": inp.options.history_note.clone().unwrap_or_else(|| inp.analytics.unavailable_reason()) })
         }
     };
     out.push(("api/v1/metrics.json".to_string(), pretty(&metrics)));
     let mut audit = Vec::new();
-    if let Some(ev) = s.events {
+    if let Some(ev) = inp.history {
         for e in &ev.events {
             if let Ok(line) = serde_json::to_vec(e) {
                 audit.extend_from_slice(&line);
@@ -73,6 +83,27 @@ pub fn files(s: &Shared) -> Vec<(String, Vec<u8>)> {
         }
     }
     out.push(("api/v1/audit.jsonl".to_string(), audit));
-    out.push(("api/v1/diagnostics.json".to_string(), pretty(&crate::check::report::json_value(s.inp.report))));
+    out.push(("api/v1/diagnostics.json".to_string(), pretty(&crate::check::report::json_value(inp.report))));
     out
+}
+
+/// A sprint's burndown series in the static API: the unit, the commitment
+/// and per day the numbers a chart draws (`cairn burndown --format json`
+/// has the full record).
+fn burndown_json(b: &crate::metrics::Burndown) -> Value {
+    let days: Vec<Value> = b
+        .days
+        .iter()
+        .map(|d| {
+            json!({
+                "date": d.date,
+                "remaining": d.remaining,
+                "completed": d.completed,
+                "added": d.added,
+                "removed": d.removed,
+                "ideal": d.ideal,
+            })
+        })
+        .collect();
+    json!({ "unit": b.unit, "committed": b.committed, "days": days })
 }

@@ -5,28 +5,8 @@
 //! mode when inlined in a page. Graph pictures come from
 //! [`crate::graph::render::svg`].
 
-use serde::Serialize;
-
 use crate::graph::render::svg::escape;
-
-/// One day of a sprint's burndown (the `cairn burndown --format json` shape).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct BurndownDay {
-    pub date: String,
-    pub remaining: f64,
-    pub completed: f64,
-    pub added: f64,
-    pub removed: f64,
-    pub ideal: f64,
-}
-
-/// A sprint's burndown series.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Burndown {
-    pub unit: String,
-    pub committed: f64,
-    pub days: Vec<BurndownDay>,
-}
+use crate::metrics::burndown::{Burndown, Day};
 
 /// A bar of a bar chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -183,6 +163,12 @@ pub fn capacity(id: &str, title: &str, unit: &str, rows: &[(String, f64, f64)]) 
     o
 }
 
+/// The burndown chart of a sprint as SVG (`thumb`: the small overview
+/// version): the chart the sprint page shows and `cairn burndown --format svg` prints.
+pub fn burndown_svg(b: &Burndown, thumb: bool) -> String {
+    burndown(&format!("burndown-{}", b.sprint), &format!("Burndown of {}", b.title), b, thumb)
+}
+
 /// A burndown: remaining work per day against the ideal line. `thumb`
 /// draws a small version without axes labels (for the overview).
 pub fn burndown(id: &str, title: &str, b: &Burndown, thumb: bool) -> String {
@@ -222,7 +208,7 @@ pub fn burndown(id: &str, title: &str, b: &Burndown, thumb: bool) -> String {
             }
         }
     }
-    let line = |f: &dyn Fn(&BurndownDay) -> f64| {
+    let line = |f: &dyn Fn(&Day) -> f64| {
         b.days.iter().enumerate().map(|(k, d)| format!("{},{}", c(x(k)), c(y(f(d))))).collect::<Vec<_>>().join(" ")
     };
     o.push_str(&format!("<polyline class=\"c-ideal\" points=\"{}\"/>", line(&|d| d.ideal)));
@@ -369,9 +355,10 @@ mod tests {
             unit: "points".into(),
             committed: 10.0,
             days: vec![
-                BurndownDay { date: "2026-01-01".into(), remaining: 10.0, ideal: 10.0, ..Default::default() },
-                BurndownDay { date: "2026-01-02".into(), remaining: 4.0, ideal: 0.0, ..Default::default() },
+                Day { date: "2026-01-01".into(), remaining: 10.0, ideal: 10.0, ..Default::default() },
+                Day { date: "2026-01-02".into(), remaining: 4.0, ideal: 0.0, ..Default::default() },
             ],
+            ..Default::default()
         };
         assert!(burndown("b", "Burndown", &b, false).contains("polyline"));
         assert_eq!(nice_max(37.0), 50.0);

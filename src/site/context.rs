@@ -116,19 +116,6 @@ pub fn event_view(e: &Event, title: Option<&str>, url: Option<String>) -> EventV
     }
 }
 
-/// A finding of a risk rule.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Insight {
-    /// Stable rule name (`blocked-in-progress`).
-    pub rule: String,
-    /// `high`, `medium` or `low`.
-    pub severity: String,
-    pub title: String,
-    pub detail: String,
-    /// Ids of the items concerned.
-    pub items: Vec<String>,
-}
-
 /// Flattens a JSON value into `(dotted.key, text)` rows (for `ml:`).
 pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {

@@ -24,8 +24,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::NaiveDate;
 use minijinja::Environment;
 
-pub use charts::{Burndown, BurndownDay};
-pub use context::Insight;
+/// What the site reads from the analysis stage (`metrics`): the site
+/// renders these, it computes none of them.
+pub use crate::metrics::{Analytics, Burndown, Insight, NoAnalytics};
 
 use crate::check::Report;
 use crate::graph::Graph;
@@ -57,53 +58,6 @@ impl SiteError {
             src = s.source();
         }
         SiteError::Template { name: name.to_string(), message }
-    }
-}
-
-/// History-based analysis the site shows when it is available: burndown,
-/// metrics and insights come from the metrics stage (`history.md`). Every
-/// method has a default meaning "not available", and the pages say so
-/// plainly instead of drawing made-up charts. Implement this trait to plug
-/// the real series in.
-pub trait Analytics: Sync {
-    /// The day-by-day burndown of a sprint.
-    fn burndown(&self, _sprint: &str) -> Option<Burndown> {
-        None
-    }
-    /// `cairn metrics --format json` (velocity, cycle/lead time, throughput,
-    /// cumulative flow, forecasts), shown on `metrics.html` and written as
-    /// `api/v1/metrics.json`.
-    fn metrics(&self) -> Option<serde_json::Value> {
-        None
-    }
-    /// Findings of the history-based risk rules, listed after the
-    /// state-based ones on `insights.html`.
-    fn insights(&self) -> Vec<Insight> {
-        Vec::new()
-    }
-    /// A sprint's full burndown (`cairn burndown --format json`: committed,
-    /// and per day the numbers and the scope changes by item), for the
-    /// sprint page's "scope changes day by day".
-    fn sprint_detail(&self, _sprint: &str) -> Option<serde_json::Value> {
-        None
-    }
-    /// Why there is no history-based data (shown on the pages).
-    fn unavailable_reason(&self) -> String {
-        "history-based metrics are not computed by this version of cairn yet".to_string()
-    }
-}
-
-/// No history-based analysis.
-#[derive(Clone, Debug, Default)]
-pub struct NoAnalytics {
-    pub reason: Option<String>,
-}
-
-impl Analytics for NoAnalytics {
-    fn unavailable_reason(&self) -> String {
-        self.reason
-            .clone()
-            .unwrap_or_else(|| "history-based metrics are not computed by this version of cairn yet".into())
     }
 }
 
@@ -162,6 +116,8 @@ pub fn environment(t: &theme::Theme) -> Result<Environment<'static>, SiteError> 
     env.set_lstrip_blocks(true);
     env.add_filter("num", |v: f64| charts::n(v));
     env.add_filter("label", |s: String| s.replace('_', " "));
+    // `{{ n | count("item") }}`: "1 item", "2 items", "10,000 items".
+    env.add_filter("count", |n: usize, singular: String| crate::util::text::count(n, &singular));
     // Messages with `code` spans, escaped, the spans as <code>.
     env.add_filter("code", |s: String| minijinja::Value::from_safe_string(markdown::inline_code(&s)));
     for (name, src) in &t.templates {

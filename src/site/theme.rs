@@ -103,11 +103,9 @@ fn files_under(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
         if parts.iter().any(|p| p.starts_with('.')) {
             continue;
         }
-        let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        if len > MAX_THEME_FILE {
-            return Err(SiteError::Theme(format!("{} is too large", entry.path().display())));
-        }
-        let bytes = std::fs::read(entry.path())
+        // One open, checked on the open file: a file swapped for a FIFO or
+        // grown past the limit after the walk is an error, not a hang.
+        let bytes = crate::util::fs::read_regular(entry.path(), MAX_THEME_FILE)
             .map_err(|e| SiteError::Theme(format!("reading {}: {e}", entry.path().display())))?;
         out.push((parts.join("/"), bytes));
     }

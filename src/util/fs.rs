@@ -4,37 +4,70 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically: readers see the old file or the new
-/// one, never a half-written file. Creates missing parent folders.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// A temporary file beside `path`, unique in this process and across
+/// processes (pid + a counter): two threads writing the same file never
+/// share one.
+fn temp_beside(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.cairn-tmp-{}", std::process::id()));
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    Ok(dir.join(format!(".{name}.cairn-tmp-{}-{n}", std::process::id())))
+}
+
+/// Writes `bytes` to a new temporary file beside `path` (synced), then
+/// `finish(tmp)`; the temporary file is removed whatever happens.
+fn via_temp(path: &Path, bytes: &[u8], finish: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
+    let tmp = temp_beside(path)?;
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        finish(&tmp)
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    let _ = std::fs::remove_file(&tmp);
     result
 }
 
-/// Like [`write_atomic`] but fails with `AlreadyExists` if `path` exists.
+/// Writes `bytes` to `path` atomically: readers see the old file or the new
+/// one, never a half-written file. Creates missing parent folders.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    via_temp(path, bytes, |tmp| std::fs::rename(tmp, path))
+}
+
+/// Like [`write_atomic`] but fails with `AlreadyExists` if `path` exists,
+/// with no window between the test and the write: the complete temporary
+/// file is hard-linked to `path`, which the file system refuses atomically
+/// when `path` exists (another process creating it at the same moment
+/// included). On a file system without hard links, it falls back to
+/// creating `path` exclusively and writing it in place.
 pub fn create_new_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if path.exists() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            format!("{} already exists", path.display()),
-        ));
+    let exists =
+        || std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("{} already exists", path.display()));
+    let linked = via_temp(path, bytes, |tmp| std::fs::hard_link(tmp, path));
+    match linked {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(e)
+            if matches!(e.kind(), std::io::ErrorKind::Unsupported | std::io::ErrorKind::PermissionDenied)
+                && !path.exists() =>
+        {
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    exists()
+                } else {
+                    e
+                }
+            })?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        }
+        other => other,
     }
-    write_atomic(path, bytes)
 }
 
 /// Reads a regular file of at most `max` bytes through one open: anything
@@ -81,6 +114,35 @@ mod tests {
         assert!(super::create_new_atomic(&p, b"two").is_err());
         assert_eq!(std::fs::read(&p).unwrap(), b"one");
         assert_eq!(std::fs::read_dir(dir.path().join("a")).unwrap().count(), 1);
+    }
+
+    /// Eight threads race to create one file: exactly one wins, the file
+    /// holds the winner's bytes whole, and no temporary file is left; eight
+    /// threads replacing one file all succeed and leave one whole version.
+    #[test]
+    fn racing_writers_never_clobber_or_tear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.md");
+        let p = path.as_path();
+        let body = |k: usize| format!("writer {k}\n").repeat(10_000).into_bytes();
+        for _ in 0..5 {
+            let _ = std::fs::remove_file(p);
+            let wins: Vec<usize> = std::thread::scope(|s| {
+                let hs: Vec<_> =
+                    (0..8).map(|k| s.spawn(move || super::create_new_atomic(p, &body(k)).map(|_| k))).collect();
+                hs.into_iter().filter_map(|h| h.join().unwrap().ok()).collect()
+            });
+            assert_eq!(wins.len(), 1, "exactly one creator wins");
+            assert_eq!(std::fs::read(p).unwrap(), body(wins[0]));
+            let all: Vec<std::io::Result<()>> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..8).map(|k| s.spawn(move || super::write_atomic(p, &body(k)))).collect();
+                hs.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert!(all.iter().all(|r| r.is_ok()), "{all:?}");
+            let now = std::fs::read(p).unwrap();
+            assert!((0..8).any(|k| now == body(k)), "one whole version");
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        }
     }
 
     #[test]

@@ -3,9 +3,12 @@
 
 pub mod alloc;
 pub mod fs;
+pub mod json;
+pub mod rng;
 pub mod suggest;
 pub mod text;
 pub mod time;
+pub mod yaml;
 
 /// Which build of cairn wrote a cache: the version, and the size and
 /// modification time of the running executable, so that a rebuilt binary

@@ -24,7 +24,7 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> Value {
                 "status": it.status(),
                 "status_category": b.category(it).map(|c| c.as_str()),
                 "critical": is_critical(s, i),
-                "slack_days": s.get(i).map(|t| crate::query::num(round(t.slack))),
+                "slack_days": s.get(i).map(|t| crate::util::json::num(round(t.slack))),
             })
         })
         .collect();
@@ -39,7 +39,7 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> Value {
             o.insert("type".into(), json!(e.ty.name()));
             if let (Some(text), Some(days)) = (&e.lag_text, e.lag) {
                 o.insert("lag".into(), json!(text));
-                o.insert("lag_days".into(), crate::query::num(days));
+                o.insert("lag_days".into(), crate::util::json::num(days));
             }
             Value::Object(o)
         })
@@ -54,7 +54,7 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> Value {
             json!({
                 "to": b.items[p.target].id(),
                 "due": b.items[p.target].due.as_ref().map(|d| d.value.to_string()),
-                "slack_days": t.map(|t| crate::query::num(round(t.slack))),
+                "slack_days": t.map(|t| crate::util::json::num(round(t.slack))),
                 "path": p.path.iter().map(|&i| b.items[i].id()).collect::<Vec<_>>(),
             })
         })

@@ -1,0 +1,24 @@
+//! The backlog table (`backlog.html`): every work item with a page.
+
+use std::collections::BTreeSet;
+
+use minijinja::{context, Environment};
+
+use super::Shared;
+use crate::site::SiteError;
+
+impl Shared<'_> {
+    pub(super) fn backlog(&self, env: &Environment) -> Result<(String, Vec<u8>), SiteError> {
+        let b = self.b;
+        let items: Vec<usize> =
+            (0..b.items.len()).filter(|&i| self.urls[i].is_some() && self.cards[i].is_work).collect();
+        let kinds: BTreeSet<&str> = items.iter().map(|&i| b.items[i].kind()).collect();
+        let statuses: BTreeSet<&str> = items.iter().filter_map(|&i| b.items[i].status()).collect();
+        let ctx = context! {
+            items => self.cards_of(items.iter().copied()),
+            kinds => kinds.into_iter().collect::<Vec<_>>(),
+            statuses => statuses.into_iter().collect::<Vec<_>>(),
+        };
+        self.page(env, "backlog.html", "backlog.html", "Backlog", "backlog", ctx)
+    }
+}

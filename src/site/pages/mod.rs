@@ -1,0 +1,351 @@
+//! The pages: what each one shows, as a context for its template. The
+//! site-wide parts (cards, the `site` value, insights) are computed once in
+//! [`Shared::new`]; each [`Job`] renders one page (or one item's pages) from
+//! them.
+//!
+//! This module holds the [`Job`]s, the [`Shared`] context and its
+//! constructors, and the dispatch of a job to its page family; the cards
+//! and the markup every page shares are in `cards`, and each family of
+//! pages (with the context its template gets) is one module below.
+
+mod audit;
+mod backlog;
+mod board;
+mod cards;
+mod docs;
+mod feed;
+mod graph;
+mod impact;
+mod insights;
+mod item;
+mod metrics;
+mod overview;
+mod problems;
+mod sprints;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+use minijinja::{Environment, Value};
+use serde_json::json;
+
+use super::context::{Card, CardValue};
+use super::{api, markdown, Inputs, SiteError};
+use crate::check::links::Links;
+use crate::config::Role;
+use crate::graph::rollup;
+use crate::graph::schedule::Schedule;
+use crate::graph::Graph;
+use crate::history::Events;
+use crate::load::Backlog;
+use crate::metrics::Insight;
+
+use cards::{card_of, is_draft, role};
+pub use feed::urn;
+use sprints::active_sprint;
+
+/// Events per audit page.
+pub const AUDIT_PAGE: usize = 100;
+/// Impact pictures above this many items are not drawn (the list is shown).
+pub const MAX_IMPACT_NODES: usize = 150;
+/// The walk behind an item's impact stops after this many items: beyond,
+/// pages say "N or more" (so a 10,000-long chain costs 10,000 short walks,
+/// not 50 million steps). A generated 10,000-item backlog's largest impact
+/// is 84 items.
+pub const IMPACT_LIMIT: usize = 200;
+/// An impact page lists at most this many items, the nearest first, and
+/// says how many it left out.
+pub const IMPACT_LIST: usize = 50;
+/// Ancestors an item page shows (the nearest; an ellipsis for the rest).
+pub const MAX_CRUMBS: usize = 12;
+/// Hops of a `via` path shown on an impact page: the last ones, after an
+/// ellipsis for the rest.
+pub const IMPACT_VIA: usize = 3;
+
+/// One unit of parallel work.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Job {
+    Overview,
+    Board(Option<usize>),
+    Backlog,
+    /// An item's page (item, doc or sprint), its impact page, badge and API file.
+    Item(usize),
+    Graph,
+    GraphOf(usize),
+    Sprints,
+    Metrics,
+    Insights,
+    /// Audit page number (1-based).
+    Audit(usize),
+    Docs,
+    Problems,
+    Feed,
+    Api,
+}
+
+/// The per-item parts of a [`Shared`] that `serve` keeps from one build
+/// to the next (see [`Shared::reusing`]).
+pub struct Parts {
+    today: Option<chrono::NaiveDate>,
+    drafts: bool,
+    urls: Vec<Option<String>>,
+    cards: Vec<Card>,
+    card_values: Vec<Value>,
+    sched: Schedule,
+    rollups: Vec<rollup::Rollup>,
+    graph_pages: Vec<bool>,
+}
+
+/// The site-wide context, computed once.
+pub struct Shared<'a> {
+    pub inp: &'a Inputs<'a>,
+    pub b: &'a Backlog,
+    pub g: &'a Graph,
+    pub sched: Schedule,
+    pub links: Links<'a>,
+    /// Page of every item (root-relative), `None` when it has none.
+    pub urls: Vec<Option<String>>,
+    pub cards: Vec<Card>,
+    pub card_values: Vec<Value>,
+    /// The cards with their list fragments, rendered on first use (see
+    /// [`Shared::chips`]).
+    chips: Vec<OnceLock<Value>>,
+    pub site: Value,
+    pub events: Option<&'a Events>,
+    pub by_id: HashMap<&'a str, Vec<usize>>,
+    /// Sprints in date order.
+    pub sprints: Vec<usize>,
+    /// Committed items (work items whose `sprint` names it) per sprint.
+    pub committed: HashMap<usize, Vec<usize>>,
+    pub active: Option<usize>,
+    pub insights: Vec<Insight>,
+    /// Items with a graph page, and the list of them (built once).
+    graph_pages: Vec<bool>,
+    files: Mutex<BTreeSet<String>>,
+    /// Progress of every item over its descendants (computed once).
+    rollups: Vec<rollup::Rollup>,
+}
+
+impl<'a> Shared<'a> {
+    pub fn new(inp: &'a Inputs<'a>) -> Shared<'a> {
+        use rayon::prelude::*;
+        let b = inp.backlog;
+        let g = inp.graph;
+        let n = b.items.len();
+        let urls: Vec<Option<String>> = (0..n)
+            .map(|i| if inp.options.drafts || !is_draft(b, i) { markdown::item_url(b, i) } else { None })
+            .collect();
+        let today = inp.options.today;
+        let cards: Vec<Card> =
+            (0..n).into_par_iter().with_min_len(256).map(|i| card_of(b, g, &urls, today, i)).collect();
+        let card_values: Vec<Value> =
+            cards.par_iter().with_min_len(256).map(|c| Value::from_object(CardValue::new(c))).collect();
+        Self::with_cards(inp, urls, cards, card_values, None)
+    }
+
+    /// The rest of [`Shared::new`] once the cards are known; `kept` is the
+    /// schedule, rollups and graph pages of a build they are the same for.
+    fn with_cards(
+        inp: &'a Inputs<'a>,
+        urls: Vec<Option<String>>,
+        cards: Vec<Card>,
+        card_values: Vec<Value>,
+        kept: Option<(Schedule, Vec<rollup::Rollup>, Vec<bool>)>,
+    ) -> Shared<'a> {
+        let b = inp.backlog;
+        let g = inp.graph;
+        let n = b.items.len();
+        let today = inp.options.today;
+        let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
+        let mut sprints: Vec<usize> = (0..n).filter(|&i| canonical(i) && role(b, i) == Role::Sprint).collect();
+        sprints.sort_by_key(|&i| (b.items[i].start.as_ref().map(|d| d.value), b.items[i].id().to_string()));
+        let mut committed: HashMap<usize, Vec<usize>> = HashMap::new();
+        #[allow(clippy::needless_range_loop)]
+        for i in 0..n {
+            if !canonical(i) || !b.config.is_work(b.items[i].kind()) || urls[i].is_none() {
+                continue;
+            }
+            if let Some(s) = b.items[i].sprint.as_ref().and_then(|s| b.index.get(&s.value)) {
+                if role(b, *s) == Role::Sprint {
+                    committed.entry(*s).or_default().push(i);
+                }
+            }
+        }
+        let active = active_sprint(b, &sprints, &committed, today);
+        let events = inp.history;
+        let by_id = events.map(super::events_by_id).unwrap_or_default();
+        let errors = inp.report.errors();
+        let warnings = inp.report.warnings();
+        let work = (0..n).filter(|&i| canonical(i) && b.config.is_work(b.items[i].kind())).count();
+        let docs = (0..n).filter(|&i| urls[i].is_some() && role(b, i) == Role::Document).count();
+        let site = Value::from_serialize(json!({
+            "title": b.config.site_title(),
+            "name": b.config.name,
+            "unit": b.config.estimate_unit,
+            "base_url": inp.options.base_url,
+            "items": n,
+            "work_items": work,
+            "docs": docs,
+            "sprints": sprints.len(),
+            "errors": errors,
+            "warnings": warnings,
+            "has_history": events.is_some_and(|e| !e.events.is_empty()),
+            "history_note": inp.options.history_note,
+            "active_sprint": active.map(|a| b.items[a].id()),
+            "active_sprint_url": active.and_then(|a| urls[a].as_deref()),
+            "version": env!("CARGO_PKG_VERSION"),
+        }));
+        let (sched, rollups, graph_pages) = match kept {
+            Some(k) => k,
+            None => (Schedule::compute(b, g), rollup::all(b, g), Vec::new()),
+        };
+        let mut shared = Shared {
+            inp,
+            b,
+            g,
+            sched,
+            links: Links::new(b),
+            urls,
+            cards,
+            card_values,
+            chips: (0..n).map(|_| OnceLock::new()).collect(),
+            site,
+            events,
+            by_id,
+            sprints,
+            committed,
+            active,
+            insights: Vec::new(),
+            graph_pages,
+            files: Mutex::new(BTreeSet::new()),
+            rollups,
+        };
+        if shared.graph_pages.len() != n {
+            shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
+        }
+        let opts = crate::metrics::insights::Options {
+            today: inp.options.today,
+            errors: inp.report.errors(),
+            skip_drafts: !inp.options.drafts,
+        };
+        shared.insights = inp.analytics.insights(b, &opts);
+        shared
+    }
+
+    /// `serve`'s fast path: [`Shared::new`] from the [`Parts`] of the last
+    /// build, for a backlog with the same items at the same indices and the
+    /// same graph except the items at `changed`. Their cards and their
+    /// neighbours' are made again; the schedule, rollups and graph pages
+    /// are kept when `same_schedule` (the caller found the changed items'
+    /// kind, status, estimate, duration and dates unchanged), else
+    /// computed. `None` when the parts do not fit (an item's page moved,
+    /// the day changed).
+    pub fn reusing(inp: &'a Inputs<'a>, parts: Parts, changed: &[usize], same_schedule: bool) -> Option<Shared<'a>> {
+        let b = inp.backlog;
+        let g = inp.graph;
+        let n = b.items.len();
+        let today = inp.options.today;
+        let fits = parts.cards.len() == n
+            && parts.urls.len() == n
+            && parts.card_values.len() == n
+            && parts.today == today
+            && parts.drafts == inp.options.drafts;
+        let url = |i: usize| if inp.options.drafts || !is_draft(b, i) { markdown::item_url(b, i) } else { None };
+        if !fits || changed.iter().any(|&i| i >= n || url(i) != parts.urls[i]) {
+            return None;
+        }
+        let mut redo: BTreeSet<usize> = changed.iter().copied().collect();
+        for &i in changed {
+            for &e in g.out[i].iter().chain(&g.inc[i]) {
+                redo.insert(g.edges[e].from);
+                redo.insert(g.edges[e].to);
+            }
+        }
+        let Parts { urls, mut cards, mut card_values, sched, rollups, graph_pages, .. } = parts;
+        for i in redo {
+            cards[i] = card_of(b, g, &urls, today, i);
+            card_values[i] = Value::from_object(CardValue::new(&cards[i]));
+        }
+        let kept = same_schedule.then_some((sched, rollups, graph_pages));
+        Some(Self::with_cards(inp, urls, cards, card_values, kept))
+    }
+
+    /// The per-item parts, for [`Shared::reusing`] in the next build.
+    pub fn into_parts(self) -> Parts {
+        Parts {
+            today: self.inp.options.today,
+            drafts: self.inp.options.drafts,
+            urls: self.urls,
+            cards: self.cards,
+            card_values: self.card_values,
+            sched: self.sched,
+            rollups: self.rollups,
+            graph_pages: self.graph_pages,
+        }
+    }
+
+    /// Items with a page.
+    pub fn page_count(&self) -> usize {
+        self.urls.iter().filter(|u| u.is_some()).count()
+    }
+
+    pub fn linked_files(&self) -> BTreeSet<String> {
+        self.files.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// Every job, in a fixed order.
+    pub fn jobs(&self) -> Vec<Job> {
+        let mut v = vec![Job::Overview, Job::Board(None), Job::Backlog, Job::Graph, Job::Sprints, Job::Metrics];
+        v.extend([Job::Insights, Job::Docs, Job::Problems, Job::Feed, Job::Api]);
+        for &s in &self.sprints {
+            if self.urls[s].is_some() {
+                v.push(Job::Board(Some(s)));
+            }
+        }
+        for (i, u) in self.urls.iter().enumerate() {
+            if u.is_some() {
+                v.push(Job::Item(i));
+                if self.has_graph_page(i) {
+                    v.push(Job::GraphOf(i));
+                }
+            }
+        }
+        let pages = self.audit_pages();
+        for p in 1..=pages {
+            v.push(Job::Audit(p));
+        }
+        v
+    }
+
+    /// Epics and initiatives (and other top-level parents) get a graph page.
+    pub fn has_graph_page(&self, i: usize) -> bool {
+        self.graph_pages.get(i).copied().unwrap_or(false)
+    }
+
+    fn compute_has_graph_page(&self, i: usize) -> bool {
+        let it = &self.b.items[i];
+        self.b.config.is_work(it.kind())
+            && !self.g.children(i).is_empty()
+            && (matches!(it.kind(), "epic" | "initiative") || self.g.parent(i).is_none())
+    }
+
+    /// Renders one job.
+    pub fn run(&self, env: &Environment, job: &Job) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
+        match job {
+            Job::Overview => Ok(vec![self.overview(env)?]),
+            Job::Board(s) => Ok(vec![self.board(env, *s)?]),
+            Job::Backlog => Ok(vec![self.backlog(env)?]),
+            Job::Item(i) => self.item(env, *i),
+            Job::Graph => Ok(vec![self.graph_page(env, None)?]),
+            Job::GraphOf(i) => Ok(vec![self.graph_page(env, Some(*i))?]),
+            Job::Sprints => Ok(vec![self.sprints_page(env)?]),
+            Job::Metrics => Ok(vec![self.metrics(env)?]),
+            Job::Insights => Ok(vec![self.insights_page(env)?]),
+            Job::Audit(p) => Ok(vec![self.audit(env, *p)?]),
+            Job::Docs => Ok(vec![self.docs(env)?]),
+            Job::Problems => Ok(vec![self.problems(env)?]),
+            Job::Feed => Ok(vec![self.feed(env)?]),
+            Job::Api => Ok(api::files(self.inp, &self.sched, &self.urls, &self.sprints, &self.committed)),
+        }
+    }
+}
