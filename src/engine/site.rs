@@ -58,6 +58,8 @@ pub struct Outcome {
     pub reused: usize,
     /// The state could not be saved (the next build is then a full one).
     pub save_error: Option<String>,
+    /// Seconds per phase, for `-v`.
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 /// The key of a job whose output is kept between builds; site-wide jobs
@@ -267,13 +269,21 @@ impl From<Altered> for Error {
 /// Builds the site into `req.out`, incrementally when it can.
 pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) -> anyhow::Result<Outcome> {
     let env = site::environment(theme)?;
+    let mut phases = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        phases.push((name, t.elapsed().as_secs_f64()));
+        t = std::time::Instant::now();
+    };
     let shared = Shared::new(inputs);
+    lap("context");
     let key = global_key(inputs, theme, &shared, req.flags);
     let n = shared.b.items.len();
     let items: HashMap<String, ItemState> =
         (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
     let state_path = super::persist::path_for(req.root, req.out);
     let spare = state_path.with_extension("spare");
+    lap("signatures");
     let prev = if req.full { None } else { State::load(&state_path) };
     let mut why = match usable(req, &prev, key) {
         Ok(p) => match stale_keys(&shared, &items, p) {
@@ -282,6 +292,7 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
         },
         Err(e) => Err(e),
     };
+    lap("state+plan");
     loop {
         let plan = why.as_ref().ok().map(|(p, k)| (*p, k));
         let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress };
@@ -290,9 +301,14 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 outcome.full = why.err();
                 state.key = key;
                 state.items = items;
+                let mut inner = std::mem::take(&mut outcome.phases);
+                lap("render+write");
                 if req.save {
                     outcome.save_error = state.save(&state_path).err().map(|e| e.to_string());
                 }
+                lap("save");
+                outcome.phases = std::mem::take(&mut phases);
+                outcome.phases.append(&mut inner);
                 return Ok(outcome);
             }
             Err(Error::Altered(p)) if why.is_ok() => {

@@ -196,9 +196,12 @@ pub(super) fn run(
     let rec = Record::default();
     let dirty = spare.with_extension("spare-dirty");
     let spare_ok = plan.is_some_and(|(p, _)| p.spare.is_some()) && spare.is_dir() && !dirty.exists();
+    let mut phases = Vec::new();
+    let t = std::time::Instant::now();
     let spare_kept = match plan {
         Some((prev, _)) if spare_ok => {
             check_output(ctx.out, prev)?;
+            phases.push(("check output", t.elapsed().as_secs_f64()));
             // Marked while it is being changed: a build killed half-way
             // leaves a spare the state no longer describes.
             std::fs::write(&dirty, b"")?;
@@ -242,6 +245,7 @@ pub(super) fn run(
         written: rec.written.into_inner(),
         reused: rec.reused.into_inner(),
         save_error: None,
+        phases,
     };
     let jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok((outcome, State { key: [0; 4], items: HashMap::new(), jobs, files, spare: spare_diff, dirs }))
