@@ -18,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod edit;
+pub mod engine;
 pub mod gen;
 pub mod graph;
 pub mod history;

@@ -25,6 +25,10 @@ pub struct BuildArgs {
     /// Include drafts (items with status `draft` or the label `draft`)
     #[arg(long)]
     pub drafts: bool,
+    /// Render every page, ignoring what the last build into this folder
+    /// left in `.cairn-cache/` (builds are otherwise incremental)
+    #[arg(long)]
+    pub full: bool,
 }
 
 pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
@@ -128,14 +132,44 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     // Pages are written as they are rendered, into a folder beside `out`
     // that replaces it at the end (see `site::write::write_with`).
     let theme = site::theme::Theme::load(&root, backlog.config.site.theme.as_deref())?;
-    let rendered = site::write::write_with(&out, |sink| -> anyhow::Result<site::Stats> {
-        Ok(site::render_into(&inputs, &theme, &progress, sink)?)
-    });
+    // Incremental: only the pages whose inputs changed since the last
+    // build into `out` are rendered; the rest is hard-linked from it.
+    let set = |var: &str| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let no_cache = set("CAIRN_NO_CACHE");
+    let req = crate::engine::site::Request {
+        root: &root,
+        out: &out,
+        flags: crate::engine::hash_bytes(&[&[u8::from(a.strict), u8::from(a.no_history)]]),
+        full: a.full || no_cache,
+        save: !no_cache && !set("CI"),
+    };
+    let built = crate::engine::site::build(&inputs, &theme, &req, &progress);
     if bar {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
-    let rendered = rendered.map_err(|e| anyhow::anyhow!("writing the site to `{}`: {e:#}", display_path(&out)))?;
-    ctx.log("render+write", &format!("{} in {:.1?}", crate::util::text::count(rendered.files, "file"), t.elapsed()));
+    let built = built.map_err(|e| anyhow::anyhow!("writing the site to `{}`: {e:#}", display_path(&out)))?;
+    let rendered = built.stats;
+    let mode = match &built.full {
+        Some(why) => format!("full build ({why})"),
+        None => "incremental".to_string(),
+    };
+    ctx.log(
+        "render+write",
+        &format!(
+            "{mode}: rendered {} of {} jobs; {} written, {} reused; {} in {:.1?}",
+            built.jobs_rendered,
+            built.jobs_total,
+            crate::util::text::count(built.written, "file"),
+            built.reused,
+            crate::util::text::count(rendered.files, "file"),
+            t.elapsed()
+        ),
+    );
+    let phases: Vec<String> = built.phases.iter().map(|(n, s)| format!("{n} {:.0} ms", s * 1000.0)).collect();
+    ctx.log("render+write", &phases.join(", "));
+    if let Some(e) = &built.save_error {
+        ctx.log("render+write", &format!("the build state was not saved ({e}): the next build is a full one"));
+    }
     if errors > 0 && !ctx.global.quiet {
         ctx.warn(&format!(
             "{errors} error{} in the backlog (listed on problems.html; `cairn check` for details)",

@@ -11,7 +11,9 @@ pub mod api;
 pub mod build;
 pub mod http;
 pub mod metrics;
+mod objects;
 pub mod openapi;
+pub mod snapshot;
 pub mod sse;
 pub mod watch;
 

@@ -88,8 +88,10 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-impl super::Sink for DirSink {
-    fn put(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+impl DirSink {
+    /// Checks `path` and creates its parent folder in the new site once;
+    /// returns where the file goes.
+    fn prepare(&self, path: &str) -> io::Result<PathBuf> {
         if path.split('/').any(|c| c == ".." || c.is_empty()) || path.starts_with('/') {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unsafe path `{path}`")));
         }
@@ -102,7 +104,38 @@ impl super::Sink for DirSink {
                 }
             }
         }
-        let dest = self.dir.join(path);
+        Ok(self.dir.join(path))
+    }
+
+    /// The earlier site this one replaces, if any.
+    pub fn previous(&self) -> Option<&Path> {
+        self.prev.as_deref()
+    }
+
+    /// Where `path` is written in the new site (to read its stamp).
+    pub fn target(&self, path: &str) -> PathBuf {
+        self.dir.join(path)
+    }
+
+    /// Hard-links the earlier site's file at `path` into the new site
+    /// without comparing bytes: the caller knows they are the same
+    /// (`engine::site` checks the file is the one it wrote).
+    pub fn link_previous(&self, path: &str) -> io::Result<()> {
+        let prev = self.prev.as_ref().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no earlier site"))?;
+        let dest = self.prepare(path)?;
+        std::fs::hard_link(prev.join(path), dest)
+    }
+
+    /// Writes `bytes` at `path` as a new file (no comparison with the
+    /// earlier site).
+    pub fn write_new(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        std::fs::write(self.prepare(path)?, bytes)
+    }
+}
+
+impl super::Sink for DirSink {
+    fn put(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        let dest = self.prepare(path)?;
         if let Some(prev) = &self.prev {
             let old = prev.join(path);
             if same_bytes(&old, bytes) && std::fs::hard_link(&old, &dest).is_ok() {
@@ -117,6 +150,20 @@ impl super::Sink for DirSink {
 /// swaps it into place: readers see the old site or the new one, and a
 /// failed or interrupted build never leaves a half-written site at `out`.
 pub fn write_with<T, E>(out: &Path, fill: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<io::Error>,
+{
+    write_with_keep(out, None, fill).map(|(v, _)| v)
+}
+
+/// [`write_with`], keeping the replaced site at `keep` (moved there, not
+/// deleted; `keep` must be on the same file system) when given. Also says
+/// whether the replaced site is now at `keep`.
+pub fn write_with_keep<T, E>(
+    out: &Path,
+    keep: Option<&Path>,
+    fill: impl FnOnce(&DirSink) -> Result<T, E>,
+) -> Result<(T, bool), E>
 where
     E: From<io::Error>,
 {
@@ -157,17 +204,25 @@ where
             let _ = remove_tree(&tmp);
             return Err(e.into());
         }
+        if let Some(k) = keep {
+            if k.exists() {
+                let _ = remove_tree(k);
+            }
+            if std::fs::rename(&old, k).is_ok() {
+                return Ok((value, true));
+            }
+        }
         let _ = remove_tree(&old);
     } else if let Err(e) = std::fs::rename(&tmp, out) {
         let _ = remove_tree(&tmp);
         return Err(e.into());
     }
-    Ok(value)
+    Ok((value, false))
 }
 
 /// Removes a folder tree, deleting its files in parallel (a site has tens of
 /// thousands of small files).
-fn remove_tree(dir: &Path) -> io::Result<()> {
+pub fn remove_tree(dir: &Path) -> io::Result<()> {
     let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)

@@ -1,0 +1,156 @@
+//! Which pages an input change touches: one set of rules for `serve` (in
+//! two phases) and `build` (at once).
+//!
+//! An item "changed" when its item object or card changed, or it appeared
+//! or vanished. Its pages, and those that show it, are:
+//!
+//! - **neighbourhood** (serve's fast phase): its own pages and those of
+//!   the items related to it, now ([`Graph`] edges) and before (the
+//!   relation fields of its previous object);
+//! - **wider** (serve's settle phase): the impact pages of everything
+//!   upstream of it (its dependencies and children, transitively: their
+//!   impact pages list it), its ancestors' pages and graph pages (roll-ups,
+//!   trees), its own graph page, and the pages and boards of the sprints it
+//!   is or was in;
+//! - the site-wide pages (overview, boards, backlog, graph, problems,
+//!   feed, static API…), always.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::graph::{EdgeType, Graph};
+use crate::load::Backlog;
+use crate::site::pages::Job;
+
+/// The ids of an item object's relation fields.
+pub fn related_ids(o: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    for f in ["parent", "children", "depends_on", "blocks", "relates_to", "duplicates", "duplicated_by", "sprint"] {
+        match o.get(f) {
+            Some(Value::String(s)) => out.push(s.as_str()),
+            Some(Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every item whose impact page can list `i`: the items `i` waits on
+/// (its dependencies and children), transitively.
+pub fn upstream(g: &Graph, i: usize, set: &mut BTreeSet<usize>) {
+    let mut stack = vec![i];
+    while let Some(x) = stack.pop() {
+        if !set.insert(x) {
+            continue;
+        }
+        for &e in &g.out[x] {
+            let edge = &g.edges[e];
+            if edge.ty == EdgeType::DependsOn {
+                stack.push(edge.to);
+            }
+        }
+        for &e in &g.inc[x] {
+            let edge = &g.edges[e];
+            if edge.ty == EdgeType::Parent {
+                stack.push(edge.from);
+            }
+        }
+    }
+}
+
+/// The site-wide jobs (every page that lists many items).
+pub fn site_wide_jobs() -> Vec<Job> {
+    vec![
+        Job::Overview,
+        Job::Board(None),
+        Job::Backlog,
+        Job::Graph,
+        Job::Sprints,
+        Job::Metrics,
+        Job::Insights,
+        Job::Docs,
+        Job::Problems,
+        Job::Feed,
+        Job::Api,
+    ]
+}
+
+/// The items (indices) whose page shows a changed item directly: the
+/// changed ones, their neighbours now, and `old_neighbours` (ids of their
+/// relations before the change).
+pub fn neighbourhood<'a>(
+    b: &Backlog,
+    g: &Graph,
+    changed: impl IntoIterator<Item = &'a String>,
+    old_neighbours: &BTreeSet<String>,
+) -> BTreeSet<usize> {
+    let mut set = BTreeSet::new();
+    for id in changed {
+        let Some(&i) = b.index.get(id.as_str()) else { continue };
+        set.insert(i);
+        for e in g.out[i].iter().chain(&g.inc[i]) {
+            set.insert(g.edges[*e].from);
+            set.insert(g.edges[*e].to);
+        }
+    }
+    for id in old_neighbours {
+        if let Some(&j) = b.index.get(id.as_str()) {
+            set.insert(j);
+        }
+    }
+    set
+}
+
+/// The pages further away from a change (see the module docs).
+#[derive(Clone, Debug, Default)]
+pub struct Wider {
+    /// Item pages (with their impact pages): upstream items, ancestors,
+    /// descendants (their pages show their ancestors), sprints.
+    pub items: BTreeSet<usize>,
+    /// Graph pages: the changed items and their ancestors.
+    pub graphs: BTreeSet<usize>,
+    /// Sprint boards.
+    pub sprints: BTreeSet<usize>,
+}
+
+/// Linear in the items and edges reached, however many items changed:
+/// every walk keeps one visited set across all of them.
+pub fn wider(b: &Backlog, g: &Graph, changed: &BTreeSet<String>, sprints: &BTreeSet<String>) -> Wider {
+    let mut w = Wider::default();
+    let start: Vec<usize> = changed.iter().filter_map(|id| b.index.get(id).copied()).collect();
+    let mut up = BTreeSet::new();
+    for &i in &start {
+        upstream(g, i, &mut up);
+    }
+    // Ancestors: up the parent chain, stopping where an earlier walk went.
+    let mut anc = BTreeSet::new();
+    for &i in &start {
+        let mut x = i;
+        while let Some(p) = g.parent(x) {
+            if !anc.insert(p) {
+                break;
+            }
+            x = p;
+        }
+    }
+    // Descendants: down the parent edges.
+    let mut down = BTreeSet::new();
+    let mut stack: Vec<usize> = start.clone();
+    while let Some(x) = stack.pop() {
+        for &e in &g.inc[x] {
+            let edge = &g.edges[e];
+            if edge.ty == EdgeType::Parent && down.insert(edge.from) {
+                stack.push(edge.from);
+            }
+        }
+    }
+    w.graphs.extend(start.iter().copied());
+    w.graphs.extend(anc.iter().copied());
+    w.items = up;
+    w.items.extend(anc);
+    w.items.extend(down);
+    w.sprints = sprints.iter().filter_map(|s| b.index.get(s).copied()).collect();
+    w.items.extend(w.sprints.iter().copied());
+    w
+}

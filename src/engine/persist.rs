@@ -1,0 +1,297 @@
+//! What `cairn build` keeps between runs, in
+//! `ROOT/.cairn-cache/site-<hash of the output folder>.bin` (one per
+//! output folder):
+//!
+//! - the **key**: fingerprints of what every page depends on (cairn's
+//!   version, the build options, the configuration, the theme and
+//!   templates; the history read; the site-wide values such as counts;
+//!   the schedule's start and the active sprint);
+//! - per **item** id: the signature of what its pages show of it (item
+//!   object, card, body, path), its sprint and its related ids;
+//! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`): the files it
+//!   wrote (the backlog files bodies link to are not recorded: a page whose
+//!   body links anything is rendered in every build);
+//! - per **output file**: its content hash and stamp (size, modification
+//!   time, inode), to reuse it only when the output folder still holds
+//!   exactly what this build wrote.
+//!
+//! Strings are a `u32` length and UTF-8, numbers little-endian; the file
+//! ends with a CRC-32 of everything before it. Anything off (another
+//! version or format, a truncated or corrupt file) and the state is ignored:
+//! the next build is a full one. The state can only make a build faster,
+//! never change its bytes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8; 8] = b"CAIRNSB1";
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ItemState {
+    pub sig: u64,
+    pub path: String,
+    pub sprint: Option<String>,
+    pub related: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobOut {
+    pub paths: Vec<String>,
+}
+
+/// An output file: content hash and the stamp it had when written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileState {
+    pub hash: u64,
+    pub len: u64,
+    pub mtime_ns: i128,
+    pub ino: u64,
+}
+
+impl FileState {
+    /// The stamp of a file as it is now (`None`: missing, or not a plain file).
+    pub fn stamp(path: &Path) -> Option<(u64, i128, u64)> {
+        let m = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some((m.len(), i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()), m.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+            Some((m.len(), t.as_nanos() as i128, 0))
+        }
+    }
+
+    /// Whether the file at `path` still is the one recorded.
+    pub fn unchanged(&self, path: &Path) -> bool {
+        FileState::stamp(path) == Some((self.len, self.mtime_ns, self.ino))
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct State {
+    pub key: [u64; 4],
+    pub items: HashMap<String, ItemState>,
+    pub jobs: HashMap<String, JobOut>,
+    pub files: HashMap<String, FileState>,
+    /// The previous site kept beside the cache (see `engine::spare`): the
+    /// paths where it differs from the output folder; `None`: no such
+    /// site, or its content is unknown.
+    pub spare: Option<Vec<String>>,
+    /// Every folder of the output and its modification time (a file added
+    /// or removed by hand changes it).
+    pub dirs: Vec<(String, i128)>,
+}
+
+/// The modification time of a folder (`None`: not a folder).
+pub fn dir_mtime(path: &Path) -> Option<i128> {
+    let m = std::fs::symlink_metadata(path).ok().filter(|m| m.is_dir())?;
+    let t = m.modified().ok()?;
+    Some(match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    })
+}
+
+/// Where the state of builds into `out` is kept.
+pub fn path_for(root: &Path, out: &Path) -> PathBuf {
+    let h = super::hash_bytes(&[out.to_string_lossy().as_bytes()]);
+    root.join(".cairn-cache").join(format!("site-{h:016x}.bin"))
+}
+
+struct W(Vec<u8>);
+
+impl W {
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u32(&mut self, v: usize) {
+        self.0.extend_from_slice(&(v as u32).to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u32(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn strs(&mut self, v: &[String]) {
+        self.u32(v.len());
+        v.iter().for_each(|s| self.str(s));
+    }
+}
+
+struct R<'a>(&'a [u8]);
+
+impl<'a> R<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn u32(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = self.u32()?;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+    /// A count of entries, each at least `min` bytes: never more than the
+    /// rest of the file can hold (no huge allocation from a corrupt count).
+    fn count(&mut self, min: usize) -> Option<usize> {
+        let n = self.u32()?;
+        (n.saturating_mul(min) <= self.0.len()).then_some(n)
+    }
+    fn strs(&mut self) -> Option<Vec<String>> {
+        let n = self.count(4)?;
+        (0..n).map(|_| self.str()).collect()
+    }
+}
+
+impl State {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = W(Vec::with_capacity(64 + self.files.len() * 64));
+        w.0.extend_from_slice(MAGIC);
+        w.str(env!("CARGO_PKG_VERSION"));
+        self.key.iter().for_each(|k| w.u64(*k));
+        // Sorted: the same state, the same bytes.
+        let mut items: Vec<(&String, &ItemState)> = self.items.iter().collect();
+        items.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        w.u32(items.len());
+        for (id, it) in items {
+            w.str(id);
+            w.u64(it.sig);
+            w.str(&it.path);
+            w.str(it.sprint.as_deref().unwrap_or(""));
+            w.strs(&it.related);
+        }
+        let mut jobs: Vec<(&String, &JobOut)> = self.jobs.iter().collect();
+        jobs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        w.u32(jobs.len());
+        for (k, j) in jobs {
+            w.str(k);
+            w.strs(&j.paths);
+        }
+        let mut files: Vec<(&String, &FileState)> = self.files.iter().collect();
+        files.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        w.u32(files.len());
+        for (p, f) in files {
+            w.str(p);
+            w.u64(f.hash);
+            w.u64(f.len);
+            w.0.extend_from_slice(&f.mtime_ns.to_le_bytes());
+            w.u64(f.ino);
+        }
+        match &self.spare {
+            Some(v) => {
+                w.0.push(1);
+                w.strs(v);
+            }
+            None => w.0.push(0),
+        }
+        w.u32(self.dirs.len());
+        for (d, t) in &self.dirs {
+            w.str(d);
+            w.0.extend_from_slice(&t.to_le_bytes());
+        }
+        let crc = crc32fast::hash(&w.0);
+        w.0.extend_from_slice(&crc.to_le_bytes());
+        w.0
+    }
+
+    /// `None` unless the bytes are a complete state of this version.
+    pub fn decode(bytes: &[u8]) -> Option<State> {
+        let (body, crc) = bytes.split_at_checked(bytes.len().checked_sub(4)?)?;
+        if crc32fast::hash(body).to_le_bytes() != crc {
+            return None;
+        }
+        let mut r = R(body);
+        if r.take(8)? != MAGIC || r.str()? != env!("CARGO_PKG_VERSION") {
+            return None;
+        }
+        let key = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
+        let mut s = State { key, ..State::default() };
+        let n = r.count(24)?;
+        for _ in 0..n {
+            let id = r.str()?;
+            let sig = r.u64()?;
+            let path = r.str()?;
+            let sprint = Some(r.str()?).filter(|s| !s.is_empty());
+            let related = r.strs()?;
+            s.items.insert(id, ItemState { sig, path, sprint, related });
+        }
+        let n = r.count(8)?;
+        for _ in 0..n {
+            let k = r.str()?;
+            let paths = r.strs()?;
+            s.jobs.insert(k, JobOut { paths });
+        }
+        let n = r.count(44)?;
+        for _ in 0..n {
+            let p = r.str()?;
+            let hash = r.u64()?;
+            let len = r.u64()?;
+            let mtime_ns = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
+            let ino = r.u64()?;
+            s.files.insert(p, FileState { hash, len, mtime_ns, ino });
+        }
+        s.spare = match r.take(1)?[0] {
+            0 => None,
+            _ => Some(r.strs()?),
+        };
+        let n = r.count(20)?;
+        for _ in 0..n {
+            let d = r.str()?;
+            let t = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
+            s.dirs.push((d, t));
+        }
+        r.0.is_empty().then_some(s)
+    }
+
+    /// The state saved at `path`, if it is readable and whole.
+    pub fn load(path: &Path) -> Option<State> {
+        let bytes = crate::util::fs::read_regular(path, 1 << 30).ok()?;
+        State::decode(&bytes)
+    }
+
+    /// Saves the state (a temporary file renamed over the old one).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::write(&tmp, self.encode())?;
+        std::fs::rename(&tmp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_decodes_to_itself_and_a_damaged_one_to_nothing() {
+        let mut s = State { key: [7, 0, 1, u64::MAX], ..State::default() };
+        let item = ItemState { sig: 1, path: "a.md".into(), sprint: Some("s1".into()), related: vec!["b".into()] };
+        s.items.insert("a".into(), item);
+        s.jobs.insert("item:a".into(), JobOut { paths: vec!["items/a.html".into()] });
+        s.files.insert("items/a.html".into(), FileState { hash: 9, len: 3, mtime_ns: -5, ino: 11 });
+        s.spare = Some(vec!["items/b.html".into()]);
+        s.dirs.push(("items".into(), 42));
+        let bytes = s.encode();
+        assert_eq!(State::decode(&bytes), Some(s.clone()));
+        for cut in [0, 1, 8, bytes.len() / 2, bytes.len() - 1] {
+            assert_eq!(State::decode(&bytes[..cut]), None, "truncated at {cut}");
+        }
+        let mut bad = bytes.clone();
+        bad[20] ^= 1;
+        assert_eq!(State::decode(&bad), None);
+    }
+}

@@ -1,0 +1,320 @@
+//! The incremental `cairn build`: renders only the pages whose inputs
+//! changed since the last build into the same output folder, and
+//! hard-links every other file from that folder into the new one (which
+//! still replaces it atomically, see `site::write`).
+//!
+//! A build is **full** (every page rendered, as before) when there is no
+//! usable state (first build, `--full`, unreadable or foreign cache), when
+//! the global key changed (configuration, theme or templates, build
+//! options, history, "today", a value every page shows such as the counts
+//! of items or problems, the schedule's start), when the output folder is
+//! missing, or when a file to be reused is not the one the last build wrote
+//! (size, modification time or inode differ). Otherwise the jobs rendered
+//! are the site-wide ones, the audit pages listing a changed item, the pages the
+//! [`invalidate`](super::invalidate) rules choose for the items whose
+//! signature changed, the pages of items whose body has links (their bytes
+//! depend on other items and on files of the root), and every job the last
+//! build did not have. Everything else is the last build's bytes. How the
+//! files are put in place: [`super::write`].
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::hash_bytes;
+use super::invalidate;
+use super::persist::{ItemState, State};
+use crate::site::pages::{Job, Shared};
+use crate::site::theme::Theme;
+use crate::site::{self, Inputs, Progress, SiteError};
+
+/// What the caller asks for.
+pub struct Request<'a> {
+    /// The backlog root (`.cairn-cache/` is under it).
+    pub root: &'a Path,
+    /// The output folder (absolute).
+    pub out: &'a Path,
+    /// A fingerprint of the command's own options that change pages and
+    /// are not in the inputs (`--strict`, `--no-history`).
+    pub flags: u64,
+    /// Render everything, whatever the state says.
+    pub full: bool,
+    /// Save the state for the next build.
+    pub save: bool,
+}
+
+/// How a build went.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub stats: site::Stats,
+    /// `None`: incremental; else why every page was rendered.
+    pub full: Option<String>,
+    pub jobs_total: usize,
+    pub jobs_rendered: usize,
+    /// Files written with new bytes.
+    pub written: usize,
+    /// Files hard-linked from the last build's output.
+    pub reused: usize,
+    /// The state could not be saved (the next build is then a full one).
+    pub save_error: Option<String>,
+    /// Seconds per phase, for `-v`.
+    pub phases: Vec<(&'static str, f64)>,
+}
+
+/// The key of a job whose output is kept between builds; site-wide jobs
+/// (always rendered) have none.
+pub(super) fn job_key(s: &Shared, job: &Job) -> Option<String> {
+    let id = |i: &usize| s.b.items[*i].id();
+    match job {
+        Job::Item(i) => Some(format!("item:{}", id(i))),
+        Job::GraphOf(i) => Some(format!("graph:{}", id(i))),
+        Job::Board(Some(i)) => Some(format!("board:{}", id(i))),
+        Job::Audit(p) => Some(format!("audit:{p}")),
+        _ => None,
+    }
+}
+
+/// Whether a body can link to another item or a file of the root (its
+/// page then depends on them): inline and reference links, wiki links.
+pub(super) fn may_link(body: &str) -> bool {
+    body.contains("](") || body.contains("]:") || body.contains("[[")
+}
+
+/// What every page depends on, as fingerprints of four groups (see
+/// [`KEY_PARTS`]): when one changes, every page is rendered again.
+fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> [u64; 4] {
+    let o = &inputs.options;
+    let mut setup: Vec<Vec<u8>> = vec![
+        env!("CARGO_PKG_VERSION").as_bytes().to_vec(),
+        flags.to_le_bytes().to_vec(),
+        serde_json::to_vec(&inputs.backlog.config).unwrap_or_default(),
+        o.base_url.as_bytes().to_vec(),
+        vec![u8::from(o.drafts)],
+    ];
+    for (name, src) in &theme.templates {
+        setup.push(name.as_bytes().to_vec());
+        setup.push(src.as_bytes().to_vec());
+    }
+    for (name, bytes) in &theme.assets {
+        setup.push(name.as_bytes().to_vec());
+        setup.push(bytes.clone());
+    }
+    // "Today" is the HEAD commit's date (the clock's without history).
+    let history = match inputs.history {
+        Some(ev) => format!(
+            "{:?}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}",
+            o.today,
+            o.history_note,
+            ev.source,
+            ev.head,
+            ev.shallow,
+            ev.commits.len(),
+            ev.events.len(),
+            ev.unreadable,
+            ev.root_in_repo
+        ),
+        None => format!("no history|{:?}|{:?}", o.today, o.history_note),
+    };
+    let site = serde_json::to_vec(&shared.site).unwrap_or_default();
+    let sched = format!("{:?}|{:?}", shared.sched.start, shared.active.map(|a| shared.b.items[a].id()));
+    let refs: Vec<&[u8]> = setup.iter().map(Vec::as_slice).collect();
+    [hash_bytes(&refs), hash_bytes(&[history.as_bytes()]), hash_bytes(&[&site]), hash_bytes(&[sched.as_bytes()])]
+}
+
+/// What the four parts of the global key cover.
+const KEY_PARTS: [&str; 4] = [
+    "configuration, theme, templates or build options",
+    "history (or today's date)",
+    "a site-wide value (counts of items, sprints or problems)",
+    "the schedule's start or the active sprint",
+];
+
+/// The state of one item: a signature of all its pages show of it (item
+/// object, card, path, body, schedule, a sprint's history-based charts).
+fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemState)> {
+    let b = s.b;
+    let it = &b.items[i];
+    if b.index.get(it.id()) != Some(&i) {
+        return None;
+    }
+    let obj = crate::query::item_object(b, s.g, i, inputs.derived.get(it.id()));
+    let obj_json = serde_json::to_vec(&obj).unwrap_or_default();
+    let card = serde_json::to_vec(&s.cards[i]).unwrap_or_default();
+    let sched = format!("{:?}", s.sched.get(i));
+    let analytics = format!(
+        "{:?}|{:?}",
+        inputs.analytics.burndown(it.id()).map(|bd| serde_json::to_string(&bd).unwrap_or_default()),
+        inputs.analytics.sprint_detail(it.id())
+    );
+    let url = format!("{:?}", s.urls[i]);
+    let sig = hash_bytes(&[
+        &obj_json,
+        &card,
+        it.path.as_bytes(),
+        it.body.as_bytes(),
+        sched.as_bytes(),
+        analytics.as_bytes(),
+        url.as_bytes(),
+    ]);
+    let related = invalidate::related_ids(&obj).into_iter().map(String::from).collect();
+    let sprint = it.sprint.as_ref().map(|s| s.value.clone());
+    Some((it.id().to_string(), ItemState { sig, path: it.path.clone(), sprint, related }))
+}
+
+/// The job keys to render again: `None` when everything must be.
+fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> Option<HashSet<String>> {
+    let b = s.b;
+    let mut changed: BTreeSet<String> = BTreeSet::new();
+    let mut old_neighbours: BTreeSet<String> = BTreeSet::new();
+    let mut sprints: BTreeSet<String> = BTreeSet::new();
+    for (id, st) in items {
+        let old = prev.items.get(id);
+        if old.is_some_and(|o| o.sig == st.sig) {
+            continue;
+        }
+        changed.insert(id.clone());
+        sprints.extend(st.sprint.iter().cloned());
+        if let Some(o) = old {
+            old_neighbours.extend(o.related.iter().cloned());
+            sprints.extend(o.sprint.iter().cloned());
+        }
+    }
+    for (id, o) in &prev.items {
+        if !items.contains_key(id) {
+            changed.insert(id.clone());
+            old_neighbours.extend(o.related.iter().cloned());
+            sprints.extend(o.sprint.iter().cloned());
+        }
+    }
+    // Past a quarter of the items, a full render costs about the same.
+    if changed.len() * 4 > items.len().max(64) {
+        return None;
+    }
+    let g = s.g;
+    let mut pages = invalidate::neighbourhood(b, g, &changed, &old_neighbours);
+    let w = invalidate::wider(b, g, &changed, &sprints);
+    // A graph page draws its subtree and the items it links to: those of
+    // the ancestors of every page shown again.
+    let mut graphs = w.graphs;
+    for &i in &pages {
+        graphs.insert(i);
+        let mut x = i;
+        while let Some(p) = g.parent(x) {
+            if !graphs.insert(p) {
+                break;
+            }
+            x = p;
+        }
+    }
+    pages.extend(w.items);
+    let mut keys = HashSet::new();
+    for i in pages {
+        keys.insert(format!("item:{}", b.items[i].id()));
+    }
+    for i in graphs {
+        keys.insert(format!("graph:{}", b.items[i].id()));
+    }
+    for i in w.sprints {
+        keys.insert(format!("board:{}", b.items[i].id()));
+    }
+    // Audit pages show the title and page of each event's item (the
+    // events themselves are in the global key): those listing a changed id.
+    let total = s.events.map(|e| e.events.len()).unwrap_or(0);
+    for id in &changed {
+        for &k in s.by_id.get(id.as_str()).into_iter().flatten() {
+            if k < total {
+                keys.insert(format!("audit:{}", (total - 1 - k) / crate::site::pages::AUDIT_PAGE + 1));
+            }
+        }
+    }
+    Some(keys)
+}
+
+/// Why a build must render everything, given the saved state.
+fn usable<'a>(req: &Request, prev: &'a Option<State>, key: [u64; 4]) -> Result<&'a State, String> {
+    if req.full {
+        return Err("--full".into());
+    }
+    let Some(prev) = prev else { return Err("no usable build state in .cairn-cache/".into()) };
+    if let Some(k) = (0..key.len()).find(|&k| prev.key[k] != key[k]) {
+        return Err(format!("{} changed", KEY_PARTS[k]));
+    }
+    if !req.out.is_dir() {
+        return Err("the output folder is missing".into());
+    }
+    Ok(prev)
+}
+
+/// A file to reuse was altered since the last build: start again, full.
+#[derive(Debug)]
+pub(super) struct Altered(pub String);
+
+#[derive(Debug, thiserror::Error)]
+pub(super) enum Error {
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("`{0}` in the output folder is not the file the last build wrote")]
+    Altered(String),
+}
+
+impl From<Altered> for Error {
+    fn from(a: Altered) -> Error {
+        Error::Altered(a.0)
+    }
+}
+
+/// Builds the site into `req.out`, incrementally when it can.
+pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) -> anyhow::Result<Outcome> {
+    let env = site::environment(theme)?;
+    let mut phases = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        phases.push((name, t.elapsed().as_secs_f64()));
+        t = std::time::Instant::now();
+    };
+    let shared = Shared::new(inputs);
+    lap("context");
+    let key = global_key(inputs, theme, &shared, req.flags);
+    let n = shared.b.items.len();
+    let items: HashMap<String, ItemState> =
+        (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
+    let state_path = super::persist::path_for(req.root, req.out);
+    let spare = state_path.with_extension("spare");
+    lap("signatures");
+    let prev = if req.full { None } else { State::load(&state_path) };
+    let mut why = match usable(req, &prev, key) {
+        Ok(p) => match stale_keys(&shared, &items, p) {
+            Some(keys) => Ok((p, keys)),
+            None => Err("more than a quarter of the items changed".to_string()),
+        },
+        Err(e) => Err(e),
+    };
+    lap("state+plan");
+    loop {
+        let plan = why.as_ref().ok().map(|(p, k)| (*p, k));
+        let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress };
+        match super::write::run(&ctx, plan, &spare) {
+            Ok((mut outcome, mut state)) => {
+                outcome.full = why.err();
+                state.key = key;
+                state.items = items;
+                let mut inner = std::mem::take(&mut outcome.phases);
+                lap("render+write");
+                if req.save {
+                    outcome.save_error = state.save(&state_path).err().map(|e| e.to_string());
+                }
+                lap("save");
+                outcome.phases = std::mem::take(&mut phases);
+                outcome.phases.append(&mut inner);
+                return Ok(outcome);
+            }
+            Err(Error::Altered(p)) if why.is_ok() => {
+                why = Err(format!("`{p}` in the output folder was changed since the last build"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Writing a build: the jobs to render, the files to reuse, and two ways
+//! to put them in place, both ending with an atomic swap of folders.
+//!
+//! - **Fresh folder** (`site::write::write_with_keep`): every file goes
+//!   into a new folder beside the output — rendered bytes written, reused
+//!   files hard-linked from the last output — which then replaces it. Used
+//!   for full builds and when there is no spare site. After an incremental
+//!   build the replaced folder is kept as the **spare** (in
+//!   `.cairn-cache/site-<hash>.spare`, same file system) instead of being
+//!   deleted.
+//! - **Spare**: the spare holds the site of the build before the last, and
+//!   the state lists the paths where it differs from the output folder.
+//!   Only those and the files this build changes are touched in it (new
+//!   bytes written to a new file and renamed in place — never written
+//!   through a link shared with the output — and unchanged ones linked from
+//!   the output), then the spare and the output swap places. A one-file
+//!   edit then writes a few dozen files instead of linking 40,000 and
+//!   deleting 40,000. The output folder is checked first (every file's
+//!   stamp, every folder's modification time): anything changed by hand
+//!   and the build is a full one.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use minijinja::Environment;
+use rayon::prelude::*;
+
+use super::hash_bytes;
+use super::persist::{dir_mtime, FileState, JobOut, State};
+use super::site::{job_key, may_link, Altered, Error, Outcome};
+use crate::site::pages::{Job, Shared};
+use crate::site::theme::Theme;
+use crate::site::write::{remove_tree, DirSink};
+use crate::site::{self, Inputs, Progress, Sink};
+
+pub(super) struct Ctx<'a> {
+    pub inputs: &'a Inputs<'a>,
+    pub shared: &'a Shared<'a>,
+    pub env: &'a Environment<'a>,
+    pub theme: &'a Theme,
+    pub out: &'a Path,
+    pub progress: Progress<'a>,
+}
+
+type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), Error> + Sync + 'a;
+type Keep<'a> = dyn Fn(&str, &FileState) -> Result<(), Error> + Sync + 'a;
+
+/// What a build wrote, for the next build's state.
+#[derive(Default)]
+struct Record {
+    files: Mutex<HashMap<String, FileState>>,
+    jobs: Mutex<HashMap<String, JobOut>>,
+    /// Paths written with new bytes.
+    changed: Mutex<Vec<String>>,
+    written: AtomicUsize,
+    reused: AtomicUsize,
+}
+
+impl Record {
+    fn file(&self, path: &str, st: FileState, new: bool) {
+        if let Ok(mut f) = self.files.lock() {
+            f.insert(path.to_string(), st);
+        }
+        if new {
+            self.written.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut c) = self.changed.lock() {
+                c.push(path.to_string());
+            }
+        } else {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The stamp of a file just written.
+fn stamped(path: &Path, hash: u64) -> FileState {
+    let (len, mtime_ns, ino) = FileState::stamp(path).unwrap_or_default();
+    FileState { hash, len, mtime_ns, ino }
+}
+
+/// Renders `render`, keeps `reuse`, then the theme's assets and the files
+/// the bodies link to, through `put` and `keep`.
+fn fill(
+    ctx: &Ctx,
+    render: &[(Job, Option<String>)],
+    reuse: &[(String, &JobOut)],
+    prev: Option<&State>,
+    rec: &Record,
+    put: &Put,
+    keep: &Keep,
+) -> Result<(), Error> {
+    let total = render.len();
+    let done = AtomicUsize::new(0);
+    render.par_iter().try_for_each(|(job, key)| -> Result<(), Error> {
+        let out = ctx.shared.run(ctx.env, job)?;
+        let paths: Vec<String> = out.iter().map(|(p, _)| p.clone()).collect();
+        for (path, bytes) in &out {
+            put(path, bytes)?;
+        }
+        if let (Some(k), Ok(mut j)) = (key, rec.jobs.lock()) {
+            j.insert(k.clone(), JobOut { paths });
+        }
+        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if d % 256 == 0 || d == total {
+            (ctx.progress)(d, total);
+        }
+        Ok(())
+    })?;
+    if let Some(prev) = prev {
+        reuse.par_iter().with_min_len(16).try_for_each(|(k, out)| -> Result<(), Error> {
+            for p in &out.paths {
+                let st = prev.files.get(p).ok_or_else(|| Altered(p.clone()))?;
+                keep(p, st)?;
+            }
+            if let Ok(mut j) = rec.jobs.lock() {
+                j.insert(k.clone(), (*out).clone());
+            }
+            Ok(())
+        })?;
+    }
+    for (name, bytes) in &ctx.theme.assets {
+        put(&format!("assets/{name}"), bytes)?;
+    }
+    // The backlog's own files the bodies link to (every body that links
+    // anything was rendered above).
+    let root = &ctx.inputs.backlog.root;
+    for rel in ctx.shared.linked_files() {
+        if let Ok(bytes) = std::fs::read(root.join(&rel)) {
+            put(&format!("files/{rel}"), &bytes)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every folder of a set of files (`""` for the top).
+fn folders<'a>(paths: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut set: HashSet<&str> = HashSet::new();
+    set.insert("");
+    for p in paths {
+        let mut rest = p.as_str();
+        while let Some((parent, _)) = rest.rsplit_once('/') {
+            if !set.insert(parent) {
+                break;
+            }
+            rest = parent;
+        }
+    }
+    let mut v: Vec<String> = set.into_iter().map(String::from).collect();
+    v.sort_unstable();
+    v
+}
+
+/// Whether the output folder holds exactly what the last build wrote.
+fn check_output(out: &Path, prev: &State) -> Result<(), Altered> {
+    let files: Vec<(&String, &FileState)> = prev.files.iter().collect();
+    let bad = files.par_iter().with_min_len(256).find_any(|(p, st)| !st.unchanged(&out.join(p)));
+    if let Some((p, _)) = bad {
+        return Err(Altered((*p).clone()));
+    }
+    for (d, t) in &prev.dirs {
+        if dir_mtime(&out.join(d)) != Some(*t) {
+            return Err(Altered(if d.is_empty() { ".".into() } else { format!("{d}/") }));
+        }
+    }
+    Ok(())
+}
+
+/// Renders and writes a build; `plan` is the last state and the stale job
+/// keys (`None`: full build).
+pub(super) fn run(
+    ctx: &Ctx,
+    plan: Option<(&State, &HashSet<String>)>,
+    spare: &Path,
+) -> Result<(Outcome, State), Error> {
+    let shared = ctx.shared;
+    let all = shared.jobs();
+    let mut render: Vec<(Job, Option<String>)> = Vec::new();
+    let mut reuse: Vec<(String, &JobOut)> = Vec::new();
+    for job in all.iter() {
+        let key = job_key(shared, job);
+        let keep = match (plan, &key) {
+            (Some((prev, stale)), Some(k)) if !stale.contains(k) => {
+                let linking = matches!(job, Job::Item(i) if may_link(&shared.b.items[*i].body));
+                prev.jobs.get(k).filter(|_| !linking)
+            }
+            _ => None,
+        };
+        match (keep, key) {
+            (Some(out), Some(k)) => reuse.push((k, out)),
+            (_, key) => render.push((job.clone(), key)),
+        }
+    }
+    let rec = Record::default();
+    let dirty = spare.with_extension("spare-dirty");
+    let spare_ok = plan.is_some_and(|(p, _)| p.spare.is_some()) && spare.is_dir() && !dirty.exists();
+    let mut phases = Vec::new();
+    let t = std::time::Instant::now();
+    let spare_kept = match plan {
+        Some((prev, _)) if spare_ok => {
+            check_output(ctx.out, prev)?;
+            phases.push(("check output", t.elapsed().as_secs_f64()));
+            // Marked while it is being changed: a build killed half-way
+            // leaves a spare the state no longer describes.
+            std::fs::write(&dirty, b"")?;
+            let r = into_spare(ctx, &render, &reuse, prev, &rec, spare);
+            if r.is_err() {
+                let _ = remove_tree(spare);
+            }
+            r?;
+            let _ = std::fs::remove_file(&dirty);
+            true
+        }
+        _ => {
+            let kept = into_fresh(ctx, &render, &reuse, plan.map(|p| p.0), &rec, spare)?;
+            if plan.is_none() || !kept {
+                if spare.exists() {
+                    let _ = remove_tree(spare);
+                }
+                let _ = std::fs::remove_file(&dirty);
+            }
+            kept
+        }
+    };
+    let files = rec.files.into_inner().unwrap_or_else(|e| e.into_inner());
+    let spare_diff = match (plan, spare_kept) {
+        (Some((prev, _)), true) => {
+            let mut v = rec.changed.into_inner().unwrap_or_else(|e| e.into_inner());
+            v.extend(prev.files.keys().filter(|p| !files.contains_key(*p)).cloned());
+            v.sort_unstable();
+            v.dedup();
+            Some(v)
+        }
+        _ => None,
+    };
+    let dirs = folders(files.keys()).into_iter().filter_map(|d| dir_mtime(&ctx.out.join(&d)).map(|t| (d, t))).collect();
+    let pages = files.keys().filter(|p| p.ends_with(".html")).count();
+    let outcome = Outcome {
+        stats: site::Stats { files: files.len(), pages, items: shared.page_count() },
+        full: None,
+        jobs_total: all.len(),
+        jobs_rendered: render.len(),
+        written: rec.written.into_inner(),
+        reused: rec.reused.into_inner(),
+        save_error: None,
+        phases,
+    };
+    let jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok((outcome, State { key: [0; 4], items: HashMap::new(), jobs, files, spare: spare_diff, dirs }))
+}
+
+/// A new folder swapped in; the replaced one kept as the spare after an
+/// incremental build. Returns whether it was kept.
+fn into_fresh(
+    ctx: &Ctx,
+    render: &[(Job, Option<String>)],
+    reuse: &[(String, &JobOut)],
+    prev: Option<&State>,
+    rec: &Record,
+    spare: &Path,
+) -> Result<bool, Error> {
+    let keep_at = prev.map(|_| spare);
+    let (_, kept) = site::write::write_with_keep(ctx.out, keep_at, |sink: &DirSink| -> Result<(), Error> {
+        let prev_dir = sink.previous().map(Path::to_path_buf);
+        let put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
+            let hash = hash_bytes(&[bytes]);
+            if let (Some(prev), Some(dir)) = (prev, &prev_dir) {
+                if let Some(old) = prev.files.get(path).filter(|f| f.hash == hash) {
+                    if old.unchanged(&dir.join(path)) && sink.link_previous(path).is_ok() {
+                        rec.file(path, *old, false);
+                        return Ok(());
+                    }
+                }
+                sink.write_new(path, bytes)?;
+            } else {
+                sink.put(path, bytes)?;
+            }
+            rec.file(path, stamped(&sink.target(path), hash), true);
+            Ok(())
+        };
+        let keep = |path: &str, st: &FileState| -> Result<(), Error> {
+            let dir = prev_dir.as_ref().ok_or_else(|| Altered(path.to_string()))?;
+            if !st.unchanged(&dir.join(path)) {
+                return Err(Altered(path.to_string()).into());
+            }
+            sink.link_previous(path).map_err(|_| Altered(path.to_string()))?;
+            rec.file(path, *st, false);
+            Ok(())
+        };
+        fill(ctx, render, reuse, prev, rec, &put, &keep)
+    })?;
+    Ok(kept)
+}
+
+/// Brings the spare up to this build and swaps it with the output.
+fn into_spare(
+    ctx: &Ctx,
+    render: &[(Job, Option<String>)],
+    reuse: &[(String, &JobOut)],
+    prev: &State,
+    rec: &Record,
+    spare: &Path,
+) -> Result<(), Error> {
+    let differs: HashSet<&str> = prev.spare.iter().flatten().map(String::as_str).collect();
+    let made: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+    let dest = |path: &str| -> io::Result<PathBuf> {
+        if path.split('/').any(|c| c == ".." || c.is_empty()) || path.starts_with('/') {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unsafe path `{path}`")));
+        }
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            if !made.lock().map(|m| m.contains(parent)).unwrap_or(false) {
+                std::fs::create_dir_all(spare.join(parent))?;
+                if let Ok(mut m) = made.lock() {
+                    m.insert(parent.to_string());
+                }
+            }
+        }
+        Ok(spare.join(path))
+    };
+    // Replaces the spare's file by a new one (a link to the output's file,
+    // or new bytes): renamed over it, never written through it.
+    let tmp_of = |d: &Path| {
+        let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        d.with_file_name(format!(".{name}.cairn-{}", std::process::id()))
+    };
+    let link_from_out = |path: &str| -> Result<(), Error> {
+        let d = dest(path)?;
+        let tmp = tmp_of(&d);
+        let _ = std::fs::remove_file(&tmp);
+        std::fs::hard_link(ctx.out.join(path), &tmp).map_err(|_| Altered(path.to_string()))?;
+        std::fs::rename(&tmp, &d)?;
+        Ok(())
+    };
+    let put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
+        let hash = hash_bytes(&[bytes]);
+        if let Some(old) = prev.files.get(path).filter(|f| f.hash == hash) {
+            if differs.contains(path) {
+                link_from_out(path)?;
+            }
+            rec.file(path, *old, false);
+            return Ok(());
+        }
+        let d = dest(path)?;
+        let tmp = tmp_of(&d);
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &d)?;
+        rec.file(path, stamped(&d, hash), true);
+        Ok(())
+    };
+    let keep = |path: &str, st: &FileState| -> Result<(), Error> {
+        if differs.contains(path) {
+            link_from_out(path)?;
+        }
+        rec.file(path, *st, false);
+        Ok(())
+    };
+    fill(ctx, render, reuse, Some(prev), rec, &put, &keep)?;
+    // Files neither this build nor the output has any more.
+    let now: Vec<String> = rec.files.lock().map(|f| f.keys().cloned().collect()).unwrap_or_default();
+    let now: HashSet<&str> = now.iter().map(String::as_str).collect();
+    let gone: Vec<&str> =
+        prev.files.keys().map(String::as_str).chain(differs.iter().copied()).filter(|p| !now.contains(p)).collect();
+    for p in gone {
+        let _ = std::fs::remove_file(spare.join(p));
+        // Empty folders go too (a full build has none).
+        let mut rest = p;
+        while let Some((parent, _)) = rest.rsplit_once('/') {
+            if std::fs::remove_dir(spare.join(parent)).is_err() {
+                break;
+            }
+            rest = parent;
+        }
+    }
+    // The swap: output → aside, spare → output, aside → spare.
+    let aside = spare.with_extension("swap");
+    if aside.exists() {
+        remove_tree(&aside)?;
+    }
+    std::fs::rename(ctx.out, &aside)?;
+    if let Err(e) = std::fs::rename(spare, ctx.out) {
+        let _ = std::fs::rename(&aside, ctx.out);
+        return Err(e.into());
+    }
+    if std::fs::rename(&aside, spare).is_err() {
+        let _ = remove_tree(&aside);
+    }
+    Ok(())
+}

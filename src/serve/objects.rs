@@ -1,0 +1,163 @@
+//! The item objects of a build (the API's items, the `where` contexts),
+//! reusing the last build's for items that did not change, and what a
+//! fast build changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::snapshot::Snapshot;
+use crate::engine::invalidate::related_ids;
+use crate::graph::Graph;
+use crate::load::Backlog;
+use crate::model::Item;
+use crate::query::Derived;
+
+fn is_draft(it: &Item) -> bool {
+    it.status() == Some("draft") || it.labels.iter().any(|l| l == "draft")
+}
+
+/// What a fast build changed: ids whose item object changed (or that
+/// appeared or vanished), their neighbours before the change, and the
+/// sprints involved.
+#[derive(Clone, Debug, Default)]
+pub struct Touched {
+    pub ids: BTreeSet<String>,
+    pub old_neighbours: BTreeSet<String>,
+    pub sprints: BTreeSet<String>,
+}
+
+pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects) -> Touched {
+    let mut t = Touched::default();
+    let sprint_of = |o: &Value| o.get("sprint").and_then(Value::as_str).map(String::from);
+    for &i in &objs.recomputed {
+        let id = b.items[i].id();
+        let old = last.find(id).map(|k| &*last.objects[k]);
+        if old == Some(&*objs.objects[i]) {
+            continue;
+        }
+        t.ids.insert(id.to_string());
+        t.sprints.extend(sprint_of(&objs.objects[i]));
+        if let Some(o) = old {
+            t.sprints.extend(sprint_of(o));
+            t.old_neighbours.extend(related_ids(o).into_iter().map(String::from));
+        }
+    }
+    // Vanished items.
+    for &k in &last.listed {
+        let id = last.backlog.items[k].id();
+        if b.index.get(id).is_none_or(|&i| objs.objects[i].is_null()) {
+            t.ids.insert(id.to_string());
+            t.sprints.extend(sprint_of(&last.objects[k]));
+            t.old_neighbours.extend(related_ids(&last.objects[k]).into_iter().map(String::from));
+        }
+    }
+    t
+}
+
+/// An object's serialized form and expression context.
+type Cached = (Arc<[u8]>, minijinja::Value);
+
+/// Item objects and their cached forms.
+pub(super) struct Objects {
+    pub objects: Vec<Arc<Value>>,
+    pub json: Vec<Arc<[u8]>>,
+    pub contexts: Vec<minijinja::Value>,
+    pub listed: Vec<usize>,
+    /// Indices computed afresh (not reused from the last build).
+    pub recomputed: Vec<usize>,
+}
+
+/// An item's relations as (direction, type, other id), sorted: with the
+/// item itself and the derived fields, all its object depends on.
+fn neighbour_signature<'a>(b: &'a Backlog, g: &'a Graph, i: usize) -> Vec<(bool, &'a str, &'a str)> {
+    let mut v: Vec<(bool, &str, &str)> = g.out[i]
+        .iter()
+        .map(|&e| (true, g.edges[e].ty.name(), b.items[g.edges[e].to].id()))
+        .chain(g.inc[i].iter().map(|&e| (false, g.edges[e].ty.name(), b.items[g.edges[e].from].id())))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// Which of the last build's item objects can be reused.
+#[derive(Clone, Copy)]
+pub(super) enum Reuse<'a> {
+    None,
+    /// Those of the items whose file did not change (not in the set of
+    /// ids) and whose relations are the same.
+    Relations(&'a Snapshot, &'a BTreeSet<String>),
+    /// Same items at the same indices, same graph: all but those at the
+    /// given indices (the patched items).
+    Aligned(&'a Snapshot, &'a [usize]),
+}
+
+/// Computes the item objects, reusing the last build's object of every
+/// item whose file did not change and whose relations are the same.
+pub(super) fn compute_objects(
+    b: &Backlog,
+    g: &Graph,
+    derived: &BTreeMap<String, Derived>,
+    drafts: bool,
+    reuse: Reuse,
+) -> Objects {
+    let n = b.items.len();
+    let results: Vec<(Arc<Value>, Option<Cached>, bool)> = (0..n)
+        .into_par_iter()
+        .with_min_len(128)
+        .map(|i| {
+            let it = &b.items[i];
+            if let Reuse::Aligned(last, at) = reuse {
+                // Whether an item is listed depends on itself and the index only.
+                if !at.contains(&i) && last.objects.len() == n {
+                    let cached = (last.objects_json[i].clone(), last.contexts[i].clone());
+                    return (last.objects[i].clone(), Some(cached), false);
+                }
+            }
+            let listed =
+                b.index.get(it.id()) == Some(&i) && crate::model::is_valid_id(it.id()) && (drafts || !is_draft(it));
+            if !listed {
+                return (Arc::new(Value::Null), None, false);
+            }
+            if let Reuse::Relations(last, changed) = reuse {
+                if !changed.contains(it.id()) {
+                    if let Some(k) = last.find(it.id()) {
+                        if last.backlog.items[k].path == it.path
+                            && neighbour_signature(b, g, i) == neighbour_signature(&last.backlog, &last.graph, k)
+                        {
+                            let cached = (last.objects_json[k].clone(), last.contexts[k].clone());
+                            return (last.objects[k].clone(), Some(cached), false);
+                        }
+                    }
+                }
+            }
+            (Arc::new(crate::query::item_object(b, g, i, derived.get(it.id()))), None, true)
+        })
+        .collect();
+    let mut objects = Vec::with_capacity(n);
+    let mut cached = Vec::with_capacity(n);
+    let mut recomputed = Vec::new();
+    for (i, (o, c, fresh)) in results.into_iter().enumerate() {
+        objects.push(o);
+        cached.push(c);
+        if fresh {
+            recomputed.push(i);
+        }
+    }
+    let forms: Vec<(Arc<[u8]>, minijinja::Value)> = cached
+        .into_par_iter()
+        .zip(objects.par_iter())
+        .with_min_len(128)
+        .map(|(c, o)| {
+            c.unwrap_or_else(|| {
+                let json: Arc<[u8]> = Arc::from(serde_json::to_vec(&**o).unwrap_or_else(|_| b"null".to_vec()));
+                (json, crate::query::context_value(o))
+            })
+        })
+        .collect();
+    let (json, contexts): (Vec<Arc<[u8]>>, Vec<minijinja::Value>) = forms.into_iter().unzip();
+    let listed: Vec<usize> = (0..n).filter(|&i| !objects[i].is_null()).collect();
+    Objects { objects, json, contexts, listed, recomputed }
+}

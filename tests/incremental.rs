@@ -1,0 +1,177 @@
+//! Incremental `cairn build`: after each of a series of edits, a build into
+//! the folder of the last build (reusing what `.cairn-cache/` says did not
+//! change) writes exactly the files a fresh full build writes, byte for
+//! byte, and renders far fewer pages when a single item changed.
+
+#[path = "support/git.rs"]
+mod git_support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use git_support::Repo;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Runs `cairn -v build` and returns its stderr.
+fn build(root: &Path, out: &Path, extra: &[&str]) -> String {
+    let o = Command::cargo_bin("cairn")
+        .unwrap()
+        .args(["-v", "build", "-C"])
+        .arg(root)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .env_remove("CAIRN_NO_CACHE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    // 0, or 1 when the backlog has problems: the site is written either way.
+    assert!(matches!(o.status.code(), Some(0 | 1)), "build failed: {err}");
+    err
+}
+
+/// Every file under `dir` by its relative path.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// `(rendered, total)` jobs of the `-v` render line, and whether the build
+/// was incremental.
+fn stats(log: &str) -> (usize, usize, bool) {
+    let line = log.lines().find(|l| l.starts_with("[render+write]")).expect("a render line");
+    let incremental = line.starts_with("[render+write] incremental:");
+    let rest = line.split("rendered ").nth(1).expect("rendered N of M");
+    let mut words = rest.split_whitespace();
+    let n = words.next().unwrap().parse().unwrap();
+    assert_eq!(words.next(), Some("of"));
+    let total = words.next().unwrap().parse().unwrap();
+    (n, total, incremental)
+}
+
+fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+    let p = root.join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{rel} has no `{from}`");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+struct Bench {
+    root: PathBuf,
+    out: PathBuf,
+    fresh: PathBuf,
+    step: usize,
+}
+
+impl Bench {
+    /// Builds incrementally into the same folder and fully into a new one;
+    /// asserts both hold the same files with the same bytes. Returns the
+    /// incremental build's stats.
+    fn check(&mut self, what: &str) -> (usize, usize, bool) {
+        let log = build(&self.root, &self.out, &[]);
+        self.step += 1;
+        let fresh = self.fresh.join(format!("{}", self.step));
+        let full_log = build(&self.root, &fresh, &["--full"]);
+        let full = stats(&full_log);
+        assert!(!full.2, "--full renders everything: {full_log}");
+        let (a, b) = (files(&self.out), files(&fresh));
+        let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(names(&a), names(&b), "after {what}: the same files");
+        for (k, v) in &b {
+            assert!(a[k] == *v, "after {what}: {k} differs from a full build");
+        }
+        let s = stats(&log);
+        eprintln!("{what}: {}", log.lines().find(|l| l.starts_with("[render+write]")).unwrap_or(""));
+        assert_eq!(s.1, full.1, "after {what}: the same jobs");
+        s
+    }
+
+    /// A change of one item: the build is incremental and renders few jobs.
+    fn check_small(&mut self, what: &str) {
+        let (n, total, incremental) = self.check(what);
+        assert!(incremental, "after {what}: an incremental build");
+        assert!(n * 2 < total, "after {what}: {n} of {total} jobs rendered");
+    }
+}
+
+#[test]
+fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
+    let repo = Repo::new();
+    let root = repo.path.clone();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
+    repo.commit("Ana", "2026-11-20T10:00:00Z", "the backlog");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut b = Bench { root: root.clone(), out: tmp.path().join("site"), fresh: tmp.path().join("fresh"), step: 0 };
+    let first = stats(&build(&root, &b.out, &[]));
+    assert!(!first.2, "the first build is a full one");
+    // Nothing changed: nothing but the site-wide pages is rendered.
+    b.check_small("no change");
+
+    let story = "stories/asm-stories-api.md";
+    edit(&root, story, "title: Story and task", "title: Edited story and task");
+    b.check_small("a title edit");
+    edit(&root, story, "status: in_progress", "status: in_review");
+    b.check("a status edit");
+    edit(&root, story, "parent: asm-crud-endpoints", "parent: asm-auth");
+    b.check("a parent change");
+    edit(&root, story, "depends_on: [asm-projects-api]", "depends_on: [asm-projects-api, asm-dependency-cycle-check]");
+    b.check("a dependency added");
+    edit(&root, story, "sprint: 2026-s47", "sprint: 2026-s48");
+    b.check("a sprint change");
+    repo.remove("bugs/widget-timezone-off-by-one.md");
+    b.check("a deletion");
+    let o = Command::cargo_bin("cairn")
+        .unwrap()
+        .args(["mv", "pool-timeout-errors", "pool-timeouts", "-C"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    b.check("a rename");
+    let item = include_str!("../templates/item.html");
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(root.join("templates/item.html"), format!("{item}\n<!-- overridden -->\n")).unwrap();
+    b.check("a template override");
+    edit(&root, "cairn.yml", "title: \"Acme backlog\"", "title: \"Acme backlog (edited)\"");
+    b.check("a cairn.yml change");
+    repo.commit("Ben", "2026-11-21T10:00:00Z", "the edits");
+    b.check("a new commit");
+    // A file of the output changed by hand is not reused: a full build.
+    std::fs::write(b.out.join("items/account-schema.html"), "tampered").unwrap();
+    let log = build(&root, &b.out, &[]);
+    assert!(log.contains("items/account-schema.html` in the output folder was changed"), "{log}");
+    assert!(!stats(&log).2, "a full build: {log}");
+    b.check_small("a build after the altered one");
+    // So is a file added to it by hand (a full build has no such file).
+    std::fs::write(b.out.join("items/extra.html"), "added").unwrap();
+    let (_, _, incremental) = b.check("a file added to the output");
+    assert!(!incremental, "a full build");
+    // Nor one removed.
+    std::fs::remove_file(b.out.join("badges/account-schema.svg")).unwrap();
+    let (_, _, incremental) = b.check("a file removed from the output");
+    assert!(!incremental, "a full build");
+    edit(&root, story, "title: Edited story", "title: Twice edited story");
+    b.check_small("a title edit after the history moved");
+}
