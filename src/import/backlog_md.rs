@@ -86,41 +86,56 @@ fn root_of(source: &Path) -> PathBuf {
 }
 
 /// Quotes unquoted `@name` scalars (`assignee: @ana`, `- @ana`,
-/// `[@ana, @bo]`), which YAML rejects (`@` is reserved).
+/// `[@ana, @bo]`), which YAML rejects (`@` is reserved). Only an `@` that
+/// starts a value is touched (`title: mail me @ noon` stays).
 pub fn quote_at(yaml: &str) -> String {
     let mut out = String::with_capacity(yaml.len() + 16);
     for line in yaml.split_inclusive('\n') {
+        let mut cur = String::with_capacity(line.len() + 8);
         let mut quote: Option<char> = None;
-        let mut prev = ' ';
-        let mut chars = line.char_indices().peekable();
-        while let Some((_, c)) = chars.next() {
+        let mut flow = 0usize;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
             match quote {
                 Some(q) if c == q => quote = None,
                 Some(_) => {}
                 None if c == '"' || c == '\'' => quote = Some(c),
-                None if c == '@' && matches!(prev, ' ' | '[' | ',' | '\t') => {
-                    // The token runs to a `,`, `]`, `#` comment or the line's end.
-                    let mut tok = String::from("@");
-                    while let Some(&(_, d)) = chars.peek() {
-                        if matches!(d, ',' | ']' | '\n' | '\r') {
-                            break;
+                None if c == '[' => flow += 1,
+                None if c == ']' => flow = flow.saturating_sub(1),
+                None if c == '@' => {
+                    let before = cur.trim_end();
+                    let starts_value = cur.ends_with([' ', '\t', '[', ','])
+                        && (before.ends_with(':')
+                            || before.ends_with('[')
+                            || (flow > 0 && before.ends_with(','))
+                            || before.trim_start() == "-");
+                    if starts_value {
+                        // The token runs to a `,` or `]` in a flow list, a ` #`
+                        // comment or the line's end.
+                        let mut tok = String::from("@");
+                        while let Some(&d) = chars.peek() {
+                            if matches!(d, '\n' | '\r')
+                                || (flow > 0 && matches!(d, ',' | ']'))
+                                || (d == '#' && tok.ends_with([' ', '\t']))
+                            {
+                                break;
+                            }
+                            tok.push(d);
+                            chars.next();
                         }
-                        tok.push(d);
-                        chars.next();
+                        let t = tok.trim_end();
+                        cur.push('"');
+                        cur.push_str(&t.replace('\\', "\\\\").replace('"', "\\\""));
+                        cur.push('"');
+                        cur.push_str(&tok[t.len()..]);
+                        continue;
                     }
-                    let t = tok.trim_end();
-                    out.push('"');
-                    out.push_str(&t.replace('\\', "\\\\").replace('"', "\\\""));
-                    out.push('"');
-                    out.push_str(&tok[t.len()..]);
-                    prev = 'x';
-                    continue;
                 }
                 None => {}
             }
-            out.push(c);
-            prev = c;
+            cur.push(c);
         }
+        out.push_str(&cur);
     }
     out
 }
@@ -449,6 +464,8 @@ mod tests {
         assert_eq!(quote_at("assignee: [@ana, @bo]\n"), "assignee: [\"@ana\", \"@bo\"]\n");
         assert_eq!(quote_at("  - @ana\n"), "  - \"@ana\"\n");
         assert_eq!(quote_at("reporter: '@ana'\nx: a@b\n"), "reporter: '@ana'\nx: a@b\n");
+        assert_eq!(quote_at("title: mail me @ noon, a - @b\n"), "title: mail me @ noon, a - @b\n");
+        assert_eq!(quote_at("assignee: @ana # lead\n"), "assignee: \"@ana\" # lead\n");
     }
 
     #[test]
