@@ -395,8 +395,8 @@ fn build(text: &str, name: &str, lines: &Lines, headings: &[Heading], blocks: &[
         heading_out: None,
         next_block: 0,
     };
-    for j in 0..headings.len() {
-        w.blocks_before(headings[j].start);
+    for (j, h) in headings.iter().enumerate() {
+        w.blocks_before(h.start);
         w.heading(j);
     }
     w.blocks_before(text.len());
