@@ -3,7 +3,8 @@
 //!
 //! - **The folder**: `SOURCE/backlog` (or `SOURCE/.backlog`) when it exists,
 //!   else `SOURCE`; the task files are the `.md` files of `tasks/`,
-//!   `drafts/`, `completed/` and `archive/tasks/` (`task-12 - Title.md`),
+//!   `drafts/`, `completed/`, `archive/tasks/` and `archive/drafts/`
+//!   (`task-12 - Title.md`),
 //!   read in path order.
 //! - **Front-matter**: `id` → external id (else the file name's `task-N`),
 //!   `title` (else the file name's title), `status` as written (a draft
@@ -11,7 +12,8 @@
 //!   `Archived`, which maps to cancelled), `assignee` (`@` dropped; one
 //!   name or a list), `reporter`, `created_date`/`updated_date` → `created`/
 //!   `updated` (`2025-07-27 10:15` is read as UTC: `2025-07-27T10:15:00Z`),
-//!   `labels`, `priority`, `milestone` (kept as a field: dropped with a
+//!   `due_date`/`planned_start` → `due`/`start` (dates), `labels`,
+//!   `priority`, `milestone` (kept as a field: dropped with a
 //!   warning unless `cairn.yml` declares it), `dependencies` → `depends_on`,
 //!   `parent_task_id` → parent. Unquoted `@name` values, which YAML
 //!   rejects, are read as strings.
@@ -35,7 +37,7 @@ use serde_json::Value;
 use super::{Change, ChangeKind, ImportError, Location, Problem, Record, Source};
 
 /// The folders holding task files, relative to the Backlog.md root.
-const FOLDERS: [&str; 4] = ["tasks", "drafts", "completed", "archive/tasks"];
+const FOLDERS: [&str; 5] = ["tasks", "drafts", "completed", "archive/tasks", "archive/drafts"];
 
 /// Reads a Backlog.md folder.
 pub fn read(source: &Path, with_history: bool) -> Result<Source, ImportError> {
@@ -247,6 +249,12 @@ pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
     for (from, to) in [("created_date", "created"), ("updated_date", "updated")] {
         if let Some(v) = fm.get(from).and_then(datetime) {
             fields.insert(to.into(), v);
+        }
+    }
+    // Planned dates are dates in cairn: a time is dropped.
+    for (from, to) in [("due_date", "due"), ("planned_start", "start")] {
+        if let Some(Value::String(d)) = fm.get(from).and_then(datetime) {
+            fields.insert(to.into(), Value::String(d.chars().take(10).collect()));
         }
     }
     let labels = fm.get("labels").map(strings).unwrap_or_default();
@@ -470,7 +478,7 @@ mod tests {
 
     #[test]
     fn a_task_file_becomes_a_record() {
-        let text = "---\nid: task-3\ntitle: Login page\nstatus: In Progress\nassignee:\n  - @ana\nreporter: @bo\ncreated_date: '2025-07-27 10:15'\nlabels: [ui, auth]\npriority: high\ndependencies: [task-1, task-2]\nparent_task_id: task-1\n---\n\n## Description\n\nBuild it.\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 Form posts\n<!-- AC:END -->\n";
+        let text = "---\nid: task-3\ntitle: Login page\nstatus: In Progress\nassignee:\n  - @ana\nreporter: @bo\ncreated_date: '2025-07-27 10:15'\nlabels: [ui, auth]\ndue_date: '2025-08-01 12:00'\npriority: high\ndependencies: [task-1, task-2]\nparent_task_id: task-1\n---\n\n## Description\n\nBuild it.\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 Form posts\n<!-- AC:END -->\n";
         let r = parse_task("tasks/task-3 - Login page.md", text).unwrap();
         assert_eq!(r.external_id, "task-3");
         assert_eq!(r.title, "Login page");
@@ -485,6 +493,7 @@ mod tests {
         assert_eq!(r.fields["reporter"], Value::from("bo"));
         assert_eq!(r.fields["created"], Value::from("2025-07-27T10:15:00Z"));
         assert_eq!(r.fields["labels"], Value::from(vec!["ui", "auth"]));
+        assert_eq!(r.fields["due"], Value::from("2025-08-01"));
         assert!(r.body.starts_with("## Description") && r.body.contains("- [ ] #1 Form posts"));
         // Folder defaults and file-name fallbacks.
         let r = parse_task("completed/task-4 - Old thing.md", "---\nstatus:\n---\n").unwrap();
