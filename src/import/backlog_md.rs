@@ -29,7 +29,7 @@
 //!   (`task-7` → `BACK-7`: the same number after the last `-`). Changes are
 //!   given under each task's id at HEAD.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -384,9 +384,12 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
             let new = match d.new {
                 Some(id) => {
                     let bytes = walk::read_blob(&repo.objects, id, &mut buf).map_err(|e| hist("reading", e))?;
-                    // A task file this commit cannot parse is skipped: the
-                    // next readable state counts.
-                    parse_task(&d.path, &String::from_utf8_lossy(&bytes)).ok()
+                    // A task file this commit cannot parse is skipped: its
+                    // state stays the last readable one.
+                    match parse_task(&d.path, &String::from_utf8_lossy(&bytes)) {
+                        Ok(r) => Some(r),
+                        Err(_) => continue,
+                    }
                 }
                 None => None,
             };
@@ -416,18 +419,36 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
                 emit(t, k, &mut changes);
             }
         }
-        for (path, n) in added {
+        // Moves: an added file takes a removed one's task when the ids are
+        // the same (first), else when their numbers are (a prefix change);
+        // each in path order. Hash lookups, so that a commit renaming every
+        // task stays linear.
+        let mut removed: Vec<Option<(String, usize, Record)>> = removed.into_iter().map(Some).collect();
+        let mut olds: Vec<Option<(usize, Record)>> = (0..added.len()).map(|_| None).collect();
+        let keys: [fn(&str) -> Option<String>; 2] =
+            [|id| Some(id.to_ascii_lowercase()), |id| number(id).map(str::to_string)];
+        for key in keys {
+            let mut index: HashMap<String, VecDeque<usize>> = HashMap::new();
+            for (i, r) in removed.iter().enumerate() {
+                if let Some(k) = r.as_ref().and_then(|r| key(&r.2.external_id)) {
+                    index.entry(k).or_default().push_back(i);
+                }
+            }
+            for (a, (_, n)) in added.iter().enumerate() {
+                if olds[a].is_some() {
+                    continue;
+                }
+                let found = key(&n.external_id).and_then(|k| index.get_mut(&k)).and_then(VecDeque::pop_front);
+                if let Some((_, t, old)) = found.and_then(|i| removed.get_mut(i)).and_then(Option::take) {
+                    olds[a] = Some((t, old));
+                }
+            }
+        }
+        for ((path, n), old) in added.into_iter().zip(olds) {
             let lower = n.external_id.to_ascii_lowercase();
-            // A move: the same id removed in this commit, else the same number.
-            let moved =
-                removed.iter().position(|r| r.2.external_id.eq_ignore_ascii_case(&n.external_id)).or_else(|| {
-                    let num = number(&n.external_id)?;
-                    removed.iter().position(|r| number(&r.2.external_id) == Some(num))
-                });
             let mut k = Vec::new();
-            let t = match moved {
-                Some(i) => {
-                    let (_, t, old) = removed.swap_remove(i);
+            let t = match old {
+                Some((t, old)) => {
                     diff(Some(&old), &n, &mut k);
                     t
                 }
@@ -447,8 +468,7 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
             at_path.insert(path, (t, n));
             emit(t, k, &mut changes);
         }
-        removed.sort_by(|a, b| a.0.cmp(&b.0));
-        for (_, t, _) in removed {
+        for (_, t, _) in removed.into_iter().flatten() {
             emit(t, vec![ChangeKind::Deleted], &mut changes);
         }
     }
