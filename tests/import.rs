@@ -367,7 +367,10 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
     let at = |h: i64| chrono::DateTime::from_timestamp(t(h), 0).unwrap().to_rfc3339();
     // t0: two tasks; an unquoted `@` assignee.
     src.write("backlog/tasks/task-1 - Login.md", &task_file("task-1", "Login", "To Do", "labels: [auth]\n"));
-    src.write("backlog/tasks/task-2 - Signup.md", &task_file("task-2", "Signup", "To Do", "assignee: @bo\n"));
+    src.write(
+        "backlog/tasks/task-2 - Signup.md",
+        &task_file("task-2", "Signup", "To Do", "assignee: @bo\ndependencies: [task-1]\n"),
+    );
     src.write("backlog/config.yml", "project_name: demo\n");
     src.commit("Ana", &at(0), "tasks");
     // t1, t2: status changes.
@@ -381,7 +384,7 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
     src.write("backlog/tasks/task-3 - Docs.md", &task_file("task-3", "Docs", "To Do", "priority: high\n"));
     src.write("backlog/tasks/task-4 - Spike.md", &task_file("task-4", "Spike", "To Do", ""));
     src.commit("Ana", &at(3), "move");
-    // t4: the id prefix changes (files renamed); Signup gains a dependency.
+    // t4: the id prefix changes (files renamed, references too): no change.
     for (old, new, body) in [
         (
             "completed/task-1 - Login.md",
@@ -400,11 +403,11 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
         src.write(&format!("backlog/{new}"), &body);
     }
     src.commit("Bo", &at(4), "prefix");
-    // t5: one task deleted, another started.
+    // t5: one task deleted, another started with one more dependency.
     src.remove("backlog/tasks/back-4 - Spike.md");
     src.write(
         "backlog/tasks/back-2 - Signup.md",
-        &task_file("BACK-2", "Signup", "In Progress", "assignee: @bo\ndependencies: [BACK-1]\n"),
+        &task_file("BACK-2", "Signup", "In Progress", "assignee: @bo\ndependencies: [BACK-1, back-3]\n"),
     );
     src.commit("Cy", &at(5), "start signup");
     // t6: a broken file (no closing `---`) is skipped; t7 repairs it.
@@ -423,6 +426,7 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
         change(t(0), "Ana", "BACK-2", ChangeKind::Created),
         change(t(0), "Ana", "BACK-2", set("title", s("Signup"))),
         change(t(0), "Ana", "BACK-2", set("status", s("To Do"))),
+        change(t(0), "Ana", "BACK-2", set("depends_on", Value::from(vec!["BACK-1"]))),
         change(t(0), "Ana", "BACK-2", set("assignee", s("bo"))),
         change(t(1), "Bo", "BACK-1", set("status", s("In Progress"))),
         change(t(2), "Cy", "BACK-1", set("status", s("Done"))),
@@ -430,8 +434,8 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
         change(t(3), "Ana", "BACK-3", set("title", s("Docs"))),
         change(t(3), "Ana", "BACK-3", set("status", s("To Do"))),
         change(t(3), "Ana", "BACK-3", set("priority", s("high"))),
-        change(t(4), "Bo", "BACK-2", set("depends_on", Value::from(vec!["BACK-1"]))),
         change(t(5), "Cy", "BACK-2", set("status", s("In Progress"))),
+        change(t(5), "Cy", "BACK-2", set("depends_on", Value::from(vec!["BACK-1", "BACK-3"]))),
         change(t(7), "Bo", "BACK-3", set("status", s("In Progress"))),
     ];
     let source = cairn::import::backlog_md::read(&src.path, true).unwrap();

@@ -15,7 +15,9 @@
 //!   `due_date`/`planned_start` → `due`/`start` (dates), `labels`,
 //!   `priority`, `milestone` (kept as a field: dropped with a
 //!   warning unless `cairn.yml` declares it), `dependencies` → `depends_on`,
-//!   `parent_task_id` → parent. Unquoted `@name` values, which YAML
+//!   `parent_task_id` → parent (both matched to a task's id regardless of
+//!   case, by number alone, `4` → `task-4`, or across a prefix change,
+//!   `task-4` → `BACK-4`). Unquoted `@name` values, which YAML
 //!   rejects, are read as strings.
 //! - **Kinds**: a task with a parent is a `task`, others `story`.
 //! - **Body**: the Markdown after the front-matter, sections and all
@@ -70,10 +72,53 @@ pub fn read(source: &Path, with_history: bool) -> Result<Source, ImportError> {
             }
         }
     }
+    canonical_references(&mut src.records);
     if with_history {
         src.history = history(&root, &src.records)?;
     }
     Ok(src)
+}
+
+/// Task ids by key: the lowercase id, and the number alone (`4`); the
+/// first task with a key has it.
+fn canon_map(records: &[Record]) -> HashMap<String, String> {
+    let mut by_key: HashMap<String, String> = HashMap::new();
+    for r in records {
+        by_key.entry(r.external_id.to_ascii_lowercase()).or_insert_with(|| r.external_id.clone());
+    }
+    for r in records {
+        if let Some(n) = number(&r.external_id) {
+            by_key.entry(n.to_string()).or_insert_with(|| r.external_id.clone());
+        }
+    }
+    by_key
+}
+
+/// A record's parent and dependencies spelled in another case (`TASK-4`
+/// for `task-4`), by number alone (`4`) or with an earlier prefix
+/// (`task-4` for `BACK-4`) → the task's id.
+fn canonicalize(r: &mut Record, by_key: &HashMap<String, String>) {
+    let canon = |x: &str| -> String {
+        let lower = x.trim().to_ascii_lowercase();
+        by_key
+            .get(&lower)
+            .or_else(|| number(&lower).and_then(|n| by_key.get(n)))
+            .cloned()
+            .unwrap_or_else(|| x.to_string())
+    };
+    if let Some(p) = &r.parent {
+        r.parent = Some(canon(p));
+    }
+    for (_, x) in &mut r.relations {
+        *x = canon(x);
+    }
+}
+
+fn canonical_references(records: &mut [Record]) {
+    let by_key = canon_map(records);
+    for r in records.iter_mut() {
+        canonicalize(r, &by_key);
+    }
 }
 
 /// The Backlog.md root for a source path.
@@ -362,6 +407,9 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
     };
     let commits = walk::commits(&repo, head, true).map_err(|e| hist("walking the history", e))?;
     let ignore = globset::GlobSet::empty();
+    // References in earlier states name the tasks by today's ids, so that
+    // a prefix change is no change.
+    let by_key_now = canon_map(records);
     let mut buf = Vec::new();
     // Per task (an index): its current id; per path: the task and its state.
     let mut ids: Vec<String> = Vec::new();
@@ -387,7 +435,10 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
                     // A task file this commit cannot parse is skipped: its
                     // state stays the last readable one.
                     match parse_task(&d.path, &String::from_utf8_lossy(&bytes)) {
-                        Ok(r) => Some(r),
+                        Ok(mut r) => {
+                            canonicalize(&mut r, &by_key_now);
+                            Some(r)
+                        }
                         Err(_) => continue,
                     }
                 }
