@@ -395,7 +395,7 @@ fn hist(what: &str, e: impl std::fmt::Display) -> ImportError {
 }
 
 /// The task files' changes in the git history of `root`, under the ids of
-/// `records` (the tasks at HEAD... as read from the work tree).
+/// `records` (the tasks as the work tree has them).
 fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> {
     use crate::history::walk;
     let Some(g) = walk::open(root) else {
