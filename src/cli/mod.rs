@@ -5,6 +5,7 @@ mod build_cmd;
 mod check_cmd;
 mod color;
 mod edit_cmd;
+mod export_cmd;
 mod graph_cmd;
 mod hints;
 mod history_cmd;
@@ -98,6 +99,8 @@ pub enum Command {
     List(list_cmd::ListArgs),
     /// Show one item with its relations and progress
     Show(list_cmd::ShowArgs),
+    /// Every item with its body as JSON, JSON Lines or CSV (`--where` to filter)
+    Export(export_cmd::ExportArgs),
     /// Print the JSON Schema of items or of cairn.yml (for this root's config)
     Schema(check_cmd::SchemaArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
@@ -168,6 +171,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Explain { code } => check_cmd::explain(code.as_deref()),
         Command::List(a) => list_cmd::list(&ctx, a),
         Command::Show(a) => list_cmd::show(&ctx, a),
+        Command::Export(a) => export_cmd::export(&ctx, a),
         Command::Schema(a) => check_cmd::schema(&ctx, a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

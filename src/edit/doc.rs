@@ -117,12 +117,14 @@ pub struct Doc<'t> {
 }
 
 fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0)
+    // Bytes, not `str` slices: `at` may be inside a multi-byte character
+    // (the last byte of a value ending in `🐛`), and `\n` is never part of one.
+    text.as_bytes()[..at].iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(0)
 }
 
 /// The end of the line holding byte `at` (after its `\n`, or the limit).
 fn line_end(text: &str, at: usize, limit: usize) -> usize {
-    text[at..limit].find('\n').map(|i| at + i + 1).unwrap_or(limit)
+    text.as_bytes()[at..limit].iter().position(|&b| b == b'\n').map(|i| at + i + 1).unwrap_or(limit)
 }
 
 /// A blank line or a comment line (the `#` may be indented).
@@ -337,6 +339,16 @@ mod tests {
         assert_eq!(&TEXT[d.yaml.clone()].lines().last(), &Some("# trailing"));
         let plain = d.get("plain").unwrap();
         assert_eq!(&TEXT[plain.end..d.yaml.end], "# trailing\n");
+    }
+
+    #[test]
+    fn values_ending_in_a_multi_byte_character() {
+        let text = "---\ntitle: Crash on 🐛\nlabels:\n  - é\nstatus: done\n---\n";
+        let d = Doc::parse(text).unwrap();
+        assert_eq!(&text[d.get("title").unwrap().value.clone()], "Crash on 🐛");
+        let labels = d.get("labels").unwrap();
+        assert_eq!(&text[labels.value.clone()], "- é");
+        assert_eq!(&text[labels.end..], "status: done\n---\n");
     }
 
     #[test]

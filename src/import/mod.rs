@@ -15,10 +15,17 @@
 //! writing are the pipeline's ([`plan`]), the same for every format.
 
 pub mod backlog_md;
+pub mod beads;
+pub mod convert;
+pub mod github;
+pub mod jira;
+pub mod jira_json;
+pub mod linear;
 pub mod markdown;
 pub mod plan;
 pub mod prd;
 pub mod replay;
+pub mod trello;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -223,9 +230,11 @@ pub fn read(format: Format, source: &Path, with_history: bool) -> Result<Source,
         Format::Markdown => markdown::read(source),
         Format::Prd => prd::read(source),
         Format::BacklogMd => backlog_md::read(source, with_history),
-        // The jira, github, linear, trello and beads readers are to come
-        // (one module each).
-        other => Err(ImportError::Unavailable(other)),
+        Format::Jira => jira::read(source),
+        Format::Github => github::read(source),
+        Format::Linear => linear::read(source),
+        Format::Trello => trello::read(source),
+        Format::Beads => beads::read(source),
     }
 }
 

@@ -129,7 +129,7 @@ pub fn map_status(cfg: &Config, kind: &str, status: &str) -> Option<String> {
     };
     match n.as_str() {
         "todo" | "to_do" | "open" | "new" | "backlog" | "triage" | "icebox" | "draft" | "reopened" | "unstarted"
-        | "planned" | "proposed" | "not_started" => {
+        | "planned" | "proposed" | "not_started" | "deferred" => {
             by_name(&["backlog", "todo"]).or_else(|| first(Category::Todo, None))
         }
         "ready" | "next" | "selected" | "selected_for_development" | "up_next" | "ready_for_dev" => {
@@ -143,7 +143,7 @@ pub fn map_status(cfg: &Config, kind: &str, status: &str) -> Option<String> {
         "done" | "closed" | "resolved" | "complete" | "completed" | "fixed" | "shipped" | "released" | "merged"
         | "finished" | "accepted" => by_name(&["done"]).or_else(|| first(Category::Done, Some(true))),
         "cancelled" | "canceled" | "won_t_do" | "wont_do" | "won_t_fix" | "wontfix" | "wont_fix" | "invalid"
-        | "duplicate" | "rejected" | "obsolete" | "abandoned" | "declined" | "archived" => {
+        | "duplicate" | "rejected" | "obsolete" | "abandoned" | "declined" | "archived" | "not_planned" => {
             by_name(&["cancelled", "canceled"]).or_else(|| first(Category::Done, Some(false)))
         }
         _ => None,
@@ -416,7 +416,12 @@ fn create_op(
         set.push(format!("status={}", edit::scalar::string(s, false)));
     }
     for (k, v) in &p.fields {
-        set.push(format!("{k}={}", edit::scalar::flow(v)));
+        // A `sprint` may name a sprint record of the import by its external id.
+        let mapped = match (k.as_str(), v.as_str()) {
+            ("sprint", Some(x)) => resolve("sprint", x, &mut Vec::new()).map(Value::String),
+            _ => None,
+        };
+        set.push(format!("{k}={}", edit::scalar::flow(mapped.as_ref().unwrap_or(v))));
     }
     let mut rels: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (rel, x) in &r.relations {

@@ -2,6 +2,7 @@
 //! expressions (minijinja's expression language), sorting, field selection,
 //! and table/CSV output.
 
+pub mod export;
 pub mod expr;
 pub mod show;
 
