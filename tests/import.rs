@@ -367,7 +367,10 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
     let at = |h: i64| chrono::DateTime::from_timestamp(t(h), 0).unwrap().to_rfc3339();
     // t0: two tasks; an unquoted `@` assignee.
     src.write("backlog/tasks/task-1 - Login.md", &task_file("task-1", "Login", "To Do", "labels: [auth]\n"));
-    src.write("backlog/tasks/task-2 - Signup.md", &task_file("task-2", "Signup", "To Do", "assignee: @bo\n"));
+    src.write(
+        "backlog/tasks/task-2 - Signup.md",
+        &task_file("task-2", "Signup", "To Do", "assignee: @bo\ndependencies: [task-1]\n"),
+    );
     src.write("backlog/config.yml", "project_name: demo\n");
     src.commit("Ana", &at(0), "tasks");
     // t1, t2: status changes.
@@ -381,7 +384,7 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
     src.write("backlog/tasks/task-3 - Docs.md", &task_file("task-3", "Docs", "To Do", "priority: high\n"));
     src.write("backlog/tasks/task-4 - Spike.md", &task_file("task-4", "Spike", "To Do", ""));
     src.commit("Ana", &at(3), "move");
-    // t4: the id prefix changes (files renamed); Signup gains a dependency.
+    // t4: the id prefix changes (files renamed, references too): no change.
     for (old, new, body) in [
         (
             "completed/task-1 - Login.md",
@@ -400,13 +403,18 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
         src.write(&format!("backlog/{new}"), &body);
     }
     src.commit("Bo", &at(4), "prefix");
-    // t5: one task deleted, another started.
+    // t5: one task deleted, another started with one more dependency.
     src.remove("backlog/tasks/back-4 - Spike.md");
     src.write(
         "backlog/tasks/back-2 - Signup.md",
-        &task_file("BACK-2", "Signup", "In Progress", "assignee: @bo\ndependencies: [BACK-1]\n"),
+        &task_file("BACK-2", "Signup", "In Progress", "assignee: @bo\ndependencies: [BACK-1, back-3]\n"),
     );
     src.commit("Cy", &at(5), "start signup");
+    // t6: a broken file (no closing `---`) is skipped; t7 repairs it.
+    src.write("backlog/tasks/back-3 - Docs.md", "---\nid: BACK-3\ntitle: Docs\nstatus: Done\n");
+    src.commit("Ana", &at(6), "oops");
+    src.write("backlog/tasks/back-3 - Docs.md", &task_file("BACK-3", "Docs", "In Progress", "priority: high\n"));
+    src.commit("Bo", &at(7), "fix");
 
     // The change list, as constructed above (the deleted task is not imported).
     let s = |v: &str| Value::from(v);
@@ -418,6 +426,7 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
         change(t(0), "Ana", "BACK-2", ChangeKind::Created),
         change(t(0), "Ana", "BACK-2", set("title", s("Signup"))),
         change(t(0), "Ana", "BACK-2", set("status", s("To Do"))),
+        change(t(0), "Ana", "BACK-2", set("depends_on", Value::from(vec!["BACK-1"]))),
         change(t(0), "Ana", "BACK-2", set("assignee", s("bo"))),
         change(t(1), "Bo", "BACK-1", set("status", s("In Progress"))),
         change(t(2), "Cy", "BACK-1", set("status", s("Done"))),
@@ -425,8 +434,9 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
         change(t(3), "Ana", "BACK-3", set("title", s("Docs"))),
         change(t(3), "Ana", "BACK-3", set("status", s("To Do"))),
         change(t(3), "Ana", "BACK-3", set("priority", s("high"))),
-        change(t(4), "Bo", "BACK-2", set("depends_on", Value::from(vec!["BACK-1"]))),
         change(t(5), "Cy", "BACK-2", set("status", s("In Progress"))),
+        change(t(5), "Cy", "BACK-2", set("depends_on", Value::from(vec!["BACK-1", "BACK-3"]))),
+        change(t(7), "Bo", "BACK-3", set("status", s("In Progress"))),
     ];
     let source = cairn::import::backlog_md::read(&src.path, true).unwrap();
     assert!(source.problems.is_empty(), "{:?}", source.problems);
@@ -490,4 +500,29 @@ fn a_backlog_md_history_replays_as_the_change_list_of_its_commits() {
     got.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
     assert_eq!(got, want);
     assert_eq!(dst.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_bad_backlog_md_task_fails_the_import_with_its_file_unless_keep_going() {
+    let d = bare();
+    let src = tempfile::tempdir().unwrap();
+    let tasks = src.path().join("backlog/tasks");
+    std::fs::create_dir_all(&tasks).unwrap();
+    std::fs::write(
+        tasks.join("task-1 - Good.md"),
+        "---\nid: task-1\ntitle: Good\nstatus: To Do\nassignee: [@ana, @bo]\n---\n\n## Description\n\nFine.\n",
+    )
+    .unwrap();
+    std::fs::write(tasks.join("task-2 - Bad.md"), "---\nid: task-2\ntitle: [unclosed\n---\n").unwrap();
+    let before = files(d.path());
+    let out = cairn().args(["import", "backlog-md"]).arg(src.path()).arg("-C").arg(d.path()).assert().code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("tasks/task-2 - Bad.md:2"), "{stderr}");
+    assert_eq!(files(d.path()), before);
+    cairn().args(["import", "backlog-md", "--keep-going"]).arg(src.path()).arg("-C").arg(d.path()).assert().success();
+    let all = items(d.path());
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].title.value, "Good");
+    assert_eq!(all[0].body.trim(), "## Description\n\nFine.");
+    assert_eq!(all[0].assignee, ["ana", "bo"]);
 }

@@ -3,7 +3,8 @@
 //!
 //! - **The folder**: `SOURCE/backlog` (or `SOURCE/.backlog`) when it exists,
 //!   else `SOURCE`; the task files are the `.md` files of `tasks/`,
-//!   `drafts/`, `completed/` and `archive/tasks/` (`task-12 - Title.md`),
+//!   `drafts/`, `completed/`, `archive/tasks/` and `archive/drafts/`
+//!   (`task-12 - Title.md`),
 //!   read in path order.
 //! - **Front-matter**: `id` → external id (else the file name's `task-N`),
 //!   `title` (else the file name's title), `status` as written (a draft
@@ -11,9 +12,12 @@
 //!   `Archived`, which maps to cancelled), `assignee` (`@` dropped; one
 //!   name or a list), `reporter`, `created_date`/`updated_date` → `created`/
 //!   `updated` (`2025-07-27 10:15` is read as UTC: `2025-07-27T10:15:00Z`),
-//!   `labels`, `priority`, `milestone` (kept as a field: dropped with a
+//!   `due_date`/`planned_start` → `due`/`start` (dates), `labels`,
+//!   `priority`, `milestone` (kept as a field: dropped with a
 //!   warning unless `cairn.yml` declares it), `dependencies` → `depends_on`,
-//!   `parent_task_id` → parent. Unquoted `@name` values, which YAML
+//!   `parent_task_id` → parent (both matched to a task's id regardless of
+//!   case, by number alone, `4` → `task-4`, or across a prefix change,
+//!   `task-4` → `BACK-4`). Unquoted `@name` values, which YAML
 //!   rejects, are read as strings.
 //! - **Kinds**: a task with a parent is a `task`, others `story`.
 //! - **Body**: the Markdown after the front-matter, sections and all
@@ -27,7 +31,7 @@
 //!   (`task-7` → `BACK-7`: the same number after the last `-`). Changes are
 //!   given under each task's id at HEAD.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -35,7 +39,7 @@ use serde_json::Value;
 use super::{Change, ChangeKind, ImportError, Location, Problem, Record, Source};
 
 /// The folders holding task files, relative to the Backlog.md root.
-const FOLDERS: [&str; 4] = ["tasks", "drafts", "completed", "archive/tasks"];
+const FOLDERS: [&str; 5] = ["tasks", "drafts", "completed", "archive/tasks", "archive/drafts"];
 
 /// Reads a Backlog.md folder.
 pub fn read(source: &Path, with_history: bool) -> Result<Source, ImportError> {
@@ -68,10 +72,53 @@ pub fn read(source: &Path, with_history: bool) -> Result<Source, ImportError> {
             }
         }
     }
+    canonical_references(&mut src.records);
     if with_history {
         src.history = history(&root, &src.records)?;
     }
     Ok(src)
+}
+
+/// Task ids by key: the lowercase id, and the number alone (`4`); the
+/// first task with a key has it.
+fn canon_map(records: &[Record]) -> HashMap<String, String> {
+    let mut by_key: HashMap<String, String> = HashMap::new();
+    for r in records {
+        by_key.entry(r.external_id.to_ascii_lowercase()).or_insert_with(|| r.external_id.clone());
+    }
+    for r in records {
+        if let Some(n) = number(&r.external_id) {
+            by_key.entry(n.to_string()).or_insert_with(|| r.external_id.clone());
+        }
+    }
+    by_key
+}
+
+/// A record's parent and dependencies spelled in another case (`TASK-4`
+/// for `task-4`), by number alone (`4`) or with an earlier prefix
+/// (`task-4` for `BACK-4`) → the task's id.
+fn canonicalize(r: &mut Record, by_key: &HashMap<String, String>) {
+    let canon = |x: &str| -> String {
+        let lower = x.trim().to_ascii_lowercase();
+        by_key
+            .get(&lower)
+            .or_else(|| number(&lower).and_then(|n| by_key.get(n)))
+            .cloned()
+            .unwrap_or_else(|| x.to_string())
+    };
+    if let Some(p) = &r.parent {
+        r.parent = Some(canon(p));
+    }
+    for (_, x) in &mut r.relations {
+        *x = canon(x);
+    }
+}
+
+fn canonical_references(records: &mut [Record]) {
+    let by_key = canon_map(records);
+    for r in records.iter_mut() {
+        canonicalize(r, &by_key);
+    }
 }
 
 /// The Backlog.md root for a source path.
@@ -86,41 +133,56 @@ fn root_of(source: &Path) -> PathBuf {
 }
 
 /// Quotes unquoted `@name` scalars (`assignee: @ana`, `- @ana`,
-/// `[@ana, @bo]`), which YAML rejects (`@` is reserved).
+/// `[@ana, @bo]`), which YAML rejects (`@` is reserved). Only an `@` that
+/// starts a value is touched (`title: mail me @ noon` stays).
 pub fn quote_at(yaml: &str) -> String {
     let mut out = String::with_capacity(yaml.len() + 16);
     for line in yaml.split_inclusive('\n') {
+        let mut cur = String::with_capacity(line.len() + 8);
         let mut quote: Option<char> = None;
-        let mut prev = ' ';
-        let mut chars = line.char_indices().peekable();
-        while let Some((_, c)) = chars.next() {
+        let mut flow = 0usize;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
             match quote {
                 Some(q) if c == q => quote = None,
                 Some(_) => {}
                 None if c == '"' || c == '\'' => quote = Some(c),
-                None if c == '@' && matches!(prev, ' ' | '[' | ',' | '\t') => {
-                    // The token runs to a `,`, `]`, `#` comment or the line's end.
-                    let mut tok = String::from("@");
-                    while let Some(&(_, d)) = chars.peek() {
-                        if matches!(d, ',' | ']' | '\n' | '\r') {
-                            break;
+                None if c == '[' => flow += 1,
+                None if c == ']' => flow = flow.saturating_sub(1),
+                None if c == '@' => {
+                    let before = cur.trim_end();
+                    let starts_value = cur.ends_with([' ', '\t', '[', ','])
+                        && (before.ends_with(':')
+                            || before.ends_with('[')
+                            || (flow > 0 && before.ends_with(','))
+                            || before.trim_start() == "-");
+                    if starts_value {
+                        // The token runs to a `,` or `]` in a flow list, a ` #`
+                        // comment or the line's end.
+                        let mut tok = String::from("@");
+                        while let Some(&d) = chars.peek() {
+                            if matches!(d, '\n' | '\r')
+                                || (flow > 0 && matches!(d, ',' | ']'))
+                                || (d == '#' && tok.ends_with([' ', '\t']))
+                            {
+                                break;
+                            }
+                            tok.push(d);
+                            chars.next();
                         }
-                        tok.push(d);
-                        chars.next();
+                        let t = tok.trim_end();
+                        cur.push('"');
+                        cur.push_str(&t.replace('\\', "\\\\").replace('"', "\\\""));
+                        cur.push('"');
+                        cur.push_str(&tok[t.len()..]);
+                        continue;
                     }
-                    let t = tok.trim_end();
-                    out.push('"');
-                    out.push_str(&t.replace('\\', "\\\\").replace('"', "\\\""));
-                    out.push('"');
-                    out.push_str(&tok[t.len()..]);
-                    prev = 'x';
-                    continue;
                 }
                 None => {}
             }
-            out.push(c);
-            prev = c;
+            cur.push(c);
         }
+        out.push_str(&cur);
     }
     out
 }
@@ -234,6 +296,12 @@ pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
             fields.insert(to.into(), v);
         }
     }
+    // Planned dates are dates in cairn: a time is dropped.
+    for (from, to) in [("due_date", "due"), ("planned_start", "start")] {
+        if let Some(Value::String(d)) = fm.get(from).and_then(datetime) {
+            fields.insert(to.into(), Value::String(d.chars().take(10).collect()));
+        }
+    }
     let labels = fm.get("labels").map(strings).unwrap_or_default();
     if !labels.is_empty() {
         fields.insert("labels".into(), Value::from(labels));
@@ -327,7 +395,7 @@ fn hist(what: &str, e: impl std::fmt::Display) -> ImportError {
 }
 
 /// The task files' changes in the git history of `root`, under the ids of
-/// `records` (the tasks at HEAD... as read from the work tree).
+/// `records` (the tasks as the work tree has them).
 fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> {
     use crate::history::walk;
     let Some(g) = walk::open(root) else {
@@ -339,6 +407,9 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
     };
     let commits = walk::commits(&repo, head, true).map_err(|e| hist("walking the history", e))?;
     let ignore = globset::GlobSet::empty();
+    // References in earlier states name the tasks by today's ids, so that
+    // a prefix change is no change.
+    let by_key_now = canon_map(records);
     let mut buf = Vec::new();
     // Per task (an index): its current id; per path: the task and its state.
     let mut ids: Vec<String> = Vec::new();
@@ -361,9 +432,15 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
             let new = match d.new {
                 Some(id) => {
                     let bytes = walk::read_blob(&repo.objects, id, &mut buf).map_err(|e| hist("reading", e))?;
-                    // A task file this commit cannot parse is skipped: the
-                    // next readable state counts.
-                    parse_task(&d.path, &String::from_utf8_lossy(&bytes)).ok()
+                    // A task file this commit cannot parse is skipped: its
+                    // state stays the last readable one.
+                    match parse_task(&d.path, &String::from_utf8_lossy(&bytes)) {
+                        Ok(mut r) => {
+                            canonicalize(&mut r, &by_key_now);
+                            Some(r)
+                        }
+                        Err(_) => continue,
+                    }
                 }
                 None => None,
             };
@@ -393,18 +470,36 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
                 emit(t, k, &mut changes);
             }
         }
-        for (path, n) in added {
+        // Moves: an added file takes a removed one's task when the ids are
+        // the same (first), else when their numbers are (a prefix change);
+        // each in path order. Hash lookups, so that a commit renaming every
+        // task stays linear.
+        let mut removed: Vec<Option<(String, usize, Record)>> = removed.into_iter().map(Some).collect();
+        let mut olds: Vec<Option<(usize, Record)>> = (0..added.len()).map(|_| None).collect();
+        let keys: [fn(&str) -> Option<String>; 2] =
+            [|id| Some(id.to_ascii_lowercase()), |id| number(id).map(str::to_string)];
+        for key in keys {
+            let mut index: HashMap<String, VecDeque<usize>> = HashMap::new();
+            for (i, r) in removed.iter().enumerate() {
+                if let Some(k) = r.as_ref().and_then(|r| key(&r.2.external_id)) {
+                    index.entry(k).or_default().push_back(i);
+                }
+            }
+            for (a, (_, n)) in added.iter().enumerate() {
+                if olds[a].is_some() {
+                    continue;
+                }
+                let found = key(&n.external_id).and_then(|k| index.get_mut(&k)).and_then(VecDeque::pop_front);
+                if let Some((_, t, old)) = found.and_then(|i| removed.get_mut(i)).and_then(Option::take) {
+                    olds[a] = Some((t, old));
+                }
+            }
+        }
+        for ((path, n), old) in added.into_iter().zip(olds) {
             let lower = n.external_id.to_ascii_lowercase();
-            // A move: the same id removed in this commit, else the same number.
-            let moved =
-                removed.iter().position(|r| r.2.external_id.eq_ignore_ascii_case(&n.external_id)).or_else(|| {
-                    let num = number(&n.external_id)?;
-                    removed.iter().position(|r| number(&r.2.external_id) == Some(num))
-                });
             let mut k = Vec::new();
-            let t = match moved {
-                Some(i) => {
-                    let (_, t, old) = removed.swap_remove(i);
+            let t = match old {
+                Some((t, old)) => {
                     diff(Some(&old), &n, &mut k);
                     t
                 }
@@ -424,8 +519,7 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
             at_path.insert(path, (t, n));
             emit(t, k, &mut changes);
         }
-        removed.sort_by(|a, b| a.0.cmp(&b.0));
-        for (_, t, _) in removed {
+        for (_, t, _) in removed.into_iter().flatten() {
             emit(t, vec![ChangeKind::Deleted], &mut changes);
         }
     }
@@ -449,11 +543,13 @@ mod tests {
         assert_eq!(quote_at("assignee: [@ana, @bo]\n"), "assignee: [\"@ana\", \"@bo\"]\n");
         assert_eq!(quote_at("  - @ana\n"), "  - \"@ana\"\n");
         assert_eq!(quote_at("reporter: '@ana'\nx: a@b\n"), "reporter: '@ana'\nx: a@b\n");
+        assert_eq!(quote_at("title: mail me @ noon, a - @b\n"), "title: mail me @ noon, a - @b\n");
+        assert_eq!(quote_at("assignee: @ana # lead\n"), "assignee: \"@ana\" # lead\n");
     }
 
     #[test]
     fn a_task_file_becomes_a_record() {
-        let text = "---\nid: task-3\ntitle: Login page\nstatus: In Progress\nassignee:\n  - @ana\nreporter: @bo\ncreated_date: '2025-07-27 10:15'\nlabels: [ui, auth]\npriority: high\ndependencies: [task-1, task-2]\nparent_task_id: task-1\n---\n\n## Description\n\nBuild it.\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 Form posts\n<!-- AC:END -->\n";
+        let text = "---\nid: task-3\ntitle: Login page\nstatus: In Progress\nassignee:\n  - @ana\nreporter: @bo\ncreated_date: '2025-07-27 10:15'\nlabels: [ui, auth]\ndue_date: '2025-08-01 12:00'\npriority: high\ndependencies: [task-1, task-2]\nparent_task_id: task-1\n---\n\n## Description\n\nBuild it.\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 Form posts\n<!-- AC:END -->\n";
         let r = parse_task("tasks/task-3 - Login page.md", text).unwrap();
         assert_eq!(r.external_id, "task-3");
         assert_eq!(r.title, "Login page");
@@ -468,6 +564,7 @@ mod tests {
         assert_eq!(r.fields["reporter"], Value::from("bo"));
         assert_eq!(r.fields["created"], Value::from("2025-07-27T10:15:00Z"));
         assert_eq!(r.fields["labels"], Value::from(vec!["ui", "auth"]));
+        assert_eq!(r.fields["due"], Value::from("2025-08-01"));
         assert!(r.body.starts_with("## Description") && r.body.contains("- [ ] #1 Form posts"));
         // Folder defaults and file-name fallbacks.
         let r = parse_task("completed/task-4 - Old thing.md", "---\nstatus:\n---\n").unwrap();

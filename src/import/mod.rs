@@ -155,7 +155,8 @@ impl fmt::Display for Problem {
 /// `jira`, …).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// A Backlog.md folder (`backlog/` with tasks/, drafts/, completed/).
+    /// A Backlog.md folder (`backlog/` with tasks/, drafts/, completed/,
+    /// archive/).
     BacklogMd,
     /// A Jira CSV export, or JSON from the search API (`expand=changelog`).
     Jira,

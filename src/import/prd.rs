@@ -377,169 +377,191 @@ fn build(text: &str, name: &str, lines: &Lines, headings: &[Heading], blocks: &[
         body: body.trim().to_string(),
         ..Record::default()
     });
-    let references = vec![("references".to_string(), prd_id.clone())];
-    let mut used: HashSet<String> = HashSet::from([prd_id.clone()]);
-    let mut unique = |id: String, line: usize| -> String {
-        if used.insert(id.clone()) {
+    let mut w = Walker {
+        text,
+        name,
+        lines,
+        headings,
+        roles: &roles,
+        blocks,
+        references: vec![("references".to_string(), prd_id.clone())],
+        used: HashSet::from([prd_id]),
+        outs: Vec::new(),
+        problems: Vec::new(),
+        feature: None,
+        loose: 0,
+        last: None,
+        current: None,
+        heading_out: None,
+        next_block: 0,
+    };
+    for (j, h) in headings.iter().enumerate() {
+        w.blocks_before(h.start);
+        w.heading(j);
+    }
+    w.blocks_before(text.len());
+    src.problems.extend(w.problems);
+    src.records.extend(w.outs.into_iter().map(Out::finish));
+    src
+}
+
+/// The walk through headings and blocks in document order.
+struct Walker<'a> {
+    text: &'a str,
+    name: &'a str,
+    lines: &'a Lines,
+    headings: &'a [Heading],
+    roles: &'a [Role],
+    blocks: &'a [Block],
+    /// `references: [the PRD]`.
+    references: Vec<(String, String)>,
+    used: HashSet<String>,
+    outs: Vec<Out>,
+    problems: Vec<Problem>,
+    /// The current feature: its external id and how many story items it has.
+    feature: Option<(String, usize)>,
+    /// Story items outside features so far.
+    loose: usize,
+    /// The item an `Acceptance criteria` heading's list goes to.
+    last: Option<usize>,
+    /// The heading the blocks are under, and its item (feature or story).
+    current: Option<usize>,
+    heading_out: Option<usize>,
+    next_block: usize,
+}
+
+impl Walker<'_> {
+    /// `id`, or `FILE#LLINE` when `id` is taken.
+    fn unique(&mut self, id: String, line: usize) -> String {
+        if self.used.insert(id.clone()) {
             return id;
         }
-        let alt = format!("{name}#L{line}");
-        used.insert(alt.clone());
+        let alt = format!("{}#L{line}", self.name);
+        self.used.insert(alt.clone());
         alt
-    };
-    // Walk headings and blocks in document order.
-    let mut outs: Vec<Out> = Vec::new();
-    let mut feature: Option<(usize, String, usize)> = None; // (out index, ext id, stories so far)
-    let mut loose = 0usize;
-    let mut last: Option<usize> = None; // the out criteria headings attach to
-    let mut current: Option<usize> = None; // the heading the blocks are under
-    let mut heading_out: Option<usize> = None; // the out of the current heading (feature or story)
-    let mut bi = 0usize;
-    let mut flush_blocks = |upto: usize,
-                            current: Option<usize>,
-                            heading_out: Option<usize>,
-                            feature: &mut Option<(usize, String, usize)>,
-                            last: &mut Option<usize>,
-                            outs: &mut Vec<Out>,
-                            bi: &mut usize,
-                            loose: &mut usize,
-                            unique: &mut dyn FnMut(String, usize) -> String| {
-        while *bi < blocks.len() && blocks[*bi].range.start < upto {
-            let b = &blocks[*bi];
-            *bi += 1;
-            let role = current.map_or(Role::Prd, |h| roles[h]);
+    }
+
+    /// A list's items as checklist lines.
+    fn criteria(&self, b: &Block) -> Vec<String> {
+        b.items
+            .iter()
+            .map(|it| {
+                let (t, more, _) = split_item(&self.text[it.clone()]);
+                check_line(&if more.is_empty() { t } else { format!("{t} {more}") })
+            })
+            .collect()
+    }
+
+    /// The blocks that start before `upto`.
+    fn blocks_before(&mut self, upto: usize) {
+        while let Some(b) = self.blocks.get(self.next_block).filter(|b| b.range.start < upto) {
+            self.next_block += 1;
+            let role = self.current.map_or(Role::Prd, |h| self.roles[h]);
             match role {
                 Role::Prd => {}
                 Role::Criteria => {
-                    if let Some(o) = last.and_then(|k| outs.get_mut(k)) {
-                        for it in &b.items {
-                            let (t, more, _) = split_item(&text[it.clone()]);
-                            let t = if more.is_empty() { t } else { format!("{t} {more}") };
-                            o.criteria.push(check_line(&t));
-                        }
+                    let c = self.criteria(b);
+                    if let Some(o) = self.last.and_then(|k| self.outs.get_mut(k)) {
+                        o.criteria.extend(c);
                     }
                 }
                 Role::Story => {
-                    if let Some(o) = heading_out.and_then(|k| outs.get_mut(k)) {
+                    let c = self.criteria(b);
+                    if let Some(o) = self.heading_out.and_then(|k| self.outs.get_mut(k)) {
                         if b.para {
-                            push_para(&mut o.record.body, text[b.range.clone()].trim_end());
+                            push_para(&mut o.record.body, self.text[b.range.clone()].trim_end());
                         }
-                        for it in &b.items {
-                            let (t, more, _) = split_item(&text[it.clone()]);
-                            let t = if more.is_empty() { t } else { format!("{t} {more}") };
-                            o.criteria.push(check_line(&t));
-                        }
+                        o.criteria.extend(c);
+                    }
+                }
+                Role::Feature | Role::Group if b.para => {
+                    if let Some(o) = self.heading_out.and_then(|k| self.outs.get_mut(k)) {
+                        push_para(&mut o.record.body, self.text[b.range.clone()].trim_end());
                     }
                 }
                 Role::Feature | Role::Group => {
-                    if b.para {
-                        if let Some(o) = heading_out.and_then(|k| outs.get_mut(k)) {
-                            push_para(&mut o.record.body, text[b.range.clone()].trim_end());
-                        }
-                        continue;
-                    }
                     for it in &b.items {
-                        let line = lines.line(it.start);
-                        let (title, body, criteria) = split_item(&text[it.clone()]);
-                        if title.is_empty() {
-                            src.problems
-                                .push(Problem { at: Location::Line(line), message: "a list item without text".into() });
-                            continue;
-                        }
-                        let (id, parent) = match feature.as_mut().filter(|_| role == Role::Feature) {
-                            Some((_, fid, n)) => {
-                                *n += 1;
-                                (format!("{fid}/{n}"), Some(fid.clone()))
-                            }
-                            None => {
-                                *loose += 1;
-                                (format!("{name}#{loose}"), None)
-                            }
-                        };
-                        outs.push(Out {
-                            record: Record {
-                                at: Location::Line(line),
-                                external_id: unique(id, line),
-                                kind: "story".into(),
-                                title,
-                                parent,
-                                relations: references.clone(),
-                                body,
-                                ..Record::default()
-                            },
-                            criteria,
-                        });
-                        *last = Some(outs.len() - 1);
+                        self.story_item(it.clone(), role == Role::Feature);
                     }
                 }
             }
         }
-    };
-    for (j, h) in headings.iter().enumerate() {
-        flush_blocks(
-            h.start,
-            current,
-            heading_out,
-            &mut feature,
-            &mut last,
-            &mut outs,
-            &mut bi,
-            &mut loose,
-            &mut unique,
-        );
-        current = Some(j);
-        match roles[j] {
-            Role::Prd => {
-                feature = None;
-                heading_out = None;
+    }
+
+    /// A list item of a feature (or a requirements section): a story.
+    fn story_item(&mut self, range: Range<usize>, in_feature: bool) {
+        let line = self.lines.line(range.start);
+        let (title, body, criteria) = split_item(&self.text[range]);
+        if title.is_empty() {
+            self.problems.push(Problem { at: Location::Line(line), message: "a list item without text".into() });
+            return;
+        }
+        let (id, parent) = match self.feature.as_mut().filter(|_| in_feature) {
+            Some((fid, n)) => {
+                *n += 1;
+                (format!("{fid}/{n}"), Some(fid.clone()))
             }
-            Role::Group => {
-                feature = None;
-                heading_out = None;
+            None => {
+                self.loose += 1;
+                (format!("{}#{}", self.name, self.loose), None)
             }
-            Role::Criteria => last = heading_out,
-            Role::Feature | Role::Story => {
-                let is_feature = roles[j] == Role::Feature;
+        };
+        let external_id = self.unique(id, line);
+        self.outs.push(Out {
+            record: Record {
+                at: Location::Line(line),
+                external_id,
+                kind: "story".into(),
+                title,
+                parent,
+                relations: self.references.clone(),
+                body,
+                ..Record::default()
+            },
+            criteria,
+        });
+        self.last = Some(self.outs.len() - 1);
+    }
+
+    /// Heading `j` starts.
+    fn heading(&mut self, j: usize) {
+        self.current = Some(j);
+        let h = &self.headings[j];
+        match self.roles[j] {
+            Role::Prd | Role::Group => {
+                self.feature = None;
+                self.heading_out = None;
+            }
+            Role::Criteria => self.last = self.heading_out,
+            role @ (Role::Feature | Role::Story) => {
+                let is_feature = role == Role::Feature;
                 let id = if is_feature {
-                    format!("{name}#{}", crate::edit::slugify(&h.text))
+                    format!("{}#{}", self.name, crate::edit::slugify(&h.text))
                 } else {
-                    format!("{name}#L{}", h.line)
+                    format!("{}#L{}", self.name, h.line)
                 };
-                let id = unique(id, h.line);
-                let parent = if is_feature { None } else { feature.as_ref().map(|f| f.1.clone()) };
-                outs.push(Out {
+                let id = self.unique(id, h.line);
+                let parent = if is_feature { None } else { self.feature.as_ref().map(|f| f.0.clone()) };
+                self.outs.push(Out {
                     record: Record {
                         at: Location::Line(h.line),
                         external_id: id.clone(),
                         kind: if is_feature { "feature" } else { "story" }.into(),
                         title: h.text.clone(),
                         parent,
-                        relations: references.clone(),
+                        relations: self.references.clone(),
                         ..Record::default()
                     },
                     criteria: Vec::new(),
                 });
-                heading_out = Some(outs.len() - 1);
-                last = heading_out;
+                self.heading_out = Some(self.outs.len() - 1);
+                self.last = self.heading_out;
                 if is_feature {
-                    feature = Some((outs.len() - 1, id, 0));
+                    self.feature = Some((id, 0));
                 }
             }
         }
     }
-    flush_blocks(
-        text.len(),
-        current,
-        heading_out,
-        &mut feature,
-        &mut last,
-        &mut outs,
-        &mut bi,
-        &mut loose,
-        &mut unique,
-    );
-    src.records.extend(outs.into_iter().map(Out::finish));
-    src
 }
 
 fn push_para(body: &mut String, p: &str) {
@@ -547,4 +569,36 @@ fn push_para(body: &mut String, p: &str) {
         body.push_str("\n\n");
     }
     body.push_str(p);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_stories_loose_items_and_excluded_sections() {
+        let md = "Intro line.\n\n## User stories\n\n- As a user, I want X\n  - crit one\n  - [x] crit two\n\n## Features\n\n### Search\n\nFind things.\n\n#### US-1 Quick search\n\nAs a user I want results fast.\n\n- under 100 ms\n\n##### Acceptance criteria\n\n- typo tolerant\n\n## Non-functional requirements\n\n- 99.9% uptime\n";
+        let s = parse(md, "p.md");
+        assert!(s.problems.is_empty());
+        let got: Vec<(&str, &str, Option<&str>)> =
+            s.records.iter().map(|r| (r.kind.as_str(), r.title.as_str(), r.parent.as_deref())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("prd", "p", None),
+                ("story", "As a user, I want X", None),
+                ("feature", "Search", None),
+                ("story", "US-1 Quick search", Some("p.md#search")),
+            ]
+        );
+        assert_eq!(s.records[0].body, "Intro line.\n\n## Non-functional requirements\n\n- 99.9% uptime");
+        assert_eq!(s.records[1].body, "## Acceptance criteria\n\n- [ ] crit one\n- [x] crit two");
+        assert_eq!(s.records[1].external_id, "p.md#1");
+        assert_eq!(s.records[2].body, "Find things.");
+        assert_eq!(
+            s.records[3].body,
+            "As a user I want results fast.\n\n## Acceptance criteria\n\n- [ ] under 100 ms\n- [ ] typo tolerant"
+        );
+        assert!(s.records[1..].iter().all(|r| r.relations == [("references".to_string(), "p.md".to_string())]));
+    }
 }
