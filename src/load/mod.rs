@@ -62,6 +62,9 @@ impl Backlog {
         for (i, it) in items.iter().enumerate() {
             index.entry(it.id.value.clone()).or_insert(i);
         }
+        if config.dialect.ids.active() {
+            follow_id_aliases(&config, &mut items, &index);
+        }
         Backlog { root, config, items, index, diagnostics, files }
     }
 
@@ -77,6 +80,34 @@ impl Backlog {
 
     pub fn is_done(&self, item: &Item) -> bool {
         self.category(item) == Some(crate::config::Category::Done)
+    }
+}
+
+/// `ids.aliases`: a reference written with an equal id (`task-7` for the
+/// item `BACK-7`) is a reference to that item. Linear: one map from the
+/// canonical spelling to the item's id.
+fn follow_id_aliases(config: &Config, items: &mut [Item], index: &HashMap<String, usize>) {
+    let rules = &config.dialect.ids;
+    let mut canon: HashMap<String, String> = HashMap::with_capacity(items.len());
+    for it in items.iter() {
+        canon.entry(rules.canonical(&it.id.value).into_owned()).or_insert_with(|| it.id.value.clone());
+    }
+    let fix = |s: &mut crate::model::Spanned<String>| {
+        if !index.contains_key(&s.value) {
+            if let Some(id) = canon.get(rules.canonical(&s.value).as_ref()) {
+                s.value = id.clone();
+            }
+        }
+    };
+    for it in items.iter_mut() {
+        it.parent.iter_mut().chain(it.sprint.iter_mut()).chain(it.duplicates.iter_mut()).for_each(fix);
+        it.blocks.iter_mut().chain(it.relates_to.iter_mut()).for_each(fix);
+        it.depends_on.iter_mut().for_each(|d| fix(&mut d.id));
+        for r in it.references.iter_mut() {
+            if let crate::model::Reference::Item(id) = r {
+                fix(id);
+            }
+        }
     }
 }
 
@@ -377,7 +408,13 @@ pub fn parse_item_text(text: &str, path: &str, config: &Config) -> (Option<Item>
     {
         yaml::Node { value: yaml::Value::Map(Vec::new()), span: Span::new(split.yaml_line, 1, 1) }
     } else {
-        match yaml::parse_document(split.yaml) {
+        // `yaml.lenient`: `assignee: @ana` reads as the string `@ana`.
+        let source = if config.dialect.lenient_yaml {
+            crate::config::dialect::lenient_yaml(split.yaml)
+        } else {
+            std::borrow::Cow::Borrowed(split.yaml)
+        };
+        match yaml::parse_document(&source) {
             Ok(doc) => {
                 let mut n = doc.root;
                 n.shift_lines(shift);

@@ -225,12 +225,7 @@ impl<'a> Replay<'a> {
         let kind = match &it.explicit_kind {
             Some(kd) => Some(kd.clone()),
             None => {
-                let folder = it.path.split('/').next().unwrap_or("");
-                if it.path.contains('/') {
-                    config.kind_for_folder(folder).map(|d| d.name.clone())
-                } else {
-                    None
-                }
+                config.kind_for_path(&it.path).map(|d| d.name.clone())
             }
         };
         it.work = kind.as_deref().is_some_and(|kd| config.is_work(kd));

@@ -1,0 +1,394 @@
+//! Reading other tools' backlogs in place: the mapping keys of `cairn.yml`
+//! (field and status aliases, kinds by path glob or by a field, extra date
+//! formats, id equivalence, lenient YAML, references that are paths) and
+//! the presets that bundle them (`preset: backlog-md`).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use super::{FieldDef, StatusDef};
+
+/// The presets: name → the `cairn.yml` text it stands for.
+pub const PRESETS: &[(&str, &str)] = &[("backlog-md", include_str!("presets/backlog-md.yml"))];
+
+/// The text of a preset, if `name` is one.
+pub fn preset(name: &str) -> Option<&'static str> {
+    PRESETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// `fields:` — custom fields by name, and `aliases` (the names another tool
+/// writes for cairn's fields).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+pub struct FieldsSpec {
+    /// Field names other tools write → the field they mean, e.g.
+    /// `{dependencies: depends_on, parent_task_id: parent}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, String>,
+    /// Custom fields (key: field name).
+    #[serde(flatten)]
+    pub custom: BTreeMap<String, FieldDef>,
+}
+
+impl<'de> Deserialize<'de> for FieldsSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FieldsSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping of custom fields (and `aliases`)")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<FieldsSpec, E> {
+                Ok(FieldsSpec::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<FieldsSpec, A::Error> {
+                let mut out = FieldsSpec::default();
+                while let Some(k) = m.next_key::<String>()? {
+                    if k == "aliases" {
+                        out.aliases = m.next_value::<Option<BTreeMap<String, String>>>()?.unwrap_or_default();
+                    } else {
+                        let v: FieldDef = m.next_value()?;
+                        out.custom.insert(k, v);
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `statuses:` — the list of statuses, or a mapping with that list
+/// (`values`) and `aliases`.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum StatusesSpec {
+    /// The statuses, in workflow order.
+    List(Vec<StatusDef>),
+    Map(StatusesMap),
+}
+
+/// The mapping form of `statuses:`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusesMap {
+    /// The statuses, in workflow order (the defaults when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<StatusDef>>,
+    /// Status spellings another tool writes → a status, matched ignoring
+    /// case, e.g. `{"To Do": todo, "Won't Do": cancelled}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, String>,
+}
+
+impl<'de> Deserialize<'de> for StatusesSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StatusesSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of statuses, or a mapping with `values` and `aliases`")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<StatusesSpec, A::Error> {
+                Vec::<StatusDef>::deserialize(de::value::SeqAccessDeserializer::new(s)).map(StatusesSpec::List)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<StatusesSpec, A::Error> {
+                StatusesMap::deserialize(de::value::MapAccessDeserializer::new(m)).map(StatusesSpec::Map)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `dates:` — how dates may be written besides `YYYY-MM-DD` and RFC 3339.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatesConfig {
+    /// Extra formats (chrono `strftime` syntax), e.g. `"%Y-%m-%d %H:%M"`;
+    /// times are read in the configured `timezone`.
+    #[serde(default)]
+    pub formats: Vec<String>,
+}
+
+/// `ids:` — which ids are the same item.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdsConfig {
+    #[serde(default)]
+    pub aliases: IdAliases,
+}
+
+/// Rules that make ids equal: references and history follow them, so an
+/// id scheme change (`task-7` → `BACK-7`) keeps one item.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdAliases {
+    /// `TASK-7` and `task-7` are one id.
+    #[serde(default)]
+    pub case_insensitive: bool,
+    /// Prefixes that are equal: `{"task-": "back-"}` makes `task-7` ≡ `back-7`.
+    #[serde(default)]
+    pub prefixes: BTreeMap<String, String>,
+}
+
+impl IdAliases {
+    /// Whether any rule is set.
+    pub fn active(&self) -> bool {
+        self.case_insensitive || !self.prefixes.is_empty()
+    }
+
+    /// The one spelling all equal ids share (the id itself without rules).
+    pub fn canonical<'a>(&self, id: &'a str) -> Cow<'a, str> {
+        if !self.active() {
+            return Cow::Borrowed(id);
+        }
+        let folded = if self.case_insensitive { id.to_ascii_lowercase() } else { id.to_string() };
+        // The longest matching prefix wins (deterministic whatever the order).
+        let mut best: Option<(&str, &str)> = None;
+        for (from, to) in &self.prefixes {
+            let hit = if self.case_insensitive {
+                folded.get(..from.len()).is_some_and(|h| h.eq_ignore_ascii_case(from))
+            } else {
+                folded.starts_with(from.as_str())
+            };
+            if hit && best.is_none_or(|(f, _)| from.len() > f.len()) {
+                best = Some((from, to));
+            }
+        }
+        match best {
+            Some((from, to)) => {
+                let to = if self.case_insensitive { to.to_ascii_lowercase() } else { to.to_string() };
+                Cow::Owned(format!("{to}{}", &folded[from.len()..]))
+            }
+            None if folded == id => Cow::Borrowed(id),
+            None => Cow::Owned(folded),
+        }
+    }
+}
+
+/// `yaml:` — how forgiving the front-matter reader is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct YamlConfig {
+    /// Accept unquoted scalars starting with `@` or `` ` `` (read as strings:
+    /// `assignee: @ana`), which YAML reserves.
+    #[serde(default)]
+    pub lenient: bool,
+}
+
+/// `references:` — how `references:` entries are read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferencesConfig {
+    /// Entries that are paths (`docs/api.md`, `src/lib.rs`) are external
+    /// references, like urls, not item ids.
+    #[serde(default)]
+    pub external_paths: bool,
+}
+
+/// The compiled `kinds.<kind>.paths` globs.
+#[derive(Clone, Debug, Default)]
+pub struct KindPaths {
+    /// (glob, kind), in kind order then glob order: the first match wins.
+    pub patterns: Vec<(String, String)>,
+    set: globset::GlobSet,
+}
+
+impl PartialEq for KindPaths {
+    fn eq(&self, other: &Self) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
+impl KindPaths {
+    pub fn new(patterns: Vec<(String, String)>) -> Result<KindPaths, String> {
+        let mut b = globset::GlobSetBuilder::new();
+        for (g, kind) in &patterns {
+            let glob = globset::GlobBuilder::new(g)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("kind `{kind}`: bad path glob `{g}`: {e}"))?;
+            b.add(glob);
+        }
+        let set = b.build().map_err(|e| e.to_string())?;
+        Ok(KindPaths { patterns, set })
+    }
+
+    /// The kind of the first glob matching `path` (root-relative).
+    pub fn kind(&self, path: &str) -> Option<&str> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let first = self.set.matches(path).into_iter().min()?;
+        self.patterns.get(first).map(|(_, k)| k.as_str())
+    }
+}
+
+/// The effective mapping settings of a config.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Dialect {
+    /// The preset the config starts from.
+    pub preset: Option<String>,
+    /// Written field name → cairn field.
+    pub field_aliases: BTreeMap<String, String>,
+    /// A field whose value is the item's kind.
+    pub kind_from: Option<String>,
+    /// Lowercased status spelling → status.
+    pub status_aliases: BTreeMap<String, String>,
+    pub date_formats: Vec<String>,
+    pub ids: IdAliases,
+    pub lenient_yaml: bool,
+    pub external_paths: bool,
+    #[serde(skip)]
+    pub kind_paths: KindPaths,
+}
+
+impl Dialect {
+    /// The cairn name of a field written as `key`.
+    pub fn field<'a>(&'a self, key: &'a str) -> &'a str {
+        self.field_aliases.get(key).map_or(key, String::as_str)
+    }
+
+    /// The status an alias stands for (matched ignoring case).
+    pub fn status_alias(&self, written: &str) -> Option<&str> {
+        if self.status_aliases.is_empty() {
+            return None;
+        }
+        self.status_aliases.get(&written.to_lowercase()).map(String::as_str)
+    }
+
+    /// A date written in one of the extra formats, as `YYYY-MM-DD` (`date`)
+    /// or an RFC 3339 datetime at `offset`.
+    pub fn date_text(&self, s: &str, offset: chrono::FixedOffset) -> Option<String> {
+        for f in &self.date_formats {
+            if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, f) {
+                let local = dt.and_local_timezone(offset).single()?;
+                return Some(local.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            }
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, f) {
+                return Some(d.to_string());
+            }
+        }
+        None
+    }
+
+    /// A calendar date written in one of the extra formats.
+    pub fn date(&self, s: &str) -> Option<chrono::NaiveDate> {
+        for f in &self.date_formats {
+            if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, f) {
+                return Some(dt.date());
+            }
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, f) {
+                return Some(d);
+            }
+        }
+        None
+    }
+
+    /// Whether a `references:` entry is an external path rather than an id.
+    pub fn is_external_path(&self, s: &str) -> bool {
+        self.external_paths && (s.contains('/') || s.contains('\\') || !crate::model::is_valid_id(s))
+    }
+}
+
+/// Whether a `strftime` format is well formed.
+pub fn valid_format(f: &str) -> bool {
+    !f.is_empty() && !chrono::format::StrftimeItems::new(f).any(|i| matches!(i, chrono::format::Item::Error))
+}
+
+/// With `yaml.lenient`: the front-matter text with unquoted scalars that
+/// start with `@` or `` ` `` quoted (`assignee: @ana` → `assignee: '@ana'`,
+/// also as list items). Other lines are kept as they are; borrowed when
+/// nothing changes.
+pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
+    if !text.contains(['@', '`']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let (content, eol) = match line.strip_suffix('\n') {
+            Some(c) => (c.strip_suffix('\r').unwrap_or(c), &line[c.strip_suffix('\r').unwrap_or(c).len()..]),
+            None => (line, ""),
+        };
+        match scalar_start(content) {
+            Some(at) => {
+                let value = content[at..].trim_end();
+                out.push_str(&content[..at]);
+                out.push('\'');
+                out.push_str(&value.replace('\'', "''"));
+                out.push('\'');
+                out.push_str(eol);
+                changed = true;
+            }
+            None => out.push_str(line),
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Where a plain scalar starting with `@` or `` ` `` begins on a line of
+/// the form `key: @x`, `- @x` or `key: - @x`-free block item; `None` else.
+fn scalar_start(line: &str) -> Option<usize> {
+    let trimmed = line.trim_start();
+    let indent = line.len() - trimmed.len();
+    let after = if let Some(rest) = trimmed.strip_prefix("- ") {
+        indent + 2 + (rest.len() - rest.trim_start().len())
+    } else {
+        // `key: value`, the key a plain word.
+        let colon = trimmed.find(": ")?;
+        let key = &trimmed[..colon];
+        if key.is_empty() || key.contains(['"', '\'', '#', '[', '{']) {
+            return None;
+        }
+        let rest = &trimmed[colon + 2..];
+        indent + colon + 2 + (rest.len() - rest.trim_start().len())
+    };
+    line[after..].starts_with(['@', '`']).then_some(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_ids_follow_case_and_prefix_rules() {
+        let mut a = IdAliases { case_insensitive: true, ..Default::default() };
+        a.prefixes.insert("task-".into(), "back-".into());
+        assert_eq!(a.canonical("task-7"), "back-7");
+        assert_eq!(a.canonical("TASK-7"), "back-7");
+        assert_eq!(a.canonical("BACK-7"), "back-7");
+        assert_eq!(a.canonical("doc-1"), "doc-1");
+        let none = IdAliases::default();
+        assert!(matches!(none.canonical("TASK-7"), Cow::Borrowed("TASK-7")));
+    }
+
+    #[test]
+    fn lenient_yaml_quotes_at_and_backtick_scalars() {
+        let t = "id: task-1\nassignee: @ana\nreporter: `x`\nlabels:\n  - @bo\nnote: a@b\n";
+        assert_eq!(
+            lenient_yaml(t),
+            "id: task-1\nassignee: '@ana'\nreporter: '`x`'\nlabels:\n  - '@bo'\nnote: a@b\n"
+        );
+        assert!(matches!(lenient_yaml("a: b\n"), Cow::Borrowed(_)));
+        assert!(matches!(lenient_yaml("a: 'it''s @x'\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn extra_date_formats_read_in_the_offset() {
+        let d = Dialect { date_formats: vec!["%Y-%m-%d %H:%M".into()], ..Default::default() };
+        let utc = chrono::FixedOffset::east_opt(0).unwrap();
+        assert_eq!(d.date_text("2025-07-27 10:15", utc).as_deref(), Some("2025-07-27T10:15:00Z"));
+        assert_eq!(d.date("2025-07-27 10:15"), chrono::NaiveDate::from_ymd_opt(2025, 7, 27));
+        assert_eq!(d.date_text("27/07/2025", utc), None);
+        assert!(valid_format("%Y-%m-%d %H:%M"));
+        assert!(!valid_format("%Y-%Q"));
+    }
+}
