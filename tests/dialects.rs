@@ -1,0 +1,168 @@
+//! Reading other tools' backlogs in place: the `backlog-md` preset on a
+//! generated Backlog.md repository with history (`cairn::gen::backlog_md`),
+//! and the generic mapping keys of `cairn.yml` one by one.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use cairn::gen::backlog_md::{self, Repo, Spec};
+use serde_json::Value;
+
+fn cairn(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o =
+        assert_cmd::Command::cargo_bin("cairn").expect("binary").current_dir(dir).args(args).output().expect("runs");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let (_, out, err) = cairn(dir, args);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}\n{err}"))
+}
+
+fn git(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir).args(args);
+    c.env("GIT_CONFIG_NOSYSTEM", "1").env("HOME", dir).env("GIT_CONFIG_GLOBAL", "/dev/null");
+    c
+}
+
+/// A generated Backlog.md repository, imported with `git fast-import`, its
+/// `backlog/` folder holding a `cairn.yml` with `config` (untracked).
+fn repository(tasks: usize, seed: u64, config: &str) -> (tempfile::TempDir, PathBuf, Repo) {
+    let repo = backlog_md::generate(&Spec { tasks, seed });
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(git(dir.path(), &["init", "-q", "-b", "main"]).status().expect("git").success());
+    let mut child = git(dir.path(), &["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn().expect("git");
+    child.stdin.take().expect("stdin").write_all(&backlog_md::fast_import(&repo)).expect("write");
+    assert!(child.wait().expect("git").success());
+    assert!(git(dir.path(), &["checkout", "-q", "-f", "main"]).status().expect("git").success());
+    let root = dir.path().join("backlog");
+    std::fs::write(root.join("cairn.yml"), config).expect("cairn.yml");
+    (dir, root, repo)
+}
+
+#[test]
+fn the_preset_leaves_only_the_repositorys_real_problems() {
+    let (_d, root, repo) = repository(40, 3, "preset: backlog-md\n");
+    let report = json(&root, &["check", "--format", "json"]);
+    let errors: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| (d["code"].as_str().unwrap_or("").to_string(), d["id"].as_str().unwrap_or("").to_string()))
+        .collect();
+    // The one planted problem: the same id in `completed/` and `archive/tasks/`.
+    let dup = repo.duplicate.clone().expect("a duplicate");
+    assert_eq!(errors, vec![("E010".to_string(), dup)]);
+    let mut warnings: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["severity"] == "warning")
+        .map(|d| (d["code"].as_str().unwrap_or("").to_string(), d["id"].as_str().unwrap_or("").to_string()))
+        .collect();
+    warnings.sort();
+    let expected: Vec<(String, String)> = repo.warnings.iter().map(|(c, id)| (c.to_string(), id.clone())).collect();
+    assert_eq!(warnings, expected);
+    // Every task file is an item (tasks, completed, archive, the doc and the decision).
+    let files = backlog_md::final_files(&repo);
+    let md = files.keys().filter(|p| p.ends_with(".md")).count();
+    assert_eq!(report["items"], md);
+
+    // Without the preset the same folder is thousands of problems' worth.
+    std::fs::write(root.join("cairn.yml"), "").expect("cairn.yml");
+    let bare = json(&root, &["check", "--format", "json"]);
+    assert!(bare["errors"].as_u64().unwrap_or(0) > 40, "{}", bare["errors"]);
+}
+
+#[test]
+fn dependencies_and_parent_task_ids_are_edges() {
+    let (_d, root, repo) = repository(40, 3, "preset: backlog-md\n");
+    let graph = json(&root, &["graph", "--format", "json"]);
+    let edges = |ty: &str| -> BTreeSet<(String, String)> {
+        graph["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .filter(|e| e["type"] == ty)
+            .map(|e| (e["from"].as_str().unwrap_or("").to_string(), e["to"].as_str().unwrap_or("").to_string()))
+            .collect()
+    };
+    let deps: BTreeSet<(String, String)> = repo.dependencies.iter().cloned().collect();
+    assert!(!deps.is_empty());
+    assert_eq!(edges("depends_on"), deps);
+    let parents: BTreeSet<(String, String)> = repo.parents.iter().cloned().collect();
+    assert!(!parents.is_empty());
+    assert_eq!(edges("parent"), parents);
+    // `ready` lists open tasks whose dependencies are all closed: none of
+    // them waits on an open task.
+    let (code, out, err) = cairn(&root, &["ready", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let ready: Value = serde_json::from_str(&out).expect("json");
+    let ids: Vec<&str> = ready["items"].as_array().expect("items").iter().filter_map(|r| r["id"].as_str()).collect();
+    assert!(!ids.is_empty());
+    let files = backlog_md::final_files(&repo);
+    let open: BTreeSet<String> = files
+        .values()
+        .filter(|t| t.contains("\nstatus: To Do\n") || t.to_lowercase().contains("\nstatus: in progress\n"))
+        .filter_map(|t| t.lines().nth(1).and_then(|l| l.strip_prefix("id: ")).map(str::to_string))
+        .collect();
+    for id in ids {
+        assert!(deps.iter().filter(|(from, _)| from == id).all(|(_, to)| !open.contains(to)), "{id}");
+    }
+}
+
+#[test]
+fn history_follows_the_id_prefix_change_as_one_item() {
+    let (_d, root, repo) = repository(40, 3, "preset: backlog-md\n");
+    assert!(!repo.renamed.is_empty());
+    for (old, new) in &repo.renamed {
+        let (code, out, err) = cairn(&root, &["log", new, "--format", "jsonl"]);
+        assert_eq!(code, 0, "{err}");
+        let ev: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+        assert!(ev.iter().all(|e| e["id"] == new.as_str()));
+        assert_eq!(ev.first().map(|e| e["action"].clone()), Some(Value::from("created")), "{new}");
+        let created_at = ev[0]["path"].as_str().unwrap_or("");
+        assert!(created_at.starts_with(&format!("tasks/{} - ", old.to_lowercase())), "{created_at}");
+        let renamed: Vec<&Value> = ev.iter().filter(|e| e["action"] == "renamed" && e["old_id"] == old.as_str()).collect();
+        assert_eq!(renamed.len(), 1, "{new}: {ev:?}");
+        assert!(!ev.iter().any(|e| e["action"] == "deleted"), "{new}");
+    }
+    // Status spellings are statuses in history too: metrics see deliveries.
+    let (code, out, err) = cairn(&root, &["metrics", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let m: Value = serde_json::from_str(&out).expect("json");
+    let delivered = backlog_md::final_files(&repo).values().filter(|t| t.contains("\nstatus: Done\n")).count();
+    assert!(delivered > 0);
+    assert!(m["cycle_time"]["all"]["count"].as_u64().unwrap_or(0) > 0, "{}", m["cycle_time"]);
+}
+
+#[test]
+fn the_site_shows_backlog_md_sections_and_counts_acceptance_criteria() {
+    let (_d, root, repo) = repository(30, 5, "preset: backlog-md\n");
+    // The build succeeds; it exits 1 for the planted duplicate id.
+    let (code, _, err) = cairn(&root, &["build"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("1 error"), "{err}");
+    let files = backlog_md::final_files(&repo);
+    let (_, text) = files.iter().find(|(p, t)| p.contains("/tasks/") && t.contains("## Implementation Notes")).expect("a done task");
+    let id = text.lines().nth(1).and_then(|l| l.strip_prefix("id: ")).expect("id");
+    let page = std::fs::read_to_string(root.join(format!("_site/items/{id}.html"))).expect("item page");
+    for h in ["Description", "Acceptance Criteria", "Implementation Plan", "Implementation Notes", "Definition of Done"] {
+        assert!(page.contains(&format!(">{h}</h2>")), "{h}");
+    }
+    assert!(!page.contains("AC:BEGIN") && !page.contains("SECTION:"));
+    let acs = text.split("<!-- AC:BEGIN -->").nth(1).and_then(|r| r.split("<!-- AC:END -->").next()).unwrap_or("");
+    let total = acs.lines().filter(|l| l.starts_with("- [")).count();
+    let done = acs.lines().filter(|l| l.starts_with("- [x]")).count();
+    let shown = json(&root, &["show", id, "--format", "json"]);
+    assert_eq!(shown["acceptance"]["total"], total);
+    assert_eq!(shown["acceptance"]["done"], done);
+}
