@@ -70,7 +70,8 @@ fn git(dir: &Path, args: &[&str]) -> std::io::Result<()> {
 
 fn import(dir: &Path, repo: &cairn::gen::backlog_md::Repo) -> std::io::Result<()> {
     git(dir, &["init", "-q", "-b", "main"])?;
-    let mut child = Command::new("git").current_dir(dir).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn()?;
+    let mut child =
+        Command::new("git").current_dir(dir).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn()?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin.write_all(&cairn::gen::backlog_md::fast_import(repo))?;
     }

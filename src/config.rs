@@ -544,45 +544,7 @@ impl Config {
         if self.schedule.points_per_day.is_nan() || self.schedule.points_per_day <= 0.0 {
             return Err("schedule.points_per_day must be greater than 0".into());
         }
-        self.validate_dialect()
-    }
-
-    /// The mapping keys: aliases name real fields and statuses, formats parse.
-    fn validate_dialect(&self) -> Result<(), String> {
-        let d = &self.dialect;
-        let fields: Vec<&str> =
-            crate::model::CORE_FIELDS.iter().copied().chain(self.fields.keys().map(String::as_str)).collect();
-        for (from, to) in &d.field_aliases {
-            if !fields.contains(&to.as_str()) {
-                let hint = crate::util::suggest::hint(to, fields.iter().copied());
-                return Err(format!("fields.aliases: `{from}` names unknown field `{to}`{hint}"));
-            }
-            if crate::model::CORE_FIELDS.contains(&from.as_str()) || self.fields.contains_key(from) {
-                return Err(format!("fields.aliases: `{from}` is itself a field and cannot be an alias"));
-            }
-        }
-        let mut statuses: Vec<&str> = self.statuses.iter().map(|s| s.name.as_str()).collect();
-        statuses.extend(self.kinds.iter().flat_map(|k| k.statuses.iter().flatten().map(|s| s.name.as_str())));
-        for (from, to) in &d.status_aliases {
-            if !statuses.contains(&to.as_str()) {
-                let hint = crate::util::suggest::hint(to, statuses.iter().copied());
-                return Err(format!("statuses.aliases: `{from}` names unknown status `{to}`{hint}"));
-            }
-        }
-        for f in &d.date_formats {
-            if !dialect::valid_format(f) {
-                return Err(format!("dates.formats: `{f}` is not a valid date format (strftime syntax, e.g. `%Y-%m-%d %H:%M`)"));
-            }
-        }
-        for (from, to) in &d.ids.prefixes {
-            if from.is_empty() || to.is_empty() {
-                return Err("ids.aliases.prefixes: prefixes must not be empty".into());
-            }
-        }
-        if d.kind_from.as_deref().is_some_and(|f| f.is_empty()) {
-            return Err("kind_from must name a field".into());
-        }
-        Ok(())
+        dialect::validate(self)
     }
 
     pub fn kind(&self, name: &str) -> Option<&KindDef> {
@@ -648,8 +610,10 @@ fn parse_file(text: &str) -> Result<ConfigFile, (u64, u64, String)> {
 fn with_hint(message: String) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else { return message };
     let Some((word, expected)) = rest.split_once('`') else { return message };
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let hint = crate::util::suggest::hint(word, candidates.iter().copied());
+    let list = expected.trim_start_matches(',').trim_start();
+    let list = list.strip_prefix("expected one of ").or_else(|| list.strip_prefix("expected ")).unwrap_or("");
+    let candidates = list.split(", ").map(|c| c.trim_matches('`'));
+    let hint = crate::util::suggest::hint(word, candidates);
     format!("{message}{hint}")
 }
 

@@ -131,7 +131,8 @@ fn history_follows_the_id_prefix_change_as_one_item() {
         assert_eq!(ev.first().map(|e| e["action"].clone()), Some(Value::from("created")), "{new}");
         let created_at = ev[0]["path"].as_str().unwrap_or("");
         assert!(created_at.starts_with(&format!("tasks/{} - ", old.to_lowercase())), "{created_at}");
-        let renamed: Vec<&Value> = ev.iter().filter(|e| e["action"] == "renamed" && e["old_id"] == old.as_str()).collect();
+        let renamed: Vec<&Value> =
+            ev.iter().filter(|e| e["action"] == "renamed" && e["old_id"] == old.as_str()).collect();
         assert_eq!(renamed.len(), 1, "{new}: {ev:?}");
         assert!(!ev.iter().any(|e| e["action"] == "deleted"), "{new}");
     }
@@ -152,10 +153,14 @@ fn the_site_shows_backlog_md_sections_and_counts_acceptance_criteria() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("1 error"), "{err}");
     let files = backlog_md::final_files(&repo);
-    let (_, text) = files.iter().find(|(p, t)| p.contains("/tasks/") && t.contains("## Implementation Notes")).expect("a done task");
+    let (_, text) = files
+        .iter()
+        .find(|(p, t)| p.contains("/tasks/") && t.contains("## Implementation Notes"))
+        .expect("a done task");
     let id = text.lines().nth(1).and_then(|l| l.strip_prefix("id: ")).expect("id");
     let page = std::fs::read_to_string(root.join(format!("_site/items/{id}.html"))).expect("item page");
-    for h in ["Description", "Acceptance Criteria", "Implementation Plan", "Implementation Notes", "Definition of Done"] {
+    for h in ["Description", "Acceptance Criteria", "Implementation Plan", "Implementation Notes", "Definition of Done"]
+    {
         assert!(page.contains(&format!(">{h}</h2>")), "{h}");
     }
     assert!(!page.contains("AC:BEGIN") && !page.contains("SECTION:"));
@@ -165,4 +170,93 @@ fn the_site_shows_backlog_md_sections_and_counts_acceptance_criteria() {
     let shown = json(&root, &["show", id, "--format", "json"]);
     assert_eq!(shown["acceptance"]["total"], total);
     assert_eq!(shown["acceptance"]["done"], done);
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, text).expect("write");
+}
+
+#[test]
+fn each_mapping_key_applies_to_items() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "cairn.yml",
+        "fields:\n  aliases: { dependencies: depends_on, parent_task_id: parent, created_date: created }\n\
+         kinds:\n  story: { paths: [\"work/**\", \"done/stories/**\"] }\n\
+         kind_from: type\n\
+         statuses:\n  aliases: { \"To Do\": ready, \"Won't Do\": cancelled }\n\
+         dates: { formats: [\"%Y-%m-%d %H:%M\"] }\n\
+         ids: { aliases: { case_insensitive: true, prefixes: { \"task-\": \"back-\" } } }\n\
+         yaml: { lenient: true }\n\
+         references: { external_paths: true }\n",
+    );
+    // Kind by a path glob; status spelled another way, in any case; a
+    // date in an extra format; `@name` unquoted; a path as a reference.
+    write(
+        root,
+        "work/nested/BACK-1 - First.md",
+        "---\nid: BACK-1\ntitle: First\nstatus: to do\nassignee: @ana\ncreated_date: '2025-07-27 10:15'\nreferences: [docs/api.md]\n---\n",
+    );
+    // Kind from a field; references follow equal ids (`TASK-1` is `BACK-1`).
+    write(
+        root,
+        "misc/second.md",
+        "---\nid: second\ntype: bug\ntitle: Second\nstatus: Won't Do\ndependencies: [TASK-1]\n---\n",
+    );
+    write(
+        root,
+        "tasks/third.md",
+        "---\nid: third\ntitle: Third\nstatus: done\nparent_task_id: task-1\n---\n",
+    );
+    let report = json(root, &["check", "--format", "json"]);
+    assert_eq!(report["diagnostics"], serde_json::json!([]), "{report}");
+    let first = json(root, &["show", "BACK-1", "--format", "json"]);
+    assert_eq!(first["kind"], "story");
+    assert_eq!(first["status"], "ready");
+    assert_eq!(first["assignee"], serde_json::json!(["@ana"]));
+    assert_eq!(first["created"], "2025-07-27T10:15:00Z");
+    let second = json(root, &["show", "second", "--format", "json"]);
+    assert_eq!(second["kind"], "bug");
+    assert_eq!(second["status"], "cancelled");
+    let graph = json(root, &["graph", "--format", "json"]);
+    let edges: BTreeSet<(String, String, String)> = graph["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+            (s("from"), s("to"), s("type"))
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("second".to_string(), "BACK-1".to_string(), "depends_on".to_string()),
+        ("third".to_string(), "BACK-1".to_string(), "parent".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(edges, expected);
+    // Without `yaml.lenient`, `@ana` is a YAML error; without the alias a
+    // status spelling is unknown, with a did-you-mean.
+    write(root, "cairn.yml", "kinds:\n  story: { paths: [\"work/**\"] }\n");
+    let report = json(root, &["check", "--format", "json"]);
+    let codes: BTreeSet<&str> =
+        report["diagnostics"].as_array().expect("diagnostics").iter().filter_map(|d| d["code"].as_str()).collect();
+    assert!(codes.contains("E003") || codes.contains("E002"), "{codes:?}");
+}
+
+#[test]
+fn a_mapping_change_invalidates_the_parse_cache() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "cairn.yml", "statuses:\n  aliases: { \"To Do\": ready }\n");
+    write(root, "stories/a.md", "---\ntitle: A\nstatus: To Do\n---\n");
+    assert_eq!(json(root, &["check", "--format", "json"])["errors"], 0);
+    write(root, "cairn.yml", "statuses:\n  aliases: { \"To Do\": backlog }\n");
+    assert_eq!(json(root, &["show", "a", "--format", "json"])["status"], "backlog");
+    write(root, "cairn.yml", "");
+    assert_eq!(json(root, &["check", "--format", "json"])["errors"], 1);
 }

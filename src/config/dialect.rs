@@ -294,6 +294,46 @@ impl Dialect {
     }
 }
 
+/// The mapping keys: aliases name real fields and statuses, formats parse.
+pub(super) fn validate(config: &super::Config) -> Result<(), String> {
+    let d = &config.dialect;
+    let fields: Vec<&str> =
+        crate::model::CORE_FIELDS.iter().copied().chain(config.fields.keys().map(String::as_str)).collect();
+    for (from, to) in &d.field_aliases {
+        if !fields.contains(&to.as_str()) {
+            let hint = crate::util::suggest::hint(to, fields.iter().copied());
+            return Err(format!("fields.aliases: `{from}` names unknown field `{to}`{hint}"));
+        }
+        if crate::model::CORE_FIELDS.contains(&from.as_str()) || config.fields.contains_key(from) {
+            return Err(format!("fields.aliases: `{from}` is itself a field and cannot be an alias"));
+        }
+    }
+    let mut statuses: Vec<&str> = config.statuses.iter().map(|s| s.name.as_str()).collect();
+    statuses.extend(config.kinds.iter().flat_map(|k| k.statuses.iter().flatten().map(|s| s.name.as_str())));
+    for (from, to) in &d.status_aliases {
+        if !statuses.contains(&to.as_str()) {
+            let hint = crate::util::suggest::hint(to, statuses.iter().copied());
+            return Err(format!("statuses.aliases: `{from}` names unknown status `{to}`{hint}"));
+        }
+    }
+    for f in &d.date_formats {
+        if !valid_format(f) {
+            return Err(format!(
+                "dates.formats: `{f}` is not a valid date format (strftime syntax, e.g. `%Y-%m-%d %H:%M`)"
+            ));
+        }
+    }
+    for (from, to) in &d.ids.prefixes {
+        if from.is_empty() || to.is_empty() {
+            return Err("ids.aliases.prefixes: prefixes must not be empty".into());
+        }
+    }
+    if d.kind_from.as_deref().is_some_and(|f| f.is_empty()) {
+        return Err("kind_from must name a field".into());
+    }
+    Ok(())
+}
+
 /// Whether a `strftime` format is well formed.
 pub fn valid_format(f: &str) -> bool {
     !f.is_empty() && !chrono::format::StrftimeItems::new(f).any(|i| matches!(i, chrono::format::Item::Error))
@@ -373,10 +413,7 @@ mod tests {
     #[test]
     fn lenient_yaml_quotes_at_and_backtick_scalars() {
         let t = "id: task-1\nassignee: @ana\nreporter: `x`\nlabels:\n  - @bo\nnote: a@b\n";
-        assert_eq!(
-            lenient_yaml(t),
-            "id: task-1\nassignee: '@ana'\nreporter: '`x`'\nlabels:\n  - '@bo'\nnote: a@b\n"
-        );
+        assert_eq!(lenient_yaml(t), "id: task-1\nassignee: '@ana'\nreporter: '`x`'\nlabels:\n  - '@bo'\nnote: a@b\n");
         assert!(matches!(lenient_yaml("a: b\n"), Cow::Borrowed(_)));
         assert!(matches!(lenient_yaml("a: 'it''s @x'\n"), Cow::Borrowed(_)));
     }
@@ -390,5 +427,70 @@ mod tests {
         assert_eq!(d.date_text("27/07/2025", utc), None);
         assert!(valid_format("%Y-%m-%d %H:%M"));
         assert!(!valid_format("%Y-%Q"));
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use std::path::Path;
+
+    use crate::config::{Config, ConfigError};
+
+    fn error(text: &str) -> String {
+        match Config::parse(text, Path::new("cairn.yml")) {
+            Err(ConfigError::Invalid { message, .. }) => message,
+            other => panic!("expected an error for {text:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn typos_get_a_did_you_mean() {
+        assert!(error("feilds: {}\n").contains("did you mean `fields`?"), "{}", error("feilds: {}\n"));
+        assert!(error("yaml: { lenint: true }\n").contains("did you mean `lenient`?"));
+        let m = error("fields: { aliases: { dependencies: depends_onn } }\n");
+        assert_eq!(m, "fields.aliases: `dependencies` names unknown field `depends_onn`; did you mean `depends_on`?");
+        let m = error("statuses: { aliases: { \"To Do\": backlgo } }\n");
+        assert!(m.contains("unknown status `backlgo`; did you mean `backlog`?"), "{m}");
+        let m = error("preset: backlog_md\n");
+        assert!(m.contains("unknown preset `backlog_md`; did you mean `backlog-md`?"), "{m}");
+        assert!(error("dates: { formats: [\"%Y-%Q\"] }\n").contains("not a valid date format"));
+        assert!(error("fields: { aliases: { title: status } }\n").contains("is itself a field"));
+        assert!(error("kinds: { story: { paths: [\"a/[\"] } }\n").contains("bad path glob"));
+    }
+
+    #[test]
+    fn each_mapping_key_reaches_the_effective_config() {
+        let text = "fields:\n  aliases: { dependencies: depends_on }\n  team: { type: string }\nkinds:\n  story: { paths: [\"work/**\"] }\nkind_from: type\nstatuses:\n  aliases: { \"To Do\": ready }\ndates: { formats: [\"%d.%m.%Y\"] }\nids: { aliases: { case_insensitive: true, prefixes: { \"task-\": \"back-\" } } }\nyaml: { lenient: true }\nreferences: { external_paths: true }\n";
+        let c = Config::parse(text, Path::new("cairn.yml")).unwrap();
+        let d = &c.dialect;
+        assert_eq!(d.field("dependencies"), "depends_on");
+        assert!(c.fields.contains_key("team"));
+        assert_eq!(c.kind_for_path("work/a/b.md").map(|k| k.name.as_str()), Some("story"));
+        assert_eq!(c.kind_for_path("tasks/b.md").map(|k| k.name.as_str()), Some("task"));
+        assert_eq!(d.kind_from.as_deref(), Some("type"));
+        assert_eq!(d.status_alias("TO DO"), Some("ready"));
+        assert_eq!(d.date("27.07.2025"), chrono::NaiveDate::from_ymd_opt(2025, 7, 27));
+        assert_eq!(d.ids.canonical("TASK-3"), d.ids.canonical("back-3"));
+        assert!(d.lenient_yaml);
+        assert!(d.is_external_path("docs/api.md") && !d.is_external_path("story-1"));
+        // The statuses list form still works.
+        let c = Config::parse("statuses: [{ name: open, category: todo }]\nworkflow: {}\n", Path::new("c")).unwrap();
+        assert_eq!(c.statuses.len(), 1);
+    }
+
+    #[test]
+    fn a_preset_is_overridden_by_the_files_own_keys() {
+        let c = Config::parse("preset: backlog-md\n", Path::new("c")).unwrap();
+        assert_eq!(c.dialect.preset.as_deref(), Some("backlog-md"));
+        assert_eq!(c.dialect.field("parent_task_id"), "parent");
+        assert_eq!(c.kind_for_path("archive/tasks/task-1 - A.md").map(|k| k.name.as_str()), Some("task"));
+        assert_eq!(c.dialect.status_alias("won't do"), Some("cancelled"));
+        let text = "preset: backlog-md\nname: Mine\nfields:\n  aliases: { due_date: start }\nyaml: { lenient: false }\n";
+        let c = Config::parse(text, Path::new("c")).unwrap();
+        assert_eq!(c.name, "Mine");
+        assert_eq!(c.dialect.field("due_date"), "start");
+        assert_eq!(c.dialect.field("dependencies"), "depends_on");
+        assert!(!c.dialect.lenient_yaml);
+        assert!(c.dialect.ids.active());
     }
 }

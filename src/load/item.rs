@@ -244,24 +244,23 @@ pub fn build(
     b.id = Some(id.value.clone());
     item.id = id;
 
-    let kind_key = cfg.dialect.kind_from.as_deref().filter(|f| !item.keys.contains_key("kind") && item.keys.contains_key(f));
+    let kind_key =
+        cfg.dialect.kind_from.as_deref().filter(|f| !item.keys.contains_key("kind") && item.keys.contains_key(f));
     let kind = match entries.iter().find(|(k, _, _)| k == kind_key.unwrap_or("kind")) {
         Some((_, _, v)) => b.string("kind", v),
-        None => {
-            match cfg.kind_for_path(path) {
-                Some(k) => Some(Spanned::new(k.name.clone(), Span::START)),
-                None => {
-                    let folders: Vec<String> = cfg.kinds.iter().map(|k| format!("{}/", k.folder)).collect();
-                    b.err(
-                        "E014",
-                        Span::START,
-                        "cannot tell the kind of this item: set `kind:` or put the file in a kind's folder",
-                    )
-                    .help = Some(format!("kind folders are {}", folders.join(", ")));
-                    None
-                }
+        None => match cfg.kind_for_path(path) {
+            Some(k) => Some(Spanned::new(k.name.clone(), Span::START)),
+            None => {
+                let folders: Vec<String> = cfg.kinds.iter().map(|k| format!("{}/", k.folder)).collect();
+                b.err(
+                    "E014",
+                    Span::START,
+                    "cannot tell the kind of this item: set `kind:` or put the file in a kind's folder",
+                )
+                .help = Some(format!("kind folders are {}", folders.join(", ")));
+                None
             }
-        }
+        },
     };
     let kind_def = kind.as_ref().and_then(|k| cfg.kind(&k.value));
     if let (Some(k), None) = (&kind, kind_def) {
