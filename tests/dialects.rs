@@ -260,3 +260,23 @@ fn a_mapping_change_invalidates_the_parse_cache() {
     write(root, "cairn.yml", "");
     assert_eq!(json(root, &["check", "--format", "json"])["errors"], 1);
 }
+
+#[test]
+fn the_preset_and_every_mapping_key_validate_against_the_config_schema() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(manifest.join("schema/config.schema.json")).expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("json");
+    let v = jsonschema::validator_for(&schema).expect("compiles");
+    let preset = std::fs::read_to_string(manifest.join("src/config/presets/backlog-md.yml")).expect("preset");
+    let all = "preset: backlog-md\nfields:\n  aliases: { dependencies: depends_on }\n  team: { type: string }\n\
+               kinds:\n  story: { paths: [\"work/**\"] }\nkind_from: type\nstatuses:\n  aliases: { \"To Do\": ready }\n\
+               dates: { formats: [\"%Y-%m-%d %H:%M\"] }\nids: { aliases: { case_insensitive: true, prefixes: { \"task-\": \"back-\" } } }\n\
+               yaml: { lenient: true }\nreferences: { external_paths: true }\n";
+    for doc in [preset.as_str(), all] {
+        let value: Value = serde_saphyr::from_str(doc).expect("yaml");
+        let errors: Vec<String> = v.iter_errors(&value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let typo: Value = serde_saphyr::from_str("feilds: {}\n").expect("yaml");
+    assert!(!v.is_valid(&typo));
+}
