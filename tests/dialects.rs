@@ -207,11 +207,7 @@ fn each_mapping_key_applies_to_items() {
         "misc/second.md",
         "---\nid: second\ntype: bug\ntitle: Second\nstatus: Won't Do\ndependencies: [TASK-1]\n---\n",
     );
-    write(
-        root,
-        "tasks/third.md",
-        "---\nid: third\ntitle: Third\nstatus: done\nparent_task_id: task-1\n---\n",
-    );
+    write(root, "tasks/third.md", "---\nid: third\ntitle: Third\nstatus: done\nparent_task_id: task-1\n---\n");
     let report = json(root, &["check", "--format", "json"]);
     assert_eq!(report["diagnostics"], serde_json::json!([]), "{report}");
     let first = json(root, &["show", "BACK-1", "--format", "json"]);

@@ -485,7 +485,8 @@ mod config_tests {
         assert_eq!(c.dialect.field("parent_task_id"), "parent");
         assert_eq!(c.kind_for_path("archive/tasks/task-1 - A.md").map(|k| k.name.as_str()), Some("task"));
         assert_eq!(c.dialect.status_alias("won't do"), Some("cancelled"));
-        let text = "preset: backlog-md\nname: Mine\nfields:\n  aliases: { due_date: start }\nyaml: { lenient: false }\n";
+        let text =
+            "preset: backlog-md\nname: Mine\nfields:\n  aliases: { due_date: start }\nyaml: { lenient: false }\n";
         let c = Config::parse(text, Path::new("c")).unwrap();
         assert_eq!(c.name, "Mine");
         assert_eq!(c.dialect.field("due_date"), "start");

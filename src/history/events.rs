@@ -100,7 +100,8 @@ pub fn field_changes(old: &State, new: &State) -> Vec<(String, Option<Value>, Op
 /// The kind an item file stands for: `kind:` as written, else the kind whose
 /// folder is the first segment of its root-relative path (as `load` derives it).
 pub fn derived_kind(config: &Config, path: &str, state: &State) -> Option<String> {
-    match state.fields.get("kind") {
+    let from = config.dialect.kind_from.as_deref().filter(|_| !state.fields.contains_key("kind"));
+    match state.fields.get(from.unwrap_or("kind")) {
         Some(Value::String(s)) => return Some(s.clone()),
         Some(Value::Number(n)) => return Some(n.to_string()),
         Some(Value::Bool(b)) => return Some(b.to_string()),
