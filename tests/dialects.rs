@@ -276,3 +276,27 @@ fn the_preset_and_every_mapping_key_validate_against_the_config_schema() {
     let typo: Value = serde_saphyr::from_str("feilds: {}\n").expect("yaml");
     assert!(!v.is_valid(&typo));
 }
+
+#[test]
+fn set_on_a_task_whose_references_follow_equal_ids() {
+    let (_d, root, repo) = repository(40, 3, "preset: backlog-md\n");
+    let files = backlog_md::final_files(&repo);
+    let ids: BTreeSet<&str> =
+        files.values().filter_map(|t| t.lines().nth(1).and_then(|l| l.strip_prefix("id: "))).collect();
+    // A task whose dependency is written with an id no item has exactly
+    // (`task-4` for `BACK-4`, `back-4` for `BACK-4`).
+    let (path, text) = files
+        .iter()
+        .find(|(p, t)| {
+            p.starts_with("backlog/tasks/")
+                && t.split("dependencies:\n").nth(1).is_some_and(|rest| {
+                    rest.lines().take_while(|l| l.starts_with("  - ")).any(|l| !ids.contains(&l[4..]))
+                })
+        })
+        .expect("a task with a dependency in another spelling");
+    let id = text.lines().nth(1).and_then(|l| l.strip_prefix("id: ")).expect("id");
+    let (code, _, err) = cairn(&root, &["set", id, "priority=low"]);
+    assert_eq!(code, 0, "{err}");
+    let after = std::fs::read_to_string(root.parent().expect("repo").join(path)).expect("file");
+    assert!(after.contains("\npriority: low\n"), "{after}");
+}

@@ -615,7 +615,9 @@ impl ChangeSet {
     /// swapped into `backlog` for the check and swapped back after, so
     /// `backlog` is as it was when this returns.
     pub fn check_in(&self, backlog: &mut Backlog) -> Vec<Diagnostic> {
-        let parsed = self.parse(&backlog.config);
+        let mut parsed = self.parse(&backlog.config);
+        // `ids.aliases`: the new versions' references follow equal ids, as a load's do.
+        load::ids::follow_ids_into(backlog, &mut parsed.iter_mut().filter_map(|(i, _)| i.as_mut()).collect::<Vec<_>>());
         let by_path: HashMap<&str, usize> =
             backlog.items.iter().enumerate().map(|(i, it)| (it.path.as_str(), i)).collect();
         // (index of the old item, index in `changes`) of every changed file that was an item.

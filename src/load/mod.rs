@@ -5,7 +5,7 @@
 
 pub mod cache;
 pub mod frontmatter;
-mod ids;
+pub mod ids;
 pub mod item;
 pub mod sprints;
 pub mod yaml;
