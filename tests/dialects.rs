@@ -300,3 +300,27 @@ fn set_on_a_task_whose_references_follow_equal_ids() {
     let after = std::fs::read_to_string(root.parent().expect("repo").join(path)).expect("file");
     assert!(after.contains("\npriority: low\n"), "{after}");
 }
+
+#[test]
+fn ids_equal_under_the_rules_are_a_duplicate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "cairn.yml", "preset: backlog-md\n");
+    write(root, "completed/task-7 - Old.md", "---\nid: task-7\ntitle: Old\nstatus: Done\n---\n");
+    write(root, "tasks/back-7 - New.md", "---\nid: BACK-7\ntitle: New\nstatus: To Do\n---\n");
+    write(
+        root,
+        "tasks/back-8 - Other.md",
+        "---\nid: BACK-8\ntitle: Other\nstatus: To Do\ndependencies: [back-7]\n---\n",
+    );
+    let report = json(root, &["check", "--format", "json"]);
+    let diags = report["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diags.len(), 1, "{report}");
+    // Items sort by id: `BACK-7` comes first, `task-7` is the duplicate.
+    assert_eq!(diags[0]["code"], "E010");
+    assert_eq!(diags[0]["id"], "task-7");
+    assert_eq!(
+        diags[0]["message"],
+        "duplicate id `task-7`: equal to `BACK-7` of `tasks/back-7 - New.md` under `ids.aliases`"
+    );
+}
