@@ -324,3 +324,27 @@ fn ids_equal_under_the_rules_are_a_duplicate() {
         "duplicate id `task-7`: equal to `BACK-7` of `tasks/back-7 - New.md` under `ids.aliases`"
     );
 }
+
+#[test]
+fn the_item_schema_of_a_preset_root_accepts_backlog_md_front_matter() {
+    let (_d, root, repo) = repository(30, 5, "preset: backlog-md\n");
+    let (code, out, err) = cairn(&root, &["schema", "item"]);
+    assert_eq!(code, 0, "{err}");
+    let schema: Value = serde_json::from_str(&out).expect("json");
+    let v = jsonschema::validator_for(&schema).expect("compiles");
+    let files = backlog_md::final_files(&repo);
+    // Files without unquoted `@name` (plain YAML; `yaml.lenient` is not a
+    // schema matter).
+    let mut checked = 0;
+    for (path, text) in files.iter().filter(|(p, t)| p.ends_with(".md") && !t.contains(": @")) {
+        let fm = cairn::schema::front_matter_json(text).expect("front-matter");
+        let errors: Vec<String> = v.iter_errors(&fm).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{path}: {errors:?}");
+        checked += 1;
+    }
+    assert!(checked > 5);
+    let bad = serde_json::json!({"id": "task-1", "title": "A", "status": "Don"});
+    assert!(!v.is_valid(&bad));
+    let spelled = serde_json::json!({"id": "task-1", "title": "A", "status": "won't do", "dependencies": ["task-2"]});
+    assert!(v.is_valid(&spelled));
+}
