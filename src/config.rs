@@ -235,6 +235,8 @@ pub struct ConfigFile {
     pub yaml: Option<dialect::YamlConfig>,
     /// How `references:` entries are read.
     pub references: Option<dialect::ReferencesConfig>,
+    /// Which checklists count as acceptance criteria.
+    pub acceptance: Option<dialect::AcceptanceConfig>,
     /// Globs (relative to the root) of files that are not items.
     pub ignore: Option<Vec<String>>,
     pub history: Option<HistoryConfig>,
@@ -443,6 +445,9 @@ impl Config {
         }
         if let Some(v) = file.references {
             c.dialect.external_paths = v.external_paths;
+        }
+        if let Some(v) = file.acceptance {
+            c.dialect.acceptance_sections = v.sections;
         }
         if let Some(v) = file.ignore {
             c.ignore = v;

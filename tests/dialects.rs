@@ -164,9 +164,16 @@ fn the_site_shows_backlog_md_sections_and_counts_acceptance_criteria() {
         assert!(page.contains(&format!(">{h}</h2>")), "{h}");
     }
     assert!(!page.contains("AC:BEGIN") && !page.contains("SECTION:"));
-    let acs = text.split("<!-- AC:BEGIN -->").nth(1).and_then(|r| r.split("<!-- AC:END -->").next()).unwrap_or("");
-    let total = acs.lines().filter(|l| l.starts_with("- [")).count();
-    let done = acs.lines().filter(|l| l.starts_with("- [x]")).count();
+    // The acceptance criteria and, with the preset, the definition of done.
+    let section = |begin: &str, end: &str| -> Vec<String> {
+        let inner = text.split(begin).nth(1).and_then(|r| r.split(end).next()).unwrap_or("");
+        inner.lines().filter(|l| l.starts_with("- [")).map(str::to_string).collect()
+    };
+    let mut lines = section("<!-- AC:BEGIN -->", "<!-- AC:END -->");
+    lines.extend(section("<!-- DOD:BEGIN -->", "<!-- DOD:END -->"));
+    let total = lines.len();
+    let done = lines.iter().filter(|l| l.starts_with("- [x]")).count();
+    assert!(total > 2);
     let shown = json(&root, &["show", id, "--format", "json"]);
     assert_eq!(shown["acceptance"]["total"], total);
     assert_eq!(shown["acceptance"]["done"], done);

@@ -189,6 +189,16 @@ pub struct ReferencesConfig {
     pub external_paths: bool,
 }
 
+/// `acceptance:` — which checklists are acceptance criteria.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptanceConfig {
+    /// Headings whose checkboxes count as acceptance criteria besides
+    /// "Acceptance criteria" (any case), e.g. `["Definition of Done"]`.
+    #[serde(default)]
+    pub sections: Vec<String>,
+}
+
 /// The compiled `kinds.<kind>.paths` globs.
 #[derive(Clone, Debug, Default)]
 pub struct KindPaths {
@@ -242,6 +252,8 @@ pub struct Dialect {
     pub ids: IdAliases,
     pub lenient_yaml: bool,
     pub external_paths: bool,
+    /// Headings whose checkboxes are acceptance criteria too.
+    pub acceptance_sections: Vec<String>,
     #[serde(skip)]
     pub kind_paths: KindPaths,
 }
@@ -473,6 +485,11 @@ mod config_tests {
         assert_eq!(d.ids.canonical("TASK-3"), d.ids.canonical("back-3"));
         assert!(d.lenient_yaml);
         assert!(d.is_external_path("docs/api.md") && !d.is_external_path("story-1"));
+        let c = Config::parse("acceptance: { sections: [\"Definition of Done\"] }\n", Path::new("c")).unwrap();
+        let body = "## Acceptance Criteria\n- [x] #1 a\n## Definition of Done\n- [ ] #1 b\n## Notes\n- [ ] c\n";
+        let (all, acc) = crate::model::count_checklists_with(body, &c.dialect.acceptance_sections);
+        assert_eq!((all.total, all.done, acc.total, acc.done), (3, 1, 2, 1));
+        assert_eq!(crate::model::count_checklists(body).1.total, 1);
         // The statuses list form still works.
         let c = Config::parse("statuses: [{ name: open, category: todo }]\nworkflow: {}\n", Path::new("c")).unwrap();
         assert_eq!(c.statuses.len(), 1);

@@ -559,7 +559,7 @@ pub fn build(
         }
     }
 
-    let (all, acc) = model::count_checklists(body);
+    let (all, acc) = model::count_checklists_with(body, &cfg.dialect.acceptance_sections);
     item.checklist = all;
     item.acceptance = acc;
 
