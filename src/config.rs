@@ -422,6 +422,7 @@ impl Config {
             c.statuses = v;
         }
         for (from, to) in status_aliases {
+            c.dialect.status_spellings.entry(to.clone()).or_insert_with(|| from.clone());
             c.dialect.status_aliases.insert(from.to_lowercase(), to);
         }
         if let Some(v) = file.workflow {

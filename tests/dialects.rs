@@ -355,3 +355,18 @@ fn the_item_schema_of_a_preset_root_accepts_backlog_md_front_matter() {
     let spelled = serde_json::json!({"id": "task-1", "title": "A", "status": "won't do", "dependencies": ["task-2"]});
     assert!(v.is_valid(&spelled));
 }
+
+#[test]
+fn edits_write_the_files_own_spellings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "cairn.yml", "preset: backlog-md\n");
+    write(root, "tasks/task-1 - One.md", "---\nid: task-1\ntitle: One\nstatus: To Do\ndependencies: []\n---\n");
+    write(root, "tasks/task-2 - Two.md", "---\nid: task-2\ntitle: Two\nstatus: Done\n---\n");
+    let (code, _, err) = cairn(root, &["set", "task-1", "status=in_progress", "depends_on+=task-2"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(root.join("tasks/task-1 - One.md")).expect("file");
+    assert!(text.contains("\nstatus: In Progress\n"), "{text}");
+    assert!(text.contains("dependencies:") && text.contains("task-2") && !text.contains("depends_on"), "{text}");
+    assert_eq!(json(root, &["check", "--format", "json"])["diagnostics"], serde_json::json!([]));
+}

@@ -254,6 +254,9 @@ pub struct Dialect {
     pub external_paths: bool,
     /// Headings whose checkboxes are acceptance criteria too.
     pub acceptance_sections: Vec<String>,
+    /// Status → the first alias spelling of it, as written (what an edit
+    /// writes into a file that spells its status the other tool's way).
+    pub status_spellings: BTreeMap<String, String>,
     #[serde(skip)]
     pub kind_paths: KindPaths,
 }
