@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod dialect;
+pub use dialect::Dialect;
+
 /// The name of the config file at the backlog root.
 pub const CONFIG_FILE: &str = "cairn.yml";
 
@@ -74,6 +77,9 @@ fn is_true(b: &bool) -> bool {
 pub struct KindSpec {
     /// The folder (first path segment under the root) whose files default to this kind.
     pub folder: Option<String>,
+    /// Path globs (root-relative) whose files are of this kind, e.g.
+    /// `["tasks/**", "completed/**"]`; they come before `folder`.
+    pub paths: Option<Vec<String>>,
     /// The kinds an item of this kind may have as its parent.
     pub parents: Option<Vec<String>>,
     /// `work`, `document` or `sprint`.
@@ -93,6 +99,8 @@ pub struct KindDef {
     pub parents: Vec<String>,
     pub role: Role,
     pub statuses: Option<Vec<StatusDef>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
 }
 
 /// The type of a custom field.
@@ -199,6 +207,9 @@ impl Default for ScheduleConfig {
 #[serde(deny_unknown_fields)]
 #[schemars(title = "cairn.yml", description = "Configuration of a cairn backlog root.")]
 pub struct ConfigFile {
+    /// A named bundle of settings to start from (`backlog-md`); this file's
+    /// own keys override it.
+    pub preset: Option<String>,
     /// The product or team name.
     pub name: Option<String>,
     /// Where the site will be served from.
@@ -207,12 +218,25 @@ pub struct ConfigFile {
     pub estimate_unit: Option<String>,
     /// Add or change kinds (key: kind name).
     pub kinds: Option<BTreeMap<String, KindSpec>>,
-    /// The statuses of every kind without its own list, in workflow order.
-    pub statuses: Option<Vec<StatusDef>>,
+    /// The statuses of every kind without its own list, in workflow order;
+    /// or a mapping with that list (`values`) and `aliases`.
+    pub statuses: Option<dialect::StatusesSpec>,
     /// Allowed transitions, checked by `cairn diff`.
     pub workflow: Option<BTreeMap<String, Vec<String>>>,
-    /// Custom fields.
-    pub fields: Option<BTreeMap<String, FieldDef>>,
+    /// Custom fields, and `aliases` (field names another tool writes).
+    pub fields: Option<dialect::FieldsSpec>,
+    /// A field whose value names the item's kind (e.g. `type`).
+    pub kind_from: Option<String>,
+    /// Extra date formats.
+    pub dates: Option<dialect::DatesConfig>,
+    /// Id equivalence rules.
+    pub ids: Option<dialect::IdsConfig>,
+    /// Lenient front-matter YAML.
+    pub yaml: Option<dialect::YamlConfig>,
+    /// How `references:` entries are read.
+    pub references: Option<dialect::ReferencesConfig>,
+    /// Which checklists count as acceptance criteria.
+    pub acceptance: Option<dialect::AcceptanceConfig>,
     /// Globs (relative to the root) of files that are not items.
     pub ignore: Option<Vec<String>>,
     pub history: Option<HistoryConfig>,
@@ -237,6 +261,8 @@ pub struct Config {
     pub site: SiteConfig,
     pub schedule: ScheduleConfig,
     pub timezone: String,
+    /// Reading other tools' backlogs: aliases, kinds by path, and so on.
+    pub dialect: Dialect,
 }
 
 /// An error in `cairn.yml`: a position and a message.
@@ -256,6 +282,7 @@ fn kind(name: &str, label: &str, folder: &str, parents: &[&str], role: Role) -> 
         parents: parents.iter().map(|s| s.to_string()).collect(),
         role,
         statuses: None,
+        paths: Vec::new(),
     }
 }
 
@@ -305,6 +332,7 @@ impl Default for Config {
             site: SiteConfig { title: None, theme: Some("default".into()) },
             schedule: ScheduleConfig::default(),
             timezone: "UTC".into(),
+            dialect: Dialect::default(),
         }
     }
 }
@@ -329,7 +357,13 @@ impl Config {
         };
         let text = String::from_utf8(bytes)
             .map_err(|_| io(std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8")))?;
-        Ok((Config::parse(&text, &path)?, text))
+        let config = Config::parse(&text, &path)?;
+        // The preset is part of what the file means: the cache key carries it.
+        let key = match config.dialect.preset.as_deref().and_then(dialect::preset) {
+            Some(p) => format!("{text}\n# preset\n{p}"),
+            None => text,
+        };
+        Ok((config, key))
     }
 
     /// Parses the text of a `cairn.yml`; `path` is only used in errors.
@@ -340,21 +374,33 @@ impl Config {
             column,
             message,
         };
-        let file: ConfigFile = if text.trim().is_empty() {
-            ConfigFile::default()
-        } else {
-            let options = crate::util::yaml::options();
-            serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-                let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
-                invalid(line, column, crate::util::yaml::error_message(&e))
-            })?
-        };
+        let file = parse_file(text).map_err(|(l, c, m)| invalid(l, c, m))?;
         Config::from_file(file).map_err(|m| invalid(1, 1, m))
     }
 
-    /// Merges a parsed file over the defaults and validates the result.
+    /// Merges a parsed file over the defaults (over its preset first, when
+    /// it names one) and validates the result.
     pub fn from_file(file: ConfigFile) -> Result<Config, String> {
         let mut c = Config::default();
+        if let Some(name) = &file.preset {
+            let Some(text) = dialect::preset(name) else {
+                let hint = crate::util::suggest::hint(name, dialect::PRESETS.iter().map(|(n, _)| *n));
+                let names: Vec<&str> = dialect::PRESETS.iter().map(|(n, _)| *n).collect();
+                return Err(format!("unknown preset `{name}`{hint} (presets: {})", names.join(", ")));
+            };
+            let preset = parse_file(text).map_err(|(l, _, m)| format!("preset `{name}` line {l}: {m}"))?;
+            c.apply(preset)?;
+            c.dialect.preset = Some(name.clone());
+        }
+        c.apply(file)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Applies the keys a file sets over this config: scalars and lists
+    /// are replaced, kinds, custom fields and aliases merged by name.
+    fn apply(&mut self, file: ConfigFile) -> Result<(), String> {
+        let c = self;
         if let Some(v) = file.name {
             c.name = v;
         }
@@ -364,17 +410,45 @@ impl Config {
         if let Some(v) = file.estimate_unit {
             c.estimate_unit = v;
         }
-        if let Some(v) = file.statuses {
+        let (statuses, status_aliases) = match file.statuses {
+            Some(dialect::StatusesSpec::List(v)) => (Some(v), BTreeMap::new()),
+            Some(dialect::StatusesSpec::Map(m)) => (m.values, m.aliases),
+            None => (None, BTreeMap::new()),
+        };
+        if let Some(v) = statuses {
             if v.is_empty() {
                 return Err("`statuses` must list at least one status".into());
             }
             c.statuses = v;
         }
+        for (from, to) in status_aliases {
+            c.dialect.status_spellings.entry(to.clone()).or_insert_with(|| from.clone());
+            c.dialect.status_aliases.insert(from.to_lowercase(), to);
+        }
         if let Some(v) = file.workflow {
             c.workflow = v;
         }
         if let Some(v) = file.fields {
-            c.fields = v;
+            c.fields.extend(v.custom);
+            c.dialect.field_aliases.extend(v.aliases);
+        }
+        if let Some(v) = file.kind_from {
+            c.dialect.kind_from = Some(v);
+        }
+        if let Some(v) = file.dates {
+            c.dialect.date_formats = v.formats;
+        }
+        if let Some(v) = file.ids {
+            c.dialect.ids = v.aliases;
+        }
+        if let Some(v) = file.yaml {
+            c.dialect.lenient_yaml = v.lenient;
+        }
+        if let Some(v) = file.references {
+            c.dialect.external_paths = v.external_paths;
+        }
+        if let Some(v) = file.acceptance {
+            c.dialect.acceptance_sections = v.sections;
         }
         if let Some(v) = file.ignore {
             c.ignore = v;
@@ -402,6 +476,7 @@ impl Config {
                         parents: Vec::new(),
                         role: Role::Work,
                         statuses: None,
+                        paths: Vec::new(),
                     });
                     c.kinds.len() - 1
                 }
@@ -409,6 +484,9 @@ impl Config {
             let k = &mut c.kinds[idx];
             if let Some(v) = spec.folder {
                 k.folder = v;
+            }
+            if let Some(v) = spec.paths {
+                k.paths = v;
             }
             if let Some(v) = spec.parents {
                 k.parents = v;
@@ -423,8 +501,9 @@ impl Config {
                 k.label = v;
             }
         }
-        c.validate()?;
-        Ok(c)
+        let patterns = c.kinds.iter().flat_map(|k| k.paths.iter().map(|g| (g.clone(), k.name.clone()))).collect();
+        c.dialect.kind_paths = dialect::KindPaths::new(patterns)?;
+        Ok(())
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -471,7 +550,7 @@ impl Config {
         if self.schedule.points_per_day.is_nan() || self.schedule.points_per_day <= 0.0 {
             return Err("schedule.points_per_day must be greater than 0".into());
         }
-        Ok(())
+        dialect::validate(self)
     }
 
     pub fn kind(&self, name: &str) -> Option<&KindDef> {
@@ -481,6 +560,16 @@ impl Config {
     /// The kind whose default folder is `folder`.
     pub fn kind_for_folder(&self, folder: &str) -> Option<&KindDef> {
         self.kinds.iter().find(|k| k.folder == folder)
+    }
+
+    /// The kind a file at `path` (root-relative) defaults to: the first
+    /// `kinds.<kind>.paths` glob it matches, else its first folder's kind.
+    pub fn kind_for_path(&self, path: &str) -> Option<&KindDef> {
+        if let Some(k) = self.dialect.kind_paths.kind(path) {
+            return self.kind(k);
+        }
+        let (folder, _) = path.split_once('/')?;
+        self.kind_for_folder(folder)
     }
 
     /// The statuses an item of `kind` may have, in workflow order.
@@ -507,6 +596,31 @@ impl Config {
     pub fn site_title(&self) -> &str {
         self.site.title.as_deref().unwrap_or(&self.name)
     }
+}
+
+/// Parses the text of a `cairn.yml` into its keys, errors as (line, column,
+/// message), an unknown key with a did-you-mean.
+fn parse_file(text: &str) -> Result<ConfigFile, (u64, u64, String)> {
+    if text.trim().is_empty() {
+        return Ok(ConfigFile::default());
+    }
+    let options = crate::util::yaml::options();
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+        (line, column, with_hint(crate::util::yaml::error_message(&e)))
+    })
+}
+
+/// `unknown field `feilds`, expected one of `a`, `b`` → the same with
+/// "; did you mean `fields`?" when one is close.
+fn with_hint(message: String) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message };
+    let Some((word, expected)) = rest.split_once('`') else { return message };
+    let list = expected.trim_start_matches(',').trim_start();
+    let list = list.strip_prefix("expected one of ").or_else(|| list.strip_prefix("expected ")).unwrap_or("");
+    let candidates = list.split(", ").map(|c| c.trim_matches('`'));
+    let hint = crate::util::suggest::hint(word, candidates);
+    format!("{message}{hint}")
 }
 
 /// Finds the backlog root: `explicit` if given, else the nearest folder

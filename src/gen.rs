@@ -6,6 +6,8 @@ use std::path::Path;
 
 pub use crate::util::rng::Rng;
 
+pub mod backlog_md;
+
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct Spec {

@@ -309,6 +309,12 @@ impl Item {
 /// Counts task-list items in a Markdown body; those under a heading named
 /// "Acceptance criteria" also count as acceptance criteria.
 pub fn count_checklists(body: &str) -> (Progress, Progress) {
+    count_checklists_with(body, &[])
+}
+
+/// [`count_checklists`], where the items under headings named one of
+/// `also` (any case) count as acceptance criteria too.
+pub fn count_checklists_with(body: &str, also: &[String]) -> (Progress, Progress) {
     let mut all = Progress::default();
     let mut acc = Progress::default();
     let mut in_acc = false;
@@ -327,7 +333,7 @@ pub fn count_checklists(body: &str) -> (Progress, Progress) {
         }
         if t.starts_with('#') {
             let h = t.trim_start_matches('#').trim().trim_end_matches('#').trim().trim_end_matches(':');
-            in_acc = h.eq_ignore_ascii_case("acceptance criteria");
+            in_acc = h.eq_ignore_ascii_case("acceptance criteria") || also.iter().any(|a| h.eq_ignore_ascii_case(a));
             continue;
         }
         let rest =

@@ -198,6 +198,7 @@ pub fn item_schema(cfg: Option<&Config>) -> Value {
         }
         p(name, s);
     }
+    dialect_properties(cfg, &mut props);
     json!({
         "$schema": DIALECT,
         "$id": item_schema_url(),
@@ -208,6 +209,61 @@ pub fn item_schema(cfg: Option<&Config>) -> Value {
         "additionalProperties": false,
         "$defs": defs()
     })
+}
+
+/// What the mapping keys of `cairn.yml` (see dialects.md) accept besides
+/// the format: another tool's field names (`fields.aliases`), status
+/// spellings in any case (`statuses.aliases`), dates in the extra formats
+/// (as strings: a strftime format is no pattern), paths as references, and
+/// the `kind_from` field.
+fn dialect_properties(cfg: &Config, props: &mut Map<String, Value>) {
+    let d = &cfg.dialect;
+    if !d.status_aliases.is_empty() {
+        let spellings: Vec<String> = d.status_aliases.keys().map(|a| format!("^{}$", any_case(a))).collect();
+        if let Some(status) = props.get("status").cloned() {
+            let aliases = json!({"type": "string", "pattern": spellings.join("|")});
+            props.insert("status".into(), json!({"anyOf": [status, aliases]}));
+        }
+    }
+    if !d.date_formats.is_empty() {
+        for key in ["created", "updated", "due", "start"] {
+            if let Some(v) = props.get(key).cloned() {
+                props.insert(key.into(), json!({"anyOf": [v, {"type": "string"}]}));
+            }
+        }
+    }
+    if d.external_paths {
+        if let Some(v) = props.get("references").cloned() {
+            props.insert("references".into(), json!({"anyOf": [v, def("texts")]}));
+        }
+    }
+    if let Some(f) = &d.kind_from {
+        if let Some(kind) = props.get("kind").cloned() {
+            props.entry(f.clone()).or_insert(kind);
+        }
+    }
+    for (alias, target) in &d.field_aliases {
+        if let Some(v) = props.get(target).cloned() {
+            props.insert(alias.clone(), v);
+        }
+    }
+}
+
+/// A regex matching `s` in any ASCII case (JSON Schema patterns have no
+/// case-insensitive flag).
+fn any_case(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphabetic() {
+            out.push_str(&format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase()));
+        } else if ".^$*+?()[]{}|/\\".contains(c) {
+            out.push('\\');
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The front-matter of an item file as JSON (for validating against the

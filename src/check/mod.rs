@@ -34,6 +34,7 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
 /// warnings) only warn.
 fn error_rules(backlog: &Backlog, graph: &Graph, diags: &mut Vec<Diagnostic>) {
     duplicate_ids(backlog, diags);
+    equal_ids(backlog, diags);
     references(backlog, diags);
     hierarchy(backlog, graph, diags);
     cycles(backlog, graph, diags);
@@ -114,6 +115,38 @@ fn duplicate_ids(b: &Backlog, out: &mut Vec<Diagnostic>) {
             );
         }
         i = j;
+    }
+}
+
+/// With `ids.aliases`: two items whose ids differ but are equal under the
+/// rules (`task-7` in `completed/`, `BACK-7` in `tasks/`) are one id twice.
+/// Linear: one map from the canonical spelling to the first item.
+fn equal_ids(b: &Backlog, out: &mut Vec<Diagnostic>) {
+    let rules = &b.config.dialect.ids;
+    if !rules.active() {
+        return;
+    }
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (k, item) in b.items.iter().enumerate() {
+        if k > 0 && b.items[k - 1].id() == item.id() {
+            continue; // the same spelling: `duplicate_ids` reports it
+        }
+        let canon = rules.canonical(item.id()).into_owned();
+        match first.get(&canon) {
+            None => {
+                first.insert(canon, k);
+            }
+            Some(&f) => {
+                let f = &b.items[f];
+                let msg =
+                    format!("duplicate id `{}`: equal to `{}` of `{}` under `ids.aliases`", item.id(), f.id(), f.path);
+                out.push(
+                    diag("E010", item, item.id.span, msg)
+                        .with_note(&f.path, f.id.span, format!("`{}` is first defined here", f.id()))
+                        .with_help("ids must be unique, also ignoring the spellings `ids.aliases` makes equal"),
+                );
+            }
+        }
     }
 }
 

@@ -252,7 +252,7 @@ impl<'b> Planner<'b> {
         id: &str,
         field: &str,
         expect: Option<&str>,
-        f: impl FnOnce(&str, &[String]) -> Result<String, TextError>,
+        f: impl FnOnce(&str, &[String], &str) -> Result<String, TextError>,
     ) -> Result<(), EditError> {
         let item = self.item(id)?;
         if field == "id" {
@@ -265,27 +265,57 @@ impl<'b> Planner<'b> {
         }
         let order = std::mem::take(&mut self.order);
         let result = (|| {
+            let aliases = &self.b.config.dialect.field_aliases;
             let w = self.file(item, expect)?;
             let path = w.path.clone();
-            w.text = f(&w.text, &order).map_err(|e| text_error(&path, id, e))?;
+            // `fields.aliases`: the file's own spelling of the field is the
+            // key written (`dependencies:` for `depends_on`).
+            let key = text::written_key(aliases, &w.text, field);
+            w.text = f(&w.text, &order, key).map_err(|e| text_error(&path, id, e))?;
             Ok(())
         })();
         self.order = order;
         result
     }
 
+    /// `statuses.aliases`: a status written as another tool's spelling
+    /// (`Done` for `done`) when the item's file spells its status so.
+    fn spelled(&self, id: &str, field: &str, value: &Value) -> Value {
+        let d = &self.b.config.dialect;
+        if field != "status" || d.status_spellings.is_empty() {
+            return value.clone();
+        }
+        let (Some(new), Some(item)) = (value.as_str(), self.b.get(id)) else { return value.clone() };
+        let written = item.status.as_ref().map(|s| s.span).and_then(|span| {
+            let bytes = std::fs::read(self.b.root.join(&item.path)).ok()?;
+            let text = String::from_utf8(bytes).ok()?;
+            let line = text.lines().nth(span.line.checked_sub(1)? as usize)?;
+            Some(line.trim_start().strip_prefix("status:")?.trim().trim_matches(['"', '\'']).to_string())
+        });
+        match written {
+            Some(w) if d.status_alias(&w).is_some() => match d.status_spellings.get(new) {
+                Some(s) => Value::String(s.clone()),
+                None => value.clone(),
+            },
+            _ => value.clone(),
+        }
+    }
+
     fn apply(&mut self, edit: &Edit) -> Result<(), EditError> {
         let expect = edit.expect.as_deref();
         match &edit.op {
-            Op::Set { id, field, value } => self.field_op(id, field, expect, |t, o| text::set(t, o, field, value)),
-            Op::Unset { id, field } => self.field_op(id, field, expect, |t, _| text::unset(t, field)),
+            Op::Set { id, field, value } => {
+                let value = self.spelled(id, field, value);
+                self.field_op(id, field, expect, |t, o, k| text::set(t, o, k, &value))
+            }
+            Op::Unset { id, field } => self.field_op(id, field, expect, |t, _, k| text::unset(t, k)),
             Op::Add { id, field, value } => {
                 self.list_field(id, field)?;
-                self.field_op(id, field, expect, |t, o| text::add(t, o, field, value))
+                self.field_op(id, field, expect, |t, o, k| text::add(t, o, k, value))
             }
             Op::Remove { id, field, value } => {
                 self.list_field(id, field)?;
-                self.field_op(id, field, expect, |t, _| text::remove(t, field, value))
+                self.field_op(id, field, expect, |t, _, k| text::remove(t, k, value))
             }
             Op::SetBody { id, body } => {
                 let item = self.item(id)?;
@@ -616,7 +646,9 @@ impl ChangeSet {
     /// swapped into `backlog` for the check and swapped back after, so
     /// `backlog` is as it was when this returns.
     pub fn check_in(&self, backlog: &mut Backlog) -> Vec<Diagnostic> {
-        let parsed = self.parse(&backlog.config);
+        let mut parsed = self.parse(&backlog.config);
+        // `ids.aliases`: the new versions' references follow equal ids, as a load's do.
+        load::ids::follow_ids_into(backlog, &mut parsed.iter_mut().filter_map(|(i, _)| i.as_mut()).collect::<Vec<_>>());
         let by_path: HashMap<&str, usize> =
             backlog.items.iter().enumerate().map(|(i, it)| (it.path.as_str(), i)).collect();
         // (index of the old item, index in `changes`) of every changed file that was an item.

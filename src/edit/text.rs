@@ -401,6 +401,24 @@ pub fn set_body(text: &str, body: &str) -> Result<String, TextError> {
     Ok(format!("{}{b}", &text[..doc.body_start]))
 }
 
+/// The key a file writes `field` under: an alias of it (`fields.aliases`)
+/// that the front-matter has as a top-level key, else `field` itself.
+pub fn written_key<'a>(aliases: &'a std::collections::BTreeMap<String, String>, text: &str, field: &'a str) -> &'a str {
+    if aliases.is_empty() {
+        return field;
+    }
+    let mut keys = text.lines().skip(1).take_while(|l| l.trim_end() != "---");
+    let top: Vec<&str> = keys
+        .by_ref()
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+        .filter(|k| !k.starts_with([' ', '\t', '-', '#']))
+        .collect();
+    aliases
+        .iter()
+        .find(|(from, to)| *to == field && top.contains(&from.as_str()))
+        .map_or(field, |(from, _)| from.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::config::Config;
 use crate::load::{frontmatter, yaml};
 
 /// What a blob says about its item.
@@ -50,22 +51,43 @@ pub fn stem(path: &str) -> &str {
 
 /// Parses a blob; `None` when its front-matter cannot be read.
 pub fn parse(bytes: &[u8]) -> Option<State> {
+    parse_in(bytes, None)
+}
+
+/// Parses a blob read under `config`'s mapping settings (`cairn.yml`'s
+/// dialect keys): lenient YAML, and the state in cairn's terms — aliased
+/// field names, status aliases, extra date formats — so history, metrics
+/// and the working tree speak of the same fields and statuses.
+pub fn parse_in(bytes: &[u8], config: Option<&Config>) -> Option<State> {
     let text = std::str::from_utf8(bytes).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let split = frontmatter::split(text).ok()?;
     let blank = split.yaml.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
     let mut fields = BTreeMap::new();
+    let d = config.map(|c| &c.dialect);
     if !blank {
-        let tree = yaml::parse(split.yaml).ok()?;
+        let source = match d {
+            Some(d) if d.lenient_yaml => crate::config::dialect::lenient_yaml(split.yaml),
+            _ => std::borrow::Cow::Borrowed(split.yaml),
+        };
+        let tree = yaml::parse(&source).ok()?;
         match tree.value {
             yaml::Value::Map(m) => {
                 for (k, v) in m {
-                    fields.entry(k.value.scalar_text()).or_insert_with(|| v.value.to_json());
+                    let key = k.value.scalar_text();
+                    let key = match d {
+                        Some(d) => d.field(&key).to_string(),
+                        None => key,
+                    };
+                    fields.entry(key).or_insert_with(|| v.value.to_json());
                 }
             }
             yaml::Value::Null => {}
             _ => return None,
         }
+    }
+    if let Some(c) = config {
+        normalize(c, &mut fields);
     }
     let explicit_id = match fields.get("id") {
         Some(Value::String(s)) => Some(s.clone()),
@@ -74,6 +96,31 @@ pub fn parse(bytes: &[u8]) -> Option<State> {
         _ => None,
     };
     Some(State { explicit_id, fields, body: hash(split.body.as_bytes()) })
+}
+
+/// Status aliases and extra date formats, applied to a state's fields.
+fn normalize(config: &Config, fields: &mut BTreeMap<String, Value>) {
+    let d = &config.dialect;
+    if let Some(Value::String(s)) = fields.get_mut("status") {
+        if !config.statuses.iter().any(|x| x.name == *s) {
+            if let Some(a) = d.status_alias(s) {
+                *s = a.to_string();
+            }
+        }
+    }
+    if d.date_formats.is_empty() {
+        return;
+    }
+    let offset = crate::util::time::parse_offset(&config.timezone);
+    for key in ["created", "updated"] {
+        if let Some(Value::String(s)) = fields.get_mut(key) {
+            if !crate::util::time::is_date_or_datetime(s) {
+                if let Some(t) = offset.and_then(|o| d.date_text(s, o)) {
+                    *s = t;
+                }
+            }
+        }
+    }
 }
 
 /// FNV-1a, 64 bits: stable across runs and platforms (it is stored in the cache).

@@ -50,6 +50,12 @@ pub fn fingerprint(config: &crate::config::Config) -> u64 {
     for g in &config.ignore {
         s.push_str(&format!("ignore {g:?}\n"));
     }
+    // The mapping settings change what blobs say (aliases, ids, kinds by path).
+    if config.dialect != crate::config::Dialect::default() {
+        s.push_str(&serde_json::to_string(&config.dialect).unwrap_or_default());
+        s.push_str(&format!("{:?}", config.dialect.kind_paths.patterns));
+        s.push_str(&format!("{:?}", config.statuses));
+    }
     super::blob::hash(s.as_bytes())
 }
 

@@ -39,7 +39,7 @@ pub struct Side {
 pub fn side(label: &str, commit: Option<String>, root: &Path, config: &Config, files: Vec<(String, Vec<u8>)>) -> Side {
     let parsed: Vec<_> = files
         .par_iter()
-        .map(|(p, bytes)| (crate::load::parse_item_bytes(bytes, p, config), blob::parse(bytes)))
+        .map(|(p, bytes)| (crate::load::parse_item_bytes(bytes, p, config), blob::parse_in(bytes, Some(config))))
         .collect();
     let mut items = Vec::new();
     let mut diags = Vec::new();
@@ -318,7 +318,7 @@ pub fn worktree_steps(
                 let Some(sub) = sub else { break };
                 let Ok(Some(b)) = walk::blob_at(&repo.objects, sub, p, &mut buf) else { continue };
                 let Ok(bytes) = walk::read_blob(&repo.objects, b, &mut buf) else { continue };
-                if let Some(s) = blob::parse(&bytes).filter(|s| s.id(p) == id) {
+                if let Some(s) = blob::parse_in(&bytes, Some(&worktree.backlog.config)).filter(|s| s.id(p) == id) {
                     found = Some(s);
                     break;
                 }

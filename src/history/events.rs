@@ -100,14 +100,14 @@ pub fn field_changes(old: &State, new: &State) -> Vec<(String, Option<Value>, Op
 /// The kind an item file stands for: `kind:` as written, else the kind whose
 /// folder is the first segment of its root-relative path (as `load` derives it).
 pub fn derived_kind(config: &Config, path: &str, state: &State) -> Option<String> {
-    match state.fields.get("kind") {
+    let from = config.dialect.kind_from.as_deref().filter(|_| !state.fields.contains_key("kind"));
+    match state.fields.get(from.unwrap_or("kind")) {
         Some(Value::String(s)) => return Some(s.clone()),
         Some(Value::Number(n)) => return Some(n.to_string()),
         Some(Value::Bool(b)) => return Some(b.to_string()),
         _ => {}
     }
-    let (folder, _) = path.split_once('/')?;
-    config.kind_for_folder(folder).map(|k| k.name.clone())
+    config.kind_for_path(path).map(|k| k.name.clone())
 }
 
 /// The changes of one item from (`op`, `os`) to (`np`, `ns`): its field
@@ -137,10 +137,15 @@ pub fn item_changes(
 /// files with one id: the first path wins).
 type Index = BTreeMap<String, (String, State)>;
 
-fn index(side: &[(String, &State)]) -> Index {
+fn index(config: &Config, side: &[(String, &State)]) -> Index {
     let mut m: Index = BTreeMap::new();
     for (p, s) in side {
+        // Equal ids (`ids.aliases`) are one item: keyed by the canonical id.
         let id = s.id(p);
+        let id = match config.dialect.ids.canonical(&id) {
+            std::borrow::Cow::Borrowed(_) => id,
+            std::borrow::Cow::Owned(c) => c,
+        };
         match m.get(&id) {
             Some((q, _)) if q <= p => {}
             _ => {
@@ -179,9 +184,10 @@ pub fn merge_events(
     after: &[(String, &State)],
     out: &mut Vec<RawEvent>,
 ) {
-    let mut first = index(before);
-    let others: Vec<Index> = others.iter().map(|o| index(o)).collect();
-    let new = index(after);
+    let start = out.len();
+    let mut first = index(config, before);
+    let others: Vec<Index> = others.iter().map(|o| index(config, o)).collect();
+    let new = index(config, after);
     let renames = id_renames(&first, &new, before, after);
     let ev = |id: &str, path: &str, action, field: Option<String>, old: Option<Value>, new: Option<Value>| RawEvent {
         commit,
@@ -250,6 +256,33 @@ pub fn merge_events(
                 }
             }
             (None, None) => {}
+        }
+    }
+    if config.dialect.ids.active() {
+        real_ids(config, before, after, &mut out[start..]);
+    }
+}
+
+/// With `ids.aliases` the events of one commit are keyed by canonical ids:
+/// each gets the id its file has (after the commit, else before it), and a
+/// rename that changed the id names the old one.
+fn real_ids(config: &Config, before: &[(String, &State)], after: &[(String, &State)], events: &mut [RawEvent]) {
+    let rules = &config.dialect.ids;
+    let mut old: BTreeMap<String, String> = BTreeMap::new();
+    let mut new: BTreeMap<String, String> = BTreeMap::new();
+    for (side, map) in [(before, &mut old), (after, &mut new)] {
+        for (p, s) in side.iter() {
+            let id = s.id(p);
+            map.entry(rules.canonical(&id).into_owned()).or_insert(id);
+        }
+    }
+    for e in events {
+        let (o, n) = (old.get(&e.id), new.get(&e.id));
+        if let Some(real) = n.or(o) {
+            if e.action == Action::Renamed && e.old_id.is_none() {
+                e.old_id = o.filter(|o| Some(*o) != n).cloned();
+            }
+            e.id = real.clone();
         }
     }
 }

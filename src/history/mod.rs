@@ -252,6 +252,9 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
     }
     unreadable.sort();
     unreadable.dedup();
+    if config.dialect.ids.active() {
+        latest_ids(config, &mut raw);
+    }
     let times: Vec<String> = metas.iter().map(|m| rfc3339(m.time)).collect();
     let events = raw
         .into_iter()
@@ -285,6 +288,23 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
         events,
         processed: commits.len() - start,
     })
+}
+
+/// With `ids.aliases`: every event of an item under the id it has last
+/// (`task-7` became `BACK-7`: its whole history is `BACK-7`'s). Linear.
+fn latest_ids(config: &Config, raw: &mut [RawEvent]) {
+    let rules = &config.dialect.ids;
+    let mut last: HashMap<String, String> = HashMap::new();
+    for e in raw.iter() {
+        last.insert(rules.canonical(&e.id).into_owned(), e.id.clone());
+    }
+    for e in raw.iter_mut() {
+        if let Some(id) = last.get(rules.canonical(&e.id).as_ref()) {
+            if *id != e.id {
+                e.id = id.clone();
+            }
+        }
+    }
 }
 
 /// A commit to diff: its index, the root's tree in its first parent and in
@@ -446,7 +466,7 @@ pub fn process(
         .collect();
     let parsed: HashMap<ObjectId, Parsed> = chunked(ts, &blobs, |repo, buf, id| {
         let p = match walk::read_blob(&repo.objects, *id, buf) {
-            Ok(bytes) => blob::parse(&bytes).map_or(Parsed::Broken, Parsed::State),
+            Ok(bytes) => blob::parse_in(&bytes, Some(config)).map_or(Parsed::Broken, Parsed::State),
             Err(_) => Parsed::Unreadable,
         };
         (*id, p)

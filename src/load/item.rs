@@ -16,6 +16,7 @@ const ETHICAL_REVIEW: &[&str] = &["pending", "approved", "requires_mitigation", 
 
 struct Builder<'a> {
     path: &'a str,
+    cfg: &'a Config,
     diags: Vec<Diagnostic>,
     id: Option<String>,
 }
@@ -93,7 +94,7 @@ impl Builder<'_> {
                 return None;
             }
         };
-        match time::parse_date(s) {
+        match time::parse_date(s).or_else(|| self.cfg.dialect.date(s)) {
             Some(d) => Some(Spanned::new(d, node.span)),
             None => {
                 self.err("E017", node.span, format!("`{key}` must be a date (YYYY-MM-DD), found `{s}`"));
@@ -188,7 +189,7 @@ pub fn build(
     body_line: u32,
     cfg: &Config,
 ) -> (Option<Item>, Vec<Diagnostic>) {
-    let mut b = Builder { path, diags: Vec::new(), id: None };
+    let mut b = Builder { path, cfg, diags: Vec::new(), id: None };
     let mut item = Item { path: path.to_string(), body: body.to_string(), body_line, ..Item::default() };
 
     // Keys: duplicates, and where each is.
@@ -199,7 +200,8 @@ pub fn build(
     let mut big: Option<std::collections::HashMap<&str, Span>> = (map.len() > 32).then(Default::default);
     for (k, v) in map {
         let key: &str = match &k.value {
-            Value::Str(s) => s,
+            // Another tool's name for a field (`fields.aliases`) is that field.
+            Value::Str(s) => cfg.dialect.field(s),
             other => {
                 let msg = format!("keys must be field names, found {}", describe(other));
                 b.err("E017", k.span, msg);
@@ -242,24 +244,23 @@ pub fn build(
     b.id = Some(id.value.clone());
     item.id = id;
 
-    let kind = match entries.iter().find(|(k, _, _)| k == "kind") {
+    let kind_key =
+        cfg.dialect.kind_from.as_deref().filter(|f| !item.keys.contains_key("kind") && item.keys.contains_key(f));
+    let kind = match entries.iter().find(|(k, _, _)| k == kind_key.unwrap_or("kind")) {
         Some((_, _, v)) => b.string("kind", v),
-        None => {
-            let folder = path.split('/').next().filter(|_| path.contains('/'));
-            match folder.and_then(|f| cfg.kind_for_folder(f)) {
-                Some(k) => Some(Spanned::new(k.name.clone(), Span::START)),
-                None => {
-                    let folders: Vec<String> = cfg.kinds.iter().map(|k| format!("{}/", k.folder)).collect();
-                    b.err(
-                        "E014",
-                        Span::START,
-                        "cannot tell the kind of this item: set `kind:` or put the file in a kind's folder",
-                    )
-                    .help = Some(format!("kind folders are {}", folders.join(", ")));
-                    None
-                }
+        None => match cfg.kind_for_path(path) {
+            Some(k) => Some(Spanned::new(k.name.clone(), Span::START)),
+            None => {
+                let folders: Vec<String> = cfg.kinds.iter().map(|k| format!("{}/", k.folder)).collect();
+                b.err(
+                    "E014",
+                    Span::START,
+                    "cannot tell the kind of this item: set `kind:` or put the file in a kind's folder",
+                )
+                .help = Some(format!("kind folders are {}", folders.join(", ")));
+                None
             }
-        }
+        },
     };
     let kind_def = kind.as_ref().and_then(|k| cfg.kind(&k.value));
     if let (Some(k), None) = (&kind, kind_def) {
@@ -279,6 +280,9 @@ pub fn build(
 
     for (key, kspan, v) in &entries {
         let kspan = kspan.span;
+        if kind_key == Some(key.as_str()) {
+            continue;
+        }
         match key.as_str() {
             "id" | "kind" => {}
             "title" => {
@@ -306,7 +310,13 @@ pub fn build(
             "labels" => item.labels = b.string_list("labels", v),
             "reporter" => item.reporter = b.string("reporter", v).map(|s| s.value),
             "created" | "updated" => {
-                if let Some(s) = b.string(key, v) {
+                if let Some(mut s) = b.string(key, v) {
+                    if !time::is_date_or_datetime(&s.value) {
+                        let offset = time::parse_offset(&cfg.timezone);
+                        if let Some(t) = offset.and_then(|o| cfg.dialect.date_text(&s.value, o)) {
+                            s.value = t;
+                        }
+                    }
                     if time::is_date_or_datetime(&s.value) {
                         if key == "created" {
                             item.created = Some(s.value);
@@ -427,6 +437,9 @@ pub fn build(
                                 b.err("E017", n.span, "a reference written as a mapping needs `url:` (or `id:`)");
                             }
                         }
+                        Value::Str(s) if !s.contains("://") && cfg.dialect.is_external_path(s) => {
+                            item.references.push(Reference::Url { url: Spanned::new(s.clone(), n.span), title: None });
+                        }
                         Value::Str(s) if s.contains("://") || s.to_ascii_lowercase().starts_with("mailto:") => {
                             if is_allowed_url(s) {
                                 item.references
@@ -497,6 +510,15 @@ pub fn build(
         }
     }
 
+    // Another tool's spelling of a status (`statuses.aliases`, any case).
+    if let Some(s) = &mut item.status {
+        if cfg.status(&kind_name, &s.value).is_none() {
+            if let Some(a) = cfg.dialect.status_alias(&s.value) {
+                s.value = a.to_string();
+            }
+        }
+    }
+
     // Status: required on work items, and one of the kind's statuses.
     match (&item.status, role) {
         (None, Some(Role::Work)) => {
@@ -544,7 +566,7 @@ pub fn build(
         }
     }
 
-    let (all, acc) = model::count_checklists(body);
+    let (all, acc) = model::count_checklists_with(body, &cfg.dialect.acceptance_sections);
     item.checklist = all;
     item.acceptance = acc;
 

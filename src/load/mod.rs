@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod frontmatter;
+pub mod ids;
 pub mod item;
 pub mod sprints;
 pub mod yaml;
@@ -61,6 +62,9 @@ impl Backlog {
         let mut index = HashMap::with_capacity(items.len());
         for (i, it) in items.iter().enumerate() {
             index.entry(it.id.value.clone()).or_insert(i);
+        }
+        if config.dialect.ids.active() {
+            ids::follow_id_aliases(&config, &mut items, &index);
         }
         Backlog { root, config, items, index, diagnostics, files }
     }
@@ -377,7 +381,13 @@ pub fn parse_item_text(text: &str, path: &str, config: &Config) -> (Option<Item>
     {
         yaml::Node { value: yaml::Value::Map(Vec::new()), span: Span::new(split.yaml_line, 1, 1) }
     } else {
-        match yaml::parse_document(split.yaml) {
+        // `yaml.lenient`: `assignee: @ana` reads as the string `@ana`.
+        let source = if config.dialect.lenient_yaml {
+            crate::config::dialect::lenient_yaml(split.yaml)
+        } else {
+            std::borrow::Cow::Borrowed(split.yaml)
+        };
+        match yaml::parse_document(&source) {
             Ok(doc) => {
                 let mut n = doc.root;
                 n.shift_lines(shift);

@@ -224,14 +224,7 @@ impl<'a> Replay<'a> {
         let it = &mut self.items[k];
         let kind = match &it.explicit_kind {
             Some(kd) => Some(kd.clone()),
-            None => {
-                let folder = it.path.split('/').next().unwrap_or("");
-                if it.path.contains('/') {
-                    config.kind_for_folder(folder).map(|d| d.name.clone())
-                } else {
-                    None
-                }
-            }
+            None => config.kind_for_path(&it.path).map(|d| d.name.clone()),
         };
         it.work = kind.as_deref().is_some_and(|kd| config.is_work(kd));
         let cat = match (&kind, &it.status) {
