@@ -172,7 +172,10 @@ fn span_at(item: &Item, offset: usize) -> Span {
 pub fn broken_links(b: &Backlog, out: &mut Vec<Diagnostic>) {
     use rayon::prelude::*;
     let links = Links::new(b);
-    let found: Vec<Vec<Diagnostic>> = b
+    // Found in parallel; the did-you-mean hints of broken wiki links are
+    // added after, in order, by one `Suggester` (its budget keeps thousands
+    // of broken links linear, and the same links get hints every run).
+    let found: Vec<Vec<(Diagnostic, Option<String>)>> = b
         .items
         .par_iter()
         .map(|item| {
@@ -183,27 +186,29 @@ pub fn broken_links(b: &Backlog, out: &mut Vec<Diagnostic>) {
             for (dest, wiki, off) in body_links(&item.body) {
                 if links.resolve(&item.path, &dest, wiki) == Target::Broken {
                     let shown = if wiki { format!("[[{dest}]]") } else { format!("`{dest}`") };
-                    let hint = if wiki {
-                        crate::util::suggest::hint(&dest, b.items.iter().map(|i| i.id()))
-                    } else {
-                        String::new()
-                    };
-                    v.push(
-                        Diagnostic::new(
-                            "W007",
-                            &item.path,
-                            span_at(item, off),
-                            format!("broken link {shown}: no such item{hint}"),
-                        )
-                        .with_id(item.id())
-                        .with_help("link to an item as `[[id]]` or with a relative path to its file"),
-                    );
+                    let d = Diagnostic::new(
+                        "W007",
+                        &item.path,
+                        span_at(item, off),
+                        format!("broken link {shown}: no such item"),
+                    )
+                    .with_id(item.id())
+                    .with_help("link to an item as `[[id]]` or with a relative path to its file");
+                    v.push((d, wiki.then_some(dest)));
                 }
             }
             v
         })
         .collect();
-    out.extend(found.into_iter().flatten());
+    let mut suggester: Option<crate::util::suggest::Suggester> = None;
+    for (mut d, wiki) in found.into_iter().flatten() {
+        if let Some(dest) = wiki {
+            let sg =
+                suggester.get_or_insert_with(|| crate::util::suggest::Suggester::new(b.items.iter().map(|i| i.id())));
+            d.message.push_str(&sg.hint(&dest));
+        }
+        out.push(d);
+    }
 }
 
 #[cfg(test)]

@@ -158,6 +158,7 @@ fn references(b: &Backlog, out: &mut Vec<Diagnostic>) {
         .filter(|i| b.config.kind(i.kind()).is_some_and(|k| k.role == Role::Sprint))
         .map(|i| i.id())
         .collect();
+    let mut suggester = suggest::Suggester::new(all_ids.iter().copied());
     let id_fields: Vec<&String> =
         b.config.fields.iter().filter(|(_, f)| f.ty == crate::config::FieldType::Id).map(|(k, _)| k).collect();
     for item in &b.items {
@@ -182,7 +183,7 @@ fn references(b: &Backlog, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             if !b.index.contains_key(&id.value) {
-                let hint = suggest::hint(&id.value, all_ids.iter().copied());
+                let hint = suggester.hint(&id.value);
                 out.push(diag(
                     "E020",
                     item,

@@ -21,6 +21,60 @@ where
     best.map(|(_, c)| c)
 }
 
+/// [`hint`] for many words against one large candidate list (every item
+/// id): the candidates are lower-cased once, each word is answered once,
+/// and the comparisons of one `Suggester` are capped at `budget` in total,
+/// so a backlog with thousands of unknown references stays linear (about
+/// the first `budget / candidates` distinct words get a hint; the rest none,
+/// the same ones every run).
+pub struct Suggester<'a> {
+    candidates: Vec<(&'a str, String, String)>,
+    answered: std::collections::HashMap<String, String>,
+    budget: usize,
+}
+
+/// Comparisons one [`Suggester`] makes at most (about a quarter of a second).
+pub const SUGGEST_BUDGET: usize = 2_000_000;
+
+impl<'a> Suggester<'a> {
+    pub fn new<I: IntoIterator<Item = &'a str>>(candidates: I) -> Suggester<'a> {
+        let squash = |s: &str| s.replace(['_', '-', ' '], "");
+        let candidates = candidates
+            .into_iter()
+            .map(|c| {
+                let lower = c.to_lowercase();
+                let squashed = squash(&lower);
+                (c, lower, squashed)
+            })
+            .collect();
+        Suggester { candidates, answered: std::collections::HashMap::new(), budget: SUGGEST_BUDGET }
+    }
+
+    /// As [`hint`]: `"; did you mean `x`?"` or the empty string.
+    pub fn hint(&mut self, word: &str) -> String {
+        if let Some(h) = self.answered.get(word) {
+            return h.clone();
+        }
+        if self.budget < self.candidates.len() {
+            return String::new();
+        }
+        self.budget -= self.candidates.len();
+        let lower = word.to_lowercase();
+        let squashed = lower.replace(['_', '-', ' '], "");
+        let mut best: Option<(f64, &'a str)> = None;
+        for (c, c_lower, c_squashed) in &self.candidates {
+            let score =
+                if *c_lower == lower || *c_squashed == squashed { 1.0 } else { strsim::jaro_winkler(&lower, c_lower) };
+            if score >= 0.85 && best.is_none_or(|(s, b)| score > s || (score == s && *c < b)) {
+                best = Some((score, c));
+            }
+        }
+        let h = best.map(|(_, c)| format!("; did you mean `{c}`?")).unwrap_or_default();
+        self.answered.insert(word.to_string(), h.clone());
+        h
+    }
+}
+
 /// `"; did you mean `x`?"` or the empty string.
 pub fn hint<'a, I>(word: &str, candidates: I) -> String
 where
@@ -86,6 +140,19 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_suggester_agrees_with_hint_and_stops_at_its_budget() {
+        let ids: Vec<String> = (0..1000).map(|k| format!("story-{k:04}")).collect();
+        let mut sg = super::Suggester::new(ids.iter().map(|s| s.as_str()));
+        for w in ["story-0O12", "Story_0012", "nothing-alike", "storry-0999"] {
+            assert_eq!(sg.hint(w), super::hint(w, ids.iter().map(|s| s.as_str())), "{w}");
+        }
+        // The budget holds about SUGGEST_BUDGET / 1000 distinct words.
+        let answered = (0..5000).filter(|k| !sg.hint(&format!("story-{k:04}x")).is_empty()).count();
+        assert!(answered < super::SUGGEST_BUDGET / 1000, "{answered}");
+        assert!(answered > super::SUGGEST_BUDGET / 2000, "{answered}");
+    }
+
     use super::*;
 
     #[test]
