@@ -230,16 +230,8 @@ fn inject(path: &str, bytes: Vec<u8>) -> Arc<[u8]> {
     if !path.ends_with(".html") {
         return Arc::from(bytes);
     }
-    let pos = find_last(&bytes, b"</body>").unwrap_or(bytes.len());
-    let mut out = Vec::with_capacity(bytes.len() + RELOAD_TAG.len());
-    out.extend_from_slice(&bytes[..pos]);
-    out.extend_from_slice(RELOAD_TAG.as_bytes());
-    out.extend_from_slice(&bytes[pos..]);
-    Arc::from(out)
-}
-
-fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
+    // RELOAD_TAG, the write token and the editing script (serve/write.rs).
+    Arc::from(super::write::inject(&bytes))
 }
 
 fn is_draft(it: &Item) -> bool {

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod sse;
 pub mod watch;
+pub mod write;
 
 use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
@@ -50,6 +51,8 @@ pub struct State {
     stale: Mutex<Option<String>>,
     /// The OpenAPI document of the current configuration (by generation).
     openapi: Mutex<Option<(u64, Arc<[u8]>)>>,
+    /// The write API's lock and its hook to the builder.
+    pub writes: write::Writes,
 }
 
 impl State {
@@ -61,6 +64,7 @@ impl State {
             cache: api::QueryCache::default(),
             stale: Mutex::new(None),
             openapi: Mutex::new(None),
+            writes: write::Writes::default(),
         }
     }
 
@@ -245,6 +249,7 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
 
     if opts.watch {
         let (tx, rx) = mpsc::channel();
+        state.writes.connect(tx.clone());
         let stale = Arc::new(AtomicBool::new(false));
         let id = root_id(&root);
         let w = watch::start(&root, tx.clone(), stale.clone())
@@ -462,6 +467,8 @@ fn builder_loop(
         match next {
             Some(mut changes) => {
                 stale.store(false, Ordering::SeqCst);
+                // Writes up to this ticket sent their changes: they are in.
+                let covered = state.writes.covered();
                 while let Ok(more) = rx.try_recv() {
                     changes.merge(more);
                 }
@@ -477,6 +484,7 @@ fn builder_loop(
                         state.hub.send("error", "internal error while rebuilding; showing the last good site");
                     }
                 }
+                state.writes.built(covered);
             }
             None => {
                 stale.store(false, Ordering::SeqCst);
