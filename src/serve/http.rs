@@ -143,10 +143,10 @@ pub fn respond(state: &State, req: Request) {
     if let Some(rest) = write_rest(req.url(), &method) {
         return write(state, req, &method, &rest, start);
     }
-    if !matches!(method, Method::Get | Method::Head) {
-        let allow = site_path(req.url().split('?').next().unwrap_or(""))
-            .and_then(|p| p.strip_prefix("api/v1/").and_then(super::write::allowed_methods))
-            .unwrap_or("GET, HEAD");
+    let allow = site_path(req.url().split('?').next().unwrap_or(""))
+        .and_then(|p| p.strip_prefix("api/v1/").and_then(super::write::allowed_methods))
+        .unwrap_or("GET, HEAD");
+    if !allow.split(", ").any(|m| m == method.as_str()) {
         let msg = format!("method not allowed here (allowed: {allow})");
         let mut r = Reply::refuse(405, "method_not_allowed", &msg, api, "rejected");
         r.extra.push(("Allow", allow.into()));

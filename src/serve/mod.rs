@@ -12,6 +12,7 @@ pub mod build;
 pub mod http;
 pub mod metrics;
 pub mod openapi;
+mod openapi_write;
 pub mod sse;
 pub mod watch;
 pub mod write;

@@ -178,7 +178,10 @@ pub fn route_of(method: &str, rest: &str) -> Option<&'static str> {
         ("POST", r) if r.strip_prefix("items/").and_then(|r| r.strip_suffix("/rename")).is_some_and(id_of) => {
             Some("api_rename")
         }
-        ("PATCH", r) if r.strip_prefix("items/").is_some_and(id_of) => Some("api_patch"),
+        // Any other id (a `/` in it too) is the PATCH route: 404 if no item has it.
+        ("PATCH", r) if r.strip_prefix("items/").is_some_and(|id| !id.is_empty() && !id.ends_with("/rename")) => {
+            Some("api_patch")
+        }
         _ => None,
     }
 }
@@ -192,7 +195,7 @@ pub fn allowed_methods(rest: &str) -> Option<&'static str> {
     if r.strip_suffix("/rename").is_some_and(|id| !id.is_empty() && !id.contains('/')) {
         return Some("POST");
     }
-    (!r.is_empty() && !r.contains('/')).then_some("GET, HEAD, PATCH")
+    (!r.is_empty()).then_some("GET, HEAD, PATCH")
 }
 
 fn err(status: u16, code: &'static str, message: impl Into<String>, details: Value) -> ApiError {
@@ -281,7 +284,7 @@ fn handle_inner(state: &State, req: &WriteRequest, route: &'static str) -> Resul
                     ));
                 }
             }
-            (patch_ops(&id, body, expect)?, id)
+            (patch_ops(&snap.backlog.config, &id, body, expect)?, id)
         }
         "api_rename" => {
             let id = req.rest.strip_prefix("items/").and_then(|r| r.strip_suffix("/rename")).unwrap_or_default();
@@ -292,7 +295,7 @@ fn handle_inner(state: &State, req: &WriteRequest, route: &'static str) -> Resul
             (vec![Edit { op: Op::Rename { id: id.to_string(), to: to.clone() }, expect: None }], to)
         }
         _ => {
-            let (item, body) = new_item(body)?;
+            let (item, body) = new_item(&snap.backlog.config, body)?;
             (vec![Edit::from(Op::Create { item, body })], String::new())
         }
     };
@@ -320,9 +323,13 @@ fn handle_inner(state: &State, req: &WriteRequest, route: &'static str) -> Resul
         .find(|c| backlog_path(&after, &id).as_deref() == Some(c.path.as_str()))
         .map(|c| edit::file_hash(&c.new))
         .or_else(|| etag_of(&after, &id));
-    let body = item_body(&after, &id, etag.as_deref()).ok_or_else(|| {
-        err(500, "not_rebuilt", format!("`{id}` was written but the rebuild has not shown it yet"), json!({"id": id}))
-    })?;
+    // A draft (or an item the rebuild has not shown yet) is not listed:
+    // what is known of it then.
+    let body = item_body(&after, &id, etag.as_deref()).unwrap_or_else(|| {
+        let path = cs.changes.iter().map(|c| c.path.clone()).find(|p| p.ends_with(&format!("/{id}.md")));
+        serde_json::to_vec(&json!({"data": {"id": id, "path": path, "etag": etag, "listed": false}}))
+            .unwrap_or_default()
+    });
     let mut r = Reply::new(if route == "api_create" { 201 } else { 200 }, "application/json", body, route);
     if let Some(e) = etag {
         r.extra.push(("ETag", format!("\"{e}\"")));
@@ -348,12 +355,12 @@ fn backlog_path(s: &Snapshot, id: &str) -> Option<String> {
 /// `If-Match: "hash"` → the hash (`*` or none: no condition).
 fn if_match(h: Option<&str>) -> Result<Option<String>, ApiError> {
     let Some(h) = h.map(str::trim) else { return Ok(None) };
-    if h == "*" {
+    if h == "*" || h.is_empty() {
         return Ok(None);
     }
     let v = h.strip_prefix("W/").unwrap_or(h);
     let v = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v);
-    if v.is_empty() || v.contains([',', '"']) {
+    if v.is_empty() || v.len() > 200 || v.contains([',', '"']) {
         return Err(err(400, "invalid_if_match", "If-Match is one etag: \"<etag>\" (the item's `etag`)", json!({})));
     }
     Ok(Some(v.to_string()))
@@ -363,24 +370,22 @@ fn if_match(h: Option<&str>) -> Result<Option<String>, ApiError> {
 /// (a list or an object too) replaces the field's value, `body` replaces
 /// the body, `fields` (the item object's custom fields) patches those
 /// fields one by one.
-fn patch_ops(id: &str, patch: Map<String, Value>, expect: Option<String>) -> Result<Vec<Edit>, ApiError> {
+fn patch_ops(
+    config: &crate::config::Config,
+    id: &str,
+    patch: Map<String, Value>,
+    expect: Option<String>,
+) -> Result<Vec<Edit>, ApiError> {
     let mut ops = Vec::new();
     let field = |name: String, v: Value, ops: &mut Vec<Op>| match v {
         Value::Null => ops.push(Op::Unset { id: id.to_string(), field: name }),
         v => ops.push(Op::Set { id: id.to_string(), field: name, value: v }),
     };
     for (k, v) in patch {
+        valid_value(config, &k, &v)?;
         match (k.as_str(), v) {
             ("body", Value::String(b)) => ops.push(Op::SetBody { id: id.to_string(), body: b }),
-            ("body", Value::Null) => ops.push(Op::SetBody { id: id.to_string(), body: String::new() }),
-            ("body", _) => {
-                return Err(err(
-                    422,
-                    "invalid_value",
-                    "`body` is a string (Markdown) or null",
-                    json!({"field": "body"}),
-                ))
-            }
+            ("body", _) => ops.push(Op::SetBody { id: id.to_string(), body: String::new() }),
             ("fields", Value::Object(m)) => {
                 for (name, v) in m {
                     field(name, v, &mut ops);
@@ -397,8 +402,78 @@ fn patch_ops(id: &str, patch: Map<String, Value>, expect: Option<String>) -> Res
     Ok(edits)
 }
 
+/// A title: one line with something on it.
+fn valid_title(t: &str) -> bool {
+    !t.trim().is_empty() && !t.contains(['\n', '\r'])
+}
+
+/// The types the OpenAPI document gives a patch's fields (see
+/// `openapi_write::field_schemas`); the rest is the edit engine's check. A
+/// wrong one is a 422.
+fn valid_value(config: &crate::config::Config, field: &str, v: &Value) -> Result<(), ApiError> {
+    use crate::config::FieldType as T;
+    let names = |v: &Value| v.as_array().is_some_and(|a| a.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty())));
+    let name = |v: &Value| v.as_str().is_some_and(|s| !s.is_empty());
+    let ok = match field {
+        "title" => v.as_str().is_some_and(valid_title),
+        "status" => v.is_null() || v.as_str().is_some_and(|s| known_status(config, s)),
+        "sprint" => v.is_null() || name(v),
+        "priority" => v.is_null() || v.as_str().is_some_and(|p| crate::config::PRIORITIES.contains(&p)),
+        "assignee" => v.is_null() || name(v) || names(v),
+        "labels" => v.is_null() || names(v),
+        "estimate" => v.is_null() || v.as_f64().is_some_and(|n| n.is_finite()),
+        "body" => v.is_string() || v.is_null(),
+        "fields" => match v.as_object() {
+            Some(m) => {
+                for (k, x) in m {
+                    if !config.fields.contains_key(k) {
+                        let m = format!("`fields` has no `{k}`: the custom fields are {}", custom_names(config));
+                        return Err(refused(vec![edit_diagnostic(m, "")]));
+                    }
+                    valid_value(config, k, x)?;
+                }
+                true
+            }
+            None => false,
+        },
+        f => match config.fields.get(f) {
+            None => true,
+            Some(def) => {
+                v.is_null()
+                    || match def.ty {
+                        T::String | T::Url | T::Id => name(v),
+                        T::Date => v.as_str().is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()),
+                        T::Number => v.as_f64().is_some_and(|n| n.is_finite()),
+                        T::Integer => v.is_i64() || v.is_u64(),
+                        T::Bool => v.is_boolean(),
+                        T::Enum => v.as_str().is_some_and(|s| def.values.iter().any(|x| x == s)),
+                        T::List => names(v),
+                    }
+            }
+        },
+    };
+    if ok {
+        return Ok(());
+    }
+    let m = format!("`{field}` cannot be {v} (see the request schema in /api/v1/openapi.json)");
+    Err(refused(vec![edit_diagnostic(m, "")]))
+}
+
+fn known_status(config: &crate::config::Config, s: &str) -> bool {
+    config.statuses.iter().chain(config.kinds.iter().flat_map(|k| k.statuses.iter().flatten())).any(|x| x.name == s)
+}
+
+fn custom_names(config: &crate::config::Config) -> String {
+    let v: Vec<&str> = config.fields.keys().map(String::as_str).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
 /// `{kind, title, parent?, id?, fields?, body?}` → a new item.
-fn new_item(mut b: Map<String, Value>) -> Result<(NewItem, Option<String>), ApiError> {
+fn new_item(config: &crate::config::Config, mut b: Map<String, Value>) -> Result<(NewItem, Option<String>), ApiError> {
     let bad = |m: &str| err(400, "invalid_body", m.to_string(), json!({}));
     let mut text = |k: &str, required: bool| -> Result<Option<String>, ApiError> {
         match b.remove(k) {
@@ -409,6 +484,11 @@ fn new_item(mut b: Map<String, Value>) -> Result<(NewItem, Option<String>), ApiE
     };
     let kind = text("kind", true)?.unwrap_or_default();
     let title = text("title", true)?.unwrap_or_default();
+    if !valid_title(&title) || !title.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return Err(bad(
+            "`title` is one line with at least one letter or digit (A-Z, a-z, 0-9: the id is made of them)",
+        ));
+    }
     let parent = text("parent", false)?;
     let id = text("id", false)?;
     let body = text("body", false)?;
@@ -417,6 +497,10 @@ fn new_item(mut b: Map<String, Value>) -> Result<(NewItem, Option<String>), ApiE
         None | Some(Value::Null) => {}
         Some(Value::Object(m)) => {
             for (k, v) in m {
+                if k == "body" || k == "fields" {
+                    return Err(bad(&format!("`{k}` is not a field of `fields`")));
+                }
+                valid_value(config, &k, &v)?;
                 if !v.is_null() {
                     // JSON is YAML: the value is written as given.
                     set.push(format!("{k}={v}"));
@@ -434,6 +518,22 @@ fn new_item(mut b: Map<String, Value>) -> Result<(NewItem, Option<String>), ApiE
 /// Plans the edits, on the item's own file alone when that is the whole
 /// check (as `cairn set` does), else on the served backlog.
 fn plan(snap: &Snapshot, id: &str, route: &str, edits: Vec<Edit>) -> Result<(ChangeSet, Backlog), ApiError> {
+    match plan_on(snap, id, route, edits.clone()) {
+        Err(e) if e.status == 412 => {
+            // A change refused anyway is a 422 (or 404), whatever its etag.
+            let loose = edits.into_iter().map(|e| Edit { op: e.op, expect: None });
+            let (cs, mut backlog) = plan_on(snap, id, route, loose.collect())?;
+            let problems = cs.check_in(&mut backlog);
+            if !problems.is_empty() {
+                return Err(refused(problems));
+            }
+            Err(e)
+        }
+        r => r,
+    }
+}
+
+fn plan_on(snap: &Snapshot, id: &str, route: &str, edits: Vec<Edit>) -> Result<(ChangeSet, Backlog), ApiError> {
     if route == "api_patch" {
         if let Some(one) = edit::engine::locate(&snap.backlog.root, &snap.backlog.config, id) {
             match edit::plan(&one, edits.clone()) {
