@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/chromium.rs"]
+mod chromium_support;
+
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The server process; killed on drop.
@@ -1056,46 +1059,11 @@ fn schemathesis_finds_nothing() {
     assert!(!out.contains("WARNINGS"), "schemathesis warned:\n{out}");
 }
 
-/// Chromium, if installed (as `tests/browser.rs` finds it).
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
+use chromium_support::chromium;
 
 /// The DOM of `url` after `ms` milliseconds, and Chromium's log.
 fn chromium_dom(chrome: &Path, profile: &Path, url: &str, ms: u64) -> (String, String) {
-    let (so, se) = (profile.with_extension("out"), profile.with_extension("err"));
-    let mut child = Command::new(chrome)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
-        .args(["--no-default-browser-check", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0"])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--timeout={ms}"))
-        .arg("--dump-dom")
-        .arg(url)
-        .stdout(Stdio::from(std::fs::File::create(&so).unwrap()))
-        .stderr(Stdio::from(std::fs::File::create(&se).unwrap()))
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("chromium did not finish loading {url}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (std::fs::read_to_string(so).unwrap_or_default(), std::fs::read_to_string(se).unwrap_or_default())
+    chromium_support::run(chrome, profile, &[format!("--timeout={ms}"), "--dump-dom".to_string()], url)
 }
 
 #[test]
