@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """PATCH → SSE `reload` latency of `cairn serve` (see BENCHMARKS.md, "Write side").
 
-Usage: scripts/bench-patch.py HOST:PORT ROOT N
+Usage: scripts/bench-patch.py HOST:PORT ROOT N [GAP_SECONDS]
 
 Opens `/_cairn/events`, reads the write token from a served page, then N
 times: PATCHes the title of a story (a different one each time, a unique
 title) with its etag, and times from just before the request to (a) the
 200 response and (b) the `reload` event that lists the item's page; waits
-1-1.5 s between edits (the settle phase). Prints both medians.
+GAP to GAP + 0.5 s between edits (default 1: the background settle phase
+of the previous edit may still run, and a write waits for it to stop).
+Prints both medians.
 """
 import http.client
 import json
@@ -20,6 +22,7 @@ import sys
 import time
 
 addr, root, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+gap = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
 host, port = addr.split(":")
 page = http.client.HTTPConnection(host, int(port))
 page.request("GET", "/board/")
@@ -64,7 +67,7 @@ for k in range(n):
         if ev == "reload" and (changed is None or f"items/{id}.html" in changed):
             break
     sse.append((time.perf_counter() - t0) * 1000)
-    time.sleep(1 + random.random() / 2)
+    time.sleep(gap + random.random() / 2)
 print("PATCH → 200: median %.1f ms (min %.1f, max %.1f)" % (statistics.median(done), min(done), max(done)))
 print("PATCH → SSE reload: median %.1f ms (min %.1f, max %.1f)" % (statistics.median(sse), min(sse), max(sse)))
 print("all (ms):", [round(x, 1) for x in sorted(sse)])

@@ -250,8 +250,8 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
 
     if opts.watch {
         let (tx, rx) = mpsc::channel();
-        state.writes.connect(tx.clone());
         let stale = Arc::new(AtomicBool::new(false));
+        state.writes.connect(tx.clone(), stale.clone());
         let id = root_id(&root);
         let w = watch::start(&root, tx.clone(), stale.clone())
             .map_err(|message| ServeError::Watch { root: root.display().to_string(), message })?;
@@ -485,7 +485,7 @@ fn builder_loop(
                         state.hub.send("error", "internal error while rebuilding; showing the last good site");
                     }
                 }
-                state.writes.built(covered);
+                state.writes.built(covered, &changes);
             }
             None => {
                 stale.store(false, Ordering::SeqCst);

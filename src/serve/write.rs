@@ -10,9 +10,10 @@
 //! the watcher's own event for the file later finds nothing new.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
@@ -98,32 +99,63 @@ pub fn inject(bytes: &[u8]) -> Vec<u8> {
 #[derive(Default)]
 pub struct Writes {
     lock: Mutex<()>,
-    trigger: Mutex<Option<Sender<Changes>>>,
+    /// The builder's channel, and the flag that cancels a running settle
+    /// phase (as the watcher sets it when a save arrives).
+    trigger: Mutex<Option<(Sender<Changes>, Arc<AtomicBool>)>>,
     /// Tickets of the rebuilds asked for (the last one sent).
     sent: AtomicU64,
-    /// The last ticket a published build covers.
-    built: Mutex<u64>,
+    /// Writes applied so far: a build that starts when this is `n` reads
+    /// the files of the first `n` writes as written.
+    applied: AtomicU64,
+    /// What the recent builds covered.
+    built: Mutex<Built>,
     cond: Condvar,
+}
+
+/// The last ticket a published build covers, and the last builds' paths
+/// with the number of writes applied when each started.
+#[derive(Default)]
+struct Built {
+    ticket: u64,
+    recent: std::collections::VecDeque<(u64, Option<BTreeSet<PathBuf>>)>,
+}
+
+/// Builds remembered for waiting writes.
+const RECENT_BUILDS: usize = 64;
+
+/// How long a write waits for the watcher's rebuild of its files before
+/// asking the builder itself (the watcher reports a save within a few
+/// milliseconds; asking twice would rebuild twice).
+const WATCHER_GRACE: Duration = Duration::from_millis(250);
+
+/// What a build covered, as [`Writes::built`] is told.
+pub struct Covered {
+    ticket: u64,
+    applied: u64,
 }
 
 impl Writes {
     /// Connects the builder's channel (serve with a watcher).
-    pub fn connect(&self, tx: Sender<Changes>) {
-        *lock(&self.trigger) = Some(tx);
+    pub fn connect(&self, tx: Sender<Changes>, cancel: Arc<AtomicBool>) {
+        *lock(&self.trigger) = Some((tx, cancel));
     }
 
     /// For the builder, before it takes the changes of a rebuild: the
-    /// tickets up to this one are among them.
-    pub fn covered(&self) -> u64 {
-        self.sent.load(Ordering::SeqCst)
+    /// tickets up to this one are among them, and the writes applied so far
+    /// are on disk.
+    pub fn covered(&self) -> Covered {
+        Covered { ticket: self.sent.load(Ordering::SeqCst), applied: self.applied.load(Ordering::SeqCst) }
     }
 
-    /// For the builder, after it published a rebuild that covered `upto`.
-    pub fn built(&self, upto: u64) {
+    /// For the builder, after it published a rebuild of `changes`.
+    pub fn built(&self, c: Covered, changes: &Changes) {
         let mut g = lock(&self.built);
-        if upto > *g {
-            *g = upto;
+        g.ticket = g.ticket.max(c.ticket);
+        if g.recent.len() == RECENT_BUILDS {
+            g.recent.pop_front();
         }
+        let paths = if changes.rescan { None } else { Some(changes.paths.clone()) };
+        g.recent.push_back((c.applied, paths));
         self.cond.notify_all();
     }
 
@@ -131,31 +163,48 @@ impl Writes {
         lock(&self.trigger).is_some()
     }
 
-    /// Asks the builder to re-read `paths` and waits (bounded) until a
-    /// build that did is published.
-    fn rebuild(&self, paths: BTreeSet<std::path::PathBuf>) {
+    /// Waits (bounded) until a build that read `paths` as just written is
+    /// published: the watcher's, else one asked for.
+    fn rebuild(&self, paths: BTreeSet<PathBuf>) {
+        let me = self.applied.fetch_add(1, Ordering::SeqCst) + 1;
+        let seen = |b: &Built| {
+            b.recent
+                .iter()
+                .any(|(applied, p)| *applied >= me && p.as_ref().is_none_or(|p| paths.iter().any(|x| p.contains(x))))
+        };
+        if self.wait(WATCHER_GRACE, |b| seen(b)) {
+            return;
+        }
         let ticket = {
             let g = lock(&self.trigger);
-            let Some(tx) = g.as_ref() else { return };
-            if tx.send(Changes { paths, rescan: false }).is_err() {
+            let Some((tx, cancel)) = g.as_ref() else { return };
+            // A running settle phase stops for this (it resumes after).
+            cancel.store(true, Ordering::SeqCst);
+            if tx.send(Changes { paths: paths.clone(), rescan: false }).is_err() {
                 return;
             }
             // Counted after the send: a builder that sees the ticket finds
             // the changes in its channel.
             self.sent.fetch_add(1, Ordering::SeqCst) + 1
         };
-        let deadline = Instant::now() + REBUILD_WAIT;
+        self.wait(REBUILD_WAIT, |b| b.ticket >= ticket || seen(b));
+    }
+
+    /// Waits up to `limit` for `done`; whether it came.
+    fn wait(&self, limit: Duration, done: impl Fn(&Built) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
         let mut g = lock(&self.built);
-        while *g < ticket {
+        while !done(&g) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return;
+                return false;
             }
             g = match self.cond.wait_timeout(g, left) {
                 Ok((g, _)) => g,
                 Err(p) => p.into_inner().0,
             };
         }
+        true
     }
 }
 
@@ -230,7 +279,29 @@ pub fn authorize(token: Option<&str>, origin: Option<&str>, host: Option<&str>) 
             json!({"header": "Origin"}),
         ));
     }
+    if !host.is_some_and(direct_host) {
+        return Err(err(
+            403,
+            "forbidden",
+            "writes are accepted only for a Host that is an IP address or localhost (a page under another name may be a DNS-rebinding attack)",
+            json!({"header": "Host"}),
+        ));
+    }
     Ok(())
+}
+
+/// Whether a `Host` header names the server directly (an IP address or
+/// `localhost`), not through a DNS name an attacker could point at it.
+fn direct_host(host: &str) -> bool {
+    let host = host.trim();
+    let name = match host.strip_prefix('[') {
+        Some(v6) => return v6.split(']').next().is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok()),
+        None => host
+            .rsplit_once(':')
+            .map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host }),
+    };
+    let name = name.to_ascii_lowercase();
+    name.parse::<std::net::Ipv4Addr>().is_ok() || name == "localhost" || name.ends_with(".localhost")
 }
 
 /// Answers a write (the caller checked the token with [`authorize`] and
@@ -629,4 +700,39 @@ pub fn workflow_json(s: &Snapshot) -> Vec<u8> {
         .collect();
     let v = json!({"kinds": kinds, "workflow": c.workflow});
     serde_json::to_vec(&v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_direct_hosts_may_write() {
+        for h in ["127.0.0.1:4000", "localhost:4000", "LOCALHOST", "[::1]:4000", "192.168.1.7:80", "app.localhost:1"] {
+            assert!(direct_host(h), "{h}");
+        }
+        for h in ["evil.example:4000", "127.0.0.1.nip.io:4000", "[nope]:1", "", "localhost.evil.example"] {
+            assert!(!direct_host(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn write_routes() {
+        assert_eq!(route_of("POST", "items"), Some("api_create"));
+        assert_eq!(route_of("POST", "items/a/rename"), Some("api_rename"));
+        assert_eq!(route_of("PATCH", "items/a"), Some("api_patch"));
+        assert_eq!(route_of("PATCH", "items/a/rename"), None);
+        assert_eq!(route_of("GET", "items/a"), None);
+        assert_eq!(allowed_methods("items/a/rename"), Some("POST"));
+        assert_eq!(allowed_methods("graph"), None);
+    }
+
+    #[test]
+    fn if_match_values() {
+        assert_eq!(if_match(Some("\"abc\"")).ok(), Some(Some("abc".to_string())));
+        assert_eq!(if_match(Some("W/\"abc\"")).ok(), Some(Some("abc".to_string())));
+        assert_eq!(if_match(Some("*")).ok(), Some(None));
+        assert_eq!(if_match(None).ok(), Some(None));
+        assert!(if_match(Some("\"a\", \"b\"")).is_err());
+    }
 }
