@@ -375,6 +375,10 @@ fn handle_inner(state: &State, req: &WriteRequest, route: &'static str) -> Resul
     if !problems.is_empty() {
         return Err(refused(problems));
     }
+    // Not kept while the rebuild runs: the last holder of a replaced
+    // snapshot frees a whole build (tens of milliseconds at 10,000 items),
+    // which is the builder's work after its news is out, not this reply's.
+    drop(snap);
     if !cs.is_empty() {
         cs.apply().map_err(|e| edit_error(&e, &id))?;
         let mut paths = BTreeSet::new();
