@@ -16,6 +16,7 @@ mod openapi_write;
 pub mod sse;
 pub mod watch;
 pub mod write;
+mod write_body;
 
 use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
