@@ -5,67 +5,15 @@
 //! axe-core, for the accessibility test) the tests print a loud skip line
 //! (CI installs Debian's `chromium` and `npm install`s axe-core: `.ci/run`).
 
+#[path = "support/chromium.rs"]
+mod chromium_support;
 #[path = "support/git.rs"]
 mod git_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
-/// Runs Chromium headless with `args` on `url`, killing it after a minute.
-fn run(chrome: &Path, profile: &Path, args: &[String], url: &str) -> (String, String) {
-    // Output goes to files, not pipes: a full pipe would block Chromium.
-    std::fs::create_dir_all(profile).unwrap();
-    let (so, se) = (profile.join("stdout.txt"), profile.join("stderr.txt"));
-    let mut child = Command::new(chrome)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-dev-shm-usage",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .stdout(Stdio::from(std::fs::File::create(&so).unwrap()))
-        .stderr(Stdio::from(std::fs::File::create(&se).unwrap()))
-        .spawn()
-        .expect("start chromium");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().ok().flatten().is_some() {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("chromium did not finish loading {url} in 90 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
-    (read(&so), read(&se))
-}
+use chromium_support::{chromium, run};
 
 fn console_errors(stderr: &str) -> Vec<&str> {
     stderr

@@ -41,7 +41,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn new(status: u16, content_type: &'static str, body: impl Into<Arc<[u8]>>, route: &'static str) -> Reply {
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<Arc<[u8]>>, route: &'static str) -> Reply {
         Reply { status, content_type, body: body.into(), route, extra: Vec::new() }
     }
 
@@ -49,7 +49,7 @@ impl Reply {
         Reply::new(200, "application/json", body, route)
     }
 
-    fn error(e: &ApiError, route: &'static str) -> Reply {
+    pub fn error(e: &ApiError, route: &'static str) -> Reply {
         Reply::new(e.status, "application/json", e.body(), route)
     }
 
@@ -140,17 +140,22 @@ pub fn respond(state: &State, req: Request) {
     let start = Instant::now();
     let method = req.method().clone();
     let api = is_api(req.url());
-    if !matches!(method, Method::Get | Method::Head) {
-        let msg = "method not allowed: cairn serve is read-only (GET and HEAD only)";
-        let mut r = Reply::refuse(405, "method_not_allowed", msg, api, "rejected");
-        r.extra.push(("Allow", "GET, HEAD".into()));
+    if let Some(rest) = write_rest(req.url(), &method) {
+        return write(state, req, &method, &rest, start);
+    }
+    let allow = site_path(req.url().split('?').next().unwrap_or(""))
+        .and_then(|p| p.strip_prefix("api/v1/").and_then(super::write::allowed_methods))
+        .unwrap_or("GET, HEAD");
+    if !allow.split(", ").any(|m| m == method.as_str()) {
+        let msg = format!("method not allowed here (allowed: {allow})");
+        let mut r = Reply::refuse(405, "method_not_allowed", &msg, api, "rejected");
+        r.extra.push(("Allow", allow.into()));
         return send(state, req, r, start);
     }
     // A body, announced by a length or sent chunked, is refused (and the
     // connection closed: the unread body must not be taken for the next
     // request).
-    let chunked = req.headers().iter().any(|h| h.field.equiv("Transfer-Encoding"));
-    if chunked || req.body_length().is_some_and(|n| n > 0) {
+    if has_body(&req) {
         let mut r = Reply::refuse(413, "body_not_allowed", "request body not allowed", api, "rejected");
         r.extra.push(("Connection", "close".into()));
         return send(state, req, r, start);
@@ -169,6 +174,81 @@ pub fn respond(state: &State, req: Request) {
     send(state, req, reply, start);
 }
 
+fn has_body(req: &Request) -> bool {
+    req.headers().iter().any(|h| h.field.equiv("Transfer-Encoding")) || req.body_length().is_some_and(|n| n > 0)
+}
+
+/// The path after `/api/v1/` of a write route (PATCH or POST), if the
+/// request is one.
+fn write_rest(url: &str, method: &Method) -> Option<String> {
+    let m = match method {
+        Method::Patch => "PATCH",
+        Method::Post => "POST",
+        _ => return None,
+    };
+    let path = url.split('?').next().unwrap_or("");
+    let p = site_path(path)?;
+    let rest = p.strip_prefix("api/v1/")?;
+    super::write::route_of(m, rest).map(|_| rest.to_string())
+}
+
+fn header_value<'r>(req: &'r Request, name: &'static str) -> Option<&'r str> {
+    req.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str())
+}
+
+/// A write: the token and Origin (403), the body's size (413), then
+/// [`super::write::handle`].
+fn write(state: &State, mut req: Request, method: &Method, rest: &str, start: Instant) {
+    use std::io::Read;
+    let route = super::write::route_of(method.as_str(), rest).unwrap_or("rejected");
+    let refuse = |e: &ApiError, close: bool| {
+        let mut r = Reply::error(e, route);
+        if close {
+            r.extra.push(("Connection", "close".into()));
+        }
+        r
+    };
+    let auth = super::write::authorize(
+        header_value(&req, "X-Cairn-Token"),
+        header_value(&req, "Origin"),
+        header_value(&req, "Host"),
+    );
+    if let Err(e) = auth {
+        let r = refuse(&e, has_body(&req));
+        return send(state, req, r, start);
+    }
+    let cap = super::write::MAX_BODY;
+    let too_big = || ApiError {
+        status: 413,
+        code: "body_too_large",
+        message: format!("the request body is over {} KiB", cap / 1024),
+        details: serde_json::json!({"limit": cap}),
+    };
+    if req.body_length().is_some_and(|n| n > cap) {
+        let r = refuse(&too_big(), true);
+        return send(state, req, r, start);
+    }
+    let mut body = Vec::new();
+    let read = req.as_reader().take(cap as u64 + 1).read_to_end(&mut body);
+    if read.is_err() {
+        let e = ApiError::bad("unreadable_body", "the request body could not be read", serde_json::json!({}));
+        let r = refuse(&e, true);
+        return send(state, req, r, start);
+    }
+    if body.len() > cap {
+        let r = refuse(&too_big(), true);
+        return send(state, req, r, start);
+    }
+    let w = super::write::WriteRequest {
+        method: method.as_str(),
+        rest,
+        if_match: header_value(&req, "If-Match"),
+        body: &body,
+    };
+    let reply = super::write::handle(state, &w);
+    send(state, req, reply, start);
+}
+
 /// Routes a request (everything but the event stream); public for tests.
 pub fn route(state: &State, path: &str, query: &str) -> Reply {
     let snap = state.snapshot();
@@ -177,6 +257,12 @@ pub fn route(state: &State, path: &str, query: &str) -> Reply {
         "healthz" => return health(state, &snap),
         "_cairn/reload.js" => {
             return Reply::new(200, "text/javascript; charset=utf-8", super::build::RELOAD_JS.as_bytes(), "static");
+        }
+        "_cairn/edit.js" => {
+            return Reply::new(200, "text/javascript; charset=utf-8", super::write::EDIT_JS.as_bytes(), "static");
+        }
+        "_cairn/workflow.json" => {
+            return Reply::new(200, "application/json", super::write::workflow_json(&snap), "static");
         }
         "metrics" => {
             let g = Gauges {
@@ -218,7 +304,20 @@ pub fn route(state: &State, path: &str, query: &str) -> Reply {
                 "api_ready" => api::ready(&snap, &params),
                 "api_graph" => api::graph(&snap, &params),
                 "api_events" => api::events(&snap, &params),
-                "api_item" => api::item(&snap, &tail("items/"), &params),
+                "api_item" => {
+                    let id = tail("items/");
+                    return match api::item(&snap, &id, &params) {
+                        Ok(body) => {
+                            let etag = super::write::etag_of(&snap, &id);
+                            let mut r = Reply::json(super::write::with_etag(body, etag.as_deref()), route);
+                            if let Some(e) = etag {
+                                r.extra.push(("ETag", format!("\"{e}\"")));
+                            }
+                            r
+                        }
+                        Err(e) => Reply::error(&e, route),
+                    };
+                }
                 _ => api::impact(&snap, &tail("impact/"), &params),
             };
             return match r {

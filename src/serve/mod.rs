@@ -14,8 +14,11 @@ pub mod metrics;
 mod objects;
 pub mod openapi;
 pub mod snapshot;
+mod openapi_write;
 pub mod sse;
 pub mod watch;
+pub mod write;
+mod write_body;
 
 use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
@@ -52,6 +55,8 @@ pub struct State {
     stale: Mutex<Option<String>>,
     /// The OpenAPI document of the current configuration (by generation).
     openapi: Mutex<Option<(u64, Arc<[u8]>)>>,
+    /// The write API's lock and its hook to the builder.
+    pub writes: write::Writes,
 }
 
 impl State {
@@ -63,6 +68,7 @@ impl State {
             cache: api::QueryCache::default(),
             stale: Mutex::new(None),
             openapi: Mutex::new(None),
+            writes: write::Writes::default(),
         }
     }
 
@@ -248,6 +254,7 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
     if opts.watch {
         let (tx, rx) = mpsc::channel();
         let stale = Arc::new(AtomicBool::new(false));
+        state.writes.connect(tx.clone(), stale.clone());
         let id = root_id(&root);
         let w = watch::start(&root, tx.clone(), stale.clone())
             .map_err(|message| ServeError::Watch { root: root.display().to_string(), message })?;
@@ -464,6 +471,8 @@ fn builder_loop(
         match next {
             Some(mut changes) => {
                 stale.store(false, Ordering::SeqCst);
+                // Writes up to this ticket sent their changes: they are in.
+                let covered = state.writes.covered();
                 while let Ok(more) = rx.try_recv() {
                     changes.merge(more);
                 }
@@ -479,6 +488,7 @@ fn builder_loop(
                         state.hub.send("error", "internal error while rebuilding; showing the last good site");
                     }
                 }
+                state.writes.built(covered, &changes);
             }
             None => {
                 stale.store(false, Ordering::SeqCst);

@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use super::api;
+use super::openapi_write as writes;
 use crate::graph::render;
 use crate::load::Backlog;
 use crate::query;
@@ -151,7 +152,8 @@ pub fn document(b: &Backlog) -> Value {
             "ml": {},
             "fields": {"type": "object"},
             "body": {"type": "string"},
-            "unblocks": {"type": "integer"}
+            "unblocks": {"type": "integer"},
+            "etag": {"type": "string", "description": "The hash of the item's file (its git blob id): send it as `If-Match: \"<etag>\"` with a PATCH (single-item responses only)"}
         }
     });
     json!({
@@ -159,7 +161,7 @@ pub fn document(b: &Backlog) -> Value {
         "info": {
             "title": "cairn live API",
             "version": "1",
-            "description": "The live query API of `cairn serve`: the item objects of the static API (`api/v1/*.json`), filtered with `where` expressions (the same minijinja expressions as `cairn list --where`), sorted, projected and paginated with stable cursors. Read-only."
+            "description": "The live query API of `cairn serve`: the item objects of the static API (`api/v1/*.json`), filtered with `where` expressions (the same minijinja expressions as `cairn list --where`), sorted, projected and paginated with stable cursors; and the write API (PATCH, POST), which needs the `X-Cairn-Token` the served pages embed (`<meta name=\"cairn-token\">`) and an `Origin` equal to the server's own origin."
         },
         "servers": [{"url": "/"}],
         "paths": {
@@ -175,13 +177,14 @@ pub fn document(b: &Backlog) -> Value {
                     expand.clone()
                 ],
                 "responses": ok("ItemPage", "One page of items")
-            }},
+            }, "post": writes::create(b)},
             "/api/v1/items/{id}": {"get": {
                 "operationId": "getItem",
                 "summary": "One item with its body, rendered body and history events",
                 "parameters": [id_path.clone(), expand, fields],
                 "responses": ok("ItemDetail", "The item")
-            }},
+            }, "patch": writes::patch(b, &id_path, &example_id)},
+            "/api/v1/items/{id}/rename": {"post": writes::rename(&id_path)},
             "/api/v1/impact/{id}": {"get": {
                 "operationId": "getImpact",
                 "summary": "What slips if this item slips (as `cairn impact --format json`)",
@@ -228,7 +231,7 @@ pub fn document(b: &Backlog) -> Value {
             "/healthz": {"get": {"operationId": "health", "summary": "200 when the last build succeeded and the root is watched, 503 otherwise", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}, "503": {"description": "the last build failed (`failed`), or edits are not picked up (`stale`)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}}},
             "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus text format", "responses": {"200": {"description": "metrics", "content": {"text/plain": {"schema": s.clone()}}}}}}
         },
-        "components": {"schemas": {
+        "components": {"securitySchemes": writes::security_schemes(), "schemas": {
             "Item": item,
             "ItemPage": {
                 "type": "object",

@@ -83,9 +83,9 @@ impl Snapshot {
 }
 
 /// The live-reload script of serve mode (served at `/_cairn/reload.js`):
-/// reloads on `reload` when this page changed, shows build errors in an
-/// overlay.
-pub const RELOAD_JS: &str = r#"/* cairn serve */(function(){if(!window.EventSource)return;var es=new EventSource("/_cairn/events");function page(){var p=decodeURIComponent(location.pathname).replace(/^\/+/,"");if(p===""||p.slice(-1)==="/")p+="index.html";return p}function overlay(msg){var o=document.getElementById("cairn-error-overlay");if(!msg){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="cairn-error-overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;z-index:99999;background:#3b0d0d;color:#fff;font:14px/1.4 ui-monospace,monospace;padding:1em 1.5em;white-space:pre-wrap;border-top:4px solid #e5484d";document.body.appendChild(o)}o.textContent="cairn: the build failed; showing the last good site.\n\n"+msg}es.addEventListener("reload",function(e){var d={};try{d=JSON.parse(e.data)}catch(_){}overlay(null);if(!d.changed||d.changed.indexOf(page())>=0)location.reload()});es.addEventListener("error",function(e){if(e.data)overlay(e.data)});es.addEventListener("ok",function(){overlay(null)})})();"#;
+/// reloads on `reload` when this page changed (unless the editing script
+/// says an edit form holds unsaved text), shows build errors in an overlay.
+pub const RELOAD_JS: &str = r#"/* cairn serve */(function(){if(!window.EventSource)return;var es=new EventSource("/_cairn/events");function page(){var p=decodeURIComponent(location.pathname).replace(/^\/+/,"");if(p===""||p.slice(-1)==="/")p+="index.html";return p}function overlay(msg){var o=document.getElementById("cairn-error-overlay");if(!msg){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="cairn-error-overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;z-index:99999;background:#3b0d0d;color:#fff;font:14px/1.4 ui-monospace,monospace;padding:1em 1.5em;white-space:pre-wrap;border-top:4px solid #e5484d";document.body.appendChild(o)}o.textContent="cairn: the build failed; showing the last good site.\n\n"+msg}es.addEventListener("reload",function(e){var d={};try{d=JSON.parse(e.data)}catch(_){}overlay(null);if((!d.changed||d.changed.indexOf(page())>=0)&&!(window.cairnEditing&&window.cairnEditing()))location.reload()});es.addEventListener("error",function(e){if(e.data)overlay(e.data)});es.addEventListener("ok",function(){overlay(null)})})();"#;
 
 /// What every page gets in serve mode, before `</body>`: a script file, not
 /// an inline script (the Content-Security-Policy allows no inline script).
@@ -95,14 +95,6 @@ pub(super) fn inject(path: &str, bytes: Vec<u8>) -> Arc<[u8]> {
     if !path.ends_with(".html") {
         return Arc::from(bytes);
     }
-    let pos = find_last(&bytes, b"</body>").unwrap_or(bytes.len());
-    let mut out = Vec::with_capacity(bytes.len() + RELOAD_TAG.len());
-    out.extend_from_slice(&bytes[..pos]);
-    out.extend_from_slice(RELOAD_TAG.as_bytes());
-    out.extend_from_slice(&bytes[pos..]);
-    Arc::from(out)
-}
-
-fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
+    // RELOAD_TAG, the write token and the editing script (serve/write.rs).
+    Arc::from(super::write::inject(&bytes))
 }

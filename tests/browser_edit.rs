@@ -1,0 +1,148 @@
+//! Editing in the browser (serve only), in headless Chromium driven over
+//! the DevTools protocol: a card dragged with the mouse to a column the
+//! workflow refuses snaps back and says why, and nothing is written; dragged
+//! to an allowed column, its file changes. Without Chromium the test prints
+//! a loud skip line (CI installs it: `.ci/run`).
+
+#[path = "support/chromium.rs"]
+mod chromium;
+#[path = "support/server.rs"]
+mod server;
+
+use std::time::{Duration, Instant};
+
+const ITEM: &str = "widget-timezone-off-by-one";
+const ITEM_FILE: &str = "bugs/widget-timezone-off-by-one.md";
+
+/// The centre of an element, in CSS pixels of the viewport.
+fn point(cdp: &mut chromium::Cdp, selector: &str) -> (f64, f64) {
+    let js = format!(
+        "(function(){{var e=document.querySelector({sel});if(!e)return null;var r=e.getBoundingClientRect();return [r.x+r.width/2,r.y+r.height/2];}})()",
+        sel = serde_json::to_string(selector).unwrap()
+    );
+    let v = cdp.eval(&js);
+    let a = v.as_array().unwrap_or_else(|| panic!("no `{selector}` on the page"));
+    (a[0].as_f64().unwrap(), a[1].as_f64().unwrap())
+}
+
+/// The points to drag from (the card) and to (the column's head), both in
+/// view.
+fn ends(cdp: &mut chromium::Cdp, card: &str, status: &str) -> ((f64, f64), (f64, f64)) {
+    let head = format!(".column[data-status=\"{status}\"] .column-head");
+    let js = format!(
+        "(function(){{var c=document.querySelector({c}),h=document.querySelector({h});return !!(c&&h)}})()",
+        c = serde_json::to_string(&format!("{card} .card-top")).unwrap(),
+        h = serde_json::to_string(&head).unwrap()
+    );
+    cdp.eval(&js);
+    // The whole board in view: no scrolling between the two points.
+    let (pw, ph) =
+        (cdp.eval("document.documentElement.scrollWidth"), cdp.eval("document.documentElement.scrollHeight"));
+    let (pw, ph) = (pw.as_f64().unwrap().min(8000.0), ph.as_f64().unwrap().min(16000.0));
+    cdp.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": pw as u32, "height": ph as u32, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    cdp.eval("scrollTo(0,0)");
+    let (from, to) = (point(cdp, &format!("{card} .card-top")), point(cdp, &head));
+    let (w, h) = (cdp.eval("innerWidth").as_f64().unwrap(), cdp.eval("innerHeight").as_f64().unwrap());
+    for (x, y) in [from, to] {
+        assert!(x > 0.0 && y > 0.0 && x < w && y < h, "({x}, {y}) is out of the {w}×{h} view");
+    }
+    (from, to)
+}
+
+fn status_in_file(s: &server::Server) -> String {
+    let t = std::fs::read_to_string(s.root.join(ITEM_FILE)).unwrap();
+    t.lines().find_map(|l| l.strip_prefix("status: ")).unwrap_or("").to_string()
+}
+
+#[test]
+fn dragging_a_card_on_the_board_changes_its_file_and_a_refused_move_snaps_back() {
+    let Some(chrome) = chromium::chromium() else {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED browser editing test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n"
+        );
+        return;
+    };
+    let s = server::serve_example();
+    let work = tempfile::tempdir().unwrap();
+    let work_keep = work.path().to_path_buf();
+    let _log = Log(work_keep.join("profile/stderr.txt"));
+    let before = std::fs::read_to_string(s.root.join(ITEM_FILE)).unwrap();
+    assert_eq!(status_in_file(&s), "ready");
+    let mut cdp =
+        chromium::Cdp::start(&chrome, &work.path().join("profile"), &format!("http://{}/board/", s.addr), 2400, 1200);
+    let card = format!(".card[data-id=\"{ITEM}\"]");
+    cdp.wait_for("the editing script", &format!("!!document.querySelector('{card}[draggable=true]')"));
+    assert_eq!(cdp.eval(&format!("document.querySelector('{card}').closest('.column').dataset.status")), "ready");
+
+    // ready → done: the workflow refuses it; the card stays, the reason is
+    // announced, the file is untouched.
+    let (from, to) = ends(&mut cdp, &card, "done");
+    cdp.drag(from, to);
+    cdp.wait_for(
+        "the refusal to be announced",
+        "(document.getElementById('cairn-edit-status')||{}).textContent.indexOf('`ready` → `done`')>=0",
+    );
+    assert_eq!(cdp.eval(&format!("document.querySelector('{card}').closest('.column').dataset.status")), "ready");
+    assert_eq!(std::fs::read_to_string(s.root.join(ITEM_FILE)).unwrap(), before);
+
+    // ready → in_progress: allowed; the file follows.
+    let (from, to) = ends(&mut cdp, &card, "in_progress");
+    cdp.drag(from, to);
+    let start = Instant::now();
+    while status_in_file(&s) != "in_progress" {
+        if start.elapsed() > Duration::from_secs(20) {
+            let said = cdp.eval("(document.getElementById('cairn-edit-status')||{}).textContent");
+            panic!("the file never changed: {}; the page said {said}", status_in_file(&s));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let after = std::fs::read_to_string(s.root.join(ITEM_FILE)).unwrap();
+    assert_eq!(after, before.replace("status: ready\n", "status: in_progress\n"), "only the status line changed");
+}
+
+#[test]
+fn the_item_page_edits_in_place_and_a_stale_save_keeps_the_text() {
+    let Some(chrome) = chromium::chromium() else {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED browser editing test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n"
+        );
+        return;
+    };
+    let s = server::serve_example();
+    let work = tempfile::tempdir().unwrap();
+    let url = format!("http://{}/items/{ITEM}.html", s.addr);
+    let mut cdp = chromium::Cdp::start(&chrome, &work.path().join("profile"), &url, 1280, 1000);
+    cdp.wait_for("the Edit button", "!!document.querySelector('.cairn-edit')");
+    cdp.eval("document.querySelector('.cairn-edit').click()");
+    cdp.wait_for("the form", "!!document.getElementById('cairn-edit-title')");
+    // Someone saves the file in an editor meanwhile.
+    let path = s.root.join(ITEM_FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("estimate: 2\n", "estimate: 8\n")).unwrap();
+    cdp.eval("var t=document.getElementById('cairn-edit-title');t.value='Edited in the browser';document.querySelector('.cairn-item-form button[type=submit]').click()");
+    cdp.wait_for(
+        "the conflict message",
+        "document.querySelector('.cairn-form-msg').textContent.indexOf('changed on disk')>=0",
+    );
+    assert_eq!(
+        cdp.eval("document.getElementById('cairn-edit-title').value"),
+        "Edited in the browser",
+        "the text is kept"
+    );
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert!(now.contains("estimate: 8\n") && !now.contains("Edited in the browser"), "the editor's save won:\n{now}");
+}
+
+/// Prints Chromium's log if the test fails.
+struct Log(std::path::PathBuf);
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("chromium's log:\n{}", std::fs::read_to_string(&self.0).unwrap_or_default());
+        }
+    }
+}
