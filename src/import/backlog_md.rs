@@ -109,7 +109,9 @@ fn canon_map(d: &Dialect, records: &[Record]) -> HashMap<String, String> {
 /// A record's parent and dependencies spelled as an equal id (`TASK-4` or
 /// `task-4` for `BACK-4`) → the task's id.
 fn canonicalize(d: &Dialect, r: &mut Record, by_key: &HashMap<String, String>) {
-    let canon = |x: &str| -> String { by_key.get(d.ids.canonical(x.trim()).as_ref()).cloned().unwrap_or_else(|| x.to_string()) };
+    let canon = |x: &str| -> String {
+        by_key.get(d.ids.canonical(x.trim()).as_ref()).cloned().unwrap_or_else(|| x.to_string())
+    };
     if let Some(p) = &r.parent {
         r.parent = Some(canon(p));
     }
@@ -266,12 +268,8 @@ pub fn parse_task(d: &Dialect, rel: &str, text: &str) -> Result<Record, Problem>
             fields.insert(f.into(), Value::String(p));
         }
     }
-    let relations = get("depends_on")
-        .map(strings)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|x| ("depends_on".to_string(), x))
-        .collect();
+    let relations =
+        get("depends_on").map(strings).unwrap_or_default().into_iter().map(|x| ("depends_on".to_string(), x)).collect();
     if title.is_empty() {
         return Err(Problem { at: at(1), message: "a task without a title".into() });
     }
@@ -495,7 +493,10 @@ mod tests {
         };
         canonicalize(&d, &mut r, &by_key);
         assert_eq!(r.parent.as_deref(), Some("BACK-4"));
-        assert_eq!(r.relations, [("depends_on".to_string(), "task-4.1".to_string()), ("depends_on".into(), "x-9".into())]);
+        assert_eq!(
+            r.relations,
+            [("depends_on".to_string(), "task-4.1".to_string()), ("depends_on".into(), "x-9".into())]
+        );
     }
 
     #[test]
