@@ -370,3 +370,42 @@ fn edits_write_the_files_own_spellings() {
     assert!(text.contains("dependencies:") && text.contains("task-2") && !text.contains("depends_on"), "{text}");
     assert_eq!(json(root, &["check", "--format", "json"])["diagnostics"], serde_json::json!([]));
 }
+
+#[test]
+fn the_importer_reads_a_generated_repository_with_the_presets_mapping() {
+    use cairn::import::{backlog_md as import, ChangeKind};
+    let (_d, root, repo) = repository(40, 3, "preset: backlog-md\n");
+    let source = import::read(&root, true).expect("import");
+    assert!(source.problems.is_empty(), "{:?}", source.problems);
+    // One record per task file at the last commit (the planted duplicate
+    // is two files).
+    let folders = ["tasks/", "drafts/", "completed/", "archive/tasks/", "archive/drafts/"];
+    let task_files = backlog_md::final_files(&repo)
+        .keys()
+        .filter_map(|p| p.strip_prefix("backlog/"))
+        .filter(|p| folders.iter().any(|f| p.starts_with(f)) && p.ends_with(".md"))
+        .count();
+    assert_eq!(source.records.len(), task_files);
+    // Dependencies and parents written as earlier ids (`task-3` for
+    // `BACK-3`) are the generator's edges.
+    let deps: BTreeSet<(String, String)> = source
+        .records
+        .iter()
+        .flat_map(|r| r.relations.iter().map(|(_, to)| (r.external_id.clone(), to.clone())))
+        .collect();
+    assert!(!repo.dependencies.is_empty());
+    assert_eq!(deps, repo.dependencies.iter().cloned().collect());
+    let parents: BTreeSet<(String, String)> =
+        source.records.iter().filter_map(|r| Some((r.external_id.clone(), r.parent.clone()?))).collect();
+    assert!(!repo.parents.is_empty());
+    assert_eq!(parents, repo.parents.iter().cloned().collect());
+    // A task renamed by the prefix change is one task: created once, under
+    // its new id, never deleted.
+    assert!(!repo.renamed.is_empty());
+    for (_, new) in repo.renamed.iter().filter(|(_, new)| repo.duplicate.as_ref() != Some(new)) {
+        let of: Vec<&ChangeKind> = source.history.iter().filter(|c| &c.external_id == new).map(|c| &c.what).collect();
+        assert_eq!(of.first(), Some(&&ChangeKind::Created), "{new}");
+        assert_eq!(of.iter().filter(|k| ***k == ChangeKind::Created).count(), 1, "{new}");
+        assert!(!of.contains(&&ChangeKind::Deleted), "{new}");
+    }
+}

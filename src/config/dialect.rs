@@ -356,8 +356,10 @@ pub fn valid_format(f: &str) -> bool {
 
 /// With `yaml.lenient`: the front-matter text with unquoted scalars that
 /// start with `@` or `` ` `` quoted (`assignee: @ana` → `assignee: '@ana'`,
-/// also as list items). Other lines are kept as they are; borrowed when
-/// nothing changes.
+/// also as list items, `- @ana`, and in a one-line flow list,
+/// `[@ana, @bo]` → `['@ana', '@bo']`); a trailing ` # comment` stays a
+/// comment. Other lines are kept as they are; borrowed when nothing changes.
+/// The importer (`cairn import backlog-md`) reads with this too.
 pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
     if !text.contains(['@', '`']) {
         return Cow::Borrowed(text);
@@ -365,17 +367,16 @@ pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut changed = false;
     for line in text.split_inclusive('\n') {
-        let (content, eol) = match line.strip_suffix('\n') {
-            Some(c) => (c.strip_suffix('\r').unwrap_or(c), &line[c.strip_suffix('\r').unwrap_or(c).len()..]),
-            None => (line, ""),
-        };
-        match scalar_start(content) {
-            Some(at) => {
-                let value = content[at..].trim_end();
-                out.push_str(&content[..at]);
-                out.push('\'');
-                out.push_str(&value.replace('\'', "''"));
-                out.push('\'');
+        let content = line.strip_suffix('\n').map_or(line, |c| c.strip_suffix('\r').unwrap_or(c));
+        let eol = &line[content.len()..];
+        let quoted = value_start(content).and_then(|at| {
+            let value = &content[at..];
+            let rest = if value.starts_with('[') { quote_flow(value) } else { quote_scalar(value) }?;
+            Some(format!("{}{rest}", &content[..at]))
+        });
+        match quoted {
+            Some(q) => {
+                out.push_str(&q);
                 out.push_str(eol);
                 changed = true;
             }
@@ -389,24 +390,66 @@ pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Where a plain scalar starting with `@` or `` ` `` begins on a line of
-/// the form `key: @x`, `- @x` or `key: - @x`-free block item; `None` else.
-fn scalar_start(line: &str) -> Option<usize> {
+/// Whether a plain scalar starts with a character YAML reserves.
+fn reserved(s: &str) -> bool {
+    s.starts_with(['@', '`'])
+}
+
+/// `@x # c` → `'@x' # c`; `None` unless the value starts with `@` or `` ` ``.
+fn quote_scalar(value: &str) -> Option<String> {
+    if !reserved(value) {
+        return None;
+    }
+    let end = value.find(" #").or_else(|| value.find("\t#")).unwrap_or(value.len());
+    let token = value[..end].trim_end();
+    Some(format!("'{}'{}", token.replace('\'', "''"), &value[token.len()..]))
+}
+
+/// `[@a, b, @c] # x` → `['@a', b, '@c'] # x`: the items of a one-line flow
+/// list that start with `@` or `` ` `` quoted; `None` when none does (or
+/// the list nests or quotes, left to YAML).
+fn quote_flow(value: &str) -> Option<String> {
+    let inner = value.strip_prefix('[')?;
+    let close = inner.find(']')?;
+    let (items, rest) = (&inner[..close], &inner[close..]);
+    if items.contains(['[', '{', '"', '\'']) {
+        return None;
+    }
+    let mut out = String::from("[");
+    let mut changed = false;
+    for (i, item) in items.split(',').enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let t = item.trim();
+        if reserved(t) {
+            let lead = &item[..item.len() - item.trim_start().len()];
+            let trail = &item[lead.len() + t.len()..];
+            out.push_str(&format!("{lead}'{}'{trail}", t.replace('\'', "''")));
+            changed = true;
+        } else {
+            out.push_str(item);
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// Where the value begins on a line of the form `key: value` (the key a
+/// plain word) or `- value`; `None` else.
+fn value_start(line: &str) -> Option<usize> {
     let trimmed = line.trim_start();
     let indent = line.len() - trimmed.len();
-    let after = if let Some(rest) = trimmed.strip_prefix("- ") {
-        indent + 2 + (rest.len() - rest.trim_start().len())
-    } else {
-        // `key: value`, the key a plain word.
-        let colon = trimmed.find(": ")?;
-        let key = &trimmed[..colon];
-        if key.is_empty() || key.contains(['"', '\'', '#', '[', '{']) {
-            return None;
-        }
-        let rest = &trimmed[colon + 2..];
-        indent + colon + 2 + (rest.len() - rest.trim_start().len())
-    };
-    line[after..].starts_with(['@', '`']).then_some(after)
+    if let Some(rest) = trimmed.strip_prefix("- ") {
+        return Some(indent + 2 + (rest.len() - rest.trim_start().len()));
+    }
+    let colon = trimmed.find(": ")?;
+    let key = &trimmed[..colon];
+    if key.is_empty() || key.contains(['"', '\'', '#', '[', '{']) {
+        return None;
+    }
+    let rest = &trimmed[colon + 2..];
+    Some(indent + colon + 2 + (rest.len() - rest.trim_start().len()))
 }
 
 #[cfg(test)]
@@ -431,6 +474,13 @@ mod tests {
         assert_eq!(lenient_yaml(t), "id: task-1\nassignee: '@ana'\nreporter: '`x`'\nlabels:\n  - '@bo'\nnote: a@b\n");
         assert!(matches!(lenient_yaml("a: b\n"), Cow::Borrowed(_)));
         assert!(matches!(lenient_yaml("a: 'it''s @x'\n"), Cow::Borrowed(_)));
+        // Flow lists, comments, and `@` that does not start a value.
+        assert_eq!(lenient_yaml("assignee: [@ana, @bo]\n"), "assignee: ['@ana', '@bo']\n");
+        assert_eq!(lenient_yaml("assignee: [x, @b ]\r\nnote: @it's\n"), "assignee: [x, '@b' ]\r\nnote: '@it''s'\n");
+        assert_eq!(lenient_yaml("assignee: @ana # lead\n"), "assignee: '@ana' # lead\n");
+        assert_eq!(lenient_yaml("  - @ana\n"), "  - '@ana'\n");
+        let kept = "reporter: '@ana'\nx: a@b\ntitle: mail me @ noon, a - @b\nl: [a, \"@b\"]\n";
+        assert!(matches!(lenient_yaml(kept), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -6,19 +6,25 @@
 //!   `drafts/`, `completed/`, `archive/tasks/` and `archive/drafts/`
 //!   (`task-12 - Title.md`),
 //!   read in path order.
+//! - **The mapping**: the `backlog-md` preset's (`preset: backlog-md`, see
+//!   `docs/dialects.md`), the one Backlog.md reading in place uses: its
+//!   field aliases (`dependencies` → `depends_on`, `parent_task_id` →
+//!   parent, `created_date`/`updated_date`/`due_date` → `created`/
+//!   `updated`/`due`, …), its extra date formats (`2025-07-27 10:15`, read
+//!   as UTC: `2025-07-27T10:15:00Z`), its lenient YAML (unquoted `@name`
+//!   values, which YAML rejects, are strings) and its id equivalence (ids
+//!   matched regardless of case and across the prefix change `task-4` ≡
+//!   `BACK-4`).
 //! - **Front-matter**: `id` → external id (else the file name's `task-N`),
-//!   `title` (else the file name's title), `status` as written (a draft
-//!   without one is `Draft`, a completed task `Done`; archived tasks are
-//!   `Archived`, which maps to cancelled), `assignee` (`@` dropped; one
-//!   name or a list), `reporter`, `created_date`/`updated_date` → `created`/
-//!   `updated` (`2025-07-27 10:15` is read as UTC: `2025-07-27T10:15:00Z`),
-//!   `due_date`/`planned_start` → `due`/`start` (dates), `labels`,
-//!   `priority`, `milestone` (kept as a field: dropped with a
-//!   warning unless `cairn.yml` declares it), `dependencies` → `depends_on`,
-//!   `parent_task_id` → parent (both matched to a task's id regardless of
-//!   case, by number alone, `4` → `task-4`, or across a prefix change,
-//!   `task-4` → `BACK-4`). Unquoted `@name` values, which YAML
-//!   rejects, are read as strings.
+//!   `title` (else the file name's title), `status` as written (the import
+//!   maps `To Do`, `In Progress`, `Done`, `Won't Do` and `Draft` where the
+//!   preset's status aliases do); without one, a draft is `Draft`, a
+//!   completed task `Done` and an archived one `Archived` (cancelled).
+//!   `assignee` (`@` dropped; one name or a list), `reporter`, `created`,
+//!   `updated`, `due` (a date: a time is dropped), `labels`, `priority`,
+//!   `milestone` (kept as a field: dropped with a warning unless
+//!   `cairn.yml` declares it), `depends_on` and parent (both matched to a
+//!   task's id under the preset's id equivalence).
 //! - **Kinds**: a task with a parent is a `task`, others `story`.
 //! - **Body**: the Markdown after the front-matter, sections and all
 //!   (`## Acceptance Criteria` checklists count as acceptance criteria).
@@ -26,9 +32,8 @@
 //!   oldest first (first parents), as `Created`, `Set`/`Unset` per field
 //!   (not `updated`, which every commit changes), `Body` and `Deleted`.
 //!   A file removed and another added in the same commit are one task
-//!   moved (to `completed/`, `archive/`, a new title) when they have the same
-//!   `id` (case-insensitive), or when the ids differ only in their prefix
-//!   (`task-7` → `BACK-7`: the same number after the last `-`). Changes are
+//!   moved (to `completed/`, `archive/`, a new title) when their ids are
+//!   equal under the preset's id equivalence (`task-7` ≡ `BACK-7`). Changes are
 //!   given under each task's id at HEAD.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -37,6 +42,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{Change, ChangeKind, ImportError, Location, Problem, Record, Source};
+use crate::config::dialect::{self, Dialect};
+use crate::config::Config;
 
 /// The folders holding task files, relative to the Backlog.md root.
 const FOLDERS: [&str; 5] = ["tasks", "drafts", "completed", "archive/tasks", "archive/drafts"];
@@ -44,6 +51,7 @@ const FOLDERS: [&str; 5] = ["tasks", "drafts", "completed", "archive/tasks", "ar
 /// Reads a Backlog.md folder.
 pub fn read(source: &Path, with_history: bool) -> Result<Source, ImportError> {
     let root = root_of(source);
+    let d = preset()?;
     if !root.is_dir() {
         return Err(ImportError::read(source, "not a folder"));
     }
@@ -66,45 +74,43 @@ pub fn read(source: &Path, with_history: bool) -> Result<Source, ImportError> {
                     continue;
                 }
             };
-            match parse_task(&rel, &text) {
+            match parse_task(&d, &rel, &text) {
                 Ok(r) => src.records.push(r),
                 Err(p) => src.problems.push(p),
             }
         }
     }
-    canonical_references(&mut src.records);
+    canonical_references(&d, &mut src.records);
     if with_history {
-        src.history = history(&root, &src.records)?;
+        src.history = history(&d, &root, &src.records)?;
     }
     Ok(src)
 }
 
-/// Task ids by key: the lowercase id, and the number alone (`4`); the
-/// first task with a key has it.
-fn canon_map(records: &[Record]) -> HashMap<String, String> {
+/// The mapping of the `backlog-md` preset (field and status aliases, date
+/// formats, id equivalence, lenient YAML).
+pub fn preset() -> Result<Dialect, ImportError> {
+    let text = "preset: backlog-md\n";
+    Config::parse(text, Path::new("backlog-md"))
+        .map(|c| c.dialect)
+        .map_err(|e| ImportError::Other(format!("the backlog-md preset: {e}")))
+}
+
+/// Task ids by their canonical spelling (the preset's id equivalence); the
+/// first task with a spelling has it.
+fn canon_map(d: &Dialect, records: &[Record]) -> HashMap<String, String> {
     let mut by_key: HashMap<String, String> = HashMap::new();
     for r in records {
-        by_key.entry(r.external_id.to_ascii_lowercase()).or_insert_with(|| r.external_id.clone());
-    }
-    for r in records {
-        if let Some(n) = number(&r.external_id) {
-            by_key.entry(n.to_string()).or_insert_with(|| r.external_id.clone());
-        }
+        by_key.entry(d.ids.canonical(&r.external_id).into_owned()).or_insert_with(|| r.external_id.clone());
     }
     by_key
 }
 
-/// A record's parent and dependencies spelled in another case (`TASK-4`
-/// for `task-4`), by number alone (`4`) or with an earlier prefix
-/// (`task-4` for `BACK-4`) → the task's id.
-fn canonicalize(r: &mut Record, by_key: &HashMap<String, String>) {
+/// A record's parent and dependencies spelled as an equal id (`TASK-4` or
+/// `task-4` for `BACK-4`) → the task's id.
+fn canonicalize(d: &Dialect, r: &mut Record, by_key: &HashMap<String, String>) {
     let canon = |x: &str| -> String {
-        let lower = x.trim().to_ascii_lowercase();
-        by_key
-            .get(&lower)
-            .or_else(|| number(&lower).and_then(|n| by_key.get(n)))
-            .cloned()
-            .unwrap_or_else(|| x.to_string())
+        by_key.get(d.ids.canonical(x.trim()).as_ref()).cloned().unwrap_or_else(|| x.to_string())
     };
     if let Some(p) = &r.parent {
         r.parent = Some(canon(p));
@@ -114,10 +120,10 @@ fn canonicalize(r: &mut Record, by_key: &HashMap<String, String>) {
     }
 }
 
-fn canonical_references(records: &mut [Record]) {
-    let by_key = canon_map(records);
+fn canonical_references(d: &Dialect, records: &mut [Record]) {
+    let by_key = canon_map(d, records);
     for r in records.iter_mut() {
-        canonicalize(r, &by_key);
+        canonicalize(d, r, &by_key);
     }
 }
 
@@ -132,76 +138,21 @@ fn root_of(source: &Path) -> PathBuf {
     source.to_path_buf()
 }
 
-/// Quotes unquoted `@name` scalars (`assignee: @ana`, `- @ana`,
-/// `[@ana, @bo]`), which YAML rejects (`@` is reserved). Only an `@` that
-/// starts a value is touched (`title: mail me @ noon` stays).
-pub fn quote_at(yaml: &str) -> String {
-    let mut out = String::with_capacity(yaml.len() + 16);
-    for line in yaml.split_inclusive('\n') {
-        let mut cur = String::with_capacity(line.len() + 8);
-        let mut quote: Option<char> = None;
-        let mut flow = 0usize;
-        let mut chars = line.chars().peekable();
-        while let Some(c) = chars.next() {
-            match quote {
-                Some(q) if c == q => quote = None,
-                Some(_) => {}
-                None if c == '"' || c == '\'' => quote = Some(c),
-                None if c == '[' => flow += 1,
-                None if c == ']' => flow = flow.saturating_sub(1),
-                None if c == '@' => {
-                    let before = cur.trim_end();
-                    let starts_value = cur.ends_with([' ', '\t', '[', ','])
-                        && (before.ends_with(':')
-                            || before.ends_with('[')
-                            || (flow > 0 && before.ends_with(','))
-                            || before.trim_start() == "-");
-                    if starts_value {
-                        // The token runs to a `,` or `]` in a flow list, a ` #`
-                        // comment or the line's end.
-                        let mut tok = String::from("@");
-                        while let Some(&d) = chars.peek() {
-                            if matches!(d, '\n' | '\r')
-                                || (flow > 0 && matches!(d, ',' | ']'))
-                                || (d == '#' && tok.ends_with([' ', '\t']))
-                            {
-                                break;
-                            }
-                            tok.push(d);
-                            chars.next();
-                        }
-                        let t = tok.trim_end();
-                        cur.push('"');
-                        cur.push_str(&t.replace('\\', "\\\\").replace('"', "\\\""));
-                        cur.push('"');
-                        cur.push_str(&tok[t.len()..]);
-                        continue;
-                    }
-                }
-                None => {}
-            }
-            cur.push(c);
-        }
-        out.push_str(&cur);
-    }
-    out
-}
-
-/// `2025-07-27 10:15` → `2025-07-27T10:15:00Z`; a date stays a date.
-fn datetime(v: &Value) -> Option<Value> {
+/// A date stays a date; a time in one of the preset's formats
+/// (`2025-07-27 10:15`) is read as UTC (`2025-07-27T10:15:00Z`); an RFC 3339
+/// datetime stays as written.
+fn datetime(d: &Dialect, v: &Value) -> Option<Value> {
     let s = match v {
-        Value::String(s) => s.trim().to_string(),
+        Value::String(s) => s.trim(),
         _ => return None,
     };
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
-        return Some(Value::String(d.format("%Y-%m-%d").to_string()));
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(Value::String(day.format("%Y-%m-%d").to_string()));
     }
-    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&s, f) {
-            return Some(Value::String(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
-        }
+    if let Some(t) = chrono::FixedOffset::east_opt(0).and_then(|utc| d.date_text(s, utc)) {
+        return Some(Value::String(t));
     }
-    chrono::DateTime::parse_from_rfc3339(&s).ok().map(|_| Value::String(s))
+    chrono::DateTime::parse_from_rfc3339(s).ok().map(|_| Value::String(s.to_string()))
 }
 
 /// A name without its `@`.
@@ -233,13 +184,14 @@ fn from_file_name(rel: &str) -> (String, String) {
     }
 }
 
-/// One task file (`rel`: its path below the Backlog.md root) → a record.
-pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
+/// One task file (`rel`: its path below the Backlog.md root) → a record,
+/// read with the preset's mapping `d`.
+pub fn parse_task(d: &Dialect, rel: &str, text: &str) -> Result<Record, Problem> {
     let at = |line: usize| Location::File(rel.to_string(), line);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let split =
         crate::load::frontmatter::split(text).map_err(|e| Problem { at: at(1), message: e.message().to_string() })?;
-    let yaml = quote_at(split.yaml);
+    let yaml = if d.lenient_yaml { dialect::lenient_yaml(split.yaml) } else { split.yaml.into() };
     let fm: BTreeMap<String, Value> = if yaml.trim().is_empty() {
         BTreeMap::new()
     } else {
@@ -248,9 +200,16 @@ pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
             message: format!("front-matter: {}", crate::util::yaml::error_message(&e)),
         })?
     };
+    // A cairn field's value: under its own name, else under the first of
+    // the preset's aliases for it (`created_date` before `date`).
+    let get = |field: &str| -> Option<&Value> {
+        fm.get(field).or_else(|| {
+            d.field_aliases.iter().filter(|(_, to)| *to == field).find_map(|(from, _)| fm.get(from.as_str()))
+        })
+    };
     let (file_id, file_title) = from_file_name(rel);
     let text_of = |k: &str| -> Option<String> {
-        fm.get(k).and_then(|v| match v {
+        get(k).and_then(|v| match v {
             Value::String(s) => Some(s.trim().to_string()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,
@@ -258,6 +217,7 @@ pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
     };
     let id = text_of("id").filter(|s| !s.is_empty()).unwrap_or(file_id);
     let title = text_of("title").filter(|s| !s.is_empty()).unwrap_or(file_title);
+    // Without a status, the folder's.
     let folder_status = if rel.starts_with("archive/") {
         Some("Archived")
     } else if rel.starts_with("completed/") {
@@ -267,13 +227,10 @@ pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
     } else {
         None
     };
-    let status = match folder_status {
-        Some("Archived") => Some("Archived".to_string()),
-        f => text_of("status").filter(|s| !s.is_empty()).or(f.map(str::to_string)),
-    };
-    let parent = text_of("parent_task_id").or_else(|| text_of("parent")).filter(|s| !s.is_empty());
+    let status = text_of("status").filter(|s| !s.is_empty()).or(folder_status.map(str::to_string));
+    let parent = text_of("parent").filter(|s| !s.is_empty());
     let mut fields = BTreeMap::new();
-    if let Some(v) = fm.get("assignee") {
+    if let Some(v) = get("assignee") {
         let names: Vec<String> = match v {
             Value::Array(a) => a.iter().filter_map(person).collect(),
             v => person(v).into_iter().collect(),
@@ -288,37 +245,31 @@ pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
             }
         }
     }
-    if let Some(r) = fm.get("reporter").and_then(person) {
+    if let Some(r) = get("reporter").and_then(person) {
         fields.insert("reporter".into(), Value::String(r));
     }
-    for (from, to) in [("created_date", "created"), ("updated_date", "updated")] {
-        if let Some(v) = fm.get(from).and_then(datetime) {
-            fields.insert(to.into(), v);
+    for f in ["created", "updated"] {
+        if let Some(v) = get(f).and_then(|v| datetime(d, v)) {
+            fields.insert(f.into(), v);
         }
     }
     // Planned dates are dates in cairn: a time is dropped.
-    for (from, to) in [("due_date", "due"), ("planned_start", "start")] {
-        if let Some(Value::String(d)) = fm.get(from).and_then(datetime) {
-            fields.insert(to.into(), Value::String(d.chars().take(10).collect()));
+    for f in ["due", "start"] {
+        if let Some(Value::String(t)) = get(f).and_then(|v| datetime(d, v)) {
+            fields.insert(f.into(), Value::String(t.chars().take(10).collect()));
         }
     }
-    let labels = fm.get("labels").map(strings).unwrap_or_default();
+    let labels = get("labels").map(strings).unwrap_or_default();
     if !labels.is_empty() {
         fields.insert("labels".into(), Value::from(labels));
     }
-    if let Some(p) = text_of("priority").filter(|s| !s.is_empty()) {
-        fields.insert("priority".into(), Value::String(p));
+    for f in ["priority", "milestone"] {
+        if let Some(p) = text_of(f).filter(|s| !s.is_empty()) {
+            fields.insert(f.into(), Value::String(p));
+        }
     }
-    if let Some(m) = text_of("milestone").filter(|s| !s.is_empty()) {
-        fields.insert("milestone".into(), Value::String(m));
-    }
-    let relations = fm
-        .get("dependencies")
-        .map(strings)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| ("depends_on".to_string(), d))
-        .collect();
+    let relations =
+        get("depends_on").map(strings).unwrap_or_default().into_iter().map(|x| ("depends_on".to_string(), x)).collect();
     if title.is_empty() {
         return Err(Problem { at: at(1), message: "a task without a title".into() });
     }
@@ -333,12 +284,6 @@ pub fn parse_task(rel: &str, text: &str) -> Result<Record, Problem> {
         fields,
         body: split.body.trim().to_string(),
     })
-}
-
-/// `task-7`, `BACK-7` → `7`; `None` without a number after the last `-`.
-fn number(id: &str) -> Option<&str> {
-    let n = id.rsplit_once('-').map_or(id, |(_, n)| n);
-    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.')).then_some(n)
 }
 
 /// The changes from one state of a task to the next (`None`: created).
@@ -396,7 +341,7 @@ fn hist(what: &str, e: impl std::fmt::Display) -> ImportError {
 
 /// The task files' changes in the git history of `root`, under the ids of
 /// `records` (the tasks as the work tree has them).
-fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> {
+fn history(d: &Dialect, root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> {
     use crate::history::walk;
     let Some(g) = walk::open(root) else {
         return Err(ImportError::History(format!("{} is not in a git repository", root.display())));
@@ -409,7 +354,7 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
     let ignore = globset::GlobSet::empty();
     // References in earlier states name the tasks by today's ids, so that
     // a prefix change is no change.
-    let by_key_now = canon_map(records);
+    let by_key_now = canon_map(d, records);
     let mut buf = Vec::new();
     // Per task (an index): its current id; per path: the task and its state.
     let mut ids: Vec<String> = Vec::new();
@@ -428,15 +373,15 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
         let mut removed: Vec<(String, usize, Record)> = Vec::new();
         let mut added: Vec<(String, Record)> = Vec::new();
         let mut modified: Vec<(String, Record)> = Vec::new();
-        for d in diffs.into_iter().filter(|d| in_folder(&d.path) && d.path.ends_with(".md")) {
-            let new = match d.new {
+        for f in diffs.into_iter().filter(|f| in_folder(&f.path) && f.path.ends_with(".md")) {
+            let new = match f.new {
                 Some(id) => {
                     let bytes = walk::read_blob(&repo.objects, id, &mut buf).map_err(|e| hist("reading", e))?;
                     // A task file this commit cannot parse is skipped: its
                     // state stays the last readable one.
-                    match parse_task(&d.path, &String::from_utf8_lossy(&bytes)) {
+                    match parse_task(d, &f.path, &String::from_utf8_lossy(&bytes)) {
                         Ok(mut r) => {
-                            canonicalize(&mut r, &by_key_now);
+                            canonicalize(d, &mut r, &by_key_now);
                             Some(r)
                         }
                         Err(_) => continue,
@@ -444,13 +389,13 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
                 }
                 None => None,
             };
-            match (at_path.remove(&d.path), new) {
+            match (at_path.remove(&f.path), new) {
                 (Some((t, old)), Some(n)) => {
-                    at_path.insert(d.path.clone(), (t, old));
-                    modified.push((d.path, n));
+                    at_path.insert(f.path.clone(), (t, old));
+                    modified.push((f.path, n));
                 }
-                (Some((t, old)), None) => removed.push((d.path, t, old)),
-                (None, Some(n)) => added.push((d.path, n)),
+                (Some((t, old)), None) => removed.push((f.path, t, old)),
+                (None, Some(n)) => added.push((f.path, n)),
                 (None, None) => {}
             }
         }
@@ -465,38 +410,31 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
                 diff(Some(old), &n, &mut k);
                 let t = *t;
                 ids[t] = n.external_id.clone();
-                by_id.insert(n.external_id.to_ascii_lowercase(), t);
+                by_id.insert(d.ids.canonical(&n.external_id).into_owned(), t);
                 *old = n;
                 emit(t, k, &mut changes);
             }
         }
-        // Moves: an added file takes a removed one's task when the ids are
-        // the same (first), else when their numbers are (a prefix change);
-        // each in path order. Hash lookups, so that a commit renaming every
-        // task stays linear.
+        // Moves: an added file takes a removed one's task when their ids
+        // are equal under the preset's rules (`task-7` ≡ `BACK-7`), in path
+        // order. Hash lookups, so that a commit renaming every task stays
+        // linear.
         let mut removed: Vec<Option<(String, usize, Record)>> = removed.into_iter().map(Some).collect();
-        let mut olds: Vec<Option<(usize, Record)>> = (0..added.len()).map(|_| None).collect();
-        let keys: [fn(&str) -> Option<String>; 2] =
-            [|id| Some(id.to_ascii_lowercase()), |id| number(id).map(str::to_string)];
-        for key in keys {
-            let mut index: HashMap<String, VecDeque<usize>> = HashMap::new();
-            for (i, r) in removed.iter().enumerate() {
-                if let Some(k) = r.as_ref().and_then(|r| key(&r.2.external_id)) {
-                    index.entry(k).or_default().push_back(i);
-                }
-            }
-            for (a, (_, n)) in added.iter().enumerate() {
-                if olds[a].is_some() {
-                    continue;
-                }
-                let found = key(&n.external_id).and_then(|k| index.get_mut(&k)).and_then(VecDeque::pop_front);
-                if let Some((_, t, old)) = found.and_then(|i| removed.get_mut(i)).and_then(Option::take) {
-                    olds[a] = Some((t, old));
-                }
+        let mut index: HashMap<String, VecDeque<usize>> = HashMap::new();
+        for (i, r) in removed.iter().enumerate() {
+            if let Some((_, _, r)) = r {
+                index.entry(d.ids.canonical(&r.external_id).into_owned()).or_default().push_back(i);
             }
         }
+        let olds: Vec<Option<(usize, Record)>> = added
+            .iter()
+            .map(|(_, n)| {
+                let found = index.get_mut(d.ids.canonical(&n.external_id).as_ref()).and_then(VecDeque::pop_front);
+                found.and_then(|i| removed.get_mut(i)).and_then(Option::take).map(|(_, t, old)| (t, old))
+            })
+            .collect();
         for ((path, n), old) in added.into_iter().zip(olds) {
-            let lower = n.external_id.to_ascii_lowercase();
+            let key = d.ids.canonical(&n.external_id).into_owned();
             let mut k = Vec::new();
             let t = match old {
                 Some((t, old)) => {
@@ -505,7 +443,7 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
                 }
                 None => {
                     diff(None, &n, &mut k);
-                    match by_id.get(&lower) {
+                    match by_id.get(&key) {
                         Some(&t) => t,
                         None => {
                             ids.push(n.external_id.clone());
@@ -515,7 +453,7 @@ fn history(root: &Path, records: &[Record]) -> Result<Vec<Change>, ImportError> 
                 }
             };
             ids[t] = n.external_id.clone();
-            by_id.insert(lower, t);
+            by_id.insert(key, t);
             at_path.insert(path, (t, n));
             emit(t, k, &mut changes);
         }
@@ -538,19 +476,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unquoted_at_names_are_quoted() {
-        assert_eq!(quote_at("assignee: @ana\n"), "assignee: \"@ana\"\n");
-        assert_eq!(quote_at("assignee: [@ana, @bo]\n"), "assignee: [\"@ana\", \"@bo\"]\n");
-        assert_eq!(quote_at("  - @ana\n"), "  - \"@ana\"\n");
-        assert_eq!(quote_at("reporter: '@ana'\nx: a@b\n"), "reporter: '@ana'\nx: a@b\n");
-        assert_eq!(quote_at("title: mail me @ noon, a - @b\n"), "title: mail me @ noon, a - @b\n");
-        assert_eq!(quote_at("assignee: @ana # lead\n"), "assignee: \"@ana\" # lead\n");
+    fn the_preset_is_the_mapping() {
+        let d = preset().unwrap();
+        assert_eq!(d.preset.as_deref(), Some("backlog-md"));
+        assert!(d.lenient_yaml);
+        // Ids equal under the preset's rules are one task.
+        let records: Vec<Record> = ["BACK-4", "task-4.1", "doc-1"]
+            .iter()
+            .map(|id| Record { external_id: id.to_string(), ..Default::default() })
+            .collect();
+        let by_key = canon_map(&d, &records);
+        let mut r = Record {
+            parent: Some("task-4".into()),
+            relations: vec![("depends_on".into(), "TASK-4.1".into()), ("depends_on".into(), "x-9".into())],
+            ..Default::default()
+        };
+        canonicalize(&d, &mut r, &by_key);
+        assert_eq!(r.parent.as_deref(), Some("BACK-4"));
+        assert_eq!(
+            r.relations,
+            [("depends_on".to_string(), "task-4.1".to_string()), ("depends_on".into(), "x-9".into())]
+        );
+    }
+
+    #[test]
+    fn the_presets_status_aliases_map_as_their_statuses() {
+        // The import maps a status as written; each alias of the preset
+        // lands where the status it stands for does.
+        let d = preset().unwrap();
+        let cfg = Config::default();
+        assert!(!d.status_aliases.is_empty());
+        for (alias, status) in &d.status_aliases {
+            let via_alias = super::super::plan::map_status(&cfg, "story", alias);
+            assert!(via_alias.is_some(), "{alias}");
+            assert_eq!(via_alias, super::super::plan::map_status(&cfg, "story", status), "{alias}");
+        }
     }
 
     #[test]
     fn a_task_file_becomes_a_record() {
         let text = "---\nid: task-3\ntitle: Login page\nstatus: In Progress\nassignee:\n  - @ana\nreporter: @bo\ncreated_date: '2025-07-27 10:15'\nlabels: [ui, auth]\ndue_date: '2025-08-01 12:00'\npriority: high\ndependencies: [task-1, task-2]\nparent_task_id: task-1\n---\n\n## Description\n\nBuild it.\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 Form posts\n<!-- AC:END -->\n";
-        let r = parse_task("tasks/task-3 - Login page.md", text).unwrap();
+        let d = preset().unwrap();
+        let r = parse_task(&d, "tasks/task-3 - Login page.md", text).unwrap();
         assert_eq!(r.external_id, "task-3");
         assert_eq!(r.title, "Login page");
         assert_eq!(r.status.as_deref(), Some("In Progress"));
@@ -567,12 +534,24 @@ mod tests {
         assert_eq!(r.fields["due"], Value::from("2025-08-01"));
         assert!(r.body.starts_with("## Description") && r.body.contains("- [ ] #1 Form posts"));
         // Folder defaults and file-name fallbacks.
-        let r = parse_task("completed/task-4 - Old thing.md", "---\nstatus:\n---\n").unwrap();
+        let r = parse_task(&d, "completed/task-4 - Old thing.md", "---\nstatus:\n---\n").unwrap();
         assert_eq!(
             (r.external_id.as_str(), r.title.as_str(), r.status.as_deref()),
             ("task-4", "Old thing", Some("Done"))
         );
-        assert!(parse_task("tasks/x.md", "no front-matter").is_err());
-        assert!(parse_task("tasks/x.md", "---\ntitle: [unclosed\n---\n").is_err());
+        // An archived task keeps the status it has (as read in place);
+        // one without gets the folder's.
+        let r = parse_task(&d, "archive/tasks/task-5 - A.md", "---\nstatus: Done\n---\n").unwrap();
+        assert_eq!(r.status.as_deref(), Some("Done"));
+        let r = parse_task(&d, "archive/tasks/task-5 - A.md", "---\n---\n").unwrap();
+        assert_eq!(r.status.as_deref(), Some("Archived"));
+        // The preset's aliases and lenient YAML: `date` is `created`, a flow
+        // list of `@` names.
+        let r = parse_task(&d, "tasks/task-6 - B.md", "---\ndate: '2025-07-27 10:15:30'\nassignee: [@ana, @bo]\n---\n")
+            .unwrap();
+        assert_eq!(r.fields["created"], Value::from("2025-07-27T10:15:30Z"));
+        assert_eq!(r.fields["assignee"], Value::from(vec!["ana", "bo"]));
+        assert!(parse_task(&d, "tasks/x.md", "no front-matter").is_err());
+        assert!(parse_task(&d, "tasks/x.md", "---\ntitle: [unclosed\n---\n").is_err());
     }
 }
