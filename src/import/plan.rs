@@ -9,8 +9,9 @@
 //!   its fallbacks the config has ([`kind_for`]), else the config's first
 //!   work kind.
 //! - **Statuses and priorities** are mapped ([`map_status`],
-//!   [`map_priority`]); a status that maps to none of the kind's statuses
-//!   is a bad record.
+//!   [`map_priority`]; the backlog's `statuses.aliases` first); a status
+//!   that maps to none of the kind's statuses becomes the kind's first
+//!   status, with a warning naming it.
 //! - **References** (`parent`, relations) name external ids: one in the
 //!   import becomes the new item's id; one an item of the backlog has as its
 //!   `external_id` (an earlier import) becomes that item's id; any other is
@@ -115,6 +116,13 @@ fn normal(s: &str) -> String {
 /// `None`: no match.
 pub fn map_status(cfg: &Config, kind: &str, status: &str) -> Option<String> {
     let statuses = cfg.statuses_of(kind);
+    // The target backlog's own `statuses.aliases` first (one rule with
+    // reading in place), then the names, then the common synonyms.
+    if let Some(a) = cfg.dialect.status_alias(status.trim()) {
+        if statuses.iter().any(|s| s.name == a) {
+            return Some(a.to_string());
+        }
+    }
     let n = normal(status);
     if let Some(s) = statuses.iter().find(|s| normal(&s.name) == n) {
         return Some(s.name.clone());
@@ -201,10 +209,27 @@ fn prepare(cfg: &Config, r: &Record, warnings: &mut Vec<Problem>) -> Result<Prep
     let kind = kind_for(cfg, &r.kind).ok_or_else(|| format!("no kind for `{}` in cairn.yml", r.kind))?.to_string();
     let is_work = cfg.kind(&kind).is_some_and(|k| k.role == Role::Work);
     let status = match &r.status {
-        Some(s) if !s.trim().is_empty() => Some(map_status(cfg, &kind, s).ok_or_else(|| {
-            let names: Vec<&str> = cfg.statuses_of(&kind).iter().map(|s| s.name.as_str()).collect();
-            format!("status `{s}` maps to none of the {kind} statuses ({})", names.join(", "))
-        })?),
+        Some(s) if !s.trim().is_empty() => match map_status(cfg, &kind, s) {
+            Some(m) => Some(m),
+            None => {
+                // A status of the source's own (a Trello list "Icebox 2", a
+                // Jira workflow step): the kind's first status, said once
+                // per record; `statuses.aliases` in cairn.yml maps it for good.
+                let first = cfg.statuses_of(&kind).first().map(|s| s.name.clone());
+                let names: Vec<&str> = cfg.statuses_of(&kind).iter().map(|s| s.name.as_str()).collect();
+                let Some(first) = first else {
+                    return Err(format!("status `{s}`: the kind {kind} has no statuses"));
+                };
+                warnings.push(Problem {
+                    at: r.at.clone(),
+                    message: format!(
+                        "status `{s}` maps to none of the {kind} statuses ({}); imported as `{first}` (map it with `statuses.aliases` in cairn.yml)",
+                        names.join(", ")
+                    ),
+                });
+                Some(first)
+            }
+        },
         _ => None,
     }
     .or_else(|| is_work.then(|| cfg.statuses_of(&kind).first().map(|s| s.name.clone())).flatten());
@@ -510,6 +535,40 @@ mod tests {
             assert_eq!(map_status(&cfg, "story", from).as_deref(), Some(to), "{from}");
         }
         assert_eq!(map_status(&cfg, "story", "Pondering"), None);
+    }
+
+    /// A status the kind does not know is imported as the kind's first
+    /// status with a warning naming it (not a bad record), and the
+    /// backlog's own `statuses.aliases` map a source spelling first.
+    #[test]
+    fn unknown_statuses_fall_back_with_a_warning_and_aliases_map_first() {
+        let cfg = Config::default();
+        let record = |status: &str| Record {
+            at: super::super::Location::Line(7),
+            external_id: "T-1".into(),
+            kind: "story".into(),
+            title: "A story".into(),
+            status: Some(status.into()),
+            ..Default::default()
+        };
+        let mut warnings = Vec::new();
+        let p = prepare(&cfg, &record("Icebox 2"), &mut warnings).expect("not a bad record");
+        let first = cfg.statuses_of("story")[0].name.clone();
+        assert_eq!(p.status.as_deref(), Some(first.as_str()));
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].message.contains("`Icebox 2`") && warnings[0].message.contains(&first),
+            "{:?}",
+            warnings[0]
+        );
+        assert_eq!(warnings[0].at, super::super::Location::Line(7));
+
+        let text = "statuses:\n  values:\n    - { name: backlog, category: todo }\n    - { name: ready, category: todo }\n    - { name: in_progress, category: doing }\n    - { name: review, category: doing }\n    - { name: done, category: done }\n    - { name: cancelled, category: done, completed: false }\n  aliases: {\"Icebox 2\": ready}\n";
+        let cfg = Config::parse(text, std::path::Path::new("cairn.yml")).expect("config");
+        let mut warnings = Vec::new();
+        let p = prepare(&cfg, &record("icebox 2"), &mut warnings).expect("mapped");
+        assert_eq!(p.status.as_deref(), Some("ready"));
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]
