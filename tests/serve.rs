@@ -16,8 +16,12 @@ use serde_json::Value;
 
 #[path = "support/chromium.rs"]
 mod chromium_support;
+#[path = "support/server.rs"]
+mod server_support;
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+use server_support::copy_dir;
+
+use server_support::TIMEOUT;
 
 /// The server process; killed on drop.
 struct Server {
@@ -33,21 +37,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let rel = e.path().strip_prefix(from).unwrap();
-        if rel.components().next().is_some_and(|c| c.as_os_str() == "_site" || c.as_os_str() == ".cairn-cache") {
-            continue;
-        }
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else if e.file_type().is_file() {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
     }
 }
 
@@ -1032,7 +1021,10 @@ fn schemathesis_finds_nothing() {
         .arg(&config)
         .args(["run", &format!("http://{}/api/v1/openapi.json", s.addr)])
         .args(["-H", &format!("X-Cairn-Token: {token}"), "-H", &format!("Origin: http://{}", s.addr)])
-        .args(["--checks", "all", "--max-examples", "10", "--seed", "1", "--workers", "2", "--request-timeout", "10"])
+        // One worker: with two, schemathesis's threads now and then trip a
+        // CPython 3.11 `ast.parse` race ("AST constructor recursion depth
+        // mismatch") inside hypothesis, a runtime error of the tool itself.
+        .args(["--checks", "all", "--max-examples", "10", "--seed", "1", "--workers", "1", "--request-timeout", "10"])
         .args(["--phases", "examples,coverage,fuzzing"])
         .current_dir(work.path())
         .env("NO_COLOR", "1")
