@@ -5,25 +5,15 @@
 
 #[path = "support/git.rs"]
 mod git_support;
+#[path = "support/server.rs"]
+mod server_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use git_support::Repo;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
+use server_support::copy_dir;
 
 /// Runs `cairn -v build` and returns its stderr.
 fn build(root: &Path, out: &Path, extra: &[&str]) -> String {

@@ -346,6 +346,16 @@ pub fn birth(
     out
 }
 
+/// The last steps of a tracker reader: problems in source order, history
+/// oldest first, kinds fitted to cairn's hierarchy ([`fit_kinds`]), and the
+/// sprints the records name added ([`add_sprints`], with their `dates`).
+pub fn finish(src: &mut Source, dates: &HashMap<String, (Option<String>, Option<String>)>) {
+    src.problems.sort_by(|a, b| a.at.cmp(&b.at));
+    sort_history(&mut src.history);
+    fit_kinds(src);
+    add_sprints(src, dates);
+}
+
 /// Sorts a history oldest first, stable for equal times.
 pub fn sort_history(h: &mut [Change]) {
     h.sort_by_key(|c| c.time);

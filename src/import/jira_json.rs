@@ -47,9 +47,7 @@ pub fn read_str(text: &str) -> Result<Source, String> {
             Err(message) => src.problems.push(Problem { at: Location::Record(n + 1), message }),
         }
     }
-    convert::sort_history(&mut src.history);
-    convert::fit_kinds(&mut src);
-    convert::add_sprints(&mut src, &dates);
+    convert::finish(&mut src, &dates);
     Ok(src)
 }
 

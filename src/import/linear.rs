@@ -40,11 +40,8 @@ pub fn read_str(text: &str) -> Result<Source, String> {
             Err(message) => problems.push(Problem { at: Location::Line(*line), message }),
         }
     }
-    problems.sort_by(|a, b| a.at.cmp(&b.at));
     src.problems = problems;
-    convert::sort_history(&mut src.history);
-    convert::fit_kinds(&mut src);
-    convert::add_sprints(&mut src, &cycles);
+    convert::finish(&mut src, &cycles);
     Ok(src)
 }
 

@@ -5,20 +5,7 @@ pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let lower = word.to_lowercase();
-    let mut best: Option<(f64, &'a str)> = None;
-    for c in candidates {
-        let c_lower = c.to_lowercase();
-        let score = if c_lower == lower || c_lower.replace(['_', '-', ' '], "") == lower.replace(['_', '-', ' '], "") {
-            1.0
-        } else {
-            strsim::jaro_winkler(&lower, &c_lower)
-        };
-        if score >= 0.85 && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c)
+    Suggester::new(candidates).best(word)
 }
 
 /// [`hint`] for many words against one large candidate list (every item
@@ -50,15 +37,10 @@ impl<'a> Suggester<'a> {
         Suggester { candidates, answered: std::collections::HashMap::new(), budget: SUGGEST_BUDGET }
     }
 
-    /// As [`hint`]: `"; did you mean `x`?"` or the empty string.
-    pub fn hint(&mut self, word: &str) -> String {
-        if let Some(h) = self.answered.get(word) {
-            return h.clone();
-        }
-        if self.budget < self.candidates.len() {
-            return String::new();
-        }
-        self.budget -= self.candidates.len();
+    /// The candidate closest to `word` ([`did_you_mean`]): equal ignoring
+    /// case, `-`, `_` and spaces, else the best Jaro-Winkler score of at
+    /// least 0.85, ties by name.
+    pub fn best(&self, word: &str) -> Option<&'a str> {
         let lower = word.to_lowercase();
         let squashed = lower.replace(['_', '-', ' '], "");
         let mut best: Option<(f64, &'a str)> = None;
@@ -69,7 +51,19 @@ impl<'a> Suggester<'a> {
                 best = Some((score, c));
             }
         }
-        let h = best.map(|(_, c)| format!("; did you mean `{c}`?")).unwrap_or_default();
+        best.map(|(_, c)| c)
+    }
+
+    /// As [`hint`]: `"; did you mean `x`?"` or the empty string.
+    pub fn hint(&mut self, word: &str) -> String {
+        if let Some(h) = self.answered.get(word) {
+            return h.clone();
+        }
+        if self.budget < self.candidates.len() {
+            return String::new();
+        }
+        self.budget -= self.candidates.len();
+        let h = self.best(word).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
         self.answered.insert(word.to_string(), h.clone());
         h
     }
