@@ -6,9 +6,14 @@
 //! `closed` or, closed with `stateReason` `NOT_PLANNED`, `not planned`. The
 //! milestone is the sprint (its due date the item's `due`). References in
 //! the body (`depends on #12`, `blocked by #12`, `blocks #12`, `duplicate
-//! of #12`, `relates to #12`) become relations. History: the creation by the
-//! author, and the closing (by the first assignee, else the author: the
-//! export does not say who closed it).
+//! of #12`, `relates to #12`) become relations. The parent (GitHub's
+//! sub-issues): the issue's `parent` (`{"number": 12}`, where the export
+//! has it), else "part of #12", "parent: #12", "sub-issue of #12" or
+//! "child of #12" in its body, else the issue whose body tracks it in a
+//! task list (`- [ ] #13`); a story with a parent story becomes a task
+//! ([`convert::fit_kinds`]). History: the creation by the author, and the
+//! closing (by the first assignee, else the author: the export does not
+//! say who closed it).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -66,21 +71,100 @@ pub fn body_relations(body: &str) -> Vec<(String, String)> {
     out.into_iter().map(|(_, r, t)| (r, t)).collect()
 }
 
+/// The parent a body names (`part of #12`, `parent: #12`, `parent issue
+/// #12`, `sub-issue of #12`, `child of #12`): the first, as `#N`.
+pub fn body_parent(body: &str) -> Option<String> {
+    const PHRASES: [&str; 6] = ["part of", "parent issue", "parent", "sub-issue of", "subissue of", "child of"];
+    let lower = body.to_ascii_lowercase();
+    let mut best: Option<(usize, String)> = None;
+    for phrase in PHRASES {
+        for (at, _) in lower.match_indices(phrase) {
+            if lower[..at].chars().next_back().is_some_and(char::is_alphanumeric) {
+                continue;
+            }
+            let rest = lower[at + phrase.len()..].trim_start_matches([' ', ':']);
+            let Some(num) = rest.strip_prefix('#') else { continue };
+            let digits: String = num.chars().take_while(char::is_ascii_digit).collect();
+            if !digits.is_empty() && best.as_ref().is_none_or(|(b, _)| at < *b) {
+                best = Some((at, format!("#{digits}")));
+            }
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
+/// The issues a body tracks in a task list (`- [ ] #13`, `* [x] #14 text`),
+/// as `#N`, in order.
+pub fn tracked_issues(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in body.lines() {
+        let l = line.trim_start();
+        let Some(rest) = l.strip_prefix("- [").or_else(|| l.strip_prefix("* [")) else { continue };
+        let Some(rest) =
+            rest.strip_prefix(" ] ").or_else(|| rest.strip_prefix("x] ")).or_else(|| rest.strip_prefix("X] "))
+        else {
+            continue;
+        };
+        let Some(num) = rest.trim_start().strip_prefix('#') else { continue };
+        let digits: String = num.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            out.push(format!("#{digits}"));
+        }
+    }
+    out
+}
+
+/// Parents from task lists: an issue a task list tracks gets the tracking
+/// issue as its parent, unless it names one itself (or is tracked by an
+/// earlier issue too: the first one wins).
+fn tracked_parents(src: &mut Source, tracked: &[(String, Vec<String>)]) {
+    let mut parent_of: HashMap<&str, &str> = HashMap::new();
+    for (parent, children) in tracked {
+        for c in children {
+            if c != parent {
+                parent_of.entry(c.as_str()).or_insert(parent.as_str());
+            }
+        }
+    }
+    for r in &mut src.records {
+        if r.parent.is_none() {
+            if let Some(p) = parent_of.get(r.external_id.as_str()) {
+                r.parent = Some(p.to_string());
+            }
+        }
+    }
+}
+
 /// Reads the text of a `gh issue list --json` array.
 pub fn read_str(text: &str) -> Result<Source, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let issues = v.as_array().ok_or("expected the JSON array of `gh issue list --json …`")?;
     let mut src = Source::default();
     let mut milestones = HashMap::new();
+    let mut tracked: Vec<(String, Vec<String>)> = Vec::new();
     for (i, issue) in issues.iter().enumerate() {
         match record(issue, i + 1, &mut src, &mut milestones) {
-            Ok(r) => src.records.push(r),
+            Ok(r) => {
+                let t = tracked_issues(&r.body);
+                if !t.is_empty() {
+                    tracked.push((r.external_id.clone(), t));
+                }
+                src.records.push(r)
+            }
             Err(message) => src.problems.push(Problem { at: Location::Record(i + 1), message }),
         }
     }
+    tracked_parents(&mut src, &tracked);
+    convert::fit_kinds(&mut src);
     convert::sort_history(&mut src.history);
     convert::add_sprints(&mut src, &milestones);
     Ok(src)
+}
+
+/// The `parent` an issue object carries (`{"number": 12}` or `12`), as `#N`.
+fn parent_of(issue: &Value) -> Option<String> {
+    let p = &issue["parent"];
+    p["number"].as_u64().or_else(|| p.as_u64()).map(|n| format!("#{n}"))
 }
 
 fn login(v: &Value) -> String {
@@ -123,6 +207,7 @@ fn record(issue: &Value, n: usize, src: &mut Source, milestones: &mut Dates) -> 
         title: title.to_string(),
         status: Some(status.to_string()),
         relations: body_relations(body).into_iter().filter(|(_, t)| *t != id).collect(),
+        parent: parent_of(issue).or_else(|| body_parent(body)).filter(|p| *p != id),
         body: convert::join_body(&[body.replace("\r\n", "\n")]),
         ..Record::default()
     };
@@ -182,5 +267,16 @@ mod tests {
         .collect();
         assert_eq!(got, want);
         assert_eq!(body_relations("no refs, #5 alone"), vec![]);
+    }
+
+    #[test]
+    fn a_body_names_its_parent_and_tracks_children_in_task_lists() {
+        assert_eq!(body_parent("Part of #12, see also #4").as_deref(), Some("#12"));
+        assert_eq!(body_parent("Sub-issue of #3.\nParent: #9").as_deref(), Some("#3"));
+        assert_eq!(body_parent("apart of #12"), None);
+        assert_eq!(body_parent("parent: none"), None);
+        let body =
+            "Tasks:\n- [ ] #13\n- [x] #14 done already\n* [ ] #15\n- [ ] not an issue\n- #16\n  - [ ] #17 nested";
+        assert_eq!(tracked_issues(body), ["#13", "#14", "#15", "#17"]);
     }
 }

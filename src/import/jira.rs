@@ -15,14 +15,58 @@ use serde_json::{json, Value};
 use super::convert::{self, Comment, Header};
 use super::{ChangeKind, ImportError, Location, Problem, Record, Source};
 
-/// Reads a Jira CSV or JSON export (JSON when the file starts with `{` or `[`).
+/// Reads a Jira CSV or JSON export (JSON when the file starts with `{` or
+/// `[`), or a folder of them: the pages of a search (`*.json`) or the CSV
+/// files of an export Jira split at its 1,000-issue limit (`*.csv`), read
+/// together in file-name order.
 pub fn read(source: &Path) -> Result<Source, ImportError> {
+    if source.is_dir() {
+        return read_dir(source);
+    }
     let text = super::read_text(source)?;
     let text = text.trim_start_matches('\u{feff}');
-    if text.trim_start().starts_with(['{', '[']) {
+    if is_json(text) {
         return super::jira_json::read_str(text).map_err(|e| ImportError::read(source, e));
     }
     read_csv(text).map_err(|e| ImportError::read(source, e))
+}
+
+fn is_json(text: &str) -> bool {
+    text.trim_start().starts_with(['{', '['])
+}
+
+/// A folder of pages or CSV files.
+fn read_dir(dir: &Path) -> Result<Source, ImportError> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| ImportError::read(dir, e))?;
+    for e in entries {
+        let e = e.map_err(|e| ImportError::read(dir, e))?;
+        let name = e.file_name().to_string_lossy().to_string();
+        let ext = Path::new(&name).extension().and_then(|x| x.to_str()).map(str::to_ascii_lowercase);
+        if matches!(ext.as_deref(), Some("json" | "csv")) && e.path().is_file() {
+            let text = super::read_text(&e.path())?;
+            files.push((name, text.trim_start_matches('\u{feff}').to_string()));
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(ImportError::read(dir, "no .json or .csv files in the folder"));
+    }
+    let json = files.iter().filter(|(_, t)| is_json(t)).count();
+    if json == files.len() {
+        let mut pages = Vec::with_capacity(files.len());
+        for (name, text) in files {
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| ImportError::read(&dir.join(&name), format!("not JSON: {e}")))?;
+            pages.push((Some(name), v));
+        }
+        return super::jira_json::read_pages(pages).map_err(|e| ImportError::read(dir, e));
+    }
+    if json > 0 {
+        return Err(ImportError::read(dir, "the folder mixes JSON pages and CSV files: import one kind at a time"));
+    }
+    let named: Vec<(Option<String>, &str)> = files.iter().map(|(n, t)| (Some(n.clone()), t.as_str())).collect();
+    read_csvs(&named).map_err(|e| ImportError::read(dir, e))
 }
 
 /// A Jira issue type in cairn's kinds.
@@ -80,27 +124,63 @@ fn link_columns(h: &Header) -> Vec<(String, String, bool)> {
 
 /// Reads the text of a Jira CSV export.
 pub fn read_csv(text: &str) -> Result<Source, String> {
-    let (h, rows, mut problems) = convert::csv_rows(text)?;
-    for col in ["Summary", "Issue key"] {
-        if !h.has(col) {
-            return Err(format!("no `{col}` column: is this a Jira CSV export?"));
+    read_csvs(&[(None, text)])
+}
+
+/// Reads CSV exports together (the files of one export, each with its
+/// name when there are several): parents and links may cross files; an
+/// issue key a later file repeats (the export moved on between files) is
+/// read from the first file only.
+pub fn read_csvs(files: &[(Option<String>, &str)]) -> Result<Source, String> {
+    let mut parsed = Vec::with_capacity(files.len());
+    for (name, text) in files {
+        let in_file = |e: String| match name {
+            Some(n) => format!("{n}: {e}"),
+            None => e,
+        };
+        let (h, rows, problems) = convert::csv_rows(text).map_err(in_file)?;
+        for col in ["Summary", "Issue key"] {
+            if !h.has(col) {
+                return Err(in_file(format!("no `{col}` column: is this a Jira CSV export?")));
+            }
         }
+        parsed.push((name, h, rows, problems));
     }
-    let links = link_columns(&h);
     // `Parent id` holds the parent's numeric issue id.
-    let key_of: HashMap<&str, &str> = rows
+    let key_of: HashMap<&str, &str> = parsed
         .iter()
-        .map(|(_, r)| (h.get(r, "Issue id"), h.get(r, "Issue key")))
+        .flat_map(|(_, h, rows, _)| rows.iter().map(move |(_, r)| (h.get(r, "Issue id"), h.get(r, "Issue key"))))
         .filter(|(i, _)| !i.is_empty())
         .collect();
     let mut src = Source::default();
-    for (line, row) in &rows {
-        match record(&h, row, *line, &links, &key_of, &mut src) {
-            Ok(r) => src.records.push(r),
-            Err(message) => problems.push(Problem { at: Location::Line(*line), message }),
+    // Key → the file it was first read from.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut all_problems = Vec::new();
+    for (f, (name, h, rows, problems)) in parsed.iter().enumerate() {
+        let at = |line: usize| match name {
+            Some(n) => Location::File(n.clone(), line),
+            None => Location::Line(line),
+        };
+        let links = link_columns(h);
+        for (line, row) in rows {
+            let key = h.get(row, "Issue key");
+            if !key.is_empty() && *seen.entry(key).or_insert(f) < f {
+                continue;
+            }
+            match record(h, row, *line, &links, &key_of, &mut src) {
+                Ok(mut r) => {
+                    r.at = at(*line);
+                    src.records.push(r)
+                }
+                Err(message) => all_problems.push(Problem { at: at(*line), message }),
+            }
         }
+        all_problems.extend(problems.iter().map(|p| match (&p.at, name) {
+            (Location::Line(l), Some(n)) => Problem { at: Location::File(n.clone(), *l), message: p.message.clone() },
+            _ => p.clone(),
+        }));
     }
-    src.problems = problems;
+    src.problems = all_problems;
     convert::finish(&mut src, &HashMap::new());
     Ok(src)
 }

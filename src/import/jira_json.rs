@@ -14,20 +14,59 @@ use super::convert::{self, Comment};
 use super::jira::{kind, relation, text};
 use super::{Change, ChangeKind, Location, Problem, Record, Source};
 
-/// Reads the text of a search response.
+/// Reads the text of a search response: one page (`{"issues": [...]}`),
+/// a bare array of issues, or an array of pages (`jq -s . page-*.json`).
 pub fn read_str(text: &str) -> Result<Source, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let (issues, names) = match &v {
-        Value::Array(a) => (a.as_slice(), None),
-        Value::Object(o) => match o.get("issues").and_then(Value::as_array) {
-            Some(a) => (a.as_slice(), o.get("names").and_then(Value::as_object)),
-            None => return Err("no `issues` array: is this a Jira search response?".into()),
-        },
-        _ => return Err("expected an object with `issues` or an array of issues".into()),
+    let pages = match v {
+        Value::Array(a) if !a.is_empty() && a.iter().all(|p| p.get("issues").is_some()) => {
+            a.into_iter().map(|p| (None, p)).collect()
+        }
+        v => vec![(None, v)],
     };
+    read_pages(pages)
+}
+
+/// Reads the pages of a paginated search (`startAt`/`maxResults`/`total`),
+/// each with the name of its file when there are several files. Issues are
+/// taken in page order; an issue a later page repeats (the result moved
+/// between requests) is read once. Pages that hold fewer issues than their
+/// `total` are a problem: part of the export is missing.
+pub fn read_pages(pages: Vec<(Option<String>, Value)>) -> Result<Source, String> {
+    // (where, the page it is on, the issue)
+    let mut all: Vec<(Location, usize, Value)> = Vec::new();
+    let mut names: serde_json::Map<String, Value> = serde_json::Map::new();
+    let mut total: Option<u64> = None;
+    for (page_no, (file, page)) in pages.into_iter().enumerate() {
+        let at = |n: usize| match &file {
+            Some(f) => Location::File(format!("{f}, record {n}"), 0),
+            None => Location::Record(n),
+        };
+        let issues = match page {
+            Value::Array(a) => a,
+            Value::Object(mut o) => {
+                if let Some(Value::Object(n)) = o.remove("names") {
+                    for (k, v) in n {
+                        names.entry(k).or_insert(v);
+                    }
+                }
+                total = total.max(o.get("total").and_then(Value::as_u64));
+                match o.remove("issues") {
+                    Some(Value::Array(a)) => a,
+                    _ => return Err(with_file(&file, "no `issues` array: is this a Jira search response?")),
+                }
+            }
+            _ => return Err(with_file(&file, "expected an object with `issues` or an array of issues")),
+        };
+        let base = all.len();
+        all.extend(issues.into_iter().enumerate().map(|(i, v)| {
+            let n = if file.is_some() { i + 1 } else { base + i + 1 };
+            (at(n), page_no, v)
+        }));
+    }
     // Custom field ids by their names, with Jira Cloud's usual ids as the fallback.
     let mut ids: HashMap<&str, Vec<String>> = HashMap::new();
-    for (id, name) in names.into_iter().flatten() {
+    for (id, name) in &names {
         ids.entry(name.as_str().unwrap_or_default()).or_default().push(id.clone());
     }
     let custom = |name: &str, default: &str| -> Vec<String> {
@@ -41,14 +80,39 @@ pub fn read_str(text: &str) -> Result<Source, String> {
     };
     let mut src = Source::default();
     let mut dates = HashMap::new();
-    for (n, issue) in issues.iter().enumerate() {
-        match record(issue, n + 1, &cf, &mut src.history, &mut dates) {
+    // Key → the page it was first read from: a later page repeating it is
+    // pagination drift; a page repeating its own key is the plan's problem.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (at, page_no, issue) in &all {
+        let key = text(&issue["key"]);
+        if !key.is_empty() && *seen.entry(key).or_insert(*page_no) < *page_no {
+            continue;
+        }
+        match record(issue, at.clone(), &cf, &mut src.history, &mut dates) {
             Ok(r) => src.records.push(r),
-            Err(message) => src.problems.push(Problem { at: Location::Record(n + 1), message }),
+            Err(message) => src.problems.push(Problem { at: at.clone(), message }),
+        }
+    }
+    if let Some(t) = total {
+        let have = seen.len() as u64;
+        if have < t {
+            src.problems.push(Problem {
+                at: Location::None,
+                message: format!(
+                    "the search found {t} issues and the export holds {have}: fetch the other pages (`startAt={have}`, …) and import them together (a folder of pages, or `jq -s . page-*.json`)"
+                ),
+            });
         }
     }
     convert::finish(&mut src, &dates);
     Ok(src)
+}
+
+fn with_file(file: &Option<String>, message: &str) -> String {
+    match file {
+        Some(f) => format!("{f}: {message}"),
+        None => message.to_string(),
+    }
 }
 
 struct Custom {
@@ -128,7 +192,7 @@ fn sprint_dates(v: &Value, dates: &mut Dates) {
 
 fn record(
     issue: &Value,
-    n: usize,
+    at: Location,
     cf: &Custom,
     history: &mut Vec<Change>,
     dates: &mut Dates,
@@ -145,7 +209,7 @@ fn record(
     let created = convert::time_field("created", &text(&f["created"]))?;
     let due = convert::time_field("duedate", &text(&f["duedate"]))?;
     let mut r = Record {
-        at: Location::Record(n),
+        at,
         external_id: key.clone(),
         kind: kind(&text(&f["issuetype"]["name"])).to_string(),
         title,

@@ -6,7 +6,11 @@
 //! Cells Linear prefixed with `'` so that spreadsheets do not run them as
 //! formulas lose that quote. An issue with a `Bug` label is a `bug`, a
 //! sub-issue (one with a `Parent issue`) a `task`, any other a `story`.
-//! The cycle is the sprint (`Cycle Name`, else `Cycle N`). History: the
+//! The cycle is the sprint (`Cycle Name`, else `Cycle N`). Relation
+//! columns, where the export has them (comma-separated issue ids):
+//! `Blocked by` → `depends_on`, `Blocks`/`Blocking` → `blocks`, `Related
+//! to`/`Related issues`/`Related` → `relates_to`, `Duplicate of` →
+//! `duplicates`. History: the
 //! creation by the creator, `Started` (to `In Progress`), and `Completed` or
 //! `Canceled` (to the issue's status).
 
@@ -45,6 +49,15 @@ pub fn read_str(text: &str) -> Result<Source, String> {
     Ok(src)
 }
 
+/// Linear's relation columns (as its exports and API spell them; header
+/// names are case-insensitive) and cairn's relation for each.
+const RELATION_COLUMNS: &[(&[&str], &str)] = &[
+    (&["Blocked by"], "depends_on"),
+    (&["Blocks", "Blocking"], "blocks"),
+    (&["Related to", "Related issues", "Related"], "relates_to"),
+    (&["Duplicate of"], "duplicates"),
+];
+
 /// A sprint's start and end dates by name.
 type Dates = HashMap<String, (Option<String>, Option<String>)>;
 
@@ -79,8 +92,19 @@ fn record(
     } else {
         "story"
     };
+    let mut relations = Vec::new();
+    for (columns, rel) in RELATION_COLUMNS {
+        for c in *columns {
+            for to in convert::split_list(get(c)) {
+                if to != id && !relations.iter().any(|(r, t): &(String, String)| r == rel && *t == to) {
+                    relations.push((rel.to_string(), to));
+                }
+            }
+        }
+    }
     let mut r = Record {
         at: Location::Line(line),
+        relations,
         external_id: id.to_string(),
         kind: kind.to_string(),
         title: title.to_string(),
