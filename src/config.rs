@@ -443,6 +443,8 @@ impl Config {
         }
         if let Some(v) = file.yaml {
             c.dialect.lenient_yaml = v.lenient;
+            c.dialect.key_order = v.key_order;
+            c.dialect.keep_quotes = v.keep_quotes;
         }
         if let Some(v) = file.references {
             c.dialect.external_paths = v.external_paths;

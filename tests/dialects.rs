@@ -409,3 +409,60 @@ fn the_importer_reads_a_generated_repository_with_the_presets_mapping() {
         assert!(!of.contains(&&ChangeKind::Deleted), "{new}");
     }
 }
+
+#[test]
+fn mv_follows_equal_ids_and_backlog_md_file_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "cairn.yml", "preset: backlog-md\n");
+    write(root, "tasks/back-3 - Parser.md", "---\nid: BACK-3\ntitle: Parser\nstatus: To Do\nassignee: @ana\n---\n");
+    write(
+        root,
+        "tasks/back-4 - Lexer.md",
+        "---\nid: BACK-4\ntitle: Lexer\nstatus: To Do\nassignee: [@bo, @cy]\nparent_task_id: back-3\n---\nAfter [[back-3]].\n",
+    );
+    write(
+        root,
+        "tasks/back-5 - Tests.md",
+        "---\nid: BACK-5\ntitle: Tests\nstatus: To Do\ndependencies:\n  - task-3\n---\n",
+    );
+    let (code, _, err) = cairn(root, &["mv", "BACK-3", "BACK-30"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!root.join("tasks/back-3 - Parser.md").exists());
+    let moved = std::fs::read_to_string(root.join("tasks/back-30 - Parser.md")).expect("renamed file");
+    assert_eq!(moved, "---\nid: BACK-30\ntitle: Parser\nstatus: To Do\nassignee: @ana\n---\n");
+    let other = std::fs::read_to_string(root.join("tasks/back-4 - Lexer.md")).expect("file");
+    assert_eq!(
+        other,
+        "---\nid: BACK-4\ntitle: Lexer\nstatus: To Do\nassignee: [@bo, @cy]\nparent_task_id: BACK-30\n---\nAfter [[BACK-30]].\n"
+    );
+    let third = std::fs::read_to_string(root.join("tasks/back-5 - Tests.md")).expect("file");
+    assert_eq!(third, "---\nid: BACK-5\ntitle: Tests\nstatus: To Do\ndependencies:\n  - BACK-30\n---\n");
+    let report = json(root, &["check", "--format", "json"]);
+    let codes: Vec<&str> =
+        report["diagnostics"].as_array().expect("list").iter().filter_map(|d| d["code"].as_str()).collect();
+    assert!(!codes.iter().any(|c| c.starts_with('E')), "{report}");
+}
+
+#[test]
+fn fmt_keeps_backlog_md_order_and_quotes() {
+    let (_d, root, _repo) = repository(40, 7, "preset: backlog-md\n");
+    // What Backlog.md writes is already canonical: nothing to do.
+    let (code, out, err) = cairn(&root, &["fmt", "--check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    write(
+        &root,
+        "tasks/back-900 - Shuffled.md",
+        "---\npriority: high\nstatus: To Do\ncreated_date: '2025-07-01 10:00'\ntitle: Shuffled\nassignee: @ana\nid: BACK-900\nlabels: [\"ui\"]\n---\nBody\n",
+    );
+    let (code, out, _) = cairn(&root, &["fmt", "--check"]);
+    assert_eq!((code, out.trim()), (1, "tasks/back-900 - Shuffled.md"));
+    let (code, _, err) = cairn(&root, &["fmt"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(root.join("tasks/back-900 - Shuffled.md")).expect("file");
+    assert_eq!(
+        text,
+        "---\nid: BACK-900\ntitle: Shuffled\nstatus: To Do\nassignee: @ana\ncreated_date: '2025-07-01 10:00'\nlabels:\n  - \"ui\"\npriority: high\n---\nBody\n"
+    );
+    assert_eq!(cairn(&root, &["fmt", "--check"]).0, 0, "idempotent");
+}

@@ -632,10 +632,10 @@ proptest! {
 
     #[test]
     fn fmt_is_idempotent_and_keeps_values((text, _) in front_matter()) {
-        let order = text::key_order(&Config::default());
-        let once = edit::fmt::format(&text, &order).unwrap();
+        let style = edit::fmt::Style::of(&Config::default());
+        let once = edit::fmt::format(&text, &style).unwrap();
         prop_assert_eq!(values(&once), values(&text));
-        let twice = edit::fmt::format(&once, &order).unwrap();
+        let twice = edit::fmt::format(&once, &style).unwrap();
         prop_assert_eq!(&twice, &once);
         let body = |t: &str| { let d = edit::doc::Doc::parse(t).unwrap(); t[d.body_start..].to_string() };
         prop_assert_eq!(body(&once), body(&text));

@@ -177,6 +177,15 @@ pub struct YamlConfig {
     /// `assignee: @ana`), which YAML reserves.
     #[serde(default)]
     pub lenient: bool,
+    /// The order `cairn fmt` puts keys in and `cairn set` inserts new ones
+    /// by, as the files write them (another tool's order, `created_date`
+    /// rather than `created`); keys not listed follow in cairn's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_order: Vec<String>,
+    /// `cairn fmt` keeps quotes as written (it drops quotes a string does
+    /// not need otherwise): for files another tool writes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_quotes: bool,
 }
 
 /// `references:` — how `references:` entries are read.
@@ -251,6 +260,10 @@ pub struct Dialect {
     pub date_formats: Vec<String>,
     pub ids: IdAliases,
     pub lenient_yaml: bool,
+    /// `yaml.key_order`: keys as written, in the order edits keep.
+    pub key_order: Vec<String>,
+    /// `yaml.keep_quotes`.
+    pub keep_quotes: bool,
     pub external_paths: bool,
     /// Headings whose checkboxes are acceptance criteria too.
     pub acceptance_sections: Vec<String>,
@@ -388,6 +401,45 @@ pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// Where [`lenient_yaml`] put its quotes: the positions in `text` before
+/// which each added `'` goes, in order (a position repeats when two quotes
+/// go there). `lenient` must be `lenient_yaml(text)`. With it, a byte
+/// offset in the lenient text maps back onto `text` ([`original_offset`]),
+/// so an editor can parse the lenient text and still edit the original.
+pub fn lenient_insertions(text: &str, lenient: &str) -> Vec<usize> {
+    // The lenient text is `text` with `'`s inserted: walk both, and every
+    // byte of `lenient` that `text` does not have at that point is one.
+    let (o, l) = (text.as_bytes(), lenient.as_bytes());
+    let mut out = Vec::with_capacity(l.len().saturating_sub(o.len()));
+    let mut i = 0;
+    for &b in l {
+        if i < o.len() && o[i] == b {
+            i += 1;
+        } else {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The offset in the original text of byte `at` of the lenient text, given
+/// the [`lenient_insertions`]: `at` less the quotes inserted before it.
+pub fn original_offset(insertions: &[usize], at: usize) -> usize {
+    // The k-th inserted quote sits at `insertions[k] + k` in the lenient
+    // text, which increases with k.
+    let mut lo = 0;
+    let mut hi = insertions.len();
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if insertions[mid] + mid < at {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    at - lo
 }
 
 /// Whether a plain scalar starts with a character YAML reserves.

@@ -144,7 +144,7 @@ impl<'t> Doc<'t> {
         let yaml_off = bom + (split.yaml.as_ptr() as usize - rest.as_ptr() as usize);
         let yaml = yaml_off..yaml_off + split.yaml.len();
         let body_start = text.len() - split.body.len();
-        let (root, comments) = tree(split.yaml, yaml_off)?;
+        let (root, comments) = tree_lenient(split.yaml, yaml_off)?;
         let mut doc = Doc { text, nl, yaml: yaml.clone(), body_start, entries: Vec::new(), comments };
         let Some(root) = root else { return Ok(doc) };
         let YKind::Map { flow, entries } = root.kind else {
@@ -245,6 +245,40 @@ impl<'t> Doc<'t> {
     }
 }
 
+/// [`tree`], and when the YAML does not parse only because of unquoted
+/// `@name` or `` `x` `` scalars (Backlog.md writes `assignee: @ana`), the
+/// tree of its lenient reading (`config::dialect::lenient_yaml`) with every
+/// range mapped back onto the text as written. So cairn edits such files
+/// whatever `yaml.lenient` says; `check` still reports them without it.
+fn tree_lenient(yaml: &str, off: usize) -> Result<(Option<YNode>, Vec<Range<usize>>), DocError> {
+    use crate::config::dialect;
+    let err = match tree(yaml, off) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    let std::borrow::Cow::Owned(lenient) = dialect::lenient_yaml(yaml) else { return Err(err) };
+    let Ok((root, comments)) = tree(&lenient, 0) else { return Err(err) };
+    let ins = dialect::lenient_insertions(yaml, &lenient);
+    let map =
+        |r: &Range<usize>| off + dialect::original_offset(&ins, r.start)..off + dialect::original_offset(&ins, r.end);
+    fn walk(n: &mut YNode, map: &dyn Fn(&Range<usize>) -> Range<usize>) {
+        n.range = map(&n.range);
+        match &mut n.kind {
+            YKind::Seq { items, .. } => items.iter_mut().for_each(|c| walk(c, map)),
+            YKind::Map { entries, .. } => entries.iter_mut().for_each(|(k, v)| {
+                walk(k, map);
+                walk(v, map);
+            }),
+            YKind::Scalar { .. } | YKind::Alias => {}
+        }
+    }
+    let mut root = root;
+    if let Some(r) = root.as_mut() {
+        walk(r, &map);
+    }
+    Ok((root, comments.iter().map(map).collect()))
+}
+
 /// Builds the node tree of a YAML text; ranges are shifted by `off`.
 fn tree(yaml: &str, off: usize) -> Result<(Option<YNode>, Vec<Range<usize>>), DocError> {
     let mut parser = Parser::new_from_str(yaml);
@@ -317,6 +351,20 @@ fn tree(yaml: &str, off: usize) -> Result<(Option<YNode>, Vec<Range<usize>>), Do
 mod tests {
     use super::*;
 
+    #[test]
+    fn unquoted_at_names_parse_with_ranges_in_the_text_as_written() {
+        let t = "---\nid: B-1\nassignee: @ana # lead\nlabels: [@x, y, @z]\nwatchers:\n  - @bo\n  - 'it''s'\ntitle: T\n---\nbody\n";
+        let d = Doc::parse(t).unwrap();
+        let val = |k: &str| &t[d.get(k).unwrap().value.clone()];
+        assert_eq!(val("assignee"), "@ana");
+        assert_eq!(val("labels"), "[@x, y, @z]");
+        assert_eq!(val("watchers"), "- @bo\n  - 'it''s'");
+        assert_eq!(val("title"), "T");
+        assert_eq!(d.trailer(d.get("assignee").unwrap()), " # lead");
+        assert_eq!(d.get("assignee").unwrap().node.text(), Some("@ana"));
+        assert_eq!(d.comments.iter().map(|c| &t[c.clone()]).collect::<Vec<_>>(), ["# lead"]);
+    }
+
     const TEXT: &str = "---\ntitle: \"Quoted\"  # c\nstatus: ready\ndue:\nlabels:\n  - a\n  # mid\n  - \"b\"\n# lead\n\ndesc: |\n  line1\n\n  line2\nflow: [a, {id: b, lag: 2d}]\nplain: multi\n  line\n# trailing\n---\nBody\n";
 
     #[test]
@@ -361,6 +409,7 @@ mod tests {
         assert!(matches!(Doc::parse("no front matter"), Err(DocError::Unreadable(_))));
         assert!(matches!(Doc::parse("---\ntitle: [a\n---\n"), Err(DocError::Unreadable(_))));
         assert!(matches!(Doc::parse("---\n{title: a}\n---\n"), Err(DocError::Unsupported(_))));
+        assert!(matches!(Doc::parse("---\ntitle: [a\nwho: @x\n---\n"), Err(DocError::Unreadable(_))));
         assert!(Doc::parse("---\n---\n").unwrap().entries.is_empty());
         assert!(Doc::parse("---\n# only a comment\n---\n").unwrap().entries.is_empty());
     }

@@ -329,9 +329,10 @@ impl<'b> Planner<'b> {
             Op::Move { id, to } => self.move_to(id, to, expect),
             Op::Format { id } => {
                 let item = self.item(id)?;
-                let order = self.order.clone();
+                let style =
+                    super::fmt::Style { order: self.order.clone(), keep_quotes: self.b.config.dialect.keep_quotes };
                 let w = self.file(item, expect)?;
-                match super::fmt::format(&w.text, &order) {
+                match super::fmt::format(&w.text, &style) {
                     Ok(t) => w.text = t,
                     Err(e) => {
                         let p = w.path.clone();
@@ -376,7 +377,8 @@ impl<'b> Planner<'b> {
             t = text::set_body(&t, b).map_err(|e| text_error(&rel, &id, e))?;
         }
         // The same canonical form `fmt` gives.
-        if let Ok(f) = super::fmt::format(&t, &self.order) {
+        let style = super::fmt::Style { order: self.order.clone(), keep_quotes: self.b.config.dialect.keep_quotes };
+        if let Ok(f) = super::fmt::format(&t, &style) {
             t = f;
         }
         self.taken.insert(id);
@@ -393,8 +395,7 @@ impl<'b> Planner<'b> {
         if self.b.index.contains_key(to) || self.taken.contains(to) {
             return Err(EditError::IdTaken(to.to_string()));
         }
-        let folder = item.path.rsplit_once('/').map(|(f, _)| format!("{f}/")).unwrap_or_default();
-        let new_path = format!("{folder}{to}.md");
+        let new_path = rename::renamed_path(&item.path, item.id(), to);
         if self.b.root.join(&new_path).exists() || self.files.values().any(|w| w.path == new_path) {
             return Err(EditError::PathTaken(new_path));
         }
@@ -416,11 +417,13 @@ impl<'b> Planner<'b> {
         // Every file that names it.
         let fields = rename::ref_fields(&self.b.config);
         let referrers: Vec<&'b Item> = rename::referrers(self.b, id);
+        let b = self.b;
+        let is_from = |s: &str| rename::names_id(b, item.id(), s);
         for r in referrers {
             let w = self.file(r, None)?;
             let path = w.path.clone();
             let from_path = w.from.clone().unwrap_or_else(|| w.path.clone());
-            w.text = rename::rewrite(&w.text, &fields, id, to, &from_path, &item.path, &new_path)
+            w.text = rename::rewrite(&w.text, &fields, &is_from, to, &from_path, &item.path, &new_path)
                 .map_err(|e| text_error(&path, r.id(), e))?;
         }
         self.renamed.insert(to.to_string(), item.id().to_string());

@@ -36,8 +36,11 @@ impl std::fmt::Display for FmtError {
 
 /// A scalar as canonical text: a quoted string that needs no quotes loses
 /// them; everything else as written.
-fn scalar_text<'t>(doc: &Doc<'t>, n: &YNode, flow: bool) -> std::borrow::Cow<'t, str> {
+fn scalar_text<'t>(doc: &Doc<'t>, n: &YNode, flow: bool, keep_quotes: bool) -> std::borrow::Cow<'t, str> {
     let raw = &doc.text[n.range.clone()];
+    if keep_quotes {
+        return std::borrow::Cow::Borrowed(raw);
+    }
     if let YKind::Scalar { text, style: ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted } = &n.kind {
         if scalar::plain_ok(text, flow) {
             return std::borrow::Cow::Owned(text.clone());
@@ -49,16 +52,16 @@ fn scalar_text<'t>(doc: &Doc<'t>, n: &YNode, flow: bool) -> std::borrow::Cow<'t,
 /// A node in flow style: `[a, b]`, `{ id: x, lag: 2d }`, scalars as
 /// [`scalar_text`]. `None` when it holds something kept only as written
 /// (an alias, a block scalar, a multi-line scalar).
-fn flow_text(doc: &Doc, n: &YNode) -> Option<String> {
+fn flow_text(doc: &Doc, n: &YNode, keep: bool) -> Option<String> {
     match &n.kind {
         YKind::Scalar { style, .. } => {
             if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) || doc.text[n.range.clone()].contains('\n') {
                 return None;
             }
-            Some(scalar_text(doc, n, true).into_owned())
+            Some(scalar_text(doc, n, true, keep).into_owned())
         }
         YKind::Seq { items, .. } => {
-            let parts: Option<Vec<String>> = items.iter().map(|i| flow_text(doc, i)).collect();
+            let parts: Option<Vec<String>> = items.iter().map(|i| flow_text(doc, i, keep)).collect();
             Some(format!("[{}]", parts?.join(", ")))
         }
         YKind::Map { entries, .. } => {
@@ -67,7 +70,7 @@ fn flow_text(doc: &Doc, n: &YNode) -> Option<String> {
             }
             let mut parts = Vec::with_capacity(entries.len());
             for (k, v) in entries {
-                parts.push(format!("{}: {}", flow_text(doc, k)?, flow_text(doc, v)?));
+                parts.push(format!("{}: {}", flow_text(doc, k, keep)?, flow_text(doc, v, keep)?));
             }
             Some(format!("{{ {} }}", parts.join(", ")))
         }
@@ -77,7 +80,7 @@ fn flow_text(doc: &Doc, n: &YNode) -> Option<String> {
 
 /// The canonical text of one entry (with its comment lines), each line
 /// ending with `nl`.
-fn entry_text(doc: &Doc, e: &Entry, lead: &str) -> String {
+fn entry_text(doc: &Doc, e: &Entry, lead: &str, keep: bool) -> String {
     let nl = doc.nl;
     let text = doc.text;
     let mut out = String::new();
@@ -88,7 +91,7 @@ fn entry_text(doc: &Doc, e: &Entry, lead: &str) -> String {
         }
     }
     let key_raw = &text[e.start..e.colon - 1];
-    let key = if key_raw.trim_end().starts_with(['"', '\'']) && scalar::plain_ok(&e.key, false) {
+    let key = if !keep && key_raw.trim_end().starts_with(['"', '\'']) && scalar::plain_ok(&e.key, false) {
         e.key.clone()
     } else {
         key_raw.trim_end().to_string()
@@ -111,7 +114,7 @@ fn entry_text(doc: &Doc, e: &Entry, lead: &str) -> String {
     let line = match &e.node.kind {
         _ if e.value.is_empty() => format!("{key}:{}", text[e.colon..e.end].trim_end_matches(['\n', '\r'])),
         YKind::Seq { items, .. } if !items.is_empty() => {
-            let parts: Option<Vec<String>> = items.iter().map(|i| flow_text(doc, i)).collect();
+            let parts: Option<Vec<String>> = items.iter().map(|i| flow_text(doc, i, keep)).collect();
             match parts {
                 Some(parts) => {
                     let comment = if key_comment.is_empty() { trailer } else { key_comment };
@@ -129,7 +132,7 @@ fn entry_text(doc: &Doc, e: &Entry, lead: &str) -> String {
         YKind::Scalar { style: ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, .. }
             if !text[inner.clone()].contains('\n') =>
         {
-            format!("{key}: {}{trailer}", scalar_text(doc, &e.node, false))
+            format!("{key}: {}{trailer}", scalar_text(doc, &e.node, false, keep))
         }
         _ if text[e.colon..e.value.start].contains('\n') || text[inner.clone()].contains('\n') => verbatim(),
         _ => format!("{key}: {}{trailer}", &text[inner.clone()]),
@@ -144,7 +147,8 @@ fn values(yaml_text: &str) -> Option<Vec<(String, serde_json::Value)>> {
     if yaml_text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Some(Vec::new());
     }
-    let n = yaml::parse(yaml_text).ok()?;
+    // Unquoted `@name` scalars read as strings, as the editor reads them.
+    let n = yaml::parse(&crate::config::dialect::lenient_yaml(yaml_text)).ok()?;
     let mut v = match n.value {
         yaml::Value::Map(m) => m.into_iter().map(|(k, v)| (k.value.scalar_text(), v.value.to_json())).collect(),
         yaml::Value::Null => Vec::new(),
@@ -154,8 +158,24 @@ fn values(yaml_text: &str) -> Option<Vec<(String, serde_json::Value)>> {
     Some(v)
 }
 
+/// How `fmt` writes: the key order ([`super::text::key_order`]) and
+/// whether quotes stay as written (`yaml.keep_quotes`: another tool's
+/// files, whose writer quotes what it quotes).
+#[derive(Clone, Debug, Default)]
+pub struct Style {
+    pub order: Vec<String>,
+    pub keep_quotes: bool,
+}
+
+impl Style {
+    pub fn of(config: &crate::config::Config) -> Style {
+        Style { order: super::text::key_order(config), keep_quotes: config.dialect.keep_quotes }
+    }
+}
+
 /// The canonical text of a whole file (its body untouched).
-pub fn format(text: &str, order: &[String]) -> Result<String, FmtError> {
+pub fn format(text: &str, style: &Style) -> Result<String, FmtError> {
+    let order = &style.order;
     let doc = Doc::parse(text).map_err(FmtError::Doc)?;
     if doc.entries.is_empty() {
         return Ok(text.to_string());
@@ -186,7 +206,7 @@ pub fn format(text: &str, order: &[String]) -> Result<String, FmtError> {
     for &i in &idx {
         let e = &doc.entries[i];
         let lead_start = if i == 0 { e.lead.max(header_end).min(e.start) } else { e.lead };
-        yaml_out.push_str(&entry_text(&doc, e, &text[lead_start..e.start]));
+        yaml_out.push_str(&entry_text(&doc, e, &text[lead_start..e.start], style.keep_quotes));
     }
     let last_end = doc.entries.iter().map(|e| e.end).max().unwrap_or(doc.yaml.start);
     let tail = &text[last_end..doc.yaml.end];
@@ -211,7 +231,7 @@ mod tests {
     use crate::config::Config;
 
     fn fmt(t: &str) -> String {
-        format(t, &super::super::text::key_order(&Config::default())).unwrap()
+        format(t, &Style::of(&Config::default())).unwrap()
     }
 
     #[test]
@@ -237,7 +257,7 @@ mod tests {
     fn anchors_are_not_reordered_into_errors() {
         let t = "---\nrelates_to: *a\ntitle: &a x\n---\n";
         // `title` would move before its alias's use: either fine or refused, never wrong.
-        if let Ok(out) = format(t, &super::super::text::key_order(&Config::default())) {
+        if let Ok(out) = format(t, &Style::of(&Config::default())) {
             assert_eq!(values(&out[4..out.len() - 4]), values(&t[4..t.len() - 4]));
         }
     }

@@ -15,14 +15,51 @@ use crate::config::{Config, FieldType};
 use crate::load::Backlog;
 use crate::model::{Item, Reference};
 
-/// The front-matter fields whose values are item ids.
+/// The front-matter fields whose values are item ids, with the names the
+/// config's `fields.aliases` give them (`dependencies`, `parent_task_id`).
 pub fn ref_fields(config: &Config) -> Vec<String> {
     let mut v: Vec<String> = ["parent", "depends_on", "blocks", "relates_to", "duplicates", "references", "sprint"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     v.extend(config.fields.iter().filter(|(_, f)| f.ty == FieldType::Id).map(|(k, _)| k.clone()));
+    let aliases: Vec<String> =
+        config.dialect.field_aliases.iter().filter(|(_, to)| v.contains(to)).map(|(a, _)| a.clone()).collect();
+    v.extend(aliases);
     v
+}
+
+/// Whether a reference written `written` names the item `id` of `b`: the
+/// same id, or with `ids.aliases` an equal one that is not itself the id
+/// of another item (an exact id wins, as when loading).
+pub fn names_id(b: &Backlog, id: &str, written: &str) -> bool {
+    let rules = &b.config.dialect.ids;
+    written == id
+        || (rules.active() && !b.index.contains_key(written) && rules.canonical(written) == rules.canonical(id))
+}
+
+/// The path an item renamed from `id` to `to` moves to: its folder, and
+/// the file name with `to` for `id` — `stories/old.md` → `stories/new.md`,
+/// and where the name only starts with the id (Backlog.md's `back-14 -
+/// Fix the parser.md`) that start replaced, lower-cased if it was.
+pub fn renamed_path(path: &str, id: &str, to: &str) -> String {
+    let (folder, name) = match path.rsplit_once('/') {
+        Some((f, n)) => (format!("{f}/"), n),
+        None => (String::new(), path),
+    };
+    let stem = name.strip_suffix(".md").unwrap_or(name);
+    let rest = stem.get(id.len()..).unwrap_or("");
+    let starts = stem.len() > id.len()
+        && stem.is_char_boundary(id.len())
+        && stem[..id.len()].eq_ignore_ascii_case(id)
+        && !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !starts {
+        return format!("{folder}{to}.md");
+    }
+    let prefix = &stem[..id.len()];
+    let new =
+        if prefix != id && prefix == prefix.to_ascii_lowercase() { to.to_ascii_lowercase() } else { to.to_string() };
+    format!("{folder}{new}{rest}.md")
 }
 
 /// Whether `item` names `id` anywhere (fields or body).
@@ -67,12 +104,13 @@ fn id_scalars<'a>(n: &'a YNode, out: &mut Vec<&'a YNode>) {
 }
 
 /// Rewrites, in the file at `path` (root-relative, before the change),
-/// every reference to `from` into `to`; links to `old_file` (the renamed
-/// item's path) become links to `new_file`.
+/// every reference to the renamed item (a written id `is_from` accepts)
+/// into `to`;
+/// links to `old_file` (the renamed item's path) become links to `new_file`.
 pub fn rewrite(
     text: &str,
     fields: &[String],
-    from: &str,
+    is_from: &dyn Fn(&str) -> bool,
     to: &str,
     path: &str,
     old_file: &str,
@@ -87,13 +125,13 @@ pub fn rewrite(
         let mut found = Vec::new();
         id_scalars(&e.node, &mut found);
         for n in found {
-            if n.text().map(str::trim) == Some(from) && !n.range.is_empty() {
+            if n.text().map(str::trim).is_some_and(is_from) && !n.range.is_empty() {
                 edits.push((n.range.clone(), scalar::string(to, true)));
             }
         }
     }
     let body = &text[doc.body_start..];
-    for (r, s) in body_links(body, from, to, path, old_file, new_file) {
+    for (r, s) in body_links(body, is_from, to, path, old_file, new_file) {
         edits.push((doc.body_start + r.start..doc.body_start + r.end, s));
     }
     edits.sort_by_key(|(r, _)| r.start);
@@ -116,14 +154,14 @@ pub fn rewrite(
 /// relative links that resolve to `old_file`. Code is not touched.
 fn body_links(
     body: &str,
-    from: &str,
+    is_from: &dyn Fn(&str) -> bool,
     to: &str,
     path: &str,
     old_file: &str,
     new_file: &str,
 ) -> Vec<(Range<usize>, String)> {
     let mut out = Vec::new();
-    if !body.contains(from) && !body.contains(old_file.rsplit('/').next().unwrap_or(old_file)) {
+    if !body.contains("[[") && !body.contains(old_file.rsplit('/').next().unwrap_or(old_file)) {
         return out;
     }
     let old_name = old_file.rsplit('/').next().unwrap_or(old_file);
@@ -140,7 +178,7 @@ fn body_links(
                 let rest = &src[start..];
                 let end = rest.find(['|', '#', ']']).unwrap_or(rest.len());
                 let target = &rest[..end];
-                if target.trim() == from {
+                if is_from(target.trim()) {
                     let lead = target.len() - target.trim_start().len();
                     let a = r.start + start + lead;
                     out.push((a..a + target.trim().len(), to.to_string()));
@@ -176,8 +214,23 @@ mod tests {
     fn rewrites_every_reference_and_only_those() {
         let fields = ref_fields(&Config::default());
         let t = "---\ntitle: old is mentioned\nparent: old\ndepends_on:\n  - old\n  - { id: old, lag: 2d }\n  - other\nrelates_to: [x, \"old\"]\nreferences:\n  - { url: \"https://e.com/old\", title: old }\nlabels: [old]\n---\nSee [[old]], [[old|the old one]] and [[old#part]], [it](old.md) and [that](../stories/old.md).\n`[[old]]` stays, and so does\n\n```\n[[old]]\n```\n[[older]] too.\n";
-        let got = rewrite(t, &fields, "old", "new", "stories/x.md", "stories/old.md", "stories/new.md").unwrap();
+        let is_old = |s: &str| s == "old";
+        let got = rewrite(t, &fields, &is_old, "new", "stories/x.md", "stories/old.md", "stories/new.md").unwrap();
         let want = "---\ntitle: old is mentioned\nparent: new\ndepends_on:\n  - new\n  - { id: new, lag: 2d }\n  - other\nrelates_to: [x, new]\nreferences:\n  - { url: \"https://e.com/old\", title: old }\nlabels: [old]\n---\nSee [[new]], [[new|the old one]] and [[new#part]], [it](new.md) and [that](../stories/new.md).\n`[[old]]` stays, and so does\n\n```\n[[old]]\n```\n[[older]] too.\n";
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_renamed_file_keeps_its_folder_and_the_rest_of_its_name() {
+        assert_eq!(renamed_path("stories/old.md", "old", "new"), "stories/new.md");
+        assert_eq!(renamed_path("old.md", "old", "new"), "new.md");
+        assert_eq!(
+            renamed_path("tasks/back-14 - Fix the parser.md", "BACK-14", "BACK-99"),
+            "tasks/back-99 - Fix the parser.md"
+        );
+        assert_eq!(renamed_path("tasks/BACK-14 - Fix.md", "BACK-14", "BACK-99"), "tasks/BACK-99 - Fix.md");
+        // A longer id that only starts with the old one is not it.
+        assert_eq!(renamed_path("tasks/back-140 - Fix.md", "back-14", "x"), "tasks/x.md");
+        assert_eq!(renamed_path("tasks/other.md", "old", "new"), "tasks/new.md");
     }
 }

@@ -44,7 +44,16 @@ pub fn key_order(config: &Config) -> Vec<String> {
         }
     }
     out.extend(config.fields.keys().cloned());
-    out
+    // `yaml.key_order` (keys as another tool writes them) first; the rest
+    // of cairn's order after, without the fields it already names.
+    let first = &config.dialect.key_order;
+    if first.is_empty() {
+        return out;
+    }
+    let named: std::collections::HashSet<&str> = first.iter().map(|k| config.dialect.field(k)).collect();
+    let mut all = first.clone();
+    all.extend(out.into_iter().filter(|k| !named.contains(k.as_str())));
+    all
 }
 
 fn rank(order: &[String], key: &str) -> Option<usize> {
