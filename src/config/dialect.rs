@@ -379,9 +379,23 @@ pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
     }
     let mut out = String::new();
     let mut changed = false;
+    // The indentation of the line that opened the block scalar (`|`, `>`)
+    // we are in: its lines are text, not YAML, and stay as they are.
+    let mut block: Option<usize> = None;
     for line in text.split_inclusive('\n') {
         let content = line.strip_suffix('\n').map_or(line, |c| c.strip_suffix('\r').unwrap_or(c));
         let eol = &line[content.len()..];
+        let indent = content.len() - content.trim_start_matches(' ').len();
+        if let Some(opener) = block {
+            if content.trim().is_empty() || indent > opener {
+                out.push_str(line);
+                continue;
+            }
+            block = None;
+        }
+        if value_start(content).is_some_and(|at| opens_block(&content[at..])) {
+            block = Some(indent);
+        }
         let quoted = value_start(content).and_then(|at| {
             let value = &content[at..];
             let rest = if value.starts_with('[') { quote_flow(value) } else { quote_scalar(value) }?;
@@ -489,6 +503,13 @@ fn quote_flow(value: &str) -> Option<String> {
 
 /// Where the value begins on a line of the form `key: value` (the key a
 /// plain word) or `- value`; `None` else.
+/// Whether a value is a block scalar's header (`|`, `>-`, `|2+ # note`).
+fn opens_block(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix(['|', '>']) else { return false };
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+    rest.trim().is_empty() || rest.trim_start().starts_with('#')
+}
+
 fn value_start(line: &str) -> Option<usize> {
     let trimmed = line.trim_start();
     let indent = line.len() - trimmed.len();
@@ -530,6 +551,12 @@ mod tests {
         assert_eq!(lenient_yaml("assignee: [@ana, @bo]\n"), "assignee: ['@ana', '@bo']\n");
         assert_eq!(lenient_yaml("assignee: [x, @b ]\r\nnote: @it's\n"), "assignee: [x, '@b' ]\r\nnote: '@it''s'\n");
         assert_eq!(lenient_yaml("assignee: @ana # lead\n"), "assignee: '@ana' # lead\n");
+        // Lines of a block scalar are text: they stay as written.
+        let t = "notes: |\n  who: @ana\n  - @bo\n\n  end\nlist:\n  - >-\n    @cy\n  - @dee\nowner: @eve\n";
+        assert_eq!(
+            lenient_yaml(t),
+            "notes: |\n  who: @ana\n  - @bo\n\n  end\nlist:\n  - >-\n    @cy\n  - '@dee'\nowner: '@eve'\n"
+        );
         assert_eq!(lenient_yaml("  - @ana\n"), "  - '@ana'\n");
         let kept = "reporter: '@ana'\nx: a@b\ntitle: mail me @ noon, a - @b\nl: [a, \"@b\"]\n";
         assert!(matches!(lenient_yaml(kept), Cow::Borrowed(_)));
