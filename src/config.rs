@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub mod dialect;
+pub mod policy;
 pub use dialect::Dialect;
 
 /// The name of the config file at the backlog root.
@@ -239,6 +240,8 @@ pub struct ConfigFile {
     pub acceptance: Option<dialect::AcceptanceConfig>,
     /// Globs (relative to the root) of files that are not items.
     pub ignore: Option<Vec<String>>,
+    /// Who may change which fields of which kinds (checked by `cairn diff`).
+    pub policy: Option<Vec<policy::PolicyRule>>,
     pub history: Option<HistoryConfig>,
     pub site: Option<SiteConfig>,
     pub schedule: Option<ScheduleConfig>,
@@ -263,6 +266,8 @@ pub struct Config {
     pub timezone: String,
     /// Reading other tools' backlogs: aliases, kinds by path, and so on.
     pub dialect: Dialect,
+    /// `policy:` rules.
+    pub policy: Vec<policy::PolicyRule>,
 }
 
 /// An error in `cairn.yml`: a position and a message.
@@ -333,6 +338,7 @@ impl Default for Config {
             schedule: ScheduleConfig::default(),
             timezone: "UTC".into(),
             dialect: Dialect::default(),
+            policy: Vec::new(),
         }
     }
 }
@@ -455,6 +461,9 @@ impl Config {
         if let Some(v) = file.ignore {
             c.ignore = v;
         }
+        if let Some(v) = file.policy {
+            c.policy = v;
+        }
         if let Some(v) = file.history {
             c.history = v;
         }
@@ -552,7 +561,8 @@ impl Config {
         if self.schedule.points_per_day.is_nan() || self.schedule.points_per_day <= 0.0 {
             return Err("schedule.points_per_day must be greater than 0".into());
         }
-        dialect::validate(self)
+        dialect::validate(self)?;
+        policy::validate(self)
     }
 
     pub fn kind(&self, name: &str) -> Option<&KindDef> {

@@ -153,19 +153,22 @@ pub fn diff(ctx: &Ctx, a: &DiffArgs) -> anyhow::Result<u8> {
     let mut unreadable = base.unreadable.clone();
     // Status moves are judged commit by commit along the range (then HEAD →
     // WORKTREE), never from the endpoints alone.
-    let (head, steps) = match &head_spec {
+    let (head, changes, steps) = match &head_spec {
         Some(h) => {
             let id = diff::resolve(&repo, h)?;
             let side = diff::rev_side(&git, h, id, &root, &config)?;
             unreadable.extend(side.unreadable.iter().cloned());
-            (side, diff::range_steps(&git, base_id, id, &config, &mut unreadable)?)
+            let changes = diff::range_changes(&git, base_id, id, &config, &mut unreadable)?;
+            let steps = diff::status_steps(&changes);
+            (side, changes, steps)
         }
         None => {
             let side = diff::worktree_side(&root, &config);
             let head_id = diff::resolve(&repo, "HEAD")?;
-            let mut steps = diff::range_steps(&git, base_id, head_id, &config, &mut unreadable)?;
-            steps.extend(diff::worktree_steps(&git, head_id, &base, &side, &steps)?);
-            (side, steps)
+            let changes = diff::range_changes(&git, base_id, head_id, &config, &mut unreadable)?;
+            let steps = diff::status_steps(&changes);
+            let more = diff::worktree_steps(&git, head_id, &base, &side, &steps)?;
+            (side, changes, [steps, more].concat())
         }
     };
     unreadable.sort();
@@ -173,7 +176,8 @@ pub fn diff(ctx: &Ctx, a: &DiffArgs) -> anyhow::Result<u8> {
     for u in unreadable.iter().take(history::MAX_UNREADABLE) {
         ctx.warn(&format!("W012 cannot read git object {u} (missing or corrupt): skipped; the diff may be incomplete"));
     }
-    let d = diff::compare(&base, &head, &config, &steps);
+    let owners = history::policy::Codeowners::load(&git.workdir, &git.root_in_repo);
+    let d = diff::compare(&base, &head, &config, &steps, &changes, &owners);
     let text = match a.format {
         DiffFormat::Json => to_json(&d),
         DiffFormat::Text => diff_text(&d),

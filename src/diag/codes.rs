@@ -332,6 +332,14 @@ pub const CODES: &[CodeInfo] = &[
         "Move the item through allowed statuses (one commit each), or allow the transition under `workflow:` in cairn.yml.",
     ),
     code(
+        "E041",
+        "policy-violation",
+        "Change not allowed by policy",
+        "A commit of the range changed a field (or moved a status) that a `policy:` rule in cairn.yml guards, and its author is not among those the rule allows: emails, globs of them, or the CODEOWNERS owners of the item's file. `cairn diff` reports it on the commit that made the change.",
+        Situation("cairn.yml has `policy: [{ name: only PMs prioritise, fields: [priority], allow: [\"*@pm.acme.io\"] }]` and a commit by dev@acme.io changes an epic's `priority`; `cairn diff` reports the change."),
+        "Have someone the rule allows make the change (or approve and re-commit it), or change the rule under `policy:` in cairn.yml.",
+    ),
+    code(
         "W001",
         "done-with-open-dependency",
         "Done with an open dependency",

@@ -239,17 +239,32 @@ pub struct Step {
     pub commit: Option<String>,
 }
 
-/// The status moves of the commits of `base..head`, commit by commit (each
-/// against its first parent, a merge only with what it changed itself, as
-/// in `first_parent: false` history), oldest first. Objects that cannot be
-/// read are skipped and added to `unreadable`.
-pub fn range_steps(
+/// One field change a commit of a range made, with who made it (for
+/// `policy:`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommitChange {
+    pub id: String,
+    /// The item's path after the change.
+    pub path: String,
+    pub field: String,
+    pub old: Option<Value>,
+    pub new: Option<Value>,
+    pub commit: String,
+    pub author: String,
+    pub email: String,
+}
+
+/// The field changes of the commits of `base..head`, commit by commit
+/// (each against its first parent, a merge only with what it changed
+/// itself, as in `first_parent: false` history), oldest first. Objects
+/// that cannot be read are skipped and added to `unreadable`.
+pub fn range_changes(
     git: &walk::Git,
     base: ObjectId,
     head: ObjectId,
     config: &Config,
     unreadable: &mut Vec<String>,
-) -> Result<Vec<Step>, HistoryError> {
+) -> Result<Vec<CommitChange>, HistoryError> {
     let repo = walk::local(&git.repo);
     let (commits, start) = walk::range(&repo, base, head)?;
     let mut raw = Vec::new();
@@ -261,13 +276,50 @@ pub fn range_steps(
     unreadable.extend(missing.iter().map(|u| u.to_string()));
     Ok(raw
         .into_iter()
-        .filter(|e| e.action == super::Action::Updated && e.field.as_deref() == Some("status"))
+        .filter(|e| e.action == super::Action::Updated)
         .filter_map(|e| {
-            let (Some(Value::String(from)), Some(Value::String(to))) = (e.old, e.new) else { return None };
-            let commit = commits.get(e.commit as usize).map(|c| c.id.to_string());
-            Some(Step { id: e.id, path: e.path, from, to, commit })
+            let c = commits.get(e.commit as usize)?;
+            Some(CommitChange {
+                id: e.id,
+                path: e.path,
+                field: e.field?,
+                old: e.old,
+                new: e.new,
+                commit: c.id.to_string(),
+                author: c.author.clone(),
+                email: c.email.clone(),
+            })
         })
         .collect())
+}
+
+/// The status moves among `changes`.
+pub fn status_steps(changes: &[CommitChange]) -> Vec<Step> {
+    changes
+        .iter()
+        .filter(|c| c.field == "status")
+        .filter_map(|c| {
+            let (Some(Value::String(from)), Some(Value::String(to))) = (&c.old, &c.new) else { return None };
+            Some(Step {
+                id: c.id.clone(),
+                path: c.path.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                commit: Some(c.commit.clone()),
+            })
+        })
+        .collect()
+}
+
+/// The status moves of the commits of `base..head` ([`range_changes`]).
+pub fn range_steps(
+    git: &walk::Git,
+    base: ObjectId,
+    head: ObjectId,
+    config: &Config,
+    unreadable: &mut Vec<String>,
+) -> Result<Vec<Step>, HistoryError> {
+    Ok(status_steps(&range_changes(git, base, head, config, unreadable)?))
 }
 
 /// The status moves from the commit `head` to the working tree, for the
@@ -368,8 +420,17 @@ fn forbidden(steps: &[Step], head: &Side, config: &Config) -> Vec<Diagnostic> {
 
 /// Compares two sides: what changed between the endpoints, the status
 /// moves of `steps` (the range, commit by commit) that `workflow` (the
-/// head's `config`) forbids, and the errors the change introduces.
-pub fn compare(base: &Side, head: &Side, config: &Config, steps: &[Step]) -> SemanticDiff {
+/// head's `config`) forbids, the `changes` of the range's commits that
+/// `policy:` does not allow their authors (with the repository's
+/// CODEOWNERS, `owners`), and the errors the change introduces.
+pub fn compare(
+    base: &Side,
+    head: &Side,
+    config: &Config,
+    steps: &[Step],
+    changes: &[CommitChange],
+    owners: &super::policy::Codeowners,
+) -> SemanticDiff {
     let gb = Graph::build(&base.backlog);
     let gh = Graph::build(&head.backlog);
     let mut d = SemanticDiff {
@@ -412,6 +473,7 @@ pub fn compare(base: &Side, head: &Side, config: &Config, steps: &[Step]) -> Sem
         }
     }
     d.violations.extend(forbidden(steps, head, config));
+    d.violations.extend(super::policy::violations(changes, base, head, config, owners));
     d.violations.extend(introduced_errors(&base.backlog, &gb, &head.backlog, &gh));
     crate::diag::sort(&mut d.violations);
     d

@@ -29,6 +29,7 @@ pub mod blob;
 pub mod cache;
 pub mod diff;
 pub mod events;
+pub mod policy;
 pub mod walk;
 
 use std::collections::{BTreeMap, HashMap};
