@@ -215,3 +215,53 @@ pub fn graph(ctx: &Ctx, a: &GraphArgs) -> anyhow::Result<u8> {
     out(&text);
     Ok(0)
 }
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoadmapFormat {
+    Svg,
+    Mermaid,
+    Ics,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RoadmapArgs {
+    /// Only this item's subtree (an initiative, epic or feature)
+    pub id: Option<String>,
+    /// svg: a Gantt chart; mermaid: a `gantt` GitHub renders; ics: due dates, sprints and milestones for calendars
+    #[arg(long, value_enum, default_value_t = RoadmapFormat::Svg)]
+    pub format: RoadmapFormat,
+    /// Draw dependency arrows (svg)
+    #[arg(long)]
+    pub arrows: bool,
+    /// The date of the today marker and of "overdue" (default: HEAD's date, none without git)
+    #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
+    pub today: Option<chrono::NaiveDate>,
+}
+
+fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::util::time::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+/// `cairn roadmap`: the schedule as a timeline.
+pub fn roadmap(ctx: &Ctx, a: &RoadmapArgs) -> anyhow::Result<u8> {
+    let (b, g) = ctx.load()?;
+    let root = a.id.as_deref().map(|id| find(&b, id)).transpose()?;
+    let s = Schedule::compute(&b, &g);
+    let today = a.today.or_else(|| crate::metrics::head_date(&b.root, &b.config));
+    let r = crate::graph::roadmap::build(&b, &g, &s, root, today);
+    if r.start.is_none() && a.format != RoadmapFormat::Json {
+        ctx.warn("no dates: the schedule has no start (set `schedule.start` in cairn.yml, or a `start` date on an item or sprint)");
+    }
+    let title = match root {
+        Some(i) => b.items[i].title.value.clone(),
+        None => b.config.name.clone(),
+    };
+    match a.format {
+        RoadmapFormat::Json => out_json(&r),
+        RoadmapFormat::Svg => out(&render::gantt::render(&r, render::gantt::Options { arrows: a.arrows })),
+        RoadmapFormat::Mermaid => out(&crate::graph::roadmap::mermaid(&r, &title)),
+        RoadmapFormat::Ics => out(&crate::graph::roadmap::ics(&r, &b, &title)),
+    }
+    Ok(0)
+}

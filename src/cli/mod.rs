@@ -123,6 +123,8 @@ pub enum Command {
     Impact(graph_cmd::ImpactArgs),
     /// Print the typed graph (dot, mermaid, json or svg), whole or around one item
     Graph(graph_cmd::GraphArgs),
+    /// The schedule as a timeline: a Gantt chart (svg), Mermaid gantt, iCalendar or JSON
+    Roadmap(graph_cmd::RoadmapArgs),
     /// A sprint's burndown from git history: remaining, completed, scope added/removed, ideal, per day
     Burndown(metrics_cmd::BurndownArgs),
     /// Delivery metrics from git history: velocity, cycle/lead time, throughput, cumulative flow, forecasts
@@ -190,6 +192,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Ready(a) => graph_cmd::ready(&ctx, a),
         Command::Impact(a) => graph_cmd::impact(&ctx, a),
         Command::Graph(a) => graph_cmd::graph(&ctx, a),
+        Command::Roadmap(a) => graph_cmd::roadmap(&ctx, a),
         Command::Burndown(a) => metrics_cmd::burndown(&ctx, a),
         Command::Metrics(a) => metrics_cmd::metrics(&ctx, a),
         Command::Build(a) => build_cmd::build(&ctx, a),

@@ -4,6 +4,7 @@
 pub mod impact;
 pub mod ready;
 pub mod render;
+pub mod roadmap;
 pub mod rollup;
 pub mod schedule;
 

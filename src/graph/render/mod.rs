@@ -8,6 +8,7 @@
 //! work flows left to right.
 
 pub mod dot;
+pub mod gantt;
 pub mod json;
 pub mod mermaid;
 pub mod svg;

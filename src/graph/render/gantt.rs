@@ -1,0 +1,202 @@
+//! The roadmap as a Gantt chart in static SVG: a row per item (indented by
+//! depth, summary rows as brackets), bars from early start to early finish,
+//! slack as a lighter tail to the late finish, critical bars marked, due
+//! dates as ticks (red when overdue), milestones as diamonds, sprints as
+//! bands, a today line and a month/week axis. Readable without JavaScript;
+//! colours come from CSS classes (`.g-bar`, `.g-crit`, …) with defaults
+//! inside, so a theme may restyle it. Dependency arrows on request.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::svg::escape;
+use crate::graph::roadmap::Roadmap;
+
+const ROW: f64 = 22.0;
+const LABEL: f64 = 300.0;
+const TOP: f64 = 44.0;
+
+/// Options of the drawing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Draw dependency arrows between bars.
+    pub arrows: bool,
+}
+
+fn days(a: NaiveDate, b: NaiveDate) -> f64 {
+    (b - a).num_days() as f64
+}
+
+/// Draws `r`. Without a project start there are no dates: the chart says so.
+pub fn render(r: &Roadmap, opts: Options) -> String {
+    let (Some(start), Some(end)) = (r.start, r.end.or(r.start)) else {
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" width=\"480\" height=\"40\" role=\"img\" aria-label=\"Roadmap\"><text x=\"8\" y=\"24\">No dates: set schedule.start in cairn.yml, or give an item a start date.</text></svg>\n".into();
+    };
+    // The span: the schedule, the sprints that overlap it, due dates, today.
+    let mut lo = start;
+    let mut hi = end.max(start);
+    for row in &r.rows {
+        for d in [row.late_finish, row.due].into_iter().flatten() {
+            hi = hi.max(d);
+        }
+    }
+    if let Some(t) = r.today {
+        lo = lo.min(t);
+        hi = hi.max(t);
+    }
+    for s in &r.sprints {
+        if s.end >= lo && s.start <= hi {
+            lo = lo.min(s.start);
+            hi = hi.max(s.end);
+        }
+    }
+    let hi = hi.succ_opt().unwrap_or(hi);
+    let span = days(lo, hi).max(1.0);
+    let px = (1100.0 / span).clamp(2.0, 28.0);
+    let x = |d: NaiveDate| LABEL + days(lo, d) * px;
+    let width = LABEL + span * px + 20.0;
+    let height = TOP + ROW * r.rows.len() as f64 + 10.0;
+    let mut o = String::with_capacity(256 + r.rows.len() * 300);
+    o.push_str(&format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" role=\"img\" aria-label=\"Roadmap from {lo} to {hi}\" font-family=\"system-ui, sans-serif\" font-size=\"12\">\n",
+        w = width,
+        h = height
+    ));
+    o.push_str("<style>.g-bar{fill:#4a7bd0}.g-crit{fill:#c0392b}.g-slack{fill:#4a7bd0;opacity:.25}.g-sum{fill:#555}.g-band{fill:#888;opacity:.08}.g-band-label{fill:#666;font-size:10px}.g-grid{stroke:#888;stroke-opacity:.25}.g-today{stroke:#d33;stroke-width:2}.g-due{stroke:#333;stroke-width:2}.g-late{stroke:#d33;stroke-width:3}.g-ms{fill:#8e44ad}.g-dep{stroke:#777;fill:none;marker-end:url(#g-arrow)}.g-row:nth-child(even) .g-stripe{fill:#888;opacity:.05}.g-label{fill:currentColor}</style>\n");
+    if opts.arrows {
+        o.push_str("<defs><marker id=\"g-arrow\" viewBox=\"0 0 6 6\" refX=\"6\" refY=\"3\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0L6,3L0,6z\" fill=\"#777\"/></marker></defs>\n");
+    }
+    // Sprint bands.
+    for s in &r.sprints {
+        if s.end < lo || s.start > hi {
+            continue;
+        }
+        let (a, b) = (x(s.start), x(s.end.succ_opt().unwrap_or(s.end)));
+        o.push_str(&format!(
+            "<g><title>{t} ({} – {})</title><rect class=\"g-band\" x=\"{a:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{:.1}\"/><text class=\"g-band-label\" x=\"{:.1}\" y=\"{}\">{t}</text></g>\n",
+            s.start,
+            s.end,
+            TOP - 8.0,
+            (b - a).max(1.0),
+            height - TOP + 8.0,
+            a + 2.0,
+            TOP - 10.0,
+            t = escape(&s.title)
+        ));
+    }
+    // Axis: months labelled, weeks (Mondays) as grid lines when there is room.
+    let mut d = lo;
+    while d <= hi {
+        if d.day() == 1 || d == lo {
+            o.push_str(&format!("<text x=\"{:.1}\" y=\"14\">{}</text>\n", x(d) + 2.0, d.format("%b %Y")));
+            o.push_str(&format!(
+                "<line class=\"g-grid\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"18\" y2=\"{1:.0}\"/>\n",
+                x(d),
+                height
+            ));
+        } else if d.weekday() == chrono::Weekday::Mon && px * 7.0 >= 24.0 {
+            o.push_str(&format!(
+                "<line class=\"g-grid\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1}\" y2=\"{2:.0}\" stroke-dasharray=\"2 3\"/>\n",
+                x(d),
+                TOP - 8.0,
+                height
+            ));
+        }
+        match d.succ_opt() {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    // Rows.
+    let mut mid: std::collections::HashMap<&str, (f64, f64, f64)> = std::collections::HashMap::new();
+    for (k, row) in r.rows.iter().enumerate() {
+        let y = TOP + ROW * k as f64;
+        let cy = y + ROW / 2.0;
+        o.push_str("<g class=\"g-row\">");
+        o.push_str(&format!(
+            "<rect class=\"g-stripe\" x=\"0\" y=\"{y:.1}\" width=\"{width:.0}\" height=\"{ROW}\" fill=\"none\"/>"
+        ));
+        let mut tip = format!("{} {} — {}", row.kind, row.id, row.title);
+        if let (Some(s), Some(f)) = (row.start, row.finish) {
+            tip.push_str(&format!("\n{s} → {f}"));
+        }
+        if let Some(sl) = row.slack_days {
+            tip.push_str(&if row.critical {
+                "\ncritical (no slack)".to_string()
+            } else {
+                format!("\nslack {sl} days")
+            });
+        }
+        if let Some(d) = row.due {
+            tip.push_str(&format!("\ndue {d}{}", if row.overdue { " (overdue)" } else { "" }));
+        }
+        o.push_str(&format!("<title>{}</title>", escape(&tip)));
+        let label: String = row.title.chars().take(40).collect();
+        let label = if label.len() < row.title.len() { format!("{label}…") } else { label };
+        let weight = if row.summary { " font-weight=\"600\"" } else { "" };
+        o.push_str(&format!(
+            "<text class=\"g-label\" x=\"{:.1}\" y=\"{:.1}\"{weight}>{}</text>",
+            6.0 + 14.0 * row.depth.min(8) as f64,
+            cy + 4.0,
+            escape(&label)
+        ));
+        if let (Some(s), Some(f)) = (row.start, row.finish) {
+            let (a, b) = (x(s), x(f.succ_opt().unwrap_or(f)));
+            if row.milestone {
+                o.push_str(&format!("<path class=\"g-ms\" d=\"M{a:.1},{0:.1}l6,6l-6,6l-6,-6z\"/>", cy - 6.0));
+            } else if row.summary {
+                o.push_str(&format!(
+                    "<path class=\"g-sum\" d=\"M{a:.1},{0:.1}h{1:.1}v7l-4,-3h{2:.1}l-4,3z\"/>",
+                    cy - 4.0,
+                    (b - a).max(8.0),
+                    -((b - a).max(8.0) - 8.0)
+                ));
+            } else {
+                if let Some(lf) = row.late_finish.filter(|lf| *lf > f) {
+                    let c = x(lf.succ_opt().unwrap_or(lf));
+                    o.push_str(&format!(
+                        "<rect class=\"g-slack\" x=\"{b:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"8\"/>",
+                        cy - 4.0,
+                        c - b
+                    ));
+                }
+                let class = if row.critical { "g-crit" } else { "g-bar" };
+                o.push_str(&format!(
+                    "<rect class=\"{class}\" x=\"{a:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"12\" rx=\"2\"/>",
+                    cy - 6.0,
+                    (b - a).max(2.0)
+                ));
+            }
+            mid.insert(&row.id, (a, b, cy));
+        }
+        if let Some(d) = row.due {
+            let dx = x(d.succ_opt().unwrap_or(d));
+            let class = if row.overdue { "g-late" } else { "g-due" };
+            o.push_str(&format!(
+                "<line class=\"{class}\" x1=\"{dx:.1}\" x2=\"{dx:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+                cy - 8.0,
+                cy + 8.0
+            ));
+        }
+        o.push_str("</g>\n");
+    }
+    if opts.arrows {
+        for row in &r.rows {
+            let Some(&(a, _, cy)) = mid.get(row.id.as_str()) else { continue };
+            for dep in &row.depends_on {
+                let Some(&(_, b, dy)) = mid.get(dep.as_str()) else { continue };
+                o.push_str(&format!(
+                    "<path class=\"g-dep\" d=\"M{b:.1},{dy:.1}h6V{cy:.1}H{:.1}\"/>\n",
+                    (a - 1.0).max(b + 6.0)
+                ));
+            }
+        }
+    }
+    if let Some(t) = r.today {
+        let tx = x(t);
+        o.push_str(&format!(
+            "<g><title>today {t}</title><line class=\"g-today\" x1=\"{tx:.1}\" x2=\"{tx:.1}\" y1=\"18\" y2=\"{height:.0}\"/></g>\n"
+        ));
+    }
+    o.push_str("</svg>\n");
+    o
+}
