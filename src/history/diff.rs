@@ -239,6 +239,30 @@ pub struct Step {
     pub commit: Option<String>,
 }
 
+/// The events of the commits of `base..head` (each commit against its first
+/// parent, a merge only with what it changed itself), oldest first, and the
+/// commits their `commit` indexes (the range's, after the commits outside it
+/// that it is diffed against). Objects that cannot be read are skipped and
+/// added to `unreadable`.
+pub fn range_events(
+    git: &walk::Git,
+    base: ObjectId,
+    head: ObjectId,
+    config: &Config,
+    unreadable: &mut Vec<String>,
+) -> Result<(Vec<walk::CommitData>, Vec<super::RawEvent>), HistoryError> {
+    let repo = walk::local(&git.repo);
+    let (commits, start) = walk::range(&repo, base, head)?;
+    let mut raw = Vec::new();
+    let mut broken = BTreeMap::new();
+    let mut missing = Vec::new();
+    super::process(git, &repo, &commits, start, config, &mut raw, &mut broken, &mut missing);
+    missing.sort();
+    missing.dedup();
+    unreadable.extend(missing.iter().map(|u| u.to_string()));
+    Ok((commits, raw))
+}
+
 /// The status moves of the commits of `base..head`, commit by commit (each
 /// against its first parent, a merge only with what it changed itself, as
 /// in `first_parent: false` history), oldest first. Objects that cannot be
@@ -250,15 +274,7 @@ pub fn range_steps(
     config: &Config,
     unreadable: &mut Vec<String>,
 ) -> Result<Vec<Step>, HistoryError> {
-    let repo = walk::local(&git.repo);
-    let (commits, start) = walk::range(&repo, base, head)?;
-    let mut raw = Vec::new();
-    let mut broken = BTreeMap::new();
-    let mut missing = Vec::new();
-    super::process(git, &repo, &commits, start, config, &mut raw, &mut broken, &mut missing);
-    missing.sort();
-    missing.dedup();
-    unreadable.extend(missing.iter().map(|u| u.to_string()));
+    let (commits, raw) = range_events(git, base, head, config, unreadable)?;
     Ok(raw
         .into_iter()
         .filter(|e| e.action == super::Action::Updated && e.field.as_deref() == Some("status"))
