@@ -476,3 +476,81 @@ fn a_malformed_payload_says_what_is_missing() {
     assert_eq!(code, 2);
     assert!(err.contains("the payload has no `pull_request` (the pull request)"), "{err}");
 }
+
+#[test]
+fn sprint_dates_crossed_by_the_range_are_events() {
+    let config = "automation:
+  - name: kickoff
+    on: sprint_started
+    do:
+      - comment: '{{ id }} started on {{ new }}'
+  - name: review
+    on: sprint_ended
+    do:
+      - comment: '{{ title }} ended on {{ new }}'
+";
+    let r = Repo::new();
+    r.write("cairn.yml", config)
+        .write("sprints/s1.md", "---\ntitle: Sprint 1\nstart: 2026-03-03\nend: 2026-03-05\n---\n");
+    let base = r.commit("Ann", T1, "sprint planned");
+    let mid = r.commit("Ann", "2026-03-04T09:00:00Z", "a day later");
+    r.commit("Ann", "2026-03-06T09:00:00Z", "after the sprint");
+    let texts = |range: &str| -> Vec<String> {
+        let (code, out, err) = cairn(&r.path, &["automate", range, "--format", "json"], &[]);
+        assert_eq!(code, 0, "{err}");
+        json_of(&out)["comments"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap().to_string()).collect()
+    };
+    // 03-02 → 03-04: the start (03-03) is crossed, the end (03-05) is not.
+    assert_eq!(texts(&format!("{base}..{mid}")), ["s1 started on 2026-03-03"]);
+    // 03-04 → 03-06: the last day (03-05) is over.
+    assert_eq!(texts(&format!("{mid}..HEAD")), ["Sprint 1 ended on 2026-03-05"]);
+    assert_eq!(texts(&format!("{base}..HEAD")), ["s1 started on 2026-03-03", "Sprint 1 ended on 2026-03-05"]);
+}
+
+#[test]
+fn a_merged_pull_request_runs_the_rules_on_its_changes() {
+    let r = Repo::new();
+    let config = "automation:
+  on_pull_request: { merged: done }
+  rules:
+    - name: close parent
+      on: status_changed
+      if: new == \"done\"
+      do:
+        - set: { target: parent, when: all_children_done, status: done }
+";
+    r.write("cairn.yml", config)
+        .write("epics/checkout.md", EPIC)
+        .write("stories/pay.md", &story("Pay", "done"))
+        .write("stories/story-12.md", &story("Login", "review"));
+    r.commit("Ann", T1, "backlog");
+    let (code, out, err) = cairn(&r.path, &["event", "github", &fixture("pr-merged.json"), "--format", "json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    assert_eq!(
+        v["changes"],
+        json!([
+            {"rule": "on_pull_request.merged", "op": "set story-12 status=done", "round": 0},
+            {"rule": "close parent", "op": "set checkout status=done", "round": 1}
+        ])
+    );
+    // `cairn:task-3` names no item here: a warning, not an error.
+    assert!(err.contains("pull request #42 names `cairn:task-3`, and no item has that id"), "{err}");
+}
+
+#[test]
+fn an_expression_that_fails_at_run_time_names_its_rule() {
+    let config = "automation:
+  - name: picky
+    on: status_changed
+    if: new.nope()
+    do:
+      - comment: x
+";
+    let (r, base) = backlog(config);
+    r.write("stories/ship.md", &story("Ship", "review"));
+    r.commit("Bob", T2, "ship in review");
+    let (code, _, err) = cairn(&r.path, &["automate", &format!("{base}..HEAD")], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("rule `picky` (cairn.yml line 2) on status_changed of `ship`: "), "{err}");
+}
