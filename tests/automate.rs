@@ -554,3 +554,25 @@ fn an_expression_that_fails_at_run_time_names_its_rule() {
     assert_eq!(code, 2);
     assert!(err.contains("rule `picky` (cairn.yml line 2) on status_changed of `ship`: "), "{err}");
 }
+
+#[test]
+fn a_change_the_edit_engine_refuses_names_its_rule() {
+    // `goal` is a sprint field: a story cannot have it.
+    let config = "automation:
+  - name: goals
+    on: status_changed
+    do:
+      - set: { goal: ship it }
+";
+    let (r, base) = backlog(config);
+    r.write("stories/ship.md", &story("Ship", "review"));
+    r.commit("Bob", T2, "ship in review");
+    let (code, _, err) = cairn(&r.path, &["automate", &format!("{base}..HEAD")], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "the change `set ship goal=ship it` of rule `goals` cannot be made: unknown field `goal` for story items"
+        ),
+        "{err}"
+    );
+}

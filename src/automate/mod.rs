@@ -69,8 +69,8 @@ pub enum AutomateError {
         names(.rules)
     )]
     Loop { rounds: usize, rules: Vec<String>, last: String },
-    #[error("a rule's change cannot be made: {0}")]
-    Edit(#[from] EditError),
+    #[error("the change `{op}` of rule `{rule}` cannot be made: {error}")]
+    Edit { rule: String, op: String, error: Box<EditError> },
 }
 
 fn names(rules: &[String]) -> String {
@@ -145,7 +145,10 @@ pub fn run(
             out.changes.push(Change { rule, op: op.describe(), round });
             all_ops.push(op);
         }
-        let cs = edit::plan(backlog, all_ops.clone())?;
+        let cs = match edit::plan(backlog, all_ops.clone()) {
+            Ok(cs) => cs,
+            Err(e) => return Err(culprit(backlog, &all_ops, &out.changes, e)),
+        };
         events = events::between(&backlog.config, &out.change_set, &cs, &by);
         current = Some(cs.trial(backlog));
         out.change_set = cs;
@@ -153,6 +156,22 @@ pub fn run(
         out.rounds = round;
     }
     Ok(out)
+}
+
+/// The first operation whose plan fails, with its rule (`ops` and
+/// `changes` run in step), for an error that names the rule.
+fn culprit(backlog: &Backlog, ops: &[Op], changes: &[Change], error: EditError) -> AutomateError {
+    for n in 1..=ops.len() {
+        if let (Err(e), Some(c)) = (edit::plan(backlog, ops[..n].to_vec()), changes.get(n - 1)) {
+            return AutomateError::Edit { rule: c.rule.clone(), op: c.op.clone(), error: Box::new(e) };
+        }
+    }
+    let c = changes.last();
+    AutomateError::Edit {
+        rule: c.map(|c| c.rule.clone()).unwrap_or_default(),
+        op: c.map(|c| c.op.clone()).unwrap_or_default(),
+        error: Box::new(error),
+    }
 }
 
 fn op_id(op: &Op) -> Option<&str> {

@@ -307,6 +307,17 @@ fn known_fields(config: &Config) -> Vec<&str> {
     v
 }
 
+/// The fields `add` and `remove` work on.
+fn list_fields(config: &Config) -> Vec<&str> {
+    let mut v = vec!["assignee", "labels", "depends_on", "blocks", "relates_to", "references"];
+    for (name, f) in &config.fields {
+        if matches!(f.ty, super::FieldType::List | super::FieldType::Id) {
+            v.push(name);
+        }
+    }
+    v
+}
+
 /// All statuses any kind may have.
 fn all_statuses(config: &Config) -> Vec<&str> {
     let mut v: Vec<&str> = config.statuses.iter().map(|s| s.name.as_str()).collect();
@@ -326,6 +337,7 @@ pub fn parse(config: &Config) -> (Automation, Vec<Problem>) {
     let mut out = Automation::default();
     let env = environment();
     let fields = known_fields(config);
+    let lists = list_fields(config);
     let statuses = all_statuses(config);
     for r in &spec.rules {
         let (line, column) = at(r);
@@ -358,7 +370,7 @@ pub fn parse(config: &Config) -> (Automation, Vec<Problem>) {
         }
         let mut actions = Vec::new();
         for a in &rule.actions {
-            match action(&a.value, &fields, &statuses, &env) {
+            match action(&a.value, &fields, &lists, &statuses, &env) {
                 Ok(x) => actions.push(x),
                 Err(m) => p(at(a), format!("{label}: {m}")),
             }
@@ -463,6 +475,7 @@ fn text(v: &Value) -> Option<String> {
 fn action(
     v: &Value,
     fields: &[&str],
+    lists: &[&str],
     statuses: &[&str],
     env: &minijinja::Environment<'static>,
 ) -> Result<Action, String> {
@@ -484,7 +497,7 @@ fn action(
         Ok(t)
     };
     match key.as_str() {
-        "set" | "add" | "remove" => edit_action(key, body, fields, statuses),
+        "set" | "add" | "remove" => edit_action(key, body, fields, lists, statuses),
         "comment" => template("comment").map(Action::Comment),
         "fail" => template("fail").map(Action::Fail),
         "webhook" => webhook(body),
@@ -495,7 +508,7 @@ fn action(
     }
 }
 
-fn edit_action(key: &str, body: &Value, fields: &[&str], statuses: &[&str]) -> Result<Action, String> {
+fn edit_action(key: &str, body: &Value, fields: &[&str], lists: &[&str], statuses: &[&str]) -> Result<Action, String> {
     let kind = match key {
         "set" => EditKind::Set,
         "add" => EditKind::Add,
@@ -538,6 +551,12 @@ fn edit_action(key: &str, body: &Value, fields: &[&str], statuses: &[&str]) -> R
             f if !fields.contains(&f) => {
                 let h = hint(f, fields.iter().copied().chain(["target", "when"]));
                 return Err(format!("`{key}` names unknown field `{f}`{h}"));
+            }
+            f if kind != EditKind::Set && !lists.contains(&f) => {
+                return Err(format!(
+                    "`{key}` works on list fields ({}); `{f}` is not one: use `set`",
+                    lists.join(", ")
+                ));
             }
             "status" => {
                 let s = text(v).unwrap_or_default();
@@ -583,4 +602,69 @@ fn webhook(body: &Value) -> Result<Action, String> {
         }
     };
     Ok(Action::Webhook { url, secret_env, timeout_secs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config(text: &str) -> Config {
+        Config::parse(text, Path::new("cairn.yml")).unwrap()
+    }
+
+    #[test]
+    fn a_list_and_a_mapping_both_hold_rules() {
+        let list = config("automation:\n  - name: a\n    on: created\n    do:\n      - comment: hi\n");
+        let (a, problems) = parse(&list);
+        assert_eq!(problems, vec![]);
+        assert_eq!(a.rules.len(), 1);
+        assert_eq!(a.rules[0].trigger, Trigger::Created);
+        assert_eq!(a.rules[0].actions, vec![Action::Comment("hi".into())]);
+        assert_eq!(a.rules[0].line, 2);
+        let map = config(
+            "automation:\n  on_pull_request: { opened: review }\n  rules:\n    - name: a\n      on: field_changed:assignee\n      do:\n        - add: { target: children, labels: x }\n",
+        );
+        let (a, problems) = parse(&map);
+        assert_eq!(problems, vec![]);
+        assert_eq!(a.on_pull_request.get("opened").map(String::as_str), Some("review"));
+        assert_eq!(a.rules[0].trigger, Trigger::FieldChanged("assignee".into()));
+        assert_eq!(
+            a.rules[0].actions,
+            vec![Action::Edit {
+                kind: EditKind::Add,
+                target: Target::Children,
+                when: None,
+                fields: vec![("labels".into(), Value::String("x".into()))]
+            }]
+        );
+    }
+
+    #[test]
+    fn problems_have_lines_and_hints() {
+        let c = config(
+            "automation:\n  on_pull_request: { merged: donne }\n  rules:\n    - name: a\n      on: created\n      do:\n        - add: { status: done }\n        - set: { target: parnt, status: done }\n        - set: { when: all_done, status: done }\n",
+        );
+        let (a, problems) = parse(&c);
+        assert!(a.rules.is_empty());
+        let got: Vec<(u64, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "`on_pull_request.merged` names unknown status `donne`; did you mean `done`?"),
+                (7, "rule `a`: `add` works on list fields (assignee, labels, depends_on, blocks, relates_to, references); `status` is not one: use `set`"),
+                (8, "rule `a`: unknown target `parnt`; did you mean `parent`? (targets: item, parent, children, dependents)"),
+                (9, "rule `a`: unknown condition `when: all_done` (conditions: all_children_done, any_child_started, all_dependencies_done)"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_rule_key_is_a_config_error_at_its_line() {
+        let err = Config::parse("automation:\n  - name: a\n    on: created\n    iff: x\n", Path::new("cairn.yml"))
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("cairn.yml:4:"), "{text}");
+        assert!(text.contains("did you mean `if`?"), "{text}");
+    }
 }
