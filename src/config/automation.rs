@@ -354,8 +354,7 @@ pub fn parse(config: &Config) -> (Automation, Vec<Problem>) {
         let label = if name.is_empty() { "automation rule".to_string() } else { format!("rule `{name}`") };
         let trigger = match &rule.on {
             None => {
-                let h = TRIGGERS.join(", ");
-                p((line, column), format!("{label} needs `on:` (one of {h})"));
+                p((line, column), format!("{label} needs `on:` (a trigger such as `status_changed`)"));
                 None
             }
             Some(on) => trigger(&on.value, &fields).map_err(|m| p(at(on), format!("{label}: {m}"))).ok(),
@@ -457,7 +456,9 @@ fn trigger(on: &str, fields: &[&str]) -> Result<Trigger, String> {
         (n, Some(_)) if TRIGGERS.contains(&n) => return Err(format!("trigger `{n}` takes no `:` argument")),
         (n, _) => {
             let h = hint(n, TRIGGERS.iter().copied());
-            return Err(format!("unknown trigger `{n}`{h} (triggers: {}, field_changed:<field>)", TRIGGERS.join(", ")));
+            let all: Vec<&str> =
+                TRIGGERS.iter().map(|t| if *t == "field_changed" { "field_changed:<field>" } else { t }).collect();
+            return Err(format!("unknown trigger `{n}`{h} (triggers: {})", all.join(", ")));
         }
     };
     Ok(t)
