@@ -576,3 +576,34 @@ fn a_change_the_edit_engine_refuses_names_its_rule() {
         "{err}"
     );
 }
+
+#[test]
+fn a_deleted_item_is_an_event_and_commit_commits_the_rules_changes() {
+    let config = "automation:
+  - name: gone
+    on: deleted
+    do:
+      - comment: '{{ id }} removed by {{ author }}'
+  - name: reopen parent
+    on: deleted
+    if: id == \"pay\"
+    do:
+      - add: { target: item, labels: x }
+  - name: close parent
+    on: status_changed
+    do:
+      - set: { target: parent, when: all_children_done, status: done }
+";
+    let (r, base) = backlog(config);
+    r.remove("stories/pay.md");
+    r.write("stories/ship.md", &story("Ship", "done"));
+    r.commit("Bob", T2, "pay dropped, ship done");
+    let (code, out, err) = cairn(&r.path, &["automate", &format!("{base}..HEAD"), "--commit", "--format", "json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    assert_eq!(v["comments"], json!([{"rule": "gone", "id": "pay", "text": "pay removed by Bob"}]));
+    // The deleted item has no file to change: the `add` on it is no change.
+    assert_eq!(changes(&v), ["set checkout status=done"]);
+    assert_eq!(r.git(&["log", "-1", "--format=%s"]), "cairn automate: set checkout status=done");
+    assert_eq!(r.git(&["show", "HEAD:epics/checkout.md"]), "---\ntitle: Checkout\nstatus: done\n---");
+}
