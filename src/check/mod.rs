@@ -102,7 +102,7 @@ fn automation(backlog: &Backlog, out: &mut Vec<Diagnostic>) {
     }
     let (_, problems) = crate::config::automation::parse(&backlog.config);
     for p in problems {
-        let span = Span::new(p.line.min(u32::MAX as u64) as u32, p.column.min(u32::MAX as u64) as u32, 0);
+        let span = Span::new(p.line.min(u32::MAX as u64) as u32, p.column.min(u32::MAX as u64) as u32, p.len);
         out.push(Diagnostic::new("E050", crate::config::CONFIG_FILE, span, p.message));
     }
 }

@@ -275,6 +275,8 @@ pub struct Rule {
 pub struct Problem {
     pub line: u64,
     pub column: u64,
+    /// How many characters to underline (0: a point).
+    pub len: u32,
     pub message: String,
 }
 
@@ -288,6 +290,11 @@ pub struct Automation {
 
 fn at<T>(s: &Spanned<T>) -> (u64, u64) {
     (s.referenced.line().max(1), s.referenced.column().max(1))
+}
+
+fn with_len<T>(s: &Spanned<T>, len: usize) -> (u64, u64, u32) {
+    let (l, c) = at(s);
+    (l, c, u32::try_from(len).unwrap_or(u32::MAX))
 }
 
 /// The environment expressions are compiled and run in: no templates, a
@@ -342,36 +349,43 @@ pub fn parse(config: &Config) -> (Automation, Vec<Problem>) {
     for r in &spec.rules {
         let (line, column) = at(r);
         let before = problems.len();
-        let mut p = |at: (u64, u64), message: String| problems.push(Problem { line: at.0, column: at.1, message });
+        let mut p = |at: (u64, u64, u32), message: String| {
+            problems.push(Problem { line: at.0, column: at.1, len: at.2, message })
+        };
         let rule = &r.value;
         let name = match &rule.name {
             Some(n) if !n.value.trim().is_empty() => n.value.clone(),
             _ => {
-                p((line, column), "an automation rule needs a `name`".into());
+                p((line, column, 0), "an automation rule needs a `name`".into());
                 String::new()
             }
         };
         let label = if name.is_empty() { "automation rule".to_string() } else { format!("rule `{name}`") };
         let trigger = match &rule.on {
             None => {
-                p((line, column), format!("{label} needs `on:` (a trigger such as `status_changed`)"));
+                p((line, column, 0), format!("{label} needs `on:` (a trigger such as `status_changed`)"));
                 None
             }
-            Some(on) => trigger(&on.value, &fields).map_err(|m| p(at(on), format!("{label}: {m}"))).ok(),
+            Some(on) => trigger(&on.value, &fields)
+                .map_err(|m| p(with_len(on, on.value.chars().count()), format!("{label}: {m}")))
+                .ok(),
         };
         if let Some(c) = &rule.condition {
             if let Err(e) = env.compile_expression(&c.value) {
-                p(at(c), format!("{label}: bad `if:` expression `{}`: {}", c.value, expr_error(&e)));
+                p(with_len(c, 0), format!("{label}: bad `if:` expression `{}`: {}", c.value, expr_error(&e)));
             }
         }
         if rule.actions.is_empty() {
-            p((line, column), format!("{label} has no actions (`do:`)"));
+            p((line, column, 0), format!("{label} has no actions (`do:`)"));
         }
         let mut actions = Vec::new();
         for a in &rule.actions {
             match action(&a.value, &fields, &lists, &statuses, &env) {
                 Ok(x) => actions.push(x),
-                Err(m) => p(at(a), format!("{label}: {m}")),
+                Err(m) => {
+                    let key = a.value.as_object().and_then(|m| m.keys().next()).map_or(0, |k| k.chars().count());
+                    p(with_len(a, key), format!("{label}: {m}"))
+                }
             }
         }
         if let (true, Some(trigger)) = (problems.len() == before, trigger) {
@@ -392,6 +406,7 @@ pub fn parse(config: &Config) -> (Automation, Vec<Problem>) {
                 problems.push(Problem {
                     line: l,
                     column: c,
+                    len: n.value.chars().count() as u32,
                     message: format!("two automation rules are named `{}` (the first at line {first})", n.value),
                 });
             }
@@ -406,6 +421,7 @@ pub fn parse(config: &Config) -> (Automation, Vec<Problem>) {
             problems.push(Problem {
                 line,
                 column: 1,
+                len: 0,
                 message: format!("unknown pull-request event `{event}` in `on_pull_request`{h} (events: {all})"),
             });
             continue;
@@ -415,6 +431,7 @@ pub fn parse(config: &Config) -> (Automation, Vec<Problem>) {
             problems.push(Problem {
                 line: l,
                 column: c,
+                len: status.value.chars().count() as u32,
                 message: format!("`on_pull_request.{event}` names unknown status `{}`{h}", status.value),
             });
             continue;
