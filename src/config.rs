@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod automation;
 pub mod dialect;
 pub mod policy;
 pub use dialect::Dialect;
@@ -247,6 +248,11 @@ pub struct ConfigFile {
     pub schedule: Option<ScheduleConfig>,
     /// IANA-free fixed offset such as `+01:00`, or `UTC` (the default).
     pub timezone: Option<String>,
+    /// Automation rules (`cairn automate`) and pull-request transitions
+    /// (`cairn event github`); see docs/automation.md.
+    #[schemars(with = "Option<automation::AutomationSchema>")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automation: Option<automation::AutomationSpec>,
 }
 
 /// The effective configuration: the file merged over the defaults.
@@ -268,6 +274,9 @@ pub struct Config {
     pub dialect: Dialect,
     /// `policy:` rules.
     pub policy: Vec<policy::PolicyRule>,
+    /// `automation:` as written (typed by [`automation::parse`]).
+    #[serde(skip_serializing_if = "automation::AutomationSpec::is_empty")]
+    pub automation: automation::AutomationSpec,
 }
 
 /// An error in `cairn.yml`: a position and a message.
@@ -339,6 +348,7 @@ impl Default for Config {
             timezone: "UTC".into(),
             dialect: Dialect::default(),
             policy: Vec::new(),
+            automation: automation::AutomationSpec::default(),
         }
     }
 }
@@ -475,6 +485,9 @@ impl Config {
         }
         if let Some(v) = file.timezone {
             c.timezone = v;
+        }
+        if let Some(v) = file.automation {
+            c.automation = v;
         }
         for (name, spec) in file.kinds.unwrap_or_default() {
             let idx = match c.kinds.iter().position(|k| k.name == name) {

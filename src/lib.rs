@@ -13,6 +13,7 @@
 //! layers, and what each module may import, are in `docs/architecture.md`
 //! (enforced by `tests/architecture.rs`).
 
+pub mod automate;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -648,6 +648,12 @@ fn man_writes_a_page_per_subcommand() {
         cmd.get_subcommands().filter(|s| !s.is_hide_set()).map(|s| s.get_name().to_string()).collect();
     assert!(subcommands.len() > 15 && subcommands.iter().any(|s| s == "man"), "{subcommands:?}");
     let mut expected: Vec<String> = subcommands.iter().map(|s| format!("cairn-{s}.1")).collect();
+    // Nested subcommands have pages too (`cairn event github`).
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        for nested in sub.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+            expected.push(format!("cairn-{}-{}.1", sub.get_name(), nested.get_name()));
+        }
+    }
     expected.push("cairn.1".into());
     expected.sort();
     let mut files: Vec<String> =

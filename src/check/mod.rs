@@ -26,6 +26,7 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     // later sprint, W023 open duplicate); overdue (W022) needs "today" and
     // is added by `cairn check` from the HEAD commit's date.
     rules::warnings(backlog, None, &mut diags);
+    automation(backlog, &mut diags);
     crate::diag::sort(&mut diags);
     Report { items: backlog.items.len(), diagnostics: diags }
 }
@@ -92,6 +93,18 @@ pub fn check_on(backlog: &Backlog, graph: &Graph, today: Option<chrono::NaiveDat
 /// Loads nothing: convenience for callers that have a backlog only.
 pub fn check_backlog(backlog: &Backlog) -> Report {
     check(backlog, &Graph::build(backlog))
+}
+
+/// E050: the problems of `automation:` in cairn.yml, at their lines.
+fn automation(backlog: &Backlog, out: &mut Vec<Diagnostic>) {
+    if backlog.config.automation.is_empty() {
+        return;
+    }
+    let (_, problems) = crate::config::automation::parse(&backlog.config);
+    for p in problems {
+        let span = Span::new(p.line.min(u32::MAX as u64) as u32, p.column.min(u32::MAX as u64) as u32, p.len);
+        out.push(Diagnostic::new("E050", crate::config::CONFIG_FILE, span, p.message));
+    }
 }
 
 fn diag(code: &'static str, item: &Item, span: Span, msg: impl Into<String>) -> Diagnostic {

@@ -1,6 +1,7 @@
 //! The command line: clap arguments and one small function per command.
 //! Only this module prints and decides exit codes.
 
+mod automate_cmd;
 mod build_cmd;
 mod check_cmd;
 mod color;
@@ -135,6 +136,10 @@ pub enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Import items from another tracker's export or a document (markdown outline, PRD)
     Import(import_cmd::ImportArgs),
+    /// Run the automation rules of cairn.yml on the events of a git range: print, apply or commit their changes
+    Automate(automate_cmd::AutomateArgs),
+    /// Apply an outside event (a GitHub pull_request payload) through the automation of cairn.yml
+    Event(automate_cmd::EventArgs),
 }
 
 /// Entry point of the binary.
@@ -198,6 +203,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Build(a) => build_cmd::build(&ctx, a),
         Command::Serve(a) => serve_cmd::serve(&ctx, a),
         Command::Import(a) => import_cmd::import(&ctx, a),
+        Command::Automate(a) => automate_cmd::automate(&ctx, a),
+        Command::Event(a) => automate_cmd::event(&ctx, a),
     }
 }
 

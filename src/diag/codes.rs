@@ -340,6 +340,14 @@ pub const CODES: &[CodeInfo] = &[
         "Have someone the rule allows make the change (or approve and re-commit it), or change the rule under `policy:` in cairn.yml.",
     ),
     code(
+        "E050",
+        "bad-automation-rule",
+        "Bad automation rule",
+        "A rule under `automation:` in cairn.yml names an unknown trigger, field, action, target or condition, has an `if:` expression or a template that does not compile, or a webhook URL that is not http(s); or `on_pull_request` names an unknown event or status. `cairn automate` does not run until it is fixed.",
+        Files(&[("cairn.yml", "automation:\n  - name: close parents\n    on: status_chaged\n    do:\n      - set: { target: parent, status: done }\n")]),
+        "Fix the spelling (the did-you-mean hint names the closest trigger, field or action); docs/automation.md lists what a rule may say.",
+    ),
+    code(
         "W001",
         "done-with-open-dependency",
         "Done with an open dependency",

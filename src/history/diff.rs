@@ -254,17 +254,18 @@ pub struct CommitChange {
     pub email: String,
 }
 
-/// The field changes of the commits of `base..head`, commit by commit
-/// (each against its first parent, a merge only with what it changed
-/// itself, as in `first_parent: false` history), oldest first. Objects
-/// that cannot be read are skipped and added to `unreadable`.
-pub fn range_changes(
+/// The events of the commits of `base..head` (each commit against its first
+/// parent, a merge only with what it changed itself), oldest first, and the
+/// commits their `commit` indexes (the range's, after the commits outside it
+/// that it is diffed against). Objects that cannot be read are skipped and
+/// added to `unreadable`.
+pub fn range_events(
     git: &walk::Git,
     base: ObjectId,
     head: ObjectId,
     config: &Config,
     unreadable: &mut Vec<String>,
-) -> Result<Vec<CommitChange>, HistoryError> {
+) -> Result<(Vec<walk::CommitData>, Vec<super::RawEvent>), HistoryError> {
     let repo = walk::local(&git.repo);
     let (commits, start) = walk::range(&repo, base, head)?;
     let mut raw = Vec::new();
@@ -274,6 +275,19 @@ pub fn range_changes(
     missing.sort();
     missing.dedup();
     unreadable.extend(missing.iter().map(|u| u.to_string()));
+    Ok((commits, raw))
+}
+
+/// The field changes of the commits of `base..head` ([`range_events`]),
+/// commit by commit, oldest first, with their authors.
+pub fn range_changes(
+    git: &walk::Git,
+    base: ObjectId,
+    head: ObjectId,
+    config: &Config,
+    unreadable: &mut Vec<String>,
+) -> Result<Vec<CommitChange>, HistoryError> {
+    let (commits, raw) = range_events(git, base, head, config, unreadable)?;
     Ok(raw
         .into_iter()
         .filter(|e| e.action == super::Action::Updated)
