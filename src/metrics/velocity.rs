@@ -265,3 +265,24 @@ pub fn text(m: &Metrics) -> String {
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trend_of_the_last_sprint_against_the_ones_before() {
+        // 14 against 10: +40%.
+        let t = trend(&[10.0, 14.0]);
+        assert_eq!((t.direction, t.last, t.before, t.change_percent), ("rising", Some(14.0), Some(10.0), Some(40.0)));
+        // 9 against (10 + 12) / 2 = 11: −18.18%.
+        assert_eq!(trend(&[10.0, 12.0, 9.0]).direction, "falling");
+        assert_eq!(trend(&[10.0, 12.0, 9.0]).change_percent, Some(-18.18));
+        // 10.5 against 10: +5%, within 10%.
+        assert_eq!(trend(&[10.0, 10.5]).direction, "flat");
+        assert_eq!(trend(&[0.0, 3.0]).direction, "rising");
+        assert_eq!(trend(&[0.0, 0.0]).direction, "flat");
+        assert_eq!(trend(&[7.0]).direction, "unknown");
+        assert_eq!(trend(&[]).direction, "unknown");
+    }
+}

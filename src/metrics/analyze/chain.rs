@@ -130,3 +130,73 @@ pub struct Chain {
     pub end: Option<usize>,
     pub cycle: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backlog(files: &[(&str, &str)]) -> (tempfile::TempDir, Backlog) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+        }
+        let b = crate::load::load(dir.path()).unwrap();
+        (dir, b)
+    }
+
+    fn story(status: &str, deps: &str) -> String {
+        format!("---\ntitle: Story\nstatus: {status}\ndepends_on: [{deps}]\n---\n")
+    }
+
+    fn ids(b: &Backlog, v: &[usize]) -> Vec<String> {
+        v.iter().map(|&i| b.items[i].id().to_string()).collect()
+    }
+
+    /// a waits on b and c; b waits on d (done), c on e, e on f: the chain
+    /// follows the deepest branch (c, e, f), done items end a chain, and
+    /// equal depths go to the smaller id.
+    #[test]
+    fn deepest_open_branch() {
+        let (_d, b) = backlog(&[
+            ("stories/a.md", &story("in_progress", "b, c")),
+            ("stories/b.md", &story("ready", "d")),
+            ("stories/c.md", &story("ready", "e")),
+            ("stories/d.md", &story("done", "")),
+            ("stories/e.md", &story("ready", "f")),
+            ("stories/f.md", &story("ready", "")),
+            ("stories/g.md", &story("ready", "h, i")),
+            ("stories/h.md", &story("ready", "")),
+            ("stories/i.md", &story("ready", "")),
+        ]);
+        let at = |id: &str| b.index[id];
+        let mut ch = Chains::new(&b);
+        let a = ch.chain(at("a"), 10);
+        assert_eq!(ids(&b, &a.links), ["c", "e", "f"]);
+        assert_eq!((a.more, a.cycle), (0, false));
+        assert_eq!(ids(&b, &ch.others(at("a"))), ["b"]);
+        // Capped at 2: one more, ending at f.
+        let a2 = ch.chain(at("a"), 2);
+        assert_eq!(ids(&b, &a2.links), ["c", "e"]);
+        assert_eq!((a2.more, a2.end.map(|e| b.items[e].id().to_string())), (1, Some("f".to_string())));
+        // b waits on nothing open (d is done).
+        assert!(ch.chain(at("b"), 10).links.is_empty());
+        // h and i are equally deep: h, the smaller id.
+        assert_eq!(ids(&b, &ch.chain(at("g"), 10).links), ["h"]);
+    }
+
+    /// A cycle below the item ends its chain, and says so.
+    #[test]
+    fn cycles_end_chains() {
+        let (_d, b) = backlog(&[
+            ("stories/a.md", &story("in_progress", "b")),
+            ("stories/b.md", &story("ready", "c")),
+            ("stories/c.md", &story("ready", "b")),
+        ]);
+        let mut ch = Chains::new(&b);
+        let a = ch.chain(b.index["a"], 10);
+        assert_eq!(ids(&b, &a.links), ["b", "c"]);
+        assert!(a.cycle);
+    }
+}
