@@ -258,7 +258,7 @@ fn another_sprint_and_an_unknown_one() {
     assert_eq!(a["scope_creep"]["percent"], 0.0);
     assert_eq!(a["forecast"]["sprint"], Value::Null);
     let (code, _, err) = cairn(&r.path, &["analyze", "--sprint", "s9"]);
-    assert_ne!(code, 0);
+    assert_eq!(code, 2);
     assert!(err.contains("unknown sprint `s9`"), "{err}");
 }
 

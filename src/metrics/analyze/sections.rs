@@ -165,7 +165,7 @@ impl<'a> Ctx<'a> {
                 sprint: s.id.clone(),
                 committed: bd.filter(|b| !b.days.is_empty()).map(|b| b.committed),
                 committed_items: bd.filter(|b| !b.days.is_empty()).map(|b| b.committed_items),
-                completed: bd.map(|b| b.completed()),
+                completed: bd.filter(|b| !b.days.is_empty()).map(|b| b.completed()),
                 ..Default::default()
             };
             for (_, it) in self.committed() {
