@@ -282,6 +282,7 @@ fn long_chain_and_cycle_without_history() {
     }
     w("stories/q1.md", &story("in_progress", "depends_on: [q2]\n"));
     w("stories/q2.md", &story("ready", "depends_on: [q1]\n"));
+    w("stories/r1.md", &story("in_progress", "depends_on: [r1]\n"));
     let a = json_of(dir.path(), &["analyze", "--format", "json"]);
     assert_eq!(a["history"], false);
     assert_eq!(a["history_note"], "not a git repository: no history");
@@ -295,14 +296,21 @@ fn long_chain_and_cycle_without_history() {
     assert_eq!(b["cycle"], false);
     let q = &a["blockers"]["items"][1];
     assert_eq!((q["item"]["id"].clone(), q["cycle"].clone()), (json!("q1"), json!(true)));
-    // Every open item but c1999 waits: c0000–c1998, q1, q2.
-    assert_eq!(a["blockers"]["waiting"], 2001);
+    // r1 waits on itself.
+    let r1 = &a["blockers"]["items"][2];
+    assert_eq!(
+        (r1["item"]["id"].clone(), r1["chain"].clone(), r1["cycle"].clone()),
+        (json!("r1"), json!([]), json!(true))
+    );
+    // Every open item but c1999 waits: c0000–c1998, q1, q2, r1.
+    assert_eq!(a["blockers"]["waiting"], 2002);
 
     let text = stdout(dir.path(), &["analyze"]);
     for line in [
         "Project analysis (not a git repository: no history)",
         "c0000 (in_progress, unassigned) waits on c0001 (ready, unassigned) which waits on c0002 (ready, unassigned) which waits on c0003 (ready, unassigned) which waits on c0004 (ready, unassigned) which waits on c0005 (ready, unassigned) … and 1,994 more, down to c1999 (ready, unassigned).",
         "q1 (in_progress, unassigned) waits on q2 (ready, unassigned), which closes a dependency cycle.",
+        "r1 (in_progress, unassigned) waits on itself, which closes a dependency cycle.",
         "1,999 more items in the backlog wait on open dependencies",
         "No velocity: not a git repository: no history.",
         "Overdue items not checked: not a git repository: no history: today is unknown.",

@@ -115,10 +115,10 @@ impl<'a> Chains<'a> {
         Chain { links, more, end, cycle: self.cycle.get(x).copied().unwrap_or(false) }
     }
 
-    /// The open dependencies of `x` other than the one its chain follows.
+    /// The open dependencies of `x` other than the one its chain follows (and itself).
     pub fn others(&self, x: usize) -> Vec<usize> {
         let next = self.next.get(x).copied().unwrap_or(NONE);
-        self.deps(x).into_iter().filter(|&d| d != next).collect()
+        self.deps(x).into_iter().filter(|&d| d != next && d != x).collect()
     }
 }
 

@@ -237,6 +237,9 @@ impl W<'_> {
         for b in &bl.items {
             let mut s = format!("{} waits on ", self.link(&b.item));
             let links: Vec<String> = b.chain.iter().map(|l| self.link(l)).collect();
+            if links.is_empty() {
+                s.push_str("itself");
+            }
             s.push_str(&links.join(" which waits on "));
             if b.more > 0 {
                 s.push_str(&format!(" … and {} more", thousands(b.more)));
