@@ -1,6 +1,7 @@
 //! The command line: clap arguments and one small function per command.
 //! Only this module prints and decides exit codes.
 
+mod analyze_cmd;
 mod automate_cmd;
 mod build_cmd;
 mod check_cmd;
@@ -130,6 +131,8 @@ pub enum Command {
     Burndown(metrics_cmd::BurndownArgs),
     /// Delivery metrics from git history: velocity, cycle/lead time, throughput, cumulative flow, forecasts
     Metrics(metrics_cmd::MetricsArgs),
+    /// The analyst's report: progress, velocity trend, forecast, risks, blockers, scope creep, overdue, capacity
+    Analyze(analyze_cmd::AnalyzeArgs),
     /// Render the static dashboard (site, badges, feed, JSON API) into ROOT/_site
     Build(build_cmd::BuildArgs),
     /// Serve the site and the live JSON API from memory, rebuilding on save
@@ -200,6 +203,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Roadmap(a) => graph_cmd::roadmap(&ctx, a),
         Command::Burndown(a) => metrics_cmd::burndown(&ctx, a),
         Command::Metrics(a) => metrics_cmd::metrics(&ctx, a),
+        Command::Analyze(a) => analyze_cmd::analyze(&ctx, a),
         Command::Build(a) => build_cmd::build(&ctx, a),
         Command::Serve(a) => serve_cmd::serve(&ctx, a),
         Command::Import(a) => import_cmd::import(&ctx, a),

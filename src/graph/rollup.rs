@@ -26,7 +26,7 @@ fn done(b: &Backlog, i: usize) -> bool {
 
 /// Whether item `j` counts in roll-ups: a work item, not cancelled (done
 /// category, not completed).
-fn counts(b: &Backlog, j: usize) -> bool {
+pub fn counts(b: &Backlog, j: usize) -> bool {
     let it = &b.items[j];
     b.config.is_work(it.kind())
         && !it

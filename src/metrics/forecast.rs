@@ -103,6 +103,72 @@ fn rank(sorted: &[usize], p: f64) -> Option<usize> {
     Some(sorted[r - 1])
 }
 
+/// When `remaining` points are likely done: the 50% and 85% numbers of
+/// sprints from the Monte Carlo over `basis`, as dates from `today`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Projection {
+    pub sprints_p50: Option<usize>,
+    pub sprints_p85: Option<usize>,
+    pub p50: Option<String>,
+    pub p85: Option<String>,
+}
+
+/// The forecast of `remaining` points (the rule of every forecast: epics,
+/// initiatives, the analyst's whole backlog), seeded by `key` so one
+/// forecast does not depend on the others. `None` without a today or
+/// without a basis to forecast from (`basis.note` says why).
+pub fn project(remaining: f64, basis: &Basis, today: Option<NaiveDate>, key: &str) -> Option<Projection> {
+    let today = today?;
+    if basis.note.is_some() || basis.velocities.is_empty() {
+        return None;
+    }
+    let seed = SEED ^ crate::history::blob::hash(key.as_bytes());
+    let ks = simulate(remaining, &basis.velocities, seed);
+    let (k50, k85) = (rank(&ks, 0.5), rank(&ks, 0.85));
+    let date = |k: usize| {
+        today.checked_add_signed(chrono::Duration::days(k as i64 * basis.sprint_days)).map(|d| d.to_string())
+    };
+    Some(Projection { sprints_p50: k50, sprints_p85: k85, p50: k50.and_then(date), p85: k85.and_then(date) })
+}
+
+/// Whether a sprint's remaining points fit in its days left at the recent
+/// pace: the average velocity of the last three closed sprints spread over
+/// the sprint's length in days.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Pace {
+    pub remaining: f64,
+    /// Calendar days from today to the sprint's end, both counted.
+    pub days_left: i64,
+    /// The recent velocity per sprint, and per day of this sprint.
+    pub velocity: f64,
+    pub sprint_days: i64,
+    pub per_day: f64,
+    /// Days needed for the remaining points at that pace.
+    pub days_needed: f64,
+    /// `days_needed ≤ days_left`.
+    pub likely_done: bool,
+}
+
+/// [`Pace`] of `remaining` points with `days_left` days left in a sprint of
+/// `sprint_days` days, at `velocity` points per sprint (`None` without a
+/// positive velocity or length).
+pub fn pace(remaining: f64, days_left: i64, sprint_days: i64, velocity: f64) -> Option<Pace> {
+    if !(velocity > 0.0 && velocity.is_finite()) || sprint_days <= 0 {
+        return None;
+    }
+    let per_day = velocity / sprint_days as f64;
+    let days_needed = remaining.max(0.0) / per_day;
+    Some(Pace {
+        remaining: r2(remaining),
+        days_left,
+        velocity: r2(velocity),
+        sprint_days,
+        per_day: r2(per_day),
+        days_needed: r2(days_needed),
+        likely_done: days_needed <= days_left as f64 + 1e-9,
+    })
+}
+
 pub fn forecasts(
     backlog: &Backlog,
     graph: &Graph,
@@ -134,15 +200,11 @@ pub fn forecasts(
             p85: None,
             late: false,
         };
-        if let (Some(today), None) = (today, &basis.note) {
-            let seed = SEED ^ crate::history::blob::hash(it.id().as_bytes());
-            let ks = simulate(remaining, &basis.velocities, seed);
-            let (k50, k85) = (rank(&ks, 0.5), rank(&ks, 0.85));
-            let date = |k: usize| (today + chrono::Duration::days(k as i64 * basis.sprint_days)).to_string();
-            f.sprints_p50 = k50;
-            f.sprints_p85 = k85;
-            f.p50 = k50.map(date);
-            f.p85 = k85.map(date);
+        if let Some(p) = project(remaining, &basis, today, it.id()) {
+            f.sprints_p50 = p.sprints_p50;
+            f.sprints_p85 = p.sprints_p85;
+            f.p50 = p.p50;
+            f.p85 = p.p85;
             f.late = match (&f.p85, &f.due) {
                 (Some(p), Some(d)) => p > d,
                 _ => false,

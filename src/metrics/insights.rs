@@ -196,11 +196,86 @@ pub fn state(b: &Backlog, opts: &Options) -> Vec<Insight> {
     out
 }
 
+/// One person's load in a sprint: the points assigned to them (an item
+/// with several assignees is shared evenly) against their capacity in the
+/// sprint's `capacity` map.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PersonLoad {
+    pub person: String,
+    pub assigned: f64,
+    /// Their entry in the sprint's `capacity` (null when absent).
+    pub capacity: Option<f64>,
+    /// The committed items assigned to them, by id.
+    pub items: Vec<String>,
+}
+
+impl PersonLoad {
+    /// Assigned more than their capacity.
+    pub fn over(&self) -> bool {
+        self.capacity.is_some_and(|c| self.assigned > c)
+    }
+}
+
+/// A sprint's committed scope against its capacity: the rule behind
+/// `sprint-over-capacity` and `person-over-capacity`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SprintLoad {
+    /// Estimates of the work items whose `sprint` is this one (0 when absent).
+    pub planned: f64,
+    /// The sum of the sprint's `capacity` map.
+    pub capacity: f64,
+    /// Committed open items without an estimate, by id.
+    pub unestimated: Vec<String>,
+    /// Per assignee, by name.
+    pub people: Vec<PersonLoad>,
+}
+
+impl SprintLoad {
+    /// The committed estimates exceed a known capacity.
+    pub fn over(&self) -> bool {
+        self.capacity > 0.0 && self.planned > self.capacity
+    }
+}
+
+/// The committed work items of every sprint, by sprint id (drafts left out with `skip_drafts`).
+pub fn committed(b: &Backlog, skip_drafts: bool) -> HashMap<&str, Vec<&Item>> {
+    let mut committed: HashMap<&str, Vec<&Item>> = HashMap::new();
+    for (_, it) in work(b).filter(|(_, it)| !(skip_drafts && it.is_draft())) {
+        if let Some(s) = it.sprint.as_ref() {
+            committed.entry(s.value.as_str()).or_default().push(it);
+        }
+    }
+    committed
+}
+
+/// The load of sprint `sp` from its committed `items` (see [`committed`]).
+pub fn sprint_load(b: &Backlog, sp: &Item, items: &[&Item]) -> SprintLoad {
+    let est = |x: Option<f64>| x.filter(|v| v.is_finite()).unwrap_or(0.0);
+    let planned: f64 = items.iter().map(|it| est(it.estimate)).sum();
+    let capacity: f64 = sp.capacity.values().filter(|v| v.is_finite()).sum();
+    let mut per: BTreeMap<&str, (f64, Vec<String>)> = BTreeMap::new();
+    for x in items {
+        for a in &x.assignee {
+            let e = per.entry(a.as_str()).or_default();
+            e.0 += est(x.estimate) / x.assignee.len() as f64;
+            e.1.push(x.id().to_string());
+        }
+    }
+    let people = per
+        .into_iter()
+        .map(|(p, (assigned, mut ids))| {
+            ids.sort();
+            PersonLoad { person: p.to_string(), assigned, capacity: sp.capacity.get(p).copied(), items: ids }
+        })
+        .collect();
+    let unestimated = items.iter().filter(|x| x.estimate.is_none() && open(b, x)).map(|x| x.id().to_string()).collect();
+    SprintLoad { planned, capacity, unestimated, people }
+}
+
 /// The sprint rules, for each sprint not closed by `today`: over capacity,
 /// a person over capacity, unestimated committed work.
 fn sprint_rules(b: &Backlog, opts: &Options, out: &mut Vec<Insight>) {
     let unit = &b.config.estimate_unit;
-    let est = |x: Option<f64>| x.filter(|v| v.is_finite()).unwrap_or(0.0);
     let mut sprints: Vec<(usize, &Item)> = b
         .items
         .iter()
@@ -210,41 +285,29 @@ fn sprint_rules(b: &Backlog, opts: &Options, out: &mut Vec<Insight>) {
         })
         .collect();
     sprints.sort_by_key(|(_, it)| (it.start.as_ref().map(|d| d.value), it.id()));
-    let mut committed: HashMap<&str, Vec<&Item>> = HashMap::new();
-    for (_, it) in work(b).filter(|(_, it)| !(opts.skip_drafts && it.is_draft())) {
-        if let Some(s) = it.sprint.as_ref() {
-            committed.entry(s.value.as_str()).or_default().push(it);
-        }
-    }
+    let committed = committed(b, opts.skip_drafts);
     for (_, sp) in sprints {
         if matches!((opts.today, &sp.end), (Some(t), Some(e)) if e.value < t) {
             continue;
         }
         let items = committed.get(sp.id()).map(Vec::as_slice).unwrap_or(&[]);
-        let planned: f64 = items.iter().map(|it| est(it.estimate)).sum();
-        let capacity: f64 = sp.capacity.values().filter(|v| v.is_finite()).sum();
+        let load = sprint_load(b, sp, items);
         let title = &sp.title.value;
-        if capacity > 0.0 && planned > capacity {
+        if load.over() {
             push(
                 out,
                 "sprint-over-capacity",
                 "high",
-                format!("{title} is over capacity: {} of {} {unit}", num(planned), num(capacity)),
+                format!("{title} is over capacity: {} of {} {unit}", num(load.planned), num(load.capacity)),
                 "The committed estimates exceed the sum of the team's capacity.".into(),
                 vec![sp.id().to_string()],
             );
         }
-        let mut per: BTreeMap<&str, f64> = BTreeMap::new();
-        for x in items {
-            for a in &x.assignee {
-                *per.entry(a.as_str()).or_default() += est(x.estimate) / x.assignee.len() as f64;
-            }
-        }
-        let over: Vec<String> = per
+        let over: Vec<String> = load
+            .people
             .iter()
-            .filter_map(|(p, c)| {
-                sp.capacity.get(*p).filter(|cap| c > cap).map(|cap| format!("{p} ({} of {})", num(*c), num(*cap)))
-            })
+            .filter(|p| p.over())
+            .map(|p| format!("{} ({} of {})", p.person, num(p.assigned), num(p.capacity.unwrap_or(0.0))))
             .collect();
         if !over.is_empty() {
             let people = if over.len() == 1 { "1 person".to_string() } else { format!("{} people", over.len()) };
@@ -256,8 +319,7 @@ fn sprint_rules(b: &Backlog, opts: &Options, out: &mut Vec<Insight>) {
                 items: vec![sp.id().to_string()],
             });
         }
-        let unest: Vec<String> =
-            items.iter().filter(|x| x.estimate.is_none() && open(b, x)).map(|x| x.id().to_string()).collect();
+        let unest = load.unestimated;
         push(
             out,
             "unestimated-in-sprint",

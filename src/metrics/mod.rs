@@ -13,6 +13,7 @@
 //! takes the backlog as of that day: [`as_of`]). Nothing here reads the clock.
 
 pub mod analytics;
+pub mod analyze;
 pub mod burndown;
 pub mod flow;
 pub mod forecast;

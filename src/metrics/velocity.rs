@@ -133,6 +133,44 @@ pub fn metrics(
     }
 }
 
+/// A change of the last closed sprint's velocity, in percent of the
+/// average before it, beyond which the trend is rising or falling.
+pub const TREND_PERCENT: f64 = 10.0;
+
+/// The velocity trend over closed sprints (oldest first): the last one
+/// against the average of the ones before it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Trend {
+    /// `rising`, `falling`, `flat`, or `unknown` (fewer than two sprints).
+    pub direction: &'static str,
+    /// The last sprint's points.
+    pub last: Option<f64>,
+    /// The average of the sprints before the last.
+    pub before: Option<f64>,
+    /// `(last − before) / before` in percent (null when `before` is 0 or unknown).
+    pub change_percent: Option<f64>,
+}
+
+/// The trend of `points` (see [`Trend`]): rising or falling when the last
+/// sprint moved more than [`TREND_PERCENT`] from the average before it
+/// (from an average of 0, any delivery is rising), flat otherwise.
+pub fn trend(points: &[f64]) -> Trend {
+    let Some((&last, rest)) = points.split_last() else { return Trend { direction: "unknown", ..Trend::default() } };
+    if rest.is_empty() {
+        return Trend { direction: "unknown", last: Some(last), ..Trend::default() };
+    }
+    let before = rest.iter().sum::<f64>() / rest.len() as f64;
+    let change_percent = (before > 0.0).then(|| r2((last - before) / before * 100.0));
+    let direction = match change_percent {
+        Some(p) if p > TREND_PERCENT => "rising",
+        Some(p) if p < -TREND_PERCENT => "falling",
+        Some(_) => "flat",
+        None if last > 0.0 => "rising",
+        None => "flat",
+    };
+    Trend { direction, last: Some(last), before: Some(r2(before)), change_percent }
+}
+
 /// A number as short text: `5`, `2.5`, `0.33`.
 pub fn num(x: f64) -> String {
     let r = r2(x);
@@ -226,4 +264,25 @@ pub fn text(m: &Metrics) -> String {
         o.push_str(&format!("  {n}\n"));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trend_of_the_last_sprint_against_the_ones_before() {
+        // 14 against 10: +40%.
+        let t = trend(&[10.0, 14.0]);
+        assert_eq!((t.direction, t.last, t.before, t.change_percent), ("rising", Some(14.0), Some(10.0), Some(40.0)));
+        // 9 against (10 + 12) / 2 = 11: −18.18%.
+        assert_eq!(trend(&[10.0, 12.0, 9.0]).direction, "falling");
+        assert_eq!(trend(&[10.0, 12.0, 9.0]).change_percent, Some(-18.18));
+        // 10.5 against 10: +5%, within 10%.
+        assert_eq!(trend(&[10.0, 10.5]).direction, "flat");
+        assert_eq!(trend(&[0.0, 3.0]).direction, "rising");
+        assert_eq!(trend(&[0.0, 0.0]).direction, "flat");
+        assert_eq!(trend(&[7.0]).direction, "unknown");
+        assert_eq!(trend(&[]).direction, "unknown");
+    }
 }

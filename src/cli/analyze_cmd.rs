@@ -1,0 +1,47 @@
+//! `cairn analyze`: the analyst's report (`metrics::analyze`) as text,
+//! Markdown (a stand-up note or a pull-request comment) or JSON.
+//!
+//! Without git history the report still comes out: the history-based
+//! sections say there is no history. Deterministic: "today" is the HEAD
+//! commit's date.
+
+use clap::{Args, ValueEnum};
+
+use super::{out, to_json, Ctx};
+use crate::metrics::analyze::{self, AnalyzeOptions};
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalyzeFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
+    pub format: AnalyzeFormat,
+    /// The sprint to report on (default: the one under way, else the next, else the last)
+    #[arg(long, value_name = "ID")]
+    pub sprint: Option<String>,
+    /// Do not read or write the history cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+pub fn analyze(ctx: &Ctx, a: &AnalyzeArgs) -> anyhow::Result<u8> {
+    let (backlog, graph) = ctx.load()?;
+    let events = super::shared::read_history(ctx, &backlog, !a.no_cache, true)?;
+    let t = std::time::Instant::now();
+    let opts = AnalyzeOptions { sprint: a.sprint.clone(), today: None };
+    let report = analyze::analyze(&backlog, &graph, &events, &opts)?;
+    ctx.log("analyze", &format!("{} items in {:.1?}", backlog.items.len(), t.elapsed()));
+    let text = match a.format {
+        AnalyzeFormat::Json => to_json(&report),
+        AnalyzeFormat::Text => analyze::words::text(&report),
+        AnalyzeFormat::Markdown => analyze::words::markdown(&report),
+    };
+    out(&text);
+    Ok(0)
+}
