@@ -12,6 +12,7 @@ mod history_cmd;
 mod import_cmd;
 mod list_cmd;
 mod man;
+mod mcp_cmd;
 mod metrics_cmd;
 mod serve_cmd;
 mod shared;
@@ -133,6 +134,8 @@ pub enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Import items from another tracker's export or a document (markdown outline, PRD)
     Import(import_cmd::ImportArgs),
+    /// A Model Context Protocol server on stdin/stdout, for AI assistants (tools, item resources, prompts)
+    Mcp(mcp_cmd::McpArgs),
 }
 
 /// Entry point of the binary.
@@ -195,6 +198,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Build(a) => build_cmd::build(&ctx, a),
         Command::Serve(a) => serve_cmd::serve(&ctx, a),
         Command::Import(a) => import_cmd::import(&ctx, a),
+        Command::Mcp(a) => mcp_cmd::mcp(&ctx, a),
     }
 }
 

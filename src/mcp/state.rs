@@ -1,0 +1,125 @@
+//! The backlog as the tools see it: read again for every call, but only
+//! as far as something changed. Each call stamps `cairn.yml` and every item
+//! file (size, times, inode: no file is read); when all stamps are those of
+//! the last load, the loaded backlog, its graph and its item objects are
+//! reused; otherwise the backlog is loaded again through the parse cache
+//! (`load::load_cached`: only the changed files are parsed). A stamp taken
+//! within the racy window of a change (`load::cache::Stamp::is_racy`) is
+//! not trusted: the next call loads again.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::config::{Config, CONFIG_FILE};
+use crate::graph::Graph;
+use crate::load::cache::Stamp;
+use crate::load::{self, Backlog};
+
+/// What the stamps of a load were.
+#[derive(Debug, PartialEq)]
+struct Stamps {
+    config: Option<Stamp>,
+    files: Vec<(String, Option<Stamp>)>,
+}
+
+/// A loaded backlog, its graph, and (made when first asked for) the item
+/// object of each distinct id, in the backlog's order.
+pub struct Loaded {
+    pub backlog: Backlog,
+    pub graph: Graph,
+    objects: Option<Vec<Value>>,
+    stamps: Stamps,
+    /// Some stamp was racy: load again next time.
+    racy: bool,
+}
+
+impl Loaded {
+    /// The item objects (`query::item_object`, no history-derived fields)
+    /// of every distinct id.
+    pub fn objects(&mut self) -> &[Value] {
+        self.objects_made();
+        self.cached_objects()
+    }
+
+    /// The objects made by [`Loaded::objects`] (empty before).
+    pub fn cached_objects(&self) -> &[Value] {
+        self.objects.as_deref().unwrap_or(&[])
+    }
+
+    fn objects_made(&mut self) {
+        let (b, g) = (&self.backlog, &self.graph);
+        self.objects.get_or_insert_with(|| {
+            (0..b.items.len())
+                .filter(|&i| b.index.get(b.items[i].id()) == Some(&i))
+                .map(|i| crate::query::item_object(b, g, i, None))
+                .collect()
+        });
+    }
+}
+
+/// The server's view of one backlog root.
+pub struct Session {
+    pub root: PathBuf,
+    loaded: Option<Loaded>,
+    /// Loads so far (for tests and `-v`).
+    pub loads: usize,
+}
+
+fn stamp(p: &Path) -> Option<Stamp> {
+    std::fs::metadata(p).ok().map(|m| Stamp::of(&m))
+}
+
+/// The stamps of the item files `config` finds under `root`.
+fn file_stamps(root: &Path, config: &Config) -> Vec<(String, Option<Stamp>)> {
+    let (files, _) = load::walk(root, config);
+    files.into_par_iter().map(|(abs, rel)| (rel, stamp(&abs))).collect()
+}
+
+impl Session {
+    pub fn new(root: PathBuf) -> Session {
+        Session { root, loaded: None, loads: 0 }
+    }
+
+    /// Forgets the loaded backlog (after a failure half-way through a call).
+    pub fn reset(&mut self) {
+        self.loaded = None;
+    }
+
+    /// The backlog as it is on disk now.
+    pub fn fresh(&mut self) -> Result<&mut Loaded, String> {
+        let config = stamp(&self.root.join(CONFIG_FILE));
+        let at = SystemTime::now();
+        let unchanged = match &self.loaded {
+            Some(l) if !l.racy && l.stamps.config == config => {
+                let files = file_stamps(&self.root, &l.backlog.config);
+                if files == l.stamps.files {
+                    true
+                } else {
+                    // Stamped before the load: a change after this is seen next time.
+                    self.loaded = None;
+                    return self.load(Stamps { config, files }, at);
+                }
+            }
+            _ => false,
+        };
+        if unchanged {
+            return self.loaded.as_mut().ok_or_else(|| "the backlog is not loaded".to_string());
+        }
+        let cfg = Config::load(&self.root).map_err(|e| e.to_string())?;
+        let files = file_stamps(&self.root, &cfg);
+        self.loaded = None;
+        self.load(Stamps { config, files }, at)
+    }
+
+    fn load(&mut self, stamps: Stamps, at: SystemTime) -> Result<&mut Loaded, String> {
+        let backlog = load::load_cached(&self.root, true).map_err(|e| e.to_string())?;
+        let graph = Graph::build(&backlog);
+        let racy =
+            stamps.config.iter().chain(stamps.files.iter().filter_map(|(_, s)| s.as_ref())).any(|s| s.is_racy(at));
+        self.loads += 1;
+        Ok(self.loaded.insert(Loaded { backlog, graph, objects: None, stamps, racy }))
+    }
+}
