@@ -101,7 +101,7 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-const CONFIG: &str = "kinds:\n  epic: { folder: epics, parents: [] }\n  story: { folder: stories, parents: [epic] }\n  prd: { folder: prds, parents: [], role: document }\n";
+const CONFIG: &str = "kinds:\n  epic: { folder: epics, parents: [] }\n  story: { folder: stories, parents: [epic] }\n  prd: { folder: prds, parents: [], role: document }\n  sprint: { folder: sprints, parents: [], role: sprint }\n";
 
 /// A small backlog: an epic, three stories (`b` depends on `a`, `c` on
 /// `b`), a PRD.
@@ -422,6 +422,34 @@ fn log_reads_the_history() {
     assert_eq!(r["structuredContent"]["events"][0]["author"], "Bob");
     let e = s.request("tools/call", json!({"name": "log", "arguments": {"since": "last week"}}));
     assert_eq!(e["error"]["code"], -32602, "{e}");
+}
+
+#[test]
+fn burndown_and_metrics_read_the_history() {
+    let repo = Repo::new();
+    repo.write("cairn.yml", CONFIG)
+        .write("sprints/s1.md", "---\ntitle: Sprint 1\nstart: 2026-01-05\nend: 2026-01-09\n---\n");
+    repo.write("stories/a.md", "---\ntitle: Story A\nstatus: ready\nestimate: 3\nsprint: s1\n---\n");
+    repo.write("stories/b.md", "---\ntitle: Story B\nstatus: ready\nestimate: 2\nsprint: s1\n---\n");
+    repo.commit("Ann", "2026-01-04T10:00:00Z", "plan");
+    repo.write("stories/a.md", "---\ntitle: Story A\nstatus: done\nestimate: 3\nsprint: s1\n---\n");
+    repo.commit("Ann", "2026-01-06T10:00:00Z", "a done");
+    let mut s = Mcp::start(&repo.path);
+    // 3 + 2 committed; a (3) done on the 6th leaves 2.
+    let r = s.tool("burndown", json!({"sprint": "s1", "today": "2026-01-09"}));
+    let b = &r["structuredContent"];
+    assert_eq!((b["sprint"].as_str(), b["committed"].as_f64()), (Some("s1"), Some(5.0)), "{r}");
+    let day = |d: &str| b["days"].as_array().unwrap().iter().find(|x| x["date"] == d).cloned().unwrap_or_default();
+    assert_eq!(day("2026-01-05")["remaining"].as_f64(), Some(5.0), "{b}");
+    assert_eq!(day("2026-01-06")["remaining"].as_f64(), Some(2.0), "{b}");
+    // Without `sprint`: the one under way "today".
+    let r = s.tool("burndown", json!({"today": "2026-01-07"}));
+    assert_eq!(r["structuredContent"]["sprint"], "s1", "{r}");
+    let r = s.tool("burndown", json!({"sprint": "s9"}));
+    assert_eq!(r["isError"], true, "{r}");
+    let r = s.tool("metrics", json!({}));
+    assert_eq!(r["isError"], false, "{r}");
+    assert!(r["structuredContent"]["insights"].is_array(), "{r}");
 }
 
 /// Whether python3 can import the MCP SDK.
