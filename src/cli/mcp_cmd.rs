@@ -16,6 +16,9 @@ pub fn mcp(ctx: &Ctx, _a: &McpArgs) -> anyhow::Result<u8> {
     );
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
-    crate::mcp::serve(root, stdin, stdout)?;
-    Ok(0)
+    match crate::mcp::serve(root, stdin, stdout) {
+        // The client went away while a reply was being written: the end.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        r => r.map(|()| 0).map_err(Into::into),
+    }
 }

@@ -2,6 +2,9 @@
 //! `check`, `log`, `metrics`, `burndown` — the commands of the same names
 //! as structured content, over the backlog as it is on disk now.
 
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -19,6 +22,9 @@ const DEFAULT_EVENTS: usize = 100;
 const DEFAULT_DIAGNOSTICS: usize = 200;
 /// How many events `show_item` lists.
 const RECENT: usize = 10;
+/// How long a `where` expression may take over the whole backlog (as
+/// serve's queries).
+const WHERE_DEADLINE: Duration = Duration::from_secs(2);
 /// The fields derived from history (`list_items` reads it only for them).
 const DERIVED: [&str; 3] = ["created", "updated", "reporter"];
 
@@ -86,9 +92,10 @@ pub fn list_items(s: &mut Session, a: Value) -> Result<Value, ToolError> {
         f.check_fields(&l.backlog).map_err(failed)?;
     }
     // With history-derived fields the objects are made for this call;
-    // otherwise the loaded backlog's are reused.
+    // otherwise the loaded backlog's (and their `where` contexts) are reused.
+    let deadline = Some(Instant::now() + WHERE_DEADLINE);
     let with_history: Vec<Value>;
-    let objects: &[Value] = if derived {
+    let (objects, keep): (&[Value], Option<Vec<bool>>) = if derived {
         let d =
             history::read(&l.backlog.root, &l.backlog.config, true).map(|ev| history::derived(&ev)).unwrap_or_default();
         let (b, g) = (&l.backlog, &l.graph);
@@ -96,20 +103,36 @@ pub fn list_items(s: &mut Session, a: Value) -> Result<Value, ToolError> {
             .filter(|&i| b.index.get(b.items[i].id()) == Some(&i))
             .map(|i| query::item_object(b, g, i, d.get(b.items[i].id())))
             .collect();
-        &with_history
+        let keep = filter
+            .as_ref()
+            .map(|f| f.apply_contexts(with_history.iter().map(query::context_value), deadline))
+            .transpose()
+            .map_err(failed)?;
+        (&with_history, keep)
     } else {
-        l.objects();
-        l.cached_objects()
+        l.prepare();
+        let keep = match &filter {
+            Some(f) => {
+                let parts: Vec<Vec<bool>> = l
+                    .contexts()
+                    .par_chunks(512)
+                    .map(|chunk| f.apply_contexts(chunk, deadline))
+                    .collect::<Result<_, _>>()
+                    .map_err(failed)?;
+                Some(parts.into_iter().flatten().collect())
+            }
+            None => None,
+        };
+        (l.objects(), keep)
     };
-    let mut matched: Vec<&Value> = match &filter {
-        Some(f) => {
-            let keep = f.apply(objects.iter()).map_err(failed)?;
-            objects.iter().zip(keep).filter(|(_, k)| *k).map(|(o, _)| o).collect()
-        }
+    let mut matched: Vec<&Value> = match keep {
+        Some(keep) => objects.iter().zip(keep).filter(|(_, k)| *k).map(|(o, _)| o).collect(),
         None => objects.iter().collect(),
     };
     let b = &l.backlog;
-    matched.sort_by(|x, y| query::compare(b, x, y, &sort));
+    if !(sort.len() == 1 && sort[0].field == "id" && !sort[0].desc) {
+        matched.par_sort_by(|x, y| query::compare(b, x, y, &sort));
+    }
     let total = matched.len();
     matched.truncate(limit);
     let want = |f: &str| fields.is_empty() || fields.iter().any(|x| x == f);

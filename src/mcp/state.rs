@@ -26,37 +26,40 @@ struct Stamps {
 }
 
 /// A loaded backlog, its graph, and (made when first asked for) the item
-/// object of each distinct id, in the backlog's order.
+/// object of each distinct id, in the backlog's order, with the context a
+/// `where` expression sees for it.
 pub struct Loaded {
     pub backlog: Backlog,
     pub graph: Graph,
     objects: Option<Vec<Value>>,
+    contexts: Option<Vec<minijinja::Value>>,
     stamps: Stamps,
     /// Some stamp was racy: load again next time.
     racy: bool,
 }
 
 impl Loaded {
-    /// The item objects (`query::item_object`, no history-derived fields)
-    /// of every distinct id.
-    pub fn objects(&mut self) -> &[Value] {
-        self.objects_made();
-        self.cached_objects()
+    /// Makes the item objects (`query::item_object`, no history-derived
+    /// fields) of every distinct id and their `where` contexts, once per load.
+    pub fn prepare(&mut self) {
+        let (b, g) = (&self.backlog, &self.graph);
+        let objects = self.objects.get_or_insert_with(|| {
+            let first: Vec<usize> = (0..b.items.len()).filter(|&i| b.index.get(b.items[i].id()) == Some(&i)).collect();
+            first.par_iter().map(|&i| crate::query::item_object(b, g, i, None)).collect()
+        });
+        if self.contexts.is_none() {
+            self.contexts = Some(objects.par_iter().map(crate::query::context_value).collect());
+        }
     }
 
-    /// The objects made by [`Loaded::objects`] (empty before).
-    pub fn cached_objects(&self) -> &[Value] {
+    /// The objects made by [`Loaded::prepare`] (empty before).
+    pub fn objects(&self) -> &[Value] {
         self.objects.as_deref().unwrap_or(&[])
     }
 
-    fn objects_made(&mut self) {
-        let (b, g) = (&self.backlog, &self.graph);
-        self.objects.get_or_insert_with(|| {
-            (0..b.items.len())
-                .filter(|&i| b.index.get(b.items[i].id()) == Some(&i))
-                .map(|i| crate::query::item_object(b, g, i, None))
-                .collect()
-        });
+    /// The `where` contexts made by [`Loaded::prepare`], one per object.
+    pub fn contexts(&self) -> &[minijinja::Value] {
+        self.contexts.as_deref().unwrap_or(&[])
     }
 }
 
@@ -120,6 +123,6 @@ impl Session {
         let racy =
             stamps.config.iter().chain(stamps.files.iter().filter_map(|(_, s)| s.as_ref())).any(|s| s.is_racy(at));
         self.loads += 1;
-        Ok(self.loaded.insert(Loaded { backlog, graph, objects: None, stamps, racy }))
+        Ok(self.loaded.insert(Loaded { backlog, graph, objects: None, contexts: None, stamps, racy }))
     }
 }
