@@ -171,3 +171,26 @@ impl<R: BufRead> Lines<R> {
         Ok(Some(if too_long { None } else { Some(&self.buf) }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_too_long_is_a_parse_error_and_the_next_is_answered() {
+        let mut input = vec![b'x'; protocol::MAX_LINE + 10];
+        input.extend_from_slice(
+            b"\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}",
+        );
+        let mut out = Vec::new();
+        let dir = std::env::temp_dir();
+        serve(dir, std::io::Cursor::new(input), &mut out).unwrap_or_default();
+        let replies: Vec<Value> =
+            String::from_utf8_lossy(&out).lines().map(|l| serde_json::from_str(l).unwrap_or_default()).collect();
+        assert_eq!(replies.len(), 3, "{replies:?}");
+        assert_eq!(replies[0]["error"]["code"], protocol::PARSE_ERROR);
+        // The last line has no newline: still a message.
+        assert_eq!((replies[1]["id"].clone(), replies[2]["id"].clone()), (json!(1), json!(2)));
+        assert_eq!(replies[2]["result"], json!({}));
+    }
+}
