@@ -93,7 +93,7 @@ pub fn list_items(s: &mut Session, a: Value) -> Result<Value, ToolError> {
     }
     // With history-derived fields the objects are made for this call;
     // otherwise the loaded backlog's (and their `where` contexts) are reused.
-    let deadline = Some(Instant::now() + WHERE_DEADLINE);
+    let deadline = || Some(Instant::now() + WHERE_DEADLINE);
     let with_history: Vec<Value>;
     let (objects, keep): (&[Value], Option<Vec<bool>>) = if derived {
         let d =
@@ -105,7 +105,7 @@ pub fn list_items(s: &mut Session, a: Value) -> Result<Value, ToolError> {
             .collect();
         let keep = filter
             .as_ref()
-            .map(|f| f.apply_contexts(with_history.iter().map(query::context_value), deadline))
+            .map(|f| f.apply_contexts(with_history.iter().map(query::context_value), deadline()))
             .transpose()
             .map_err(failed)?;
         (&with_history, keep)
@@ -113,6 +113,7 @@ pub fn list_items(s: &mut Session, a: Value) -> Result<Value, ToolError> {
         l.prepare();
         let keep = match &filter {
             Some(f) => {
+                let deadline = deadline();
                 let parts: Vec<Vec<bool>> = l
                     .contexts()
                     .par_chunks(512)

@@ -3,9 +3,9 @@
 //! file (size, times, inode: no file is read); when all stamps are those of
 //! the last load, the loaded backlog, its graph and its item objects are
 //! reused; otherwise the backlog is loaded again through the parse cache
-//! (`load::load_cached`: only the changed files are parsed). A stamp taken
-//! within the racy window of a change (`load::cache::Stamp::is_racy`) is
-//! not trusted: the next call loads again.
+//! (`load::load_cached`: only the changed files are parsed). A file
+//! stamped within the racy window of a change (`load::cache::Stamp::is_racy`)
+//! is also compared by its content until its stamp is old enough.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -34,8 +34,10 @@ pub struct Loaded {
     objects: Option<Vec<Value>>,
     contexts: Option<Vec<minijinja::Value>>,
     stamps: Stamps,
-    /// Some stamp was racy: load again next time.
-    racy: bool,
+    /// The files whose stamps were taken in their racy window, with the
+    /// hash of their content then: a stamp may not move for a change made
+    /// within the same clock tick, the content does.
+    racy: Vec<(PathBuf, String)>,
 }
 
 impl Loaded {
@@ -81,6 +83,11 @@ fn file_stamps(root: &Path, config: &Config) -> Vec<(String, Option<Stamp>)> {
     files.into_par_iter().map(|(abs, rel)| (rel, stamp(&abs))).collect()
 }
 
+/// The content hash of a file (`None`: unreadable).
+fn content(p: &Path) -> Option<String> {
+    std::fs::read(p).ok().map(|b| crate::edit::file_hash(&b))
+}
+
 impl Session {
     pub fn new(root: PathBuf) -> Session {
         Session { root, loaded: None, loads: 0 }
@@ -95,33 +102,37 @@ impl Session {
     pub fn fresh(&mut self) -> Result<&mut Loaded, String> {
         let config = stamp(&self.root.join(CONFIG_FILE));
         let at = SystemTime::now();
-        let unchanged = match &self.loaded {
-            Some(l) if !l.racy && l.stamps.config == config => {
+        let files = match &self.loaded {
+            Some(l) if l.stamps.config == config => {
                 let files = file_stamps(&self.root, &l.backlog.config);
-                if files == l.stamps.files {
-                    true
-                } else {
-                    // Stamped before the load: a change after this is seen next time.
-                    self.loaded = None;
-                    return self.load(Stamps { config, files }, at);
+                // A file stamped in its racy window is compared by content.
+                if files == l.stamps.files && l.racy.iter().all(|(p, h)| content(p).as_ref() == Some(h)) {
+                    return self.loaded.as_mut().ok_or_else(|| "the backlog is not loaded".to_string());
                 }
+                files
             }
-            _ => false,
+            _ => {
+                let cfg = Config::load(&self.root).map_err(|e| e.to_string())?;
+                file_stamps(&self.root, &cfg)
+            }
         };
-        if unchanged {
-            return self.loaded.as_mut().ok_or_else(|| "the backlog is not loaded".to_string());
-        }
-        let cfg = Config::load(&self.root).map_err(|e| e.to_string())?;
-        let files = file_stamps(&self.root, &cfg);
         self.loaded = None;
-        self.load(Stamps { config, files }, at)
+        // Stamped (and racy files hashed) before the load: a change after
+        // this is seen next time.
+        let racy: Vec<(PathBuf, String)> = std::iter::once((CONFIG_FILE, config.as_ref()))
+            .chain(files.iter().map(|(rel, s)| (rel.as_str(), s.as_ref())))
+            .filter(|(_, s)| s.is_some_and(|s| s.is_racy(at)))
+            .filter_map(|(rel, _)| {
+                let p = self.root.join(rel);
+                content(&p).map(|h| (p, h))
+            })
+            .collect();
+        self.load(Stamps { config, files }, racy)
     }
 
-    fn load(&mut self, stamps: Stamps, at: SystemTime) -> Result<&mut Loaded, String> {
+    fn load(&mut self, stamps: Stamps, racy: Vec<(PathBuf, String)>) -> Result<&mut Loaded, String> {
         let backlog = load::load_cached(&self.root, true).map_err(|e| e.to_string())?;
         let graph = Graph::build(&backlog);
-        let racy =
-            stamps.config.iter().chain(stamps.files.iter().filter_map(|(_, s)| s.as_ref())).any(|s| s.is_racy(at));
         self.loads += 1;
         Ok(self.loaded.insert(Loaded { backlog, graph, objects: None, contexts: None, stamps, racy }))
     }
