@@ -25,6 +25,7 @@ pub mod graph;
 pub mod history;
 pub mod import;
 pub mod load;
+pub mod mcp;
 pub mod metrics;
 pub mod model;
 pub mod query;

@@ -14,6 +14,7 @@ mod history_cmd;
 mod import_cmd;
 mod list_cmd;
 mod man;
+mod mcp_cmd;
 mod metrics_cmd;
 mod serve_cmd;
 mod shared;
@@ -143,6 +144,8 @@ pub enum Command {
     Automate(automate_cmd::AutomateArgs),
     /// Apply an outside event (a GitHub pull_request payload) through the automation of cairn.yml
     Event(automate_cmd::EventArgs),
+    /// A Model Context Protocol server on stdin/stdout, for AI assistants (tools, item resources, prompts)
+    Mcp(mcp_cmd::McpArgs),
 }
 
 /// Entry point of the binary.
@@ -209,6 +212,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Import(a) => import_cmd::import(&ctx, a),
         Command::Automate(a) => automate_cmd::automate(&ctx, a),
         Command::Event(a) => automate_cmd::event(&ctx, a),
+        Command::Mcp(a) => mcp_cmd::mcp(&ctx, a),
     }
 }
 

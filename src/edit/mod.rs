@@ -8,6 +8,7 @@ pub mod commit;
 pub mod doc;
 pub mod engine;
 pub mod fmt;
+pub mod patch;
 pub mod path;
 pub mod rename;
 pub mod scalar;

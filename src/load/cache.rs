@@ -87,7 +87,7 @@ impl Stamp {
 
     /// Whether the file changed so shortly before `read_at` that a later
     /// change might not move its stamp.
-    fn is_racy(&self, read_at: SystemTime) -> bool {
+    pub fn is_racy(&self, read_at: SystemTime) -> bool {
         let at = read_at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0);
         self.mtime_ns + RACY.as_nanos() as i128 > at
     }
