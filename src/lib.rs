@@ -26,6 +26,7 @@ pub mod import;
 pub mod load;
 pub mod metrics;
 pub mod model;
+pub mod plan;
 pub mod query;
 pub mod schema;
 pub mod serve;

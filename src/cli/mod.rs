@@ -13,6 +13,7 @@ mod import_cmd;
 mod list_cmd;
 mod man;
 mod metrics_cmd;
+mod plan_cmd;
 mod serve_cmd;
 mod shared;
 
@@ -133,6 +134,13 @@ pub enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Import items from another tracker's export or a document (markdown outline, PRD)
     Import(import_cmd::ImportArgs),
+    /// Fill a sprint's capacity with ready work, every pick and skip with its reason (text, json, patch; --apply, --propose)
+    Plan(plan_cmd::PlanArgs),
+    /// Proposed changes in proposals/: list, show, apply, reject
+    Proposal {
+        #[command(subcommand)]
+        cmd: plan_cmd::ProposalCmd,
+    },
 }
 
 /// Entry point of the binary.
@@ -195,6 +203,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Build(a) => build_cmd::build(&ctx, a),
         Command::Serve(a) => serve_cmd::serve(&ctx, a),
         Command::Import(a) => import_cmd::import(&ctx, a),
+        Command::Plan(a) => plan_cmd::plan(&ctx, a),
+        Command::Proposal { cmd } => plan_cmd::proposal_cmd(&ctx, cmd),
     }
 }
 

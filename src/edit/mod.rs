@@ -9,6 +9,7 @@ pub mod doc;
 pub mod engine;
 pub mod fmt;
 pub mod path;
+pub mod proposal;
 pub mod rename;
 pub mod scalar;
 pub mod template;
