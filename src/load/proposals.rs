@@ -136,7 +136,10 @@ pub fn render(p: &Proposal) -> String {
     if let Some(c) = &p.created {
         s.push_str(&format!("created: {c}\n"));
     }
-    s.push_str(&format!("source: {}\n", quoted(&p.source)));
+    let plain = p.source.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+        && p.source.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && !matches!(p.source.as_str(), "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n");
+    s.push_str(&format!("source: {}\n", if plain { p.source.clone() } else { quoted(&p.source) }));
     s.push_str(&format!("status: {}\n", p.status.name()));
     if let Some(r) = &p.reason {
         s.push_str(&format!("reason: {}\n", quoted(r)));
