@@ -66,9 +66,14 @@ pub fn plan(ctx: &Ctx, a: &PlanArgs) -> anyhow::Result<u8> {
     if a.propose {
         return propose(ctx, &backlog, &p, a.commit);
     }
-    let cs = match edit::plan(&backlog, p.ops()) {
-        Ok(cs) => cs,
-        Err(e) => return edit_error(ctx, e),
+    // The change itself only when it is shown or written (it reads every picked file).
+    let cs = if a.apply || a.format == PlanFormat::Patch {
+        match edit::plan(&backlog, p.ops()) {
+            Ok(cs) => cs,
+            Err(e) => return edit_error(ctx, e),
+        }
+    } else {
+        ChangeSet::default()
     };
     match a.format {
         PlanFormat::Text => out(&plan::text::render(&p)),

@@ -301,6 +301,16 @@ pub fn plan_sprint(b: &Backlog, g: &Graph, sprint: &str, opts: &Options) -> Resu
         finish(&mut plan, &ledger, &elsewhere);
         return Ok(plan);
     }
+    if ledger.left() <= EPS {
+        // Full already: every candidate would be "does not fit the 0 left".
+        plan.notes.push(format!(
+            "no points left in {sprint} ({} of {} taken before planning): nothing can be planned",
+            fmt_pts(ledger.used + committed_elsewhere),
+            fmt_pts(total)
+        ));
+        finish(&mut plan, &ledger, &elsewhere);
+        return Ok(plan);
+    }
 
     // Candidates.
     let carried = |t: &str| t != sprint && dated.get(t).is_some_and(|&(_, te)| te < start);
@@ -528,6 +538,20 @@ fn pick(b: &Backlog, g: &Graph, i: usize, unblocks: usize, slack: Option<f64>, l
 fn finish(plan: &mut Plan, ledger: &Ledger, elsewhere: &BTreeMap<String, BTreeMap<String, (f64, Vec<String>)>>) {
     plan.capacity.planned = plan.picked.iter().map(|p| p.estimate).sum();
     plan.capacity.left = ledger.left();
+    // Each person's share of what was in the sprint and of the picks (one pass).
+    let mut shares: HashMap<&str, (f64, f64)> = HashMap::new();
+    let already = plan.already.iter().map(|m| (&m.assignee, m.estimate.unwrap_or(0.0), true));
+    for (assignee, e, before) in already.chain(plan.picked.iter().map(|p| (&p.assignee, p.estimate, false))) {
+        for a in assignee {
+            let s = shares.entry(a.as_str()).or_default();
+            let share = e / assignee.len() as f64;
+            if before {
+                s.0 += share;
+            } else {
+                s.1 += share;
+            }
+        }
+    }
     plan.capacity.people = ledger
         .people
         .iter()
@@ -541,15 +565,7 @@ fn finish(plan: &mut Plan, ledger: &Ledger, elsewhere: &BTreeMap<String, BTreeMa
                 })
                 .unwrap_or_default();
             let committed: f64 = elsewhere.iter().map(|c| c.points).sum();
-            let share = |assignee: &[String], e: f64| {
-                if assignee.iter().any(|a| a == name) {
-                    e / assignee.len() as f64
-                } else {
-                    0.0
-                }
-            };
-            let already: f64 = plan.already.iter().map(|m| share(&m.assignee, m.estimate.unwrap_or(0.0))).sum();
-            let planned: f64 = plan.picked.iter().map(|p| share(&p.assignee, p.estimate)).sum();
+            let (already, planned) = shares.get(name.as_str()).copied().unwrap_or((0.0, 0.0));
             Person {
                 name: name.clone(),
                 capacity: cap,

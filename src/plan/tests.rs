@@ -205,6 +205,15 @@ fn capacity_zero_is_an_empty_plan_with_the_reason() {
     assert_eq!(p.notes, vec!["the capacity of s1 is 0: nothing can be planned"]);
     let p = run(&files, "s1", &Options { capacity: Some(0.0) }).unwrap();
     assert!(p.picked.is_empty());
+    // Full before planning: 3 in the sprint of 3.
+    let files = vec![
+        sprint("s1", S1_DATES, "capacity: 3\n"),
+        task("m", "estimate: 3\nsprint: s1\n"),
+        task("a", "estimate: 1\n"),
+    ];
+    let p = run(&files, "s1", &Options::default()).unwrap();
+    assert!(p.picked.is_empty() && p.skipped.is_empty());
+    assert_eq!(p.notes, vec!["no points left in s1 (3 of 3 taken before planning): nothing can be planned"]);
 }
 
 #[test]
