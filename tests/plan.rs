@@ -197,6 +197,15 @@ fn a_stale_proposal_is_refused_and_nothing_is_written() {
     assert_eq!(read(&repo, "tasks/a.md"), changed);
     assert_eq!(read(&repo, "tasks/b.md"), B);
     assert_eq!(read(&repo, &path), proposal);
+    // A base path that leaves the root is never read: stale.
+    repo.write("tasks/a.md", A);
+    let outside = proposal.replacen("\"tasks/a.md\": \"", "\"../a.md\": \"", 1);
+    assert_ne!(outside, proposal);
+    repo.write(&path, &outside);
+    let (code, _, err) = cairn(&repo.path, &["proposal", "apply", &id]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is stale: ../a.md changed since it was made"), "{err}");
+    assert_eq!(read(&repo, "tasks/b.md"), B);
 }
 
 #[test]

@@ -157,7 +157,8 @@ fn mark(
     status: Status,
     reason: Option<&str>,
 ) -> Result<FileChange, ProposalError> {
-    let old = std::fs::read(abs(root, &p.path)).map_err(|e| ProposalError::Unreadable(format!("{}: {e}", p.path)))?;
+    let old = crate::util::fs::read_regular(&abs(root, &p.path), crate::load::MAX_FILE_BYTES)
+        .map_err(|e| ProposalError::Unreadable(format!("{}: {e}", p.path)))?;
     let text = String::from_utf8_lossy(&old).into_owned();
     let order: Vec<String> =
         ["id", "title", "created", "source", "status", "reason"].iter().map(|s| s.to_string()).collect();
@@ -184,7 +185,12 @@ pub fn apply(backlog: &Backlog, id: &str) -> Result<(Proposal, ChangeSet, Change
     let p = load(&backlog.root, id)?;
     open(&p)?;
     for (path, hash) in &p.base {
-        let now = std::fs::read(abs(&backlog.root, path)).ok().map(|b| file_hash(&b));
+        // Only item files under the root are compared (and read with a limit).
+        let inside = !path.starts_with('/') && !path.split('/').any(|c| c == ".." || c.is_empty());
+        let now = inside
+            .then(|| crate::util::fs::read_regular(&abs(&backlog.root, path), crate::load::MAX_FILE_BYTES).ok())
+            .flatten()
+            .map(|b| file_hash(&b));
         if now.as_deref() != Some(hash.as_str()) {
             return Err(ProposalError::Stale { id: p.id.clone(), path: path.clone() });
         }
