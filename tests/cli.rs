@@ -647,7 +647,14 @@ fn man_writes_a_page_per_subcommand() {
     let subcommands: Vec<String> =
         cmd.get_subcommands().filter(|s| !s.is_hide_set()).map(|s| s.get_name().to_string()).collect();
     assert!(subcommands.len() > 15 && subcommands.iter().any(|s| s == "man"), "{subcommands:?}");
-    let mut expected: Vec<String> = subcommands.iter().map(|s| format!("cairn-{s}.1")).collect();
+    // Nested subcommands (`cairn proposal apply`) get their own page too.
+    let mut expected: Vec<String> = Vec::new();
+    for s in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        expected.push(format!("cairn-{}.1", s.get_name()));
+        for n in s.get_subcommands().filter(|n| !n.is_hide_set() && n.get_name() != "help") {
+            expected.push(format!("cairn-{}-{}.1", s.get_name(), n.get_name()));
+        }
+    }
     expected.push("cairn.1".into());
     expected.sort();
     let mut files: Vec<String> =
