@@ -28,6 +28,7 @@ pub mod load;
 pub mod mcp;
 pub mod metrics;
 pub mod model;
+pub mod plan;
 pub mod query;
 pub mod schema;
 pub mod serve;

@@ -250,6 +250,17 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         "---\ntitle: Story with a `code` title\nstatus: ready\nsprint: 2026-s47\nestimate: 2\n---\n\nSee [[no-such-item]].\n\n- [x] a task\n\n## Acceptance criteria\n- [x] one\n- [ ] two\n",
     );
     repo.commit("Chloe", "2026-11-20T11:00:00Z", "a story with a broken link");
+    // An open proposal, so the proposals page is there.
+    let o = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["plan", "2026-s48", "--propose", "-q", "-C"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success() && o.stdout.starts_with(b"proposals/"),
+        "cairn plan --propose: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let rich = t.path().join("rich");
     build_site(&repo.path, &rich, &[]);
     let clean = t.path().join("clean");
@@ -273,6 +284,7 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         (&rich, "docs/index.html"),
         (&rich, "docs/prd-health-scoring.html"),
         (&rich, "problems.html"),
+        (&rich, "proposals.html"),
         (&clean, "problems.html"),
     ];
     // The pages have what they are here to test.
@@ -280,6 +292,7 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
     assert!(read(&rich, "audit.html").contains("class=\"table events\""), "no audit table");
     assert!(read(&rich, "problems.html").contains("id=\"problems-table\""), "no problems table");
     assert!(read(&clean, "problems.html").contains("empty-state"), "no empty state");
+    assert!(read(&rich, "proposals.html").contains("class=\"panel proposal\""), "no proposal");
     assert!(read(&rich, "items/zz-checklist.html").contains("type=\"checkbox\""), "no task list");
     for site in [&rich, &clean] {
         std::fs::copy(&axe, site.join("axe.min.js")).unwrap();

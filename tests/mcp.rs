@@ -190,6 +190,8 @@ fn tools_read_the_backlog() {
             "log",
             "metrics",
             "burndown",
+            "plan_sprint",
+            "analyze",
             "create_item",
             "update_item",
             "rename_item"
@@ -491,4 +493,48 @@ fn a_conversation_through_the_python_sdk() {
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the Python MCP client failed:\n{stdout}\n{stderr}");
     assert!(stdout.ends_with("mcp_client: ok\n"), "{stdout}\n{stderr}");
+}
+
+/// The agents' tools: the planner's picks with reasons, the analyst's report.
+#[test]
+fn plan_sprint_and_analyze_are_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    backlog(dir.path());
+    write(
+        dir.path(),
+        "sprints/s1.md",
+        "---\ntitle: Sprint 1\nstart: 2026-03-02\nend: 2026-03-13\ncapacity: { team: 4 }\n---\n",
+    );
+    let mut s = Mcp::start(dir.path());
+    // 4 points: a (3) fits; b (5, after a) does not fit the 1 left; c
+    // waits on b, which is not planned.
+    let r = s.tool("plan_sprint", json!({"sprint": "s1"}));
+    let p = &r["structuredContent"];
+    assert_eq!(ids(&p["picked"]), ["a"], "{p}");
+    let skipped: Vec<(&str, &str)> = p["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["id"].as_str().unwrap(), k["code"].as_str().unwrap_or_default()))
+        .collect();
+    assert!(skipped.contains(&("b", "does_not_fit")) && skipped.contains(&("c", "blocked")), "{p}");
+    assert!(p["text"].as_str().unwrap().contains("a"), "{p}");
+    // With room for everything: the chain in dependency order.
+    let r = s.tool("plan_sprint", json!({"sprint": "s1", "capacity": 9}));
+    assert_eq!(ids(&r["structuredContent"]["picked"]), ["a", "b", "c"]);
+    // An unknown sprint is a tool error naming close ones; a bad capacity is invalid params.
+    let r = s.tool("plan_sprint", json!({"sprint": "s2"}));
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(r["content"][0]["text"].as_str().unwrap().starts_with("no sprint `s2`"), "{r}");
+    let r = s.request("tools/call", json!({"name": "plan_sprint", "arguments": {"sprint": "s1", "capacity": "lots"}}));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    // The analyst, as data and in words (no git here: the history parts say so).
+    let r = s.tool("analyze", json!({}));
+    let a = &r["structuredContent"];
+    assert_eq!(a["history"], false, "{a}");
+    let r = s.tool("analyze", json!({"format": "markdown"}));
+    let md = r["structuredContent"]["markdown"].as_str().unwrap();
+    assert!(md.starts_with('#') && !md.contains('<'), "{md}");
+    let r = s.request("tools/call", json!({"name": "analyze", "arguments": {"format": "html"}}));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
 }

@@ -18,7 +18,7 @@ from mcp.client.stdio import stdio_client
 
 EXPECTED_TOOLS = {
     "list_items", "show_item", "ready", "impact", "check", "log", "metrics",
-    "burndown", "create_item", "update_item", "rename_item",
+    "burndown", "plan_sprint", "analyze", "create_item", "update_item", "rename_item",
 }
 NEW_TITLE = "Renamed by the Python MCP client"
 

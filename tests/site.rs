@@ -555,3 +555,33 @@ fn a_deep_hierarchy_shows_the_nearest_ancestors_after_an_ellipsis() {
     let shallow = crumbs(MAX_CRUMBS);
     assert!(!shallow.contains("…") && shallow.contains("items&#x2f;p0.html\""), "{shallow}");
 }
+
+#[test]
+fn proposals_get_a_page_and_a_nav_link_only_when_there_are_some() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "stories/a.md", "---\ntitle: A\nstatus: ready\nestimate: 2\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    assert!(!out.join("proposals.html").exists());
+    assert!(!std::fs::read_to_string(out.join("index.html")).unwrap().contains("proposals.html"));
+    // A rejected proposal, written as `cairn proposal reject` leaves one,
+    // with a title that must be escaped. It is not an item: still 1 item.
+    let proposal = "---\nid: plan-s1-00000000\ntitle: \"Plan <b>sprint</b> s1\"\ncreated: 2026-03-01T09:00:00Z\nsource: plan\nstatus: rejected\nreason: \"c first\"\n---\n\n## What\n\nPut a into s1.\n\n## Why\n\nIt is ready.\n\n## Evidence\n\n- picked a: priority medium, 2 pts, 3 of 5 left\n\n## Patch\n\n```diff\n--- a/stories/a.md\n+++ b/stories/a.md\n@@ -1,4 +1,5 @@\n ---\n+sprint: s1\n```\n\n## Apply\n\n```json\n{\"base\": {\"stories/a.md\": \"0\"}, \"ops\": [{\"op\": \"set\", \"id\": \"a\", \"field\": \"sprint\", \"value\": \"s1\"}]}\n```\n";
+    write(&root, "proposals/plan-s1-00000000.md", proposal);
+    build(&root, &out, &["--no-history"]).success();
+    let page = std::fs::read_to_string(out.join("proposals.html")).unwrap().replace("&#x2f;", "/");
+    assert!(page.contains("<h2 id=\"group-rejected\">Rejected <span class=\"muted small\">(1)</span></h2>"), "{page}");
+    assert!(page.contains("<h3 id=\"p-plan-s1-00000000\">Plan &lt;b&gt;sprint&lt;/b&gt; s1</h3>"), "{page}");
+    assert!(page.contains("<strong>Rejected:</strong> c first"), "{page}");
+    assert!(page.contains("<li>picked a: priority medium, 2 pts, 3 of 5 left</li>"), "{page}");
+    assert!(page.contains("<a href=\"items/a.html\">a</a>"), "{page}");
+    assert!(std::fs::read_to_string(out.join("index.html")).unwrap().contains("href=\"proposals.html\">Proposals</a>"));
+    assert!(!out.join("items/plan-s1-00000000.html").exists());
+    let again = t.path().join("again");
+    build(&root, &again, &["--no-history"]).success();
+    assert_eq!(files(&out), files(&again));
+    for f in files(&out) {
+        assert_eq!(std::fs::read(out.join(&f)).unwrap(), std::fs::read(again.join(&f)).unwrap(), "{f} differs");
+    }
+}

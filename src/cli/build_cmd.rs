@@ -117,7 +117,13 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         history: events.as_ref(),
         derived: &derived,
         analytics,
-        options: Options { base_url, drafts: a.drafts, today: Some(today), history_note: note },
+        options: Options {
+            base_url,
+            drafts: a.drafts,
+            today: Some(today),
+            history_note: note,
+            proposals: crate::load::proposals::list(&backlog.root).0,
+        },
     };
     let t = std::time::Instant::now();
     let bar = std::io::stderr().is_terminal() && !ctx.global.quiet;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::Value;
 
+use super::shared::{write_checked, WriteFlags};
 use super::{display_path, out, Ctx, EXIT_PROBLEMS};
 use crate::check::{report, Report};
 use crate::edit::{self, ChangeSet, EditError, Op};
@@ -40,17 +41,6 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
-}
-
-/// What every writing command shares: `--force` and `--commit`.
-#[derive(Args, Debug, Clone, Copy)]
-pub struct WriteFlags {
-    /// Write even if the change would introduce errors `check` reports
-    #[arg(long)]
-    pub force: bool,
-    /// Make one git commit of the change (message `cairn: …`, your git identity)
-    #[arg(long)]
-    pub commit: bool,
 }
 
 #[derive(Args, Debug)]
@@ -156,58 +146,6 @@ pub fn new(ctx: &Ctx, a: &NewArgs) -> anyhow::Result<u8> {
 /// with `--commit`, commits it. `what` ends the refusal message.
 fn write(ctx: &Ctx, backlog: &mut Backlog, cs: &ChangeSet, flags: WriteFlags, what: &str) -> anyhow::Result<u8> {
     write_checked(ctx, backlog, cs, flags, what, true)
-}
-
-fn write_checked(
-    ctx: &Ctx,
-    backlog: &mut Backlog,
-    cs: &ChangeSet,
-    flags: WriteFlags,
-    what: &str,
-    check: bool,
-) -> anyhow::Result<u8> {
-    if cs.is_empty() {
-        return Ok(0);
-    }
-    if flags.commit {
-        edit::commit::ready(&backlog.root)?;
-    }
-    let t = std::time::Instant::now();
-    let problems = if check { cs.check_in(backlog) } else { Vec::new() };
-    ctx.log("check", &format!("{} files in {:.1?}", cs.changes.len(), t.elapsed()));
-    if !problems.is_empty() {
-        let n = problems.len();
-        let r = Report { items: cs.changes.len(), diagnostics: problems };
-        eprint!("{}", report::human_with(&r, &backlog.root, &cs.texts(), ctx.color_stderr));
-        let files: Vec<&str> = cs.changes.iter().map(|c| c.path.as_str()).collect();
-        let errors = if n == 1 { "1 error".to_string() } else { format!("{n} errors") };
-        if !flags.force {
-            ctx.error(&format!(
-                "{} {what}: the change would introduce {errors} (--force writes it anyway)",
-                files.join(", ")
-            ));
-            return Ok(EXIT_PROBLEMS);
-        }
-        ctx.warn(&format!("writing {} with {errors} (--force)", files.join(", ")));
-    }
-    let t = std::time::Instant::now();
-    let applied = cs.apply();
-    ctx.log("write", &format!("{} files in {:.1?}", cs.changes.len(), t.elapsed()));
-    match applied {
-        Ok(()) => {}
-        Err(e @ EditError::Conflict { .. }) => {
-            ctx.error(&e.to_string());
-            return Ok(EXIT_PROBLEMS);
-        }
-        Err(e) => return Err(e.into()),
-    }
-    if flags.commit {
-        let id = cs.commit(&format!("cairn: {}", cs.summary))?;
-        if !ctx.global.quiet {
-            eprintln!("committed {} cairn: {}", &id[..id.len().min(10)], cs.summary);
-        }
-    }
-    Ok(0)
 }
 
 /// Plans edits; a conflict is exit 1, other refusals are errors (exit 2).

@@ -16,6 +16,7 @@ mod list_cmd;
 mod man;
 mod mcp_cmd;
 mod metrics_cmd;
+mod plan_cmd;
 mod serve_cmd;
 mod shared;
 
@@ -146,6 +147,13 @@ pub enum Command {
     Event(automate_cmd::EventArgs),
     /// A Model Context Protocol server on stdin/stdout, for AI assistants (tools, item resources, prompts)
     Mcp(mcp_cmd::McpArgs),
+    /// Fill a sprint's capacity with ready work, every pick and skip with its reason (text, json, patch; --apply, --propose)
+    Plan(plan_cmd::PlanArgs),
+    /// Proposed changes in proposals/: list, show, apply, reject
+    Proposal {
+        #[command(subcommand)]
+        cmd: plan_cmd::ProposalCmd,
+    },
 }
 
 /// Entry point of the binary.
@@ -213,6 +221,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Automate(a) => automate_cmd::automate(&ctx, a),
         Command::Event(a) => automate_cmd::event(&ctx, a),
         Command::Mcp(a) => mcp_cmd::mcp(&ctx, a),
+        Command::Plan(a) => plan_cmd::plan(&ctx, a),
+        Command::Proposal { cmd } => plan_cmd::proposal_cmd(&ctx, cmd),
     }
 }
 

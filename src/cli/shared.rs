@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::Ctx;
+use super::{Ctx, EXIT_PROBLEMS};
+use crate::check::{report, Report};
+use crate::edit::{self, ChangeSet, EditError};
 use crate::history::{self, Action, Event, Events};
 use crate::load::Backlog;
 
@@ -107,4 +109,70 @@ pub fn add_history(ctx: &Ctx, backlog: &Backlog, id: &str, view: &mut Value) -> 
         s.push_str(&text_line(e));
     }
     s
+}
+
+/// What every writing command shares: `--force` and `--commit`.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct WriteFlags {
+    /// Write even if the change would introduce errors `check` reports
+    #[arg(long)]
+    pub force: bool,
+    /// Make one git commit of the change (message `cairn: …`, your git identity)
+    #[arg(long)]
+    pub commit: bool,
+}
+
+/// Checks a change set (when `check`), refuses it (exit 1, diagnostics
+/// shown against the text that would have been written) unless `--force`,
+/// then writes it and, with `--commit`, commits it. `what` ends the refusal message.
+pub fn write_checked(
+    ctx: &Ctx,
+    backlog: &mut Backlog,
+    cs: &ChangeSet,
+    flags: WriteFlags,
+    what: &str,
+    check: bool,
+) -> anyhow::Result<u8> {
+    if cs.is_empty() {
+        return Ok(0);
+    }
+    if flags.commit {
+        edit::commit::ready(&backlog.root)?;
+    }
+    let t = std::time::Instant::now();
+    let problems = if check { cs.check_in(backlog) } else { Vec::new() };
+    ctx.log("check", &format!("{} files in {:.1?}", cs.changes.len(), t.elapsed()));
+    if !problems.is_empty() {
+        let n = problems.len();
+        let r = Report { items: cs.changes.len(), diagnostics: problems };
+        eprint!("{}", report::human_with(&r, &backlog.root, &cs.texts(), ctx.color_stderr));
+        let files: Vec<&str> = cs.changes.iter().map(|c| c.path.as_str()).collect();
+        let errors = if n == 1 { "1 error".to_string() } else { format!("{n} errors") };
+        if !flags.force {
+            ctx.error(&format!(
+                "{} {what}: the change would introduce {errors} (--force writes it anyway)",
+                files.join(", ")
+            ));
+            return Ok(EXIT_PROBLEMS);
+        }
+        ctx.warn(&format!("writing {} with {errors} (--force)", files.join(", ")));
+    }
+    let t = std::time::Instant::now();
+    let applied = cs.apply();
+    ctx.log("write", &format!("{} files in {:.1?}", cs.changes.len(), t.elapsed()));
+    match applied {
+        Ok(()) => {}
+        Err(e @ EditError::Conflict { .. }) => {
+            ctx.error(&e.to_string());
+            return Ok(EXIT_PROBLEMS);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if flags.commit {
+        let id = cs.commit(&format!("cairn: {}", cs.summary))?;
+        if !ctx.global.quiet {
+            eprintln!("committed {} cairn: {}", &id[..id.len().min(10)], cs.summary);
+        }
+    }
+    Ok(0)
 }

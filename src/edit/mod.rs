@@ -10,6 +10,7 @@ pub mod engine;
 pub mod fmt;
 pub mod patch;
 pub mod path;
+pub mod proposal;
 pub mod rename;
 pub mod scalar;
 pub mod template;

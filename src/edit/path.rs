@@ -54,6 +54,7 @@ fn is_item_folder(folder: &str) -> bool {
     !folder.is_empty()
         && folder != "templates"
         && folder != "themes"
+        && folder != crate::load::proposals::FOLDER
         && !folder.starts_with(['.', '_'])
         && !folder.contains(['/', '\\', '\0'])
         && Path::new(folder).components().count() == 1

@@ -71,6 +71,7 @@ pub fn site_wide_jobs() -> Vec<Job> {
         Job::Insights,
         Job::Docs,
         Job::Problems,
+        Job::Proposals,
         Job::Feed,
         Job::Api,
     ]

@@ -388,7 +388,7 @@ pub fn diff_trees(
 fn skip_dir(prefix: &str, name: &[u8]) -> bool {
     name.starts_with(b".")
         || name.starts_with(b"_")
-        || (prefix.is_empty() && (name == b"templates" || name == b"themes"))
+        || (prefix.is_empty() && (name == b"templates" || name == b"themes" || name == b"proposals"))
 }
 
 /// The end of the tree entry starting at `pos` (`mode SP name NUL id`).

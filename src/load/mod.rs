@@ -7,6 +7,7 @@ pub mod cache;
 pub mod frontmatter;
 pub mod ids;
 pub mod item;
+pub mod proposals;
 pub mod sprints;
 pub mod yaml;
 
@@ -216,7 +217,7 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, cache::Stamp), String> {
 
 /// Whether a root-relative path names an item file: `.md`, not a README,
 /// nothing hidden or `_`-prefixed on the way, not under the root's
-/// `templates/` or `themes/`, not ignored.
+/// `templates/`, `themes/` or `proposals/` (see [`proposals`]), not ignored.
 pub fn is_item_path(rel: &str, ignore: &globset::GlobSet) -> bool {
     if !rel.ends_with(".md") {
         return false;
@@ -225,7 +226,7 @@ pub fn is_item_path(rel: &str, ignore: &globset::GlobSet) -> bool {
     if parts.iter().any(|p| p.starts_with('.') || p.starts_with('_')) {
         return false;
     }
-    if parts.len() > 1 && (parts[0] == "templates" || parts[0] == "themes") {
+    if parts.len() > 1 && (parts[0] == "templates" || parts[0] == "themes" || parts[0] == proposals::FOLDER) {
         return false;
     }
     if parts.last().is_some_and(|n| n.eq_ignore_ascii_case("README.md")) {

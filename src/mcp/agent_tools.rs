@@ -38,3 +38,30 @@ pub fn analyze(s: &mut Session, a: Value) -> Result<Value, ToolError> {
     }
     serde_json::to_value(&an).map_err(|e| ToolError::failed(e.to_string()))
 }
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanArgs {
+    /// The sprint's id
+    pub sprint: String,
+    /// A team total (points) instead of the sprint's `capacity:`
+    pub capacity: Option<f64>,
+}
+
+/// `plan_sprint`: the planner's picks and skips with their reasons, and the
+/// plan in words. Writes nothing: apply a plan with `update_item`
+/// (`sprint`), or from a terminal with `cairn plan SPRINT --apply`.
+pub fn plan_sprint(s: &mut Session, a: Value) -> Result<Value, ToolError> {
+    let a: PlanArgs = read(a)?;
+    if a.capacity.is_some_and(|c| !c.is_finite() || c < 0.0) {
+        return Err(ToolError::Params("arguments.capacity: expected a number of points, 0 or more".into()));
+    }
+    let l = fresh(s)?;
+    let p = crate::plan::plan_sprint(&l.backlog, &l.graph, &a.sprint, &crate::plan::Options { capacity: a.capacity })
+        .map_err(ToolError::failed)?;
+    let mut v = serde_json::to_value(&p).map_err(|e| ToolError::failed(e.to_string()))?;
+    if let Value::Object(o) = &mut v {
+        o.insert("text".into(), Value::String(crate::plan::text::render(&p)));
+    }
+    Ok(v)
+}

@@ -134,6 +134,15 @@ pub const TOOLS: &[Tool] = &[
         run: read::burndown,
     },
     Tool {
+        name: "plan_sprint",
+        title: "Plan a sprint",
+        description: "Fill a sprint's capacity (the sprint's `capacity:`, per person, or `capacity` points for the team) with ready work: by priority, then how much it unblocks, due date and critical-path slack; never a container or an item whose dependencies are not done or planned first. Every pick and notable skip has its reason with ids and numbers. Writes nothing: set the picks' `sprint` with update_item to apply it.",
+        input: args::schema::<agent::PlanArgs>,
+        output: None,
+        read_only: true,
+        run: agent::plan_sprint,
+    },
+    Tool {
         name: "analyze",
         title: "Analyse the project",
         description: "The analyst's report: progress, velocity trend, forecast (50/85%), risks, blocked items with the chain that blocks them, scope creep, overdue items, people over capacity and suggested fixes — each claim with its ids and numbers. `format: markdown` gives it in words.",

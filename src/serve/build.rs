@@ -326,6 +326,7 @@ impl Builder {
             drafts: self.opts.drafts,
             today: Some(today),
             history_note: self.history_note.clone(),
+            proposals: crate::load::proposals::list(&b.root).0,
         }
     }
 

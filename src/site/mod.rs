@@ -72,6 +72,9 @@ pub struct Options {
     pub today: Option<NaiveDate>,
     /// Why there is no history, if there is none (shown on the pages).
     pub history_note: Option<String>,
+    /// The proposals in `proposals/` (see [`crate::load::proposals`]); the
+    /// proposals page and its nav link exist only when there are some.
+    pub proposals: Vec<crate::load::proposals::Proposal>,
 }
 
 /// Everything a site is rendered from.

@@ -27,6 +27,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("docs.html", include_str!("../../templates/docs.html")),
     ("doc.html", include_str!("../../templates/doc.html")),
     ("problems.html", include_str!("../../templates/problems.html")),
+    ("proposals.html", include_str!("../../templates/proposals.html")),
     ("feed.xml", include_str!("../../templates/feed.xml")),
 ];
 

@@ -2,6 +2,7 @@
 //! English counts and articles, the key of caches, allocator settings.
 
 pub mod alloc;
+pub mod diff;
 pub mod fs;
 pub mod json;
 pub mod rng;

@@ -21,6 +21,7 @@ mod item;
 mod metrics;
 mod overview;
 mod problems;
+mod proposals;
 mod sprints;
 
 use std::collections::{BTreeSet, HashMap};
@@ -79,6 +80,8 @@ pub enum Job {
     Audit(usize),
     Docs,
     Problems,
+    /// The proposals page (no file when there are no proposals).
+    Proposals,
     Feed,
     Api,
 }
@@ -191,6 +194,7 @@ impl<'a> Shared<'a> {
             "warnings": warnings,
             "has_history": events.is_some_and(|e| !e.events.is_empty()),
             "history_note": inp.options.history_note,
+            "proposals": inp.options.proposals.len(),
             "active_sprint": active.map(|a| b.items[a].id()),
             "active_sprint_url": active.and_then(|a| urls[a].as_deref()),
             "version": env!("CARGO_PKG_VERSION"),
@@ -297,6 +301,9 @@ impl<'a> Shared<'a> {
     pub fn jobs(&self) -> Vec<Job> {
         let mut v = vec![Job::Overview, Job::Board(None), Job::Backlog, Job::Graph, Job::Sprints, Job::Metrics];
         v.extend([Job::Insights, Job::Docs, Job::Problems, Job::Feed, Job::Api]);
+        if !self.inp.options.proposals.is_empty() {
+            v.push(Job::Proposals);
+        }
         for &s in &self.sprints {
             if self.urls[s].is_some() {
                 v.push(Job::Board(Some(s)));
@@ -344,6 +351,8 @@ impl<'a> Shared<'a> {
             Job::Audit(p) => Ok(vec![self.audit(env, *p)?]),
             Job::Docs => Ok(vec![self.docs(env)?]),
             Job::Problems => Ok(vec![self.problems(env)?]),
+            Job::Proposals if self.inp.options.proposals.is_empty() => Ok(Vec::new()),
+            Job::Proposals => Ok(vec![self.proposals_page(env)?]),
             Job::Feed => Ok(vec![self.feed(env)?]),
             Job::Api => Ok(api::files(self.inp, &self.sched, &self.urls, &self.sprints, &self.committed)),
         }
