@@ -133,6 +133,8 @@ pub struct Options {
     pub build: BuildOptions,
     /// Watch the root for changes.
     pub watch: bool,
+    /// Commit each change set of the write API (`serve --commit`).
+    pub commit: bool,
 }
 
 /// Errors that stop `serve` from starting.
@@ -142,6 +144,8 @@ pub enum ServeError {
     Bind { addr: String, message: String },
     #[error("cannot watch `{root}`: {message}")]
     Watch { root: String, message: String },
+    #[error("{0}")]
+    Commit(String),
 }
 
 /// What a build did, for the terminal.
@@ -187,6 +191,10 @@ impl Running {
 /// Builds the site, binds, and starts the workers, the builder and the
 /// watcher.
 pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeError> {
+    if opts.commit {
+        // Refused before anything is built: no repository or no identity.
+        crate::edit::commit::ready(&root).map_err(|e| ServeError::Commit(e.to_string()))?;
+    }
     let mut builder = build::Builder::new(root.clone(), opts.build.clone());
     let never = AtomicBool::new(false);
     let (first, stats) = match catch_unwind(AssertUnwindSafe(|| builder.full(&never))) {
@@ -198,6 +206,7 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
     };
     tell(&log, &stats, first.error.as_deref());
     let state = Arc::new(State::new(first));
+    state.writes.commit_each(opts.commit);
     state.metrics.build(stats.phase, stats.ok, stats.seconds);
 
     let addr = format!("{}:{}", opts.host, opts.port);
