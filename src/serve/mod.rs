@@ -394,7 +394,23 @@ fn reload_data(s: &Snapshot) -> String {
     serde_json::json!({"generation": s.generation, "changed": changed}).to_string()
 }
 
-fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) {
+/// Frees replaced snapshots off the path from a save to its reload and
+/// reply: the last reference to a replaced build (a whole backlog, the
+/// objects, a site table) is dropped on this thread. Without the thread
+/// (it could not start) they are freed where they are sent.
+fn reaper() -> mpsc::Sender<Arc<Snapshot>> {
+    let (tx, rx) = mpsc::channel::<Arc<Snapshot>>();
+    let _ = std::thread::Builder::new().name("cairn-free".into()).spawn(move || {
+        for old in rx {
+            drop(old);
+        }
+    });
+    tx
+}
+
+/// Publishes `snap` and tells the terminal and open pages; returns the
+/// snapshot it replaced (for the reaper).
+fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) -> Arc<Snapshot> {
     let was_broken = state.snapshot().error.is_some();
     let old = state.publish(snap.clone());
     state.metrics.build(stats.phase, stats.ok, stats.seconds);
@@ -420,7 +436,7 @@ fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) 
             }
         }
     }
-    drop(old);
+    old
 }
 
 fn builder_loop(
@@ -432,6 +448,10 @@ fn builder_loop(
 ) {
     let stale = watching.stale.clone();
     let mut pending = build::Pending::default();
+    let reaper = reaper();
+    let free = |old: Arc<Snapshot>| {
+        let _ = reaper.send(old);
+    };
     loop {
         match watching.check() {
             RootChange::Same => {}
@@ -439,7 +459,7 @@ fn builder_loop(
                 state.set_stale(Some(why.clone()));
                 pending = build::Pending::default();
                 let (snap, stats) = builder.fail(why);
-                announce(&state, &snap, &stats, &log);
+                free(announce(&state, &snap, &stats, &log));
                 continue;
             }
             RootChange::Unwatched(why) => {
@@ -451,7 +471,7 @@ fn builder_loop(
                 pending = build::Pending::default();
                 let never = AtomicBool::new(false);
                 if let Ok((snap, stats)) = catch_unwind(AssertUnwindSafe(|| builder.full(&never))) {
-                    announce(&state, &snap, &stats, &log);
+                    free(announce(&state, &snap, &stats, &log));
                 }
                 continue;
             }
@@ -486,9 +506,10 @@ fn builder_loop(
                     changes.merge(more);
                 }
                 let never = AtomicBool::new(false);
+                let mut replaced = None;
                 match catch_unwind(AssertUnwindSafe(|| builder.incremental(&changes, &never))) {
                     Ok((snap, stats, p)) => {
-                        announce(&state, &snap, &stats, &log);
+                        replaced = Some(announce(&state, &snap, &stats, &log));
                         pending.merge(p);
                     }
                     Err(_) => {
@@ -497,7 +518,12 @@ fn builder_loop(
                         state.hub.send("error", "internal error while rebuilding; showing the last good site");
                     }
                 }
+                // Writes waiting for this build answer now; the replaced
+                // build is freed after that, on another thread.
                 state.writes.built(covered, &changes);
+                if let Some(old) = replaced {
+                    free(old);
+                }
             }
             None => {
                 stale.store(false, Ordering::SeqCst);
@@ -505,7 +531,7 @@ fn builder_loop(
                 match catch_unwind(AssertUnwindSafe(|| builder.settle(&pending, &stale))) {
                     Ok(Some((snap, stats))) => {
                         pending = build::Pending::default();
-                        announce(&state, &snap, &stats, &log);
+                        free(announce(&state, &snap, &stats, &log));
                     }
                     Ok(None) if stale.load(Ordering::SeqCst) => {}
                     _ => pending = build::Pending::default(),
