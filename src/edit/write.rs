@@ -107,74 +107,66 @@ fn undo(done: Vec<Done>) -> Vec<String> {
     failed
 }
 
-/// What must hold of a change's target before anything is written: its
-/// file there and writable (its permissions are returned), or a new path
-/// free.
-fn precheck(root: &Path, c: &FileChange) -> Result<Option<std::fs::Permissions>, EditError> {
-    let target = target_of(root, c);
-    match c.old_path() {
-        Some(old) => {
-            let abs = root.join(old);
-            let m = match std::fs::metadata(&abs) {
-                Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(EditError::Conflict { path: old.to_string() })
-                }
-                Err(e) => return Err(EditError::Io(abs, e)),
-            };
-            if m.permissions().readonly() {
-                return Err(EditError::ReadOnly(abs));
-            }
-            if c.from.is_some() {
-                verify(&target, &c.path, None)?;
-            }
-            Ok(Some(m.permissions()))
-        }
-        None => verify(&target, &c.path, None).map(|_| None),
-    }
-}
-
-/// `f` over `items`, in order; many items by [`WRITERS`] threads, each a
-/// contiguous share (file system calls wait on the disk more than on the
-/// CPU). `None` if a thread panicked.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Option<Vec<R>> {
-    if items.len() < 8 {
-        return Some(items.iter().map(&f).collect());
-    }
-    let chunk = items.len().div_ceil(WRITERS);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
-        let mut out = Vec::with_capacity(items.len());
-        for h in handles {
-            out.extend(h.join().ok()?);
-        }
-        Some(out)
-    })
-}
-
-/// The error of a [`par_map`] whose thread panicked.
-fn thread_failed(root: &Path) -> EditError {
-    EditError::Io(root.to_path_buf(), std::io::Error::other("a writer thread failed"))
-}
-
 /// Applies `changes` under `root` (see the module comment).
 pub fn apply(root: &Path, changes: &[FileChange]) -> Result<(), EditError> {
     // Before anything is written: every file there and writable, no new
     // path taken. (Their bytes are compared once the temporaries exist.)
-    let perms: Vec<Option<std::fs::Permissions>> = par_map(changes, |c| precheck(root, c))
-        .ok_or_else(|| thread_failed(root))?
-        .into_iter()
-        .collect::<Result<_, EditError>>()?;
+    let mut perms: Vec<Option<std::fs::Permissions>> = Vec::with_capacity(changes.len());
+    for c in changes {
+        let target = target_of(root, c);
+        match c.old_path() {
+            Some(old) => {
+                let abs = root.join(old);
+                let m = match std::fs::metadata(&abs) {
+                    Ok(m) => m,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(EditError::Conflict { path: old.to_string() })
+                    }
+                    Err(e) => return Err(EditError::Io(abs, e)),
+                };
+                if m.permissions().readonly() {
+                    return Err(EditError::ReadOnly(abs));
+                }
+                perms.push(Some(m.permissions()));
+                if c.from.is_some() {
+                    verify(&target, &c.path, None)?;
+                }
+            }
+            None => {
+                verify(&target, &c.path, None)?;
+                perms.push(None);
+            }
+        }
+    }
     // The new texts, each beside its target (flushed to disk for small
     // changes, see FLUSH_UP_TO). Many files are written by several threads.
     let temps: Vec<PathBuf> = changes.iter().enumerate().map(|(n, c)| temp_path(&target_of(root, c), n)).collect();
     let jobs: Vec<(&FileChange, (&PathBuf, &Option<std::fs::Permissions>))> =
         changes.iter().zip(temps.iter().zip(&perms)).collect();
     let flush = jobs.len() <= FLUSH_UP_TO;
-    let results = par_map(&jobs, |(c, (t, p))| write_temp(root, c, t, p.as_ref(), flush))
-        .unwrap_or_else(|| vec![Err(thread_failed(root))]);
+    let results: Vec<Result<(), EditError>> = if jobs.len() < 8 {
+        jobs.iter().map(|(c, (t, p))| write_temp(root, c, t, p.as_ref(), flush)).collect()
+    } else {
+        let chunk = jobs.len().div_ceil(WRITERS);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter().map(|(c, (t, p))| write_temp(root, c, t, p.as_ref(), flush)).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(EditError::Io(root.to_path_buf(), std::io::Error::other("a writer thread failed")))]
+                    })
+                })
+                .collect()
+        })
+    };
     let cleanup = |temps: &[PathBuf]| {
         for t in temps {
             let _ = std::fs::remove_file(t);
@@ -184,17 +176,16 @@ pub fn apply(root: &Path, changes: &[FileChange]) -> Result<(), EditError> {
         cleanup(&temps);
         return Err(e);
     }
-    // Last look: nothing changed on disk while the temporaries were written
-    // (the files are read by several threads; the first conflict in path
-    // order is the one reported).
-    let looks = par_map(changes, |c| match c.old_path() {
-        Some(old) => verify(&root.join(old), old, c.old.as_deref()),
-        None => verify(&root.join(&c.path), &c.path, None),
-    })
-    .unwrap_or_else(|| vec![Err(thread_failed(root))]);
-    if let Some(e) = looks.into_iter().find_map(Result::err) {
-        cleanup(&temps);
-        return Err(e);
+    // Last look: nothing changed on disk while the temporaries were written.
+    for c in changes {
+        let r = match c.old_path() {
+            Some(old) => verify(&root.join(old), old, c.old.as_deref()),
+            None => verify(&root.join(&c.path), &c.path, None),
+        };
+        if let Err(e) = r {
+            cleanup(&temps);
+            return Err(e);
+        }
     }
     // The renames, undone on failure.
     let mut done: Vec<Done> = Vec::with_capacity(changes.len());
