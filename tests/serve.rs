@@ -946,6 +946,12 @@ fn api_404s_are_json_errors() {
 fn serve_prints_the_problems_a_save_introduces_once() {
     let s = serve_example_capturing(true);
     let mut sse = Sse::connect(&s);
+    // The number of errors the served report has (/metrics).
+    let errors = |s: &Server| {
+        let m = get(s, "/metrics").text();
+        m.lines().find_map(|l| l.strip_prefix("cairn_diagnostics_errors ")).unwrap_or("").to_string()
+    };
+    let clean = errors(&s);
     let file = s.root.join("stories/account-feature-store.md");
     atomic_edit(&file, "status: done", "status: doen");
     let text = |s: &Server| s.stderr.lock().unwrap().clone();
@@ -965,7 +971,9 @@ fn serve_prints_the_problems_a_save_introduces_once() {
     // Fixed, then broken again: printed again (it is new again).
     atomic_edit(&file, "status: doen", "status: done");
     sse.wait_for_change("items/account-feature-store.html");
-    std::thread::sleep(Duration::from_millis(1000));
+    // Until the fixed state is settled (a save during the settle phase
+    // would cancel it, and the problem would never have gone away).
+    poll("the fix to be settled", || errors(&s) == clean);
     atomic_edit(&file, "status: done", "status: doen");
     poll("the problem to be printed a second time", || text(&s).matches("error[E012]").count() == 2);
 }

@@ -1,8 +1,11 @@
 //! serve's write API over real HTTP: PATCH (JSON Merge Patch + If-Match),
 //! POST (create), rename; the token and Origin (403), the body cap (413),
 //! stale etags (412), refused changes (422) and unknown ids (404) leave the
-//! files untouched; 8 threads PATCHing one item lose no update silently.
+//! files untouched; 8 threads PATCHing one item lose no update silently;
+//! `serve --commit` commits each change set, and only its files.
 
+#[path = "support/git.rs"]
+mod git;
 #[path = "support/server.rs"]
 mod server;
 
@@ -299,4 +302,126 @@ fn pages_embed_the_token_and_the_editing_script_in_serve_only() {
     // Another method on a write path is 405 with the allowed ones.
     let r = request(&s.addr, "DELETE", &format!("/api/v1/items/{ITEM}"), &[], b"");
     assert_eq!((r.status, r.header("Allow")), (405, Some("GET, HEAD, PATCH")));
+}
+
+/// The example backlog in `backlog/` of a git repository (plus an unrelated
+/// `README.md`), committed once by Ben; the repository's identity is Ana's.
+fn example_repo() -> git::Repo {
+    let repo = git::Repo::new();
+    repo.git(&["config", "user.name", "Ana Example"]);
+    repo.git(&["config", "user.email", "ana@example.com"]);
+    server::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"),
+        &repo.path.join("backlog"),
+    );
+    repo.write("README.md", "code\n");
+    repo.commit("Ben", "2026-11-01T10:00:00Z", "start");
+    repo
+}
+
+/// Serves `repo`'s backlog with `args`; git reads only the repository's
+/// own config (no global or system identity; `serve_at` passes no
+/// identity variables).
+fn serve_repo(repo: &git::Repo, args: &[&str]) -> Server {
+    let home = repo.path.display().to_string();
+    let env = [
+        ("HOME", home.as_str()),
+        ("XDG_CONFIG_HOME", home.as_str()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ];
+    server::serve_at(None, repo.path.join("backlog"), args, &env)
+}
+
+#[test]
+fn serve_commit_makes_one_commit_per_patch_with_the_configured_identity_and_only_its_files() {
+    let repo = example_repo();
+    // Unrelated changes: one staged, one not. Both stay as they are.
+    repo.write("notes.txt", "staged\n");
+    repo.git(&["add", "notes.txt"]);
+    repo.write("README.md", "code changed\n");
+    let s = serve_repo(&repo, &["--commit"]);
+    let r = write(&s, "PATCH", &format!("/api/v1/items/{ITEM}"), None, &json!({"status": "in_progress"}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    assert_eq!(r.header("X-Cairn-Commit"), Some(head.as_str()), "the reply names the commit");
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "2", "exactly one commit");
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%an <%ae>|%cn <%ce>|%s"]),
+        format!("Ana Example <ana@example.com>|Ana Example <ana@example.com>|cairn: set {ITEM} status=in_progress (via serve)")
+    );
+    let path = format!("backlog/{ITEM_FILE}");
+    assert_eq!(repo.git(&["show", "--name-only", "--format=", "HEAD"]), path, "only the change set's file");
+    // The commit's tree has the new file, byte for byte.
+    let on_disk = read(&s, ITEM_FILE);
+    assert!(on_disk.contains("status: in_progress\n"), "{on_disk}");
+    assert_eq!(repo.git(&["rev-parse", &format!("HEAD:{path}")]), blob_id(on_disk.as_bytes()));
+    // The staged file is still staged (not committed), the unstaged change
+    // still unstaged, and the edited file clean.
+    assert_eq!(repo.git(&["status", "--porcelain"]), "M README.md\nA  notes.txt");
+    // A second write, a second commit on top.
+    let r = write(&s, "PATCH", &format!("/api/v1/items/{ITEM}"), None, &json!({"estimate": 5}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "3");
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), format!("cairn: set {ITEM} estimate=5 (via serve)"));
+    // A write that changes nothing commits nothing.
+    let r = write(&s, "PATCH", &format!("/api/v1/items/{ITEM}"), None, &json!({"estimate": 5}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("X-Cairn-Commit"), None);
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "3");
+}
+
+#[test]
+fn serve_without_commit_writes_but_does_not_commit() {
+    let repo = example_repo();
+    let s = serve_repo(&repo, &["--no-history"]);
+    let r = write(&s, "PATCH", &format!("/api/v1/items/{ITEM}"), None, &json!({"status": "in_progress"}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("X-Cairn-Commit"), None);
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "1");
+    assert_eq!(repo.git(&["status", "--porcelain"]), format!("M backlog/{ITEM_FILE}"));
+}
+
+#[test]
+fn serve_commit_refuses_to_start_without_a_repository_or_an_identity() {
+    let run = |root: &std::path::Path, env: &[(&str, &str)]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .arg("-C")
+            .arg(root)
+            .args(["serve", "--port", "0", "--no-history", "--commit"])
+            .env("NO_COLOR", "1")
+            .env_remove("GIT_AUTHOR_NAME")
+            .env_remove("GIT_AUTHOR_EMAIL")
+            .env_remove("GIT_COMMITTER_NAME")
+            .env_remove("GIT_COMMITTER_EMAIL")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // No repository.
+    let dir = tempfile::tempdir().unwrap();
+    server::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), dir.path());
+    let (code, out, err) = run(dir.path(), &[("GIT_CEILING_DIRECTORIES", "/")]);
+    assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
+    assert!(err.contains("needs a git repository"), "{err}");
+    // A repository without an identity.
+    let repo = example_repo();
+    repo.git(&["config", "--unset", "user.name"]);
+    repo.git(&["config", "--unset", "user.email"]);
+    let home = repo.path.display().to_string();
+    let env = [
+        ("HOME", home.as_str()),
+        ("XDG_CONFIG_HOME", home.as_str()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+        ("EMAIL", ""),
+    ];
+    let (code, out, err) = run(&repo.path.join("backlog"), &env);
+    assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
+    assert!(err.contains("no git identity"), "{err}");
 }

@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// Include drafts (items with status `draft` or the label `draft`)
     #[arg(long)]
     pub drafts: bool,
+    /// Commit each change the write API (and so the browser) makes: one git
+    /// commit per change, with your git identity, holding only its files
+    #[arg(long)]
+    pub commit: bool,
     /// Request worker threads
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: u16,
@@ -99,6 +103,7 @@ pub fn serve(ctx: &Ctx, a: &ServeArgs) -> anyhow::Result<u8> {
         workers: usize::from(a.workers),
         build: BuildOptions { drafts: a.drafts, history: !a.no_history, base_url: None },
         watch: true,
+        commit: a.commit,
     };
     let running = serve::start(root, opts, log)?;
     let host = if running.addr.is_ipv6() { format!("[{}]", running.addr.ip()) } else { running.addr.ip().to_string() };

@@ -443,6 +443,11 @@ impl Builder {
                 }
             }
         }
+        if full {
+            site.flatten();
+        } else {
+            site.flatten_if_large();
+        }
         lap("merge");
         let changed = match (&last, full) {
             (Some(l), true) => Some(diff_maps(&l.site, &site)),

@@ -133,6 +133,8 @@ pub struct Options {
     pub build: BuildOptions,
     /// Watch the root for changes.
     pub watch: bool,
+    /// Commit each change set of the write API (`serve --commit`).
+    pub commit: bool,
 }
 
 /// Errors that stop `serve` from starting.
@@ -142,6 +144,8 @@ pub enum ServeError {
     Bind { addr: String, message: String },
     #[error("cannot watch `{root}`: {message}")]
     Watch { root: String, message: String },
+    #[error("{0}")]
+    Commit(String),
 }
 
 /// What a build did, for the terminal.
@@ -187,6 +191,10 @@ impl Running {
 /// Builds the site, binds, and starts the workers, the builder and the
 /// watcher.
 pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeError> {
+    if opts.commit {
+        // Refused before anything is built: no repository or no identity.
+        crate::edit::commit::ready(&root).map_err(|e| ServeError::Commit(e.to_string()))?;
+    }
     let mut builder = build::Builder::new(root.clone(), opts.build.clone());
     let never = AtomicBool::new(false);
     let (first, stats) = match catch_unwind(AssertUnwindSafe(|| builder.full(&never))) {
@@ -198,6 +206,7 @@ pub fn start(root: PathBuf, opts: Options, log: Log) -> Result<Running, ServeErr
     };
     tell(&log, &stats, first.error.as_deref());
     let state = Arc::new(State::new(first));
+    state.writes.commit_each(opts.commit);
     state.metrics.build(stats.phase, stats.ok, stats.seconds);
 
     let addr = format!("{}:{}", opts.host, opts.port);
@@ -385,7 +394,23 @@ fn reload_data(s: &Snapshot) -> String {
     serde_json::json!({"generation": s.generation, "changed": changed}).to_string()
 }
 
-fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) {
+/// Frees replaced snapshots off the path from a save to its reload and
+/// reply: the last reference to a replaced build (a whole backlog, the
+/// objects, a site table) is dropped on this thread. Without the thread
+/// (it could not start) they are freed where they are sent.
+fn reaper() -> mpsc::Sender<Arc<Snapshot>> {
+    let (tx, rx) = mpsc::channel::<Arc<Snapshot>>();
+    let _ = std::thread::Builder::new().name("cairn-free".into()).spawn(move || {
+        for old in rx {
+            drop(old);
+        }
+    });
+    tx
+}
+
+/// Publishes `snap` and tells the terminal and open pages; returns the
+/// snapshot it replaced (for the reaper).
+fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) -> Arc<Snapshot> {
     let was_broken = state.snapshot().error.is_some();
     let old = state.publish(snap.clone());
     state.metrics.build(stats.phase, stats.ok, stats.seconds);
@@ -411,7 +436,7 @@ fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) 
             }
         }
     }
-    drop(old);
+    old
 }
 
 fn builder_loop(
@@ -423,6 +448,10 @@ fn builder_loop(
 ) {
     let stale = watching.stale.clone();
     let mut pending = build::Pending::default();
+    let reaper = reaper();
+    let free = |old: Arc<Snapshot>| {
+        let _ = reaper.send(old);
+    };
     loop {
         match watching.check() {
             RootChange::Same => {}
@@ -430,7 +459,7 @@ fn builder_loop(
                 state.set_stale(Some(why.clone()));
                 pending = build::Pending::default();
                 let (snap, stats) = builder.fail(why);
-                announce(&state, &snap, &stats, &log);
+                free(announce(&state, &snap, &stats, &log));
                 continue;
             }
             RootChange::Unwatched(why) => {
@@ -442,7 +471,7 @@ fn builder_loop(
                 pending = build::Pending::default();
                 let never = AtomicBool::new(false);
                 if let Ok((snap, stats)) = catch_unwind(AssertUnwindSafe(|| builder.full(&never))) {
-                    announce(&state, &snap, &stats, &log);
+                    free(announce(&state, &snap, &stats, &log));
                 }
                 continue;
             }
@@ -477,9 +506,10 @@ fn builder_loop(
                     changes.merge(more);
                 }
                 let never = AtomicBool::new(false);
+                let mut replaced = None;
                 match catch_unwind(AssertUnwindSafe(|| builder.incremental(&changes, &never))) {
                     Ok((snap, stats, p)) => {
-                        announce(&state, &snap, &stats, &log);
+                        replaced = Some(announce(&state, &snap, &stats, &log));
                         pending.merge(p);
                     }
                     Err(_) => {
@@ -488,7 +518,12 @@ fn builder_loop(
                         state.hub.send("error", "internal error while rebuilding; showing the last good site");
                     }
                 }
+                // Writes waiting for this build answer now; the replaced
+                // build is freed after that, on another thread.
                 state.writes.built(covered, &changes);
+                if let Some(old) = replaced {
+                    free(old);
+                }
             }
             None => {
                 stale.store(false, Ordering::SeqCst);
@@ -496,7 +531,7 @@ fn builder_loop(
                 match catch_unwind(AssertUnwindSafe(|| builder.settle(&pending, &stale))) {
                     Ok(Some((snap, stats))) => {
                         pending = build::Pending::default();
-                        announce(&state, &snap, &stats, &log);
+                        free(announce(&state, &snap, &stats, &log));
                     }
                     Ok(None) if stale.load(Ordering::SeqCst) => {}
                     _ => pending = build::Pending::default(),

@@ -104,6 +104,11 @@ pub(super) fn compute_objects(
     reuse: Reuse,
 ) -> Objects {
     let n = b.items.len();
+    if let Reuse::Aligned(last, at) = reuse {
+        if last.objects.len() == n {
+            return patch_objects(b, g, derived, drafts, last, at);
+        }
+    }
     let results: Vec<(Arc<Value>, Option<Cached>, bool)> = (0..n)
         .into_par_iter()
         .with_min_len(128)
@@ -159,5 +164,47 @@ pub(super) fn compute_objects(
         .collect();
     let (json, contexts): (Vec<Arc<[u8]>>, Vec<minijinja::Value>) = forms.into_iter().unzip();
     let listed: Vec<usize> = (0..n).filter(|&i| !objects[i].is_null()).collect();
+    Objects { objects, json, contexts, listed, recomputed }
+}
+
+/// [`Reuse::Aligned`]: the last build's vectors copied (a reference count
+/// each, no object touched) and the objects at `at` made again.
+fn patch_objects(
+    b: &Backlog,
+    g: &Graph,
+    derived: &BTreeMap<String, Derived>,
+    drafts: bool,
+    last: &Snapshot,
+    at: &[usize],
+) -> Objects {
+    let mut objects = last.objects.clone();
+    let mut json = last.objects_json.clone();
+    let mut contexts = last.contexts.clone();
+    let mut recomputed = Vec::new();
+    let mut listing_changed = false;
+    for &i in at {
+        let it = &b.items[i];
+        // Whether an item is listed depends on itself and the index only.
+        let listed =
+            b.index.get(it.id()) == Some(&i) && crate::model::is_valid_id(it.id()) && (drafts || !is_draft(it));
+        listing_changed |= listed == objects[i].is_null();
+        if listed {
+            let o = Arc::new(crate::query::item_object(b, g, i, derived.get(it.id())));
+            json[i] = Arc::from(serde_json::to_vec(&*o).unwrap_or_else(|_| b"null".to_vec()));
+            contexts[i] = crate::query::context_value(&o);
+            objects[i] = o;
+            recomputed.push(i);
+        } else {
+            objects[i] = Arc::new(Value::Null);
+            json[i] = Arc::from(&b"null"[..]);
+            contexts[i] = crate::query::context_value(&objects[i]);
+        }
+    }
+    recomputed.sort_unstable();
+    recomputed.dedup();
+    let listed = match listing_changed {
+        true => (0..objects.len()).filter(|&i| !objects[i].is_null()).collect(),
+        false => last.listed.clone(),
+    };
     Objects { objects, json, contexts, listed, recomputed }
 }

@@ -41,7 +41,10 @@ fn responses(ok_status: &str, ok: Value) -> Value {
 fn item_ok(description: &str) -> Value {
     json!({
         "description": description,
-        "headers": {"ETag": {"description": "The new etag, quoted", "schema": {"type": "string"}}},
+        "headers": {
+            "ETag": {"description": "The new etag, quoted", "schema": {"type": "string"}},
+            "X-Cairn-Commit": commit_header()
+        },
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemDetail"}}}
     })
 }
@@ -169,7 +172,8 @@ pub fn create(b: &Backlog) -> Value {
             "description": "The new item; `Location` is its URL in this API",
             "headers": {
                 "Location": {"description": "/api/v1/items/{id}", "schema": {"type": "string"}},
-                "ETag": {"description": "The new file's etag, quoted", "schema": {"type": "string"}}
+                "ETag": {"description": "The new file's etag, quoted", "schema": {"type": "string"}},
+                "X-Cairn-Commit": commit_header()
             },
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemDetail"}}}
         }))
@@ -188,4 +192,9 @@ pub fn rename(id_path: &Value) -> Value {
         }}},
         "responses": responses("200", item_ok("The item under its new id"))
     })
+}
+
+/// The header a write answers with under `serve --commit`.
+fn commit_header() -> Value {
+    json!({"description": "Under `cairn serve --commit`: the id of the commit that holds the change", "schema": {"type": "string"}})
 }

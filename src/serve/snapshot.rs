@@ -15,10 +15,121 @@ use crate::history::Events;
 use crate::load::Backlog;
 use crate::query::Derived;
 
-/// The rendered site: path → bytes, shared between snapshots (keys and
-/// values are shared too: a fast build's copy of 40,000 entries allocates
-/// nothing but the table).
-pub type SiteMap = HashMap<Arc<str>, Arc<[u8]>>;
+/// Path → bytes, one table.
+type Table = HashMap<Arc<str>, Arc<[u8]>>;
+
+/// The rendered site: path → bytes. A shared base table and a small
+/// overlay of the paths changed since the base was made: a fast build
+/// copies the overlay (a few entries) and the base's `Arc`, never the
+/// 40,000-entry table, and a replaced snapshot frees only its overlay.
+/// [`SiteMap::flatten`] (the settle phase, in the background) folds the
+/// overlay into a new base.
+#[derive(Clone, Default)]
+pub struct SiteMap {
+    base: Arc<Table>,
+    /// A new value of a path, or `None`: the path is gone.
+    over: HashMap<Arc<str>, Option<Arc<[u8]>>>,
+    len: usize,
+}
+
+/// An overlay this large is folded into the base by the next fast build
+/// (settle phases, which fold it, may keep being cancelled by new saves).
+const OVERLAY_LIMIT: usize = 4096;
+
+impl SiteMap {
+    pub fn new() -> SiteMap {
+        SiteMap::default()
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
+        match self.over.get(path) {
+            Some(v) => v.as_ref(),
+            None => self.base.get(path),
+        }
+    }
+
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    /// Sets `path`; returns its previous bytes.
+    pub fn insert(&mut self, path: Arc<str>, bytes: Arc<[u8]>) -> Option<Arc<[u8]>> {
+        let prev = self.get(&path).cloned();
+        if prev.is_none() {
+            self.len += 1;
+        }
+        self.over.insert(path, Some(bytes));
+        prev
+    }
+
+    /// Drops `path`; returns its bytes.
+    pub fn remove(&mut self, path: &str) -> Option<Arc<[u8]>> {
+        let prev = self.get(path).cloned()?;
+        self.len -= 1;
+        match self.base.get_key_value(path) {
+            Some((k, _)) => {
+                self.over.insert(k.clone(), None);
+            }
+            None => {
+                self.over.remove(path);
+            }
+        }
+        Some(prev)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every path and its bytes (in no particular order).
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<[u8]>)> {
+        let base = self.base.iter().filter(|(k, _)| !self.over.contains_key(&***k));
+        base.chain(self.over.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Arc<[u8]>> {
+        self.iter().map(|(_, v)| v)
+    }
+
+    /// The number of paths changed since the base was made.
+    pub fn overlay_len(&self) -> usize {
+        self.over.len()
+    }
+
+    /// Folds the overlay into the base (copying the base when another map
+    /// shares it): lookups stay one table deep.
+    pub fn flatten(&mut self) {
+        if self.over.is_empty() {
+            return;
+        }
+        let base = Arc::make_mut(&mut self.base);
+        for (k, v) in self.over.drain() {
+            match v {
+                Some(v) => {
+                    base.insert(k, v);
+                }
+                None => {
+                    base.remove(&*k);
+                }
+            }
+        }
+    }
+
+    /// [`SiteMap::flatten`] when the overlay has grown past its limit.
+    pub fn flatten_if_large(&mut self) {
+        if self.over.len() > OVERLAY_LIMIT {
+            self.flatten();
+        }
+    }
+}
 
 /// Everything a request needs, immutable once published.
 pub struct Snapshot {
@@ -97,4 +208,60 @@ pub(super) fn inject(path: &str, bytes: Vec<u8>) -> Arc<[u8]> {
     }
     // RELOAD_TAG, the write token and the editing script (serve/write.rs).
     Arc::from(super::write::inject(&bytes))
+}
+
+#[cfg(test)]
+impl std::ops::Index<&str> for SiteMap {
+    type Output = Arc<[u8]>;
+
+    fn index(&self, path: &str) -> &Arc<[u8]> {
+        self.get(path).unwrap_or_else(|| panic!("no `{path}` in the site"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted(m: &SiteMap) -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = m.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect();
+        v.sort();
+        v
+    }
+
+    fn bytes(s: &str) -> Arc<[u8]> {
+        Arc::from(s.as_bytes())
+    }
+
+    #[test]
+    fn a_site_map_with_an_overlay_reads_like_one_table() {
+        let mut a = SiteMap::new();
+        for k in ["a", "b", "c"] {
+            assert!(a.insert(Arc::from(k), bytes(k)).is_none());
+        }
+        a.flatten();
+        assert_eq!((a.len(), a.overlay_len()), (3, 0));
+        // A copy shares the base; changes go to its overlay only.
+        let mut b = a.clone();
+        assert_eq!(b.insert(Arc::from("b"), bytes("B")).as_deref(), Some(&b"b"[..]));
+        assert_eq!(b.remove("c").as_deref(), Some(&b"c"[..]));
+        assert_eq!(b.remove("c"), None, "already gone");
+        assert!(b.insert(Arc::from("d"), bytes("d")).is_none());
+        assert!(b.insert(Arc::from("c"), bytes("c2")).is_none(), "back after its removal");
+        assert_eq!(b.remove("d").as_deref(), Some(&b"d"[..]));
+        let want =
+            |v: &[(&str, &str)]| v.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect::<Vec<_>>();
+        assert_eq!(sorted(&b), want(&[("a", "a"), ("b", "B"), ("c", "c2")]));
+        assert_eq!(b.len(), 3);
+        assert_eq!(b.get("d"), None);
+        assert!(!b.contains_key("d") && b.contains_key("c"));
+        assert_eq!(sorted(&a), want(&[("a", "a"), ("b", "b"), ("c", "c")]), "the original is untouched");
+        // Folding keeps the contents.
+        b.remove("a");
+        b.flatten();
+        assert_eq!((b.len(), b.overlay_len()), (2, 0));
+        assert_eq!(sorted(&b), want(&[("b", "B"), ("c", "c2")]));
+        assert_eq!(a.len(), 3, "the shared base was copied, not changed");
+        assert_eq!(a.get("a").map(|v| &v[..]), Some(&b"a"[..]));
+    }
 }

@@ -111,6 +111,8 @@ pub struct Writes {
     /// What the recent builds covered.
     built: Mutex<Built>,
     cond: Condvar,
+    /// `serve --commit`: each applied change set is committed.
+    commit: AtomicBool,
 }
 
 /// The last ticket a published build covers, and the last builds' paths
@@ -136,6 +138,11 @@ pub struct Covered {
 }
 
 impl Writes {
+    /// Whether each change set is committed (`serve --commit`).
+    pub fn commit_each(&self, on: bool) {
+        self.commit.store(on, Ordering::SeqCst);
+    }
+
     /// Connects the builder's channel (serve with a watcher).
     pub fn connect(&self, tx: Sender<Changes>, cancel: Arc<AtomicBool>) {
         *lock(&self.trigger) = Some((tx, cancel));
@@ -380,8 +387,16 @@ fn handle_inner(state: &State, req: &WriteRequest, route: &'static str) -> Resul
     // snapshot frees a whole build (tens of milliseconds at 10,000 items),
     // which is the builder's work after its news is out, not this reply's.
     drop(snap);
+    let commit = !cs.is_empty() && state.writes.commit.load(Ordering::SeqCst);
+    let mut committed = None;
     if !cs.is_empty() {
+        if commit {
+            // No repository or identity (any more): refused before writing.
+            edit::commit::ready(&cs.root).map_err(|e| commit_error(&e, "nothing was written"))?;
+        }
         cs.apply().map_err(|e| edit_error(&e, &id))?;
+        // Committed before the wait: the watcher's rebuild runs meanwhile.
+        let outcome = commit.then(|| cs.commit(&format!("cairn: {} (via serve)", cs.summary)));
         let mut paths = BTreeSet::new();
         for c in &cs.changes {
             paths.insert(cs.root.join(&c.path));
@@ -390,6 +405,11 @@ fn handle_inner(state: &State, req: &WriteRequest, route: &'static str) -> Resul
             }
         }
         state.writes.rebuild(paths);
+        match outcome {
+            Some(Ok(hash)) => committed = Some(hash),
+            Some(Err(e)) => return Err(commit_error(&e, "the change was written but not committed")),
+            None => {}
+        }
     }
     let id = if route == "api_create" { created_id(&cs).unwrap_or_default() } else { id };
     let after = state.snapshot();
@@ -409,6 +429,9 @@ fn handle_inner(state: &State, req: &WriteRequest, route: &'static str) -> Resul
     let mut r = Reply::new(if route == "api_create" { 201 } else { 200 }, "application/json", body, route);
     if let Some(e) = etag {
         r.extra.push(("ETag", format!("\"{e}\"")));
+    }
+    if let Some(c) = committed {
+        r.extra.push(("X-Cairn-Commit", c));
     }
     if route == "api_create" {
         r.extra.push(("Location", format!("/api/v1/items/{id}")));
@@ -484,6 +507,11 @@ pub(super) fn refused(problems: Vec<Diagnostic>) -> ApiError {
         _ => format!("the change would introduce {n} errors; nothing was written"),
     };
     err(422, "invalid_change", message, json!({"diagnostics": problems}))
+}
+
+/// `serve --commit` could not commit: 500 with what happened to the files.
+fn commit_error(e: &EditError, files: &str) -> ApiError {
+    err(500, "commit_failed", format!("--commit: {e}; {files}"), json!({}))
 }
 
 fn edit_error(e: &EditError, id: &str) -> ApiError {

@@ -16,7 +16,7 @@ pub struct Server {
     child: Child,
     pub addr: String,
     pub root: PathBuf,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Server {
@@ -46,11 +46,24 @@ pub fn serve_example() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("backlog");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
+    serve_at(Some(dir), root, &["--no-history"], &[])
+}
+
+/// Serves `root` with `cairn serve --port 0 -q ARGS` and `env` (kept:
+/// `dir`, dropped with the server); git identity variables are not passed
+/// on.
+pub fn serve_at(dir: Option<tempfile::TempDir>, root: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
         .arg("-C")
         .arg(&root)
-        .args(["serve", "--port", "0", "--no-history", "-q"])
+        .args(["serve", "--port", "0", "-q"])
+        .args(args)
         .env("NO_COLOR", "1")
+        .env_remove("GIT_AUTHOR_NAME")
+        .env_remove("GIT_AUTHOR_EMAIL")
+        .env_remove("GIT_COMMITTER_NAME")
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -82,6 +82,9 @@ impl Builder {
             }
             changed = diff_maps(&last.site, &site);
         }
+        // In the background: the overlay of the fast builds goes into a new
+        // base table, so that the next fast build copies next to nothing.
+        site.flatten();
         self.parts = Some((last.backlog.clone(), shared.into_parts()));
         // New history: new derived dates in the item objects.
         let objs = match history_changed {
@@ -226,10 +229,10 @@ pub(super) fn run_jobs(
 pub(super) fn diff_maps(a: &SiteMap, b: &SiteMap) -> Vec<String> {
     let mut out: Vec<String> = b
         .iter()
-        .filter(|(k, v)| a.get(*k).is_none_or(|old| !Arc::ptr_eq(old, v) && **old != ***v))
+        .filter(|(k, v)| a.get(k).is_none_or(|old| !Arc::ptr_eq(old, v) && **old != ***v))
         .map(|(k, _)| k.to_string())
         .collect();
-    out.extend(a.keys().filter(|k| !b.contains_key(*k)).map(|k| k.to_string()));
+    out.extend(a.keys().filter(|k| !b.contains_key(k)).map(|k| k.to_string()));
     out.sort();
     out
 }

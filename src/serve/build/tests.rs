@@ -47,7 +47,7 @@ fn assert_same_as_full(s: &Snapshot, root: &Path) {
     b.sort();
     assert_eq!(a, b, "the same files");
     for (k, v) in full.site.iter() {
-        assert!(s.site[k] == *v, "{k} differs from a full build");
+        assert!(s.site[&**k] == *v, "{k} differs from a full build");
     }
     let diags = |s: &Snapshot| crate::check::report::json_value(&s.report).to_string();
     assert_eq!(diags(s), diags(&full));
