@@ -219,7 +219,8 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
     // HEAD is the last commit of the cached walk (a walk ends with the
     // commit it starts from) and no commit is a shallow boundary: walking
     // again would give the cached commits, so their events are the history.
-    let same_head = |c: &cache::CacheFile| !c.shallow && c.commits.last().is_some_and(|m| m.id == head.to_string());
+    let head_hex = head.to_string();
+    let same_head = |c: &cache::CacheFile| !c.shallow && c.commits.last().is_some_and(|m| m.id == head_hex);
     if cached.as_ref().is_some_and(same_head) && !walk::is_shallow(&repo) {
         if let Some(c) = cached {
             return Ok(finish(config, head, git.root_in_repo, false, Vec::new(), c.commits, c.events, 0));
