@@ -241,6 +241,12 @@ fn cached_and_uncached_runs_print_the_same() {
     r.commit("Ana", T2, "2");
     let (_, first, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
     assert!(r.path.join(".cairn-cache/history.json").exists());
+    // The walk's end is kept beside the cache (HEAD and its history time).
+    let head: Value =
+        serde_json::from_slice(&std::fs::read(r.path.join(".cairn-cache/history-head.json")).expect("head file"))
+            .expect("json");
+    assert_eq!(head["head"].as_str(), Some(r.git(&["rev-parse", "HEAD"]).trim()));
+    // HEAD unchanged: the cached walk, no commit read again.
     let (_, cached, _) = cairn(&r.path, &["log", "--format", "jsonl"]);
     assert_eq!(first, cached);
     r.write("stories/b.md", &story("B", "done", "", "y\n"));

@@ -68,11 +68,22 @@ fn edit(root: &Path, rel: &str, from: &str, to: &str) {
     std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
 }
 
+/// `(rendered, total)` fragments of the site-wide lists (`-v`).
+fn fragments(log: &str) -> (usize, usize) {
+    let line =
+        log.lines().find_map(|l| l.strip_prefix("[render+write] list fragments: rendered ")).expect("a fragments line");
+    let (n, total) = line.split_once(" of ").expect("N of M");
+    let total = total.split_whitespace().next().expect("M");
+    (n.parse().unwrap(), total.parse().unwrap())
+}
+
 struct Bench {
     root: PathBuf,
     out: PathBuf,
     fresh: PathBuf,
     step: usize,
+    /// The log of the last incremental build.
+    log: String,
 }
 
 impl Bench {
@@ -81,6 +92,7 @@ impl Bench {
     /// incremental build's stats.
     fn check(&mut self, what: &str) -> (usize, usize, bool) {
         let log = build(&self.root, &self.out, &[]);
+        self.log = log.clone();
         self.step += 1;
         let fresh = self.fresh.join(format!("{}", self.step));
         let full_log = build(&self.root, &fresh, &["--full"]);
@@ -113,15 +125,26 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
     repo.commit("Ana", "2026-11-20T10:00:00Z", "the backlog");
     let tmp = tempfile::tempdir().unwrap();
-    let mut b = Bench { root: root.clone(), out: tmp.path().join("site"), fresh: tmp.path().join("fresh"), step: 0 };
+    let mut b = Bench {
+        root: root.clone(),
+        out: tmp.path().join("site"),
+        fresh: tmp.path().join("fresh"),
+        step: 0,
+        log: String::new(),
+    };
     let first = stats(&build(&root, &b.out, &[]));
     assert!(!first.2, "the first build is a full one");
     // Nothing changed: nothing but the site-wide pages is rendered.
     b.check_small("no change");
 
     let story = "stories/asm-stories-api.md";
+    assert_eq!(fragments(&b.log).0, 0, "no change: every list fragment is the last build's");
     edit(&root, story, "title: Story and task", "title: Edited story and task");
     b.check_small("a title edit");
+    // The story's card and item object changed, nothing else: its backlog
+    // row, its card on the board of all work and on its sprint's board
+    // (each rendered where it is used), its entry of items.json.
+    assert_eq!(fragments(&b.log).0, 4, "a title edit: {}", b.log);
     edit(&root, story, "status: in_progress", "status: in_review");
     b.check("a status edit");
     edit(&root, story, "parent: asm-crud-endpoints", "parent: asm-auth");
@@ -140,6 +163,23 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     b.check("a rename");
+    // A `macros.html` from before the `backlog_row` macro: the backlog's
+    // rows come from the embedded one.
+    let macros = include_str!("../templates/macros.html");
+    let start = macros.find("{% macro backlog_row").unwrap();
+    let end = start + macros[start..].find("{% endmacro %}\n").unwrap() + "{% endmacro %}\n".len();
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(root.join("templates/macros.html"), format!("{}{}", &macros[..start], &macros[end..])).unwrap();
+    b.check("a macros.html override without backlog_row");
+    let backlog = std::fs::read_to_string(b.out.join("backlog.html")).unwrap();
+    assert!(
+        backlog.contains(
+            "<td class=\"nowrap\"><a class=\"mono\" href=\"items&#x2f;asm-stories-api.html\">asm-stories-api</a></td>"
+        ),
+        "{backlog}"
+    );
+    std::fs::remove_file(root.join("templates/macros.html")).unwrap();
+    b.check("the macros.html override removed");
     let item = include_str!("../templates/item.html");
     std::fs::create_dir_all(root.join("templates")).unwrap();
     std::fs::write(root.join("templates/item.html"), format!("{item}\n<!-- overridden -->\n")).unwrap();

@@ -173,6 +173,8 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     );
     let phases: Vec<String> = built.phases.iter().map(|(n, s)| format!("{n} {:.0} ms", s * 1000.0)).collect();
     ctx.log("render+write", &phases.join(", "));
+    let (frags, of) = built.fragments;
+    ctx.log("render+write", &format!("list fragments: rendered {frags} of {of}"));
     if let Some(e) = &built.save_error {
         ctx.log("render+write", &format!("the build state was not saved ({e}): the next build is a full one"));
     }

@@ -32,15 +32,4 @@ pub mod persist;
 pub mod site;
 pub mod write;
 
-use std::hash::{Hash, Hasher};
-
-/// A 64-bit fingerprint of some bytes (SipHash with fixed keys: the same in
-/// every run of one binary; the cache also records cairn's version).
-pub fn hash_bytes(parts: &[&[u8]]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for p in parts {
-        p.len().hash(&mut h);
-        h.write(p);
-    }
-    h.finish()
-}
+pub use crate::util::hash_bytes;

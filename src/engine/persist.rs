@@ -13,18 +13,25 @@
 //!   body links anything is rendered in every build);
 //! - per **output file**: its content hash and stamp (size, modification
 //!   time, inode), to reuse it only when the output folder still holds
-//!   exactly what this build wrote.
+//!   exactly what this build wrote;
+//! - the **fragments** of the site-wide lists (a backlog row, a board card,
+//!   an `items.json` entry per item, with the signature of the card or item
+//!   object each was rendered from: `site::fragments`), used again only
+//!   when the key is unchanged.
 //!
 //! Strings are a `u32` length and UTF-8, numbers little-endian; the file
 //! ends with a CRC-32 of everything before it. Anything off (another
-//! version or format, a truncated or corrupt file) and the state is ignored:
+//! build of cairn — `util::build_key` — or format, a truncated or corrupt file) and the state is ignored:
 //! the next build is a full one. The state can only make a build faster,
 //! never change its bytes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-const MAGIC: &[u8; 8] = b"CAIRNSB1";
+use crate::site::fragments::Fragments;
+
+const MAGIC: &[u8; 8] = b"CAIRNSB2";
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ItemState {
@@ -83,6 +90,8 @@ pub struct State {
     /// Every folder of the output and its modification time (a file added
     /// or removed by hand changes it).
     pub dirs: Vec<(String, i128)>,
+    /// The fragments of the site-wide lists (see `site::fragments`).
+    pub frags: Fragments,
 }
 
 /// The modification time of a folder (`None`: not a folder).
@@ -138,8 +147,11 @@ impl<'a> R<'a> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
     }
     fn str(&mut self) -> Option<String> {
+        self.str_ref().map(String::from)
+    }
+    fn str_ref(&mut self) -> Option<&'a str> {
         let n = self.u32()?;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
+        std::str::from_utf8(self.take(n)?).ok()
     }
     /// A count of entries, each at least `min` bytes: never more than the
     /// rest of the file can hold (no huge allocation from a corrupt count).
@@ -157,7 +169,7 @@ impl State {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = W(Vec::with_capacity(64 + self.files.len() * 64));
         w.0.extend_from_slice(MAGIC);
-        w.str(env!("CARGO_PKG_VERSION"));
+        w.str(crate::util::build_key());
         self.key.iter().for_each(|k| w.u64(*k));
         // Sorted: the same state, the same bytes.
         let mut items: Vec<(&String, &ItemState)> = self.items.iter().collect();
@@ -199,6 +211,18 @@ impl State {
             w.str(d);
             w.0.extend_from_slice(&t.to_le_bytes());
         }
+        w.u32(self.frags.lists.len());
+        for (name, list) in &self.frags.lists {
+            w.str(name);
+            let mut l: Vec<_> = list.iter().collect();
+            l.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            w.u32(l.len());
+            for (id, (sig, f)) in l {
+                w.str(id);
+                w.u64(*sig);
+                w.str(f);
+            }
+        }
         let crc = crc32fast::hash(&w.0);
         w.0.extend_from_slice(&crc.to_le_bytes());
         w.0
@@ -211,7 +235,7 @@ impl State {
             return None;
         }
         let mut r = R(body);
-        if r.take(8)? != MAGIC || r.str()? != env!("CARGO_PKG_VERSION") {
+        if r.take(8)? != MAGIC || r.str()? != crate::util::build_key() {
             return None;
         }
         let key = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
@@ -250,6 +274,19 @@ impl State {
             let t = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
             s.dirs.push((d, t));
         }
+        let n = r.count(8)?;
+        for _ in 0..n {
+            let name = r.str()?;
+            let m = r.count(16)?;
+            let mut list = HashMap::with_capacity(m);
+            for _ in 0..m {
+                let id = r.str()?;
+                let sig = r.u64()?;
+                let f: Arc<str> = r.str_ref()?.into();
+                list.insert(id, (sig, f));
+            }
+            s.frags.lists.insert(name, list);
+        }
         r.0.is_empty().then_some(s)
     }
 
@@ -285,6 +322,9 @@ mod tests {
         s.files.insert("items/a.html".into(), FileState { hash: 9, len: 3, mtime_ns: -5, ino: 11 });
         s.spare = Some(vec!["items/b.html".into()]);
         s.dirs.push(("items".into(), 42));
+        let mut list = HashMap::new();
+        list.insert("a".to_string(), (5, Arc::from("<tr>a</tr>")));
+        s.frags.lists.insert("backlog_row|".into(), list);
         let bytes = s.encode();
         assert_eq!(State::decode(&bytes), Some(s.clone()));
         for cut in [0, 1, 8, bytes.len() / 2, bytes.len() - 1] {

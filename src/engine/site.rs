@@ -56,6 +56,8 @@ pub struct Outcome {
     pub written: usize,
     /// Files hard-linked from the last build's output.
     pub reused: usize,
+    /// `(rendered, total)` fragments of the site-wide lists.
+    pub fragments: (usize, usize),
     /// The state could not be saved (the next build is then a full one).
     pub save_error: Option<String>,
     /// Seconds per phase, for `-v`.
@@ -135,12 +137,8 @@ const KEY_PARTS: [&str; 4] = [
 fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemState)> {
     let b = s.b;
     let it = &b.items[i];
-    if b.index.get(it.id()) != Some(&i) {
-        return None;
-    }
-    let obj = crate::query::item_object(b, s.g, i, inputs.derived.get(it.id()));
-    let obj_json = serde_json::to_vec(&obj).unwrap_or_default();
-    let card = serde_json::to_vec(&s.cards[i]).unwrap_or_default();
+    let (obj, obj_sig) = s.objects()[i].as_ref()?;
+    let card = s.card_sigs()[i];
     let sched = format!("{:?}", s.sched.get(i));
     let analytics = format!(
         "{:?}|{:?}",
@@ -149,15 +147,15 @@ fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemStat
     );
     let url = format!("{:?}", s.urls[i]);
     let sig = hash_bytes(&[
-        &obj_json,
-        &card,
+        &obj_sig.to_le_bytes(),
+        &card.to_le_bytes(),
         it.path.as_bytes(),
         it.body.as_bytes(),
         sched.as_bytes(),
         analytics.as_bytes(),
         url.as_bytes(),
     ]);
-    let related = invalidate::related_ids(&obj).into_iter().map(String::from).collect();
+    let related = invalidate::related_ids(obj).into_iter().map(String::from).collect();
     let sprint = it.sprint.as_ref().map(|s| s.value.clone());
     Some((it.id().to_string(), ItemState { sig, path: it.path.clone(), sprint, related }))
 }
@@ -275,8 +273,9 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
         phases.push((name, t.elapsed().as_secs_f64()));
         t = std::time::Instant::now();
     };
-    let shared = Shared::new(inputs);
+    let mut shared = Shared::new(inputs);
     lap("context");
+    shared.prepare();
     let key = global_key(inputs, theme, &shared, req.flags);
     let n = shared.b.items.len();
     let items: HashMap<String, ItemState> =
@@ -284,7 +283,12 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     let state_path = super::persist::path_for(req.root, req.out);
     let spare = state_path.with_extension("spare");
     lap("signatures");
-    let prev = if req.full { None } else { State::load(&state_path) };
+    let mut prev = if req.full { None } else { State::load(&state_path) };
+    // The list fragments are the last build's when the templates and every
+    // site-wide value are the same (the global key).
+    let frags = prev.as_mut().filter(|p| p.key == key).map(|p| std::mem::take(&mut p.frags)).unwrap_or_default();
+    shared.frags = crate::site::fragments::Cache::keeping(frags);
+    let shared = shared;
     let mut why = match usable(req, &prev, key) {
         Ok(p) => match stale_keys(&shared, &items, p) {
             Some(keys) => Ok((p, keys)),
@@ -301,6 +305,8 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 outcome.full = why.err();
                 state.key = key;
                 state.items = items;
+                state.frags = shared.frags.take();
+                outcome.fragments = shared.frags.counts();
                 let mut inner = std::mem::take(&mut outcome.phases);
                 lap("render+write");
                 if req.save {

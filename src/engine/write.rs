@@ -244,11 +244,15 @@ pub(super) fn run(
         jobs_rendered: render.len(),
         written: rec.written.into_inner(),
         reused: rec.reused.into_inner(),
+        fragments: (0, 0),
         save_error: None,
         phases,
     };
     let jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
-    Ok((outcome, State { key: [0; 4], items: HashMap::new(), jobs, files, spare: spare_diff, dirs }))
+    Ok((
+        outcome,
+        State { key: [0; 4], items: HashMap::new(), jobs, files, spare: spare_diff, dirs, frags: Default::default() },
+    ))
 }
 
 /// A new folder swapped in; the replaced one kept as the spare after an

@@ -72,13 +72,57 @@ pub fn read(root: &Path, root_in_repo: &str, first_parent: bool, config: u64) ->
     ok.then_some(c)
 }
 
+/// The walk's end in `history-head.json`, beside the cache: the HEAD it
+/// started from and the latest history time along it (`head_time` without
+/// walking again).
+#[derive(Serialize, Deserialize, Debug, Default, PartialEq)]
+struct Head {
+    version: String,
+    root_in_repo: String,
+    first_parent: bool,
+    head: String,
+    time: i64,
+}
+
+fn head_path(root: &Path) -> PathBuf {
+    root.join(".cairn-cache").join("history-head.json")
+}
+
+/// The latest history time of the walk from `head`, if the last cache
+/// written was of that walk (and not of a shallow clone).
+pub fn head_time(root: &Path, root_in_repo: &str, first_parent: bool, head: &str) -> Option<i64> {
+    let bytes = crate::util::fs::read_regular(&head_path(root), 1 << 16).ok()?;
+    let h: Head = serde_json::from_slice(&bytes).ok()?;
+    let ok = h.version == crate::util::build_key()
+        && h.root_in_repo == root_in_repo
+        && h.first_parent == first_parent
+        && h.head == head;
+    ok.then_some(h.time)
+}
+
 /// Writes the cache atomically; failures (a read-only root) are ignored.
 pub fn write(root: &Path, mut c: CacheFile) {
     c.format = FORMAT;
     c.version = crate::util::build_key().to_string();
     let Ok(bytes) = serde_json::to_vec(&c) else { return };
     let dir = root.join(".cairn-cache");
+    let head = match (c.shallow, c.commits.last(), c.commits.iter().map(|m| m.time).max()) {
+        (false, Some(last), Some(time)) => Some(Head {
+            version: c.version.clone(),
+            root_in_repo: c.root_in_repo.clone(),
+            first_parent: c.first_parent,
+            head: last.id.clone(),
+            time,
+        }),
+        _ => None,
+    };
+    // The head file goes first: a stale one (an older cache's) must never
+    // sit beside a newer cache.
+    let _ = std::fs::remove_file(head_path(root));
     if crate::util::fs::write_atomic(&path(root), &bytes).is_ok() {
+        if let Some(h) = head.and_then(|h| serde_json::to_vec(&h).ok()) {
+            let _ = crate::util::fs::write_atomic(&head_path(root), &h);
+        }
         let gi = dir.join(".gitignore");
         if !gi.exists() {
             let _ = crate::util::fs::write_atomic(&gi, b"*\n");

@@ -195,7 +195,14 @@ pub fn head_time(root: &Path, config: &Config) -> Option<i64> {
     let git = walk::open(root)?;
     let repo = walk::local(&git.repo);
     let head = walk::start(&repo, config.history.branch.as_deref()).ok()??;
-    let w = walk::commits(&repo, head, config.history.first_parent).ok()?;
+    let first_parent = config.history.first_parent;
+    // The walk from the HEAD the cache was written at is the cached one.
+    if !walk::is_shallow(&repo) {
+        if let Some(t) = cache::head_time(root, &git.root_in_repo, first_parent, &head.to_string()) {
+            return Some(t);
+        }
+    }
+    let w = walk::commits(&repo, head, first_parent).ok()?;
     w.commits.iter().map(|c| c.time).max()
 }
 
@@ -208,6 +215,18 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
         return Ok(Events::none(Source::NoCommits));
     };
     let first_parent = config.history.first_parent;
+    let fingerprint = cache::fingerprint(config);
+    let cached = if use_cache { cache::read(root, &git.root_in_repo, first_parent, fingerprint) } else { None };
+    // HEAD is the last commit of the cached walk (a walk ends with the
+    // commit it starts from) and no commit is a shallow boundary: walking
+    // again would give the cached commits, so their events are the history.
+    let head_hex = head.to_string();
+    let same_head = |c: &cache::CacheFile| !c.shallow && c.commits.last().is_some_and(|m| m.id == head_hex);
+    if cached.as_ref().is_some_and(same_head) && !walk::is_shallow(&repo) {
+        if let Some(c) = cached {
+            return Ok(finish(config, head, git.root_in_repo, false, Vec::new(), c.commits, c.events, 0));
+        }
+    }
     let walk = walk::commits(&repo, head, first_parent)?;
     let commits = walk.commits;
     let mut unreadable = walk.unreadable;
@@ -217,17 +236,14 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
         .collect();
 
     // What the cache already covers: a prefix of this walk.
-    let fingerprint = cache::fingerprint(config);
     let mut raw: Vec<RawEvent> = Vec::new();
     let mut broken: BTreeMap<String, Option<State>> = BTreeMap::new();
     let mut start = 0;
-    if use_cache {
-        if let Some(c) = cache::read(root, &git.root_in_repo, first_parent, fingerprint) {
-            if c.commits.len() <= metas.len() && c.commits[..] == metas[..c.commits.len()] {
-                start = c.commits.len();
-                raw = c.events;
-                broken = c.broken;
-            }
+    if let Some(c) = cached {
+        if c.commits.len() <= metas.len() && c.commits[..] == metas[..c.commits.len()] {
+            start = c.commits.len();
+            raw = c.events;
+            broken = c.broken;
         }
     }
 
@@ -253,6 +269,22 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
     }
     unreadable.sort();
     unreadable.dedup();
+    let unreadable = unreadable.iter().map(|u| u.to_string()).collect();
+    Ok(finish(config, head, git.root_in_repo, walk.shallow, unreadable, metas, raw, commits.len() - start))
+}
+
+/// The history from the walk's commits and their raw events.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    config: &Config,
+    head: ObjectId,
+    root_in_repo: String,
+    shallow: bool,
+    unreadable: Vec<String>,
+    metas: Vec<CommitMeta>,
+    mut raw: Vec<RawEvent>,
+    processed: usize,
+) -> Events {
     if config.dialect.ids.active() {
         latest_ids(config, &mut raw);
     }
@@ -279,16 +311,16 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
             })
         })
         .collect();
-    Ok(Events {
+    Events {
         source: Source::Git,
         head: Some(head.to_string()),
-        shallow: walk.shallow,
-        unreadable: unreadable.iter().map(|u| u.to_string()).collect(),
-        root_in_repo: git.root_in_repo,
+        shallow,
+        unreadable,
+        root_in_repo,
         commits: metas,
         events,
-        processed: commits.len() - start,
-    })
+        processed,
+    }
 }
 
 /// With `ids.aliases`: every event of an item under the id it has last

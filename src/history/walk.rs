@@ -612,6 +612,12 @@ pub fn read_blob(odb: &impl gix::objs::Find, id: ObjectId, buf: &mut Vec<u8>) ->
 /// A thread-local handle with caches sized for walking history: a pack
 /// cache of decoded delta bases and an object cache (the tree a commit
 /// adds is the tree the next commit starts from).
+/// Whether the repository is a shallow clone (its walks stop at boundaries
+/// that a fetch can move without moving HEAD).
+pub fn is_shallow(repo: &gix::Repository) -> bool {
+    !matches!(repo.shallow_commits(), Ok(None))
+}
+
 pub fn local(repo: &gix::ThreadSafeRepository) -> gix::Repository {
     let mut r = repo.to_thread_local();
     r.objects.set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(64 << 20)));

@@ -28,23 +28,52 @@ pub fn item_file(inp: &Inputs, i: usize, mut obj: Value, body_html: &str, events
     (format!("api/v1/items/{}.json", it.id()), pretty(&obj))
 }
 
-/// Every site-wide API file, from the site's inputs and what the pages
-/// computed of them: the schedule, each item's page (`None`: no page), the
+/// An item object as an entry of `items.json`'s list: pretty-printed at
+/// that depth (four spaces before every line; a JSON string holds no raw
+/// line break, so every one is the printer's).
+pub fn item_entry(obj: &Value) -> String {
+    let text = serde_json::to_string_pretty(obj).unwrap_or_else(|_| "null".into());
+    let mut s = String::with_capacity(text.len() + text.len() / 8);
+    s.push_str("    ");
+    for (k, line) in text.split('\n').enumerate() {
+        if k > 0 {
+            s.push_str("\n    ");
+        }
+        s.push_str(line);
+    }
+    s
+}
+
+/// `api/v1/items.json` from its entries ([`item_entry`]), in order: the
+/// bytes of `{"items": [...]}` pretty-printed.
+pub fn items_json(entries: &[std::sync::Arc<str>]) -> Vec<u8> {
+    if entries.is_empty() {
+        return pretty(&json!({ "items": [] }));
+    }
+    let len: usize = entries.iter().map(|e| e.len() + 2).sum();
+    let mut s = Vec::with_capacity(len + 32);
+    s.extend_from_slice(b"{\n  \"items\": [\n");
+    for (k, e) in entries.iter().enumerate() {
+        if k > 0 {
+            s.extend_from_slice(b",\n");
+        }
+        s.extend_from_slice(e.as_bytes());
+    }
+    s.extend_from_slice(b"\n  ]\n}\n");
+    s
+}
+
+/// Every site-wide API file but `items.json` ([`items_json`]), from the site's inputs and what the pages
+/// computed of them: the schedule, the
 /// sprints in date order and the items committed to each.
 pub fn files(
     inp: &Inputs,
     sched: &Schedule,
-    urls: &[Option<String>],
     sprints: &[usize],
     committed: &HashMap<usize, Vec<usize>>,
 ) -> Vec<(String, Vec<u8>)> {
     let (b, g) = (inp.backlog, inp.graph);
     let mut out = Vec::new();
-    let items: Vec<Value> = (0..b.items.len())
-        .filter(|&i| b.index.get(b.items[i].id()) == Some(&i) && urls[i].is_some())
-        .map(|i| crate::query::item_object(b, g, i, inp.derived.get(b.items[i].id())))
-        .collect();
-    out.push(("api/v1/items.json".to_string(), pretty(&json!({ "items": items }))));
     let sub = render::select(b, g, &Selection::default());
     out.push(("api/v1/graph.json".to_string(), pretty(&render::json::render(b, g, sched, &sub))));
     let sprints: Vec<Value> = sprints
@@ -106,4 +135,22 @@ fn burndown_json(b: &crate::metrics::Burndown) -> Value {
         })
         .collect();
     json!({ "unit": b.unit, "committed": b.committed, "days": days })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_json_from_entries_is_the_pretty_printed_list() {
+        let objs = [
+            json!({ "id": "a", "title": "line\nbreak \"q\"", "labels": [], "fields": {}, "n": 1.5 }),
+            json!({ "id": "b", "children": ["c", "d"], "ml": { "x": [1, { "y": null }] } }),
+        ];
+        for n in 0..=objs.len() {
+            let entries: Vec<std::sync::Arc<str>> = objs[..n].iter().map(|o| item_entry(o).into()).collect();
+            let expected = pretty(&json!({ "items": objs[..n].to_vec() }));
+            assert_eq!(String::from_utf8(items_json(&entries)).unwrap(), String::from_utf8(expected).unwrap());
+        }
+    }
 }

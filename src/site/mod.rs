@@ -13,6 +13,7 @@ pub mod api;
 pub mod badges;
 pub mod charts;
 pub mod context;
+pub mod fragments;
 pub mod markdown;
 pub mod pages;
 pub mod theme;
@@ -125,6 +126,11 @@ pub fn environment(t: &theme::Theme) -> Result<Environment<'static>, SiteError> 
     env.add_filter("code", |s: String| minijinja::Value::from_safe_string(markdown::inline_code(&s)));
     for (name, src) in &t.templates {
         env.add_template_owned(name.clone(), src.clone()).map_err(|e| SiteError::template(name, &e))?;
+    }
+    // The embedded macros, for a `macros.html` override that lacks one the
+    // embedded pages call (see `pages::lists`).
+    if let Some((_, src)) = theme::TEMPLATES.iter().find(|(n, _)| *n == "macros.html") {
+        env.add_template(pages::EMBEDDED_MACROS, src).map_err(|e| SiteError::template(pages::EMBEDDED_MACROS, &e))?;
     }
     Ok(env)
 }

@@ -28,3 +28,15 @@ pub fn build_key() -> &'static str {
         format!("{} {stamp}", env!("CARGO_PKG_VERSION"))
     })
 }
+
+/// A 64-bit fingerprint of some bytes (SipHash with fixed keys: the same in
+/// every run of one binary; caches that keep it also record [`build_key`]).
+pub fn hash_bytes(parts: &[&[u8]]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in parts {
+        p.len().hash(&mut h);
+        h.write(p);
+    }
+    h.finish()
+}

@@ -14,7 +14,15 @@ impl Shared<'_> {
             (0..b.items.len()).filter(|&i| self.urls[i].is_some() && self.cards[i].is_work).collect();
         let kinds: BTreeSet<&str> = items.iter().map(|&i| b.items[i].kind()).collect();
         let statuses: BTreeSet<&str> = items.iter().filter_map(|&i| b.items[i].status()).collect();
+        // The rows, `m.backlog_row(c, root)` per item, as fragments kept
+        // between builds (see `lists`), for a template that shows them.
+        let rows = if Self::reads(env, "backlog.html", "rows_html") {
+            self.macro_list(env, "backlog_row", "", &items)?
+        } else {
+            ().into()
+        };
         let ctx = context! {
+            rows_html => rows,
             items => self.cards_of(items.iter().copied()),
             kinds => kinds.into_iter().collect::<Vec<_>>(),
             statuses => statuses.into_iter().collect::<Vec<_>>(),

@@ -8,7 +8,9 @@ use crate::config::{Category, Role};
 use crate::site::{charts, SiteError};
 
 impl Shared<'_> {
-    pub(super) fn columns(&self, items: &[usize]) -> Vec<Value> {
+    /// The status columns of `items`; with `cards_html` (the `card` macro
+    /// of each, for a page one folder deep) when `html`.
+    pub(super) fn columns(&self, env: &Environment, items: &[usize], html: bool) -> Result<Vec<Value>, SiteError> {
         let b = self.b;
         let mut order: Vec<(String, Category)> =
             b.config.statuses.iter().map(|s| (s.name.clone(), s.category)).collect();
@@ -33,7 +35,9 @@ impl Shared<'_> {
             };
             c.sort_by_key(|&i| (b.items[i].priority_rank(), b.items[i].id().to_string()));
             let points: f64 = c.iter().map(|&i| est(b.items[i].estimate)).sum();
+            let cards_html = if html { self.macro_list(env, "card", "../", &c)? } else { ().into() };
             out.push(context! {
+                cards_html => cards_html,
                 name => name.clone(),
                 label => name.replace('_', " "),
                 category => cat,
@@ -42,7 +46,7 @@ impl Shared<'_> {
                 cards => self.cards_of(c),
             });
         }
-        out
+        Ok(out)
     }
 
     pub(super) fn board(&self, env: &Environment, sprint: Option<usize>) -> Result<(String, Vec<u8>), SiteError> {
@@ -76,7 +80,7 @@ impl Shared<'_> {
                 sprint => sprint.map(|s| self.sprint_summary(s, false)),
                 count => items.len(),
             },
-            columns => self.columns(&items),
+            columns => self.columns(env, &items, Self::reads(env, "board.html", "cards_html"))?,
             boards => boards,
         };
         self.page(env, "board.html", &path, &title, "board", ctx)

@@ -152,7 +152,7 @@ impl Shared<'_> {
                     item => self.card(i),
                     sprint => self.sprint_summary(i, false),
                     body_html => body_html.clone(),
-                    columns => self.columns(self.committed.get(&i).map(Vec::as_slice).unwrap_or(&[])),
+                    columns => self.columns(env, self.committed.get(&i).map(Vec::as_slice).unwrap_or(&[]), false)?,
                     events => ev.clone(),
                     description => description,
                 };

@@ -18,6 +18,7 @@ mod graph;
 mod impact;
 mod insights;
 mod item;
+mod lists;
 mod metrics;
 mod overview;
 mod problems;
@@ -43,6 +44,7 @@ use crate::metrics::Insight;
 
 use cards::{card_of, is_draft, role};
 pub use feed::urn;
+pub use lists::EMBEDDED_MACROS;
 use sprints::active_sprint;
 
 /// Events per audit page.
@@ -127,6 +129,11 @@ pub struct Shared<'a> {
     files: Mutex<BTreeSet<String>>,
     /// Progress of every item over its descendants (computed once).
     rollups: Vec<rollup::Rollup>,
+    /// The fragments of the site-wide lists (see `site::fragments`).
+    pub frags: crate::site::fragments::Cache,
+    /// See [`Shared::card_sigs`] and [`Shared::objects`].
+    card_sigs: OnceLock<Vec<u64>>,
+    objects: OnceLock<Vec<Option<(serde_json::Value, u64)>>>,
 }
 
 impl<'a> Shared<'a> {
@@ -223,6 +230,9 @@ impl<'a> Shared<'a> {
             graph_pages,
             files: Mutex::new(BTreeSet::new()),
             rollups,
+            frags: Default::default(),
+            card_sigs: OnceLock::new(),
+            objects: OnceLock::new(),
         };
         if shared.graph_pages.len() != n {
             shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
@@ -354,7 +364,11 @@ impl<'a> Shared<'a> {
             Job::Proposals if self.inp.options.proposals.is_empty() => Ok(Vec::new()),
             Job::Proposals => Ok(vec![self.proposals_page(env)?]),
             Job::Feed => Ok(vec![self.feed(env)?]),
-            Job::Api => Ok(api::files(self.inp, &self.sched, &self.urls, &self.sprints, &self.committed)),
+            Job::Api => {
+                let mut out = vec![("api/v1/items.json".to_string(), self.items_json())];
+                out.extend(api::files(self.inp, &self.sched, &self.sprints, &self.committed));
+                Ok(out)
+            }
         }
     }
 }

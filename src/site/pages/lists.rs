@@ -1,0 +1,112 @@
+//! The lists of every item on the site-wide pages — the backlog's rows,
+//! the boards' cards, `api/v1/items.json` — rendered from per-item
+//! fragments (see `site::fragments`): each a macro of `macros.html` for one
+//! card, or one item object, kept between builds by their signatures.
+
+use std::sync::Arc;
+
+use minijinja::{Environment, Value};
+use rayon::prelude::*;
+
+use super::Shared;
+use crate::site::{api, fragments, SiteError};
+use crate::util::hash_bytes;
+
+/// The embedded `macros.html`, for a backlog whose own `macros.html` (an
+/// override from before a macro existed) lacks one the embedded pages call.
+pub const EMBEDDED_MACROS: &str = "cairn/macros.html";
+
+fn card_sig(c: &crate::site::context::Card) -> u64 {
+    hash_bytes(&[&serde_json::to_vec(c).unwrap_or_default()])
+}
+
+impl Shared<'_> {
+    /// A signature of every item's card (its serialized JSON), computed
+    /// once (see [`Shared::prepare`]).
+    pub fn card_sigs(&self) -> &[u64] {
+        self.card_sigs.get_or_init(|| self.cards.iter().map(card_sig).collect())
+    }
+
+    /// The item object of every item that is its id's own (`None` for a
+    /// duplicate id) with a signature of its JSON, computed once (see
+    /// [`Shared::prepare`]).
+    pub fn objects(&self) -> &[Option<(serde_json::Value, u64)>] {
+        self.objects.get_or_init(|| (0..self.b.items.len()).map(|i| self.object(i)).collect())
+    }
+
+    fn object(&self, i: usize) -> Option<(serde_json::Value, u64)> {
+        let b = self.b;
+        let it = &b.items[i];
+        if b.index.get(it.id()) != Some(&i) {
+            return None;
+        }
+        let obj = crate::query::item_object(b, self.g, i, self.inp.derived.get(it.id()));
+        let sig = hash_bytes(&[&serde_json::to_vec(&obj).unwrap_or_default()]);
+        Some((obj, sig))
+    }
+
+    /// Computes [`Shared::card_sigs`] and [`Shared::objects`] in parallel.
+    /// Call it before rendering in parallel: the lazy ones are sequential
+    /// (a lazy value computed with rayon from inside a rayon job can run
+    /// another job on the same thread that waits for it).
+    pub fn prepare(&self) {
+        if self.card_sigs.get().is_none() {
+            let v: Vec<u64> = self.cards.par_iter().with_min_len(256).map(card_sig).collect();
+            let _ = self.card_sigs.set(v);
+        }
+        if self.objects.get().is_none() {
+            let v: Vec<_> = (0..self.b.items.len()).into_par_iter().with_min_len(64).map(|i| self.object(i)).collect();
+            let _ = self.objects.set(v);
+        }
+    }
+
+    /// Whether template `tmpl` reads `var` (a page the backlog overrides
+    /// may not: it then gets no fragments).
+    pub(super) fn reads(env: &Environment, tmpl: &str, var: &str) -> bool {
+        env.get_template(tmpl).is_ok_and(|t| t.source().contains(var))
+    }
+
+    /// The markup of macro `name` of `macros.html` for the cards of `ids`
+    /// on a page at `root`, joined (a safe string).
+    pub(super) fn macro_list(
+        &self,
+        env: &Environment,
+        name: &str,
+        root: &str,
+        ids: &[usize],
+    ) -> Result<Value, SiteError> {
+        let own = env.get_template("macros.html").is_ok_and(|t| t.source().contains(&format!("macro {name}(")));
+        let tmpl = if own { "macros.html" } else { EMBEDDED_MACROS };
+        let err = |e: minijinja::Error| SiteError::template(tmpl, &e);
+        // Signatures only matter to a cache that keeps fragments.
+        let sigs = if self.frags.keeps() { self.card_sigs() } else { &[] };
+        let items: Vec<(&str, u64)> =
+            ids.iter().map(|&i| (self.b.items[i].id(), sigs.get(i).copied().unwrap_or(0))).collect();
+        let captured = env.get_template(tmpl).and_then(|t| t.render_captured(())).map_err(err)?;
+        let state = captured.state();
+        let root_v = Value::from(root);
+        let list = format!("{name}|{root}");
+        let frags = self
+            .frags
+            .get(&list, &items, |k| state.call_macro(name, &[self.card(ids[k]), root_v.clone()]).map_err(err))?;
+        Ok(Value::from_safe_string(fragments::concat(&frags)))
+    }
+
+    /// `api/v1/items.json`: the item object of every item with a page.
+    pub(super) fn items_json(&self) -> Vec<u8> {
+        let b = self.b;
+        let objects = self.objects();
+        let shown: Vec<(usize, &str, u64)> = (0..b.items.len())
+            .filter(|&i| self.urls[i].is_some())
+            .filter_map(|i| objects[i].as_ref().map(|(_, sig)| (i, b.items[i].id(), *sig)))
+            .collect();
+        let items: Vec<(&str, u64)> = shown.iter().map(|&(_, id, sig)| (id, sig)).collect();
+        let frags: Vec<Arc<str>> = self
+            .frags
+            .get::<std::convert::Infallible>("items_json", &items, |k| {
+                Ok(objects[shown[k].0].as_ref().map(|(o, _)| api::item_entry(o)).unwrap_or_default())
+            })
+            .unwrap_or_default();
+        api::items_json(&frags)
+    }
+}
