@@ -318,3 +318,27 @@ fn long_chain_and_cycle_without_history() {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
 }
+
+/// The suggested fixes as a proposal: written, listed, then applied through
+/// the edit engine (d moves to s4), and the same findings make the same id.
+#[test]
+fn the_fixes_become_a_proposal_people_apply() {
+    let r = scripted();
+    let (code, out, err) = cairn(&r.path, &["analyze", "--propose", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let path = out.lines().last().expect("the proposal's path").to_string();
+    assert!(path.starts_with("proposals/analyze-") && path.ends_with(".md"), "{path}");
+    let text = std::fs::read_to_string(r.path.join(&path)).expect("proposal file");
+    assert!(text.contains("source: analyze") && text.contains("status: open"), "{text}");
+    assert!(text.contains("d: ana is over capacity in s3 (9 of 5 points)"), "{text}");
+    // Proposing again: the same proposal, already there (exit 1, nothing new).
+    let (code, _, _) = cairn(&r.path, &["analyze", "--propose"]);
+    assert_eq!(code, 1);
+    let id = path.trim_start_matches("proposals/").trim_end_matches(".md");
+    let (code, _, err) = cairn(&r.path, &["proposal", "apply", id]);
+    assert_eq!(code, 0, "{err}");
+    let d = std::fs::read_to_string(r.path.join("stories/d.md")).expect("d");
+    assert!(d.contains("\nsprint: s4\n"), "{d}");
+    let text = std::fs::read_to_string(r.path.join(&path)).expect("proposal file");
+    assert!(text.contains("status: applied"), "{text}");
+}

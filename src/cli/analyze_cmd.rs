@@ -28,6 +28,12 @@ pub struct AnalyzeArgs {
     /// Do not read or write the history cache
     #[arg(long)]
     pub no_cache: bool,
+    /// Write the suggested fixes as a proposal in proposals/ (for `cairn proposal apply|reject`)
+    #[arg(long)]
+    pub propose: bool,
+    /// With --propose: make one git commit of the proposal
+    #[arg(long, requires = "propose")]
+    pub commit: bool,
 }
 
 pub fn analyze(ctx: &Ctx, a: &AnalyzeArgs) -> anyhow::Result<u8> {
@@ -43,5 +49,13 @@ pub fn analyze(ctx: &Ctx, a: &AnalyzeArgs) -> anyhow::Result<u8> {
         AnalyzeFormat::Markdown => analyze::words::markdown(&report),
     };
     out(&text);
+    if a.propose {
+        let created = crate::history::head_time(&backlog.root, &backlog.config).map(crate::history::rfc3339);
+        let Some(draft) = crate::plan::fixes::draft(&report, created) else {
+            ctx.warn("nothing to propose: the analyst suggests no fixes");
+            return Ok(0);
+        };
+        return super::shared::propose(ctx, &backlog, draft, a.commit);
+    }
     Ok(0)
 }

@@ -3,11 +3,11 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::shared::{write_checked, WriteFlags};
+use super::shared::{edit_error, proposal_error, propose, write_checked, write_files, WriteFlags};
 use super::{out, out_json, Ctx, Items, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::check::{report, Report};
-use crate::edit::proposal::{self, ProposalError};
-use crate::edit::{self, ChangeSet, EditError};
+use crate::edit::proposal;
+use crate::edit::{self, ChangeSet};
 use crate::load::proposals::{self as files, Proposal, Status};
 use crate::plan;
 
@@ -42,17 +42,6 @@ pub struct PlanArgs {
     pub force: bool,
 }
 
-/// An edit planning error: a conflict is exit 1, the rest exit 2.
-fn edit_error(ctx: &Ctx, e: EditError) -> anyhow::Result<u8> {
-    match e {
-        e @ EditError::Conflict { .. } => {
-            ctx.error(&e.to_string());
-            Ok(EXIT_PROBLEMS)
-        }
-        e => Err(e.into()),
-    }
-}
-
 pub fn plan(ctx: &Ctx, a: &PlanArgs) -> anyhow::Result<u8> {
     if a.commit && !a.apply && !a.propose {
         ctx.error("--commit needs --apply or --propose");
@@ -64,7 +53,12 @@ pub fn plan(ctx: &Ctx, a: &PlanArgs) -> anyhow::Result<u8> {
     ctx.log("plan", &format!("{} picked, {} skipped in {:.1?}", p.picked.len(), p.skipped.len(), t.elapsed()));
     drop(graph);
     if a.propose {
-        return propose(ctx, &backlog, &p, a.commit);
+        if p.picked.is_empty() {
+            ctx.warn(&format!("nothing to propose: the plan of {} picks nothing", p.sprint.id));
+            return Ok(0);
+        }
+        let created = crate::history::head_time(&backlog.root, &backlog.config).map(crate::history::rfc3339);
+        return propose(ctx, &backlog, plan::text::draft(&p, created), a.commit);
     }
     // The change itself only when it is shown or written (it reads every picked file).
     let cs = if a.apply || a.format == PlanFormat::Patch {
@@ -89,49 +83,6 @@ pub fn plan(ctx: &Ctx, a: &PlanArgs) -> anyhow::Result<u8> {
         eprintln!("applied: {} changed", crate::util::text::count(cs.changes.len(), "file"));
     }
     Ok(code)
-}
-
-fn propose(ctx: &Ctx, backlog: &crate::load::Backlog, p: &plan::Plan, commit: bool) -> anyhow::Result<u8> {
-    if p.picked.is_empty() {
-        ctx.warn(&format!("nothing to propose: the plan of {} picks nothing", p.sprint.id));
-        return Ok(0);
-    }
-    let created = crate::history::head_time(&backlog.root, &backlog.config).map(crate::history::rfc3339);
-    let draft = plan::text::draft(p, created);
-    let (prop, cs) = match proposal::propose(backlog, draft) {
-        Ok(x) => x,
-        Err(e) => return proposal_error(ctx, e),
-    };
-    write_files(ctx, &cs, commit)?;
-    out(&format!("{}\n", prop.path));
-    Ok(0)
-}
-
-/// Writes a change set that is not item files (a proposal), and commits it.
-fn write_files(ctx: &Ctx, cs: &ChangeSet, commit: bool) -> anyhow::Result<()> {
-    if commit {
-        edit::commit::ready(&cs.root)?;
-    }
-    cs.apply()?;
-    if commit {
-        let id = cs.commit(&format!("cairn: {}", cs.summary))?;
-        if !ctx.global.quiet {
-            eprintln!("committed {} cairn: {}", &id[..id.len().min(10)], cs.summary);
-        }
-    }
-    Ok(())
-}
-
-/// Stale, not open, already there, a conflict: exit 1; the rest exit 2.
-fn proposal_error(ctx: &Ctx, e: ProposalError) -> anyhow::Result<u8> {
-    match e {
-        ProposalError::Edit(e) => edit_error(ctx, e),
-        e @ (ProposalError::Stale { .. } | ProposalError::NotOpen { .. } | ProposalError::Exists(..)) => {
-            ctx.error(&e.to_string());
-            Ok(EXIT_PROBLEMS)
-        }
-        e => Err(e.into()),
-    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

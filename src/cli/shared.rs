@@ -176,3 +176,54 @@ pub fn write_checked(
     }
     Ok(0)
 }
+
+/// An edit planning error: a conflict is exit 1, the rest exit 2.
+pub fn edit_error(ctx: &Ctx, e: crate::edit::EditError) -> anyhow::Result<u8> {
+    match e {
+        e @ crate::edit::EditError::Conflict { .. } => {
+            ctx.error(&e.to_string());
+            Ok(super::EXIT_PROBLEMS)
+        }
+        e => Err(e.into()),
+    }
+}
+
+/// Writes `draft` as a proposal file (and commits it with `commit`);
+/// prints its path. For `cairn plan --propose` and `cairn analyze --propose`.
+pub fn propose(ctx: &Ctx, backlog: &Backlog, draft: crate::edit::proposal::Draft, commit: bool) -> anyhow::Result<u8> {
+    let (prop, cs) = match crate::edit::proposal::propose(backlog, draft) {
+        Ok(x) => x,
+        Err(e) => return proposal_error(ctx, e),
+    };
+    write_files(ctx, &cs, commit)?;
+    super::out(&format!("{}\n", prop.path));
+    Ok(0)
+}
+
+/// Writes a change set that is not item files (a proposal), and commits it.
+pub fn write_files(ctx: &Ctx, cs: &crate::edit::ChangeSet, commit: bool) -> anyhow::Result<()> {
+    if commit {
+        crate::edit::commit::ready(&cs.root)?;
+    }
+    cs.apply()?;
+    if commit {
+        let id = cs.commit(&format!("cairn: {}", cs.summary))?;
+        if !ctx.global.quiet {
+            eprintln!("committed {} cairn: {}", &id[..id.len().min(10)], cs.summary);
+        }
+    }
+    Ok(())
+}
+
+/// Stale, not open, already there, a conflict: exit 1; the rest exit 2.
+pub fn proposal_error(ctx: &Ctx, e: crate::edit::proposal::ProposalError) -> anyhow::Result<u8> {
+    use crate::edit::proposal::ProposalError;
+    match e {
+        ProposalError::Edit(e) => edit_error(ctx, e),
+        e @ (ProposalError::Stale { .. } | ProposalError::NotOpen { .. } | ProposalError::Exists(..)) => {
+            ctx.error(&e.to_string());
+            Ok(super::EXIT_PROBLEMS)
+        }
+        e => Err(e.into()),
+    }
+}

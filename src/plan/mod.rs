@@ -21,6 +21,7 @@
 //! Linear in the backlog apart from sorting (and the `unblocks` counts,
 //! which `ready` shares). Same input, same plan, byte for byte.
 
+pub mod fixes;
 pub mod text;
 mod types;
 
