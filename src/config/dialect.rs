@@ -393,10 +393,11 @@ pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
             }
             block = None;
         }
-        if value_start(content).is_some_and(|at| opens_block(&content[at..])) {
+        let start = value_start(content);
+        if start.is_some_and(|at| opens_block(&content[at..])) {
             block = Some(indent);
         }
-        let quoted = value_start(content).and_then(|at| {
+        let quoted = start.and_then(|at| {
             let value = &content[at..];
             let rest = if value.starts_with('[') { quote_flow(value) } else { quote_scalar(value) }?;
             Some(format!("{}{rest}", &content[..at]))
