@@ -39,6 +39,11 @@ fn bash(script: &str, env: &[(&str, &str)], cwd: &Path) -> Output {
     c.output().expect("bash runs")
 }
 
+/// Borrowed `(name, value)` pairs of an owned environment.
+fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 const STORY: &str = "---\nkind: story\ntitle: Login\nstatus: ready\n---\n";
 
 /// A backlog in `backlog/` with two commits: base (one story) and head
@@ -94,7 +99,7 @@ fn the_comment_step_creates_then_updates_one_comment_with_the_backlog_diff() {
     let dry = tmp.path().join("requests.jsonl");
     let output = tmp.path().join("output");
     let summary = tmp.path().join("summary.md");
-    let env = |existing: &'static str| {
+    let env = |existing: &str| -> Vec<(&'static str, String)> {
         vec![
             ("GITHUB_EVENT_PATH", ev.to_str().expect("path").to_string()),
             ("GITHUB_REPOSITORY", "acme/shop".to_string()),
@@ -106,10 +111,8 @@ fn the_comment_step_creates_then_updates_one_comment_with_the_backlog_diff() {
             ("RUNNER_TEMP", tmp.path().to_str().expect("path").to_string()),
         ]
     };
-    let as_refs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
-    let first = as_refs(&env(""));
-    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let o = bash("ci/github/pr-comment.sh", &first, &r.path);
+    let first = env("");
+    let o = bash("ci/github/pr-comment.sh", &pairs(&first), &r.path);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let diff = cairn_diff(&r.path.join("backlog"), &format!("{base}..{head}"));
     assert!(diff.contains("Logout") && diff.contains("in_progress"), "{diff}");
@@ -123,9 +126,8 @@ fn the_comment_step_creates_then_updates_one_comment_with_the_backlog_diff() {
     assert_eq!(std::fs::read_to_string(&summary).expect("summary"), diff, "the summary has no marker");
 
     // The next push: the comment made before is updated, not a second one.
-    let second = as_refs(&env("4242"));
-    let second: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let o = bash("ci/github/pr-comment.sh", &second, &r.path);
+    let second = env("4242");
+    let o = bash("ci/github/pr-comment.sh", &pairs(&second), &r.path);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let reqs = requests(&dry);
     assert_eq!(reqs.len(), 2);

@@ -329,8 +329,7 @@ impl<'b> Planner<'b> {
             Op::Move { id, to } => self.move_to(id, to, expect),
             Op::Format { id } => {
                 let item = self.item(id)?;
-                let style =
-                    super::fmt::Style { order: self.order.clone(), keep_quotes: self.b.config.dialect.keep_quotes };
+                let style = self.style();
                 let w = self.file(item, expect)?;
                 match super::fmt::format(&w.text, &style) {
                     Ok(t) => w.text = t,
@@ -377,7 +376,7 @@ impl<'b> Planner<'b> {
             t = text::set_body(&t, b).map_err(|e| text_error(&rel, &id, e))?;
         }
         // The same canonical form `fmt` gives.
-        let style = super::fmt::Style { order: self.order.clone(), keep_quotes: self.b.config.dialect.keep_quotes };
+        let style = self.style();
         if let Ok(f) = super::fmt::format(&t, &style) {
             t = f;
         }
@@ -514,6 +513,11 @@ fn join_summary(parts: &[String]) -> String {
 }
 
 impl Planner<'_> {
+    /// How `fmt` writes in this backlog (the planner's key order).
+    fn style(&self) -> super::fmt::Style {
+        super::fmt::Style { order: self.order.clone(), keep_quotes: self.b.config.dialect.keep_quotes }
+    }
+
     fn finish(self) -> Vec<FileChange> {
         let mut out: Vec<FileChange> = self
             .files

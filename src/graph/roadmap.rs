@@ -79,11 +79,13 @@ pub fn build(b: &Backlog, g: &Graph, s: &Schedule, root: Option<usize>, today: O
             continue;
         }
         show[i] = true;
-        for a in g.ancestors(i) {
-            if show[a] {
-                break;
-            }
-            show[a] = true;
+        // Up the parents until one already shown: each item is marked once,
+        // so a deep hierarchy stays linear (`ancestors` would walk the whole
+        // chain from every item) and a parent cycle ends at its first repeat.
+        let mut cur = i;
+        while let Some(p) = g.parent(cur).filter(|&p| !show[p]) {
+            show[p] = true;
+            cur = p;
         }
     }
     if let Some(r) = root {
