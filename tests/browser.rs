@@ -59,7 +59,7 @@ fn pages_render_in_headless_chromium_without_console_errors() {
         (
             "backlog",
             "backlog.html",
-            &["id=\"backlog-table\"", "aria-sort=\"ascending\"", "role=\"columnheader button\""],
+            &["id=\"backlog-table\"", "data-sort-reset=\"#backlog-table\">Rank order", "role=\"columnheader button\""],
         ),
     ];
     let mut failures = Vec::new();

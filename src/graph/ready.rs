@@ -63,6 +63,28 @@ pub fn ready(b: &Backlog, g: &Graph, filter: &Filter) -> Vec<Ready> {
     out
 }
 
+/// The backlog's rank order of `items` (the backlog page's default): open
+/// before done, then priority (highest first), then the ready order (ready
+/// items first, as [`ready`] sorts them), then id.
+pub fn rank(b: &Backlog, g: &Graph, items: &[usize]) -> Vec<usize> {
+    let mut pos = vec![usize::MAX; b.items.len()];
+    for (k, r) in ready(b, g, &Filter::default()).iter().enumerate() {
+        if let Some(p) = pos.get_mut(r.node) {
+            *p = k;
+        }
+    }
+    let mut out = items.to_vec();
+    out.sort_by(|&x, &y| {
+        let (a, c) = (&b.items[x], &b.items[y]);
+        b.is_done(a)
+            .cmp(&b.is_done(c))
+            .then_with(|| a.priority_rank().cmp(&c.priority_rank()))
+            .then_with(|| pos[x].cmp(&pos[y]))
+            .then_with(|| a.id().cmp(c.id()))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +128,23 @@ mod tests {
         // s1 unblocks its epic (1), f and p nothing.
         assert_eq!(got, vec!["s1", "f", "p"]);
         assert!(!is_ready(&b, &g, b.index["e"]));
+    }
+
+    #[test]
+    fn rank_puts_open_before_done_then_priority_then_ready_order_then_id() {
+        let b = backlog(&[
+            ("tasks/a.md", "---\ntitle: A\nstatus: ready\npriority: high\n---\n"),
+            ("tasks/b.md", "---\ntitle: B\nstatus: ready\npriority: high\ndepends_on: [c]\n---\n"),
+            ("tasks/c.md", "---\ntitle: C\nstatus: ready\npriority: low\n---\n"),
+            ("tasks/d.md", "---\ntitle: D\nstatus: done\npriority: highest\n---\n"),
+            ("tasks/e.md", "---\ntitle: E\nstatus: ready\npriority: high\n---\n"),
+            ("tasks/f.md", "---\ntitle: F\nstatus: ready\npriority: low\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        let all: Vec<usize> = (0..b.items.len()).collect();
+        let ids: Vec<&str> = rank(&b, &g, &all).iter().map(|&i| b.items[i].id()).collect();
+        // High: a and e are ready (a before e by id); b waits on c, so it
+        // comes after them. Low: c unblocks b, so it precedes f. Done last.
+        assert_eq!(ids, ["a", "e", "b", "c", "f", "d"]);
     }
 }

@@ -169,11 +169,41 @@ pub fn burndown_svg(b: &Burndown, thumb: bool) -> String {
     burndown(&format!("burndown-{}", b.sprint), &format!("Burndown of {}", b.title), b, thumb)
 }
 
-/// A burndown: remaining work per day against the ideal line. `thumb`
-/// draws a small version without axes labels (for the overview).
+/// Date labels under an x axis, given as (x, date) in order: the first
+/// and the last always, the others where they keep `gap` from their
+/// neighbours, so none overlap; the first is anchored at its start and the
+/// last at its end, so neither is clipped at the chart's edge.
+fn x_labels(o: &mut String, labels: &[(f64, &str)], gap: f64, y: f64) {
+    let Some(&(last_x, _)) = labels.last() else { return };
+    let mut prev = f64::NEG_INFINITY;
+    for (k, &(x, d)) in labels.iter().enumerate() {
+        let (first, last) = (k == 0, k + 1 == labels.len());
+        if !(first || last || (x - prev >= gap && last_x - x >= gap)) {
+            continue;
+        }
+        prev = x;
+        let anchor = match (first, last) {
+            (true, false) => "start",
+            (false, true) => "end",
+            _ => "middle",
+        };
+        o.push_str(&format!(
+            "<text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
+            c(x),
+            c(y),
+            escape(d.get(5..).unwrap_or(d))
+        ));
+    }
+}
+
+/// A burndown: remaining work per day against the ideal line. The x axis
+/// spans the whole sprint, so an active sprint's line stops at today and
+/// the ideal line runs on to zero at the end. `thumb` draws the small
+/// overview version: the same axes with fewer labels (the committed work,
+/// zero, the first and the last day).
 pub fn burndown(id: &str, title: &str, b: &Burndown, thumb: bool) -> String {
-    let (w, h) = if thumb { (320.0, 120.0) } else { (640.0, 260.0) };
-    let (left, bottom, top, right) = if thumb { (6.0, 6.0, 6.0, 6.0) } else { (44.0, 40.0, 14.0, 12.0) };
+    let (w, h) = if thumb { (640.0, 150.0) } else { (640.0, 260.0) };
+    let (left, bottom, top, right) = if thumb { (34.0, 24.0, 10.0, 8.0) } else { (44.0, 40.0, 14.0, 12.0) };
     let max = nice_max(b.days.iter().map(|d| d.remaining.max(d.ideal)).fold(b.committed, f64::max));
     let last = b.days.last();
     let desc = match (b.days.first(), last) {
@@ -191,27 +221,47 @@ pub fn burndown(id: &str, title: &str, b: &Burndown, thumb: bool) -> String {
     };
     let mut o = open(id, w, h, title, &desc);
     let (pw, ph) = (w - left - right, h - top - bottom);
-    let days = b.days.len().max(2) - 1;
-    let x = |k: usize| left + pw * k as f64 / days as f64;
+    // The sprint's length in days, from its dates; the computed days when
+    // the dates do not parse or the days already run longer.
+    let sprint_days = match (crate::util::time::parse_date(&b.start), crate::util::time::parse_date(&b.end)) {
+        (Some(s), Some(e)) if e >= s => usize::try_from((e - s).num_days()).unwrap_or(0).saturating_add(1),
+        _ => 0,
+    };
+    let total = sprint_days.max(b.days.len());
+    let span = total.max(2) - 1;
+    let x = |k: usize| left + pw * k as f64 / span as f64;
     let y = |v: f64| top + ph - ph * v.max(0.0) / max;
-    if !thumb {
-        y_grid(&mut o, left, w - right, max, |k| y(max * k as f64 / 4.0));
-        let step = (b.days.len() / 6).max(1);
-        for (k, d) in b.days.iter().enumerate() {
-            if k % step == 0 || k + 1 == b.days.len() {
-                o.push_str(&format!(
-                    "<text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                    c(x(k)),
-                    c(h - bottom + 18.0),
-                    escape(d.date.get(5..).unwrap_or(&d.date))
-                ));
-            }
+    // The days computed, then the sprint's end when the line stops before it.
+    let mut labels: Vec<(f64, &str)> = b.days.iter().enumerate().map(|(k, d)| (x(k), d.date.as_str())).collect();
+    if b.days.len() < total {
+        labels.push((x(total - 1), b.end.as_str()));
+    }
+    if thumb {
+        for (v, ty) in [(max, y(max)), (0.0, y(0.0))] {
+            o.push_str(&format!(
+                "<line class=\"c-grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                c(left),
+                c(ty),
+                c(w - right),
+                c(ty),
+                c(left - 6.0),
+                c(ty + 4.0),
+                n(v)
+            ));
         }
+        x_labels(&mut o, &labels, pw, h - bottom + 16.0);
+    } else {
+        y_grid(&mut o, left, w - right, max, |k| y(max * k as f64 / 4.0));
+        x_labels(&mut o, &labels, pw / 7.0, h - bottom + 18.0);
     }
     let line = |f: &dyn Fn(&Day) -> f64| {
         b.days.iter().enumerate().map(|(k, d)| format!("{},{}", c(x(k)), c(y(f(d))))).collect::<Vec<_>>().join(" ")
     };
-    o.push_str(&format!("<polyline class=\"c-ideal\" points=\"{}\"/>", line(&|d| d.ideal)));
+    let mut ideal = line(&|d| d.ideal);
+    if b.days.len() < total && !b.days.is_empty() {
+        ideal.push_str(&format!(" {},{}", c(x(total - 1)), c(y(0.0))));
+    }
+    o.push_str(&format!("<polyline class=\"c-ideal\" points=\"{ideal}\"/>"));
     o.push_str(&format!("<polyline class=\"c-line\" points=\"{}\"/>", line(&|d| d.remaining)));
     if !thumb {
         for (k, d) in b.days.iter().enumerate() {
@@ -304,17 +354,8 @@ pub fn cumulative_flow(id: &str, title: &str, days: &[FlowDay]) -> String {
     let x = |k: usize| left + pw * k as f64 / span as f64;
     let y = |v: f64| top + ph - ph * v.max(0.0) / max;
     y_grid(&mut o, left, w - right, max, |k| y(max * k as f64 / 4.0));
-    let step = (days.len() / 6).max(1);
-    for (k, d) in days.iter().enumerate() {
-        if k % step == 0 || k + 1 == days.len() {
-            o.push_str(&format!(
-                "<text class=\"c-axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                c(x(k)),
-                c(h - bottom + 18.0),
-                escape(d.date.get(5..).unwrap_or(&d.date))
-            ));
-        }
-    }
+    let labels: Vec<(f64, &str)> = days.iter().enumerate().map(|(k, d)| (x(k), d.date.as_str())).collect();
+    x_labels(&mut o, &labels, pw / 7.0, h - bottom + 18.0);
     // Bands from the top down so each is drawn over the one above it.
     type Band = (&'static str, &'static str, fn(&FlowDay) -> f64);
     let bands: [Band; 3] = [
@@ -364,5 +405,55 @@ mod tests {
         assert_eq!(nice_max(37.0), 50.0);
         assert_eq!(n(2.0), "2");
         assert_eq!(n(2.25), "2.3");
+    }
+
+    fn labels(svg: &str) -> Vec<(String, String)> {
+        // (anchor, text) of the x-axis labels: the c-axis texts that are dates.
+        svg.split("<text class=\"c-axis\"")
+            .skip(1)
+            .filter_map(|t| {
+                let anchor = t.split("text-anchor=\"").nth(1)?.split('"').next()?.to_string();
+                let text = t.split('>').nth(1)?.split('<').next()?.to_string();
+                text.contains('-').then_some((anchor, text))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn burndown_axis_spans_the_sprint_and_keeps_its_end_labels_inside() {
+        // An active sprint of 12 days, computed for its first 3.
+        let days: Vec<Day> = (1..=3)
+            .map(|d| Day { date: format!("2026-11-{d:02}"), remaining: 10.0, ideal: 10.0, ..Default::default() })
+            .collect();
+        let b = Burndown {
+            start: "2026-11-01".into(),
+            end: "2026-11-12".into(),
+            committed: 10.0,
+            days,
+            ..Default::default()
+        };
+        let full = burndown("b", "B", &b, false);
+        let l = labels(&full);
+        assert_eq!(l.first(), Some(&("start".to_string(), "11-01".to_string())));
+        assert_eq!(l.last(), Some(&("end".to_string(), "11-12".to_string())));
+        // The line stops at day 3 of 12: x = 44 + 584 * 2 / 11.
+        assert!(full.contains("<polyline class=\"c-line\" points=\"44,"), "{full}");
+        assert!(full.contains(&format!("{},", c(44.0 + 584.0 * 2.0 / 11.0))), "{full}");
+        // The ideal runs on to zero at the end (x = 640 - 12, y = 260 - 40).
+        assert!(full.contains(" 628,220\"/>"), "{full}");
+        // The thumbnail has axes too: the first and last day, 0 and the maximum.
+        let thumb = labels(&burndown("t", "T", &b, true));
+        assert_eq!(thumb, [("start".to_string(), "11-01".to_string()), ("end".to_string(), "11-12".to_string())]);
+        // Closed sprint of 12 computed days: about six labels, none within
+        // a seventh of the width of the last one.
+        let b = Burndown {
+            start: "2026-11-16".into(),
+            end: "2026-11-27".into(),
+            days: (16..=27).map(|d| Day { date: format!("2026-11-{d}"), ..Default::default() }).collect(),
+            ..Default::default()
+        };
+        let l = labels(&burndown("c", "C", &b, false));
+        let texts: Vec<&str> = l.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(texts, ["11-16", "11-18", "11-20", "11-22", "11-24", "11-27"]);
     }
 }

@@ -13,6 +13,19 @@
   }
   document.querySelectorAll("table.sortable").forEach(function (table) {
     var heads = table.querySelectorAll("th[data-sort]");
+    // The order the page was written in (the backlog's rank), to go back to.
+    var body0 = table.tBodies[0];
+    var initial = body0 ? Array.prototype.slice.call(body0.rows) : [];
+    document.querySelectorAll("[data-sort-reset]").forEach(function (btn) {
+      if (document.querySelector(btn.getAttribute("data-sort-reset")) !== table) return;
+      btn.hidden = false;
+      btn.addEventListener("click", function () {
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        var frag = document.createDocumentFragment();
+        initial.forEach(function (r) { frag.appendChild(r); });
+        body0.appendChild(frag);
+      });
+    });
     heads.forEach(function (th, i) {
       th.tabIndex = 0;
       th.setAttribute("role", "columnheader button");
