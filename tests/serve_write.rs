@@ -424,4 +424,15 @@ fn serve_commit_refuses_to_start_without_a_repository_or_an_identity() {
     let (code, out, err) = run(&repo.path.join("backlog"), &env);
     assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
     assert!(err.contains("no git identity"), "{err}");
+    // Empty identity variables are no identity either (git would commit as ` <>`).
+    let empty =
+        [("GIT_AUTHOR_NAME", ""), ("GIT_AUTHOR_EMAIL", ""), ("GIT_COMMITTER_NAME", ""), ("GIT_COMMITTER_EMAIL", "")];
+    let (code, out, err) = run(&repo.path.join("backlog"), &[env.as_slice(), empty.as_slice()].concat());
+    assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
+    assert!(err.contains("no git identity"), "{err}");
+    // Even over a configured identity: git itself refuses an empty name.
+    let repo = example_repo();
+    let (code, out, err) = run(&repo.path.join("backlog"), &[env.as_slice(), empty.as_slice()].concat());
+    assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
+    assert!(err.contains("no git identity"), "{err}");
 }

@@ -37,6 +37,13 @@ fn identity(repo: &gix::Repository) -> Result<(), EditError> {
         )
     };
     match (repo.author(), repo.committer()) {
+        // An empty name and email (`GIT_AUTHOR_NAME=""`) would commit as
+        // ` <>`: that is no identity either.
+        (Some(Ok(a)), Some(Ok(c)))
+            if [a.name, a.email, c.name, c.email].iter().any(|s| s.iter().all(u8::is_ascii_whitespace)) =>
+        {
+            Err(missing())
+        }
         (Some(Ok(_)), Some(Ok(_))) => Ok(()),
         (Some(Err(e)), _) | (_, Some(Err(e))) => Err(git_err("reading the git identity", e)),
         _ => Err(missing()),

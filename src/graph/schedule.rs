@@ -321,6 +321,8 @@ impl Schedule {
         }
         // Leaves whose work lies on the path, collected from the target back.
         let mut path = Vec::new();
+        // What `path` holds, so a long chain is not searched once per step.
+        let mut on_path = std::collections::HashSet::new();
         let mut node = f(target);
         let mut steps = 0;
         while steps <= self.edges.len() {
@@ -334,7 +336,7 @@ impl Schedule {
                 .min_by_key(|&&(u, _)| (u % 2 == 0, u / 2, u));
             let Some(&(u, _)) = tight else { break };
             // Stepping from F(i) back to S(i) crosses i's own work.
-            if node % 2 == 1 && u == node - 1 && !self.summary[u / 2] && !path.contains(&(u / 2)) {
+            if node % 2 == 1 && u == node - 1 && !self.summary[u / 2] && on_path.insert(u / 2) {
                 path.push(u / 2);
             }
             node = u;

@@ -22,7 +22,8 @@ pub fn n(x: f64) -> String {
     if !x.is_finite() {
         return "0".into();
     }
-    let r = (x * 10.0).round() / 10.0;
+    // `+ 0.0` turns a negative zero into zero, so no chart says "-0".
+    let r = (x * 10.0).round() / 10.0 + 0.0;
     if r.fract() == 0.0 {
         format!("{}", r as i64)
     } else {
@@ -34,7 +35,7 @@ fn c(x: f64) -> String {
     if !x.is_finite() {
         return "0".into();
     }
-    let r = (x * 100.0).round() / 100.0;
+    let r = (x * 100.0).round() / 100.0 + 0.0;
     let s = format!("{r:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -405,6 +406,8 @@ mod tests {
         assert_eq!(nice_max(37.0), 50.0);
         assert_eq!(n(2.0), "2");
         assert_eq!(n(2.25), "2.3");
+        // A negative zero (and what rounds to it) prints as zero.
+        assert_eq!((n(-0.0), c(-0.0), c(-0.001)), ("0".into(), "0".into(), "0".into()));
     }
 
     fn labels(svg: &str) -> Vec<(String, String)> {
