@@ -327,6 +327,37 @@ fn an_edit_reaches_pages_api_and_sse_clients() {
 }
 
 #[test]
+fn a_new_proposal_rebuilds_the_proposals_page_and_the_navigation() {
+    let s = serve_example();
+    assert_eq!(get(&s, "/proposals.html").status, 404, "no proposals yet");
+    let mut sse = Sse::connect(&s);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("-C")
+        .arg(&s.root)
+        .args(["plan", "2026-s48", "--propose"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let id = file.trim_start_matches("proposals/").trim_end_matches(".md").to_string();
+    sse.wait_for_change("proposals.html");
+    let page = get(&s, "/proposals.html");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains(&id), "the page lists {id}");
+    assert!(get(&s, "/index.html").text().contains("proposals.html"), "the navigation links the page");
+    // Rejecting it changes only the proposal file, in a folder that exists.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("-C")
+        .arg(&s.root)
+        .args(["proposal", "reject", &id, "--reason", "not now"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    sse.wait_for_change("proposals.html");
+    assert!(get(&s, "/proposals.html").text().contains("not now"), "the page shows the rejection");
+}
+
+#[test]
 fn a_build_error_keeps_the_last_site_and_shows_it() {
     let s = serve_example();
     assert_eq!(get(&s, "/healthz").status, 200);
