@@ -111,7 +111,7 @@ fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &
 
 pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
     let analysis = analyze(ctx, a.today, !a.no_cache, "burndown")?;
-    let b = pick_sprint(&analysis, a.sprint.as_deref())?;
+    let b = analysis.pick_burndown(a.sprint.as_deref(), "`cairn burndown SPRINT`").map_err(|e| anyhow::anyhow!(e))?;
     let text = match a.format {
         BurndownFormat::Json => to_json(b),
         BurndownFormat::Text => metrics::burndown::text(b),
@@ -123,50 +123,6 @@ pub fn burndown(ctx: &Ctx, a: &BurndownArgs) -> anyhow::Result<u8> {
     };
     out(&text);
     Ok(0)
-}
-
-/// The burndown of `sprint`, or without one, of the sprint under way
-/// "today" (start ≤ today ≤ end, today being the HEAD commit's date or
-/// `--today`); an error that lists the sprints otherwise.
-fn pick_sprint<'a>(analysis: &'a Analysis, sprint: Option<&str>) -> anyhow::Result<&'a metrics::burndown::Burndown> {
-    let all = &analysis.burndowns;
-    let listing = |bds: &mut dyn Iterator<Item = &metrics::burndown::Burndown>| -> String {
-        const SHOWN: usize = 10;
-        let bds: Vec<_> = bds.collect();
-        let mut parts: Vec<String> =
-            bds.iter().take(SHOWN).map(|b| format!("{} ({} to {}, {})", b.sprint, b.start, b.end, b.state)).collect();
-        if bds.len() > SHOWN {
-            parts.push(format!("and {} more", bds.len() - SHOWN));
-        }
-        parts.join(", ")
-    };
-    if all.is_empty() {
-        anyhow::bail!("no sprint with start and end dates: a sprint is an item in `sprints/` with `start:` and `end:`");
-    }
-    let Some(id) = sprint else {
-        let active: Vec<&metrics::burndown::Burndown> = all.iter().filter(|b| b.state == "active").collect();
-        let today = analysis.today.as_deref().unwrap_or("today");
-        return match active.as_slice() {
-            [one] => Ok(one),
-            [] => anyhow::bail!(
-                "no sprint is under way on {today}; name one: `cairn burndown SPRINT` (sprints: {})",
-                listing(&mut all.iter().rev())
-            ),
-            several => anyhow::bail!(
-                "{} sprints are under way on {today}; name one: `cairn burndown SPRINT` ({})",
-                several.len(),
-                listing(&mut several.iter().copied())
-            ),
-        };
-    };
-    analysis.burndown(id).ok_or_else(|| {
-        let hint = crate::util::suggest::hint_many(id, all.iter().map(|b| b.sprint.as_str()), 3);
-        if hint.is_empty() {
-            anyhow::anyhow!("unknown sprint `{id}` (sprints: {})", listing(&mut all.iter().rev()))
-        } else {
-            anyhow::anyhow!("unknown sprint `{id}`{hint}")
-        }
-    })
 }
 
 pub fn metrics(ctx: &Ctx, a: &MetricsArgs) -> anyhow::Result<u8> {

@@ -414,31 +414,6 @@ pub fn metrics(s: &mut Session, a: Value) -> Result<Value, ToolError> {
 pub fn burndown(s: &mut Session, a: Value) -> Result<Value, ToolError> {
     let a: BurndownArgs = read(a)?;
     let an = analysis(s, a.today.as_deref(), "burndown")?;
-    let names = || an.burndowns.iter().map(|b| b.sprint.as_str()).collect::<Vec<_>>().join(", ");
-    if an.burndowns.is_empty() {
-        return Err(ToolError::failed(
-            "no sprint with start and end dates: a sprint is an item in `sprints/` with `start:` and `end:`",
-        ));
-    }
-    let b = match a.sprint.as_deref() {
-        Some(id) => an.burndown(id).ok_or_else(|| {
-            let hint = crate::util::suggest::hint_many(id, an.burndowns.iter().map(|b| b.sprint.as_str()), 3);
-            ToolError::failed(format!("unknown sprint `{id}`{hint} (sprints: {})", names()))
-        })?,
-        None => {
-            let active: Vec<&crate::metrics::Burndown> = an.burndowns.iter().filter(|b| b.state == "active").collect();
-            match active.as_slice() {
-                [one] => *one,
-                _ => {
-                    return Err(ToolError::failed(format!(
-                        "{} sprints are under way on {}; name one with `sprint` (sprints: {})",
-                        active.len(),
-                        an.today.as_deref().unwrap_or("today"),
-                        names()
-                    )))
-                }
-            }
-        }
-    };
+    let b = an.pick_burndown(a.sprint.as_deref(), "`sprint`").map_err(ToolError::failed)?;
     serde_json::to_value(b).map_err(|e| ToolError::failed(e.to_string()))
 }

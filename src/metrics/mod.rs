@@ -142,6 +142,56 @@ impl Analysis {
     pub fn burndown(&self, sprint: &str) -> Option<&Burndown> {
         self.burndowns.iter().find(|b| b.sprint == sprint)
     }
+
+    /// The burndown of `sprint`, or without one, of the sprint under way
+    /// "today" (start ≤ today ≤ end); otherwise an error that lists the
+    /// sprints (newest first) and says how to name one (`name_one`: "`cairn
+    /// burndown SPRINT`" for the command line, "`sprint`" for an agent).
+    pub fn pick_burndown(&self, sprint: Option<&str>, name_one: &str) -> Result<&Burndown, String> {
+        let all = &self.burndowns;
+        let listing = |bds: &mut dyn Iterator<Item = &Burndown>| -> String {
+            const SHOWN: usize = 10;
+            let bds: Vec<_> = bds.collect();
+            let mut parts: Vec<String> = bds
+                .iter()
+                .take(SHOWN)
+                .map(|b| format!("{} ({} to {}, {})", b.sprint, b.start, b.end, b.state))
+                .collect();
+            if bds.len() > SHOWN {
+                parts.push(format!("and {} more", bds.len() - SHOWN));
+            }
+            parts.join(", ")
+        };
+        if all.is_empty() {
+            return Err(
+                "no sprint with start and end dates: a sprint is an item in `sprints/` with `start:` and `end:`".into(),
+            );
+        }
+        let Some(id) = sprint else {
+            let active: Vec<&Burndown> = all.iter().filter(|b| b.state == "active").collect();
+            let today = self.today.as_deref().unwrap_or("today");
+            return match active.as_slice() {
+                [one] => Ok(one),
+                [] => Err(format!(
+                    "no sprint is under way on {today}; name one: {name_one} (sprints: {})",
+                    listing(&mut all.iter().rev())
+                )),
+                several => Err(format!(
+                    "{} sprints are under way on {today}; name one: {name_one} ({})",
+                    several.len(),
+                    listing(&mut several.iter().copied())
+                )),
+            };
+        };
+        self.burndown(id).ok_or_else(|| {
+            let hint = crate::util::suggest::hint_many(id, all.iter().map(|b| b.sprint.as_str()), 3);
+            if hint.is_empty() {
+                format!("unknown sprint `{id}` (sprints: {})", listing(&mut all.iter().rev()))
+            } else {
+                format!("unknown sprint `{id}`{hint}")
+            }
+        })
+    }
 }
 
 /// Computes burndowns, metrics and insights from the history.
