@@ -262,6 +262,37 @@ fn another_sprint_and_an_unknown_one() {
     assert!(err.contains("unknown sprint `s9`"), "{err}");
 }
 
+/// `--today` looks back: on 2024-03-14 (after "s2 delivered", before s3
+/// was planned) s2 is under way with 2 days left (14, 15), and the backlog
+/// is the one of 03-13: p1–p4 done, the five others open, a–d not there yet.
+#[test]
+fn today_analyses_the_backlog_as_it_was() {
+    let r = scripted();
+    let a = json_of(&r.path, &["analyze", "--format", "json", "--today", "2024-03-14"]);
+    assert_eq!(a["today"], "2024-03-14");
+    assert_eq!(
+        a["sprint"],
+        json!({"id": "s2", "title": "Sprint 2", "start": "2024-03-11", "end": "2024-03-15", "state": "active", "days_left": 2})
+    );
+    // p1–p4, x, y, z, w, o: 9 items, 4 done; 24 of 29 points.
+    let p = &a["progress"];
+    assert_eq!((p["items_done"].clone(), p["items_total"].clone()), (json!(4), json!(9)));
+    assert_eq!((p["points_done"].clone(), p["points_total"].clone()), (json!(24.0), json!(29.0)));
+    let v = &a["velocity"]["sprints"];
+    // Velocity counts closed sprints: s1 only (s2 is still under way).
+    assert_eq!(v, &json!([{"sprint": "s1", "title": "Sprint 1", "points": 10.0}]));
+    // --propose fixes the backlog as it is now, so it refuses a past day.
+    let (code, _, err) = cairn(&r.path, &["analyze", "--today", "2024-03-14", "--propose"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--today"), "{err}");
+    // Without git there is no past to look at.
+    let d = tempfile::tempdir().expect("tmp");
+    std::fs::write(d.path().join("cairn.yml"), "name: x\n").expect("write");
+    let (code, _, err) = cairn(d.path(), &["analyze", "--today", "2024-03-14"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs git history"), "{err}");
+}
+
 /// Without git the report still comes out; the history-based sections say
 /// why they are empty. A 2,000-long chain is printed capped, and a cycle
 /// is named.

@@ -25,11 +25,14 @@ pub struct AnalyzeArgs {
     /// The sprint to report on (default: the one under way, else the next, else the last)
     #[arg(long, value_name = "ID")]
     pub sprint: Option<String>,
+    /// "Today" (YYYY-MM-DD): the backlog as of the last commit on or before it; default: the date of the HEAD commit
+    #[arg(long, value_name = "DATE", value_parser = super::shared::parse_today)]
+    pub today: Option<chrono::NaiveDate>,
     /// Do not read or write the history cache
     #[arg(long)]
     pub no_cache: bool,
     /// Write the suggested fixes as a proposal in proposals/ (for `cairn proposal apply|reject`)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "today")]
     pub propose: bool,
     /// With --propose: make one git commit of the proposal
     #[arg(long, requires = "propose")]
@@ -37,10 +40,9 @@ pub struct AnalyzeArgs {
 }
 
 pub fn analyze(ctx: &Ctx, a: &AnalyzeArgs) -> anyhow::Result<u8> {
-    let (backlog, graph) = ctx.load()?;
-    let events = super::shared::read_history(ctx, &backlog, !a.no_cache, true)?;
+    let (backlog, graph, events) = super::shared::load_as_of(ctx, a.today, !a.no_cache, "analyze")?;
     let t = std::time::Instant::now();
-    let opts = AnalyzeOptions { sprint: a.sprint.clone(), today: None };
+    let opts = AnalyzeOptions { sprint: a.sprint.clone(), today: a.today };
     let report = analyze::analyze(&backlog, &graph, &events, &opts)?;
     ctx.log("analyze", &format!("{} items in {:.1?}", backlog.items.len(), t.elapsed()));
     let text = match a.format {

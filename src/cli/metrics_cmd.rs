@@ -33,7 +33,7 @@ pub struct BurndownArgs {
     #[arg(long, value_enum, default_value_t = BurndownFormat::Text)]
     pub format: BurndownFormat,
     /// "Today" (YYYY-MM-DD): the backlog as of the last commit on or before it; default: the date of the HEAD commit
-    #[arg(long, value_name = "DATE", value_parser = parse_today)]
+    #[arg(long, value_name = "DATE", value_parser = super::shared::parse_today)]
     pub today: Option<chrono::NaiveDate>,
     /// Do not read or write the history cache
     #[arg(long)]
@@ -46,55 +46,20 @@ pub struct MetricsArgs {
     #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
     pub format: MetricsFormat,
     /// "Today" (YYYY-MM-DD): the backlog as of the last commit on or before it; default: the date of the HEAD commit
-    #[arg(long, value_name = "DATE", value_parser = parse_today)]
+    #[arg(long, value_name = "DATE", value_parser = super::shared::parse_today)]
     pub today: Option<chrono::NaiveDate>,
     /// Do not read or write the history cache
     #[arg(long)]
     pub no_cache: bool,
 }
 
-fn parse_today(s: &str) -> Result<chrono::NaiveDate, String> {
-    crate::util::time::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
-}
-
-/// Loads the backlog and its history and runs the analysis. With `today`,
-/// the backlog is the one of the last commit on or before that day
-/// ([`metrics::as_of`]), not the files of the working tree.
+/// Loads the backlog (as of `today`, see [`super::shared::load_as_of`])
+/// and its history and runs the analysis.
 fn analyze(ctx: &Ctx, today: Option<chrono::NaiveDate>, use_cache: bool, what: &str) -> anyhow::Result<Analysis> {
-    let (backlog, graph) = match today {
-        // Only the root and config: the items come from history.
-        Some(_) => {
-            let root = ctx.root()?;
-            let config = crate::config::Config::load(&root)?;
-            (crate::load::Backlog::from_items(root, config, Vec::new(), Vec::new(), 0), None)
-        }
-        None => {
-            let (b, g) = ctx.load()?;
-            (b, Some(g))
-        }
-    };
-    let events = super::shared::read_history(ctx, &backlog, use_cache, true)?;
+    let (backlog, graph, events) = super::shared::load_as_of(ctx, today, use_cache, what)?;
     if events.source == Source::NoRepository {
         anyhow::bail!("`cairn {what}` needs git history: `{}` is not inside a git repository", backlog.root.display());
     }
-    let (backlog, graph) = match (today, graph) {
-        (Some(day), _) => {
-            let t = std::time::Instant::now();
-            let side = metrics::as_of(&backlog.root, &backlog.config, &events, day)?
-                .ok_or_else(|| anyhow::anyhow!("`cairn {what} --today` needs git history"))?;
-            for u in side.unreadable.iter().take(crate::history::MAX_UNREADABLE) {
-                ctx.warn(&format!("W012 cannot read git object {u} (missing or corrupt): skipped"));
-            }
-            ctx.log("as-of", &format!("{} items as of {day} in {:.1?}", side.backlog.items.len(), t.elapsed()));
-            let graph = crate::graph::Graph::build(&side.backlog);
-            (side.backlog, graph)
-        }
-        (None, Some(graph)) => (backlog, graph),
-        (None, None) => {
-            let graph = crate::graph::Graph::build(&backlog);
-            (backlog, graph)
-        }
-    };
     let t = std::time::Instant::now();
     let a = metrics::analyze(&backlog, &graph, &events, &metrics::Options { today });
     ctx.log(

@@ -13,6 +13,48 @@ use crate::edit::{self, ChangeSet, EditError};
 use crate::history::{self, Action, Event, Events};
 use crate::load::Backlog;
 
+/// `--today DATE` of the history commands.
+pub fn parse_today(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::util::time::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+/// The backlog, its graph and its history for a history command (`what`
+/// names it in errors). With `today`, the backlog is the one of the last
+/// commit on or before that day ([`crate::metrics::as_of`]), not the files
+/// of the working tree, and history is required.
+pub fn load_as_of(
+    ctx: &Ctx,
+    today: Option<chrono::NaiveDate>,
+    use_cache: bool,
+    what: &str,
+) -> anyhow::Result<(Backlog, crate::graph::Graph, Events)> {
+    let Some(day) = today else {
+        let (b, g) = ctx.load()?;
+        let events = read_history(ctx, &b, use_cache, true)?;
+        return Ok((b, g, events));
+    };
+    // Only the root and config: the items come from history.
+    let root = ctx.root()?;
+    let config = crate::config::Config::load(&root)?;
+    let backlog = Backlog::from_items(root, config, Vec::new(), Vec::new(), 0);
+    let events = read_history(ctx, &backlog, use_cache, true)?;
+    if events.source == history::Source::NoRepository {
+        anyhow::bail!(
+            "`cairn {what} --today` needs git history: `{}` is not inside a git repository",
+            backlog.root.display()
+        );
+    }
+    let t = std::time::Instant::now();
+    let side = crate::metrics::as_of(&backlog.root, &backlog.config, &events, day)?
+        .ok_or_else(|| anyhow::anyhow!("`cairn {what} --today` needs git history"))?;
+    for u in side.unreadable.iter().take(history::MAX_UNREADABLE) {
+        ctx.warn(&format!("W012 cannot read git object {u} (missing or corrupt): skipped"));
+    }
+    ctx.log("as-of", &format!("{} items as of {day} in {:.1?}", side.backlog.items.len(), t.elapsed()));
+    let graph = crate::graph::Graph::build(&side.backlog);
+    Ok((side.backlog, graph, events))
+}
+
 /// Reads the history of the backlog (cached), warning on stderr about a
 /// missing repository or a shallow clone when `warn`.
 pub fn read_history(ctx: &Ctx, backlog: &Backlog, use_cache: bool, warn: bool) -> anyhow::Result<Events> {
