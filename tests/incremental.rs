@@ -155,6 +155,13 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     b.check("a dependency added");
     edit(&root, story, "sprint: 2026-s47", "sprint: 2026-s48");
     b.check("a sprint change");
+    // An estimate: the schedule of what waits on it moves (their roadmap
+    // rows, under other epics too).
+    edit(&root, story, "estimate: 8", "estimate: 13");
+    b.check("an estimate change");
+    // A sprint's dates: its band is on every roadmap page.
+    edit(&root, "sprints/2026-s48.md", "end: 2026-12-11", "end: 2026-12-14");
+    b.check("a sprint's dates changed");
     repo.remove("bugs/widget-timezone-off-by-one.md");
     b.check("a deletion");
     let o = Command::cargo_bin("cairn")

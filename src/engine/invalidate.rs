@@ -124,10 +124,11 @@ pub struct Wider {
 /// Whether one of the changed items is a sprint: its band is on every
 /// roadmap page.
 pub fn sprint_changed(b: &Backlog, changed: &BTreeSet<String>) -> bool {
-    changed
-        .iter()
-        .filter_map(|id| b.index.get(id))
-        .any(|&i| b.config.kind(b.items[i].kind()).is_some_and(|k| k.role == crate::config::Role::Sprint))
+    changed.iter().filter_map(|id| b.index.get(id)).any(|&i| is_sprint(b, i))
+}
+
+fn is_sprint(b: &Backlog, i: usize) -> bool {
+    b.config.kind(b.items[i].kind()).is_some_and(|k| k.role == crate::config::Role::Sprint)
 }
 
 /// Linear in the items and edges reached, however many items changed:
@@ -169,6 +170,8 @@ pub fn wider(b: &Backlog, g: &Graph, changed: &BTreeSet<String>, sprints: &BTree
     w.items.extend(anc);
     w.items.extend(down);
     w.sprints = sprints.iter().filter_map(|s| b.index.get(s).copied()).collect();
+    // A changed sprint's own board (its dates, goal and capacity head it).
+    w.sprints.extend(start.iter().copied().filter(|&i| is_sprint(b, i)));
     w.items.extend(w.sprints.iter().copied());
     w
 }
