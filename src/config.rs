@@ -621,6 +621,42 @@ impl Config {
     pub fn site_title(&self) -> &str {
         self.site.title.as_deref().unwrap_or(&self.name)
     }
+
+    /// The planning levels: work kinds that group work rather than being
+    /// done in a sprint — `initiative`, `epic` and `feature`, every kind
+    /// that may be a parent of one of them, and a kind with no parent
+    /// kinds that is a parent kind itself (the top of a two-level
+    /// hierarchy such as epic › story).
+    pub fn is_planning_kind(&self, kind: &str) -> bool {
+        let is_parent = |k: &str| self.kinds.iter().any(|c| c.role == Role::Work && c.parents.iter().any(|p| p == k));
+        let Some(def) = self.kind(kind).filter(|d| d.role == Role::Work) else { return false };
+        if def.parents.is_empty() && is_parent(kind) {
+            return true;
+        }
+        // Up from the named levels through the parent kinds (each once).
+        let mut seen: Vec<&str> = Vec::new();
+        let mut stack: Vec<&str> =
+            ["initiative", "epic", "feature"].into_iter().filter(|k| self.kind(k).is_some()).collect();
+        while let Some(k) = stack.pop() {
+            if seen.contains(&k) {
+                continue;
+            }
+            seen.push(k);
+            if k == kind {
+                return true;
+            }
+            if let Some(d) = self.kind(k) {
+                stack.extend(d.parents.iter().map(String::as_str));
+            }
+        }
+        false
+    }
+
+    /// Board work: the work kinds that are not planning levels (stories,
+    /// tasks, bugs by default) — what sprint boards show.
+    pub fn is_board_work(&self, kind: &str) -> bool {
+        self.is_work(kind) && !self.is_planning_kind(kind)
+    }
 }
 
 /// Parses the text of a `cairn.yml` into its keys, errors as (line, column,
@@ -667,6 +703,16 @@ pub fn find_root(explicit: Option<&Path>, cwd: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn board_work_is_the_work_below_the_planning_levels() {
+        let c = Config::default();
+        let board: Vec<&str> = c.kinds.iter().map(|k| k.name.as_str()).filter(|k| c.is_board_work(k)).collect();
+        assert_eq!(board, ["story", "task", "bug"]);
+        let two =
+            Config::parse("kinds:\n  saga: { parents: [] }\n  ticket: { parents: [saga] }\n", Path::new("c")).unwrap();
+        assert!(two.is_planning_kind("saga") && two.is_board_work("ticket"));
+    }
 
     #[test]
     fn defaults_follow_the_format() {

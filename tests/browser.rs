@@ -13,7 +13,8 @@ mod git_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chromium_support::{chromium, run};
+use chromium_support::{chromium, run, Cdp};
+use serde_json::json;
 
 fn console_errors(stderr: &str) -> Vec<&str> {
     stderr
@@ -276,6 +277,10 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         (&rich, "impact/train-churn-model.html"),
         (&rich, "graph.html"),
         (&rich, "graph/health-scoring.html"),
+        (&rich, "roadmap.html"),
+        (&rich, "roadmap/health-scoring.html"),
+        (&rich, "board/all/index.html"),
+        (&rich, "board/2026-s47/assignee.html"),
         (&rich, "sprints/index.html"),
         (&rich, "sprints/2026-s47.html"),
         (&rich, "metrics.html"),
@@ -305,4 +310,228 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         }
     }
     assert!(failures.is_empty(), "{} axe failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Builds the example (without history) into `out`.
+fn build_example(out: &Path) {
+    build_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), out, &["--no-history"]);
+}
+
+/// Loads `url` in `cdp` and waits for it.
+fn goto(cdp: &mut Cdp, url: &str) {
+    cdp.call("Page.navigate", json!({ "url": url }));
+    let want = serde_json::to_string(url).unwrap();
+    cdp.wait_for(url, &format!("document.readyState === 'complete' && location.href === {want}"));
+}
+
+/// The viewport's size.
+fn viewport(cdp: &mut Cdp, width: u32, height: u32) {
+    cdp.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+    );
+}
+
+fn day(s: &str) -> i64 {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    (d - chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).num_days()
+}
+
+/// The roadmap page draws a bar per scheduled row of `cairn roadmap
+/// --format json`, in the same order, at the x its early start gives and
+/// as wide as its days of work (one scale for the whole chart).
+#[test]
+fn roadmap_bars_are_where_the_schedule_puts_them() {
+    let Some(chrome) = chromium() else {
+        eprintln!("\n!!!!!!!! SKIPPED roadmap browser test: no chromium on PATH !!!!!!!!\n");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build_example(&out);
+    let o = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["roadmap", "--format", "json", "-C"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let model: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = model["rows"].as_array().unwrap();
+    let mut cdp = Cdp::start(&chrome, &t.path().join("profile"), "about:blank", 1400, 900);
+    viewport(&mut cdp, 1400, 900);
+    goto(&mut cdp, &format!("file://{}", out.join("roadmap.html").display()));
+    let drawn = cdp.eval(
+        "Array.from(document.querySelectorAll('.roadmap-fig g.g-row')).map(function (g) { \
+           var b = g.querySelector('rect.g-bar, rect.g-crit'); \
+           return [g.querySelector('title').textContent, b ? [b.x.baseVal.value, b.width.baseVal.value, b.getAttribute('class')] : null]; })",
+    );
+    let drawn = drawn.as_array().unwrap();
+    assert_eq!(drawn.len(), rows.len(), "a row per row of the model");
+    let bars: Vec<(&serde_json::Value, f64, f64, &str)> = rows
+        .iter()
+        .zip(drawn)
+        .filter_map(|(r, d)| {
+            let b = d[1].as_array()?;
+            Some((r, b[0].as_f64().unwrap(), b[1].as_f64().unwrap(), b[2].as_str().unwrap()))
+        })
+        .collect();
+    assert!(bars.len() >= 10, "bars drawn: {}", bars.len());
+    let span = |r: &serde_json::Value| day(r["finish"].as_str().unwrap()) - day(r["start"].as_str().unwrap()) + 1;
+    let start = |r: &serde_json::Value| day(r["start"].as_str().unwrap());
+    // The scale: pixels per day, from the earliest and the latest start.
+    let (r0, x0, _, _) = bars.iter().min_by_key(|b| start(b.0)).copied().unwrap();
+    let (r1, x1, _, _) = bars.iter().max_by_key(|b| start(b.0)).copied().unwrap();
+    assert!(start(r1) > start(r0), "bars start on different days");
+    let px = (x1 - x0) / (start(r1) - start(r0)) as f64;
+    for (r, d) in rows.iter().zip(drawn) {
+        let title = d[0].as_str().unwrap();
+        let head = format!("{} {} — ", r["kind"].as_str().unwrap(), r["id"].as_str().unwrap());
+        assert!(title.starts_with(&head), "row order: {title} is not {head}");
+        if let (Some(s), Some(f)) = (r["start"].as_str(), r["finish"].as_str()) {
+            assert!(title.contains(&format!("{s} → {f}")), "{title}");
+        }
+    }
+    for (r, x, w, class) in bars {
+        let id = r["id"].as_str().unwrap();
+        let s = day(r["start"].as_str().unwrap()) - day(r0["start"].as_str().unwrap());
+        assert!((x - (x0 + s as f64 * px)).abs() < 0.25, "{id}: x {x}, want {}", x0 + s as f64 * px);
+        let want = (span(r) as f64 * px).max(2.0);
+        assert!((w - want).abs() < 0.25, "{id}: width {w}, want {want}");
+        assert_eq!(class == "g-crit", r["critical"].as_bool().unwrap(), "{id}: critical is {class}");
+    }
+    // Dependency arrows: hidden until the checkbox is ticked.
+    let shown = "getComputedStyle(document.querySelector('.g-dep')).display";
+    assert_eq!(cdp.eval(shown), json!("none"));
+    cdp.eval("document.querySelector('label[for=rm-arrows]').click()");
+    assert_eq!(cdp.eval(shown), json!("inline"));
+}
+
+/// Every page kind, at a desktop and a phone width: the page never
+/// scrolls sideways, boards fit their container (their own columns fit at
+/// 1400 px), and at 390 px the navigation is behind a menu button that
+/// opens with a click and with the keyboard.
+#[test]
+fn pages_fit_desktop_and_phone_widths_and_the_phone_menu_works() {
+    let Some(chrome) = chromium() else {
+        eprintln!("\n!!!!!!!! SKIPPED layout browser test: no chromium on PATH !!!!!!!!\n");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build_example(&out);
+    let pages = [
+        "index.html",
+        "board/index.html",
+        "board/all/index.html",
+        "board/2026-s47.html",
+        "board/2026-s47/assignee.html",
+        "board/2026-s47/epic.html",
+        "backlog.html",
+        "items/train-churn-model.html",
+        "items/health-scoring.html",
+        "impact/train-churn-model.html",
+        "graph.html",
+        "graph/health-scoring.html",
+        "roadmap.html",
+        "roadmap/health-scoring.html",
+        "sprints/index.html",
+        "sprints/2026-s47.html",
+        "metrics.html",
+        "insights.html",
+        "audit.html",
+        "docs/index.html",
+        "docs/prd-health-scoring.html",
+        "problems.html",
+    ];
+    let mut cdp = Cdp::start(&chrome, &t.path().join("profile"), "about:blank", 1400, 900);
+    let mut failures = Vec::new();
+    for (width, height) in [(1400u32, 900u32), (390, 844)] {
+        viewport(&mut cdp, width, height);
+        for page in pages {
+            goto(&mut cdp, &format!("file://{}", out.join(page).display()));
+            let doc = cdp.eval("document.documentElement.scrollWidth").as_f64().unwrap();
+            if doc > f64::from(width) {
+                failures.push(format!("{page} at {width}px: the page is {doc}px wide"));
+            }
+            // Each board inside main, each column inside its board.
+            let boards = cdp.eval(
+                "(function () { var m = document.querySelector('main').getBoundingClientRect(); \
+                   return Array.from(document.querySelectorAll('.board')).map(function (b) { \
+                     var r = b.getBoundingClientRect(); \
+                     var cols = Array.from(b.querySelectorAll('.column')).map(function (c) { return c.getBoundingClientRect().right; }); \
+                     return [r.left - m.left, m.right - r.right, b.scrollWidth - b.clientWidth, Math.max.apply(null, cols.concat([0])) - r.right]; }); })()",
+            );
+            for (k, b) in boards.as_array().unwrap().iter().enumerate() {
+                let v: Vec<f64> = b.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+                if v[0] < -0.5 || v[1] < -0.5 || v[2] > 0.5 || v[3] > 0.5 {
+                    failures.push(format!(
+                        "{page} at {width}px: board {k} overflows (left {}, right {}, own overflow {}, columns past it {})",
+                        v[0], v[1], v[2], v[3]
+                    ));
+                }
+            }
+            let nav = "getComputedStyle(document.getElementById('main-nav')).display";
+            let button = "document.querySelector('label[for=nav-toggle]').getBoundingClientRect().width";
+            if width == 390 {
+                if cdp.eval(nav) != json!("none") {
+                    failures.push(format!("{page}: the navigation shows before the menu is opened"));
+                }
+                if cdp.eval(button).as_f64().unwrap_or(0.0) < 24.0 {
+                    failures.push(format!("{page}: no menu button"));
+                }
+            } else if cdp.eval(nav) == json!("none") || cdp.eval(button).as_f64().unwrap_or(1.0) != 0.0 {
+                failures.push(format!("{page} at {width}px: the navigation is hidden behind a menu"));
+            }
+        }
+    }
+    // The menu at 390 px: opened by a click, closed, opened by Space.
+    goto(&mut cdp, &format!("file://{}", out.join("roadmap.html").display()));
+    let open = "getComputedStyle(document.getElementById('main-nav')).display !== 'none' \
+                && document.querySelector('#main-nav a[href=\"roadmap.html\"]').getBoundingClientRect().height > 0";
+    cdp.eval("document.querySelector('label[for=nav-toggle]').click()");
+    assert_eq!(cdp.eval(open), json!(true), "a click opens the menu");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    cdp.eval("document.querySelector('label[for=nav-toggle]').click()");
+    assert_eq!(cdp.eval(open), json!(false), "a second click closes it");
+    cdp.eval("document.getElementById('nav-toggle').focus()");
+    for ty in ["keyDown", "keyUp"] {
+        cdp.call(
+            "Input.dispatchKeyEvent",
+            json!({ "type": ty, "key": " ", "code": "Space", "windowsVirtualKeyCode": 32, "text": if ty == "keyDown" { " " } else { "" } }),
+        );
+    }
+    assert_eq!(cdp.eval(open), json!(true), "Space on the focused menu button opens it");
+    assert_eq!(
+        cdp.eval(
+            "(function () { var l = document.querySelector('label[for=nav-toggle]'); return l.textContent.trim(); })()"
+        ),
+        json!("Menu"),
+        "the button's accessible name"
+    );
+    // Screenshots to look at: the roadmap and the board, desktop and phone.
+    for (name, page) in [
+        ("roadmap", "roadmap.html"),
+        ("board-default", "board/index.html"),
+        ("board-lanes", "board/2026-s47/epic.html"),
+    ] {
+        for (suffix, size) in [("-1400", "1400,900"), ("-phone", "390,844")] {
+            let file = shots.join(format!("{name}{suffix}.png"));
+            let _ = std::fs::remove_file(&file);
+            run(
+                &chrome,
+                &t.path().join(format!("shot-{name}{suffix}")),
+                &[
+                    format!("--screenshot={}", file.display()),
+                    format!("--window-size={size}"),
+                    "--hide-scrollbars".into(),
+                ],
+                &format!("file://{}", out.join(page).display()),
+            );
+            if !file.is_file() {
+                failures.push(format!("{page}: no screenshot"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -71,8 +71,15 @@ fn dragging_a_card_on_the_board_changes_its_file_and_a_refused_move_snaps_back()
     let _log = Log(work_keep.join("profile/stderr.txt"));
     let before = std::fs::read_to_string(s.root.join(ITEM_FILE)).unwrap();
     assert_eq!(status_in_file(&s), "ready");
-    let mut cdp =
-        chromium::Cdp::start(&chrome, &work.path().join("profile"), &format!("http://{}/board/", s.addr), 2400, 1200);
+    // The board of all work: `/board/` is the active sprint's, which
+    // without history depends on the clock's date.
+    let mut cdp = chromium::Cdp::start(
+        &chrome,
+        &work.path().join("profile"),
+        &format!("http://{}/board/all/", s.addr),
+        2400,
+        1200,
+    );
     let card = format!(".card[data-id=\"{ITEM}\"]");
     cdp.wait_for("the editing script", &format!("!!document.querySelector('{card}[draggable=true]')"));
     assert_eq!(cdp.eval(&format!("document.querySelector('{card}').closest('.column').dataset.status")), "ready");

@@ -142,9 +142,11 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     edit(&root, story, "title: Story and task", "title: Edited story and task");
     b.check_small("a title edit");
     // The story's card and item object changed, nothing else: its backlog
-    // row, its card on the board of all work and on its sprint's board
-    // (each rendered where it is used), its entry of items.json.
-    assert_eq!(fragments(&b.log).0, 4, "a title edit: {}", b.log);
+    // row, its card on the board of all work, on the default board (its
+    // sprint is the active one) and on its sprint's board with each kind
+    // of swimlanes (none, assignee, epic) — each rendered where it is
+    // used — and its entry of items.json.
+    assert_eq!(fragments(&b.log).0, 1 + 1 + 1 + 3 + 1, "a title edit: {}", b.log);
     edit(&root, story, "status: in_progress", "status: in_review");
     b.check("a status edit");
     edit(&root, story, "parent: asm-crud-endpoints", "parent: asm-auth");
@@ -153,6 +155,13 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     b.check("a dependency added");
     edit(&root, story, "sprint: 2026-s47", "sprint: 2026-s48");
     b.check("a sprint change");
+    // An estimate: the schedule of what waits on it moves (their roadmap
+    // rows, under other epics too).
+    edit(&root, story, "estimate: 8", "estimate: 13");
+    b.check("an estimate change");
+    // A sprint's dates: its band is on every roadmap page.
+    edit(&root, "sprints/2026-s48.md", "end: 2026-12-11", "end: 2026-12-14");
+    b.check("a sprint's dates changed");
     repo.remove("bugs/widget-timezone-off-by-one.md");
     b.check("a deletion");
     let o = Command::cargo_bin("cairn")

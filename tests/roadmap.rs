@@ -162,3 +162,19 @@ fn without_a_start_there_are_no_dates_and_a_clear_warning() {
         .expect("runs");
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_due_date_far_away_does_not_make_the_picture_huge() {
+    let d = backlog();
+    write(
+        d.path(),
+        "stories/far.md",
+        "---\nkind: story\ntitle: Far\nstatus: ready\nparent: f\nestimate: 1\ndue: 9999-12-31\n---\n",
+    );
+    let svg = roadmap(d.path(), &["--format", "svg"]);
+    // Ten years at 2 px a day and the labels, not millions of pixels.
+    let width: f64 = svg.split("width=\"").nth(1).and_then(|w| w.split('"').next()).unwrap().parse().unwrap();
+    assert!(width <= 300.0 + 3661.0 * 2.0 + 20.0, "width {width}");
+    assert!(svg.len() < 200_000, "{} bytes", svg.len());
+    assert!(svg.contains("Far"));
+}

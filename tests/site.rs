@@ -364,7 +364,7 @@ fn task_list_checkboxes_have_an_accessible_name() {
     let boxes: Vec<&str> = page
         .match_indices("<input")
         .map(|(i, _)| &page[i..i + page[i..].find('>').unwrap()])
-        .filter(|tag| tag.contains("type=\"checkbox\""))
+        .filter(|tag| tag.contains("type=\"checkbox\"") && !tag.contains("id=\"nav-toggle\""))
         .collect();
     assert_eq!(boxes.len(), 2, "{page}");
     assert!(boxes[0].contains("checked") && boxes[0].contains("aria-label=\"Scores load in 2 s\""), "{}", boxes[0]);
@@ -583,5 +583,203 @@ fn proposals_get_a_page_and_a_nav_link_only_when_there_are_some() {
     assert_eq!(files(&out), files(&again));
     for f in files(&out) {
         assert_eq!(std::fs::read(out.join(&f)).unwrap(), std::fs::read(again.join(&f)).unwrap(), "{f} differs");
+    }
+}
+
+/// The ids and (start, finish) of `cairn roadmap [ID] --format json`.
+fn roadmap_json(root: &Path, id: Option<&str>) -> serde_json::Value {
+    let mut c = Command::cargo_bin("cairn").unwrap();
+    c.args(["roadmap", "--format", "json", "-C"]).arg(root);
+    if let Some(id) = id {
+        c.arg(id);
+    }
+    let out = c.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// The table row of `id` on a roadmap page.
+fn roadmap_row<'h>(html: &'h str, id: &str) -> Option<&'h str> {
+    let start = html.find(&format!("<tr data-id=\"{id}\""))?;
+    let rest = &html[start..];
+    Some(&rest[..rest.find("</tr>")?])
+}
+
+#[test]
+fn roadmap_pages_show_the_dates_of_cairn_roadmap_and_are_linked() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build(&example(), &out, &["--no-history"]).success();
+    let read = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+    // In the main navigation of every page.
+    assert!(read("index.html").contains("href=\"roadmap.html\">Roadmap</a>"));
+    assert!(read("items/train-churn-model.html").contains("href=\"..&#x2f;roadmap.html\">Roadmap</a>"));
+    // The whole backlog: every row of the model, with its dates.
+    let whole = read("roadmap.html");
+    let json = roadmap_json(&example(), None);
+    let rows = json["rows"].as_array().unwrap();
+    assert!(!rows.is_empty() && rows.len() <= cairn::site::pages::MAX_ROADMAP_ROWS);
+    assert_eq!(whole.matches("<g class=\"g-row\">").count(), rows.len());
+    for r in rows {
+        let id = r["id"].as_str().unwrap();
+        let tr = roadmap_row(&whole, id).unwrap_or_else(|| panic!("no row {id}"));
+        for k in ["start", "finish"] {
+            if let Some(d) = r[k].as_str() {
+                assert!(tr.contains(&format!(">{d}</td>")), "{id}: {k} {d} in {tr}");
+            }
+        }
+        // The bar's tooltip has the same dates.
+        if let (Some(s), Some(f)) = (r["start"].as_str(), r["finish"].as_str()) {
+            assert!(whole.contains(&format!("{id} — ")) && whole.contains(&format!("{s} → {f}")), "{id}");
+        }
+    }
+    // Arrows are drawn, and a checkbox shows them.
+    assert!(whole.contains("class=\"g-dep\"") && whole.contains("id=\"rm-arrows\""));
+    // An epic: its page, linked from its item page, with its subtree's rows.
+    let epic = "health-scoring";
+    assert!(read(&format!("items/{epic}.html")).contains(&format!("href=\"..&#x2f;roadmap&#x2f;{epic}.html\"")));
+    let page = read(&format!("roadmap/{epic}.html"));
+    let sub = roadmap_json(&example(), Some(epic));
+    let sub_rows = sub["rows"].as_array().unwrap();
+    // `cairn roadmap ID` puts the ancestors first as context; the page has
+    // them in its breadcrumb instead.
+    let first = sub_rows.iter().position(|r| r["id"] == epic).unwrap();
+    assert_eq!(page.matches("<g class=\"g-row\">").count(), sub_rows.len() - first);
+    for r in &sub_rows[first..] {
+        let id = r["id"].as_str().unwrap();
+        let tr = roadmap_row(&page, id).unwrap_or_else(|| panic!("no row {id} on the epic's roadmap"));
+        if let Some(d) = r["finish"].as_str() {
+            assert!(tr.contains(&format!(">{d}</td>")), "{id}: finish {d}");
+        }
+    }
+    assert!(page.contains("<nav class=\"breadcrumb\"") && page.contains("href=\"..&#x2f;roadmap.html\""));
+    // Every epic and initiative with children has one.
+    for e in ["customer-retention", "asm-foundation"] {
+        assert!(out.join(format!("roadmap/{e}.html")).is_file(), "{e}");
+    }
+}
+
+#[test]
+fn a_wide_roadmap_draws_whole_levels_up_to_the_cap_and_says_what_it_left_out() {
+    use cairn::site::pages::MAX_ROADMAP_ROWS as CAP;
+    // One initiative, epics a (CAP + 50 stories) and b (50 stories).
+    let (na, nb) = (CAP + 50, 50);
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "cairn.yml", "schedule: { start: 2026-01-05 }\n");
+    write(&root, "initiatives/i.md", "---\ntitle: I\nstatus: ready\n---\n");
+    for e in ["a", "b"] {
+        write(&root, &format!("epics/{e}.md"), &format!("---\ntitle: E{e}\nstatus: ready\nparent: i\n---\n"));
+    }
+    for k in 0..na + nb {
+        let e = if k < na { "a" } else { "b" };
+        write(
+            &root,
+            &format!("stories/s{k:04}.md"),
+            &format!("---\ntitle: S{k}\nstatus: ready\nparent: {e}\nestimate: 1\n---\n"),
+        );
+    }
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let rows = |p: &str| std::fs::read_to_string(out.join(p)).unwrap().matches("<g class=\"g-row\">").count();
+    let text = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+    // The whole backlog: the initiative and its epics fit, the stories do not.
+    assert_eq!(rows("roadmap.html"), 3);
+    assert!(text("roadmap.html").contains(&format!("{} deeper rows not drawn", na + nb)));
+    // Epic b: all of it.
+    assert_eq!(rows("roadmap/b.html"), 1 + nb);
+    assert!(!text("roadmap/b.html").contains("not drawn"));
+    // Epic a: its children do not fit whole: the first ones, up to the cap.
+    assert_eq!(rows("roadmap/a.html"), CAP);
+    assert!(text("roadmap/a.html").contains(&format!("{} deeper rows not drawn", na + 1 - CAP)));
+    assert_eq!(rows("roadmap/i.html"), 3);
+}
+
+/// The ids of the cards on a board page, in page order.
+fn card_ids(html: &str) -> Vec<String> {
+    html.split("<div class=\"card-top\"><span class=\"mono muted\">")
+        .skip(1)
+        .map(|s| s[..s.find('<').unwrap()].to_string())
+        .collect()
+}
+
+#[test]
+fn boards_open_on_the_active_sprint_show_board_work_only_and_have_swimlanes() {
+    let repo = git_support::Repo::new();
+    for e in walkdir::WalkDir::new(example()).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+        let rel = e.path().strip_prefix(example()).unwrap().to_string_lossy().to_string();
+        if !rel.starts_with('.') {
+            repo.write(&rel, &std::fs::read_to_string(e.path()).unwrap());
+        }
+    }
+    // An epic committed to the sprint: not on the board (an epic is a planning level).
+    let epic = "epics/health-scoring.md";
+    let text = std::fs::read_to_string(example().join(epic)).unwrap();
+    repo.write(epic, &text.replacen("\n---\n", "\nsprint: 2026-s47\n---\n", 1));
+    // Today (the HEAD commit's date) is in sprint 47 (2026-11-16 → 2026-11-27).
+    repo.commit("Ana", "2026-11-20T10:00:00Z", "the backlog");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build(&repo.path, &out, &[]).success();
+    let read = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+    let index = read("board/index.html");
+    let s47 = read("board/2026-s47.html");
+    assert!(index.contains("<h1>Board · Sprint 47</h1>"), "board/index.html is the active sprint's");
+    assert_eq!(card_ids(&index), card_ids(&s47));
+    // The sprint's committed stories, tasks and bugs, by construction from the files.
+    let mut committed: Vec<String> = Vec::new();
+    for dir in ["stories", "tasks", "bugs", "epics", "features", "initiatives"] {
+        for e in std::fs::read_dir(repo.path.join(dir)).unwrap().flatten() {
+            let s = std::fs::read_to_string(e.path()).unwrap();
+            let front = s.split("\n---").next().unwrap();
+            if front.lines().any(|l| l.trim() == "sprint: 2026-s47") && ["stories", "tasks", "bugs"].contains(&dir) {
+                committed.push(e.path().file_stem().unwrap().to_string_lossy().to_string());
+            }
+        }
+    }
+    let mut on_board = card_ids(&s47);
+    on_board.sort();
+    committed.sort();
+    assert!(!committed.is_empty());
+    assert_eq!(on_board, committed);
+    for page in ["board/index.html", "board/all/index.html", "board/2026-s47.html", "board/2026-s47/epic.html"] {
+        let html = read(page);
+        for k in ["k-epic", "k-initiative", "k-feature"] {
+            assert!(!html.contains(&format!("class=\"card {k}")), "{page}: a {k} card");
+        }
+    }
+    // Swimlanes: the same cards, grouped; the lane counts add up.
+    for lanes in ["assignee", "epic"] {
+        let html = read(&format!("board/2026-s47/{lanes}.html"));
+        let mut ids = card_ids(&html);
+        ids.sort();
+        assert_eq!(ids, committed, "{lanes} lanes");
+        let counts: usize = html
+            .split("class=\"lane-head\">")
+            .skip(1)
+            .map(|s| {
+                let c = s.split("<span class=\"count\">").nth(1).unwrap();
+                c[..c.find('<').unwrap()].parse::<usize>().unwrap()
+            })
+            .sum();
+        assert_eq!(counts, committed.len(), "{lanes} lane counts");
+        assert!(html.contains("aria-label=\"Swimlanes\""));
+    }
+    // Priorities differ by more than colour: arrows and the word.
+    let backlog = read("backlog.html");
+    assert!(backlog.contains("aria-hidden=\"true\">▲▲</span>highest</span>"));
+    assert!(backlog.contains("aria-hidden=\"true\">▲</span>high</span>"));
+}
+
+#[test]
+fn every_page_has_a_menu_button_for_phones() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build(&example(), &out, &["--no-history"]).success();
+    for f in files(&out).into_iter().filter(|f| f.ends_with(".html")) {
+        let html = std::fs::read_to_string(out.join(&f)).unwrap();
+        assert!(html.contains("<input type=\"checkbox\" id=\"nav-toggle\""), "{f}");
+        assert!(html.contains("<label for=\"nav-toggle\" class=\"nav-button\">"), "{f}");
+        assert!(html.contains("<span>Menu</span></label>"), "{f}");
+        assert!(html.contains("<nav aria-label=\"Main\" id=\"main-nav\">"), "{f}");
     }
 }

@@ -66,6 +66,7 @@ pub fn site_wide_jobs() -> Vec<Job> {
         Job::Board(None),
         Job::Backlog,
         Job::Graph,
+        Job::Roadmap,
         Job::Sprints,
         Job::Metrics,
         Job::Insights,
@@ -113,6 +114,21 @@ pub struct Wider {
     pub graphs: BTreeSet<usize>,
     /// Sprint boards.
     pub sprints: BTreeSet<usize>,
+    /// Roadmap pages: the changed items, their ancestors (their subtrees
+    /// hold the changed rows) and descendants (their breadcrumbs show the
+    /// changed ancestors). A changed sprint touches every roadmap: see
+    /// [`sprint_changed`].
+    pub roadmaps: BTreeSet<usize>,
+}
+
+/// Whether one of the changed items is a sprint: its band is on every
+/// roadmap page.
+pub fn sprint_changed(b: &Backlog, changed: &BTreeSet<String>) -> bool {
+    changed.iter().filter_map(|id| b.index.get(id)).any(|&i| is_sprint(b, i))
+}
+
+fn is_sprint(b: &Backlog, i: usize) -> bool {
+    b.config.kind(b.items[i].kind()).is_some_and(|k| k.role == crate::config::Role::Sprint)
 }
 
 /// Linear in the items and edges reached, however many items changed:
@@ -148,10 +164,14 @@ pub fn wider(b: &Backlog, g: &Graph, changed: &BTreeSet<String>, sprints: &BTree
     }
     w.graphs.extend(start.iter().copied());
     w.graphs.extend(anc.iter().copied());
+    w.roadmaps = w.graphs.clone();
+    w.roadmaps.extend(down.iter().copied());
     w.items = up;
     w.items.extend(anc);
     w.items.extend(down);
     w.sprints = sprints.iter().filter_map(|s| b.index.get(s).copied()).collect();
+    // A changed sprint's own board (its dates, goal and capacity head it).
+    w.sprints.extend(start.iter().copied().filter(|&i| is_sprint(b, i)));
     w.items.extend(w.sprints.iter().copied());
     w
 }

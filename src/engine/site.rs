@@ -71,6 +71,7 @@ pub(super) fn job_key(s: &Shared, job: &Job) -> Option<String> {
     match job {
         Job::Item(i) => Some(format!("item:{}", id(i))),
         Job::GraphOf(i) => Some(format!("graph:{}", id(i))),
+        Job::RoadmapOf(i) => Some(format!("roadmap:{}", id(i))),
         Job::Board(Some(i)) => Some(format!("board:{}", id(i))),
         Job::Audit(p) => Some(format!("audit:{p}")),
         _ => None,
@@ -195,6 +196,7 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
     // A graph page draws its subtree and the items it links to: those of
     // the ancestors of every page shown again.
     let mut graphs = w.graphs;
+    let mut roadmaps = w.roadmaps;
     for &i in &pages {
         graphs.insert(i);
         let mut x = i;
@@ -209,6 +211,17 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
     let mut keys = HashSet::new();
     for i in pages {
         keys.insert(format!("item:{}", b.items[i].id()));
+    }
+    // A roadmap page draws its subtree (the graph pages' rule: changed
+    // items and the ancestors of every page shown again) under the
+    // breadcrumb of its ancestors (the changed items' descendants, in
+    // `wider`), across the sprints' bands (a changed sprint: every one).
+    if invalidate::sprint_changed(b, &changed) {
+        roadmaps.extend((0..b.items.len()).filter(|&i| s.has_roadmap_page(i)));
+    }
+    roadmaps.extend(graphs.iter().copied());
+    for i in roadmaps {
+        keys.insert(format!("roadmap:{}", b.items[i].id()));
     }
     for i in graphs {
         keys.insert(format!("graph:{}", b.items[i].id()));

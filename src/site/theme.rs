@@ -19,6 +19,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("item.html", include_str!("../../templates/item.html")),
     ("impact.html", include_str!("../../templates/impact.html")),
     ("graph.html", include_str!("../../templates/graph.html")),
+    ("roadmap.html", include_str!("../../templates/roadmap.html")),
     ("sprints.html", include_str!("../../templates/sprints.html")),
     ("sprint.html", include_str!("../../templates/sprint.html")),
     ("metrics.html", include_str!("../../templates/metrics.html")),

@@ -75,6 +75,16 @@
   document.querySelectorAll("[data-filter-target]").forEach(function (s) {
     s.addEventListener("change", function () { applyFilters(document.querySelector(s.getAttribute("data-filter-target"))); });
   });
+  // A box that scrolls sideways (wide tables) says so under it.
+  document.querySelectorAll(".table-wrap").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      var p = document.createElement("p");
+      p.className = "js-scroll-hint";
+      p.setAttribute("aria-hidden", "true");
+      p.textContent = "Scroll sideways for more \u2192";
+      box.parentNode.insertBefore(p, box.nextSibling);
+    }
+  });
   // Header search lands on the backlog with ?q=...
   var params = new URLSearchParams(window.location.search);
   var q = params.get("q");

@@ -14,6 +14,8 @@ use crate::graph::roadmap::Roadmap;
 const ROW: f64 = 22.0;
 const LABEL: f64 = 300.0;
 const TOP: f64 = 44.0;
+/// Days drawn at most (ten years).
+pub const MAX_DAYS: u64 = 3660;
 
 /// Options of the drawing.
 #[derive(Clone, Copy, Debug, Default)]
@@ -49,6 +51,9 @@ pub fn render(r: &Roadmap, opts: Options) -> String {
             hi = hi.max(s.end);
         }
     }
+    // At most MAX_DAYS drawn: a due date in year 9999 would otherwise make
+    // a picture millions of pixels wide (what lies beyond is clipped).
+    let hi = hi.min(lo.checked_add_days(chrono::Days::new(MAX_DAYS)).unwrap_or(hi));
     let hi = hi.succ_opt().unwrap_or(hi);
     let span = days(lo, hi).max(1.0);
     let px = (1100.0 / span).clamp(2.0, 28.0);

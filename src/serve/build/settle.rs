@@ -63,7 +63,18 @@ impl Builder {
         } else {
             let w = invalidate::wider(b, &last.graph, &pending.ids, &pending.sprints);
             let (items, graphs, sprints) = (w.items, w.graphs, w.sprints);
+            let mut roadmaps = w.roadmaps;
+            roadmaps.extend(graphs.iter().copied());
+            if invalidate::sprint_changed(b, &pending.ids) {
+                roadmaps.extend(0..b.items.len());
+            }
             let mut jobs = site_wide_jobs();
+            jobs.extend(
+                roadmaps
+                    .into_iter()
+                    .filter(|&i| shared.urls[i].is_some() && shared.has_roadmap_page(i))
+                    .map(Job::RoadmapOf),
+            );
             jobs.extend(sprints.iter().filter(|&&s| shared.urls[s].is_some()).map(|&s| Job::Board(Some(s))));
             jobs.extend(
                 graphs.into_iter().filter(|&i| shared.urls[i].is_some() && shared.has_graph_page(i)).map(Job::GraphOf),
@@ -145,6 +156,7 @@ impl Builder {
             let key = match job {
                 Job::Item(i) => Some(format!("item:{}", b.items[*i].id())),
                 Job::GraphOf(i) => Some(format!("graph:{}", b.items[*i].id())),
+                Job::RoadmapOf(i) => Some(format!("roadmap:{}", b.items[*i].id())),
                 Job::Board(Some(i)) => Some(format!("board:{}", b.items[*i].id())),
                 _ => None,
             };

@@ -152,7 +152,7 @@ impl Shared<'_> {
                     item => self.card(i),
                     sprint => self.sprint_summary(i, false),
                     body_html => body_html.clone(),
-                    columns => self.columns(env, self.committed.get(&i).map(Vec::as_slice).unwrap_or(&[]), false)?,
+                    columns => self.columns(env, self.committed.get(&i).map(Vec::as_slice).unwrap_or(&[]), false, "../", None)?,
                     events => ev.clone(),
                     description => description,
                 };
@@ -188,6 +188,7 @@ impl Shared<'_> {
                     impact => impact_summary,
                     events => ev.clone(),
                     graph_url => self.has_graph_page(i).then(|| format!("graph/{}.html", it.id())),
+                    roadmap_url => self.has_roadmap_page(i).then(|| format!("roadmap/{}.html", it.id())),
                     description => description,
                     badge => badge_size(it.id(), it.status().unwrap_or("")),
                 };

@@ -23,6 +23,7 @@ mod metrics;
 mod overview;
 mod problems;
 mod proposals;
+mod roadmap;
 mod sprints;
 
 use std::collections::{BTreeSet, HashMap};
@@ -45,6 +46,7 @@ use crate::metrics::Insight;
 use cards::{card_of, is_draft, role};
 pub use feed::urn;
 pub use lists::EMBEDDED_MACROS;
+pub use roadmap::MAX_ROADMAP_ROWS;
 use sprints::active_sprint;
 
 /// Events per audit page.
@@ -75,6 +77,10 @@ pub enum Job {
     Item(usize),
     Graph,
     GraphOf(usize),
+    /// The roadmap of the whole backlog.
+    Roadmap,
+    /// The roadmap of one epic, initiative or other top-level parent.
+    RoadmapOf(usize),
     Sprints,
     Metrics,
     Insights,
@@ -134,6 +140,8 @@ pub struct Shared<'a> {
     /// See [`Shared::card_sigs`] and [`Shared::objects`].
     card_sigs: OnceLock<Vec<u64>>,
     objects: OnceLock<Vec<Option<(serde_json::Value, u64)>>>,
+    /// The roadmap of the whole backlog (built on first use).
+    roadmap: OnceLock<roadmap::RoadmapIndex>,
 }
 
 impl<'a> Shared<'a> {
@@ -233,6 +241,7 @@ impl<'a> Shared<'a> {
             frags: Default::default(),
             card_sigs: OnceLock::new(),
             objects: OnceLock::new(),
+            roadmap: OnceLock::new(),
         };
         if shared.graph_pages.len() != n {
             shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
@@ -309,7 +318,8 @@ impl<'a> Shared<'a> {
 
     /// Every job, in a fixed order.
     pub fn jobs(&self) -> Vec<Job> {
-        let mut v = vec![Job::Overview, Job::Board(None), Job::Backlog, Job::Graph, Job::Sprints, Job::Metrics];
+        let mut v = vec![Job::Overview, Job::Board(None), Job::Backlog, Job::Graph, Job::Roadmap, Job::Sprints];
+        v.push(Job::Metrics);
         v.extend([Job::Insights, Job::Docs, Job::Problems, Job::Feed, Job::Api]);
         if !self.inp.options.proposals.is_empty() {
             v.push(Job::Proposals);
@@ -325,6 +335,9 @@ impl<'a> Shared<'a> {
                 if self.has_graph_page(i) {
                     v.push(Job::GraphOf(i));
                 }
+                if self.has_roadmap_page(i) {
+                    v.push(Job::RoadmapOf(i));
+                }
             }
         }
         let pages = self.audit_pages();
@@ -332,6 +345,11 @@ impl<'a> Shared<'a> {
             v.push(Job::Audit(p));
         }
         v
+    }
+
+    /// The roadmap of the whole backlog, built once.
+    pub(super) fn roadmap_index(&self) -> &roadmap::RoadmapIndex {
+        self.roadmap.get_or_init(|| roadmap::RoadmapIndex::new(self))
     }
 
     /// Epics and initiatives (and other top-level parents) get a graph page.
@@ -350,11 +368,13 @@ impl<'a> Shared<'a> {
     pub fn run(&self, env: &Environment, job: &Job) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
         match job {
             Job::Overview => Ok(vec![self.overview(env)?]),
-            Job::Board(s) => Ok(vec![self.board(env, *s)?]),
+            Job::Board(s) => self.boards(env, *s),
             Job::Backlog => Ok(vec![self.backlog(env)?]),
             Job::Item(i) => self.item(env, *i),
             Job::Graph => Ok(vec![self.graph_page(env, None)?]),
             Job::GraphOf(i) => Ok(vec![self.graph_page(env, Some(*i))?]),
+            Job::Roadmap => Ok(vec![self.roadmap_page(env, None)?]),
+            Job::RoadmapOf(i) => Ok(vec![self.roadmap_page(env, Some(*i))?]),
             Job::Sprints => Ok(vec![self.sprints_page(env)?]),
             Job::Metrics => Ok(vec![self.metrics(env)?]),
             Job::Insights => Ok(vec![self.insights_page(env)?]),

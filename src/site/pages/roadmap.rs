@@ -1,0 +1,216 @@
+//! The roadmap pages: `roadmap.html` (the whole backlog) and
+//! `roadmap/<id>.html` (one per epic, initiative or other top-level
+//! parent: the items with a graph page). Both are views of one model,
+//! [`crate::graph::roadmap::build`] of the whole backlog, built once per
+//! site and drawn with [`crate::graph::render::gantt`] — the same model
+//! and picture as `cairn roadmap`.
+//!
+//! A page draws at most [`MAX_ROADMAP_ROWS`] rows: whole levels of the
+//! hierarchy, the top first (initiatives, then epics, then features…),
+//! as many as fit; the rows below are left to the roadmaps of their own
+//! epics and initiatives, and the page says how many it left out. So a
+//! page's size is bounded whatever the backlog's, and each page costs
+//! `O(rows shown × log rows)` after the one linear build.
+
+use std::collections::{HashMap, HashSet};
+
+use minijinja::{context, Environment, Value};
+
+use super::Shared;
+use crate::graph::render::gantt;
+use crate::graph::roadmap::{self, Roadmap, Row};
+use crate::site::SiteError;
+
+/// Rows drawn on one roadmap page at most.
+pub const MAX_ROADMAP_ROWS: usize = 300;
+
+/// The roadmap of the whole backlog, indexed for the pages' views.
+pub struct RoadmapIndex {
+    full: Roadmap,
+    /// Row of an item (by item index).
+    row_of: HashMap<usize, usize>,
+    /// The end (exclusive) of each row's subtree: rows are depth-first, so
+    /// a subtree is the rows from its root to the next row no deeper.
+    end: Vec<usize>,
+    /// Positions of the rows of each depth, ascending.
+    by_depth: Vec<Vec<usize>>,
+}
+
+/// What one page shows.
+pub struct View {
+    pub roadmap: Roadmap,
+    /// Rows of the subtree not drawn (below the levels that fit).
+    pub hidden: usize,
+}
+
+impl RoadmapIndex {
+    pub fn new(s: &Shared) -> RoadmapIndex {
+        let full = roadmap::build(s.b, s.g, &s.sched, None, s.inp.options.today);
+        let row_of = full.rows.iter().enumerate().filter_map(|(k, r)| s.b.index.get(&r.id).map(|&i| (i, k))).collect();
+        // Subtree ends with a stack of open rows (linear).
+        let n = full.rows.len();
+        let mut end = vec![n; n];
+        let mut open: Vec<usize> = Vec::new();
+        let mut by_depth: Vec<Vec<usize>> = Vec::new();
+        for (k, r) in full.rows.iter().enumerate() {
+            while open.last().is_some_and(|&o| full.rows[o].depth >= r.depth) {
+                if let Some(o) = open.pop() {
+                    end[o] = k;
+                }
+            }
+            open.push(k);
+            if by_depth.len() <= r.depth {
+                by_depth.resize(r.depth + 1, Vec::new());
+            }
+            by_depth[r.depth].push(k);
+        }
+        RoadmapIndex { full, row_of, end, by_depth }
+    }
+
+    /// The whole roadmap (`None`) or the subtree of item `root`, cut to
+    /// whole levels that fit in [`MAX_ROADMAP_ROWS`] rows.
+    pub fn view(&self, root: Option<usize>) -> View {
+        let (lo, hi, base) = match root {
+            None => (0, self.full.rows.len(), 0),
+            Some(r) => match self.row_of.get(&r) {
+                Some(&p) => (p, self.end[p], self.full.rows[p].depth),
+                None => (0, 0, 0),
+            },
+        };
+        let in_range = |d: usize| -> &[usize] {
+            let v = self.by_depth.get(d).map(Vec::as_slice).unwrap_or(&[]);
+            let a = v.partition_point(|&k| k < lo);
+            let b = v.partition_point(|&k| k < hi);
+            &v[a..b]
+        };
+        let mut picked: Vec<usize> = Vec::new();
+        let mut d = base;
+        loop {
+            let level = in_range(d);
+            if level.is_empty() {
+                break;
+            }
+            if picked.len() + level.len() > MAX_ROADMAP_ROWS {
+                // Nothing below the root fits whole: its first rows, in order.
+                if picked.len() <= 1 {
+                    picked.extend(level.iter().take(MAX_ROADMAP_ROWS.saturating_sub(picked.len())));
+                }
+                break;
+            }
+            picked.extend_from_slice(level);
+            d += 1;
+        }
+        picked.sort_unstable();
+        let hidden = (hi - lo) - picked.len();
+        let shown: HashSet<&str> = picked.iter().map(|&k| self.full.rows[k].id.as_str()).collect();
+        let rows: Vec<Row> = picked
+            .iter()
+            .map(|&k| {
+                let mut r = self.full.rows[k].clone();
+                r.depth -= base;
+                r.depends_on.retain(|d| shown.contains(d.as_str()));
+                r
+            })
+            .collect();
+        let (start, end) = match root {
+            None => (self.full.start, self.full.end),
+            // A subtree's own span: from its first start to its last finish.
+            Some(_) => (rows.iter().filter_map(|r| r.start).min(), rows.iter().filter_map(|r| r.finish).max()),
+        };
+        let roadmap = Roadmap { start, end, today: self.full.today, rows, sprints: self.full.sprints.clone() };
+        View { roadmap, hidden }
+    }
+}
+
+impl Shared<'_> {
+    /// Items with a roadmap page: those with a graph page (epics,
+    /// initiatives, other top-level parents).
+    pub fn has_roadmap_page(&self, i: usize) -> bool {
+        self.has_graph_page(i)
+    }
+
+    pub(super) fn roadmap_page(&self, env: &Environment, root: Option<usize>) -> Result<(String, Vec<u8>), SiteError> {
+        let b = self.b;
+        let index = self.roadmap_index();
+        let View { roadmap, hidden } = index.view(root);
+        let dated = roadmap.start.is_some() && roadmap.rows.iter().any(|r| r.start.is_some());
+        let svg = dated.then(|| Value::from_safe_string(gantt::render(&roadmap, gantt::Options { arrows: true })));
+        let has_arrows = roadmap.rows.iter().any(|r| !r.depends_on.is_empty());
+        let rows: Vec<Value> = roadmap
+            .rows
+            .iter()
+            .map(|r| {
+                let i = b.index.get(&r.id).copied();
+                context! {
+                    id => r.id.clone(),
+                    title => r.title.clone(),
+                    kind => r.kind.clone(),
+                    depth => r.depth,
+                    indent => 10 + 14 * r.depth.min(8),
+                    url => i.and_then(|i| self.urls[i].clone()),
+                    roadmap_url => i.filter(|&i| Some(i) != root && self.has_roadmap_page(i)).map(|_| format!("roadmap/{}.html", r.id)),
+                    start => r.start.map(|d| d.to_string()),
+                    finish => r.finish.map(|d| d.to_string()),
+                    slack => r.slack_days.map(crate::site::charts::n),
+                    critical => r.critical,
+                    milestone => r.milestone,
+                    summary => r.summary,
+                    due => r.due.map(|d| d.to_string()),
+                    overdue => r.overdue,
+                }
+            })
+            .collect();
+        let ancestors: Vec<Value> = match root {
+            Some(r) => {
+                // The nearest ancestors, walked up one parent at a time (a
+                // deep chain costs MAX_CRUMBS steps, a parent cycle ends).
+                let mut v: Vec<usize> = Vec::new();
+                let mut x = r;
+                while let Some(p) = self.g.parent(x).filter(|p| *p != r && !v.contains(p)) {
+                    if v.len() == super::MAX_CRUMBS {
+                        break;
+                    }
+                    v.push(p);
+                    x = p;
+                }
+                v.reverse();
+                v.into_iter()
+                    .map(|a| {
+                        context! { card => self.card(a), roadmap_url => self.has_roadmap_page(a).then(|| format!("roadmap/{}.html", b.items[a].id())) }
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        // The whole-backlog page lists every epic and initiative roadmap.
+        let pages: Vec<Value> = match root {
+            Some(_) => Vec::new(),
+            None => (0..b.items.len())
+                .filter(|&i| {
+                    self.urls[i].is_some() && self.has_roadmap_page(i) && b.index.get(b.items[i].id()) == Some(&i)
+                })
+                .map(|i| context! { card => self.card(i), url => format!("roadmap/{}.html", b.items[i].id()) })
+                .collect(),
+        };
+        let (path, title) = match root {
+            Some(r) => (format!("roadmap/{}.html", b.items[r].id()), format!("Roadmap · {}", b.items[r].title.value)),
+            None => ("roadmap.html".to_string(), "Roadmap".to_string()),
+        };
+        let ctx = context! {
+            center => root.map(|r| self.card(r)),
+            graph_url => root.map(|r| format!("graph/{}.html", b.items[r].id())),
+            ancestors => ancestors,
+            svg => svg,
+            has_arrows => has_arrows,
+            rows => rows,
+            hidden => hidden,
+            max_rows => MAX_ROADMAP_ROWS,
+            start => roadmap.start.map(|d| d.to_string()),
+            end => roadmap.end.map(|d| d.to_string()),
+            today => roadmap.today.map(|d| d.to_string()),
+            has_start => self.sched.start.is_some(),
+            pages => pages,
+        };
+        self.page(env, "roadmap.html", &path, &title, "roadmap", ctx)
+    }
+}
