@@ -284,9 +284,20 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     let spare = state_path.with_extension("spare");
     lap("signatures");
     let mut prev = if req.full { None } else { State::load(&state_path) };
+    let store_path = super::persist::store_path(&state_path);
+    let store_gen = prev.as_ref().map(|p| p.store_gen).unwrap_or(0);
     // The list fragments are the last build's when the templates and every
-    // site-wide value are the same (the global key).
-    let frags = prev.as_mut().filter(|p| p.key == key).map(|p| std::mem::take(&mut p.frags)).unwrap_or_default();
+    // site-wide value are the same (the global key), and their store is
+    // the one the state points into.
+    let frags = prev
+        .as_mut()
+        .filter(|p| p.key == key)
+        .and_then(|p| {
+            let mut f = std::mem::take(&mut p.frags);
+            f.store = super::persist::load_store(&store_path, p.store_gen)?;
+            Some(f)
+        })
+        .unwrap_or_default();
     shared.frags = crate::site::fragments::Cache::keeping(frags);
     let shared = shared;
     let mut why = match usable(req, &prev, key) {
@@ -305,12 +316,17 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 outcome.full = why.err();
                 state.key = key;
                 state.items = items;
-                state.frags = shared.frags.take();
+                let frags = shared.frags.take();
                 outcome.fragments = shared.frags.counts();
                 let mut inner = std::mem::take(&mut outcome.phases);
                 lap("render+write");
                 if req.save {
-                    outcome.save_error = state.save(&state_path).err().map(|e| e.to_string());
+                    let saved = super::persist::save_store(&store_path, frags, store_gen).and_then(|(gen, lists)| {
+                        state.store_gen = gen;
+                        state.frags.lists = lists;
+                        state.save(&state_path)
+                    });
+                    outcome.save_error = saved.err().map(|e| e.to_string());
                 }
                 lap("save");
                 outcome.phases = std::mem::take(&mut phases);

@@ -251,7 +251,16 @@ pub(super) fn run(
     let jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok((
         outcome,
-        State { key: [0; 4], items: HashMap::new(), jobs, files, spare: spare_diff, dirs, frags: Default::default() },
+        State {
+            key: [0; 4],
+            items: HashMap::new(),
+            jobs,
+            files,
+            spare: spare_diff,
+            dirs,
+            frags: Default::default(),
+            store_gen: 0,
+        },
     ))
 }
 
