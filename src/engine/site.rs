@@ -273,18 +273,33 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
         phases.push((name, t.elapsed().as_secs_f64()));
         t = std::time::Instant::now();
     };
-    let mut shared = Shared::new(inputs);
-    lap("context");
-    shared.prepare();
-    let key = global_key(inputs, theme, &shared, req.flags);
-    let n = shared.b.items.len();
-    let items: HashMap<String, ItemState> =
-        (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
     let state_path = super::persist::path_for(req.root, req.out);
     let spare = state_path.with_extension("spare");
-    lap("signatures");
-    let mut prev = if req.full { None } else { State::load(&state_path) };
     let store_path = super::persist::store_path(&state_path);
+    // The last build's state and fragment store are read and decoded (on
+    // one thread) while the context and signatures are computed (on the
+    // others): the two overlap.
+    let ((mut prev, store, read), (mut shared, key, items, ctx_s, sig_s)) = rayon::join(
+        || {
+            let t = std::time::Instant::now();
+            let prev = if req.full { None } else { State::load(&state_path) };
+            let store = prev.as_ref().and_then(|p| super::persist::load_store(&store_path, p.store_gen));
+            (prev, store, t.elapsed().as_secs_f64())
+        },
+        || {
+            let t = std::time::Instant::now();
+            let shared = Shared::new(inputs);
+            let ctx_s = t.elapsed().as_secs_f64();
+            shared.prepare();
+            let key = global_key(inputs, theme, &shared, req.flags);
+            let n = shared.b.items.len();
+            let items: HashMap<String, ItemState> =
+                (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
+            (shared, key, items, ctx_s, t.elapsed().as_secs_f64() - ctx_s)
+        },
+    );
+    let parts = vec![("context", ctx_s), ("signatures", sig_s), ("state read (beside them)", read)];
+    lap("context+signatures+state read");
     let store_gen = prev.as_ref().map(|p| p.store_gen).unwrap_or(0);
     // The list fragments are the last build's when the templates and every
     // site-wide value are the same (the global key), and their store is
@@ -294,7 +309,7 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
         .filter(|p| p.key == key)
         .and_then(|p| {
             let mut f = std::mem::take(&mut p.frags);
-            f.store = super::persist::load_store(&store_path, p.store_gen)?;
+            f.store = store?;
             Some(f)
         })
         .unwrap_or_default();
@@ -329,7 +344,8 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                     outcome.save_error = saved.err().map(|e| e.to_string());
                 }
                 lap("save");
-                outcome.phases = std::mem::take(&mut phases);
+                outcome.phases = parts.clone();
+                outcome.phases.append(&mut phases);
                 outcome.phases.append(&mut inner);
                 return Ok(outcome);
             }
