@@ -11,7 +11,9 @@
 //!   between runs — per item a signature of everything its pages show of
 //!   it, per render job its output paths, per output file its content hash
 //!   and stamp — so that the next build re-renders only what changed and
-//!   hard-links the rest from the previous output folder.
+//!   hard-links the rest from the previous output folder; and, in a store
+//!   of their own (`site-*.frags`) that builds append to, the bytes of the
+//!   site-wide lists' per-item fragments.
 //! - [`site`]: the incremental `cairn build` itself.
 //!
 //! **Why not salsa.** salsa (rust-analyzer's engine) memoizes queries and

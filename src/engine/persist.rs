@@ -17,7 +17,15 @@
 //! - the **fragments** of the site-wide lists (a backlog row, a board card,
 //!   an `items.json` entry per item, with the signature of the card or item
 //!   object each was rendered from: `site::fragments`), used again only
-//!   when the key is unchanged.
+//!   when the key is unchanged. Their bytes (≈ 2 KB an item) are not in the
+//!   state but in the **store** beside it (`site-<hash>.frags`: a header
+//!   with the store's generation, then fragments end to end); the state
+//!   holds each fragment's range of it and CRC-32. A build appends the
+//!   fragments it rendered to the store and leaves the rest of it alone,
+//!   so a one-item edit reads the store and writes a few KB, not the whole
+//!   of it; once less than half of the store is in use it is written anew
+//!   (a new generation: a state that names another one reuses no
+//!   fragment).
 //!
 //! Strings are a `u32` length and UTF-8, numbers little-endian; the file
 //! ends with a CRC-32 of everything before it. Anything off (another
@@ -25,13 +33,16 @@
 //! the next build is a full one. The state can only make a build faster,
 //! never change its bytes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::site::fragments::Fragments;
+use crate::site::fragments::{Bytes, Frag, Fragments, List};
 
-const MAGIC: &[u8; 8] = b"CAIRNSB2";
+const MAGIC: &[u8; 8] = b"CAIRNSB3";
+/// The store's header: this, the generation in 16 hex digits, a line break.
+const STORE_MAGIC: &str = "CAIRNFS1";
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ItemState {
@@ -90,8 +101,11 @@ pub struct State {
     /// Every folder of the output and its modification time (a file added
     /// or removed by hand changes it).
     pub dirs: Vec<(String, i128)>,
-    /// The fragments of the site-wide lists (see `site::fragments`).
+    /// The fragments of the site-wide lists (see `site::fragments`): their
+    /// ranges of the store (its text is not part of the state).
     pub frags: Fragments,
+    /// The generation of the store the fragments are in (0: none).
+    pub store_gen: u64,
 }
 
 /// The modification time of a folder (`None`: not a folder).
@@ -147,11 +161,8 @@ impl<'a> R<'a> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
     }
     fn str(&mut self) -> Option<String> {
-        self.str_ref().map(String::from)
-    }
-    fn str_ref(&mut self) -> Option<&'a str> {
         let n = self.u32()?;
-        std::str::from_utf8(self.take(n)?).ok()
+        std::str::from_utf8(self.take(n)?).ok().map(String::from)
     }
     /// A count of entries, each at least `min` bytes: never more than the
     /// rest of the file can hold (no huge allocation from a corrupt count).
@@ -211,16 +222,26 @@ impl State {
             w.str(d);
             w.0.extend_from_slice(&t.to_le_bytes());
         }
+        w.u64(self.store_gen);
         w.u32(self.frags.lists.len());
         for (name, list) in &self.frags.lists {
             w.str(name);
-            let mut l: Vec<_> = list.iter().collect();
+            // Only ranges of the store (a new fragment is in no store yet).
+            let mut l: Vec<(&String, u64, usize, usize, u32)> = list
+                .iter()
+                .filter_map(|(id, f)| match f.bytes {
+                    Bytes::Stored { off, len, crc } => Some((id, f.sig, off, len, crc)),
+                    Bytes::New(_) => None,
+                })
+                .collect();
             l.sort_unstable_by(|a, b| a.0.cmp(b.0));
             w.u32(l.len());
-            for (id, (sig, f)) in l {
+            for (id, sig, off, len, crc) in l {
                 w.str(id);
-                w.u64(*sig);
-                w.str(f);
+                w.u64(sig);
+                w.u64(off as u64);
+                w.u64(len as u64);
+                w.0.extend_from_slice(&crc.to_le_bytes());
             }
         }
         let crc = crc32fast::hash(&w.0);
@@ -274,16 +295,19 @@ impl State {
             let t = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
             s.dirs.push((d, t));
         }
+        s.store_gen = r.u64()?;
         let n = r.count(8)?;
         for _ in 0..n {
             let name = r.str()?;
-            let m = r.count(16)?;
+            let m = r.count(32)?;
             let mut list = HashMap::with_capacity(m);
             for _ in 0..m {
                 let id = r.str()?;
                 let sig = r.u64()?;
-                let f: Arc<str> = r.str_ref()?.into();
-                list.insert(id, (sig, f));
+                let off = usize::try_from(r.u64()?).ok()?;
+                let len = usize::try_from(r.u64()?).ok()?;
+                let crc = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
+                list.insert(id, Frag { sig, bytes: Bytes::Stored { off, len, crc } });
             }
             s.frags.lists.insert(name, list);
         }
@@ -309,6 +333,94 @@ impl State {
     }
 }
 
+/// The store of fragments beside the state at `state`.
+pub fn store_path(state: &Path) -> PathBuf {
+    state.with_extension("frags")
+}
+
+fn store_header(gen: u64) -> String {
+    format!("{STORE_MAGIC}{gen:016x}\n")
+}
+
+/// The text of the store at `path` if it is of generation `gen` (and
+/// readable, and UTF-8): the one a state's ranges point into.
+pub fn load_store(path: &Path, gen: u64) -> Option<Arc<String>> {
+    if gen == 0 {
+        return None;
+    }
+    let bytes = crate::util::fs::read_regular(path, 1 << 32).ok()?;
+    if !bytes.starts_with(store_header(gen).as_bytes()) {
+        return None;
+    }
+    String::from_utf8(bytes).ok().map(Arc::new)
+}
+
+/// Puts the new fragments of `f` in the store file at `path` and returns
+/// every fragment as a range of it, with the store's generation. The new
+/// ones are appended when the file is still `f.store` and at least half of
+/// it stays in use; otherwise a new store (new generation) holds exactly
+/// the fragments of `f`.
+pub fn save_store(path: &Path, f: Fragments, gen: u64) -> std::io::Result<(u64, BTreeMap<String, List>)> {
+    let Fragments { store, lists } = f;
+    let len_of = |b: &Bytes| match b {
+        Bytes::Stored { len, .. } => *len,
+        Bytes::New(s) => s.len(),
+    };
+    let live: usize = lists.values().flat_map(|l| l.values()).map(|f| len_of(&f.bytes)).sum();
+    // Sorted: the same fragments, the same store.
+    let mut order: Vec<(&String, &String)> = lists.iter().flat_map(|(n, l)| l.keys().map(move |id| (n, id))).collect();
+    order.sort_unstable();
+    let on_disk = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len());
+    let append = gen != 0
+        && store.starts_with(&store_header(gen))
+        && on_disk == Some(store.len() as u64)
+        && store.len() <= live.saturating_mul(2).saturating_add(1 << 20);
+    let (gen, base, keep_old) = if append {
+        (gen, store.len(), true)
+    } else {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let g = super::hash_bytes(&[&gen.to_le_bytes(), &t.to_le_bytes(), &std::process::id().to_le_bytes()]).max(1);
+        (g, 0, false)
+    };
+    let mut buf = String::new();
+    if !keep_old {
+        buf.push_str(&store_header(gen));
+    }
+    let mut out: BTreeMap<String, List> = BTreeMap::new();
+    for (name, id) in order {
+        let Some(fr) = lists.get(name).and_then(|l| l.get(id)) else { continue };
+        let bytes = match &fr.bytes {
+            Bytes::Stored { off, len, crc } if keep_old => Bytes::Stored { off: *off, len: *len, crc: *crc },
+            b => {
+                let text = match b {
+                    Bytes::Stored { off, len, .. } => store.get(*off..off.saturating_add(*len)).unwrap_or_default(),
+                    Bytes::New(s) => s,
+                };
+                let off = base + buf.len();
+                buf.push_str(text);
+                Bytes::Stored { off, len: text.len(), crc: crc32fast::hash(text.as_bytes()) }
+            }
+        };
+        out.entry(name.clone()).or_default().insert(id.clone(), Frag { sig: fr.sig, bytes });
+    }
+    if keep_old {
+        if !buf.is_empty() {
+            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+            file.write_all(buf.as_bytes())?;
+        }
+    } else {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::write(&tmp, buf.as_bytes())?;
+        std::fs::rename(&tmp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })?;
+    }
+    Ok((gen, out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,8 +435,9 @@ mod tests {
         s.spare = Some(vec!["items/b.html".into()]);
         s.dirs.push(("items".into(), 42));
         let mut list = HashMap::new();
-        list.insert("a".to_string(), (5, Arc::from("<tr>a</tr>")));
+        list.insert("a".to_string(), Frag { sig: 5, bytes: Bytes::Stored { off: 25, len: 10, crc: 77 } });
         s.frags.lists.insert("backlog_row|".into(), list);
+        s.store_gen = 3;
         let bytes = s.encode();
         assert_eq!(State::decode(&bytes), Some(s.clone()));
         for cut in [0, 1, 8, bytes.len() / 2, bytes.len() - 1] {
@@ -333,5 +446,54 @@ mod tests {
         let mut bad = bytes.clone();
         bad[20] ^= 1;
         assert_eq!(State::decode(&bad), None);
+    }
+
+    fn fresh(list: &[(&str, u64, &str)]) -> Fragments {
+        let mut l = List::new();
+        for (id, sig, text) in list {
+            l.insert(id.to_string(), Frag { sig: *sig, bytes: Bytes::New(Arc::from(*text)) });
+        }
+        Fragments { store: Arc::default(), lists: [("l".to_string(), l)].into_iter().collect() }
+    }
+
+    /// The text of every fragment of a saved list, read back from the store file.
+    fn read_back(path: &Path, gen: u64, lists: BTreeMap<String, List>) -> Vec<(String, String)> {
+        let f = Fragments { store: load_store(path, gen).expect("the store"), lists };
+        let mut v: Vec<(String, String)> = f.lists["l"]
+            .iter()
+            .map(|(id, fr)| (id.clone(), f.bytes(fr).expect("a stored range").as_ref().to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn the_store_is_appended_to_and_written_anew_once_mostly_unused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site-1.frags");
+        let (gen, lists) = save_store(&path, fresh(&[("a", 1, "<a>"), ("b", 2, "<b>")]), 0).unwrap();
+        assert_ne!(gen, 0);
+        let first_len = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(read_back(&path, gen, lists.clone()), [("a".into(), "<a>".into()), ("b".into(), "<b>".into())]);
+        // b changed: only its new text is appended, a's range stays.
+        let mut next = Fragments { store: load_store(&path, gen).unwrap(), lists: lists.clone() };
+        next.lists.get_mut("l").unwrap().insert("b".into(), Frag { sig: 3, bytes: Bytes::New(Arc::from("<B>")) });
+        let (gen2, lists2) = save_store(&path, next, gen).unwrap();
+        assert_eq!(gen2, gen, "appended to the same store");
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), first_len + 3);
+        assert_eq!(lists2["l"]["a"], lists["l"]["a"]);
+        assert_eq!(read_back(&path, gen2, lists2.clone()), [("a".into(), "<a>".into()), ("b".into(), "<B>".into())]);
+        // A state naming another generation reads no store.
+        assert!(load_store(&path, gen2 ^ 1).is_none());
+        // Once the store is mostly unused (one small fragment left of 1 MB
+        // and more), it is written anew with that one alone.
+        let big = "x".repeat((1 << 20) + 10);
+        let (gen3, lists3) = save_store(&path, fresh(&[("a", 1, &big)]), 0).unwrap();
+        let mut small = Fragments { store: load_store(&path, gen3).unwrap(), lists: lists3 };
+        small.lists.get_mut("l").unwrap().insert("a".into(), Frag { sig: 2, bytes: Bytes::New(Arc::from("<a2>")) });
+        let (gen4, lists4) = save_store(&path, small, gen3).unwrap();
+        assert_ne!(gen4, gen3, "a new store");
+        assert!(std::fs::metadata(&path).unwrap().len() < 64);
+        assert_eq!(read_back(&path, gen4, lists4), [("a".into(), "<a2>".into())]);
     }
 }

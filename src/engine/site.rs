@@ -286,20 +286,46 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
         phases.push((name, t.elapsed().as_secs_f64()));
         t = std::time::Instant::now();
     };
-    let mut shared = Shared::new(inputs);
-    lap("context");
-    shared.prepare();
-    let key = global_key(inputs, theme, &shared, req.flags);
-    let n = shared.b.items.len();
-    let items: HashMap<String, ItemState> =
-        (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
     let state_path = super::persist::path_for(req.root, req.out);
     let spare = state_path.with_extension("spare");
-    lap("signatures");
-    let mut prev = if req.full { None } else { State::load(&state_path) };
+    let store_path = super::persist::store_path(&state_path);
+    // The last build's state and fragment store are read and decoded (on
+    // one thread) while the context and signatures are computed (on the
+    // others): the two overlap.
+    let ((mut prev, store, read), (mut shared, key, items, ctx_s, sig_s)) = rayon::join(
+        || {
+            let t = std::time::Instant::now();
+            let prev = if req.full { None } else { State::load(&state_path) };
+            let store = prev.as_ref().and_then(|p| super::persist::load_store(&store_path, p.store_gen));
+            (prev, store, t.elapsed().as_secs_f64())
+        },
+        || {
+            let t = std::time::Instant::now();
+            let shared = Shared::new(inputs);
+            let ctx_s = t.elapsed().as_secs_f64();
+            shared.prepare();
+            let key = global_key(inputs, theme, &shared, req.flags);
+            let n = shared.b.items.len();
+            let items: HashMap<String, ItemState> =
+                (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
+            (shared, key, items, ctx_s, t.elapsed().as_secs_f64() - ctx_s)
+        },
+    );
+    let parts = vec![("context", ctx_s), ("signatures", sig_s), ("state read (beside them)", read)];
+    lap("context+signatures+state read");
+    let store_gen = prev.as_ref().map(|p| p.store_gen).unwrap_or(0);
     // The list fragments are the last build's when the templates and every
-    // site-wide value are the same (the global key).
-    let frags = prev.as_mut().filter(|p| p.key == key).map(|p| std::mem::take(&mut p.frags)).unwrap_or_default();
+    // site-wide value are the same (the global key), and their store is
+    // the one the state points into.
+    let frags = prev
+        .as_mut()
+        .filter(|p| p.key == key)
+        .and_then(|p| {
+            let mut f = std::mem::take(&mut p.frags);
+            f.store = store?;
+            Some(f)
+        })
+        .unwrap_or_default();
     shared.frags = crate::site::fragments::Cache::keeping(frags);
     let shared = shared;
     let mut why = match usable(req, &prev, key) {
@@ -318,15 +344,21 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 outcome.full = why.err();
                 state.key = key;
                 state.items = items;
-                state.frags = shared.frags.take();
+                let frags = shared.frags.take();
                 outcome.fragments = shared.frags.counts();
                 let mut inner = std::mem::take(&mut outcome.phases);
                 lap("render+write");
                 if req.save {
-                    outcome.save_error = state.save(&state_path).err().map(|e| e.to_string());
+                    let saved = super::persist::save_store(&store_path, frags, store_gen).and_then(|(gen, lists)| {
+                        state.store_gen = gen;
+                        state.frags.lists = lists;
+                        state.save(&state_path)
+                    });
+                    outcome.save_error = saved.err().map(|e| e.to_string());
                 }
                 lap("save");
-                outcome.phases = std::mem::take(&mut phases);
+                outcome.phases = parts.clone();
+                outcome.phases.append(&mut phases);
                 outcome.phases.append(&mut inner);
                 return Ok(outcome);
             }

@@ -46,18 +46,18 @@ pub fn item_entry(obj: &Value) -> String {
 
 /// `api/v1/items.json` from its entries ([`item_entry`]), in order: the
 /// bytes of `{"items": [...]}` pretty-printed.
-pub fn items_json(entries: &[std::sync::Arc<str>]) -> Vec<u8> {
+pub fn items_json<S: AsRef<str>>(entries: &[S]) -> Vec<u8> {
     if entries.is_empty() {
         return pretty(&json!({ "items": [] }));
     }
-    let len: usize = entries.iter().map(|e| e.len() + 2).sum();
+    let len: usize = entries.iter().map(|e| e.as_ref().len() + 2).sum();
     let mut s = Vec::with_capacity(len + 32);
     s.extend_from_slice(b"{\n  \"items\": [\n");
     for (k, e) in entries.iter().enumerate() {
         if k > 0 {
             s.extend_from_slice(b",\n");
         }
-        s.extend_from_slice(e.as_bytes());
+        s.extend_from_slice(e.as_ref().as_bytes());
     }
     s.extend_from_slice(b"\n  ]\n}\n");
     s

@@ -9,17 +9,41 @@
 //! `engine` only hands them over when its global key is unchanged) renders
 //! only the fragments of items whose signature changed, and every build
 //! renders the pages this one way.
+//!
+//! The last build's fragments are not copied one by one: they stay in one
+//! text, the **store** (`engine::persist` keeps it in a file of its own and
+//! only appends the new ones to it), and each is a range of it with the
+//! CRC-32 its bytes had when written; a range whose bytes no longer match
+//! is rendered again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// One list's fragments: item id → (signature, bytes).
-pub type List = HashMap<String, (u64, Arc<str>)>;
+/// Where a fragment's bytes are.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bytes {
+    /// `store[off..off + len]`, whose CRC-32 was `crc` when written.
+    Stored { off: usize, len: usize, crc: u32 },
+    /// Rendered by this build (not in a store yet).
+    New(Arc<str>),
+}
 
-/// Fragments by list (`backlog_row`, `card`, `items_json`).
+/// One item's fragment of a list: the signature it was rendered for, and its bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frag {
+    pub sig: u64,
+    pub bytes: Bytes,
+}
+
+/// One list's fragments: item id → fragment.
+pub type List = HashMap<String, Frag>;
+
+/// Fragments by list (`backlog_row|`, `card|../`, `items_json`), and the
+/// store their [`Bytes::Stored`] ranges are in.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Fragments {
+    pub store: Arc<String>,
     pub lists: BTreeMap<String, List>,
 }
 
@@ -32,6 +56,34 @@ impl Fragments {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The bytes of a fragment, if its range is in the store and still
+    /// holds what was written there.
+    pub fn bytes<'s>(&'s self, f: &'s Frag) -> Option<Piece<'s>> {
+        match &f.bytes {
+            Bytes::Stored { off, len, crc } => {
+                let s = self.store.get(*off..off.checked_add(*len)?)?;
+                (crc32fast::hash(s.as_bytes()) == *crc).then_some(Piece::Stored(s))
+            }
+            Bytes::New(s) => Some(Piece::New(s.clone())),
+        }
+    }
+}
+
+/// A fragment's text: a range of the store, or newly rendered.
+#[derive(Clone, Debug)]
+pub enum Piece<'s> {
+    Stored(&'s str),
+    New(Arc<str>),
+}
+
+impl AsRef<str> for Piece<'_> {
+    fn as_ref(&self) -> &str {
+        match self {
+            Piece::Stored(s) => s,
+            Piece::New(s) => s,
+        }
+    }
 }
 
 /// The fragments a build may reuse and those it used.
@@ -40,7 +92,7 @@ pub struct Cache {
     prev: Fragments,
     /// `None`: the fragments used are not kept (a build whose caller does
     /// not save them: `serve`, `site::render`).
-    next: Option<Mutex<Fragments>>,
+    next: Option<Mutex<BTreeMap<String, List>>>,
     /// Fragments rendered, and asked for.
     rendered: AtomicUsize,
     asked: AtomicUsize,
@@ -49,7 +101,7 @@ pub struct Cache {
 impl Cache {
     /// Reuses `prev` and keeps what this build uses, for the next one.
     pub fn keeping(prev: Fragments) -> Cache {
-        Cache { prev, next: Some(Mutex::new(Fragments::default())), ..Cache::default() }
+        Cache { prev, next: Some(Mutex::new(BTreeMap::new())), ..Cache::default() }
     }
 
     /// `(rendered, asked for)` fragments so far.
@@ -62,10 +114,14 @@ impl Cache {
         self.next.is_some()
     }
 
-    /// The fragments this build used (empty unless [`Cache::keeping`]).
+    /// The fragments this build used (empty unless [`Cache::keeping`]),
+    /// with the store the reused ones are in.
     pub fn take(&self) -> Fragments {
         match &self.next {
-            Some(m) => std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())),
+            Some(m) => Fragments {
+                store: self.prev.store.clone(),
+                lists: std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())),
+            },
             None => Fragments::default(),
         }
     }
@@ -78,15 +134,26 @@ impl Cache {
         list: &str,
         items: &[(&str, u64)],
         mut render: impl FnMut(usize) -> Result<String, E>,
-    ) -> Result<Vec<Arc<str>>, E> {
+    ) -> Result<Vec<Piece<'_>>, E> {
         let prev = self.prev.lists.get(list);
         let mut out = Vec::with_capacity(items.len());
+        let mut kept: Vec<Bytes> = Vec::with_capacity(if self.next.is_some() { items.len() } else { 0 });
         let mut rendered = 0;
         for (k, (id, sig)) in items.iter().enumerate() {
-            match prev.and_then(|l| l.get(*id)).filter(|(s, _)| s == sig) {
-                Some((_, f)) => out.push(f.clone()),
+            let old = prev.and_then(|l| l.get(*id)).filter(|f| f.sig == *sig);
+            match old.and_then(|f| Some((f, self.prev.bytes(f)?))) {
+                Some((f, piece)) => {
+                    if self.next.is_some() {
+                        kept.push(f.bytes.clone());
+                    }
+                    out.push(piece);
+                }
                 None => {
-                    out.push(Arc::from(render(k)?));
+                    let s: Arc<str> = Arc::from(render(k)?);
+                    if self.next.is_some() {
+                        kept.push(Bytes::New(s.clone()));
+                    }
+                    out.push(Piece::New(s));
                     rendered += 1;
                 }
             }
@@ -95,10 +162,10 @@ impl Cache {
         self.asked.fetch_add(items.len(), Ordering::Relaxed);
         if let Some(next) = &self.next {
             let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
-            let l = next.lists.entry(list.to_string()).or_default();
+            let l = next.entry(list.to_string()).or_default();
             l.reserve(items.len());
-            for ((id, sig), f) in items.iter().zip(&out) {
-                l.insert((*id).to_string(), (*sig, f.clone()));
+            for ((id, sig), bytes) in items.iter().zip(kept) {
+                l.insert((*id).to_string(), Frag { sig: *sig, bytes });
             }
         }
         Ok(out)
@@ -106,9 +173,9 @@ impl Cache {
 }
 
 /// The fragments joined, as one string.
-pub fn concat(frags: &[Arc<str>]) -> String {
-    let mut s = String::with_capacity(frags.iter().map(|f| f.len()).sum());
-    frags.iter().for_each(|f| s.push_str(f));
+pub fn concat<S: AsRef<str>>(frags: &[S]) -> String {
+    let mut s = String::with_capacity(frags.iter().map(|f| f.as_ref().len()).sum());
+    frags.iter().for_each(|f| s.push_str(f.as_ref()));
     s
 }
 
@@ -116,16 +183,43 @@ pub fn concat(frags: &[Arc<str>]) -> String {
 mod tests {
     use super::*;
 
+    /// Fragments as the next build reads them: every new one appended to
+    /// the store (what `engine::persist` does with the file).
+    fn stored(f: Fragments) -> Fragments {
+        let mut store = f.store.to_string();
+        let mut lists = BTreeMap::new();
+        for (name, list) in f.lists {
+            let mut l: Vec<_> = list.into_iter().collect();
+            l.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out = List::new();
+            for (id, fr) in l {
+                let bytes = match fr.bytes {
+                    Bytes::New(s) => {
+                        let off = store.len();
+                        store.push_str(&s);
+                        Bytes::Stored { off, len: s.len(), crc: crc32fast::hash(s.as_bytes()) }
+                    }
+                    b => b,
+                };
+                out.insert(id, Frag { sig: fr.sig, bytes });
+            }
+            lists.insert(name, out);
+        }
+        Fragments { store: store.into(), lists }
+    }
+
     #[test]
     fn only_the_fragments_whose_signature_changed_are_rendered() {
         let first = Cache::keeping(Fragments::default());
         let items = [("a", 1), ("b", 2), ("c", 3)];
         let got = first.get::<()>("l", &items, |k| Ok(format!("<{}>", items[k].0))).unwrap();
         assert_eq!(concat(&got), "<a><b><c>");
-        let kept = first.take();
+        drop(got);
+        let kept = stored(first.take());
         assert_eq!(kept.len(), 3);
+        assert_eq!(&*kept.store, "<a><b><c>");
         // b's signature changed, d is new, c is gone.
-        let second = Cache::keeping(kept);
+        let second = Cache::keeping(kept.clone());
         let items = [("a", 1), ("b", 9), ("d", 4)];
         let mut rendered = Vec::new();
         let got = second
@@ -135,14 +229,28 @@ mod tests {
             })
             .unwrap();
         assert_eq!(concat(&got), "<a>[b][d]");
+        drop(got);
         assert_eq!(rendered, ["b", "d"]);
         assert_eq!(second.counts(), (2, 3));
-        let kept = second.take();
-        let mut ids: Vec<&String> = kept.lists["l"].keys().collect();
+        let next = stored(second.take());
+        let mut ids: Vec<&String> = next.lists["l"].keys().collect();
         ids.sort();
         assert_eq!(ids, ["a", "b", "d"]);
+        // The new ones were appended; a's range is the first build's.
+        assert_eq!(&*next.store, "<a><b><c>[b][d]");
+        let third = Cache::keeping(next);
+        let got = third.get::<()>("l", &items, |_| Err(())).unwrap();
+        assert_eq!(concat(&got), "<a>[b][d]");
+        // A store whose bytes changed under a range: that one is rendered again.
+        let mut bad = kept;
+        bad.store = Arc::new("<a><X><c>".to_string());
+        let fourth = Cache::keeping(bad);
+        let items = [("a", 1), ("b", 2)];
+        let got = fourth.get::<()>("l", &items, |k| Ok(format!("({})", items[k].0))).unwrap();
+        assert_eq!(concat(&got), "<a>(b)");
         // A cache that keeps nothing renders everything and keeps nothing.
         let plain = Cache::default();
+        let items = [("a", 1), ("b", 9), ("d", 4)];
         let got = plain.get::<()>("l", &items, |k| Ok(items[k].0.to_string())).unwrap();
         assert_eq!(concat(&got), "abd");
         assert!(plain.take().is_empty());

@@ -103,6 +103,71 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A folder opened once, so that many of its entries can be looked at
+/// without resolving the folder's path again for each (`fstatat` on Unix).
+pub struct Folder {
+    #[cfg(unix)]
+    handle: std::fs::File,
+    #[cfg(not(unix))]
+    path: std::path::PathBuf,
+}
+
+impl Folder {
+    pub fn open(path: &Path) -> std::io::Result<Folder> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let handle = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(path)?;
+            Ok(Folder { handle })
+        }
+        #[cfg(not(unix))]
+        {
+            if !std::fs::symlink_metadata(path)?.is_dir() {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a folder"));
+            }
+            Ok(Folder { path: path.to_path_buf() })
+        }
+    }
+
+    /// The size, modification time (ns since the epoch) and inode of the
+    /// plain file `name` in the folder (`None`: missing, or not a plain
+    /// file; the inode is 0 where there is none) — what
+    /// `std::fs::symlink_metadata` gives for it.
+    pub fn file_stamp(&self, name: &str) -> Option<(u64, i128, u64)> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            let c = std::ffi::CString::new(name).ok()?;
+            let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+            // SAFETY: a folder descriptor we own, a NUL-terminated name and
+            // a buffer of the size `fstatat` fills; it is read only on success.
+            let rc = unsafe {
+                libc::fstatat(self.handle.as_raw_fd(), c.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW)
+            };
+            if rc != 0 {
+                return None;
+            }
+            // SAFETY: `fstatat` succeeded, so it filled the buffer.
+            let st = unsafe { st.assume_init() };
+            if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+                return None;
+            }
+            let mtime = i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec);
+            #[allow(clippy::unnecessary_cast)]
+            Some((st.st_size as u64, mtime, st.st_ino as u64))
+        }
+        #[cfg(not(unix))]
+        {
+            let m = std::fs::symlink_metadata(self.path.join(name)).ok().filter(|m| m.is_file())?;
+            let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+            Some((m.len(), t.as_nanos() as i128, 0))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -166,5 +231,21 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         // No writer ever opens it: a blocking open or read would hang here.
         assert_eq!(super::read_regular(&p, 10).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn a_folder_stamps_its_files_as_symlink_metadata_does() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.html"), "abc").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let f = super::Folder::open(dir.path()).unwrap();
+        let (len, mtime, _ino) = f.file_stamp("a.html").expect("a plain file");
+        assert_eq!(len, 3);
+        let m = std::fs::symlink_metadata(dir.path().join("a.html")).unwrap();
+        let t = m.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i128;
+        assert_eq!(mtime, t);
+        assert_eq!(f.file_stamp("sub"), None, "a folder is not a plain file");
+        assert_eq!(f.file_stamp("missing.html"), None);
+        assert!(super::Folder::open(&dir.path().join("a.html")).is_err(), "a file is not a folder");
     }
 }

@@ -3,8 +3,6 @@
 //! fragments (see `site::fragments`): each a macro of `macros.html` for one
 //! card, or one item object, kept between builds by their signatures.
 
-use std::sync::Arc;
-
 use minijinja::{Environment, Value};
 use rayon::prelude::*;
 
@@ -101,7 +99,7 @@ impl Shared<'_> {
             .filter_map(|i| objects[i].as_ref().map(|(_, sig)| (i, b.items[i].id(), *sig)))
             .collect();
         let items: Vec<(&str, u64)> = shown.iter().map(|&(_, id, sig)| (id, sig)).collect();
-        let frags: Vec<Arc<str>> = self
+        let frags = self
             .frags
             .get::<std::convert::Infallible>("items_json", &items, |k| {
                 Ok(objects[shown[k].0].as_ref().map(|(o, _)| api::item_entry(o)).unwrap_or_default())
