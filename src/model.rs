@@ -321,11 +321,6 @@ pub fn count_checklists_with(body: &str, also: &[String]) -> (Progress, Progress
     let mut fence: Option<&str> = None;
     for line in body.lines() {
         let t = line.trim_start();
-        // Only fences, headings and list items count (or end a fence):
-        // any other line is passed over on its first character.
-        if !matches!(t.as_bytes().first(), Some(b'`' | b'~' | b'#' | b'-' | b'*' | b'+' | b'0'..=b'9')) {
-            continue;
-        }
         if let Some(f) = fence {
             if t.starts_with(f) {
                 fence = None;

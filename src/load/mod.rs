@@ -59,16 +59,7 @@ impl Backlog {
         diagnostics: Vec<Diagnostic>,
         files: usize,
     ) -> Backlog {
-        let order = |a: &Item, b: &Item| a.id.value.cmp(&b.id.value).then_with(|| a.path.cmp(&b.path));
-        if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
-            // Sorted as indices, then each item moved once: a merge sort
-            // of the items themselves moves every (large) item at each
-            // level, through a scratch copy of half of them.
-            let mut perm: Vec<usize> = (0..items.len()).collect();
-            perm.sort_by(|&a, &b| order(&items[a], &items[b]));
-            let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
-            items = perm.into_iter().filter_map(|i| slots[i].take()).collect();
-        }
+        items.sort_by(|a, b| a.id.value.cmp(&b.id.value).then_with(|| a.path.cmp(&b.path)));
         let mut index = HashMap::with_capacity(items.len());
         for (i, it) in items.iter().enumerate() {
             index.entry(it.id.value.clone()).or_insert(i);
