@@ -62,7 +62,9 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     if matches!(a.format, CheckFormat::Github | CheckFormat::Sarif) && !ctx.global.quiet {
         eprintln!("{}", report::summary(&r));
     }
-    Ok(if r.errors() > 0 { EXIT_PROBLEMS } else { 0 })
+    let code = if r.errors() > 0 { EXIT_PROBLEMS } else { 0 };
+    ctx.leave((backlog, graph, r));
+    Ok(code)
 }
 
 pub fn explain(code: Option<&str>) -> anyhow::Result<u8> {

@@ -102,6 +102,7 @@ pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
             out(&crate::query::table(&objects, &fields));
         }
     }
+    ctx.leave((b, g));
     Ok(0)
 }
 
@@ -118,6 +119,7 @@ pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
         TextJson::Json => out_json(&v),
         TextJson::Text => out(&impact_text(&v)),
     }
+    ctx.leave((b, g, s));
     Ok(0)
 }
 

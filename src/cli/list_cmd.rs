@@ -80,6 +80,7 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
             } else {
                 out_json(&Items { items: LazySeq::new(objects.iter().map(|o| query::select(o, &fields))) });
             }
+            ctx.leave((backlog, graph, objects));
             return Ok(0);
         }
         ListFormat::Table => query::table(&objects, &fields),
@@ -87,6 +88,7 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
         ListFormat::Ids => objects.iter().filter_map(|o| o["id"].as_str()).map(|s| format!("{s}\n")).collect(),
     };
     out(&text);
+    ctx.leave((backlog, graph, objects));
     Ok(0)
 }
 

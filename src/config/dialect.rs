@@ -246,6 +246,18 @@ impl KindPaths {
     }
 }
 
+/// The extra date formats, compiled (`None`: a format chrono cannot read,
+/// which matches nothing). Equal whatever they hold: they follow from
+/// `date_formats`.
+#[derive(Clone, Debug, Default)]
+pub struct CompiledFormats(std::sync::OnceLock<Vec<Option<Vec<chrono::format::Item<'static>>>>>);
+
+impl PartialEq for CompiledFormats {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// The effective mapping settings of a config.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Dialect {
@@ -258,6 +270,10 @@ pub struct Dialect {
     /// Lowercased status spelling → status.
     pub status_aliases: BTreeMap<String, String>,
     pub date_formats: Vec<String>,
+    /// `date_formats` compiled on first use (chrono reads a format string
+    /// again on every parse otherwise).
+    #[serde(skip)]
+    pub compiled_dates: CompiledFormats,
     pub ids: IdAliases,
     pub lenient_yaml: bool,
     /// `yaml.key_order`: keys as written, in the order edits keep.
@@ -288,32 +304,50 @@ impl Dialect {
         self.status_aliases.get(&written.to_lowercase()).map(String::as_str)
     }
 
-    /// A date written in one of the extra formats, as `YYYY-MM-DD` (`date`)
-    /// or an RFC 3339 datetime at `offset`.
-    pub fn date_text(&self, s: &str, offset: chrono::FixedOffset) -> Option<String> {
-        for f in &self.date_formats {
-            if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, f) {
-                let local = dt.and_local_timezone(offset).single()?;
-                return Some(local.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    /// `s` read by the first extra format it matches: a datetime, or else
+    /// a date (what `NaiveDateTime::parse_from_str` and then
+    /// `NaiveDate::parse_from_str` would give, with each format compiled
+    /// once).
+    fn extra_date(&self, s: &str) -> Option<Result<chrono::NaiveDateTime, chrono::NaiveDate>> {
+        if self.date_formats.is_empty() {
+            return None;
+        }
+        let compiled = self.compiled_dates.0.get_or_init(|| {
+            self.date_formats.iter().map(|f| chrono::format::StrftimeItems::new(f).parse_to_owned().ok()).collect()
+        });
+        for items in compiled.iter().flatten() {
+            let mut parsed = chrono::format::Parsed::new();
+            if chrono::format::parse(&mut parsed, s, items.iter()).is_err() {
+                continue;
             }
-            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, f) {
-                return Some(d.to_string());
+            if let Ok(dt) = parsed.to_naive_datetime_with_offset(0) {
+                return Some(Ok(dt));
+            }
+            if let Ok(d) = parsed.to_naive_date() {
+                return Some(Err(d));
             }
         }
         None
     }
 
+    /// A date written in one of the extra formats, as `YYYY-MM-DD` (`date`)
+    /// or an RFC 3339 datetime at `offset`.
+    pub fn date_text(&self, s: &str, offset: chrono::FixedOffset) -> Option<String> {
+        match self.extra_date(s)? {
+            Ok(dt) => {
+                let local = dt.and_local_timezone(offset).single()?;
+                Some(local.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            }
+            Err(d) => Some(d.to_string()),
+        }
+    }
+
     /// A calendar date written in one of the extra formats.
     pub fn date(&self, s: &str) -> Option<chrono::NaiveDate> {
-        for f in &self.date_formats {
-            if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, f) {
-                return Some(dt.date());
-            }
-            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, f) {
-                return Some(d);
-            }
+        match self.extra_date(s)? {
+            Ok(dt) => Some(dt.date()),
+            Err(d) => Some(d),
         }
-        None
     }
 
     /// Whether a `references:` entry is an external path rather than an id.
@@ -374,24 +408,31 @@ pub fn valid_format(f: &str) -> bool {
 /// comment. Other lines are kept as they are; borrowed when nothing changes.
 /// The importer (`cairn import backlog-md`) reads with this too.
 pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
-    if !text.contains(['@', '`']) {
+    if !text.bytes().any(|b| b == b'@' || b == b'`') {
         return Cow::Borrowed(text);
     }
+    // Unchanged lines are copied in runs: `text[..copied]` is in `out`.
     let mut out = String::new();
+    let mut copied = 0;
     let mut changed = false;
+    let mut pos = 0;
     // The indentation of the line that opened the block scalar (`|`, `>`)
     // we are in: its lines are text, not YAML, and stay as they are.
     let mut block: Option<usize> = None;
     for line in text.split_inclusive('\n') {
+        let line_at = pos;
+        pos += line.len();
         let content = line.strip_suffix('\n').map_or(line, |c| c.strip_suffix('\r').unwrap_or(c));
-        let eol = &line[content.len()..];
         let indent = content.len() - content.trim_start_matches(' ').len();
         if let Some(opener) = block {
             if content.trim().is_empty() || indent > opener {
-                out.push_str(line);
                 continue;
             }
             block = None;
+        }
+        // A line without these neither opens a block nor needs quotes.
+        if !content.bytes().any(|b| matches!(b, b'@' | b'`' | b'|' | b'>')) {
+            continue;
         }
         let start = value_start(content);
         if start.is_some_and(|at| opens_block(&content[at..])) {
@@ -399,19 +440,19 @@ pub fn lenient_yaml(text: &str) -> Cow<'_, str> {
         }
         let quoted = start.and_then(|at| {
             let value = &content[at..];
-            let rest = if value.starts_with('[') { quote_flow(value) } else { quote_scalar(value) }?;
-            Some(format!("{}{rest}", &content[..at]))
+            if value.starts_with('[') { quote_flow(value) } else { quote_scalar(value) }.map(|rest| (at, rest))
         });
-        match quoted {
-            Some(q) => {
-                out.push_str(&q);
-                out.push_str(eol);
-                changed = true;
-            }
-            None => out.push_str(line),
+        if let Some((at, rest)) = quoted {
+            out.push_str(&text[copied..line_at]);
+            out.push_str(&content[..at]);
+            out.push_str(&rest);
+            out.push_str(&line[content.len()..]);
+            copied = pos;
+            changed = true;
         }
     }
     if changed {
+        out.push_str(&text[copied..]);
         Cow::Owned(out)
     } else {
         Cow::Borrowed(text)
@@ -563,6 +604,53 @@ mod tests {
         assert!(matches!(lenient_yaml(kept), Cow::Borrowed(_)));
     }
 
+    /// The line-by-line rewrite `lenient_yaml` was first written as: every
+    /// line looked at, every line copied.
+    fn lenient_reference(text: &str) -> String {
+        let mut out = String::new();
+        let mut block: Option<usize> = None;
+        for line in text.split_inclusive('\n') {
+            let content = line.strip_suffix('\n').map_or(line, |c| c.strip_suffix('\r').unwrap_or(c));
+            let eol = &line[content.len()..];
+            let indent = content.len() - content.trim_start_matches(' ').len();
+            if let Some(opener) = block {
+                if content.trim().is_empty() || indent > opener {
+                    out.push_str(line);
+                    continue;
+                }
+                block = None;
+            }
+            let start = value_start(content);
+            if start.is_some_and(|at| opens_block(&content[at..])) {
+                block = Some(indent);
+            }
+            let quoted = start.and_then(|at| {
+                let value = &content[at..];
+                let rest = if value.starts_with('[') { quote_flow(value) } else { quote_scalar(value) }?;
+                Some(format!("{}{rest}", &content[..at]))
+            });
+            match quoted {
+                Some(q) => {
+                    out.push_str(&q);
+                    out.push_str(eol);
+                }
+                None => out.push_str(line),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Copying unchanged lines in runs, and looking only at lines that
+        /// can matter, gives what looking at every line gave.
+        #[test]
+        fn lenient_yaml_skips_only_lines_that_cannot_change(
+            s in "([a-z]{1,3}: |  - |- | {2,4}|#)?([@`|>\\[\\], a-z#'\"-]{0,12})(\r?\n([a-z]{1,3}: |  - |- | {2,4})?[@`|>\\[\\], a-z#'\"-]{0,12}){0,8}\n?"
+        ) {
+            proptest::prop_assert_eq!(lenient_yaml(&s).into_owned(), lenient_reference(&s));
+        }
+    }
+
     #[test]
     fn extra_date_formats_read_in_the_offset() {
         let d = Dialect { date_formats: vec!["%Y-%m-%d %H:%M".into()], ..Default::default() };
@@ -570,6 +658,11 @@ mod tests {
         assert_eq!(d.date_text("2025-07-27 10:15", utc).as_deref(), Some("2025-07-27T10:15:00Z"));
         assert_eq!(d.date("2025-07-27 10:15"), chrono::NaiveDate::from_ymd_opt(2025, 7, 27));
         assert_eq!(d.date_text("27/07/2025", utc), None);
+        // A date-only format gives a date; formats are tried in order.
+        let d = Dialect { date_formats: vec!["%d/%m/%Y".into(), "%Y-%m-%d %H:%M".into()], ..Default::default() };
+        assert_eq!(d.date_text("27/07/2025", utc).as_deref(), Some("2025-07-27"));
+        assert_eq!(d.date_text("2025-07-27 10:15", utc).as_deref(), Some("2025-07-27T10:15:00Z"));
+        assert_eq!(d.date("31/02/2025"), None);
         assert!(valid_format("%Y-%m-%d %H:%M"));
         assert!(!valid_format("%Y-%Q"));
     }

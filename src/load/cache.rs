@@ -115,6 +115,9 @@ pub struct Cache {
     delta: Vec<Cached>,
     /// The base file's id (0: no base).
     base_id: u64,
+    /// Where the last [`Cache::take`] left each list.
+    base_at: usize,
+    delta_at: usize,
 }
 
 impl Cache {
@@ -126,7 +129,7 @@ impl Cache {
             Some((_, on, delta)) if on == base_id => delta,
             _ => Vec::new(),
         };
-        Cache { base, delta, base_id }
+        Cache { base, delta, base_id, base_at: 0, delta_at: 0 }
     }
 
     /// Whether there is nothing cached.
@@ -139,17 +142,26 @@ impl Cache {
         self.base.len()
     }
 
-    /// Takes the cached result for `path` if its stamp is `stamp`.
+    /// Takes the cached result for `path` if its stamp is `stamp`. Paths
+    /// asked for in order are found by a walk along each sorted list (a
+    /// load asks in path order); any other order by a binary search.
     pub fn take(&mut self, path: &str, stamp: &Stamp) -> Option<(Parsed, Layer)> {
-        let find = |v: &mut Vec<Cached>| -> Option<Option<Parsed>> {
-            let i = v.binary_search_by(|(p, _, _)| p.as_str().cmp(path)).ok()?;
+        let find = |v: &mut Vec<Cached>, at: &mut usize| -> Option<Option<Parsed>> {
+            while v.get(*at).is_some_and(|(p, _, _)| p.as_str() < path) {
+                *at += 1;
+            }
+            let i = match v.get(*at) {
+                Some((p, _, _)) if p == path => *at,
+                _ if v.get(at.wrapping_sub(1)).is_some_and(|(p, _, _)| p.as_str() < path) => return None,
+                _ => v.binary_search_by(|(p, _, _)| p.as_str().cmp(path)).ok()?,
+            };
             let (_, cached, parsed) = &mut v[i];
             Some(if cached == stamp { parsed.take().map(|b| *b) } else { None })
         };
         // An entry in the delta replaces the base's, even when stale.
-        match find(&mut self.delta) {
+        match find(&mut self.delta, &mut self.delta_at) {
             Some(found) => found.map(|p| (p, Layer::Delta)),
-            None => find(&mut self.base).flatten().map(|p| (p, Layer::Base)),
+            None => find(&mut self.base, &mut self.base_at).flatten().map(|p| (p, Layer::Base)),
         }
     }
 }
@@ -328,6 +340,131 @@ fn write_file(target: &Path, config: &[u8], id: u64, base: u64, mut entries: Vec
     true
 }
 
+// ---- the listing ----
+
+/// `ROOT/.cairn-cache/files.bin`: the item files the last walk found, and
+/// the stamp of every folder it read. Adding, removing or renaming an entry
+/// changes its folder's stamp, so while every folder's stamp is the same,
+/// a walk would find the same files and the listing stands in for it (the
+/// files themselves are still stamped one by one: an edit in place changes
+/// no folder). Written only after a walk that met no symbolic link and
+/// reported nothing, and not when a folder changed shortly before the walk
+/// (see [`RACY`]).
+///
+/// ```text
+/// "CAIRNFL1" format:u32 version:str config:bytes
+/// folders:u32 (path:str stamp)× files:u32 path:str×  crc:u32
+/// ```
+pub struct Listing;
+
+const LIST_MAGIC: &[u8; 8] = b"CAIRNFL1";
+
+impl Listing {
+    pub fn path(root: &Path) -> PathBuf {
+        root.join(".cairn-cache").join("files.bin")
+    }
+
+    /// The item files, sorted, if the listing exists, is for this version
+    /// and `config` (the bytes of `cairn.yml`), and no folder it names
+    /// changed; `None` otherwise.
+    pub fn read(root: &Path, config: &[u8]) -> Option<Vec<String>> {
+        let bytes = std::fs::read(Self::path(root)).ok()?;
+        let rest = bytes.strip_prefix(LIST_MAGIC)?;
+        let (body, crc) = rest.split_at(rest.len().checked_sub(4)?);
+        if crc32fast::hash(body).to_le_bytes() != crc {
+            return None;
+        }
+        let mut d = Dec::new(body);
+        if d.u32()? != FORMAT || d.str()? != crate::util::build_key() {
+            return None;
+        }
+        let cfg_len = d.u32()? as usize;
+        if d.bytes(cfg_len)? != config {
+            return None;
+        }
+        let folders = d.seq(|d| Some((d.str()?, stamp(d)?)))?;
+        let files = d.seq(Dec::string)?;
+        if !d.at_end() {
+            return None;
+        }
+        let same = folders
+            .par_iter()
+            .all(|(rel, s)| std::fs::metadata(root.join(rel)).is_ok_and(|m| m.is_dir() && Stamp::of(&m) == *s));
+        same.then_some(files)
+    }
+
+    /// Saves the listing of a walk that began at `started`: `folders` are
+    /// the folders it read, `files` what it found (sorted). Stamps the
+    /// folders now: one changed since `started` has a recent time and
+    /// leaves no listing. Failures are ignored (no listing, a walk next
+    /// time).
+    pub fn save(root: &Path, config: &[u8], started: SystemTime, folders: &[String], files: &[String]) {
+        let target = Self::path(root);
+        // The cache folder first: making it changes the root's stamp.
+        if target.parent().is_none_or(|dir| std::fs::create_dir_all(dir).is_err()) {
+            return;
+        }
+        let stamps: Option<Vec<Stamp>> = folders
+            .par_iter()
+            .map(|rel| {
+                let m = std::fs::metadata(root.join(rel)).ok()?;
+                let s = Stamp::of(&m);
+                (m.is_dir() && !s.is_racy(started)).then_some(s)
+            })
+            .collect();
+        let Some(stamps) = stamps else {
+            let _ = std::fs::remove_file(&target);
+            return;
+        };
+        let mut e = Enc::default();
+        e.0.extend_from_slice(LIST_MAGIC);
+        e.u32(FORMAT);
+        e.str(crate::util::build_key());
+        e.u32(config.len() as u32);
+        e.0.extend_from_slice(config);
+        e.u32(folders.len() as u32);
+        for (rel, s) in folders.iter().zip(&stamps) {
+            e.str(rel);
+            put_stamp(&mut e, s);
+        }
+        e.seq(files, |e, f| e.str(f));
+        let crc = crc32fast::hash(&e.0[LIST_MAGIC.len()..]);
+        e.u32(crc);
+        let _ = write_whole(&target, &e.0);
+    }
+}
+
+/// Writes `bytes` to `target` through a temporary file and a rename (not
+/// synced: a torn file fails its CRC and is ignored).
+fn write_whole(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = target.parent().ok_or_else(|| std::io::Error::other("no parent folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.cairn-tmp-{}-{seq}", std::process::id()));
+    let written = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, target));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    let gi = dir.join(".gitignore");
+    if !gi.exists() {
+        let _ = crate::util::fs::write_atomic(&gi, b"*\n");
+    }
+    written
+}
+
+fn put_stamp(e: &mut Enc, s: &Stamp) {
+    e.u64(s.len);
+    e.i128(s.mtime_ns);
+    e.i128(s.ctime_ns);
+    e.u64(s.ino);
+}
+
+fn stamp(d: &mut Dec) -> Option<Stamp> {
+    Some(Stamp { len: d.u64()?, mtime_ns: d.i128()?, ctime_ns: d.i128()?, ino: d.u64()? })
+}
+
 // ---- encoding ----
 
 #[derive(Default)]
@@ -388,10 +525,7 @@ impl Enc {
 
 fn put_entry(e: &mut Enc, (path, stamp, item, diags, _): &Entry) {
     e.str(path);
-    e.u64(stamp.len);
-    e.i128(stamp.mtime_ns);
-    e.i128(stamp.ctime_ns);
-    e.u64(stamp.ino);
+    put_stamp(e, stamp);
     e.opt(item, |e, i| put_item(e, i));
     e.seq(diags, put_diagnostic);
 }
@@ -601,7 +735,7 @@ impl<'a> Dec<'a> {
 
 fn entry(d: &mut Dec) -> Option<Cached> {
     let path = d.string()?;
-    let stamp = Stamp { len: d.u64()?, mtime_ns: d.i128()?, ctime_ns: d.i128()?, ino: d.u64()? };
+    let stamp = stamp(d)?;
     let item = d.opt(item)?;
     let diags = d.seq(diagnostic)?;
     Some((path, stamp, Some(Box::new((item, diags)))))
@@ -810,6 +944,70 @@ mod tests {
         load_cached(r, true).unwrap();
         assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()));
         assert!(!super::delta_path(r).exists(), "a new base drops the old delta");
+    }
+
+    /// Sets the modification time of every folder under `root` (and of
+    /// `root`) an hour back, so that the listing is saved.
+    fn age_folders(root: &Path) {
+        for e in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_dir()) {
+            std::fs::File::open(e.path()).unwrap().set_modified(SystemTime::now() - Duration::from_secs(3600)).unwrap();
+        }
+    }
+
+    fn listed(r: &Path) -> Option<Vec<String>> {
+        super::Listing::read(r, CONFIG.as_bytes())
+    }
+
+    #[test]
+    fn the_listing_stands_for_the_walk_until_a_folder_changes() {
+        let dir = fixture();
+        let r = dir.path();
+        let walked = |r: &Path| -> Vec<String> {
+            let cfg = crate::config::Config::load(r).unwrap();
+            crate::load::walk(r, &cfg).0.into_iter().map(|(_, rel)| rel).collect()
+        };
+        // Folders changed just now (the fixture was just written): no listing.
+        load_cached(r, true).unwrap();
+        assert_eq!(listed(r), None);
+        age_folders(r);
+        load_cached(r, true).unwrap();
+        assert_eq!(listed(r), Some(walked(r)), "the listing is what a walk finds");
+        assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()), "and loads the same backlog");
+        assert_eq!(super::Listing::read(r, b"other: config\n"), None, "another config: walked again");
+
+        // Each change to the set of files changes a folder: the listing is
+        // ignored, and the load sees the change.
+        type Change<'a> = (&'a str, &'a dyn Fn(&Path));
+        let changes: [Change; 4] = [
+            ("a file added", &|r| write(r, "tasks/added.md", "---\ntitle: Added\nstatus: todo\n---\n")),
+            ("a file removed", &|r| std::fs::remove_file(r.join("tasks/no-fm.md")).unwrap()),
+            ("a file renamed", &|r| std::fs::rename(r.join("bugs/b1.md"), r.join("bugs/b2.md")).unwrap()),
+            ("a folder added", &|r| write(r, "tasks/deeper/inner.md", "---\ntitle: Inner\nstatus: todo\n---\n")),
+        ];
+        for (what, change) in changes {
+            age_folders(r);
+            load_cached(r, true).unwrap();
+            assert!(listed(r).is_some(), "{what}: listed before the change");
+            change(r);
+            assert_eq!(listed(r), None, "{what}: the listing no longer stands");
+            assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()), "{what}");
+        }
+        let b = load_cached(r, true).unwrap();
+        assert!(b.get("added").is_some() && b.get("inner").is_some() && b.get("b2").is_some());
+        assert!(b.get("b1").is_none());
+        assert!(!b.diagnostics.iter().any(|d| d.file == "tasks/no-fm.md"));
+
+        // A damaged listing is ignored.
+        age_folders(r);
+        load_cached(r, true).unwrap();
+        let path = super::Listing::path(r);
+        let bytes = std::fs::read(&path).unwrap();
+        for i in (0..bytes.len()).step_by(5) {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x21;
+            std::fs::write(&path, &bad).unwrap();
+            assert_eq!(listed(r), None, "flipped byte {i} went unnoticed");
+        }
     }
 
     #[test]

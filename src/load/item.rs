@@ -194,7 +194,7 @@ pub fn build(
 
     // Keys: duplicates, and where each is.
     let mut first = crate::model::Keys::default();
-    let mut entries: Vec<(String, &Node, &Node)> = Vec::new();
+    let mut entries: Vec<(&str, &Node, &Node)> = Vec::with_capacity(map.len());
     // Duplicates are found by a scan of the usual dozen keys, and through a
     // hash map beyond that: 50,000 keys stay linear.
     let mut big: Option<std::collections::HashMap<&str, Span>> = (map.len() > 32).then(Default::default);
@@ -226,12 +226,12 @@ pub fn build(
             continue;
         }
         first.insert(key, k.span);
-        entries.push((key.to_string(), k, v));
+        entries.push((key, k, v));
     }
     item.keys = first;
 
     // The id and kind come first: later checks depend on them.
-    let id = match entries.iter().find(|(k, _, _)| k == "id") {
+    let id = match entries.iter().find(|(k, _, _)| *k == "id") {
         Some((_, _, v)) => b.id_ref("id", v),
         None => Some(Spanned::new(stem(path).to_string(), Span::START)),
     };
@@ -246,7 +246,7 @@ pub fn build(
 
     let kind_key =
         cfg.dialect.kind_from.as_deref().filter(|f| !item.keys.contains_key("kind") && item.keys.contains_key(f));
-    let kind = match entries.iter().find(|(k, _, _)| k == kind_key.unwrap_or("kind")) {
+    let kind = match entries.iter().find(|(k, _, _)| *k == kind_key.unwrap_or("kind")) {
         Some((_, _, v)) => b.string("kind", v),
         None => match cfg.kind_for_path(path) {
             Some(k) => Some(Spanned::new(k.name.clone(), Span::START)),
@@ -272,18 +272,22 @@ pub fn build(
     let kind_name = item.kind.value.clone();
 
     let is_sprint = role == Some(Role::Sprint);
-    let mut allowed: Vec<&str> = CORE_FIELDS.to_vec();
-    if is_sprint {
-        allowed.extend_from_slice(SPRINT_FIELDS);
-    }
-    allowed.extend(cfg.fields.keys().map(String::as_str));
+    // The field names an unknown key is compared with (made only for one).
+    let allowed = || -> Vec<&str> {
+        let mut allowed: Vec<&str> = CORE_FIELDS.to_vec();
+        if is_sprint {
+            allowed.extend_from_slice(SPRINT_FIELDS);
+        }
+        allowed.extend(cfg.fields.keys().map(String::as_str));
+        allowed
+    };
 
-    for (key, kspan, v) in &entries {
+    for &(key, kspan, v) in &entries {
         let kspan = kspan.span;
-        if kind_key == Some(key.as_str()) {
+        if kind_key == Some(key) {
             continue;
         }
-        match key.as_str() {
+        match key {
             "id" | "kind" => {}
             "title" => {
                 if let Some(t) = b.string("title", v) {
@@ -492,7 +496,7 @@ pub fn build(
                     } else {
                         String::new()
                     };
-                    b.unknown_key(other, kspan, &allowed, &ctx);
+                    b.unknown_key(other, kspan, &allowed(), &ctx);
                 }
             }
         }

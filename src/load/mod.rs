@@ -115,10 +115,24 @@ pub fn load_with(root: &Path, config: Config) -> Backlog {
 /// Loads, with the parse cache when `cache` (the bytes of `cairn.yml`, and
 /// whether to save the cache) is given.
 fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Backlog {
-    let (files, mut diagnostics) = walk(root, &config);
-    // Keep only the relative paths while parsing (100,000 absolute paths
-    // are memory the items need more).
-    let files: Vec<String> = files.into_iter().map(|(_, rel)| rel).collect();
+    // The walk, or the listing of the last one while no folder changed.
+    let listed = cache.and_then(|(key, _)| cache::Listing::read(root, key));
+    let (files, mut diagnostics) = match listed {
+        Some(files) => (files, Vec::new()),
+        None => {
+            let started = std::time::SystemTime::now();
+            let (files, diags, folders) = walk_folders(root, &config);
+            // Keep only the relative paths while parsing (100,000 absolute
+            // paths are memory the items need more).
+            let files: Vec<String> = files.into_iter().map(|(_, rel)| rel).collect();
+            if let (Some((key, true)), Some(folders)) = (cache, folders) {
+                if !files.is_empty() {
+                    cache::Listing::save(root, key, started, &folders, &files);
+                }
+            }
+            (files, diags)
+        }
+    };
     let parse = |rel: &String| -> (cache::Parsed, Option<cache::Stamp>) {
         match read_file(&root.join(rel)) {
             Ok((bytes, stamp)) => (parse_item_bytes(&bytes, rel, &config), Some(stamp)),
@@ -222,14 +236,15 @@ pub fn is_item_path(rel: &str, ignore: &globset::GlobSet) -> bool {
     if !rel.ends_with(".md") {
         return false;
     }
-    let parts: Vec<&str> = rel.split('/').collect();
-    if parts.iter().any(|p| p.starts_with('.') || p.starts_with('_')) {
+    if rel.split('/').any(|p| p.starts_with('.') || p.starts_with('_')) {
         return false;
     }
-    if parts.len() > 1 && (parts[0] == "templates" || parts[0] == "themes" || parts[0] == proposals::FOLDER) {
-        return false;
+    if let Some((first, _)) = rel.split_once('/') {
+        if first == "templates" || first == "themes" || first == proposals::FOLDER {
+            return false;
+        }
     }
-    if parts.last().is_some_and(|n| n.eq_ignore_ascii_case("README.md")) {
+    if rel.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case("README.md")) {
         return false;
     }
     !ignore.is_match(rel)
@@ -246,10 +261,23 @@ pub fn ignore_set(config: &Config) -> globset::GlobSet {
     b.build().unwrap_or_else(|_| globset::GlobSet::empty())
 }
 
+/// The item files a walk found: (path, root-relative path).
+pub type Walked = Vec<(PathBuf, String)>;
+
 /// Finds the item files under `root`, sorted by path. Symbolic links are
 /// followed only while they stay inside the root; loops are reported.
-pub fn walk(root: &Path, config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
+pub fn walk(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>) {
+    let (files, diags, _) = walk_folders(root, config);
+    (files, diags)
+}
+
+/// [`walk`], and the folders it read (root-relative, `""` for the root)
+/// when the walk can stand for the next one while none of them changes
+/// ([`cache::Listing`]): no symbolic link and nothing to report on the way.
+fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Option<Vec<String>>) {
     let ignore = ignore_set(config);
+    let mut folders = Vec::new();
+    let mut linked = false;
     let canon_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut files = Vec::new();
     let mut diags = Vec::new();
@@ -268,6 +296,7 @@ pub fn walk(root: &Path, config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagno
             return false;
         }
         if e.path_is_symlink() {
+            linked = true;
             let inside = e.path().canonicalize().map(|t| t.starts_with(&canon_root)).unwrap_or(true);
             if !inside {
                 outside.push(rel_path(root, e.path()));
@@ -279,6 +308,9 @@ pub fn walk(root: &Path, config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagno
     for entry in walker {
         match entry {
             Ok(e) => {
+                if e.file_type().is_dir() {
+                    folders.push(rel_path(root, e.path()));
+                }
                 if !e.file_type().is_file() {
                     continue;
                 }
@@ -321,7 +353,8 @@ pub fn walk(root: &Path, config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagno
             format!("symbolic link `{rel}` points outside the backlog root; not followed"),
         ));
     }
-    (files, diags)
+    let folders = (!linked && diags.is_empty()).then_some(folders);
+    (files, diags, folders)
 }
 
 /// Whether the part of `p` below `root` is valid UTF-8.
