@@ -333,6 +333,37 @@ impl State {
     }
 }
 
+/// How many build states (one per output folder) `.cairn-cache/` keeps.
+pub const KEEP_STATES: usize = 8;
+
+/// Removes all but the [`KEEP_STATES`] most recently saved build states
+/// (with their stores of fragments and spare sites) beside `current`,
+/// which is always kept:
+/// every output folder a build ever wrote to (a test's temporary folder,
+/// say) would otherwise leave its state behind for good. Best effort: a
+/// file that cannot be removed stays.
+pub fn prune(current: &Path) {
+    let Some(dir) = current.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut states: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.starts_with("site-") && n.ends_with(".bin")
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .filter(|(_, p)| p != current)
+        .collect();
+    // Newest first; the current state is one of the kept.
+    states.sort_by(|a, b| b.cmp(a));
+    for (_, p) in states.into_iter().skip(KEEP_STATES.saturating_sub(1)) {
+        let _ = std::fs::remove_file(store_path(&p));
+        let _ = std::fs::remove_dir_all(p.with_extension("spare"));
+        let _ = std::fs::remove_file(&p);
+    }
+}
+
 /// The store of fragments beside the state at `state`.
 pub fn store_path(state: &Path) -> PathBuf {
     state.with_extension("frags")
@@ -465,6 +496,37 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn only_the_newest_states_are_kept_with_their_stores() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |k: u64| dir.path().join(format!("site-{k:016x}.bin"));
+        let t0 = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        for k in 0..12u64 {
+            std::fs::write(at(k), b"state").unwrap();
+            std::fs::write(store_path(&at(k)), b"store").unwrap();
+            std::fs::create_dir(at(k).with_extension("spare")).unwrap();
+            let f = std::fs::File::options().write(true).open(at(k)).unwrap();
+            f.set_modified(t0 + std::time::Duration::from_secs(k)).unwrap();
+        }
+        std::fs::write(dir.path().join("items.bin"), b"cache").unwrap();
+        // The current state is the oldest one: it stays, with the 7 newest.
+        prune(&at(0));
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut want: Vec<String> = [0u64, 5, 6, 7, 8, 9, 10, 11]
+            .iter()
+            .flat_map(|k| {
+                [format!("site-{k:016x}.bin"), format!("site-{k:016x}.frags"), format!("site-{k:016x}.spare")]
+            })
+            .collect();
+        want.push("items.bin".into());
+        want.sort();
+        assert_eq!(left, want);
     }
 
     #[test]

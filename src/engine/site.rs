@@ -354,6 +354,7 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                         state.frags.lists = lists;
                         state.save(&state_path)
                     });
+                    super::persist::prune(&state_path);
                     outcome.save_error = saved.err().map(|e| e.to_string());
                 }
                 lap("save");
