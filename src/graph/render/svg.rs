@@ -326,8 +326,37 @@ fn f(x: f64) -> Num {
     Num(x)
 }
 
+/// What a page adds to a drawing (the command line draws without).
+#[derive(Default)]
+pub struct Options<'a> {
+    /// The link of a node (its item page, relative to the page), if any:
+    /// the node is then an `<a>`.
+    pub href: Option<&'a (dyn Fn(usize) -> Option<String> + Sync)>,
+    /// Per node of the subgraph (same order): its distance from the item
+    /// the drawing is around (`data-depth`).
+    pub depth: Option<&'a [usize]>,
+    /// The item the drawing is around (outlined, class `center`).
+    pub center: Option<usize>,
+}
+
+/// A drawing and its size in pixels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Drawing {
+    pub svg: String,
+    pub width: f64,
+    pub height: f64,
+}
+
 /// Renders the subgraph as a standalone SVG document.
 pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
+    render_with(b, g, s, sub, &Options::default()).svg
+}
+
+/// [`render`] with a page's links, distances and center. Every node
+/// carries its id, kind, status, labels (`|`-separated) and sprint as
+/// `data-` attributes and every edge the ids of its ends, for a page's
+/// filters; the picture is the same.
+pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &Options) -> Drawing {
     use std::fmt::Write as _;
     let n = sub.nodes.len();
     let local: std::collections::HashMap<usize, usize> = sub.nodes.iter().enumerate().map(|(k, &i)| (i, k)).collect();
@@ -375,7 +404,9 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
             None => direct_path(&lay, a, c),
         };
         let _ = writeln!(o,
-            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{} → {}: {}</title></path>",
+            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\" data-from=\"{}\" data-to=\"{}\"><title>{} → {}: {}</title></path>",
+            Esc(b.items[ed.from].id()),
+            Esc(b.items[ed.to].id()),
             Esc(b.items[ed.from].id()),
             Esc(b.items[ed.to].id()),
             Esc(&edge_label(g, e))
@@ -401,9 +432,29 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
         let (stroke, sw) = if crit { ("#d62728", "2.5") } else { ("#8a8a8a", "1") };
         let slack = s.get(i).map(|t| format!(", slack {} d", super::json::round(t.slack)));
         let slack = slack.as_deref().unwrap_or("");
-        let _ = write!(o,
-            "<g class=\"node {cat}{}\"><title>{} ({}, {}{}): {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
+        let center = opt.center == Some(i);
+        let (stroke, sw) = if center { ("#1f4e9c", "3.5") } else { (stroke, sw) };
+        let _ = write!(
+            o,
+            "<g class=\"node {cat}{}{}\" data-id=\"{}\" data-kind=\"{}\" data-status=\"{}\" data-labels=\"{}\" data-sprint=\"{}\"",
             if crit { " critical" } else { "" },
+            if center { " center" } else { "" },
+            Esc(it.id()),
+            Esc(it.kind()),
+            Esc(it.status().unwrap_or("")),
+            Esc(&it.labels.join("|")),
+            Esc(it.sprint.as_ref().map_or("", |s| s.value.as_str())),
+        );
+        if let Some(d) = opt.depth.and_then(|d| d.get(k)) {
+            let _ = write!(o, " data-depth=\"{d}\"");
+        }
+        o.push('>');
+        let href = opt.href.and_then(|h| h(i));
+        if let Some(h) = &href {
+            let _ = write!(o, "<a href=\"{}\">", Esc(h));
+        }
+        let _ = write!(o,
+            "<title>{} ({}, {}{}): {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
             Esc(it.id()),
             Esc(it.kind()),
             Esc(it.status().unwrap_or("no status")),
@@ -416,17 +467,18 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
             fill(cat),
         );
         let _ = writeln!(o,
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\" fill=\"#111\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333\">{}</text></g>",
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\" fill=\"#111\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333\">{}</text>{}</g>",
             f(lay.x[k] + 8.0),
             f(lay.y[k] + 18.0),
             Esc(&truncate(it.id(), 30)),
             f(lay.x[k] + 8.0),
             f(lay.y[k] + 35.0),
             Esc(&truncate(&it.title.value, 32)),
+            if href.is_some() { "</a>" } else { "" },
         );
     }
     o.push_str("</svg>\n");
-    o
+    Drawing { svg: o, width: lay.width, height: lay.height }
 }
 
 /// A smooth path along a chain of drawing nodes, right to left: from the

@@ -1,42 +1,233 @@
-//! The dependency graph pages: the whole backlog, and one per epic or
-//! other top-level parent.
+//! The dependency graph pages: the index of views (`graph.html`), one view
+//! per epic or other top-level parent (`graph/<id>.html`), the whole graph
+//! on its own page when it is small enough (`graph-all.html`), and the
+//! focus view around every work item (`graph/focus/<id>.html`).
+//!
+//! Every view is the one SVG drawing of `graph::render::svg`, with links on
+//! its nodes and their kind, status, labels and sprint as data attributes
+//! (the filters and zoom of `assets/graph.js` work on those; without
+//! JavaScript the picture and the lists beside it are the content).
+//! Sprints are not nodes (nothing links to them in the graph): membership
+//! is the `sprint` filter.
+
+use std::collections::BTreeSet;
 
 use minijinja::{context, Environment, Value};
 
-use super::Shared;
-use crate::graph::render::{self, Selection};
-use crate::site::SiteError;
+use super::cards::role;
+use super::{Shared, FOCUS_DEPTH, FOCUS_MAX, MAX_WHOLE_GRAPH};
+use crate::config::Role;
+use crate::graph::render::{self, Selection, Subgraph};
+use crate::site::{root_prefix, SiteError};
+
+/// Where the whole graph is drawn (beside `graph.html`: no item page is at
+/// the top of the site, so no id can take the name).
+/// Drawings wider than this (pixels) do not fit the page's column.
+const WIDE_PX: f64 = 1100.0;
+
+pub const WHOLE_GRAPH_PAGE: &str = "graph-all.html";
 
 impl Shared<'_> {
-    pub(super) fn graph_page(&self, env: &Environment, center: Option<usize>) -> Result<(String, Vec<u8>), SiteError> {
+    /// A subgraph without sprints (they have no edges in the graph).
+    fn without_sprints(&self, mut sub: Subgraph) -> Subgraph {
         let b = self.b;
-        let sel = Selection { center, depth: 0, relations: None };
-        let sub = render::select(b, self.g, &sel);
-        let drawable = sub.nodes.len() <= render::svg::MAX_NODES && !sub.nodes.is_empty();
-        let svg = drawable.then(|| Value::from_safe_string(render::svg::render(b, self.g, &self.sched, &sub)));
-        let critical: Vec<Value> =
-            sub.nodes.iter().copied().filter(|&i| render::is_critical(&self.sched, i)).map(|i| self.card(i)).collect();
-        let epics: Vec<Value> = if center.is_some() {
-            Vec::new()
-        } else {
-            (0..b.items.len())
-                .filter(|&i| self.has_graph_page(i))
-                .map(|i| context! { card => self.card(i), url => format!("graph/{}.html", b.items[i].id()), size => self.g.descendants(i).len() + 1 })
-                .collect()
-        };
-        let (path, title) = match center {
-            Some(c) => (format!("graph/{}.html", b.items[c].id()), format!("Graph · {}", b.items[c].title.value)),
-            None => ("graph.html".to_string(), "Dependency graph".to_string()),
-        };
+        sub.nodes.retain(|&i| role(b, i) != Role::Sprint);
+        let keep: BTreeSet<usize> = sub.nodes.iter().copied().collect();
+        sub.edges.retain(|&e| keep.contains(&self.g.edges[e].from) && keep.contains(&self.g.edges[e].to));
+        sub
+    }
+
+    /// The drawing of `sub` for the page at `path`, with its links, and the
+    /// values of its filters.
+    pub(super) fn graph_view(
+        &self,
+        path: &str,
+        sub: &Subgraph,
+        depth: Option<&[usize]>,
+        center: Option<usize>,
+    ) -> Value {
+        let b = self.b;
+        let root = root_prefix(path);
+        let href = |i: usize| self.urls[i].as_ref().map(|u| format!("{root}{u}"));
+        let opt = render::svg::Options { href: Some(&href), depth, center };
+        let drawing = render::svg::render_with(b, self.g, &self.sched, sub, &opt);
+        let (mut kinds, mut statuses, mut labels, mut sprints) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for &i in &sub.nodes {
+            let it = &b.items[i];
+            kinds.insert(it.kind());
+            statuses.extend(it.status());
+            labels.extend(it.labels.iter().map(String::as_str));
+            sprints.extend(it.sprint.as_ref().map(|s| s.value.as_str()));
+        }
+        // Kinds and statuses in the order the config gives them.
+        let kinds: Vec<Value> = b
+            .config
+            .kinds
+            .iter()
+            .filter(|k| kinds.contains(k.name.as_str()))
+            .map(|k| context! { value => k.name.clone(), label => k.label.clone() })
+            .collect();
+        let mut order: Vec<&str> = Vec::new();
+        for s in &b.config.statuses {
+            if statuses.contains(s.name.as_str()) && !order.contains(&s.name.as_str()) {
+                order.push(&s.name);
+            }
+        }
+        for s in &statuses {
+            if !order.contains(s) {
+                order.push(s);
+            }
+        }
+        let statuses: Vec<Value> =
+            order.iter().map(|s| context! { value => *s, label => s.replace('_', " ") }).collect();
+        context! {
+            svg => Value::from_safe_string(drawing.svg),
+            // Wider than the page's column: a fade and a hint say it scrolls.
+            wide => drawing.width > WIDE_PX,
+            nodes => sub.nodes.len(),
+            edges => sub.edges.len(),
+            kinds => kinds,
+            statuses => statuses,
+            labels => labels.into_iter().collect::<Vec<_>>(),
+            sprints => sprints.into_iter().collect::<Vec<_>>(),
+            depth => depth.is_some(),
+        }
+    }
+
+    /// The whole backlog's drawing, if it is small enough to draw.
+    fn whole(&self) -> (Subgraph, bool) {
+        let sub = self.without_sprints(render::select(self.b, self.g, &Selection::default()));
+        let ok = !sub.nodes.is_empty() && sub.nodes.len() <= MAX_WHOLE_GRAPH;
+        (sub, ok)
+    }
+
+    /// `graph.html` (the index of views) and, when small enough,
+    /// `graph-all.html` (the whole graph).
+    pub(super) fn graph_index(&self, env: &Environment) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
+        let b = self.b;
+        let (sub, drawable) = self.whole();
+        let mut out = Vec::new();
+        let mut whole_bytes = None;
+        if drawable {
+            let view = self.graph_view(WHOLE_GRAPH_PAGE, &sub, None, None);
+            let critical = self.critical_cards(&sub);
+            let ctx = context! {
+                whole => true,
+                view => view,
+                critical => critical,
+                nodes => sub.nodes.len(),
+                edges => sub.edges.len(),
+            };
+            let page = self.page(env, "graph.html", WHOLE_GRAPH_PAGE, "Whole dependency graph", "graph", ctx)?;
+            whole_bytes = Some(page.1.len());
+            out.push(page);
+        }
+        let views: Vec<Value> = (0..b.items.len())
+            .filter(|&i| self.has_graph_page(i))
+            .map(|i| {
+                context! {
+                    card => self.card(i),
+                    url => format!("graph/{}.html", b.items[i].id()),
+                    size => self.g.descendants(i).len() + 1,
+                    top => self.g.parent(i).is_none(),
+                }
+            })
+            .collect();
         let ctx = context! {
-            center => center.map(|c| self.card(c)),
-            svg => svg,
+            index => true,
+            views => views,
+            nodes => sub.nodes.len(),
+            edges => sub.edges.len(),
+            whole_url => drawable.then_some(WHOLE_GRAPH_PAGE),
+            whole_size => whole_bytes.map(size_text),
+            max_whole => MAX_WHOLE_GRAPH,
+        };
+        out.insert(0, self.page(env, "graph.html", "graph.html", "Dependency graph", "graph", ctx)?);
+        Ok(out)
+    }
+
+    fn critical_cards(&self, sub: &Subgraph) -> Vec<Value> {
+        sub.nodes.iter().copied().filter(|&i| render::is_critical(&self.sched, i)).map(|i| self.card(i)).collect()
+    }
+
+    /// `graph/<id>.html`: an epic or initiative and everything under it.
+    pub(super) fn graph_page(&self, env: &Environment, c: usize) -> Result<(String, Vec<u8>), SiteError> {
+        let b = self.b;
+        let sel = Selection { center: Some(c), depth: 0, relations: None };
+        let sub = self.without_sprints(render::select(b, self.g, &sel));
+        let path = format!("graph/{}.html", b.items[c].id());
+        let drawable = sub.nodes.len() <= render::svg::MAX_NODES;
+        let view = drawable.then(|| self.graph_view(&path, &sub, None, Some(c)));
+        let ctx = context! {
+            center => self.card(c),
+            view => view,
             nodes => sub.nodes.len(),
             edges => sub.edges.len(),
             max_nodes => render::svg::MAX_NODES,
-            critical => critical,
-            epics => epics,
+            critical => self.critical_cards(&sub),
+            focus_url => self.has_focus_page(c).then(|| format!("graph/focus/{}.html", b.items[c].id())),
         };
+        let title = format!("Graph · {}", b.items[c].title.value);
         self.page(env, "graph.html", &path, &title, "graph", ctx)
+    }
+
+    /// Work items with a page get a focus view.
+    pub fn has_focus_page(&self, i: usize) -> bool {
+        self.urls[i].is_some() && role(self.b, i) == Role::Work && self.b.index.get(self.b.items[i].id()) == Some(&i)
+    }
+
+    /// `graph/focus/<id>.html`: the items within [`FOCUS_DEPTH`] edges of
+    /// one item (at most [`FOCUS_MAX`], nearest first), drawn and listed by
+    /// distance.
+    pub(super) fn focus_page(&self, env: &Environment, c: usize) -> Result<(String, Vec<u8>), SiteError> {
+        let b = self.b;
+        let f = render::focus(self.g, c, FOCUS_DEPTH, FOCUS_MAX);
+        let path = format!("graph/focus/{}.html", b.items[c].id());
+        let view = self.graph_view(&path, &f.sub, Some(&f.depth), Some(c));
+        let mut rings: Vec<Vec<Value>> = vec![Vec::new(); FOCUS_DEPTH];
+        for (k, &i) in f.sub.nodes.iter().enumerate() {
+            if let Some(r) = f.depth[k].checked_sub(1).and_then(|d| rings.get_mut(d)) {
+                r.push(self.card(i));
+            }
+        }
+        let rings: Vec<Value> = rings
+            .into_iter()
+            .enumerate()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(d, r)| context! { depth => d + 1, items => r })
+            .collect();
+        // The nearest epic or initiative with a graph view of its own.
+        let mut up = Some(c);
+        let mut hops = 0;
+        while let Some(x) = up.filter(|&x| !self.has_graph_page(x) && hops < super::MAX_CRUMBS) {
+            up = self.g.parent(x);
+            hops += 1;
+        }
+        let context_view = up.filter(|&x| self.has_graph_page(x));
+        let ctx = context! {
+            center => self.card(c),
+            focus => true,
+            view => view,
+            rings => rings,
+            cut => f.cut,
+            max => FOCUS_MAX,
+            max_depth => FOCUS_DEPTH,
+            nodes => f.sub.nodes.len(),
+            edges => f.sub.edges.len(),
+            context_card => context_view.map(|x| self.card(x)),
+            context_url => context_view.map(|x| format!("graph/{}.html", b.items[x].id())),
+        };
+        let title = format!("Graph around {}", b.items[c].title.value);
+        self.page(env, "graph.html", &path, &title, "graph", ctx)
+    }
+}
+
+/// A page size in words: `84 KB`, `3.1 MB`.
+fn size_text(bytes: usize) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{} KB", bytes.div_ceil(1000))
     }
 }

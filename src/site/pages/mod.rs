@@ -61,6 +61,14 @@ pub const IMPACT_LIMIT: usize = 200;
 pub const IMPACT_LIST: usize = 50;
 /// Ancestors an item page shows (the nearest; an ellipsis for the rest).
 pub const MAX_CRUMBS: usize = 12;
+/// The whole graph gets its own page up to this many items (above, the
+/// graph index says so and links the views per epic and initiative).
+pub const MAX_WHOLE_GRAPH: usize = 2000;
+/// A focus view shows the items up to this many edges from its item...
+pub const FOCUS_DEPTH: usize = 3;
+/// ...at most this many of them, the nearest first (so every focus page is
+/// small, and the site stays linear in the number of items).
+pub const FOCUS_MAX: usize = 24;
 /// Hops of a `via` path shown on an impact page: the last ones, after an
 /// ellipsis for the rest.
 pub const IMPACT_VIA: usize = 3;
@@ -73,8 +81,11 @@ pub enum Job {
     Backlog,
     /// An item's page (item, doc or sprint), its impact page, badge and API file.
     Item(usize),
+    /// The graph index and, when small enough, the whole graph.
     Graph,
     GraphOf(usize),
+    /// The focus view around a work item (`graph/focus/<id>.html`).
+    Focus(usize),
     Sprints,
     Metrics,
     Insights,
@@ -325,6 +336,9 @@ impl<'a> Shared<'a> {
                 if self.has_graph_page(i) {
                     v.push(Job::GraphOf(i));
                 }
+                if self.has_focus_page(i) {
+                    v.push(Job::Focus(i));
+                }
             }
         }
         let pages = self.audit_pages();
@@ -353,8 +367,9 @@ impl<'a> Shared<'a> {
             Job::Board(s) => Ok(vec![self.board(env, *s)?]),
             Job::Backlog => Ok(vec![self.backlog(env)?]),
             Job::Item(i) => self.item(env, *i),
-            Job::Graph => Ok(vec![self.graph_page(env, None)?]),
-            Job::GraphOf(i) => Ok(vec![self.graph_page(env, Some(*i))?]),
+            Job::Graph => self.graph_index(env),
+            Job::GraphOf(i) => Ok(vec![self.graph_page(env, *i)?]),
+            Job::Focus(i) => Ok(vec![self.focus_page(env, *i)?]),
             Job::Sprints => Ok(vec![self.sprints_page(env)?]),
             Job::Metrics => Ok(vec![self.metrics(env)?]),
             Job::Insights => Ok(vec![self.insights_page(env)?]),
