@@ -585,3 +585,197 @@ fn proposals_get_a_page_and_a_nav_link_only_when_there_are_some() {
         assert_eq!(std::fs::read(out.join(&f)).unwrap(), std::fs::read(again.join(&f)).unwrap(), "{f} differs");
     }
 }
+
+/// The ids of the nodes of a page's drawing, with their `data-depth` (0
+/// when the drawing has none).
+fn drawn(html: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for part in html.split("<g class=\"node ").skip(1) {
+        let tag = &part[..part.find('>').unwrap()];
+        let value = |name: &str| {
+            let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(tag[at..at + tag[at..].find('"')?].to_string())
+        };
+        out.insert(value("data-id").unwrap(), value("data-depth").map_or(0, |d| d.parse().unwrap()));
+    }
+    out
+}
+
+/// An epic with three stories, a chain of tasks under the first story
+/// (t1 ← t2 ← t3 ← t4 ← t5, each depending on the one before), and a
+/// sprint the tasks are in: the graph index links the epic's view and the
+/// whole graph; no view draws the sprint; the focus view of t3 draws what
+/// is within three edges of it, each at its distance, and its item page
+/// links it.
+#[test]
+fn graph_views_per_epic_and_focus_views_follow_the_graph() {
+    use cairn::site::pages::FOCUS_DEPTH;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "cairn.yml", "name: G\n");
+    write(&root, "epics/e.md", "---\ntitle: Epic E\nstatus: in_progress\n---\n");
+    write(&root, "sprints/sp.md", "---\ntitle: Sprint\nstart: 2026-11-02\nend: 2026-11-13\n---\n");
+    for s in 1..=3 {
+        write(&root, &format!("stories/s{s}.md"), &format!("---\ntitle: Story {s}\nstatus: ready\nparent: e\n---\n"));
+    }
+    for k in 1..=5 {
+        let dep = if k > 1 { format!("depends_on: [t{}]\n", k - 1) } else { String::new() };
+        write(
+            &root,
+            &format!("tasks/t{k}.md"),
+            &format!("---\ntitle: Task {k}\nstatus: ready\nparent: s1\nsprint: sp\nlabels: [l{k}]\n{dep}---\n"),
+        );
+    }
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let page = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+
+    // The edges, by construction: s1..s3 → e (parent), t1..t5 → s1
+    // (parent), t(k) → t(k−1) (depends_on). Distances from t3 by
+    // breadth-first search over them, both directions.
+    let mut adj: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut edge = |a: String, b: String| {
+        adj.entry(a.clone()).or_default().push(b.clone());
+        adj.entry(b).or_default().push(a);
+    };
+    for s in 1..=3 {
+        edge(format!("s{s}"), "e".into());
+    }
+    for k in 1..=5 {
+        edge(format!("t{k}"), "s1".into());
+        if k > 1 {
+            edge(format!("t{k}"), format!("t{}", k - 1));
+        }
+    }
+    let mut dist = std::collections::BTreeMap::from([("t3".to_string(), 0usize)]);
+    let mut queue = std::collections::VecDeque::from(["t3".to_string()]);
+    while let Some(u) = queue.pop_front() {
+        let d = dist[&u];
+        for v in adj.get(&u).into_iter().flatten() {
+            if d < FOCUS_DEPTH && !dist.contains_key(v) {
+                dist.insert(v.clone(), d + 1);
+                queue.push_back(v.clone());
+            }
+        }
+    }
+    let focus = page("graph/focus/t3.html");
+    assert_eq!(drawn(&focus), dist, "the focus view of t3 draws what is within {FOCUS_DEPTH} edges, at its distance");
+    assert!(
+        focus.contains("class=\"node todo center\"") || focus.contains("center\" data-id=\"t3\""),
+        "t3 is the center"
+    );
+    assert!(focus.contains("data-zoom=\"in\"") && focus.contains("data-graph-filter=\"labels\""), "zoom and filters");
+    // Listed by distance too (content without JavaScript).
+    for d in 1..=FOCUS_DEPTH {
+        let n = dist.values().filter(|&&x| x == d).count();
+        let head = format!("{d} step{} away <span class=\"muted small\">{n}</span>", if d == 1 { "" } else { "s" });
+        assert_eq!(focus.contains(&head), n > 0, "{head}");
+    }
+    assert!(
+        page("items/t3.html").contains("href=\"..&#x2f;graph&#x2f;focus&#x2f;t3.html\""),
+        "the item links its focus view"
+    );
+    assert!(!out.join("graph/focus/sp.html").exists(), "sprints have no focus view");
+
+    // The epic's view: the epic and everything under it, no sprint.
+    let epic = page("graph/e.html");
+    let mut under: Vec<String> = ["e", "s1", "s2", "s3"].map(String::from).to_vec();
+    under.extend((1..=5).map(|k| format!("t{k}")));
+    under.sort();
+    assert_eq!(drawn(&epic).into_keys().collect::<Vec<_>>(), under);
+    // Nodes carry what the filters read.
+    assert!(
+        epic.contains("data-id=\"t2\" data-kind=\"task\" data-status=\"ready\" data-labels=\"l2\" data-sprint=\"sp\"")
+    );
+    // Boxes link to their items.
+    assert!(epic.contains("<a href=\"..&#x2f;items&#x2f;t2.html\">") || epic.contains("<a href=\"../items/t2.html\">"));
+
+    // The index: the epic's view and the whole graph, with its size.
+    let index = page("graph.html");
+    assert!(index.contains("href=\"graph&#x2f;e.html\""), "{index}");
+    let whole = std::fs::metadata(out.join("graph-all.html")).unwrap().len() as usize;
+    let size = format!("{} KB page", whole.div_ceil(1000));
+    assert!(index.contains("href=\"graph-all.html\"") && index.contains(&size), "{size}");
+    assert!(index.contains("9 items, 12 relations"), "the whole graph counts no sprint");
+    let all = page("graph-all.html");
+    assert_eq!(drawn(&all).len(), 9);
+    assert!(!all.contains("data-id=\"sp\""), "no floating sprint box");
+}
+
+/// Above the limit the whole graph is not drawn, and the index says so.
+#[test]
+fn the_whole_graph_is_not_drawn_above_its_limit() {
+    use cairn::site::pages::MAX_WHOLE_GRAPH;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    let spec = cairn::gen::Spec { items: MAX_WHOLE_GRAPH + 1, seed: 1, errors: 0 };
+    cairn::gen::write(&root, &cairn::gen::shaped(&spec, cairn::gen::Shape::Star)).unwrap();
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    assert!(!out.join("graph-all.html").exists());
+    let index = std::fs::read_to_string(out.join("graph.html")).unwrap();
+    let n = MAX_WHOLE_GRAPH + 1;
+    assert!(
+        index.contains(&format!(
+            "are too many to draw on one page (the whole graph is drawn up to {MAX_WHOLE_GRAPH} items)"
+        )),
+        "{index}"
+    );
+    assert!(
+        index.contains(&format!("{},{:03} items", n / 1000, n % 1000)) || index.contains(&format!("{n} items")),
+        "{index}"
+    );
+    // A focus view of the hub is bounded.
+    let hub = std::fs::read_to_string(out.join("graph/focus/s0.html")).unwrap();
+    assert_eq!(drawn(&hub).len(), cairn::site::pages::FOCUS_MAX);
+    assert!(hub.contains("there are more"));
+}
+
+/// The audit log shows the time of day (UTC), the title of each event's
+/// item beside its id, and links every commit to its page: on GitHub for
+/// an ssh `origin`, on GitLab for an https one, and where
+/// `site.commit_url` says when it is set; nowhere without a known host.
+#[test]
+fn audit_shows_times_titles_and_commit_links() {
+    let repo = git_support::Repo::new();
+    repo.write("cairn.yml", "name: A\n");
+    repo.write("tasks/a.md", "---\ntitle: Write the <docs>\nstatus: ready\n---\n");
+    let c1 = repo.commit("Ana", "2026-11-15T09:07:00Z", "a");
+    repo.write("tasks/a.md", "---\ntitle: Write the <docs>\nstatus: done\n---\n");
+    let c2 = repo.commit("Ben", "2026-11-18T15:30:59+02:00", "done");
+    let t = tempfile::tempdir().unwrap();
+    let audit = |name: &str| {
+        let out = t.path().join(name);
+        build(&repo.path, &out, &[]).success();
+        std::fs::read_to_string(out.join("audit.html")).unwrap()
+    };
+    let slash = |s: &str| s.replace('/', "&#x2f;");
+    let link = |url: &str, sha: &str| format!("<a href=\"{}\" title=\"{sha}\">{}</a>", slash(url), &sha[..8]);
+
+    // No remote: times and titles, commits without links.
+    let html = audit("none");
+    assert!(html.contains("2026-11-15 <span class=\"muted\">09:07</span>"), "{html}");
+    assert!(html.contains("2026-11-18 <span class=\"muted\">13:30</span>"), "the time in UTC");
+    assert!(html.contains(&format!(
+        "<a href=\"{}\">Write the &lt;docs&gt;</a> <span class=\"mono muted small\">a</span>",
+        slash("items/a.html")
+    )));
+    assert!(!html.contains(&slash("/commit/")));
+    assert!(html.contains("<tr data-author=\"Ben\" data-field=\"status\">"));
+    assert!(html.contains("<option>Ana</option><option>Ben</option>"), "the person filter");
+    assert!(html.contains("<option>created</option><option>status</option>"), "the field filter");
+
+    repo.git(&["remote", "add", "origin", "git@github.com:acme/backlog.git"]);
+    let html = audit("github");
+    for sha in [&c1, &c2] {
+        assert!(html.contains(&link(&format!("https://github.com/acme/backlog/commit/{sha}"), sha)), "{html}");
+    }
+    repo.git(&["remote", "set-url", "origin", "https://gitlab.com/acme/sub/backlog.git"]);
+    let html = audit("gitlab");
+    assert!(html.contains(&link(&format!("https://gitlab.com/acme/sub/backlog/-/commit/{c2}"), &c2)));
+    repo.write("cairn.yml", "name: A\nsite:\n  commit_url: \"https://git.example.com/c?id={sha}\"\n");
+    let html = audit("configured");
+    assert!(html.contains(&link(&format!("https://git.example.com/c?id={c2}"), &c2)), "{html}");
+    repo.write("cairn.yml", "name: A\nsite:\n  commit_url: \"\"\n");
+    assert!(!audit("off").contains(&slash("/-/commit/")), "an empty commit_url turns the links off");
+}

@@ -752,7 +752,7 @@ mod tests {
     #[test]
     fn commit_pages_of_github_and_gitlab_remotes() {
         let t = |u: &str| {
-            let url = gix::url::parse(u.into()).ok()?;
+            let url = gix::url::parse(gix::bstr::BStr::new(u)).ok()?;
             let path = String::from_utf8(url.path.to_vec()).ok()?;
             let port = match url.scheme {
                 gix::url::Scheme::Http | gix::url::Scheme::Https => url.port,

@@ -33,6 +33,8 @@ const GAP_X: f64 = 90.0;
 const GAP_Y: f64 = 16.0;
 const MARGIN: f64 = 20.0;
 const LEGEND_H: f64 = 36.0;
+/// Dummy nodes per node and edge of a drawing, at most (see [`layout`]).
+const DUMMY_BUDGET: usize = 4;
 
 /// XML text/attribute escaping.
 pub fn escape(s: &str) -> String {
@@ -84,6 +86,9 @@ pub struct Layout {
     /// nodes it passes through, source first, or `None` for edges drawn
     /// directly (non-layering or cycle-closing).
     pub chains: Vec<Option<Vec<usize>>>,
+    /// Per layout edge: a layering edge drawn directly because the dummy
+    /// budget ran out (solid, unlike cycle-closing and non-layering edges).
+    pub direct: Vec<bool>,
     pub width: f64,
     pub height: f64,
 }
@@ -148,11 +153,28 @@ pub fn layout(n: usize, edges: &[(usize, usize, bool)]) -> Layout {
         }
     }
 
-    // 3. Dummy nodes along long edges.
+    // 3. Dummy nodes along long edges, the shortest first, up to a budget
+    //    linear in the drawing: past it (a long chain with many edges
+    //    across it), the longest edges are drawn directly instead.
     let mut node_layer = layer.clone();
     let mut chains: Vec<Option<Vec<usize>>> = vec![None; edges.len()];
+    let mut direct = vec![false; edges.len()];
     let mut links: Vec<(usize, usize)> = Vec::new(); // (left, right) between adjacent layers
-    for &k in &layering {
+    let span = |k: usize| layer[edges[k].0].saturating_sub(layer[edges[k].1]);
+    let mut by_span: Vec<usize> = layering.clone();
+    by_span.sort_by_key(|&k| (span(k), k));
+    let mut budget = DUMMY_BUDGET * (n + edges.len());
+    let mut chained = vec![false; edges.len()];
+    for &k in &by_span {
+        let need = span(k).saturating_sub(1);
+        if need <= budget {
+            budget -= need;
+            chained[k] = true;
+        } else {
+            direct[k] = true;
+        }
+    }
+    for &k in layering.iter().filter(|&&k| chained[k]) {
         let (a, c, _) = edges[k];
         let mut chain = vec![a];
         let mut prev = a;
@@ -279,7 +301,7 @@ pub fn layout(n: usize, edges: &[(usize, usize, bool)]) -> Layout {
     let x: Vec<f64> = (0..total).map(|u| MARGIN + node_layer[u] as f64 * (NODE_W + GAP_X)).collect();
     let height = (0..total).map(|u| y[u] + h[u]).fold(top, f64::max) + MARGIN;
     let width = (MARGIN * 2.0 + layers as f64 * (NODE_W + GAP_X) - GAP_X).max(560.0);
-    Layout { real: n, layer: node_layer, x, y, h, chains, width, height }
+    Layout { real: n, layer: node_layer, x, y, h, chains, direct, width, height }
 }
 
 /// A coordinate with at most one decimal, written without allocating.
@@ -398,7 +420,8 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         let critical = structural && is_critical(s, ed.from) && is_critical(s, ed.to);
         let (stroke, width, marker) =
             if critical { ("#d62728", "2.2", "arrow-critical") } else { ("#777", "1.2", "arrow") };
-        let dash = if structural && lay.chains[k].is_some() { "" } else { " stroke-dasharray=\"5,4\"" };
+        let solid = structural && (lay.chains[k].is_some() || lay.direct[k]);
+        let dash = if solid { "" } else { " stroke-dasharray=\"5,4\"" };
         let d = match &lay.chains[k] {
             Some(chain) => chain_path(&lay, chain),
             None => direct_path(&lay, a, c),
@@ -585,6 +608,21 @@ mod tests {
         let l = layout(3, &[(0, 1, true), (1, 2, true), (2, 0, true), (0, 2, false)]);
         assert_eq!(l.chains.iter().filter(|c| c.is_none()).count(), 2);
         assert!(!overlaps(&l));
+    }
+
+    #[test]
+    fn dummies_stay_linear_on_a_long_chain_with_edges_across_it() {
+        // A chain of 400 and 400 edges from its end to every link: all
+        // chained, that would be 80,000 dummies.
+        let n = 400;
+        let mut edges: Vec<(usize, usize, bool)> = (1..n).map(|k| (k, k - 1, true)).collect();
+        edges.extend((0..n - 1).map(|k| (n - 1, k, true)));
+        let l = layout(n, &edges);
+        let dummies = l.layer.len() - n;
+        assert!(dummies <= DUMMY_BUDGET * (n + edges.len()), "{dummies} dummies");
+        assert!(l.direct.iter().any(|&d| d), "the longest edges are drawn directly");
+        // The chain's own edges still run through adjacent layers.
+        assert!((0..n - 1).all(|k| l.chains[k].as_ref().is_some_and(|c| c.len() == 2)));
     }
 
     #[test]
