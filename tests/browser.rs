@@ -53,7 +53,15 @@ fn pages_render_in_headless_chromium_without_console_errors() {
             "items/train-churn-model.html",
             &["class=\"panel prose\"", "class=\"meta\"", "Impact", "class=\"breadcrumb\""],
         ),
-        ("impact", "impact/train-churn-model.html", &["graph-scroll", "<svg", "class=\"itemlist\""]),
+        // The graph script ran: it makes the pictures zoomable.
+        ("impact", "impact/train-churn-model.html", &["graph-scroll", "<svg", "class=\"itemlist\"", "is-zoomable"]),
+        ("graph-index", "graph.html", &["Graphs by initiative and epic", "graph-all.html"]),
+        ("graph-epic", "graph/health-scoring.html", &["is-zoomable", "data-graph-filter=\"status\"", "viewBox"]),
+        (
+            "graph-focus",
+            "graph/focus/train-churn-model.html",
+            &["is-zoomable", "aria-pressed=\"true\">2 steps", "1 step away"],
+        ),
         ("sprint", "sprints/2026-s47.html", &["Committed items", "capacity-2026-s47-t", "class=\"stats\""]),
         // The sort script ran: it makes every sortable header keyboard-focusable.
         (
@@ -276,6 +284,8 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         (&rich, "impact/train-churn-model.html"),
         (&rich, "graph.html"),
         (&rich, "graph/health-scoring.html"),
+        (&rich, "graph/focus/train-churn-model.html"),
+        (&rich, "graph-all.html"),
         (&rich, "sprints/index.html"),
         (&rich, "sprints/2026-s47.html"),
         (&rich, "metrics.html"),
@@ -305,4 +315,80 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         }
     }
     assert!(failures.is_empty(), "{} axe failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Clicks the zoom-in button and picks a kind in the filter once the page
+/// and its scripts have loaded, then writes what changed into a
+/// `<pre id="probe">` that `--dump-dom` shows.
+const GRAPH_PROBE: &str = r#"window.addEventListener("load", function () {
+  var out = {};
+  try {
+    var svg = document.querySelector(".graph-scroll svg");
+    out.before = svg.getAttribute("viewBox");
+    document.querySelector('[data-zoom="in"]').click();
+    out.after = svg.getAttribute("viewBox");
+    var kind = document.querySelector('[data-graph-filter="kind"]');
+    kind.value = "story";
+    kind.dispatchEvent(new Event("change"));
+    out.out = svg.querySelectorAll("g.node.is-out").length;
+    var hide = document.querySelector("[data-graph-hide]");
+    hide.checked = true;
+    hide.dispatchEvent(new Event("change"));
+    var n = svg.querySelector("g.node.is-out");
+    out.hidden = n ? getComputedStyle(n).display : "none";
+  } catch (e) { out.error = String(e); }
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+"#;
+
+/// On a focus view in Chromium, the zoom-in button zooms (the viewBox
+/// shrinks by the zoom step, around the same center) and the kind filter
+/// dims exactly the nodes of other kinds, which "hide the others" hides.
+#[test]
+fn graph_views_zoom_and_filter_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!("\n!!!!!!!! SKIPPED graph view test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &out, &["--no-history"]);
+    let page = "graph/focus/train-churn-model.html";
+    let html = std::fs::read_to_string(out.join(page)).unwrap();
+    // The nodes of other kinds than story, from the drawing itself.
+    let kinds: Vec<&str> = html
+        .split("<g class=\"node ")
+        .skip(1)
+        .map(|p| {
+            let v = &p[p.find(" data-kind=\"").unwrap() + 12..];
+            &v[..v.find('"').unwrap()]
+        })
+        .collect();
+    let others = kinds.iter().filter(|k| **k != "story").count();
+    assert!(others > 0 && others < kinds.len(), "the view mixes kinds: {kinds:?}");
+    std::fs::write(out.join("probe.js"), GRAPH_PROBE).unwrap();
+    let probe = "graph/focus/probe.html";
+    std::fs::write(out.join(probe), html.replacen("</body>", "<script src=\"../../probe.js\"></script></body>", 1))
+        .unwrap();
+    let args =
+        ["--dump-dom".to_string(), "--window-size=1280,900".to_string(), "--virtual-time-budget=10000".to_string()];
+    let (dom, log) =
+        run(&chrome, &t.path().join("profile-probe"), &args, &format!("file://{}", out.join(probe).display()));
+    let start = dom.find("<pre id=\"probe\">").unwrap_or_else(|| panic!("no probe result; log: {}", tail(&log))) + 16;
+    let json = dom[start..start + dom[start..].find("</pre>").unwrap()].replace("&quot;", "\"");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert!(v.get("error").is_none(), "{v}");
+    let vb = |k: &str| -> Vec<f64> { v[k].as_str().unwrap().split(' ').map(|x| x.parse().unwrap()).collect() };
+    let (a, b) = (vb("before"), vb("after"));
+    assert!((b[2] - a[2] / 1.25).abs() < 0.5 && (b[3] - a[3] / 1.25).abs() < 0.5, "zoomed in by 1.25: {a:?} → {b:?}");
+    let mid = |x: &[f64], k: usize| x[k] + x[k + 2] / 2.0;
+    assert!((mid(&a, 0) - mid(&b, 0)).abs() < 0.5 && (mid(&a, 1) - mid(&b, 1)).abs() < 0.5, "around the center");
+    assert_eq!(v["out"].as_u64(), Some(others as u64), "the filter dims every node of another kind");
+    assert_eq!(v["hidden"].as_str(), Some("none"), "hide the others hides them");
+    for e in console_errors(&log) {
+        panic!("console error: {e}");
+    }
 }

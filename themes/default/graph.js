@@ -57,10 +57,17 @@
       });
       if (!(x1 > x0)) return center(fitScale());
       var z = size(), pad = 24, bw = x1 - x0 + 2 * pad, bh = y1 - y0 + 2 * pad;
-      var s = Math.max(minScale(), Math.min(1, z.w / bw, z.h / bh));
+      // Readable first: at 60 % or more, around the center item when the
+      // nodes shown do not fit (a phone).
+      var s = Math.max(0.6, Math.min(1, z.w / bw, z.h / bh));
+      var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, c = svg.querySelector("g.node.center rect");
+      if (c && (bw * s > z.w || bh * s > z.h)) {
+        cx = parseFloat(c.getAttribute("x")) + parseFloat(c.getAttribute("width")) / 2;
+        cy = parseFloat(c.getAttribute("y")) + parseFloat(c.getAttribute("height")) / 2;
+      }
       st.s = s;
-      st.x = (x0 + x1) / 2 - z.w / s / 2;
-      st.y = (y0 + y1) / 2 - z.h / s / 2;
+      st.x = cx - z.w / s / 2;
+      st.y = cy - z.h / s / 2;
       // Keep the whole of a small picture in view.
       if (z.w / s >= W) st.x = (W - z.w / s) / 2;
       if (z.h / s >= H) st.y = (H - z.h / s) / 2;
