@@ -153,6 +153,9 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     b.check("a dependency added");
     edit(&root, story, "sprint: 2026-s47", "sprint: 2026-s48");
     b.check("a sprint change");
+    // The focus views of the epic's descendants name it in their breadcrumb.
+    edit(&root, "epics/health-scoring.md", "title: Develop a proactive", "title: Develop a reactive");
+    b.check("an epic's title edit");
     repo.remove("bugs/widget-timezone-off-by-one.md");
     b.check("a deletion");
     let o = Command::cargo_bin("cairn")

@@ -14,7 +14,9 @@
 //!   is or was in;
 //! - **focus** (serve's settle phase too): the focus views of the items
 //!   within [`FOCUS_DEPTH`] edges of it or of its relations before, since a
-//!   focus view draws the items that near ([`focus_reach`]);
+//!   focus view draws the items that near ([`focus_reach`]), and those of
+//!   the wider items (a focus view's breadcrumb names the nearest epic or
+//!   initiative above it);
 //! - the site-wide pages (overview, boards, backlog, graph, problems,
 //!   feed, static API…), always.
 

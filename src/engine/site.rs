@@ -193,7 +193,7 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
     }
     let g = s.g;
     let mut pages = invalidate::neighbourhood(b, g, &changed, &old_neighbours);
-    let focus = invalidate::focus_reach(b, g, &changed, &old_neighbours);
+    let mut focus = invalidate::focus_reach(b, g, &changed, &old_neighbours);
     let w = invalidate::wider(b, g, &changed, &sprints);
     // A graph page draws its subtree and the items it links to: those of
     // the ancestors of every page shown again.
@@ -208,6 +208,9 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
             x = p;
         }
     }
+    // A focus view's breadcrumb names the nearest epic or initiative above
+    // it: the descendants' views (among the wider items) show a change too.
+    focus.extend(w.items.iter().copied());
     pages.extend(w.items);
     let mut keys = HashSet::new();
     for i in pages {

@@ -68,8 +68,9 @@ impl Builder {
             jobs.extend(
                 graphs.into_iter().filter(|&i| shared.urls[i].is_some() && shared.has_graph_page(i)).map(Job::GraphOf),
             );
+            let mut focus = invalidate::focus_reach(b, &last.graph, &pending.ids, &pending.old_neighbours);
+            focus.extend(items.iter().copied());
             jobs.extend(items.into_iter().filter(|&i| shared.urls[i].is_some()).map(Job::Item));
-            let focus = invalidate::focus_reach(b, &last.graph, &pending.ids, &pending.old_neighbours);
             jobs.extend(focus.into_iter().filter(|&i| shared.has_focus_page(i)).map(Job::Focus));
             jobs
         };
