@@ -123,17 +123,38 @@ impl Shared<'_> {
             whole_bytes = Some(page.1.len());
             out.push(page);
         }
-        let views: Vec<Value> = (0..b.items.len())
-            .filter(|&i| self.has_graph_page(i))
-            .map(|i| {
-                context! {
-                    card => self.card(i),
-                    url => format!("graph/{}.html", b.items[i].id()),
-                    size => self.g.descendants(i).len() + 1,
-                    top => self.g.parent(i).is_none(),
-                }
-            })
-            .collect();
+        // The views as a tree: each under the nearest view above it (looked
+        // for at most MAX_CRUMBS parents up), in id order.
+        let n = b.items.len();
+        let mut under: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        for i in (0..n).filter(|&i| self.has_graph_page(i)) {
+            let mut up = self.g.parent(i);
+            let mut hops = 1;
+            while let Some(p) = up.filter(|&p| !self.has_graph_page(p) && hops < super::MAX_CRUMBS) {
+                up = self.g.parent(p);
+                hops += 1;
+            }
+            match up.filter(|&p| self.has_graph_page(p)) {
+                Some(p) => under[p].push(i),
+                None => roots.push(i),
+            }
+        }
+        let by_id = |v: &mut Vec<usize>| v.sort_by(|&x, &y| b.items[x].id().cmp(b.items[y].id()));
+        by_id(&mut roots);
+        let mut views: Vec<Value> = Vec::new();
+        let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|r| (r, 0)).collect();
+        while let Some((i, level)) = stack.pop() {
+            views.push(context! {
+                card => self.card(i),
+                url => format!("graph/{}.html", b.items[i].id()),
+                size => self.g.descendants(i).len() + 1,
+                level => level.min(3),
+            });
+            let mut kids = std::mem::take(&mut under[i]);
+            by_id(&mut kids);
+            stack.extend(kids.into_iter().rev().map(|k| (k, level + 1)));
+        }
         let ctx = context! {
             index => true,
             views => views,
