@@ -284,7 +284,7 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         (&rich, "impact/train-churn-model.html"),
         (&rich, "graph.html"),
         (&rich, "graph/health-scoring.html"),
-        (&rich, "graph/focus/train-churn-model.html"),
+        (&rich, "graph/focus/health-scoring.html"),
         (&rich, "graph-all.html"),
         (&rich, "sprints/index.html"),
         (&rich, "sprints/2026-s47.html"),
@@ -324,6 +324,7 @@ const GRAPH_PROBE: &str = r#"window.addEventListener("load", function () {
   var out = {};
   try {
     var svg = document.querySelector(".graph-scroll svg");
+    out.far = svg.querySelectorAll("g.node.is-far").length;
     out.before = svg.getAttribute("viewBox");
     document.querySelector('[data-zoom="in"]').click();
     out.after = svg.getAttribute("viewBox");
@@ -344,9 +345,11 @@ const GRAPH_PROBE: &str = r#"window.addEventListener("load", function () {
 });
 "#;
 
-/// On a focus view in Chromium, the zoom-in button zooms (the viewBox
-/// shrinks by the zoom step, around the same center) and the kind filter
-/// dims exactly the nodes of other kinds, which "hide the others" hides.
+/// On an epic's view focused on one of its items (`#n-<id>`) in Chromium,
+/// the script hides what is more than two edges away (counted here over
+/// the drawing's own edges), the zoom-in button zooms (the viewBox shrinks
+/// by the zoom step around the same center), and the kind filter dims
+/// exactly the nodes of other kinds, which "hide the others" hides.
 #[test]
 fn graph_views_zoom_and_filter_in_chromium() {
     let Some(chrome) = chromium() else {
@@ -356,31 +359,65 @@ fn graph_views_zoom_and_filter_in_chromium() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("site");
     build_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &out, &["--no-history"]);
-    let page = "graph/focus/train-churn-model.html";
-    let html = std::fs::read_to_string(out.join(page)).unwrap();
-    // The nodes of other kinds than story, from the drawing itself.
-    let kinds: Vec<&str> = html
+    let html = std::fs::read_to_string(out.join("graph/health-scoring.html")).unwrap();
+    let value = |tag: &str, name: &str| -> String {
+        let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        tag[at..at + tag[at..].find('"').unwrap()].to_string()
+    };
+    // The drawing's nodes (id, kind) and edges, from the page itself.
+    let nodes: Vec<(String, String)> = html
         .split("<g class=\"node ")
         .skip(1)
         .map(|p| {
-            let v = &p[p.find(" data-kind=\"").unwrap() + 12..];
-            &v[..v.find('"').unwrap()]
+            let tag = &p[..p.find('>').unwrap()];
+            (value(tag, "data-id"), value(tag, "data-kind"))
         })
         .collect();
-    let others = kinds.iter().filter(|k| **k != "story").count();
-    assert!(others > 0 && others < kinds.len(), "the view mixes kinds: {kinds:?}");
+    let edges: Vec<(String, String)> = html
+        .split("<path ")
+        .skip(1)
+        .filter(|p| p.contains(" data-from=\""))
+        .map(|p| {
+            let tag = format!(" {}", &p[..p.find('>').unwrap()]);
+            (value(&tag, "data-from"), value(&tag, "data-to"))
+        })
+        .collect();
+    let center = "train-churn-model";
+    let mut dist = std::collections::HashMap::from([(center.to_string(), 0usize)]);
+    let mut queue = std::collections::VecDeque::from([center.to_string()]);
+    while let Some(u) = queue.pop_front() {
+        let d = dist[&u];
+        for (a, b) in &edges {
+            let v = if *a == u {
+                b
+            } else if *b == u {
+                a
+            } else {
+                continue;
+            };
+            if d < 2 && !dist.contains_key(v) {
+                dist.insert(v.clone(), d + 1);
+                queue.push_back(v.clone());
+            }
+        }
+    }
+    let far = nodes.iter().filter(|(id, _)| !dist.contains_key(id)).count();
+    assert!(far > 0 && dist.len() > 2, "the view has near and far nodes");
+    let others = nodes.iter().filter(|(_, k)| k != "story").count();
+    assert!(others > 0 && others < nodes.len(), "the view mixes kinds");
     std::fs::write(out.join("probe.js"), GRAPH_PROBE).unwrap();
-    let probe = "graph/focus/probe.html";
-    std::fs::write(out.join(probe), html.replacen("</body>", "<script src=\"../../probe.js\"></script></body>", 1))
+    let probe = "graph/probe.html";
+    std::fs::write(out.join(probe), html.replacen("</body>", "<script src=\"..&#x2f;probe.js\"></script></body>", 1))
         .unwrap();
     let args =
         ["--dump-dom".to_string(), "--window-size=1280,900".to_string(), "--virtual-time-budget=10000".to_string()];
-    let (dom, log) =
-        run(&chrome, &t.path().join("profile-probe"), &args, &format!("file://{}", out.join(probe).display()));
+    let url = format!("file://{}#n-{center}", out.join(probe).display());
+    let (dom, log) = run(&chrome, &t.path().join("profile-probe"), &args, &url);
     let start = dom.find("<pre id=\"probe\">").unwrap_or_else(|| panic!("no probe result; log: {}", tail(&log))) + 16;
     let json = dom[start..start + dom[start..].find("</pre>").unwrap()].replace("&quot;", "\"");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
     assert!(v.get("error").is_none(), "{v}");
+    assert_eq!(v["far"].as_u64(), Some(far as u64), "focused: the nodes more than 2 edges away are hidden");
     let vb = |k: &str| -> Vec<f64> { v[k].as_str().unwrap().split(' ').map(|x| x.parse().unwrap()).collect() };
     let (a, b) = (vb("before"), vb("after"));
     assert!((b[2] - a[2] / 1.25).abs() < 0.5 && (b[3] - a[3] / 1.25).abs() < 0.5, "zoomed in by 1.25: {a:?} → {b:?}");

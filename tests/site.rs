@@ -601,12 +601,34 @@ fn drawn(html: &str) -> std::collections::BTreeMap<String, usize> {
     out
 }
 
+/// Distances from `from` over undirected `edges`, up to `depth`.
+fn bfs(edges: &[(&str, &str)], from: &str, depth: usize) -> std::collections::BTreeMap<String, usize> {
+    let mut adj: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for &(a, b) in edges {
+        adj.entry(a).or_default().push(b);
+        adj.entry(b).or_default().push(a);
+    }
+    let mut dist = std::collections::BTreeMap::from([(from.to_string(), 0usize)]);
+    let mut queue = std::collections::VecDeque::from([from]);
+    while let Some(u) = queue.pop_front() {
+        let d = dist[u];
+        for &v in adj.get(u).into_iter().flatten() {
+            if d < depth && !dist.contains_key(v) {
+                dist.insert(v.to_string(), d + 1);
+                queue.push_back(v);
+            }
+        }
+    }
+    dist
+}
+
 /// An epic with three stories, a chain of tasks under the first story
-/// (t1 ← t2 ← t3 ← t4 ← t5, each depending on the one before), and a
-/// sprint the tasks are in: the graph index links the epic's view and the
-/// whole graph; no view draws the sprint; the focus view of t3 draws what
-/// is within three edges of it, each at its distance, and its item page
-/// links it.
+/// (t1 ← t2 ← t3 ← t4 ← t5, each depending on the one before), a task `o`
+/// in no epic that depends on t5, and a sprint the chain is in: the graph
+/// index links the epic's view and the whole graph; no view draws the
+/// sprint; the epic and `o` (drawn in no view) get a focus view drawing
+/// what is within three edges of them, each at its distance; the other
+/// items link their view focused on them.
 #[test]
 fn graph_views_per_epic_and_focus_views_follow_the_graph() {
     use cairn::site::pages::FOCUS_DEPTH;
@@ -626,69 +648,59 @@ fn graph_views_per_epic_and_focus_views_follow_the_graph() {
             &format!("---\ntitle: Task {k}\nstatus: ready\nparent: s1\nsprint: sp\nlabels: [l{k}]\n{dep}---\n"),
         );
     }
+    write(&root, "tasks/o.md", "---\ntitle: Orphan\nstatus: ready\ndepends_on: [t5]\n---\n");
     let out = t.path().join("site");
     build(&root, &out, &["--no-history"]).success();
     let page = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
 
-    // The edges, by construction: s1..s3 → e (parent), t1..t5 → s1
-    // (parent), t(k) → t(k−1) (depends_on). Distances from t3 by
-    // breadth-first search over them, both directions.
-    let mut adj: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    let mut edge = |a: String, b: String| {
-        adj.entry(a.clone()).or_default().push(b.clone());
-        adj.entry(b).or_default().push(a);
-    };
-    for s in 1..=3 {
-        edge(format!("s{s}"), "e".into());
-    }
+    // The edges, by construction.
+    let mut edges: Vec<(String, String)> = (1..=3).map(|s| (format!("s{s}"), "e".to_string())).collect();
     for k in 1..=5 {
-        edge(format!("t{k}"), "s1".into());
+        edges.push((format!("t{k}"), "s1".into()));
         if k > 1 {
-            edge(format!("t{k}"), format!("t{}", k - 1));
+            edges.push((format!("t{k}"), format!("t{}", k - 1)));
         }
     }
-    let mut dist = std::collections::BTreeMap::from([("t3".to_string(), 0usize)]);
-    let mut queue = std::collections::VecDeque::from(["t3".to_string()]);
-    while let Some(u) = queue.pop_front() {
-        let d = dist[&u];
-        for v in adj.get(&u).into_iter().flatten() {
-            if d < FOCUS_DEPTH && !dist.contains_key(v) {
-                dist.insert(v.clone(), d + 1);
-                queue.push_back(v.clone());
-            }
-        }
-    }
-    let focus = page("graph/focus/t3.html");
-    assert_eq!(drawn(&focus), dist, "the focus view of t3 draws what is within {FOCUS_DEPTH} edges, at its distance");
-    assert!(
-        focus.contains("class=\"node todo center\"") || focus.contains("center\" data-id=\"t3\""),
-        "t3 is the center"
-    );
-    assert!(focus.contains("data-zoom=\"in\"") && focus.contains("data-graph-filter=\"labels\""), "zoom and filters");
-    // Listed by distance too (content without JavaScript).
-    for d in 1..=FOCUS_DEPTH {
-        let n = dist.values().filter(|&&x| x == d).count();
-        let head = format!("{d} step{} away <span class=\"muted small\">{n}</span>", if d == 1 { "" } else { "s" });
-        assert_eq!(focus.contains(&head), n > 0, "{head}");
-    }
-    assert!(
-        page("items/t3.html").contains("href=\"..&#x2f;graph&#x2f;focus&#x2f;t3.html\""),
-        "the item links its focus view"
-    );
-    assert!(!out.join("graph/focus/sp.html").exists(), "sprints have no focus view");
+    edges.push(("o".into(), "t5".into()));
+    let edges: Vec<(&str, &str)> = edges.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
 
-    // The epic's view: the epic and everything under it, no sprint.
+    for center in ["e", "o"] {
+        let dist = bfs(&edges, center, FOCUS_DEPTH);
+        let focus = page(&format!("graph/focus/{center}.html"));
+        assert_eq!(
+            drawn(&focus),
+            dist,
+            "the focus view of {center}: what is within {FOCUS_DEPTH} edges, at its distance"
+        );
+        assert!(focus.contains(&format!(" center\" data-id=\"{center}\"")), "{center} is the center");
+        assert!(focus.contains("data-zoom=\"in\"") && focus.contains("data-graph-filter=\"kind\""), "zoom and filters");
+        // Listed by distance too (content without JavaScript).
+        for d in 1..=FOCUS_DEPTH {
+            let n = dist.values().filter(|&&x| x == d).count();
+            let head = format!("{d} step{} away <span class=\"muted small\">{n}</span>", if d == 1 { "" } else { "s" });
+            assert_eq!(focus.contains(&head), n > 0, "{center}: {head}");
+        }
+    }
+    assert!(page("items/o.html").contains("href=\"..&#x2f;graph&#x2f;focus&#x2f;o.html\""));
+    // Items drawn in a view link it, focused on them; no page of their own.
+    assert!(page("items/t3.html").contains("href=\"..&#x2f;graph&#x2f;e.html#n-t3\""), "t3 links its view");
+    for id in ["t3", "s1", "sp"] {
+        assert!(!out.join(format!("graph/focus/{id}.html")).exists(), "{id} has no focus page");
+    }
+
+    // The epic's view: the epic and everything under it, no sprint, each
+    // node an anchor for `#n-<id>`.
     let epic = page("graph/e.html");
     let mut under: Vec<String> = ["e", "s1", "s2", "s3"].map(String::from).to_vec();
     under.extend((1..=5).map(|k| format!("t{k}")));
     under.sort();
     assert_eq!(drawn(&epic).into_keys().collect::<Vec<_>>(), under);
-    // Nodes carry what the filters read.
+    assert!(epic.contains("id=\"n-t3\""));
+    // Nodes carry what the filters read, and link to their items.
     assert!(
         epic.contains("data-id=\"t2\" data-kind=\"task\" data-status=\"ready\" data-labels=\"l2\" data-sprint=\"sp\"")
     );
-    // Boxes link to their items.
-    assert!(epic.contains("<a href=\"..&#x2f;items&#x2f;t2.html\">") || epic.contains("<a href=\"../items/t2.html\">"));
+    assert!(epic.contains("<a href=\"..&#x2f;items&#x2f;t2.html\">"));
 
     // The index: the epic's view and the whole graph, with its size.
     let index = page("graph.html");
@@ -696,9 +708,10 @@ fn graph_views_per_epic_and_focus_views_follow_the_graph() {
     let whole = std::fs::metadata(out.join("graph-all.html")).unwrap().len() as usize;
     let size = format!("{} KB page", whole.div_ceil(1000));
     assert!(index.contains("href=\"graph-all.html\"") && index.contains(&size), "{size}");
-    assert!(index.contains("9 items, 12 relations"), "the whole graph counts no sprint");
+    let n = under.len() + 1;
+    assert!(index.contains(&format!("{n} items, {} relations", edges.len())), "the whole graph counts no sprint");
     let all = page("graph-all.html");
-    assert_eq!(drawn(&all).len(), 9);
+    assert_eq!(drawn(&all).len(), n);
     assert!(!all.contains("data-id=\"sp\""), "no floating sprint box");
 }
 

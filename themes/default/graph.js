@@ -6,7 +6,8 @@
 // touch pinch, and the keys + − 0 1 on the focused picture. Pan: drag, the
 // wheel, or the arrow keys. Filters dim (or hide) the nodes whose data-kind,
 // data-status, data-labels or data-sprint differ, and the depth switch of a
-// focus view hides the nodes further than the chosen distance.
+// focus view hides the nodes further than the chosen distance. A view's
+// address `#n-<id>` focuses it on that item the same way.
 (function () {
   "use strict";
   var MAX = 4;
@@ -210,9 +211,68 @@
         fitShown();
       });
     });
-    // A focus view opens at two steps (the buttons show more or fewer).
-    var start = depthButtons.filter(function (b) { return b.getAttribute("data-depth") === "2"; })[0];
-    if (start) start.click();
+    var depthGroup = fig.querySelector(".graph-depth");
+    function atDepth(d) {
+      var b = depthButtons.filter(function (x) { return x.getAttribute("data-depth") === String(d); })[0];
+      if (b) b.click();
+    }
+    // `#n-<id>`: the view focused on that item. Distances are counted over
+    // the drawing's own edges (either direction); the rest is hidden.
+    var adj = null;
+    function focusOn(id) {
+      var node = null;
+      nodes.forEach(function (n) { if (n.getAttribute("data-id") === id) node = n; });
+      if (!node) return false;
+      if (!adj) {
+        adj = {};
+        edges.forEach(function (p) {
+          var a = p.getAttribute("data-from"), b = p.getAttribute("data-to");
+          (adj[a] = adj[a] || []).push(b);
+          (adj[b] = adj[b] || []).push(a);
+        });
+      }
+      var dist = {}, queue = [id], k = 0;
+      dist[id] = 0;
+      while (k < queue.length) {
+        var u = queue[k++];
+        (adj[u] || []).forEach(function (v) {
+          if (dist[v] === undefined && dist[u] < 3) { dist[v] = dist[u] + 1; queue.push(v); }
+        });
+      }
+      nodes.forEach(function (n) {
+        var d = dist[n.getAttribute("data-id")];
+        n.setAttribute("data-depth", d === undefined ? "99" : String(d));
+        n.classList.toggle("center", n === node);
+      });
+      if (depthGroup) depthGroup.hidden = false;
+      atDepth(2);
+      return true;
+    }
+    function fromHash() {
+      var h = "";
+      try { h = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return; }
+      if (h.indexOf("n-") === 0 && focusOn(h.slice(2))) {
+        // The browser scrolled to the node: show the whole picture instead.
+        setTimeout(function () {
+          box.scrollTop = 0;
+          box.scrollLeft = 0;
+          window.scrollTo(0, Math.max(0, fig.getBoundingClientRect().top + window.pageYOffset - 72));
+        }, 0);
+      }
+    }
+    var clear = fig.querySelector("[data-focus-clear]");
+    if (clear) clear.addEventListener("click", function () {
+      nodes.forEach(function (n) { n.removeAttribute("data-depth"); n.classList.remove("center"); });
+      depth = Infinity;
+      if (depthGroup) depthGroup.hidden = true;
+      if (window.history && history.replaceState) history.replaceState(null, "", window.location.pathname + window.location.search);
+      refilter();
+      fit();
+    });
+    window.addEventListener("hashchange", fromHash);
+    // A focus page opens at two steps (the buttons show more or fewer).
+    if (depthGroup && !depthGroup.hidden) atDepth(2);
+    else fromHash();
   }
   document.querySelectorAll("[data-graph]").forEach(setup);
 })();

@@ -468,6 +468,11 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
             Esc(&it.labels.join("|")),
             Esc(it.sprint.as_ref().map_or("", |s| s.value.as_str())),
         );
+        if opt.href.is_some() {
+            // A page's anchor: `#n-<id>` scrolls to the node (and focuses
+            // the view on it with the page's script).
+            let _ = write!(o, " id=\"n-{}\"", Esc(it.id()));
+        }
         if let Some(d) = opt.depth.and_then(|d| d.get(k)) {
             let _ = write!(o, " data-depth=\"{d}\"");
         }

@@ -1,7 +1,11 @@
 //! The dependency graph pages: the index of views (`graph.html`), one view
 //! per epic or other top-level parent (`graph/<id>.html`), the whole graph
 //! on its own page when it is small enough (`graph-all.html`), and the
-//! focus view around every work item (`graph/focus/<id>.html`).
+//! focus view around an epic or initiative, or an item in no view
+//! (`graph/focus/<id>.html`).
+//!
+//! Other items are focused in their view (`graph/<view>.html#n-<id>`,
+//! see [`Shared::has_focus_page`]).
 //!
 //! Every view is the one SVG drawing of `graph::render::svg`, with links on
 //! its nodes and their kind, status, labels and sprint as data attributes
@@ -179,7 +183,8 @@ impl Shared<'_> {
         let sub = self.without_sprints(render::select(b, self.g, &sel));
         let path = format!("graph/{}.html", b.items[c].id());
         let drawable = sub.nodes.len() <= render::svg::MAX_NODES;
-        let view = drawable.then(|| self.graph_view(&path, &sub, None, Some(c)));
+        // No center: a view is focused on any of its items by its address.
+        let view = drawable.then(|| self.graph_view(&path, &sub, None, None));
         let ctx = context! {
             center => self.card(c),
             view => view,
@@ -193,9 +198,47 @@ impl Shared<'_> {
         self.page(env, "graph.html", &path, &title, "graph", ctx)
     }
 
-    /// Work items with a page get a focus view.
+    /// The nearest item at or above `i` (at most [`MAX_CRUMBS`] parents up)
+    /// with a graph view: the view `i` is drawn in.
+    ///
+    /// [`MAX_CRUMBS`]: super::MAX_CRUMBS
+    pub fn view_of(&self, i: usize) -> Option<usize> {
+        let mut x = Some(i);
+        let mut hops = 0;
+        while let Some(v) = x {
+            if self.has_graph_page(v) {
+                return Some(v);
+            }
+            if hops >= super::MAX_CRUMBS {
+                return None;
+            }
+            x = self.g.parent(v);
+            hops += 1;
+        }
+        None
+    }
+
+    /// Which work items get a focus page of their own: those with a graph
+    /// view (an epic's neighbours are not in its view: its parent, the
+    /// epics it depends on), and related items drawn in no view. Every
+    /// other item's "graph around" is its view, focused on it
+    /// (`graph/<view>.html#n-<id>`): a page per item would double the site.
     pub fn has_focus_page(&self, i: usize) -> bool {
-        self.urls[i].is_some() && role(self.b, i) == Role::Work && self.b.index.get(self.b.items[i].id()) == Some(&i)
+        self.urls[i].is_some()
+            && role(self.b, i) == Role::Work
+            && self.b.index.get(self.b.items[i].id()) == Some(&i)
+            && !(self.g.out[i].is_empty() && self.g.inc[i].is_empty())
+            && (self.has_graph_page(i) || self.view_of(i).is_none())
+    }
+
+    /// Where an item's "Graph around this item" leads, if anywhere.
+    pub(super) fn focus_url(&self, i: usize) -> Option<String> {
+        let id = self.b.items[i].id();
+        if self.has_focus_page(i) {
+            return Some(format!("graph/focus/{id}.html"));
+        }
+        let v = self.view_of(i).filter(|_| self.urls[i].is_some())?;
+        Some(format!("graph/{}.html#n-{id}", self.b.items[v].id()))
     }
 
     /// `graph/focus/<id>.html`: the items within [`FOCUS_DEPTH`] edges of

@@ -188,7 +188,7 @@ impl Shared<'_> {
                     impact => impact_summary,
                     events => ev.clone(),
                     graph_url => self.has_graph_page(i).then(|| format!("graph/{}.html", it.id())),
-                    focus_url => self.has_focus_page(i).then(|| format!("graph/focus/{}.html", it.id())),
+                    focus_url => self.focus_url(i),
                     description => description,
                     badge => badge_size(it.id(), it.status().unwrap_or("")),
                 };

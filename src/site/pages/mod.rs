@@ -84,7 +84,8 @@ pub enum Job {
     /// The graph index and, when small enough, the whole graph.
     Graph,
     GraphOf(usize),
-    /// The focus view around a work item (`graph/focus/<id>.html`).
+    /// The focus view around an epic, an initiative or an item in no graph
+    /// view (`graph/focus/<id>.html`).
     Focus(usize),
     Sprints,
     Metrics,
