@@ -59,7 +59,7 @@ fn pages_render_in_headless_chromium_without_console_errors() {
         ("graph-epic", "graph/health-scoring.html", &["is-zoomable", "data-graph-filter=\"status\"", "viewBox"]),
         (
             "graph-focus",
-            "graph/focus/train-churn-model.html",
+            "graph/focus/health-scoring.html",
             &["is-zoomable", "aria-pressed=\"true\">2 steps", "1 step away"],
         ),
         ("sprint", "sprints/2026-s47.html", &["Committed items", "capacity-2026-s47-t", "class=\"stats\""]),

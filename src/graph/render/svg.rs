@@ -359,6 +359,9 @@ pub struct Options<'a> {
     pub depth: Option<&'a [usize]>,
     /// The item the drawing is around (outlined, class `center`).
     pub center: Option<usize>,
+    /// Leave out the `data-` attributes (a page without filters: its
+    /// bytes, thousands of times over, are the build's time).
+    pub bare: bool,
 }
 
 /// A drawing and its size in pixels.
@@ -426,10 +429,16 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
             Some(chain) => chain_path(&lay, chain),
             None => direct_path(&lay, a, c),
         };
-        let _ = writeln!(o,
-            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\" data-from=\"{}\" data-to=\"{}\"><title>{} → {}: {}</title></path>",
-            Esc(b.items[ed.from].id()),
-            Esc(b.items[ed.to].id()),
+        let _ = write!(
+            o,
+            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\""
+        );
+        if !opt.bare {
+            let _ = write!(o, " data-from=\"{}\" data-to=\"{}\"", Esc(b.items[ed.from].id()), Esc(b.items[ed.to].id()));
+        }
+        let _ = writeln!(
+            o,
+            "><title>{} → {}: {}</title></path>",
             Esc(b.items[ed.from].id()),
             Esc(b.items[ed.to].id()),
             Esc(&edge_label(g, e))
@@ -459,16 +468,22 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         let (stroke, sw) = if center { ("#1f4e9c", "3.5") } else { (stroke, sw) };
         let _ = write!(
             o,
-            "<g class=\"node {cat}{}{}\" data-id=\"{}\" data-kind=\"{}\" data-status=\"{}\" data-labels=\"{}\" data-sprint=\"{}\"",
+            "<g class=\"node {cat}{}{}\"",
             if crit { " critical" } else { "" },
-            if center { " center" } else { "" },
-            Esc(it.id()),
-            Esc(it.kind()),
-            Esc(it.status().unwrap_or("")),
-            Esc(&it.labels.join("|")),
-            Esc(it.sprint.as_ref().map_or("", |s| s.value.as_str())),
+            if center { " center" } else { "" }
         );
-        if opt.href.is_some() {
+        if !opt.bare {
+            let _ = write!(
+                o,
+                " data-id=\"{}\" data-kind=\"{}\" data-status=\"{}\" data-labels=\"{}\" data-sprint=\"{}\"",
+                Esc(it.id()),
+                Esc(it.kind()),
+                Esc(it.status().unwrap_or("")),
+                Esc(&it.labels.join("|")),
+                Esc(it.sprint.as_ref().map_or("", |s| s.value.as_str())),
+            );
+        }
+        if opt.href.is_some() && !opt.bare {
             // A page's anchor: `#n-<id>` scrolls to the node (and focuses
             // the view on it with the page's script).
             let _ = write!(o, " id=\"n-{}\"", Esc(it.id()));

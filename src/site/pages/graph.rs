@@ -50,10 +50,24 @@ impl Shared<'_> {
         depth: Option<&[usize]>,
         center: Option<usize>,
     ) -> Value {
+        self.graph_view_with(path, sub, depth, center, true)
+    }
+
+    /// [`Shared::graph_view`]; without `filters`, the drawing has no
+    /// `data-` attributes and the view no filters (impact pages: one per
+    /// work item, where those bytes would cost a tenth of the build).
+    pub(super) fn graph_view_with(
+        &self,
+        path: &str,
+        sub: &Subgraph,
+        depth: Option<&[usize]>,
+        center: Option<usize>,
+        filters: bool,
+    ) -> Value {
         let b = self.b;
         let root = root_prefix(path);
         let href = |i: usize| self.urls[i].as_ref().map(|u| format!("{root}{u}"));
-        let opt = render::svg::Options { href: Some(&href), depth, center };
+        let opt = render::svg::Options { href: Some(&href), depth, center, bare: !filters };
         let drawing = render::svg::render_with(b, self.g, &self.sched, sub, &opt);
         let (mut kinds, mut statuses, mut labels, mut sprints) =
             (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
@@ -96,6 +110,7 @@ impl Shared<'_> {
             labels => labels.into_iter().collect::<Vec<_>>(),
             sprints => sprints.into_iter().collect::<Vec<_>>(),
             depth => depth.is_some(),
+            filters => filters,
         }
     }
 
