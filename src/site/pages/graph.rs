@@ -53,9 +53,10 @@ impl Shared<'_> {
         self.graph_view_with(path, sub, depth, center, true)
     }
 
-    /// [`Shared::graph_view`]; without `filters`, the drawing has no
-    /// `data-` attributes and the view no filters (impact pages: one per
-    /// work item, where those bytes would cost a tenth of the build).
+    /// [`Shared::graph_view`]; without `filters`, the drawing has no links
+    /// and no `data-` attributes and the view no filters (impact pages: one
+    /// per work item, where those bytes cost a tenth of the build; their
+    /// lists link every item).
     pub(super) fn graph_view_with(
         &self,
         path: &str,
@@ -67,8 +68,17 @@ impl Shared<'_> {
         let b = self.b;
         let root = root_prefix(path);
         let href = |i: usize| self.urls[i].as_ref().map(|u| format!("{root}{u}"));
-        let opt = render::svg::Options { href: Some(&href), depth, center, bare: !filters };
+        let href: Option<&(dyn Fn(usize) -> Option<String> + Sync)> = if filters { Some(&href) } else { None };
+        let opt = render::svg::Options { href, depth, center, bare: !filters };
         let drawing = render::svg::render_with(b, self.g, &self.sched, sub, &opt);
+        if !filters {
+            return context! {
+                svg => Value::from_safe_string(drawing.svg),
+                wide => drawing.width > WIDE_PX,
+                nodes => sub.nodes.len(),
+                edges => sub.edges.len(),
+            };
+        }
         let (mut kinds, mut statuses, mut labels, mut sprints) =
             (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         for &i in &sub.nodes {
