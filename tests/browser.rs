@@ -428,3 +428,46 @@ fn graph_views_zoom_and_filter_in_chromium() {
     let errors = console_errors(&log);
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
+
+/// The audit log's person filter shows exactly the chosen author's rows.
+#[test]
+fn audit_filters_by_person_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!("\n!!!!!!!! SKIPPED audit filter test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n");
+        return;
+    };
+    let repo = git_support::Repo::new();
+    repo.write("cairn.yml", "name: A\n");
+    for k in 0..3 {
+        repo.write(&format!("tasks/t{k}.md"), "---\ntitle: T\nstatus: ready\n---\n");
+    }
+    repo.commit("Ana", "2026-11-15T09:00:00Z", "three tasks");
+    repo.write("tasks/t0.md", "---\ntitle: T\nstatus: done\n---\n");
+    repo.commit("Ben", "2026-11-16T09:00:00Z", "one done");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build_site(&repo.path, &out, &[]);
+    let html = std::fs::read_to_string(out.join("audit.html")).unwrap();
+    // Ana created three tasks, Ben changed one status: 1 of 4 rows.
+    assert_eq!(html.matches("<tr data-author=").count(), 4);
+    let probe = r##"window.addEventListener("load", function () {
+  var s = document.querySelector('[data-filter-col="author"]');
+  s.value = "Ben";
+  s.dispatchEvent(new Event("change"));
+  var shown = [];
+  document.querySelectorAll("#audit-events tbody tr").forEach(function (r) { if (!r.hidden) shown.push(r.getAttribute("data-author") + ":" + r.getAttribute("data-field")); });
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = shown.join(",");
+  document.body.appendChild(pre);
+});
+"##;
+    std::fs::write(out.join("probe.js"), probe).unwrap();
+    std::fs::write(out.join("probe.html"), html.replacen("</body>", "<script src=\"probe.js\"></script></body>", 1))
+        .unwrap();
+    let args = ["--dump-dom".to_string(), "--virtual-time-budget=5000".to_string()];
+    let (dom, log) =
+        run(&chrome, &t.path().join("profile"), &args, &format!("file://{}", out.join("probe.html").display()));
+    let start = dom.find("<pre id=\"probe\">").unwrap_or_else(|| panic!("no probe result; log: {}", tail(&log))) + 16;
+    assert_eq!(&dom[start..start + dom[start..].find("</pre>").unwrap()], "Ben:status");
+}
