@@ -180,6 +180,12 @@ impl Default for HistoryConfig {
 pub struct SiteConfig {
     pub title: Option<String>,
     pub theme: Option<String>,
+    /// The web page of a commit, `{sha}` standing for its id (e.g.
+    /// `https://github.com/o/r/commit/{sha}`): the audit log links its
+    /// commits there. When absent, GitHub and GitLab `origin` remotes are
+    /// detected; an empty string turns the links off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_url: Option<String>,
 }
 
 /// Schedule settings (critical path, slack).
@@ -343,7 +349,7 @@ impl Default for Config {
             fields: BTreeMap::new(),
             ignore: Vec::new(),
             history: HistoryConfig::default(),
-            site: SiteConfig { title: None, theme: Some("default".into()) },
+            site: SiteConfig { title: None, theme: Some("default".into()), commit_url: None },
             schedule: ScheduleConfig::default(),
             timezone: "UTC".into(),
             dialect: Dialect::default(),
@@ -571,6 +577,14 @@ impl Config {
         if crate::util::time::parse_offset(&self.timezone).is_none() {
             return Err(format!("timezone `{}` must be `UTC` or an offset like `+01:00`", self.timezone));
         }
+        if let Some(u) = self.site.commit_url.as_deref().filter(|u| !u.is_empty()) {
+            let scheme = u.starts_with("https://") || u.starts_with("http://");
+            if !scheme || !u.contains("{sha}") || u.contains(['"', '<', '>', ' ', '\'']) {
+                return Err(format!(
+                    "site.commit_url `{u}` must be an http(s) URL containing `{{sha}}`, like `https://github.com/o/r/commit/{{sha}}`"
+                ));
+            }
+        }
         if self.schedule.points_per_day.is_nan() || self.schedule.points_per_day <= 0.0 {
             return Err("schedule.points_per_day must be greater than 0".into());
         }
@@ -752,6 +766,14 @@ mod tests {
         assert!(Config::parse("kinds: { story: { parents: [saga] } }\n", Path::new("c")).is_err());
         assert!(Config::parse("fields: { title: { type: string } }\n", Path::new("c")).is_err());
         assert!(Config::parse("timezone: Mars/Olympus\n", Path::new("c")).is_err());
+        assert!(Config::parse("site:\n  commit_url: https://example.com/c/{sha}\n", Path::new("c")).is_ok());
+        assert!(Config::parse("site:\n  commit_url: ''\n", Path::new("c")).is_ok());
+        for bad in ["https://example.com/c/", "ftp://x/{sha}", "javascript:alert(1)//{sha}"] {
+            let text = format!("site:\n  commit_url: \"{bad}\"\n");
+            assert!(Config::parse(&text, Path::new("c")).is_err(), "{bad}");
+        }
+        let Err(e) = Config::parse("site:\n  commit_ulr: x\n", Path::new("c")) else { panic!("a typo is an error") };
+        assert!(e.to_string().contains("commit_url"), "did you mean: {e}");
     }
 
     #[test]

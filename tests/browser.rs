@@ -54,7 +54,15 @@ fn pages_render_in_headless_chromium_without_console_errors() {
             "items/train-churn-model.html",
             &["class=\"panel prose\"", "class=\"meta\"", "Impact", "class=\"breadcrumb\""],
         ),
-        ("impact", "impact/train-churn-model.html", &["graph-scroll", "<svg", "class=\"itemlist\""]),
+        // The graph script ran: it makes the pictures zoomable.
+        ("impact", "impact/train-churn-model.html", &["graph-scroll", "<svg", "class=\"itemlist\"", "is-zoomable"]),
+        ("graph-index", "graph.html", &["Graphs by initiative and epic", "graph-all.html"]),
+        ("graph-epic", "graph/health-scoring.html", &["is-zoomable", "data-graph-filter=\"status\"", "viewBox"]),
+        (
+            "graph-focus",
+            "graph/focus/health-scoring.html",
+            &["is-zoomable", "aria-pressed=\"true\">2 steps", "1 step away"],
+        ),
         ("sprint", "sprints/2026-s47.html", &["Committed items", "capacity-2026-s47-t", "class=\"stats\""]),
         // The sort script ran: it makes every sortable header keyboard-focusable.
         (
@@ -281,6 +289,8 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         (&rich, "roadmap/health-scoring.html"),
         (&rich, "board/all/index.html"),
         (&rich, "board/2026-s47/assignee.html"),
+        (&rich, "graph/focus/health-scoring.html"),
+        (&rich, "graph-all.html"),
         (&rich, "sprints/index.html"),
         (&rich, "sprints/2026-s47.html"),
         (&rich, "metrics.html"),
@@ -534,4 +544,159 @@ fn pages_fit_desktop_and_phone_widths_and_the_phone_menu_works() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Clicks the zoom-in button and picks a kind in the filter once the page
+/// and its scripts have loaded, then writes what changed into a
+/// `<pre id="probe">` that `--dump-dom` shows.
+const GRAPH_PROBE: &str = r#"window.addEventListener("load", function () {
+  var out = {};
+  try {
+    var svg = document.querySelector(".graph-scroll svg");
+    out.far = svg.querySelectorAll("g.node.is-far").length;
+    out.before = svg.getAttribute("viewBox");
+    document.querySelector('[data-zoom="in"]').click();
+    out.after = svg.getAttribute("viewBox");
+    var kind = document.querySelector('[data-graph-filter="kind"]');
+    kind.value = "story";
+    kind.dispatchEvent(new Event("change"));
+    out.out = svg.querySelectorAll("g.node.is-out").length;
+    var hide = document.querySelector("[data-graph-hide]");
+    hide.checked = true;
+    hide.dispatchEvent(new Event("change"));
+    var n = svg.querySelector("g.node.is-out");
+    out.hidden = n ? getComputedStyle(n).display : "none";
+  } catch (e) { out.error = String(e); }
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+"#;
+
+/// On an epic's view focused on one of its items (`#n-<id>`) in Chromium,
+/// the script hides what is more than two edges away (counted here over
+/// the drawing's own edges), the zoom-in button zooms (the viewBox shrinks
+/// by the zoom step around the same center), and the kind filter dims
+/// exactly the nodes of other kinds, which "hide the others" hides.
+#[test]
+fn graph_views_zoom_and_filter_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!("\n!!!!!!!! SKIPPED graph view test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &out, &["--no-history"]);
+    let html = std::fs::read_to_string(out.join("graph/health-scoring.html")).unwrap();
+    let value = |tag: &str, name: &str| -> String {
+        let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        tag[at..at + tag[at..].find('"').unwrap()].to_string()
+    };
+    // The drawing's nodes (id, kind) and edges, from the page itself.
+    let nodes: Vec<(String, String)> = html
+        .split("<g class=\"node ")
+        .skip(1)
+        .map(|p| {
+            let tag = &p[..p.find('>').unwrap()];
+            (value(tag, "data-id"), value(tag, "data-kind"))
+        })
+        .collect();
+    let edges: Vec<(String, String)> = html
+        .split("<path ")
+        .skip(1)
+        .filter(|p| p.contains(" data-from=\""))
+        .map(|p| {
+            let tag = format!(" {}", &p[..p.find('>').unwrap()]);
+            (value(&tag, "data-from"), value(&tag, "data-to"))
+        })
+        .collect();
+    let center = "train-churn-model";
+    let mut dist = std::collections::HashMap::from([(center.to_string(), 0usize)]);
+    let mut queue = std::collections::VecDeque::from([center.to_string()]);
+    while let Some(u) = queue.pop_front() {
+        let d = dist[&u];
+        for (a, b) in &edges {
+            let v = if *a == u {
+                b
+            } else if *b == u {
+                a
+            } else {
+                continue;
+            };
+            if d < 2 && !dist.contains_key(v) {
+                dist.insert(v.clone(), d + 1);
+                queue.push_back(v.clone());
+            }
+        }
+    }
+    let far = nodes.iter().filter(|(id, _)| !dist.contains_key(id)).count();
+    assert!(far > 0 && dist.len() > 2, "the view has near and far nodes");
+    let others = nodes.iter().filter(|(_, k)| k != "story").count();
+    assert!(others > 0 && others < nodes.len(), "the view mixes kinds");
+    std::fs::write(out.join("probe.js"), GRAPH_PROBE).unwrap();
+    let probe = "graph/probe.html";
+    std::fs::write(out.join(probe), html.replacen("</body>", "<script src=\"..&#x2f;probe.js\"></script></body>", 1))
+        .unwrap();
+    let args =
+        ["--dump-dom".to_string(), "--window-size=1280,900".to_string(), "--virtual-time-budget=10000".to_string()];
+    let url = format!("file://{}#n-{center}", out.join(probe).display());
+    let (dom, log) = run(&chrome, &t.path().join("profile-probe"), &args, &url);
+    let start = dom.find("<pre id=\"probe\">").unwrap_or_else(|| panic!("no probe result; log: {}", tail(&log))) + 16;
+    let json = dom[start..start + dom[start..].find("</pre>").unwrap()].replace("&quot;", "\"");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert!(v.get("error").is_none(), "{v}");
+    assert_eq!(v["far"].as_u64(), Some(far as u64), "focused: the nodes more than 2 edges away are hidden");
+    let vb = |k: &str| -> Vec<f64> { v[k].as_str().unwrap().split(' ').map(|x| x.parse().unwrap()).collect() };
+    let (a, b) = (vb("before"), vb("after"));
+    assert!((b[2] - a[2] / 1.25).abs() < 0.5 && (b[3] - a[3] / 1.25).abs() < 0.5, "zoomed in by 1.25: {a:?} → {b:?}");
+    let mid = |x: &[f64], k: usize| x[k] + x[k + 2] / 2.0;
+    assert!((mid(&a, 0) - mid(&b, 0)).abs() < 0.5 && (mid(&a, 1) - mid(&b, 1)).abs() < 0.5, "around the center");
+    assert_eq!(v["out"].as_u64(), Some(others as u64), "the filter dims every node of another kind");
+    assert_eq!(v["hidden"].as_str(), Some("none"), "hide the others hides them");
+    let errors = console_errors(&log);
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+/// The audit log's person filter shows exactly the chosen author's rows.
+#[test]
+fn audit_filters_by_person_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!("\n!!!!!!!! SKIPPED audit filter test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n");
+        return;
+    };
+    let repo = git_support::Repo::new();
+    repo.write("cairn.yml", "name: A\n");
+    for k in 0..3 {
+        repo.write(&format!("tasks/t{k}.md"), "---\ntitle: T\nstatus: ready\n---\n");
+    }
+    repo.commit("Ana", "2026-11-15T09:00:00Z", "three tasks");
+    repo.write("tasks/t0.md", "---\ntitle: T\nstatus: done\n---\n");
+    repo.commit("Ben", "2026-11-16T09:00:00Z", "one done");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("site");
+    build_site(&repo.path, &out, &[]);
+    let html = std::fs::read_to_string(out.join("audit.html")).unwrap();
+    // Ana created three tasks, Ben changed one status: 1 of 4 rows.
+    assert_eq!(html.matches("<tr data-author=").count(), 4);
+    let probe = r##"window.addEventListener("load", function () {
+  var s = document.querySelector('[data-filter-col="author"]');
+  s.value = "Ben";
+  s.dispatchEvent(new Event("change"));
+  var shown = [];
+  document.querySelectorAll("#audit-events tbody tr").forEach(function (r) { if (!r.hidden) shown.push(r.getAttribute("data-author") + ":" + r.getAttribute("data-field")); });
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = shown.join(",");
+  document.body.appendChild(pre);
+});
+"##;
+    std::fs::write(out.join("probe.js"), probe).unwrap();
+    std::fs::write(out.join("probe.html"), html.replacen("</body>", "<script src=\"probe.js\"></script></body>", 1))
+        .unwrap();
+    let args = ["--dump-dom".to_string(), "--virtual-time-budget=5000".to_string()];
+    let (dom, log) =
+        run(&chrome, &t.path().join("profile"), &args, &format!("file://{}", out.join("probe.html").display()));
+    let start = dom.find("<pre id=\"probe\">").unwrap_or_else(|| panic!("no probe result; log: {}", tail(&log))) + 16;
+    assert_eq!(&dom[start..start + dom[start..].find("</pre>").unwrap()], "Ben:status");
 }

@@ -180,6 +180,9 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     // A sprint's dates: its band is on every roadmap page.
     edit(&root, "sprints/2026-s48.md", "end: 2026-12-11", "end: 2026-12-14");
     b.check("a sprint's dates changed");
+    // The focus views of the epic's descendants name it in their breadcrumb.
+    edit(&root, "epics/health-scoring.md", "title: Develop a proactive", "title: Develop a reactive");
+    b.check("an epic's title edit");
     repo.remove("bugs/widget-timezone-off-by-one.md");
     b.check("a deletion");
     let o = Command::cargo_bin("cairn")

@@ -783,3 +783,210 @@ fn every_page_has_a_menu_button_for_phones() {
         assert!(html.contains("<nav aria-label=\"Main\" id=\"main-nav\">"), "{f}");
     }
 }
+
+/// The ids of the nodes of a page's drawing, with their `data-depth` (0
+/// when the drawing has none).
+fn drawn(html: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for part in html.split("<g class=\"node ").skip(1) {
+        let tag = &part[..part.find('>').unwrap()];
+        let value = |name: &str| {
+            let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(tag[at..at + tag[at..].find('"')?].to_string())
+        };
+        out.insert(value("data-id").unwrap(), value("data-depth").map_or(0, |d| d.parse().unwrap()));
+    }
+    out
+}
+
+/// Distances from `from` over undirected `edges`, up to `depth`.
+fn bfs(edges: &[(&str, &str)], from: &str, depth: usize) -> std::collections::BTreeMap<String, usize> {
+    let mut adj: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for &(a, b) in edges {
+        adj.entry(a).or_default().push(b);
+        adj.entry(b).or_default().push(a);
+    }
+    let mut dist = std::collections::BTreeMap::from([(from.to_string(), 0usize)]);
+    let mut queue = std::collections::VecDeque::from([from]);
+    while let Some(u) = queue.pop_front() {
+        let d = dist[u];
+        for &v in adj.get(u).into_iter().flatten() {
+            if d < depth && !dist.contains_key(v) {
+                dist.insert(v.to_string(), d + 1);
+                queue.push_back(v);
+            }
+        }
+    }
+    dist
+}
+
+/// An epic with three stories, a chain of tasks under the first story
+/// (t1 ← t2 ← t3 ← t4 ← t5, each depending on the one before), a task `o`
+/// in no epic that depends on t5, and a sprint the chain is in: the graph
+/// index links the epic's view and the whole graph; no view draws the
+/// sprint; the epic and `o` (drawn in no view) get a focus view drawing
+/// what is within three edges of them, each at its distance; the other
+/// items link their view focused on them.
+#[test]
+fn graph_views_per_epic_and_focus_views_follow_the_graph() {
+    use cairn::site::pages::FOCUS_DEPTH;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    write(&root, "cairn.yml", "name: G\n");
+    write(&root, "epics/e.md", "---\ntitle: Epic E\nstatus: in_progress\n---\n");
+    write(&root, "sprints/sp.md", "---\ntitle: Sprint\nstart: 2026-11-02\nend: 2026-11-13\n---\n");
+    for s in 1..=3 {
+        write(&root, &format!("stories/s{s}.md"), &format!("---\ntitle: Story {s}\nstatus: ready\nparent: e\n---\n"));
+    }
+    for k in 1..=5 {
+        let dep = if k > 1 { format!("depends_on: [t{}]\n", k - 1) } else { String::new() };
+        write(
+            &root,
+            &format!("tasks/t{k}.md"),
+            &format!("---\ntitle: Task {k}\nstatus: ready\nparent: s1\nsprint: sp\nlabels: [l{k}]\n{dep}---\n"),
+        );
+    }
+    write(&root, "tasks/o.md", "---\ntitle: Orphan\nstatus: ready\ndepends_on: [t5]\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let page = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+
+    // The edges, by construction.
+    let mut edges: Vec<(String, String)> = (1..=3).map(|s| (format!("s{s}"), "e".to_string())).collect();
+    for k in 1..=5 {
+        edges.push((format!("t{k}"), "s1".into()));
+        if k > 1 {
+            edges.push((format!("t{k}"), format!("t{}", k - 1)));
+        }
+    }
+    edges.push(("o".into(), "t5".into()));
+    let edges: Vec<(&str, &str)> = edges.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+
+    for center in ["e", "o"] {
+        let dist = bfs(&edges, center, FOCUS_DEPTH);
+        let focus = page(&format!("graph/focus/{center}.html"));
+        assert_eq!(
+            drawn(&focus),
+            dist,
+            "the focus view of {center}: what is within {FOCUS_DEPTH} edges, at its distance"
+        );
+        assert!(focus.contains(&format!(" center\" data-id=\"{center}\"")), "{center} is the center");
+        assert!(focus.contains("data-zoom=\"in\"") && focus.contains("data-graph-filter=\"kind\""), "zoom and filters");
+        // Listed by distance too (content without JavaScript).
+        for d in 1..=FOCUS_DEPTH {
+            let n = dist.values().filter(|&&x| x == d).count();
+            let head = format!("{d} step{} away <span class=\"muted small\">{n}</span>", if d == 1 { "" } else { "s" });
+            assert_eq!(focus.contains(&head), n > 0, "{center}: {head}");
+        }
+    }
+    assert!(page("items/o.html").contains("href=\"..&#x2f;graph&#x2f;focus&#x2f;o.html\""));
+    // Items drawn in a view link it, focused on them; no page of their own.
+    assert!(page("items/t3.html").contains("href=\"..&#x2f;graph&#x2f;e.html#n-t3\""), "t3 links its view");
+    for id in ["t3", "s1", "sp"] {
+        assert!(!out.join(format!("graph/focus/{id}.html")).exists(), "{id} has no focus page");
+    }
+
+    // The epic's view: the epic and everything under it, no sprint, each
+    // node an anchor for `#n-<id>`.
+    let epic = page("graph/e.html");
+    let mut under: Vec<String> = ["e", "s1", "s2", "s3"].map(String::from).to_vec();
+    under.extend((1..=5).map(|k| format!("t{k}")));
+    under.sort();
+    assert_eq!(drawn(&epic).into_keys().collect::<Vec<_>>(), under);
+    assert!(epic.contains("id=\"n-t3\""));
+    // Nodes carry what the filters read, and link to their items.
+    assert!(
+        epic.contains("data-id=\"t2\" data-kind=\"task\" data-status=\"ready\" data-labels=\"l2\" data-sprint=\"sp\"")
+    );
+    assert!(epic.contains("<a href=\"..&#x2f;items&#x2f;t2.html\">"));
+
+    // The index: the epic's view and the whole graph, with its size.
+    let index = page("graph.html");
+    assert!(index.contains("href=\"graph&#x2f;e.html\""), "{index}");
+    let whole = std::fs::metadata(out.join("graph-all.html")).unwrap().len() as usize;
+    let size = format!("{} KB page", whole.div_ceil(1000));
+    assert!(index.contains("href=\"graph-all.html\"") && index.contains(&size), "{size}");
+    let n = under.len() + 1;
+    assert!(index.contains(&format!("{n} items, {} relations", edges.len())), "the whole graph counts no sprint");
+    let all = page("graph-all.html");
+    assert_eq!(drawn(&all).len(), n);
+    assert!(!all.contains("data-id=\"sp\""), "no floating sprint box");
+}
+
+/// Above the limit the whole graph is not drawn, and the index says so.
+#[test]
+fn the_whole_graph_is_not_drawn_above_its_limit() {
+    use cairn::site::pages::MAX_WHOLE_GRAPH;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    let spec = cairn::gen::Spec { items: MAX_WHOLE_GRAPH + 1, seed: 1, errors: 0 };
+    cairn::gen::write(&root, &cairn::gen::shaped(&spec, cairn::gen::Shape::Star)).unwrap();
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    assert!(!out.join("graph-all.html").exists());
+    let index = std::fs::read_to_string(out.join("graph.html")).unwrap();
+    let n = MAX_WHOLE_GRAPH + 1;
+    assert!(
+        index.contains(&format!(
+            "are too many to draw on one page (the whole graph is drawn up to {MAX_WHOLE_GRAPH} items)"
+        )),
+        "{index}"
+    );
+    assert!(
+        index.contains(&format!("{},{:03} items", n / 1000, n % 1000)) || index.contains(&format!("{n} items")),
+        "{index}"
+    );
+    // A focus view of the hub is bounded.
+    let hub = std::fs::read_to_string(out.join("graph/focus/s0.html")).unwrap();
+    assert_eq!(drawn(&hub).len(), cairn::site::pages::FOCUS_MAX);
+    assert!(hub.contains("there are more"));
+}
+
+/// The audit log shows the time of day (UTC), the title of each event's
+/// item beside its id, and links every commit to its page: on GitHub for
+/// an ssh `origin`, on GitLab for an https one, and where
+/// `site.commit_url` says when it is set; nowhere without a known host.
+#[test]
+fn audit_shows_times_titles_and_commit_links() {
+    let repo = git_support::Repo::new();
+    repo.write("cairn.yml", "name: A\n");
+    repo.write("tasks/a.md", "---\ntitle: Write the <docs>\nstatus: ready\n---\n");
+    let c1 = repo.commit("Ana", "2026-11-15T09:07:00Z", "a");
+    repo.write("tasks/a.md", "---\ntitle: Write the <docs>\nstatus: done\n---\n");
+    let c2 = repo.commit("Ben", "2026-11-18T15:30:59+02:00", "done");
+    let t = tempfile::tempdir().unwrap();
+    let audit = |name: &str| {
+        let out = t.path().join(name);
+        build(&repo.path, &out, &[]).success();
+        std::fs::read_to_string(out.join("audit.html")).unwrap()
+    };
+    let slash = |s: &str| s.replace('/', "&#x2f;");
+    let link = |url: &str, sha: &str| format!("<a href=\"{}\" title=\"{sha}\">{}</a>", slash(url), &sha[..8]);
+
+    // No remote: times and titles, commits without links.
+    let html = audit("none");
+    assert!(html.contains("2026-11-15 <span class=\"muted\">09:07</span>"), "{html}");
+    assert!(html.contains("2026-11-18 <span class=\"muted\">13:30</span>"), "the time in UTC");
+    assert!(html.contains(&format!(
+        "<a href=\"{}\">Write the &lt;docs&gt;</a> <span class=\"mono muted small\">a</span>",
+        slash("items/a.html")
+    )));
+    assert!(!html.contains(&slash("/commit/")));
+    assert!(html.contains("<tr data-author=\"Ben\" data-field=\"status\">"));
+    assert!(html.contains("<option>Ana</option><option>Ben</option>"), "the person filter");
+    assert!(html.contains("<option>created</option><option>status</option>"), "the field filter");
+
+    repo.git(&["remote", "add", "origin", "git@github.com:acme/backlog.git"]);
+    let html = audit("github");
+    for sha in [&c1, &c2] {
+        assert!(html.contains(&link(&format!("https://github.com/acme/backlog/commit/{sha}"), sha)), "{html}");
+    }
+    repo.git(&["remote", "set-url", "origin", "https://gitlab.com/acme/sub/backlog.git"]);
+    let html = audit("gitlab");
+    assert!(html.contains(&link(&format!("https://gitlab.com/acme/sub/backlog/-/commit/{c2}"), &c2)));
+    repo.write("cairn.yml", "name: A\nsite:\n  commit_url: \"https://git.example.com/c?id={sha}\"\n");
+    let html = audit("configured");
+    assert!(html.contains(&link(&format!("https://git.example.com/c?id={c2}"), &c2)), "{html}");
+    repo.write("cairn.yml", "name: A\nsite:\n  commit_url: \"\"\n");
+    assert!(!audit("off").contains(&slash("/-/commit/")), "an empty commit_url turns the links off");
+}

@@ -11,7 +11,13 @@
 //!   upstream of it (its dependencies and children, transitively: their
 //!   impact pages list it), its ancestors' pages and graph pages (roll-ups,
 //!   trees), its own graph page, and the pages and boards of the sprints it
-//!   is or was in;
+//!   is or was in, and those its descendants are in (a board's swimlanes by
+//!   epic are headed by their epics);
+//! - **focus** (serve's settle phase too): the focus views of the items
+//!   within [`FOCUS_DEPTH`] edges of it or of its relations before, since a
+//!   focus view draws the items that near ([`focus_reach`]), and those of
+//!   the wider items (a focus view's breadcrumb names the nearest epic or
+//!   initiative above it);
 //! - the site-wide pages (overview, boards, backlog, graph, problems,
 //!   feed, static API…), always.
 
@@ -21,7 +27,7 @@ use serde_json::Value;
 
 use crate::graph::{EdgeType, Graph};
 use crate::load::Backlog;
-use crate::site::pages::Job;
+use crate::site::pages::{Job, FOCUS_DEPTH};
 
 /// The ids of an item object's relation fields.
 pub fn related_ids(o: &Value) -> Vec<&str> {
@@ -168,10 +174,55 @@ pub fn wider(b: &Backlog, g: &Graph, changed: &BTreeSet<String>, sprints: &BTree
     w.roadmaps.extend(down.iter().copied());
     w.items = up;
     w.items.extend(anc);
-    w.items.extend(down);
+    w.items.extend(down.iter().copied());
     w.sprints = sprints.iter().filter_map(|s| b.index.get(s).copied()).collect();
+    // The boards of the sprints the descendants are in: their swimlanes by
+    // epic are headed by the changed ancestors.
+    w.sprints.extend(down.iter().filter_map(|&d| {
+        let s = b.items[d].sprint.as_ref()?;
+        b.index.get(s.value.as_str()).copied()
+    }));
     // A changed sprint's own board (its dates, goal and capacity head it).
     w.sprints.extend(start.iter().copied().filter(|&i| is_sprint(b, i)));
     w.items.extend(w.sprints.iter().copied());
     w
+}
+
+/// The items whose focus view can show a changed item: those within
+/// [`FOCUS_DEPTH`] edges of a changed item or of one of its relations
+/// before the change (the old neighbours). Every path of the old graph to a
+/// changed item reaches one of these seeds first along edges that did not
+/// change (an edge changes only with one of its ends), so this covers the
+/// views before the change as well as now. One breadth-first walk from all
+/// seeds at once: linear in the items and edges reached.
+pub fn focus_reach<'a>(
+    b: &Backlog,
+    g: &Graph,
+    changed: impl IntoIterator<Item = &'a String>,
+    old_neighbours: &'a BTreeSet<String>,
+) -> BTreeSet<usize> {
+    let mut seen: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut queue = std::collections::VecDeque::new();
+    for id in changed.into_iter().chain(old_neighbours.iter()) {
+        if let Some(&i) = b.index.get(id.as_str()) {
+            if seen.insert(i, 0).is_none() {
+                queue.push_back(i);
+            }
+        }
+    }
+    while let Some(u) = queue.pop_front() {
+        let d = seen[&u];
+        if d >= FOCUS_DEPTH {
+            continue;
+        }
+        for &e in g.out[u].iter().chain(&g.inc[u]) {
+            let ed = &g.edges[e];
+            let v = if ed.from == u { ed.to } else { ed.from };
+            if let std::collections::hash_map::Entry::Vacant(x) = seen.entry(v) {
+                x.insert(d + 1);
+                queue.push_back(v);
+            }
+        }
+    }
+    seen.into_keys().collect()
 }

@@ -66,12 +66,13 @@ pub struct Outcome {
 
 /// The key of a job whose output is kept between builds; site-wide jobs
 /// (always rendered) have none.
-pub(super) fn job_key(s: &Shared, job: &Job) -> Option<String> {
+pub fn job_key(s: &Shared, job: &Job) -> Option<String> {
     let id = |i: &usize| s.b.items[*i].id();
     match job {
         Job::Item(i) => Some(format!("item:{}", id(i))),
         Job::GraphOf(i) => Some(format!("graph:{}", id(i))),
         Job::RoadmapOf(i) => Some(format!("roadmap:{}", id(i))),
+        Job::Focus(i) => Some(format!("focus:{}", id(i))),
         Job::Board(Some(i)) => Some(format!("board:{}", id(i))),
         Job::Audit(p) => Some(format!("audit:{p}")),
         _ => None,
@@ -106,7 +107,7 @@ fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> [u
     // "Today" is the HEAD commit's date (the clock's without history).
     let history = match inputs.history {
         Some(ev) => format!(
-            "{:?}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}",
+            "{:?}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}|{:?}",
             o.today,
             o.history_note,
             ev.source,
@@ -115,7 +116,8 @@ fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> [u
             ev.commits.len(),
             ev.events.len(),
             ev.unreadable,
-            ev.root_in_repo
+            ev.root_in_repo,
+            ev.commit_url
         ),
         None => format!("no history|{:?}|{:?}", o.today, o.history_note),
     };
@@ -192,6 +194,7 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
     }
     let g = s.g;
     let mut pages = invalidate::neighbourhood(b, g, &changed, &old_neighbours);
+    let mut focus = invalidate::focus_reach(b, g, &changed, &old_neighbours);
     let w = invalidate::wider(b, g, &changed, &sprints);
     // A graph page draws its subtree and the items it links to: those of
     // the ancestors of every page shown again.
@@ -207,6 +210,9 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
             x = p;
         }
     }
+    // A focus view's breadcrumb names the nearest epic or initiative above
+    // it: the descendants' views (among the wider items) show a change too.
+    focus.extend(w.items.iter().copied());
     pages.extend(w.items);
     let mut keys = HashSet::new();
     for i in pages {
@@ -228,6 +234,9 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
     }
     for i in w.sprints {
         keys.insert(format!("board:{}", b.items[i].id()));
+    }
+    for i in focus {
+        keys.insert(format!("focus:{}", b.items[i].id()));
     }
     // Audit pages show the title and page of each event's item (the
     // events themselves are in the global key): those listing a changed id.

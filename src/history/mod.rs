@@ -116,6 +116,9 @@ pub struct Events {
     pub events: Vec<Event>,
     /// Commits processed in this run (the rest came from the cache).
     pub processed: usize,
+    /// The web page of a commit (`{sha}` for its id), from the `origin`
+    /// remote when it is on GitHub or GitLab ([`walk::commit_url_template`]).
+    pub commit_url: Option<String>,
 }
 
 impl Events {
@@ -129,6 +132,7 @@ impl Events {
             commits: Vec::new(),
             events: Vec::new(),
             processed: 0,
+            commit_url: None,
         }
     }
 
@@ -214,6 +218,7 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
     let Some(head) = walk::start(&repo, config.history.branch.as_deref())? else {
         return Ok(Events::none(Source::NoCommits));
     };
+    let commit_url = walk::commit_url_template(&repo);
     let first_parent = config.history.first_parent;
     let fingerprint = cache::fingerprint(config);
     let cached = if use_cache { cache::read(root, &git.root_in_repo, first_parent, fingerprint) } else { None };
@@ -224,7 +229,9 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
     let same_head = |c: &cache::CacheFile| !c.shallow && c.commits.last().is_some_and(|m| m.id == head_hex);
     if cached.as_ref().is_some_and(same_head) && !walk::is_shallow(&repo) {
         if let Some(c) = cached {
-            return Ok(finish(config, head, git.root_in_repo, false, Vec::new(), c.commits, c.events, 0));
+            let mut ev = finish(config, head, git.root_in_repo, false, Vec::new(), c.commits, c.events, 0);
+            ev.commit_url = commit_url;
+            return Ok(ev);
         }
     }
     let walk = walk::commits(&repo, head, first_parent)?;
@@ -270,7 +277,9 @@ pub fn read(root: &Path, config: &Config, use_cache: bool) -> Result<Events, His
     unreadable.sort();
     unreadable.dedup();
     let unreadable = unreadable.iter().map(|u| u.to_string()).collect();
-    Ok(finish(config, head, git.root_in_repo, walk.shallow, unreadable, metas, raw, commits.len() - start))
+    let mut ev = finish(config, head, git.root_in_repo, walk.shallow, unreadable, metas, raw, commits.len() - start);
+    ev.commit_url = commit_url;
+    Ok(ev)
 }
 
 /// The history from the walk's commits and their raw events.
@@ -320,6 +329,7 @@ fn finish(
         commits: metas,
         events,
         processed,
+        commit_url: None,
     }
 }
 

@@ -80,6 +80,48 @@ pub fn open(root: &Path) -> Option<Git> {
     Some(Git { repo: repo.into_sync(), root_in_repo, workdir })
 }
 
+/// The web page of a commit, as a template with `{sha}`, for a repository
+/// whose `origin` remote is on GitHub or GitLab (github.com, gitlab.com,
+/// or a host whose name says which: `github.example.com`,
+/// `gitlab.example.org`); `None` for any other remote or none. Read from
+/// the repository's configuration with gix (no `git` process); https,
+/// http, ssh and scp-like (`git@host:owner/repo.git`) URLs alike.
+/// Credentials in the URL are never copied.
+pub fn commit_url_template(repo: &gix::Repository) -> Option<String> {
+    let remote = repo.find_remote("origin").ok()?;
+    let url = remote.url(gix::remote::Direction::Fetch)?;
+    let path = String::from_utf8(url.path.to_vec()).ok()?;
+    let port = match url.scheme {
+        gix::url::Scheme::Http | gix::url::Scheme::Https => url.port,
+        _ => None,
+    };
+    let scheme = if url.scheme == gix::url::Scheme::Http { "http" } else { "https" };
+    web_commit_template(scheme, url.host()?, port, &path)
+}
+
+/// The commit page template of a repository at `path` on a web `host`
+/// (see [`commit_url_template`]).
+pub fn web_commit_template(scheme: &str, host: &str, port: Option<u16>, path: &str) -> Option<String> {
+    let host = host.to_ascii_lowercase();
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path).trim_end_matches('/');
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '~');
+    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    if path.is_empty() || !path.contains('/') || !path.chars().all(safe) || path.contains("..") || !host_ok {
+        return None;
+    }
+    let first = host.split('.').next().unwrap_or("");
+    let sep = if host == "github.com" || first == "github" || host.ends_with(".github.com") {
+        "commit"
+    } else if host == "gitlab.com" || first == "gitlab" {
+        "-/commit"
+    } else {
+        return None;
+    };
+    let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+    Some(format!("{scheme}://{host}{port}/{path}/{sep}/{{sha}}"))
+}
+
 /// The commit to start from: `branch` (any revision) or HEAD. `Ok(None)`
 /// for a repository without commits (unborn HEAD).
 pub fn start(repo: &gix::Repository, branch: Option<&str>) -> Result<Option<ObjectId>, HistoryError> {
@@ -701,4 +743,37 @@ pub fn range(repo: &gix::Repository, base: ObjectId, head: ObjectId) -> Result<(
     let start = context.len();
     context.extend(order);
     Ok((context, start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_pages_of_github_and_gitlab_remotes() {
+        let t = |u: &str| {
+            let url = gix::url::parse(gix::bstr::BStr::new(u)).ok()?;
+            let path = String::from_utf8(url.path.to_vec()).ok()?;
+            let port = match url.scheme {
+                gix::url::Scheme::Http | gix::url::Scheme::Https => url.port,
+                _ => None,
+            };
+            let scheme = if url.scheme == gix::url::Scheme::Http { "http" } else { "https" };
+            web_commit_template(scheme, url.host()?, port, &path)
+        };
+        let gh = Some("https://github.com/o/r/commit/{sha}".to_string());
+        assert_eq!(t("https://github.com/o/r.git"), gh);
+        assert_eq!(t("https://user:token@github.com/o/r"), gh);
+        assert_eq!(t("git@github.com:o/r.git"), gh);
+        assert_eq!(t("ssh://git@github.com:22/o/r.git"), gh);
+        assert_eq!(t("https://gitlab.com/g/sub/r.git"), Some("https://gitlab.com/g/sub/r/-/commit/{sha}".into()));
+        assert_eq!(t("git@gitlab.example.org:g/r.git"), Some("https://gitlab.example.org/g/r/-/commit/{sha}".into()));
+        assert_eq!(
+            t("https://gitlab.example.org:8443/g/r"),
+            Some("https://gitlab.example.org:8443/g/r/-/commit/{sha}".into())
+        );
+        assert_eq!(t("https://example.com/o/r.git"), None);
+        assert_eq!(t("/srv/git/r.git"), None);
+        assert_eq!(t("https://github.com/o/r%22x"), None);
+    }
 }

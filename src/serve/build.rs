@@ -87,6 +87,9 @@ pub struct Pending {
     pub ids: BTreeSet<String>,
     /// Sprints whose boards and pages are re-rendered.
     pub sprints: BTreeSet<String>,
+    /// The relations of the changed items before the change (focus views
+    /// near them are re-rendered).
+    pub old_neighbours: BTreeSet<String>,
     /// The check report is the last settled one: run `check` again (and
     /// render every page if the numbers of errors or warnings changed).
     pub check: bool,
@@ -101,6 +104,7 @@ impl Pending {
         self.full |= other.full;
         self.ids.extend(other.ids);
         self.sprints.extend(other.sprints);
+        self.old_neighbours.extend(other.old_neighbours);
         self.check |= other.check;
     }
 }
@@ -484,7 +488,7 @@ impl Builder {
         let full = std::mem::take(&mut self.force_full) || inc.changed_ids.is_empty();
         let mut ids = touched.ids;
         ids.extend(inc.changed_ids.iter().cloned());
-        Pending { full, ids, sprints: touched.sprints, check: true }
+        Pending { full, ids, sprints: touched.sprints, old_neighbours: touched.old_neighbours, check: true }
     }
 
     fn success(

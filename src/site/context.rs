@@ -63,6 +63,11 @@ pub struct EventView {
     pub new: Option<String>,
     pub commit: String,
     pub commit_short: String,
+    /// The commit's web page (`site.commit_url`, or the one detected from
+    /// the `origin` remote), if any.
+    pub commit_url: Option<String>,
+    /// The time of day, `HH:MM` (UTC, as `time`).
+    pub clock: String,
     /// The change in words (`status: ready → in_progress`).
     pub summary: String,
 }
@@ -112,6 +117,8 @@ pub fn event_view(e: &Event, title: Option<&str>, url: Option<String>) -> EventV
         new,
         commit: e.commit.clone(),
         commit_short: e.commit.get(..8).unwrap_or(&e.commit).to_string(),
+        commit_url: None,
+        clock: e.time.get(11..16).unwrap_or("").to_string(),
         summary,
     }
 }

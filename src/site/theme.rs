@@ -20,6 +20,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("impact.html", include_str!("../../templates/impact.html")),
     ("graph.html", include_str!("../../templates/graph.html")),
     ("roadmap.html", include_str!("../../templates/roadmap.html")),
+    ("graphview.html", include_str!("../../templates/graphview.html")),
     ("sprints.html", include_str!("../../templates/sprints.html")),
     ("sprint.html", include_str!("../../templates/sprint.html")),
     ("metrics.html", include_str!("../../templates/metrics.html")),
@@ -36,6 +37,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub const ASSETS: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../../themes/default/style.css")),
     ("app.js", include_bytes!("../../themes/default/app.js")),
+    ("graph.js", include_bytes!("../../themes/default/graph.js")),
     ("favicon.svg", include_bytes!("../../themes/default/favicon.svg")),
 ];
 

@@ -105,6 +105,69 @@ pub fn select(b: &Backlog, g: &Graph, sel: &Selection) -> Subgraph {
     Subgraph { nodes: nodes.into_iter().collect(), edges }
 }
 
+/// The part to draw around one item ([`focus`]): the nodes within a few
+/// edges of it, their distance from it, and whether some were left out.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Focus {
+    pub sub: Subgraph,
+    /// Distance of every node of `sub.nodes` from the center (same order).
+    pub depth: Vec<usize>,
+    /// More items were within reach than `max`.
+    pub cut: bool,
+}
+
+/// Adjacency entries looked at per node when collecting a focus's edges:
+/// a hub's thousands of edges are not scanned from every page around it.
+const FOCUS_EDGE_SCAN: usize = 256;
+
+/// Everything within `depth` edges of `center` (either direction, every
+/// relation), nearest first in breadth-first order along the graph's
+/// adjacency lists, at most `max` items. Bounded: at most `max` nodes are
+/// taken and every node's adjacency is read only until the cap is reached
+/// (and at most [`FOCUS_EDGE_SCAN`] entries each way for the edges), so
+/// one focus costs the same whatever the size of the graph or its hubs.
+pub fn focus(g: &Graph, center: usize, depth: usize, max: usize) -> Focus {
+    let max = max.max(1);
+    let mut dist: std::collections::HashMap<usize, usize> = std::collections::HashMap::from([(center, 0)]);
+    let mut order = vec![center];
+    let mut queue = VecDeque::from([center]);
+    let mut cut = false;
+    'walk: while let Some(u) = queue.pop_front() {
+        let d = dist[&u];
+        if d >= depth {
+            continue;
+        }
+        for &e in g.out[u].iter().chain(&g.inc[u]) {
+            let ed = &g.edges[e];
+            let v = if ed.from == u { ed.to } else { ed.from };
+            if dist.contains_key(&v) {
+                continue;
+            }
+            if order.len() >= max {
+                cut = true;
+                break 'walk;
+            }
+            dist.insert(v, d + 1);
+            order.push(v);
+            queue.push_back(v);
+        }
+    }
+    order.sort_unstable();
+    let mut edges: Vec<usize> = order
+        .iter()
+        .flat_map(|&u| g.out[u].iter().take(FOCUS_EDGE_SCAN).chain(g.inc[u].iter().take(FOCUS_EDGE_SCAN)))
+        .copied()
+        .filter(|&e| dist.contains_key(&g.edges[e].from) && dist.contains_key(&g.edges[e].to))
+        .collect();
+    edges.sort_by(|&x, &y| {
+        let (a, c) = (&g.edges[x], &g.edges[y]);
+        (a.from, a.to, &a.ty, x).cmp(&(c.from, c.to, &c.ty, y))
+    });
+    edges.dedup();
+    let depth = order.iter().map(|u| dist[u]).collect();
+    Focus { sub: Subgraph { nodes: order, edges }, depth, cut }
+}
+
 /// A node's status category name (`todo`, `doing`, `done`, or `none`).
 pub fn category(b: &Backlog, i: usize) -> &'static str {
     match b.category(&b.items[i]) {
@@ -149,6 +212,44 @@ pub fn truncate(s: &str, n: usize) -> String {
 mod tests {
     use super::*;
     use crate::graph::impact::tests::backlog;
+
+    #[test]
+    fn focus_is_bounded_by_depth_and_size_and_keeps_edges_between_its_nodes() {
+        // A chain a ← b ← c ← d (each depends on the previous) and a star
+        // of 30 tasks under epic e, with a depending on e.
+        let mut files: Vec<(String, String)> = vec![
+            ("epics/e.md".into(), "---\ntitle: E\nstatus: ready\n---\n".into()),
+            ("tasks/a.md".into(), "---\ntitle: A\nstatus: ready\ndepends_on: [e]\n---\n".into()),
+            ("tasks/b.md".into(), "---\ntitle: B\nstatus: ready\ndepends_on: [a]\n---\n".into()),
+            ("tasks/c.md".into(), "---\ntitle: C\nstatus: ready\ndepends_on: [b]\n---\n".into()),
+            ("tasks/d.md".into(), "---\ntitle: D\nstatus: ready\ndepends_on: [c]\n---\n".into()),
+        ];
+        for k in 0..30 {
+            files.push((format!("tasks/s{k:02}.md"), format!("---\ntitle: S{k}\nstatus: ready\nparent: e\n---\n")));
+        }
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let b = backlog(&refs);
+        let g = Graph::build(&b);
+        let ids = |f: &Focus| f.sub.nodes.iter().map(|&i| b.items[i].id().to_string()).collect::<BTreeSet<_>>();
+        let c = b.index["c"];
+        // Depth 1 around c: b and d, and the two edges c→b, d→c.
+        let f = focus(&g, c, 1, 100);
+        assert_eq!(ids(&f), BTreeSet::from(["b".to_string(), "c".into(), "d".into()]));
+        assert_eq!(f.sub.edges.len(), 2);
+        assert!(!f.cut);
+        let at = |f: &Focus, id: &str| f.depth[f.sub.nodes.iter().position(|&i| b.items[i].id() == id).unwrap()];
+        // Depth 3: a (2 hops) and e (3 hops), not the star beyond e.
+        let f = focus(&g, c, 3, 100);
+        assert_eq!(ids(&f), BTreeSet::from(["a", "b", "c", "d", "e"].map(String::from)));
+        assert_eq!((at(&f, "c"), at(&f, "b"), at(&f, "a"), at(&f, "e")), (0, 1, 2, 3));
+        assert_eq!(f.sub.edges.len(), 4);
+        // Around the epic at depth 1: a and 30 children, cut at 10 items.
+        let f = focus(&g, b.index["e"], 1, 10);
+        assert_eq!(f.sub.nodes.len(), 10);
+        assert!(f.cut);
+        // Every kept edge joins two kept nodes: the 9 others each have one.
+        assert_eq!(f.sub.edges.len(), 9);
+    }
 
     #[test]
     fn selection_around_an_item_respects_depth_relations_and_descendants() {

@@ -33,6 +33,8 @@ const GAP_X: f64 = 90.0;
 const GAP_Y: f64 = 16.0;
 const MARGIN: f64 = 20.0;
 const LEGEND_H: f64 = 36.0;
+/// Dummy nodes per node and edge of a drawing, at most (see [`layout`]).
+const DUMMY_BUDGET: usize = 4;
 
 /// XML text/attribute escaping.
 pub fn escape(s: &str) -> String {
@@ -84,6 +86,9 @@ pub struct Layout {
     /// nodes it passes through, source first, or `None` for edges drawn
     /// directly (non-layering or cycle-closing).
     pub chains: Vec<Option<Vec<usize>>>,
+    /// Per layout edge: a layering edge drawn directly because the dummy
+    /// budget ran out (solid, unlike cycle-closing and non-layering edges).
+    pub direct: Vec<bool>,
     pub width: f64,
     pub height: f64,
 }
@@ -148,11 +153,28 @@ pub fn layout(n: usize, edges: &[(usize, usize, bool)]) -> Layout {
         }
     }
 
-    // 3. Dummy nodes along long edges.
+    // 3. Dummy nodes along long edges, the shortest first, up to a budget
+    //    linear in the drawing: past it (a long chain with many edges
+    //    across it), the longest edges are drawn directly instead.
     let mut node_layer = layer.clone();
     let mut chains: Vec<Option<Vec<usize>>> = vec![None; edges.len()];
+    let mut direct = vec![false; edges.len()];
     let mut links: Vec<(usize, usize)> = Vec::new(); // (left, right) between adjacent layers
-    for &k in &layering {
+    let span = |k: usize| layer[edges[k].0].saturating_sub(layer[edges[k].1]);
+    let mut by_span: Vec<usize> = layering.clone();
+    by_span.sort_by_key(|&k| (span(k), k));
+    let mut budget = DUMMY_BUDGET * (n + edges.len());
+    let mut chained = vec![false; edges.len()];
+    for &k in &by_span {
+        let need = span(k).saturating_sub(1);
+        if need <= budget {
+            budget -= need;
+            chained[k] = true;
+        } else {
+            direct[k] = true;
+        }
+    }
+    for &k in layering.iter().filter(|&&k| chained[k]) {
         let (a, c, _) = edges[k];
         let mut chain = vec![a];
         let mut prev = a;
@@ -279,7 +301,7 @@ pub fn layout(n: usize, edges: &[(usize, usize, bool)]) -> Layout {
     let x: Vec<f64> = (0..total).map(|u| MARGIN + node_layer[u] as f64 * (NODE_W + GAP_X)).collect();
     let height = (0..total).map(|u| y[u] + h[u]).fold(top, f64::max) + MARGIN;
     let width = (MARGIN * 2.0 + layers as f64 * (NODE_W + GAP_X) - GAP_X).max(560.0);
-    Layout { real: n, layer: node_layer, x, y, h, chains, width, height }
+    Layout { real: n, layer: node_layer, x, y, h, chains, direct, width, height }
 }
 
 /// A coordinate with at most one decimal, written without allocating.
@@ -326,8 +348,40 @@ fn f(x: f64) -> Num {
     Num(x)
 }
 
+/// What a page adds to a drawing (the command line draws without).
+#[derive(Default)]
+pub struct Options<'a> {
+    /// The link of a node (its item page, relative to the page), if any:
+    /// the node is then an `<a>`.
+    pub href: Option<&'a (dyn Fn(usize) -> Option<String> + Sync)>,
+    /// Per node of the subgraph (same order): its distance from the item
+    /// the drawing is around (`data-depth`).
+    pub depth: Option<&'a [usize]>,
+    /// The item the drawing is around (outlined, class `center`).
+    pub center: Option<usize>,
+    /// Leave out the `data-` attributes (a page without filters: its
+    /// bytes, thousands of times over, are the build's time).
+    pub bare: bool,
+}
+
+/// A drawing and its size in pixels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Drawing {
+    pub svg: String,
+    pub width: f64,
+    pub height: f64,
+}
+
 /// Renders the subgraph as a standalone SVG document.
 pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
+    render_with(b, g, s, sub, &Options::default()).svg
+}
+
+/// [`render`] with a page's links, distances and center. Every node
+/// carries its id, kind, status, labels (`|`-separated) and sprint as
+/// `data-` attributes and every edge the ids of its ends, for a page's
+/// filters; the picture is the same.
+pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &Options) -> Drawing {
     use std::fmt::Write as _;
     let n = sub.nodes.len();
     let local: std::collections::HashMap<usize, usize> = sub.nodes.iter().enumerate().map(|(k, &i)| (i, k)).collect();
@@ -369,13 +423,22 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
         let critical = structural && is_critical(s, ed.from) && is_critical(s, ed.to);
         let (stroke, width, marker) =
             if critical { ("#d62728", "2.2", "arrow-critical") } else { ("#777", "1.2", "arrow") };
-        let dash = if structural && lay.chains[k].is_some() { "" } else { " stroke-dasharray=\"5,4\"" };
+        let solid = structural && (lay.chains[k].is_some() || lay.direct[k]);
+        let dash = if solid { "" } else { " stroke-dasharray=\"5,4\"" };
         let d = match &lay.chains[k] {
             Some(chain) => chain_path(&lay, chain),
             None => direct_path(&lay, a, c),
         };
-        let _ = writeln!(o,
-            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{} → {}: {}</title></path>",
+        let _ = write!(
+            o,
+            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\""
+        );
+        if !opt.bare {
+            let _ = write!(o, " data-from=\"{}\" data-to=\"{}\"", Esc(b.items[ed.from].id()), Esc(b.items[ed.to].id()));
+        }
+        let _ = writeln!(
+            o,
+            "><title>{} → {}: {}</title></path>",
             Esc(b.items[ed.from].id()),
             Esc(b.items[ed.to].id()),
             Esc(&edge_label(g, e))
@@ -401,9 +464,40 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
         let (stroke, sw) = if crit { ("#d62728", "2.5") } else { ("#8a8a8a", "1") };
         let slack = s.get(i).map(|t| format!(", slack {} d", super::json::round(t.slack)));
         let slack = slack.as_deref().unwrap_or("");
-        let _ = write!(o,
-            "<g class=\"node {cat}{}\"><title>{} ({}, {}{}): {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
+        let center = opt.center == Some(i);
+        let (stroke, sw) = if center { ("#1f4e9c", "3.5") } else { (stroke, sw) };
+        let _ = write!(
+            o,
+            "<g class=\"node {cat}{}{}\"",
             if crit { " critical" } else { "" },
+            if center { " center" } else { "" }
+        );
+        if !opt.bare {
+            let _ = write!(
+                o,
+                " data-id=\"{}\" data-kind=\"{}\" data-status=\"{}\" data-labels=\"{}\" data-sprint=\"{}\"",
+                Esc(it.id()),
+                Esc(it.kind()),
+                Esc(it.status().unwrap_or("")),
+                Esc(&it.labels.join("|")),
+                Esc(it.sprint.as_ref().map_or("", |s| s.value.as_str())),
+            );
+        }
+        if opt.href.is_some() && !opt.bare {
+            // A page's anchor: `#n-<id>` scrolls to the node (and focuses
+            // the view on it with the page's script).
+            let _ = write!(o, " id=\"n-{}\"", Esc(it.id()));
+        }
+        if let Some(d) = opt.depth.and_then(|d| d.get(k)) {
+            let _ = write!(o, " data-depth=\"{d}\"");
+        }
+        o.push('>');
+        let href = opt.href.and_then(|h| h(i));
+        if let Some(h) = &href {
+            let _ = write!(o, "<a href=\"{}\">", Esc(h));
+        }
+        let _ = write!(o,
+            "<title>{} ({}, {}{}): {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
             Esc(it.id()),
             Esc(it.kind()),
             Esc(it.status().unwrap_or("no status")),
@@ -416,17 +510,18 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> String {
             fill(cat),
         );
         let _ = writeln!(o,
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\" fill=\"#111\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333\">{}</text></g>",
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\" fill=\"#111\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333\">{}</text>{}</g>",
             f(lay.x[k] + 8.0),
             f(lay.y[k] + 18.0),
             Esc(&truncate(it.id(), 30)),
             f(lay.x[k] + 8.0),
             f(lay.y[k] + 35.0),
             Esc(&truncate(&it.title.value, 32)),
+            if href.is_some() { "</a>" } else { "" },
         );
     }
     o.push_str("</svg>\n");
-    o
+    Drawing { svg: o, width: lay.width, height: lay.height }
 }
 
 /// A smooth path along a chain of drawing nodes, right to left: from the
@@ -533,6 +628,21 @@ mod tests {
         let l = layout(3, &[(0, 1, true), (1, 2, true), (2, 0, true), (0, 2, false)]);
         assert_eq!(l.chains.iter().filter(|c| c.is_none()).count(), 2);
         assert!(!overlaps(&l));
+    }
+
+    #[test]
+    fn dummies_stay_linear_on_a_long_chain_with_edges_across_it() {
+        // A chain of 400 and 400 edges from its end to every link: all
+        // chained, that would be 80,000 dummies.
+        let n = 400;
+        let mut edges: Vec<(usize, usize, bool)> = (1..n).map(|k| (k, k - 1, true)).collect();
+        edges.extend((0..n - 1).map(|k| (n - 1, k, true)));
+        let l = layout(n, &edges);
+        let dummies = l.layer.len() - n;
+        assert!(dummies <= DUMMY_BUDGET * (n + edges.len()), "{dummies} dummies");
+        assert!(l.direct.iter().any(|&d| d), "the longest edges are drawn directly");
+        // The chain's own edges still run through adjacent layers.
+        assert!((0..n - 1).all(|k| l.chains[k].as_ref().is_some_and(|c| c.len() == 2)));
     }
 
     #[test]

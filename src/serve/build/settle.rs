@@ -79,7 +79,10 @@ impl Builder {
             jobs.extend(
                 graphs.into_iter().filter(|&i| shared.urls[i].is_some() && shared.has_graph_page(i)).map(Job::GraphOf),
             );
+            let mut focus = invalidate::focus_reach(b, &last.graph, &pending.ids, &pending.old_neighbours);
+            focus.extend(items.iter().copied());
             jobs.extend(items.into_iter().filter(|&i| shared.urls[i].is_some()).map(Job::Item));
+            jobs.extend(focus.into_iter().filter(|&i| shared.has_focus_page(i)).map(Job::Focus));
             jobs
         };
         let n = jobs.len();
@@ -153,13 +156,7 @@ impl Builder {
         }
         let mut changed = Vec::new();
         for (job, files) in jobs.iter().zip(out) {
-            let key = match job {
-                Job::Item(i) => Some(format!("item:{}", b.items[*i].id())),
-                Job::GraphOf(i) => Some(format!("graph:{}", b.items[*i].id())),
-                Job::RoadmapOf(i) => Some(format!("roadmap:{}", b.items[*i].id())),
-                Job::Board(Some(i)) => Some(format!("board:{}", b.items[*i].id())),
-                _ => None,
-            };
+            let key = crate::engine::site::job_key(shared, job);
             let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
             if let Some(k) = &key {
                 if let Some(old) = self.outputs.get(k) {

@@ -1,5 +1,7 @@
 //! The audit log: every change from history, newest first, paged.
 
+use std::collections::BTreeSet;
+
 use minijinja::{context, Environment};
 
 use super::{Shared, AUDIT_PAGE};
@@ -19,8 +21,14 @@ impl Shared<'_> {
         let idx: Vec<usize> = (0..total).rev().skip(start).take(AUDIT_PAGE).collect();
         let path = if page == 1 { "audit.html".to_string() } else { format!("audit/{page}.html") };
         let url_of = |p: usize| if p == 1 { "audit.html".to_string() } else { format!("audit/{p}.html") };
+        let events = self.event_views(idx);
+        // The filters offer the people and fields of this page's events.
+        let authors: BTreeSet<&str> = events.iter().map(|e| e.author.as_str()).collect();
+        let fields: BTreeSet<&str> = events.iter().map(|e| e.field.as_deref().unwrap_or(e.action)).collect();
         let ctx = context! {
-            events => self.event_views(idx),
+            authors => authors,
+            fields => fields,
+            events => events,
             total => total,
             pagination => context! {
                 page => page,

@@ -147,13 +147,31 @@ impl Shared<'_> {
 
     pub(super) fn event_views(&self, idx: impl IntoIterator<Item = usize>) -> Vec<EventView> {
         let Some(ev) = self.events else { return Vec::new() };
+        let template = self.commit_template();
         idx.into_iter()
             .filter_map(|k| ev.events.get(k))
             .map(|e| {
                 let i = self.b.index.get(e.id.as_str()).copied();
-                event_view(e, i.map(|i| self.b.items[i].title.value.as_str()), i.and_then(|i| self.urls[i].clone()))
+                let mut v = event_view(
+                    e,
+                    i.map(|i| self.b.items[i].title.value.as_str()),
+                    i.and_then(|i| self.urls[i].clone()),
+                );
+                v.commit_url = template.map(|t| t.replace("{sha}", &e.commit));
+                v
             })
             .collect()
+    }
+
+    /// Where a commit's web page is (`{sha}` for its id): `site.commit_url`
+    /// when set (an empty one: nowhere), else the one of the `origin`
+    /// remote when it is on GitHub or GitLab.
+    pub(super) fn commit_template(&self) -> Option<&str> {
+        match self.b.config.site.commit_url.as_deref() {
+            Some("") => None,
+            Some(t) => Some(t),
+            None => self.events.and_then(|e| e.commit_url.as_deref()),
+        }
     }
 
     pub(super) fn progress_of(&self, i: usize) -> Value {

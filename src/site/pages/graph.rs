@@ -1,42 +1,322 @@
-//! The dependency graph pages: the whole backlog, and one per epic or
-//! other top-level parent.
+//! The dependency graph pages: the index of views (`graph.html`), one view
+//! per epic or other top-level parent (`graph/<id>.html`), the whole graph
+//! on its own page when it is small enough (`graph-all.html`), and the
+//! focus view around an epic or initiative, or an item in no view
+//! (`graph/focus/<id>.html`).
+//!
+//! Other items are focused in their view (`graph/<view>.html#n-<id>`,
+//! see [`Shared::has_focus_page`]).
+//!
+//! Every view is the one SVG drawing of `graph::render::svg`, with links on
+//! its nodes and their kind, status, labels and sprint as data attributes
+//! (the filters and zoom of `assets/graph.js` work on those; without
+//! JavaScript the picture and the lists beside it are the content).
+//! Sprints are not nodes (nothing links to them in the graph): membership
+//! is the `sprint` filter.
+
+use std::collections::BTreeSet;
 
 use minijinja::{context, Environment, Value};
 
-use super::Shared;
-use crate::graph::render::{self, Selection};
-use crate::site::SiteError;
+use super::cards::role;
+use super::{Shared, FOCUS_DEPTH, FOCUS_MAX, MAX_WHOLE_GRAPH};
+use crate::config::Role;
+use crate::graph::render::{self, Selection, Subgraph};
+use crate::site::{root_prefix, SiteError};
+
+/// Where the whole graph is drawn (beside `graph.html`: no item page is at
+/// the top of the site, so no id can take the name).
+/// Drawings wider than this (pixels) do not fit the page's column.
+const WIDE_PX: f64 = 1100.0;
+
+pub const WHOLE_GRAPH_PAGE: &str = "graph-all.html";
 
 impl Shared<'_> {
-    pub(super) fn graph_page(&self, env: &Environment, center: Option<usize>) -> Result<(String, Vec<u8>), SiteError> {
+    /// A subgraph without sprints (they have no edges in the graph).
+    fn without_sprints(&self, mut sub: Subgraph) -> Subgraph {
         let b = self.b;
-        let sel = Selection { center, depth: 0, relations: None };
-        let sub = render::select(b, self.g, &sel);
-        let drawable = sub.nodes.len() <= render::svg::MAX_NODES && !sub.nodes.is_empty();
-        let svg = drawable.then(|| Value::from_safe_string(render::svg::render(b, self.g, &self.sched, &sub)));
-        let critical: Vec<Value> =
-            sub.nodes.iter().copied().filter(|&i| render::is_critical(&self.sched, i)).map(|i| self.card(i)).collect();
-        let epics: Vec<Value> = if center.is_some() {
-            Vec::new()
-        } else {
-            (0..b.items.len())
-                .filter(|&i| self.has_graph_page(i))
-                .map(|i| context! { card => self.card(i), url => format!("graph/{}.html", b.items[i].id()), size => self.g.descendants(i).len() + 1 })
-                .collect()
-        };
-        let (path, title) = match center {
-            Some(c) => (format!("graph/{}.html", b.items[c].id()), format!("Graph · {}", b.items[c].title.value)),
-            None => ("graph.html".to_string(), "Dependency graph".to_string()),
-        };
+        sub.nodes.retain(|&i| role(b, i) != Role::Sprint);
+        let keep: BTreeSet<usize> = sub.nodes.iter().copied().collect();
+        sub.edges.retain(|&e| keep.contains(&self.g.edges[e].from) && keep.contains(&self.g.edges[e].to));
+        sub
+    }
+
+    /// The drawing of `sub` for the page at `path`, with its links, and the
+    /// values of its filters.
+    pub(super) fn graph_view(
+        &self,
+        path: &str,
+        sub: &Subgraph,
+        depth: Option<&[usize]>,
+        center: Option<usize>,
+    ) -> Value {
+        self.graph_view_with(path, sub, depth, center, true)
+    }
+
+    /// [`Shared::graph_view`]; without `filters`, the drawing has no links
+    /// and no `data-` attributes and the view no filters (impact pages: one
+    /// per work item, where those bytes cost a tenth of the build; their
+    /// lists link every item).
+    pub(super) fn graph_view_with(
+        &self,
+        path: &str,
+        sub: &Subgraph,
+        depth: Option<&[usize]>,
+        center: Option<usize>,
+        filters: bool,
+    ) -> Value {
+        let b = self.b;
+        let root = root_prefix(path);
+        let href = |i: usize| self.urls[i].as_ref().map(|u| format!("{root}{u}"));
+        let href: Option<&(dyn Fn(usize) -> Option<String> + Sync)> = if filters { Some(&href) } else { None };
+        let opt = render::svg::Options { href, depth, center, bare: !filters };
+        let drawing = render::svg::render_with(b, self.g, &self.sched, sub, &opt);
+        if !filters {
+            return context! {
+                svg => Value::from_safe_string(drawing.svg),
+                wide => drawing.width > WIDE_PX,
+                nodes => sub.nodes.len(),
+                edges => sub.edges.len(),
+            };
+        }
+        let (mut kinds, mut statuses, mut labels, mut sprints) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for &i in &sub.nodes {
+            let it = &b.items[i];
+            kinds.insert(it.kind());
+            statuses.extend(it.status());
+            labels.extend(it.labels.iter().map(String::as_str));
+            sprints.extend(it.sprint.as_ref().map(|s| s.value.as_str()));
+        }
+        // Kinds and statuses in the order the config gives them.
+        let kinds: Vec<Value> = b
+            .config
+            .kinds
+            .iter()
+            .filter(|k| kinds.contains(k.name.as_str()))
+            .map(|k| context! { value => k.name.clone(), label => k.label.clone() })
+            .collect();
+        let mut order: Vec<&str> = Vec::new();
+        for s in &b.config.statuses {
+            if statuses.contains(s.name.as_str()) && !order.contains(&s.name.as_str()) {
+                order.push(&s.name);
+            }
+        }
+        for s in &statuses {
+            if !order.contains(s) {
+                order.push(s);
+            }
+        }
+        let statuses: Vec<Value> =
+            order.iter().map(|s| context! { value => *s, label => s.replace('_', " ") }).collect();
+        context! {
+            svg => Value::from_safe_string(drawing.svg),
+            // Wider than the page's column: a fade and a hint say it scrolls.
+            wide => drawing.width > WIDE_PX,
+            nodes => sub.nodes.len(),
+            edges => sub.edges.len(),
+            kinds => kinds,
+            statuses => statuses,
+            labels => labels.into_iter().collect::<Vec<_>>(),
+            sprints => sprints.into_iter().collect::<Vec<_>>(),
+            depth => depth.is_some(),
+            filters => filters,
+        }
+    }
+
+    /// The whole backlog's drawing, if it is small enough to draw.
+    fn whole(&self) -> (Subgraph, bool) {
+        let sub = self.without_sprints(render::select(self.b, self.g, &Selection::default()));
+        let ok = !sub.nodes.is_empty() && sub.nodes.len() <= MAX_WHOLE_GRAPH;
+        (sub, ok)
+    }
+
+    /// `graph.html` (the index of views) and, when small enough,
+    /// `graph-all.html` (the whole graph).
+    pub(super) fn graph_index(&self, env: &Environment) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
+        let b = self.b;
+        let (sub, drawable) = self.whole();
+        let mut out = Vec::new();
+        let mut whole_bytes = None;
+        if drawable {
+            let view = self.graph_view(WHOLE_GRAPH_PAGE, &sub, None, None);
+            let critical = self.critical_cards(&sub);
+            let ctx = context! {
+                whole => true,
+                view => view,
+                critical => critical,
+                nodes => sub.nodes.len(),
+                edges => sub.edges.len(),
+            };
+            let page = self.page(env, "graph.html", WHOLE_GRAPH_PAGE, "Whole dependency graph", "graph", ctx)?;
+            whole_bytes = Some(page.1.len());
+            out.push(page);
+        }
+        // The views as a tree: each under the nearest view above it (looked
+        // for at most MAX_CRUMBS parents up), in id order.
+        let n = b.items.len();
+        let mut under: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        for i in (0..n).filter(|&i| self.has_graph_page(i)) {
+            let mut up = self.g.parent(i);
+            let mut hops = 1;
+            while let Some(p) = up.filter(|&p| !self.has_graph_page(p) && hops < super::MAX_CRUMBS) {
+                up = self.g.parent(p);
+                hops += 1;
+            }
+            match up.filter(|&p| self.has_graph_page(p)) {
+                Some(p) => under[p].push(i),
+                None => roots.push(i),
+            }
+        }
+        let by_id = |v: &mut Vec<usize>| v.sort_by(|&x, &y| b.items[x].id().cmp(b.items[y].id()));
+        by_id(&mut roots);
+        let mut views: Vec<Value> = Vec::new();
+        let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|r| (r, 0)).collect();
+        while let Some((i, level)) = stack.pop() {
+            views.push(context! {
+                card => self.card(i),
+                url => format!("graph/{}.html", b.items[i].id()),
+                size => self.g.descendants(i).len() + 1,
+                level => level.min(3),
+            });
+            let mut kids = std::mem::take(&mut under[i]);
+            by_id(&mut kids);
+            stack.extend(kids.into_iter().rev().map(|k| (k, level + 1)));
+        }
         let ctx = context! {
-            center => center.map(|c| self.card(c)),
-            svg => svg,
+            index => true,
+            views => views,
+            nodes => sub.nodes.len(),
+            edges => sub.edges.len(),
+            whole_url => drawable.then_some(WHOLE_GRAPH_PAGE),
+            whole_size => whole_bytes.map(size_text),
+            max_whole => MAX_WHOLE_GRAPH,
+        };
+        out.insert(0, self.page(env, "graph.html", "graph.html", "Dependency graph", "graph", ctx)?);
+        Ok(out)
+    }
+
+    fn critical_cards(&self, sub: &Subgraph) -> Vec<Value> {
+        sub.nodes.iter().copied().filter(|&i| render::is_critical(&self.sched, i)).map(|i| self.card(i)).collect()
+    }
+
+    /// `graph/<id>.html`: an epic or initiative and everything under it.
+    pub(super) fn graph_page(&self, env: &Environment, c: usize) -> Result<(String, Vec<u8>), SiteError> {
+        let b = self.b;
+        let sel = Selection { center: Some(c), depth: 0, relations: None };
+        let sub = self.without_sprints(render::select(b, self.g, &sel));
+        let path = format!("graph/{}.html", b.items[c].id());
+        let drawable = sub.nodes.len() <= render::svg::MAX_NODES;
+        // No center: a view is focused on any of its items by its address.
+        let view = drawable.then(|| self.graph_view(&path, &sub, None, None));
+        let ctx = context! {
+            center => self.card(c),
+            view => view,
             nodes => sub.nodes.len(),
             edges => sub.edges.len(),
             max_nodes => render::svg::MAX_NODES,
-            critical => critical,
-            epics => epics,
+            critical => self.critical_cards(&sub),
+            focus_url => self.has_focus_page(c).then(|| format!("graph/focus/{}.html", b.items[c].id())),
         };
+        let title = format!("Graph · {}", b.items[c].title.value);
         self.page(env, "graph.html", &path, &title, "graph", ctx)
+    }
+
+    /// The nearest item at or above `i` (at most [`MAX_CRUMBS`] parents up)
+    /// with a graph view: the view `i` is drawn in.
+    ///
+    /// [`MAX_CRUMBS`]: super::MAX_CRUMBS
+    pub fn view_of(&self, i: usize) -> Option<usize> {
+        let mut x = Some(i);
+        let mut hops = 0;
+        while let Some(v) = x {
+            if self.has_graph_page(v) {
+                return Some(v);
+            }
+            if hops >= super::MAX_CRUMBS {
+                return None;
+            }
+            x = self.g.parent(v);
+            hops += 1;
+        }
+        None
+    }
+
+    /// Which work items get a focus page of their own: those with a graph
+    /// view (an epic's neighbours are not in its view: its parent, the
+    /// epics it depends on), and related items drawn in no view. Every
+    /// other item's "graph around" is its view, focused on it
+    /// (`graph/<view>.html#n-<id>`): a page per item would double the site.
+    pub fn has_focus_page(&self, i: usize) -> bool {
+        self.urls[i].is_some()
+            && role(self.b, i) == Role::Work
+            && self.b.index.get(self.b.items[i].id()) == Some(&i)
+            && !(self.g.out[i].is_empty() && self.g.inc[i].is_empty())
+            && (self.has_graph_page(i) || self.view_of(i).is_none())
+    }
+
+    /// Where an item's "Graph around this item" leads, if anywhere.
+    pub(super) fn focus_url(&self, i: usize) -> Option<String> {
+        let id = self.b.items[i].id();
+        if self.has_focus_page(i) {
+            return Some(format!("graph/focus/{id}.html"));
+        }
+        let v = self.view_of(i).filter(|_| self.urls[i].is_some())?;
+        Some(format!("graph/{}.html#n-{id}", self.b.items[v].id()))
+    }
+
+    /// `graph/focus/<id>.html`: the items within [`FOCUS_DEPTH`] edges of
+    /// one item (at most [`FOCUS_MAX`], nearest first), drawn and listed by
+    /// distance.
+    pub(super) fn focus_page(&self, env: &Environment, c: usize) -> Result<(String, Vec<u8>), SiteError> {
+        let b = self.b;
+        let f = render::focus(self.g, c, FOCUS_DEPTH, FOCUS_MAX);
+        let path = format!("graph/focus/{}.html", b.items[c].id());
+        let view = self.graph_view(&path, &f.sub, Some(&f.depth), Some(c));
+        let mut rings: Vec<Vec<Value>> = vec![Vec::new(); FOCUS_DEPTH];
+        for (k, &i) in f.sub.nodes.iter().enumerate() {
+            if let Some(r) = f.depth[k].checked_sub(1).and_then(|d| rings.get_mut(d)) {
+                r.push(self.card(i));
+            }
+        }
+        let rings: Vec<Value> = rings
+            .into_iter()
+            .enumerate()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(d, r)| context! { depth => d + 1, items => r })
+            .collect();
+        // The nearest epic or initiative with a graph view of its own.
+        let mut up = Some(c);
+        let mut hops = 0;
+        while let Some(x) = up.filter(|&x| !self.has_graph_page(x) && hops < super::MAX_CRUMBS) {
+            up = self.g.parent(x);
+            hops += 1;
+        }
+        let context_view = up.filter(|&x| self.has_graph_page(x));
+        let ctx = context! {
+            center => self.card(c),
+            focus => true,
+            view => view,
+            rings => rings,
+            cut => f.cut,
+            max => FOCUS_MAX,
+            max_depth => FOCUS_DEPTH,
+            nodes => f.sub.nodes.len(),
+            edges => f.sub.edges.len(),
+            context_card => context_view.map(|x| self.card(x)),
+            context_url => context_view.map(|x| format!("graph/{}.html", b.items[x].id())),
+        };
+        let title = format!("Graph around {}", b.items[c].title.value);
+        self.page(env, "graph.html", &path, &title, "graph", ctx)
+    }
+}
+
+/// A page size in words: `84 KB`, `3.1 MB`.
+fn size_text(bytes: usize) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{} KB", bytes.div_ceil(1000))
     }
 }

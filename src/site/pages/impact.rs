@@ -72,7 +72,7 @@ impl Shared<'_> {
             });
             edges.dedup();
             let sub = Subgraph { nodes: nodes.iter().copied().collect(), edges };
-            Some(Value::from_safe_string(render::svg::render(b, self.g, &self.sched, &sub)))
+            Some(self.graph_view_with(&format!("impact/{}.html", it.id()), &sub, None, Some(i), false))
         };
         let t = self.sched.get(i).copied();
         let ctx = context! {

@@ -189,6 +189,7 @@ impl Shared<'_> {
                     events => ev.clone(),
                     graph_url => self.has_graph_page(i).then(|| format!("graph/{}.html", it.id())),
                     roadmap_url => self.has_roadmap_page(i).then(|| format!("roadmap/{}.html", it.id())),
+                    focus_url => self.focus_url(i),
                     description => description,
                     badge => badge_size(it.id(), it.status().unwrap_or("")),
                 };

@@ -63,6 +63,14 @@ pub const IMPACT_LIMIT: usize = 200;
 pub const IMPACT_LIST: usize = 50;
 /// Ancestors an item page shows (the nearest; an ellipsis for the rest).
 pub const MAX_CRUMBS: usize = 12;
+/// The whole graph gets its own page up to this many items (above, the
+/// graph index says so and links the views per epic and initiative).
+pub const MAX_WHOLE_GRAPH: usize = 2000;
+/// A focus view shows the items up to this many edges from its item...
+pub const FOCUS_DEPTH: usize = 3;
+/// ...at most this many of them, the nearest first (so every focus page is
+/// small, and the site stays linear in the number of items).
+pub const FOCUS_MAX: usize = 24;
 /// Hops of a `via` path shown on an impact page: the last ones, after an
 /// ellipsis for the rest.
 pub const IMPACT_VIA: usize = 3;
@@ -75,12 +83,16 @@ pub enum Job {
     Backlog,
     /// An item's page (item, doc or sprint), its impact page, badge and API file.
     Item(usize),
+    /// The graph index and, when small enough, the whole graph.
     Graph,
     GraphOf(usize),
     /// The roadmap of the whole backlog.
     Roadmap,
     /// The roadmap of one epic, initiative or other top-level parent.
     RoadmapOf(usize),
+    /// The focus view around an epic, an initiative or an item in no graph
+    /// view (`graph/focus/<id>.html`).
+    Focus(usize),
     Sprints,
     Metrics,
     Insights,
@@ -338,6 +350,9 @@ impl<'a> Shared<'a> {
                 if self.has_roadmap_page(i) {
                     v.push(Job::RoadmapOf(i));
                 }
+                if self.has_focus_page(i) {
+                    v.push(Job::Focus(i));
+                }
             }
         }
         let pages = self.audit_pages();
@@ -371,8 +386,9 @@ impl<'a> Shared<'a> {
             Job::Board(s) => self.boards(env, *s),
             Job::Backlog => Ok(vec![self.backlog(env)?]),
             Job::Item(i) => self.item(env, *i),
-            Job::Graph => Ok(vec![self.graph_page(env, None)?]),
-            Job::GraphOf(i) => Ok(vec![self.graph_page(env, Some(*i))?]),
+            Job::Graph => self.graph_index(env),
+            Job::GraphOf(i) => Ok(vec![self.graph_page(env, *i)?]),
+            Job::Focus(i) => Ok(vec![self.focus_page(env, *i)?]),
             Job::Roadmap => Ok(vec![self.roadmap_page(env, None)?]),
             Job::RoadmapOf(i) => Ok(vec![self.roadmap_page(env, Some(*i))?]),
             Job::Sprints => Ok(vec![self.sprints_page(env)?]),
