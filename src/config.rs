@@ -180,6 +180,11 @@ impl Default for HistoryConfig {
 pub struct SiteConfig {
     pub title: Option<String>,
     pub theme: Option<String>,
+    /// The most bytes the built site may hold (GitHub Pages publishes at
+    /// most 1 GB): a build over it fails, naming the biggest page families
+    /// and files, and leaves the last site in place. Default: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<u64>,
 }
 
 /// Schedule settings (critical path, slack).
@@ -343,7 +348,7 @@ impl Default for Config {
             fields: BTreeMap::new(),
             ignore: Vec::new(),
             history: HistoryConfig::default(),
-            site: SiteConfig { title: None, theme: Some("default".into()) },
+            site: SiteConfig { title: None, theme: Some("default".into()), max_bytes: None },
             schedule: ScheduleConfig::default(),
             timezone: "UTC".into(),
             dialect: Dialect::default(),

@@ -256,6 +256,9 @@ pub(super) enum Error {
     Io(#[from] std::io::Error),
     #[error("`{0}` in the output folder is not the file the last build wrote")]
     Altered(String),
+    /// Over `site.max_bytes` (the message names the biggest contributors).
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl From<Altered> for Error {

@@ -142,7 +142,7 @@ impl Shared<'_> {
         };
         let t = env.get_template(tmpl).map_err(|e| SiteError::template(tmpl, &e))?;
         let html = t.render(full).map_err(|e| SiteError::template(tmpl, &e))?;
-        Ok((path.to_string(), html.into_bytes()))
+        Ok((path.to_string(), crate::site::compact_html(&html).into_bytes()))
     }
 
     pub(super) fn event_views(&self, idx: impl IntoIterator<Item = usize>) -> Vec<EventView> {

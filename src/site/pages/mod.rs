@@ -49,21 +49,26 @@ use sprints::active_sprint;
 
 /// Events per audit page.
 pub const AUDIT_PAGE: usize = 100;
-/// Impact pictures above this many items are not drawn (the list is shown).
-pub const MAX_IMPACT_NODES: usize = 150;
+/// An impact page draws the item and at most this many of the nearest
+/// items that wait on it (the list says how many it left out).
+pub const IMPACT_DRAW: usize = 5;
 /// The walk behind an item's impact stops after this many items: beyond,
 /// pages say "N or more" (so a 10,000-long chain costs 10,000 short walks,
 /// not 50 million steps). A generated 10,000-item backlog's largest impact
 /// is 84 items.
 pub const IMPACT_LIMIT: usize = 200;
-/// An impact page lists at most this many items, the nearest first, and
-/// says how many it left out.
-pub const IMPACT_LIST: usize = 50;
+/// An impact page lists at most this many items in full, the nearest
+/// first (the first levels); the rest are counted by kind. So a page's
+/// size does not grow with the impact set.
+pub const IMPACT_LIST: usize = 10;
+/// The longest chain on an impact page (the path to the farthest item
+/// found) shows at most this many hops: the last ones, after an ellipsis.
+pub const IMPACT_CHAIN: usize = 8;
 /// Ancestors an item page shows (the nearest; an ellipsis for the rest).
 pub const MAX_CRUMBS: usize = 12;
-/// Hops of a `via` path shown on an impact page: the last ones, after an
-/// ellipsis for the rest.
-pub const IMPACT_VIA: usize = 3;
+/// Items between an item and one it delays shown on its impact page (the
+/// path): the nearest to the delayed one, after an ellipsis for the rest.
+pub const IMPACT_VIA: usize = 2;
 
 /// One unit of parallel work.
 #[derive(Clone, Debug, PartialEq)]
