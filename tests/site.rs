@@ -634,6 +634,34 @@ fn a_site_over_max_bytes_fails_and_leaves_the_last_site() {
 }
 
 #[test]
+fn a_backlog_too_large_for_the_memory_is_refused_with_the_stage_named() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    let spec = cairn::gen::Spec { items: 20, seed: 1, errors: 0 };
+    cairn::gen::write(&root, &cairn::gen::shaped(&spec, cairn::gen::Shape::Star)).unwrap();
+    let out = t.path().join("site");
+    // 20 items need 20 × RENDER_BYTES_PER_ITEM: one byte less is refused.
+    let need = 20 * cairn::site::RENDER_BYTES_PER_ITEM;
+    let run = |avail: u64| {
+        Command::cargo_bin("cairn")
+            .unwrap()
+            .args(["build", "--no-history", "-C"])
+            .arg(&root)
+            .arg("--out")
+            .arg(&out)
+            .env("NO_COLOR", "1")
+            .env("CAIRN_MEMORY_AVAILABLE", avail.to_string())
+            .assert()
+    };
+    let err = run(need - 1).failure();
+    let msg = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert!(msg.contains("not enough memory for rendering the site"), "{msg}");
+    assert!(!msg.contains("panicked") && !out.exists(), "{msg}");
+    run(need).success();
+    assert!(out.join("impact/s0.html").is_file());
+}
+
+#[test]
 fn a_deep_hierarchy_shows_the_nearest_ancestors_after_an_ellipsis() {
     use cairn::site::pages::MAX_CRUMBS;
     // p0 ⊃ p1 ⊃ … ⊃ p(n−1): the deepest item has n − 1 ancestors.

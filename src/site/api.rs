@@ -46,16 +46,16 @@ pub fn item_entry(obj: &Value) -> String {
 /// `api/v1/items.json` from its entries ([`item_entry`]), in order:
 /// `{"items":[` and the item objects, one a line (compact, yet a
 /// line-oriented diff or `grep` still sees one item per line).
-pub fn items_json(entries: &[std::sync::Arc<str>]) -> Vec<u8> {
+pub fn items_json(entries: &[std::sync::Arc<str>]) -> Result<Vec<u8>, String> {
     let len: usize = entries.iter().map(|e| e.len() + 2).sum();
-    let mut s = Vec::with_capacity(len + 16);
+    let mut s = crate::util::alloc::try_buffer("api/v1/items.json", len + 16)?;
     s.extend_from_slice(b"{\"items\":[");
     for (k, e) in entries.iter().enumerate() {
         s.extend_from_slice(if k > 0 { b",\n" } else { b"\n" });
         s.extend_from_slice(e.as_bytes());
     }
     s.extend_from_slice(b"\n]}\n");
-    s
+    Ok(s)
 }
 
 /// Every site-wide API file but `items.json` ([`items_json`]), from the site's inputs and what the pages
@@ -144,7 +144,7 @@ mod tests {
         ];
         for n in 0..=objs.len() {
             let entries: Vec<std::sync::Arc<str>> = objs[..n].iter().map(|o| item_entry(o).into()).collect();
-            let bytes = items_json(&entries);
+            let bytes = items_json(&entries).unwrap();
             let parsed: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(parsed, json!({ "items": objs[..n].to_vec() }));
             let text = String::from_utf8(bytes).unwrap();

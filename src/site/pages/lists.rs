@@ -93,7 +93,7 @@ impl Shared<'_> {
     }
 
     /// `api/v1/items.json`: the item object of every item with a page.
-    pub(super) fn items_json(&self) -> Vec<u8> {
+    pub(super) fn items_json(&self) -> Result<Vec<u8>, SiteError> {
         let b = self.b;
         let objects = self.objects();
         let shown: Vec<(usize, &str, u64)> = (0..b.items.len())
@@ -107,6 +107,6 @@ impl Shared<'_> {
                 Ok(objects[shown[k].0].as_ref().map(|(o, _)| api::item_entry(o)).unwrap_or_default())
             })
             .unwrap_or_default();
-        api::items_json(&frags)
+        api::items_json(&frags).map_err(|message| SiteError::Memory { path: "api/v1/items.json".to_string(), message })
     }
 }

@@ -370,7 +370,7 @@ impl<'a> Shared<'a> {
             Job::Proposals => Ok(vec![self.proposals_page(env)?]),
             Job::Feed => Ok(vec![self.feed(env)?]),
             Job::Api => {
-                let mut out = vec![("api/v1/items.json".to_string(), self.items_json())];
+                let mut out = vec![("api/v1/items.json".to_string(), self.items_json()?)];
                 out.extend(api::files(self.inp, &self.sched, &self.sprints, &self.committed));
                 Ok(out)
             }
