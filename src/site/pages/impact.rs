@@ -113,11 +113,11 @@ impl Shared<'_> {
         let mut at: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
         let mut rows: Vec<usize> = Vec::new();
         let mut place = |node: usize, col: usize, at: &mut BTreeMap<usize, (usize, usize)>| {
-            if !at.contains_key(&node) {
+            if let std::collections::btree_map::Entry::Vacant(e) = at.entry(node) {
                 if rows.len() <= col {
                     rows.resize(col + 1, 0);
                 }
-                at.insert(node, (col, rows[col]));
+                e.insert((col, rows[col]));
                 rows[col] += 1;
             }
         };
