@@ -138,7 +138,7 @@ pub struct Shared<'a> {
     pub frags: crate::site::fragments::Cache,
     /// See [`Shared::card_sigs`] and [`Shared::objects`].
     card_sigs: OnceLock<Vec<u64>>,
-    objects: OnceLock<Vec<Option<(serde_json::Value, u64)>>>,
+    objects: OnceLock<Vec<Option<(std::sync::Arc<str>, u64)>>>,
 }
 
 impl<'a> Shared<'a> {
