@@ -32,11 +32,11 @@ impl Shared<'_> {
     /// signature of it, computed once (see [`Shared::prepare`]). Kept as
     /// text, not as a `serde_json::Value`: a tenth of the memory (5 kB an
     /// item less, half a gigabyte at 100,000 items).
-    pub fn objects(&self) -> &[Option<(Arc<str>, u64)>] {
+    pub fn objects(&self) -> &[Option<super::ObjectLine>] {
         self.objects.get_or_init(|| (0..self.b.items.len()).map(|i| self.object(i)).collect())
     }
 
-    fn object(&self, i: usize) -> Option<(Arc<str>, u64)> {
+    fn object(&self, i: usize) -> Option<super::ObjectLine> {
         let b = self.b;
         let it = &b.items[i];
         if b.index.get(it.id()) != Some(&i) {

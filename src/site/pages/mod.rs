@@ -93,6 +93,10 @@ pub enum Job {
     Api,
 }
 
+/// An item object as its line of JSON and the signature of that line
+/// (see [`Shared::objects`]).
+pub type ObjectLine = (std::sync::Arc<str>, u64);
+
 /// The per-item parts of a [`Shared`] that `serve` keeps from one build
 /// to the next (see [`Shared::reusing`]).
 pub struct Parts {
@@ -138,7 +142,7 @@ pub struct Shared<'a> {
     pub frags: crate::site::fragments::Cache,
     /// See [`Shared::card_sigs`] and [`Shared::objects`].
     card_sigs: OnceLock<Vec<u64>>,
-    objects: OnceLock<Vec<Option<(std::sync::Arc<str>, u64)>>>,
+    objects: OnceLock<Vec<Option<ObjectLine>>>,
 }
 
 impl<'a> Shared<'a> {
