@@ -20,8 +20,8 @@ SIZES=${2:-"10000 100000"}
 SHAPES=${3:-"mixed chain star bowtie deep"}
 HIST=${4-"10000"}
 C=$T/release/cairn
-GEN=$T/release/examples/gen
-GENH=$T/release/examples/gen_history
+GEN=${GEN:-$T/release/examples/gen}
+GENH=${GENH:-$T/release/examples/gen_history}
 W=${BENCH_DIR:-/tmp/cairn-scale}
 mkdir -p "$W"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
@@ -33,7 +33,10 @@ measure() { # shape items backlog_dir [build flags]
   rm -rf "$out" "$dir/.cairn-cache"
   sync
   /usr/bin/time -f '%e %U %S %M' -o "$W/time" "$C" build -C "$dir" --out "$out" --full -q "$@" || true
-  read -r wall user sys rss < "$W/time"
+  # The last line: /usr/bin/time says "Command exited with non-zero status 1"
+  # first when the backlog has errors (the site is written all the same).
+  tail -n 1 "$W/time" > "$W/time1"
+  read -r wall user sys rss < "$W/time1"
   bytes=$(du -s --apparent-size --block-size=1 "$out" | cut -f1)
   disk=$(du -s --block-size=1 "$out" | cut -f1)
   files=$(find "$out" -type f | wc -l)
