@@ -67,10 +67,11 @@ impl SiteError {
 }
 
 /// About how many bytes of memory rendering and writing the site takes
-/// per item, beyond the loaded backlog (measured at 100,000 generated
-/// items, with some margin): `cairn build` refuses to start rendering when
-/// the machine has less available (see `util::alloc::ensure`).
-pub const RENDER_BYTES_PER_ITEM: u64 = 8 * 1024;
+/// per item, beyond the loaded backlog: a 100,000-item generated backlog
+/// peaked at 1.38 GB, 1.13 GB above its loaded backlog (BENCHMARKS.md,
+/// "Scale"). `cairn build` refuses to start rendering when the machine
+/// has less available (see `util::alloc::ensure`).
+pub const RENDER_BYTES_PER_ITEM: u64 = 12 * 1024;
 
 /// Build options.
 #[derive(Clone, Debug, Default)]
