@@ -409,6 +409,23 @@ mod tests {
     }
 
     #[test]
+    fn the_deep_shape_is_a_clean_hierarchy_n_deep() {
+        let files = shaped(&Spec { items: 30, seed: 1, errors: 0 }, Shape::Deep);
+        assert_eq!(files.len(), 31, "30 tasks and cairn.yml");
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &files).unwrap();
+        let b = crate::load::load(dir.path()).unwrap();
+        let r = crate::check::check_backlog(&b);
+        assert_eq!(r.errors(), 0, "{:#?}", r.diagnostics);
+        let g = crate::graph::Graph::build(&b);
+        // p29's ancestors are p28 … p0; p0 delays every other task.
+        let (up, cut) = g.ancestors_up_to(b.index["p29"], 100);
+        assert_eq!((up.len(), cut), (29, false));
+        assert_eq!(crate::graph::impact::impact(&b, &g, b.index["p29"]).delayed.len(), 29);
+        assert_eq!("deep".parse::<Shape>(), Ok(Shape::Deep));
+    }
+
+    #[test]
     fn seeded_errors_are_found() {
         let files = generate(&Spec { items: 300, seed: 3, errors: 4 });
         let dir = tempfile::tempdir().unwrap();
