@@ -7,7 +7,7 @@
 #
 # Usage: scripts/bench-scale.sh [TARGET_DIR] [SIZES] [SHAPES] [HISTORY]
 #   TARGET_DIR  where the release build is (default: target)
-#   SIZES       item counts, space-separated (default: "10000 100000")
+#   SIZES       item counts, space-separated (default: "10000 100000"; "" for none)
 #   SHAPES      generator shapes (default: "mixed chain star bowtie deep")
 #   HISTORY     item counts to build with git history too (gen_history,
 #               one commit per item then 2 changes per item; default: "10000")
@@ -16,8 +16,8 @@
 # removed after it is measured.
 set -e
 T=${1:-target}
-SIZES=${2:-"10000 100000"}
-SHAPES=${3:-"mixed chain star bowtie deep"}
+SIZES=${2-"10000 100000"}
+SHAPES=${3-"mixed chain star bowtie deep"}
 HIST=${4-"10000"}
 C=$T/release/cairn
 GEN=${GEN:-$T/release/examples/gen}
