@@ -1,6 +1,6 @@
 //! Generates a synthetic backlog for benchmarks:
-//! `cargo run --release --example gen -- DIR ITEMS [SEED] [ERRORS] [--shape mixed|chain|star|bowtie]`.
-//! `--shape chain` and `--shape star` write the degenerate graphs of
+//! `cargo run --release --example gen -- DIR ITEMS [SEED] [ERRORS] [--shape mixed|chain|star|bowtie|deep]`.
+//! `--shape chain`, `star`, `bowtie` and `deep` write the degenerate graphs of
 //! `cairn::gen::Shape` (seed and errors apply only to `mixed`).
 
 fn main() {
@@ -15,14 +15,14 @@ fn main() {
                 std::process::exit(2);
             }
             None => {
-                eprintln!("--shape needs a value: mixed, chain, star or bowtie");
+                eprintln!("--shape needs a value: mixed, chain, star, bowtie or deep");
                 std::process::exit(2);
             }
         }
         args.drain(k..k + 2);
     }
     let Some(dir) = args.first() else {
-        eprintln!("usage: gen DIR ITEMS [SEED] [ERRORS] [--shape mixed|chain|star|bowtie]");
+        eprintln!("usage: gen DIR ITEMS [SEED] [ERRORS] [--shape mixed|chain|star|bowtie|deep]");
         std::process::exit(2);
     };
     let num = |i: usize, d: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);

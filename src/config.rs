@@ -186,6 +186,11 @@ pub struct SiteConfig {
     /// detected; an empty string turns the links off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit_url: Option<String>,
+    /// The most bytes the built site may hold (GitHub Pages publishes at
+    /// most 1 GB): a build over it fails, naming the biggest page families
+    /// and files, and leaves the last site in place. Default: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<u64>,
 }
 
 /// Schedule settings (critical path, slack).
@@ -349,7 +354,7 @@ impl Default for Config {
             fields: BTreeMap::new(),
             ignore: Vec::new(),
             history: HistoryConfig::default(),
-            site: SiteConfig { title: None, theme: Some("default".into()), commit_url: None },
+            site: SiteConfig { title: None, theme: Some("default".into()), commit_url: None, max_bytes: None },
             schedule: ScheduleConfig::default(),
             timezone: "UTC".into(),
             dialect: Dialect::default(),

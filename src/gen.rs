@@ -176,6 +176,10 @@ pub enum Shape {
     /// hub. Every ready task delays the hub and the whole chain: the shape
     /// that makes a per-item count of what waits quadratic.
     Bowtie,
+    /// A hierarchy n deep: `p0 ⊃ p1 ⊃ … ⊃ p(n−1)`, each task the parent of
+    /// the next (a `cairn.yml` lets tasks parent tasks), so `p(n−1)` has
+    /// n − 1 ancestors and every item waits on all below it.
+    Deep,
 }
 
 impl std::str::FromStr for Shape {
@@ -186,7 +190,8 @@ impl std::str::FromStr for Shape {
             "chain" => Ok(Shape::Chain),
             "star" => Ok(Shape::Star),
             "bowtie" => Ok(Shape::Bowtie),
-            other => Err(format!("unknown shape `{other}` (mixed, chain, star or bowtie)")),
+            "deep" => Ok(Shape::Deep),
+            other => Err(format!("unknown shape `{other}` (mixed, chain, star, bowtie or deep)")),
         }
     }
 }
@@ -199,6 +204,7 @@ pub fn shaped(spec: &Spec, shape: Shape) -> Vec<File> {
     let task = |id: &str, deps: Option<String>, k: usize| {
         let mut t = format!("---\ntitle: Step {k} of the {shape:?}\nstatus: ready\nestimate: 1\n");
         match deps {
+            Some(d) if shape == Shape::Deep => t.push_str(&format!("parent: {d}\n")),
             Some(d) => t.push_str(&format!("depends_on: [{d}]\n")),
             None => t.push_str("start: 2026-01-05\n"),
         }
@@ -219,6 +225,12 @@ pub fn shaped(spec: &Spec, shape: Shape) -> Vec<File> {
                 files.push(task(&format!("d{k}"), Some(prev.clone()), k));
                 prev = format!("d{k}");
             }
+            files
+        }
+        Shape::Deep => {
+            let mut files =
+                vec![File { path: "cairn.yml".into(), text: "kinds:\n  task: { parents: [story, task] }\n".into() }];
+            files.extend((0..n).map(|k| task(&format!("p{k}"), k.checked_sub(1).map(|p| format!("p{p}")), k)));
             files
         }
     }
@@ -394,6 +406,23 @@ mod tests {
         }
         assert_eq!("star".parse::<Shape>(), Ok(Shape::Star));
         assert!("ring".parse::<Shape>().is_err());
+    }
+
+    #[test]
+    fn the_deep_shape_is_a_clean_hierarchy_n_deep() {
+        let files = shaped(&Spec { items: 30, seed: 1, errors: 0 }, Shape::Deep);
+        assert_eq!(files.len(), 31, "30 tasks and cairn.yml");
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &files).unwrap();
+        let b = crate::load::load(dir.path()).unwrap();
+        let r = crate::check::check_backlog(&b);
+        assert_eq!(r.errors(), 0, "{:#?}", r.diagnostics);
+        let g = crate::graph::Graph::build(&b);
+        // p29's ancestors are p28 … p0; p0 delays every other task.
+        let (up, cut) = g.ancestors_up_to(b.index["p29"], 100);
+        assert_eq!((up.len(), cut), (29, false));
+        assert_eq!(crate::graph::impact::impact(&b, &g, b.index["p29"]).delayed.len(), 29);
+        assert_eq!("deep".parse::<Shape>(), Ok(Shape::Deep));
     }
 
     #[test]

@@ -149,6 +149,10 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         full: a.full || no_cache,
         save: !no_cache && !set("CI"),
     };
+    // A backlog too large for this machine's memory: a clear refusal now,
+    // not an abort half-way through the pages.
+    let need = backlog.items.len() as u64 * site::RENDER_BYTES_PER_ITEM;
+    crate::util::alloc::ensure("rendering the site", need).map_err(anyhow::Error::msg)?;
     let built = crate::engine::site::build(&inputs, &theme, &req, &progress);
     if bar {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");

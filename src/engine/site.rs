@@ -140,7 +140,8 @@ const KEY_PARTS: [&str; 4] = [
 fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemState)> {
     let b = s.b;
     let it = &b.items[i];
-    let (obj, obj_sig) = s.objects()[i].as_ref()?;
+    let (json, obj_sig) = s.objects()[i].as_ref()?;
+    let obj: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
     let card = s.card_sigs()[i];
     let sched = format!("{:?}", s.sched.get(i));
     let analytics = format!(
@@ -158,7 +159,7 @@ fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemStat
         analytics.as_bytes(),
         url.as_bytes(),
     ]);
-    let related = invalidate::related_ids(obj).into_iter().map(String::from).collect();
+    let related = invalidate::related_ids(&obj).into_iter().map(String::from).collect();
     let sprint = it.sprint.as_ref().map(|s| s.value.clone());
     Some((it.id().to_string(), ItemState { sig, path: it.path.clone(), sprint, related }))
 }
@@ -278,6 +279,9 @@ pub(super) enum Error {
     Io(#[from] std::io::Error),
     #[error("`{0}` in the output folder is not the file the last build wrote")]
     Altered(String),
+    /// Over `site.max_bytes` (the message names the biggest contributors).
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl From<Altered> for Error {

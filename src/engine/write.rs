@@ -132,6 +132,11 @@ fn fill(
             put(&format!("files/{rel}"), &bytes)?;
         }
     }
+    // `site.max_bytes`: checked before the new site replaces the old one.
+    if let Some(max) = ctx.inputs.backlog.config.site.max_bytes {
+        let files = rec.files.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
+        site::budget::check(files.iter().map(|(p, f)| (p.as_str(), f.len)), max).map_err(Error::TooLarge)?;
+    }
     Ok(())
 }
 

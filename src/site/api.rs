@@ -9,6 +9,15 @@ use super::Inputs;
 use crate::graph::render::{self, Selection};
 use crate::graph::schedule::Schedule;
 
+/// One line of JSON: the per-item files and the lists that grow with the
+/// backlog are written compact (a third smaller than pretty-printed; the
+/// site's size is what GitHub Pages limits).
+fn compact(v: &Value) -> Vec<u8> {
+    let mut s = serde_json::to_vec(v).unwrap_or_else(|_| b"null".to_vec());
+    s.push(b'\n');
+    s
+}
+
 fn pretty(v: &Value) -> Vec<u8> {
     let mut s = serde_json::to_vec_pretty(v).unwrap_or_else(|_| b"null".to_vec());
     s.push(b'\n');
@@ -25,42 +34,28 @@ pub fn item_file(inp: &Inputs, i: usize, mut obj: Value, body_html: &str, events
         None => Vec::new(),
     };
     obj["events"] = Value::Array(evs);
-    (format!("api/v1/items/{}.json", it.id()), pretty(&obj))
+    (format!("api/v1/items/{}.json", it.id()), compact(&obj))
 }
 
-/// An item object as an entry of `items.json`'s list: pretty-printed at
-/// that depth (four spaces before every line; a JSON string holds no raw
-/// line break, so every one is the printer's).
+/// An item object as an entry of `items.json`'s list: one line of
+/// compact JSON (a JSON string holds no raw line break).
 pub fn item_entry(obj: &Value) -> String {
-    let text = serde_json::to_string_pretty(obj).unwrap_or_else(|_| "null".into());
-    let mut s = String::with_capacity(text.len() + text.len() / 8);
-    s.push_str("    ");
-    for (k, line) in text.split('\n').enumerate() {
-        if k > 0 {
-            s.push_str("\n    ");
-        }
-        s.push_str(line);
-    }
-    s
+    serde_json::to_string(obj).unwrap_or_else(|_| "null".into())
 }
 
-/// `api/v1/items.json` from its entries ([`item_entry`]), in order: the
-/// bytes of `{"items": [...]}` pretty-printed.
-pub fn items_json<S: AsRef<str>>(entries: &[S]) -> Vec<u8> {
-    if entries.is_empty() {
-        return pretty(&json!({ "items": [] }));
-    }
+/// `api/v1/items.json` from its entries ([`item_entry`]), in order:
+/// `{"items":[` and the item objects, one a line (compact, yet a
+/// line-oriented diff or `grep` still sees one item per line).
+pub fn items_json<S: AsRef<str>>(entries: &[S]) -> Result<Vec<u8>, String> {
     let len: usize = entries.iter().map(|e| e.as_ref().len() + 2).sum();
-    let mut s = Vec::with_capacity(len + 32);
-    s.extend_from_slice(b"{\n  \"items\": [\n");
+    let mut s = crate::util::alloc::try_buffer("api/v1/items.json", len + 16)?;
+    s.extend_from_slice(b"{\"items\":[");
     for (k, e) in entries.iter().enumerate() {
-        if k > 0 {
-            s.extend_from_slice(b",\n");
-        }
+        s.extend_from_slice(if k > 0 { b",\n" } else { b"\n" });
         s.extend_from_slice(e.as_ref().as_bytes());
     }
-    s.extend_from_slice(b"\n  ]\n}\n");
-    s
+    s.extend_from_slice(b"\n]}\n");
+    Ok(s)
 }
 
 /// Every site-wide API file but `items.json` ([`items_json`]), from the site's inputs and what the pages
@@ -75,7 +70,7 @@ pub fn files(
     let (b, g) = (inp.backlog, inp.graph);
     let mut out = Vec::new();
     let sub = render::select(b, g, &Selection::default());
-    out.push(("api/v1/graph.json".to_string(), pretty(&render::json::render(b, g, sched, &sub))));
+    out.push(("api/v1/graph.json".to_string(), compact(&render::json::render(b, g, sched, &sub))));
     let sprints: Vec<Value> = sprints
         .iter()
         .map(|&k| {
@@ -112,7 +107,7 @@ pub fn files(
         }
     }
     out.push(("api/v1/audit.jsonl".to_string(), audit));
-    out.push(("api/v1/diagnostics.json".to_string(), pretty(&crate::check::report::json_value(inp.report))));
+    out.push(("api/v1/diagnostics.json".to_string(), compact(&crate::check::report::json_value(inp.report))));
     out
 }
 
@@ -142,15 +137,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn items_json_from_entries_is_the_pretty_printed_list() {
+    fn items_json_from_entries_is_the_list_one_item_a_line() {
         let objs = [
             json!({ "id": "a", "title": "line\nbreak \"q\"", "labels": [], "fields": {}, "n": 1.5 }),
             json!({ "id": "b", "children": ["c", "d"], "ml": { "x": [1, { "y": null }] } }),
         ];
         for n in 0..=objs.len() {
             let entries: Vec<std::sync::Arc<str>> = objs[..n].iter().map(|o| item_entry(o).into()).collect();
-            let expected = pretty(&json!({ "items": objs[..n].to_vec() }));
-            assert_eq!(String::from_utf8(items_json(&entries)).unwrap(), String::from_utf8(expected).unwrap());
+            let bytes = items_json(&entries).unwrap();
+            let parsed: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(parsed, json!({ "items": objs[..n].to_vec() }));
+            let text = String::from_utf8(bytes).unwrap();
+            // `{"items":[`, one line per item, `]}`.
+            assert_eq!(text.lines().count(), n + 2, "{text}");
+            assert!(text.ends_with("]}\n"));
         }
     }
 }

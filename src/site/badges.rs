@@ -44,18 +44,17 @@ pub fn size(id: &str, status: &str) -> (f64, f64) {
     (lw + rw, 20.0)
 }
 
-/// The badge of an item.
+/// The badge of an item: two rounded halves, flat (no gradient or clip
+/// path: a badge is written for every item, so its bytes count).
 pub fn badge(id: &str, status: &str, category: &str) -> String {
     let (left, right, lw, rw) = parts(id, status);
     let w = lw + rw;
     let (l, r) = (escape(&left), escape(&right));
+    let c = colour(category);
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"20\" role=\"img\" aria-label=\"{l}: {r}\"><title>{l}: {r}</title>\
-<linearGradient id=\"s\" x2=\"0\" y2=\"100%\"><stop offset=\"0\" stop-color=\"#bbb\" stop-opacity=\".1\"/><stop offset=\"1\" stop-opacity=\".1\"/></linearGradient>\
-<clipPath id=\"r\"><rect width=\"{w}\" height=\"20\" rx=\"3\" fill=\"#fff\"/></clipPath>\
-<g clip-path=\"url(#r)\"><rect width=\"{lw}\" height=\"20\" fill=\"#24292f\"/><rect x=\"{lw}\" width=\"{rw}\" height=\"20\" fill=\"{}\"/><rect width=\"{w}\" height=\"20\" fill=\"url(#s)\"/></g>\
-<g fill=\"#fff\" text-anchor=\"middle\" font-family=\"Verdana,Geneva,DejaVu Sans,sans-serif\" font-size=\"11\"><text x=\"{}\" y=\"14\">{l}</text><text x=\"{}\" y=\"14\">{r}</text></g></svg>\n",
-        colour(category),
+<rect width=\"{w}\" height=\"20\" rx=\"3\" fill=\"#24292f\"/><rect x=\"{lw}\" width=\"{rw}\" height=\"20\" rx=\"3\" fill=\"{c}\"/><path d=\"M{lw} 0h4v20h-4z\" fill=\"{c}\"/>\
+<g fill=\"#fff\" text-anchor=\"middle\" font-family=\"Verdana,DejaVu Sans,sans-serif\" font-size=\"11\"><text x=\"{}\" y=\"14\">{l}</text><text x=\"{}\" y=\"14\">{r}</text></g></svg>\n",
         lw / 2.0,
         lw + rw / 2.0,
     )

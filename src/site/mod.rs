@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod badges;
+pub mod budget;
 pub mod charts;
 pub mod context;
 pub mod fragments;
@@ -23,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
-use minijinja::Environment;
+use minijinja::{Environment, Value};
 
 /// What the site reads from the analysis stage (`metrics`): the site
 /// renders these, it computes none of them.
@@ -45,6 +46,9 @@ pub enum SiteError {
     Theme(String),
     #[error("writing {path}: {message}")]
     Io { path: String, message: String },
+    /// A buffer that grows with the backlog could not be allocated.
+    #[error("rendering {path}: {message}")]
+    Memory { path: String, message: String },
 }
 
 impl SiteError {
@@ -61,6 +65,13 @@ impl SiteError {
         SiteError::Template { name: name.to_string(), message }
     }
 }
+
+/// About how many bytes of memory rendering and writing the site takes
+/// per item, beyond the loaded backlog: a 100,000-item generated backlog
+/// peaked at 1.38 GB, 1.13 GB above its loaded backlog (BENCHMARKS.md,
+/// "Scale"). `cairn build` refuses to start rendering when the machine
+/// has less available (see `util::alloc::ensure`).
+pub const RENDER_BYTES_PER_ITEM: u64 = 12 * 1024;
 
 /// Build options.
 #[derive(Clone, Debug, Default)]
@@ -118,6 +129,7 @@ pub fn environment(t: &theme::Theme) -> Result<Environment<'static>, SiteError> 
     });
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
+    env.set_formatter(escape_formatter);
     env.add_filter("num", |v: f64| charts::n(v));
     env.add_filter("label", |s: String| s.replace('_', " "));
     // `{{ n | count("item") }}`: "1 item", "2 items", "10,000 items".
@@ -133,6 +145,75 @@ pub fn environment(t: &theme::Theme) -> Result<Environment<'static>, SiteError> 
         env.add_template(pages::EMBEDDED_MACROS, src).map_err(|e| SiteError::template(pages::EMBEDDED_MACROS, &e))?;
     }
     Ok(env)
+}
+
+/// minijinja's formatter with HTML escaping that leaves `/` alone: it
+/// needs no escaping in text or in a quoted attribute, and `../` written
+/// `..&#x2f;` made every link of every page five bytes longer (a few
+/// hundred bytes a page, megabytes a site).
+fn escape_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(s) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
+            let mut last = 0;
+            for (k, c) in s.bytes().enumerate() {
+                let rep = match c {
+                    b'<' => "&lt;",
+                    b'>' => "&gt;",
+                    b'&' => "&amp;",
+                    b'"' => "&quot;",
+                    b'\'' => "&#x27;",
+                    _ => continue,
+                };
+                out.write_str(&s[last..k]).map_err(minijinja::Error::from)?;
+                out.write_str(rep).map_err(minijinja::Error::from)?;
+                last = k + 1;
+            }
+            out.write_str(&s[last..]).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+/// An HTML page without the indentation of its templates: every line's
+/// leading spaces and tabs and every blank line are dropped, except inside
+/// `<pre>` and `<textarea>` (where they show). A browser renders the result
+/// the same (a line break is still white space between two words); a page
+/// is a tenth smaller.
+pub fn compact_html(html: &str) -> Result<Vec<u8>, String> {
+    let mut out = crate::util::alloc::try_buffer("a page", html.len())?;
+    let mut keep = 0usize;
+    for line in html.split_inclusive('\n') {
+        let trimmed = if keep > 0 { line } else { line.trim_start_matches([' ', '\t']) };
+        if keep == 0 && trimmed == "\n" {
+            continue;
+        }
+        out.extend_from_slice(trimmed.as_bytes());
+        if line.contains("<pre") || line.contains("<textarea") || line.contains("</pre") || line.contains("</textarea")
+        {
+            keep = pre_depth(line, keep);
+        }
+    }
+    Ok(out)
+}
+
+/// The depth of open `<pre>`/`<textarea>` elements after `line`.
+fn pre_depth(line: &str, mut depth: usize) -> usize {
+    let mut rest = line;
+    while let Some(k) = rest.find('<') {
+        rest = &rest[k + 1..];
+        let open = ["pre>", "pre ", "textarea>", "textarea "].iter().any(|t| rest.starts_with(t));
+        let close = ["/pre>", "/textarea>"].iter().any(|t| rest.starts_with(t));
+        if open {
+            depth += 1;
+        } else if close {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    depth
 }
 
 /// Renders the whole site in memory.

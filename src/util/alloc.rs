@@ -47,3 +47,59 @@ pub fn purge_lazily() {
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
     }
 }
+
+/// The memory this process may still take, in bytes: the kernel's
+/// `MemAvailable`, or less when a cgroup limit (a container's) leaves less
+/// room. `CAIRN_MEMORY_AVAILABLE` (bytes) overrides it (tests, or to
+/// refuse early on a shared machine). `None` when unknown (not Linux).
+pub fn available() -> Option<u64> {
+    if let Some(v) = std::env::var("CAIRN_MEMORY_AVAILABLE").ok().and_then(|v| v.trim().parse().ok()) {
+        return Some(v);
+    }
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())?;
+    let mut avail = kb.saturating_mul(1024);
+    let read = |f: &str| std::fs::read_to_string(format!("/sys/fs/cgroup/{f}")).ok();
+    if let (Some(max), Some(cur)) = (read("memory.max"), read("memory.current")) {
+        if let (Ok(max), Ok(cur)) = (max.trim().parse::<u64>(), cur.trim().parse::<u64>()) {
+            avail = avail.min(max.saturating_sub(cur));
+        }
+    }
+    Some(avail)
+}
+
+/// `Err` naming `stage` when it needs about `need` more bytes than
+/// [`available`] says there are: a clear refusal before the stage, instead
+/// of the allocator aborting the process half-way.
+pub fn ensure(stage: &str, need: u64) -> Result<(), String> {
+    match available() {
+        Some(avail) if need > avail => Err(format!(
+            "not enough memory for {stage}: it needs about {} MB and {} MB are available; \
+free memory, or build on a machine with more",
+            need.div_ceil(1 << 20),
+            avail / (1 << 20)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A buffer of `n` bytes reserved up front, or `Err` naming `what` when
+/// the allocator cannot provide them (instead of aborting).
+pub fn try_buffer(what: &str, n: usize) -> Result<Vec<u8>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| format!("not enough memory for {what} ({} MB)", n.div_ceil(1 << 20)))?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_huge_buffer_is_an_error_not_an_abort() {
+        assert!(super::try_buffer("a test", 16).is_ok());
+        let e = super::try_buffer("the test's list", usize::MAX / 2).unwrap_err();
+        assert!(e.starts_with("not enough memory for the test's list"), "{e}");
+    }
+}

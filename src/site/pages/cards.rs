@@ -142,7 +142,9 @@ impl Shared<'_> {
         };
         let t = env.get_template(tmpl).map_err(|e| SiteError::template(tmpl, &e))?;
         let html = t.render(full).map_err(|e| SiteError::template(tmpl, &e))?;
-        Ok((path.to_string(), html.into_bytes()))
+        let bytes = crate::site::compact_html(&html)
+            .map_err(|message| SiteError::Memory { path: path.to_string(), message })?;
+        Ok((path.to_string(), bytes))
     }
 
     pub(super) fn event_views(&self, idx: impl IntoIterator<Item = usize>) -> Vec<EventView> {

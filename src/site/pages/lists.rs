@@ -26,21 +26,24 @@ impl Shared<'_> {
     }
 
     /// The item object of every item that is its id's own (`None` for a
-    /// duplicate id) with a signature of its JSON, computed once (see
-    /// [`Shared::prepare`]).
-    pub fn objects(&self) -> &[Option<(serde_json::Value, u64)>] {
+    /// duplicate id) as one line of JSON (its `items.json` entry) with a
+    /// signature of it, computed once (see [`Shared::prepare`]). Kept as
+    /// text, not as a `serde_json::Value`: a tenth of the memory (5 kB an
+    /// item less, half a gigabyte at 100,000 items).
+    pub fn objects(&self) -> &[Option<super::ObjectLine>] {
         self.objects.get_or_init(|| (0..self.b.items.len()).map(|i| self.object(i)).collect())
     }
 
-    fn object(&self, i: usize) -> Option<(serde_json::Value, u64)> {
+    fn object(&self, i: usize) -> Option<super::ObjectLine> {
         let b = self.b;
         let it = &b.items[i];
         if b.index.get(it.id()) != Some(&i) {
             return None;
         }
         let obj = crate::query::item_object(b, self.g, i, self.inp.derived.get(it.id()));
-        let sig = hash_bytes(&[&serde_json::to_vec(&obj).unwrap_or_default()]);
-        Some((obj, sig))
+        let json = api::item_entry(&obj);
+        let sig = hash_bytes(&[json.as_bytes()]);
+        Some((json.into(), sig))
     }
 
     /// Computes [`Shared::card_sigs`] and [`Shared::objects`] in parallel.
@@ -91,7 +94,7 @@ impl Shared<'_> {
     }
 
     /// `api/v1/items.json`: the item object of every item with a page.
-    pub(super) fn items_json(&self) -> Vec<u8> {
+    pub(super) fn items_json(&self) -> Result<Vec<u8>, SiteError> {
         let b = self.b;
         let objects = self.objects();
         let shown: Vec<(usize, &str, u64)> = (0..b.items.len())
@@ -102,9 +105,9 @@ impl Shared<'_> {
         let frags = self
             .frags
             .get::<std::convert::Infallible>("items_json", &items, |k| {
-                Ok(objects[shown[k].0].as_ref().map(|(o, _)| api::item_entry(o)).unwrap_or_default())
+                Ok(objects[shown[k].0].as_ref().map(|(o, _)| o.to_string()).unwrap_or_default())
             })
             .unwrap_or_default();
-        api::items_json(&frags)
+        api::items_json(&frags).map_err(|message| SiteError::Memory { path: "api/v1/items.json".to_string(), message })
     }
 }

@@ -51,16 +51,21 @@ use sprints::active_sprint;
 
 /// Events per audit page.
 pub const AUDIT_PAGE: usize = 100;
-/// Impact pictures above this many items are not drawn (the list is shown).
-pub const MAX_IMPACT_NODES: usize = 150;
+/// An impact page draws the item and at most this many of the nearest
+/// items that wait on it (the list says how many it left out).
+pub const IMPACT_DRAW: usize = 5;
 /// The walk behind an item's impact stops after this many items: beyond,
 /// pages say "N or more" (so a 10,000-long chain costs 10,000 short walks,
 /// not 50 million steps). A generated 10,000-item backlog's largest impact
 /// is 84 items.
 pub const IMPACT_LIMIT: usize = 200;
-/// An impact page lists at most this many items, the nearest first, and
-/// says how many it left out.
-pub const IMPACT_LIST: usize = 50;
+/// An impact page lists at most this many items in full, the nearest
+/// first (the first levels); the rest are counted by kind. So a page's
+/// size does not grow with the impact set.
+pub const IMPACT_LIST: usize = 10;
+/// The longest chain on an impact page (the path to the farthest item
+/// found) shows at most this many hops: the last ones, after an ellipsis.
+pub const IMPACT_CHAIN: usize = 8;
 /// Ancestors an item page shows (the nearest; an ellipsis for the rest).
 pub const MAX_CRUMBS: usize = 12;
 /// The whole graph gets its own page up to this many items (above, the
@@ -71,9 +76,9 @@ pub const FOCUS_DEPTH: usize = 3;
 /// ...at most this many of them, the nearest first (so every focus page is
 /// small, and the site stays linear in the number of items).
 pub const FOCUS_MAX: usize = 24;
-/// Hops of a `via` path shown on an impact page: the last ones, after an
-/// ellipsis for the rest.
-pub const IMPACT_VIA: usize = 3;
+/// Items between an item and one it delays shown on its impact page (the
+/// path): the nearest to the delayed one, after an ellipsis for the rest.
+pub const IMPACT_VIA: usize = 2;
 
 /// One unit of parallel work.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,6 +110,10 @@ pub enum Job {
     Feed,
     Api,
 }
+
+/// An item object as its line of JSON and the signature of that line
+/// (see [`Shared::objects`]).
+pub type ObjectLine = (std::sync::Arc<str>, u64);
 
 /// The per-item parts of a [`Shared`] that `serve` keeps from one build
 /// to the next (see [`Shared::reusing`]).
@@ -151,7 +160,7 @@ pub struct Shared<'a> {
     pub frags: crate::site::fragments::Cache,
     /// See [`Shared::card_sigs`] and [`Shared::objects`].
     card_sigs: OnceLock<Vec<u64>>,
-    objects: OnceLock<Vec<Option<(serde_json::Value, u64)>>>,
+    objects: OnceLock<Vec<Option<ObjectLine>>>,
     /// The roadmap of the whole backlog (built on first use).
     roadmap: OnceLock<roadmap::RoadmapIndex>,
 }
@@ -401,7 +410,7 @@ impl<'a> Shared<'a> {
             Job::Proposals => Ok(vec![self.proposals_page(env)?]),
             Job::Feed => Ok(vec![self.feed(env)?]),
             Job::Api => {
-                let mut out = vec![("api/v1/items.json".to_string(), self.items_json())];
+                let mut out = vec![("api/v1/items.json".to_string(), self.items_json()?)];
                 out.extend(api::files(self.inp, &self.sched, &self.sprints, &self.committed));
                 Ok(out)
             }
