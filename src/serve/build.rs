@@ -143,6 +143,10 @@ pub struct Builder {
     outputs: HashMap<String, Vec<String>>,
     /// The `site` value every page shows, as JSON text.
     site_value: String,
+    /// A signature of every item's schedule at the last full build or
+    /// settle phase: an estimate or dependency change moves the dates of
+    /// items far from it, whose item, graph and roadmap pages show them.
+    sched_sigs: HashMap<String, u64>,
     generation: u64,
     /// The last good snapshot.
     pub last: Option<Arc<Snapshot>>,
@@ -177,6 +181,7 @@ impl Builder {
             history_read: None,
             outputs: HashMap::new(),
             site_value: String::new(),
+            sched_sigs: HashMap::new(),
             generation: 0,
             last: None,
             spare: None,
@@ -413,6 +418,9 @@ impl Builder {
         lap("shared");
         let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
         let full = inc.is_none() || last.is_none();
+        if full {
+            self.sched_sigs = settle::schedule_sigs(&shared);
+        }
         let jobs: Vec<Job> = if full {
             shared.jobs()
         } else {

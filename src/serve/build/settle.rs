@@ -16,6 +16,17 @@ use crate::engine::invalidate::{self, site_wide_jobs};
 use crate::site::pages::{Job, Shared};
 use crate::site::{Inputs, NoAnalytics, SiteError};
 
+/// A signature of every item's schedule (dates, slack, critical), by id.
+pub(super) fn schedule_sigs(shared: &Shared) -> std::collections::HashMap<String, u64> {
+    let b = shared.b;
+    (0..b.items.len())
+        .map(|i| {
+            let s = format!("{:?}", shared.sched.get(i));
+            (b.items[i].id().to_string(), crate::util::hash_bytes(&[s.as_bytes()]))
+        })
+        .collect()
+}
+
 impl Builder {
     /// The settle phase: the pages a fast rebuild left stale. `None` when
     /// cancelled (keep `pending` for later) or when rendering failed.
@@ -58,12 +69,26 @@ impl Builder {
         // after the check above) changed: every page.
         let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
         full |= site_value != self.site_value;
+        // The items whose schedule moved since (an estimate or a dependency
+        // elsewhere moves them): their pages, graph and roadmap pages too.
+        let sched_sigs = schedule_sigs(&shared);
+        let moved: std::collections::BTreeSet<String> = sched_sigs
+            .iter()
+            .filter(|(id, sig)| self.sched_sigs.get(id.as_str()) != Some(sig))
+            .map(|(id, _)| id.clone())
+            .collect();
         let jobs: Vec<Job> = if full {
             shared.jobs()
         } else {
             let w = invalidate::wider(b, &last.graph, &pending.ids, &pending.sprints);
-            let (items, graphs, sprints) = (w.items, w.graphs, w.sprints);
+            let (mut items, mut graphs, sprints) = (w.items, w.graphs, w.sprints);
             let mut roadmaps = w.roadmaps;
+            if !moved.is_empty() {
+                let m = invalidate::wider(b, &last.graph, &moved, &std::collections::BTreeSet::new());
+                items.extend(moved.iter().filter_map(|id| b.index.get(id.as_str()).copied()));
+                graphs.extend(m.graphs);
+                roadmaps.extend(m.roadmaps);
+            }
             roadmaps.extend(graphs.iter().copied());
             if invalidate::sprint_changed(b, &pending.ids) {
                 roadmaps.extend(0..b.items.len());
@@ -88,6 +113,7 @@ impl Builder {
         let n = jobs.len();
         let out = run_jobs(&shared, &env, &jobs, cancel).ok()??;
         self.site_value = site_value;
+        self.sched_sigs = sched_sigs;
         let mut site: SiteMap = if full { SiteMap::new() } else { (*last.site).clone() };
         let mut changed = self.merge(&mut site, &shared, &jobs, out, full);
         if full {
@@ -184,7 +210,8 @@ impl Builder {
             let gone: Vec<String> = self
                 .outputs
                 .keys()
-                .filter(|k| k.split_once(':').is_some_and(|(_, id)| !b.index.contains_key(id)))
+                // Keyed by an item id; `audit:<page>` is keyed by a page number.
+                .filter(|k| k.split_once(':').is_some_and(|(kind, id)| kind != "audit" && !b.index.contains_key(id)))
                 .cloned()
                 .collect();
             for k in gone {

@@ -84,6 +84,10 @@ fn settled_builds_equal_full_builds_and_problems_show_after_settling() {
     assert_same_as_full(&s, &root);
     let s = edit(&mut b, story, "depends_on: [asm-projects-api]", "depends_on: [asm-oauth-providers]");
     assert_same_as_full(&s, &root);
+    // An estimate: the schedule of the items after it moves (their item,
+    // graph and roadmap pages, far from the edited one).
+    let s = edit(&mut b, story, "estimate: 8", "estimate: 13");
+    assert_same_as_full(&s, &root);
     // And back: the error is gone.
     let s = edit(&mut b, story, "status: todo", "status: in_progress");
     assert_eq!(s.report.errors(), errors);
