@@ -322,14 +322,7 @@ impl State {
 
     /// Saves the state (a temporary file renamed over the old one).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&tmp, self.encode())?;
-        std::fs::rename(&tmp, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+        crate::util::fs::replace_unsynced(path, &self.encode())
     }
 }
 
@@ -440,14 +433,7 @@ pub fn save_store(path: &Path, f: Fragments, gen: u64) -> std::io::Result<(u64, 
             file.write_all(buf.as_bytes())?;
         }
     } else {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&tmp, buf.as_bytes())?;
-        std::fs::rename(&tmp, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })?;
+        crate::util::fs::replace_unsynced(path, buf.as_bytes())?;
     }
     Ok((gen, out))
 }

@@ -135,6 +135,12 @@ const KEY_PARTS: [&str; 4] = [
     "the schedule's start or the active sprint",
 ];
 
+/// A signature of item `i`'s schedule (dates, slack, critical): what its
+/// item, graph and roadmap pages show of it.
+pub fn schedule_sig(s: &Shared, i: usize) -> u64 {
+    hash_bytes(&[format!("{:?}", s.sched.get(i)).as_bytes()])
+}
+
 /// The state of one item: a signature of all its pages show of it (item
 /// object, card, path, body, schedule, a sprint's history-based charts).
 fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemState)> {
@@ -143,7 +149,7 @@ fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemStat
     let (json, obj_sig) = s.objects()[i].as_ref()?;
     let obj: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
     let card = s.card_sigs()[i];
-    let sched = format!("{:?}", s.sched.get(i));
+    let sched = schedule_sig(s, i).to_le_bytes();
     let analytics = format!(
         "{:?}|{:?}",
         inputs.analytics.burndown(it.id()).map(|bd| serde_json::to_string(&bd).unwrap_or_default()),
@@ -155,7 +161,7 @@ fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemStat
         &card.to_le_bytes(),
         it.path.as_bytes(),
         it.body.as_bytes(),
-        sched.as_bytes(),
+        &sched,
         analytics.as_bytes(),
         url.as_bytes(),
     ]);

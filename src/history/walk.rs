@@ -89,7 +89,12 @@ pub fn open(root: &Path) -> Option<Git> {
 /// Credentials in the URL are never copied.
 pub fn commit_url_template(repo: &gix::Repository) -> Option<String> {
     let remote = repo.find_remote("origin").ok()?;
-    let url = remote.url(gix::remote::Direction::Fetch)?;
+    url_commit_template(remote.url(gix::remote::Direction::Fetch)?)
+}
+
+/// [`web_commit_template`] of a remote's URL: its web page is on https
+/// (http for an http remote), on the URL's port only for http(s).
+fn url_commit_template(url: &gix::Url) -> Option<String> {
     let path = String::from_utf8(url.path.to_vec()).ok()?;
     let port = match url.scheme {
         gix::url::Scheme::Http | gix::url::Scheme::Https => url.port,
@@ -751,16 +756,7 @@ mod tests {
 
     #[test]
     fn commit_pages_of_github_and_gitlab_remotes() {
-        let t = |u: &str| {
-            let url = gix::url::parse(gix::bstr::BStr::new(u)).ok()?;
-            let path = String::from_utf8(url.path.to_vec()).ok()?;
-            let port = match url.scheme {
-                gix::url::Scheme::Http | gix::url::Scheme::Https => url.port,
-                _ => None,
-            };
-            let scheme = if url.scheme == gix::url::Scheme::Http { "http" } else { "https" };
-            web_commit_template(scheme, url.host()?, port, &path)
-        };
+        let t = |u: &str| url_commit_template(&gix::url::parse(gix::bstr::BStr::new(u)).ok()?);
         let gh = Some("https://github.com/o/r/commit/{sha}".to_string());
         assert_eq!(t("https://github.com/o/r.git"), gh);
         assert_eq!(t("https://user:token@github.com/o/r"), gh);

@@ -438,15 +438,7 @@ impl Listing {
 /// synced: a torn file fails its CRC and is ignored).
 fn write_whole(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = target.parent().ok_or_else(|| std::io::Error::other("no parent folder"))?;
-    std::fs::create_dir_all(dir)?;
-    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.cairn-tmp-{}-{seq}", std::process::id()));
-    let written = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, target));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    let written = crate::util::fs::replace_unsynced(target, bytes);
     let gi = dir.join(".gitignore");
     if !gi.exists() {
         let _ = crate::util::fs::write_atomic(&gi, b"*\n");

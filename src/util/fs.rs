@@ -40,6 +40,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     via_temp(path, bytes, |tmp| std::fs::rename(tmp, path))
 }
 
+/// Like [`write_atomic`] without syncing to disk: for caches, where a file
+/// lost in a crash is only work to redo and a torn one fails its checksum.
+pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = temp_beside(path)?;
+    let written = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
 /// Like [`write_atomic`] but fails with `AlreadyExists` if `path` exists,
 /// with no window between the test and the write: the complete temporary
 /// file is hard-linked to `path`, which the file system refuses atomically

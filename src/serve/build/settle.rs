@@ -19,12 +19,7 @@ use crate::site::{Inputs, NoAnalytics, SiteError};
 /// A signature of every item's schedule (dates, slack, critical), by id.
 pub(super) fn schedule_sigs(shared: &Shared) -> std::collections::HashMap<String, u64> {
     let b = shared.b;
-    (0..b.items.len())
-        .map(|i| {
-            let s = format!("{:?}", shared.sched.get(i));
-            (b.items[i].id().to_string(), crate::util::hash_bytes(&[s.as_bytes()]))
-        })
-        .collect()
+    (0..b.items.len()).map(|i| (b.items[i].id().to_string(), crate::engine::site::schedule_sig(shared, i))).collect()
 }
 
 impl Builder {
