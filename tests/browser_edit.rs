@@ -28,7 +28,13 @@ fn point(cdp: &mut chromium::Cdp, selector: &str) -> (f64, f64) {
 /// The points to drag from (the card) and to (the column's head), both in
 /// view.
 fn ends(cdp: &mut chromium::Cdp, card: &str, status: &str) -> ((f64, f64), (f64, f64)) {
-    let head = format!(".column[data-status=\"{status}\"] .column-head");
+    ends_in(cdp, "", card, status)
+}
+
+/// As `ends`, the column looked for inside `scope` (a selector and a
+/// space, or nothing).
+fn ends_in(cdp: &mut chromium::Cdp, scope: &str, card: &str, status: &str) -> ((f64, f64), (f64, f64)) {
+    let head = format!("{scope}.column[data-status=\"{status}\"] .column-head");
     let js = format!(
         "(function(){{var c=document.querySelector({c}),h=document.querySelector({h});return !!(c&&h)}})()",
         c = serde_json::to_string(&format!("{card} .card-top")).unwrap(),
@@ -108,6 +114,69 @@ fn dragging_a_card_on_the_board_changes_its_file_and_a_refused_move_snaps_back()
     }
     let after = std::fs::read_to_string(s.root.join(ITEM_FILE)).unwrap();
     assert_eq!(after, before.replace("status: ready\n", "status: in_progress\n"), "only the status line changed");
+}
+
+/// A swimlane page has one board per lane: a card in a lane after the first
+/// is draggable too, and dropped on its own lane's column its file changes.
+#[test]
+fn a_card_in_a_later_swimlane_moves_too() {
+    let Some(chrome) = chromium::chromium() else {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED browser editing test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n"
+        );
+        return;
+    };
+    let s = server::serve_example();
+    let work = tempfile::tempdir().unwrap();
+    let url = format!("http://{}/board/2026-s47/assignee.html", s.addr);
+    let mut cdp = chromium::Cdp::start(&chrome, &work.path().join("profile"), &url, 2400, 1200);
+    cdp.wait_for("the editing script", "!!document.querySelector('.card[draggable=true]')");
+    // The first `in_progress` card of a lane other than the first; its lane gets
+    // an id to scope the target column with.
+    let id = cdp.eval(
+        "(function(){var ls=document.querySelectorAll('.lane');for(var i=1;i<ls.length;i++){\
+         var c=ls[i].querySelector('.column[data-status=in_progress] .card[draggable=true]');\
+         if(c){ls[i].id='the-lane';return c.dataset.id}}return null})()",
+    );
+    let id = id.as_str().expect("an in_progress card in a later lane").to_string();
+    let lanes = cdp.eval("document.querySelectorAll('.lane').length").as_f64().unwrap();
+    assert!(lanes >= 2.0, "{lanes} lanes");
+    let file = walk(&s.root).into_iter().find(|p| p.file_name().is_some_and(|n| n == format!("{id}.md").as_str()));
+    let file = file.unwrap_or_else(|| panic!("no file for {id}"));
+    let before = std::fs::read_to_string(&file).unwrap();
+    assert!(before.contains("status: in_progress\n"), "{before}");
+    let card = format!(".card[data-id=\"{id}\"]");
+    let (from, to) = ends_in(&mut cdp, "#the-lane ", &card, "review");
+    cdp.drag(from, to);
+    let start = Instant::now();
+    while std::fs::read_to_string(&file).unwrap() == before {
+        if start.elapsed() > Duration::from_secs(20) {
+            let said = cdp.eval("(document.getElementById('cairn-edit-status')||{}).textContent");
+            panic!("{id}'s file never changed; the page said {said}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(after, before.replace("status: in_progress\n", "status: review\n"), "only the status line changed");
+    assert_eq!(
+        cdp.eval(&format!("document.querySelector('{card}').closest('.lane').id")),
+        "the-lane",
+        "the card stayed in its lane"
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[test]

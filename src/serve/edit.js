@@ -81,8 +81,13 @@
   }
 
   // ----- the board -----------------------------------------------------------
-  var board = document.querySelector(".board");
-  if (board) loadWorkflow().then(setupBoard, function () {});
+  // A board page has one board, a swimlane page one per lane; a card moves
+  // between the status columns of its own lane.
+  var boards = Array.prototype.slice.call(document.querySelectorAll(".board"));
+  if (boards.length) loadWorkflow().then(function () {
+    boards.forEach(setupBoard);
+    setupCreate();
+  }, function () {});
 
   function cardInfo(card) {
     var idEl = card.querySelector(".card-top .mono");
@@ -90,12 +95,14 @@
     card.className.split(/\s+/).forEach(function (c) { if (c.indexOf("k-") === 0) kind = c.slice(2); });
     return { id: idEl ? idEl.textContent.trim() : "", kind: kind };
   }
+  /* A column's heading id is `col-<status>`, or `lane<n>-<status>` in a lane. */
   function columnStatus(col) {
-    var h = col.getAttribute("aria-labelledby") || "";
-    return h.indexOf("col-") === 0 ? h.slice(4) : null;
+    var h = (col && col.getAttribute("aria-labelledby")) || "";
+    var m = /^(?:col|lane[0-9]+)-(.+)$/.exec(h);
+    return m ? m[1] : null;
   }
 
-  function setupBoard() {
+  function setupBoard(board) {
     var columns = Array.prototype.slice.call(board.querySelectorAll(".column"));
     var dragging = null;
     columns.forEach(function (col) {
@@ -142,7 +149,6 @@
       });
       card.appendChild(sel);
     });
-    setupCreate();
   }
 
   /* Moves a card to the column of `to`; puts it back if refused. */
@@ -157,7 +163,8 @@
       return;
     }
     var home = card.parentNode, next = card.nextSibling;
-    var target = board.querySelector('.column[data-status="' + to + '"] .column-body');
+    var board = card.closest(".board");
+    var target = board && board.querySelector('.column[data-status="' + to + '"] .column-body');
     if (target) target.insertBefore(card, target.firstChild);
     card.setAttribute("aria-busy", "true");
     send("PATCH", "/api/v1/items/" + encodeURIComponent(info.id), { status: to }).then(function (res) {
