@@ -1039,7 +1039,10 @@ fn graph_views_per_epic_and_focus_views_follow_the_graph() {
     let index = page("graph.html");
     assert!(index.contains("href=\"graph/e.html\""), "{index}");
     let whole = std::fs::metadata(out.join("graph-all.html")).unwrap().len() as usize;
-    let size = format!("{} KB page", whole.div_ceil(1000));
+    // Decimal kilobytes, as `site.max_bytes` reports them.
+    let kb = whole as f64 / 1e3;
+    let size = if kb < 10.0 { format!("{kb:.2} kB page") } else { format!("{kb:.1} kB page") };
+    assert!((1000..1_000_000).contains(&whole), "{whole} bytes: the case above covers kilobytes only");
     assert!(index.contains("href=\"graph-all.html\"") && index.contains(&size), "{size}");
     let n = under.len() + 1;
     assert!(index.contains(&format!("{n} items, {} relations", edges.len())), "the whole graph counts no sprint");

@@ -394,6 +394,15 @@ impl Ancestry {
         }
         a != d && ta != u32::MAX && ta < td && td < self.tout[a]
     }
+
+    /// How many descendants `node` has (`g.descendants(node).len()`), in
+    /// constant time; by walking down for items in or under a parent cycle.
+    pub fn descendant_count(&self, g: &Graph, node: usize) -> usize {
+        match self.tin.get(node) {
+            Some(&t) if t != u32::MAX => (self.tout[node] - t - 1) as usize,
+            _ => g.descendants(node).len(),
+        }
+    }
 }
 
 /// The ids named by an `id`-typed custom field's value.
@@ -436,6 +445,13 @@ mod tests {
         }
         let ix = |id: &str| b.index[id];
         assert!(an.is_ancestor(&g, ix("e"), ix("t")) && !an.is_ancestor(&g, ix("s2"), ix("t")));
+        // Descendant counts: by construction, and as the walk down finds.
+        for (id, want) in [("e", 4), ("f", 3), ("s1", 1), ("t", 0), ("x", 2), ("y", 2), ("z", 0), ("q", 0)] {
+            assert_eq!(an.descendant_count(&g, ix(id)), want, "under {id}");
+        }
+        for d in 0..n {
+            assert_eq!(an.descendant_count(&g, d), g.descendants(d).len(), "under {}", b.items[d].id());
+        }
         // The nearest ancestors, nearest first, and whether there are more.
         assert_eq!(g.ancestors_up_to(ix("t"), 2), (vec![ix("s1"), ix("f")], true));
         assert_eq!(g.ancestors_up_to(ix("t"), 3), (vec![ix("s1"), ix("f"), ix("e")], false));

@@ -172,12 +172,13 @@ impl Shared<'_> {
         let by_id = |v: &mut Vec<usize>| v.sort_by(|&x, &y| b.items[x].id().cmp(b.items[y].id()));
         by_id(&mut roots);
         let mut views: Vec<Value> = Vec::new();
+        let ancestry = self.g.ancestry();
         let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|r| (r, 0)).collect();
         while let Some((i, level)) = stack.pop() {
             views.push(context! {
                 card => self.card(i),
                 url => format!("graph/{}.html", b.items[i].id()),
-                size => self.g.descendants(i).len() + 1,
+                size => ancestry.descendant_count(self.g, i) + 1,
                 level => level.min(3),
             });
             let mut kids = std::mem::take(&mut under[i]);
@@ -190,7 +191,7 @@ impl Shared<'_> {
             nodes => sub.nodes.len(),
             edges => sub.edges.len(),
             whole_url => drawable.then_some(WHOLE_GRAPH_PAGE),
-            whole_size => whole_bytes.map(size_text),
+            whole_size => whole_bytes.map(|b| crate::site::budget::human(b as u64)),
             max_whole => MAX_WHOLE_GRAPH,
         };
         out.insert(0, self.page(env, "graph.html", "graph.html", "Dependency graph", "graph", ctx)?);
@@ -309,14 +310,5 @@ impl Shared<'_> {
         };
         let title = format!("Graph around {}", b.items[c].title.value);
         self.page(env, "graph.html", &path, &title, "graph", ctx)
-    }
-}
-
-/// A page size in words: `84 KB`, `3.1 MB`.
-fn size_text(bytes: usize) -> String {
-    if bytes >= 1_000_000 {
-        format!("{:.1} MB", bytes as f64 / 1e6)
-    } else {
-        format!("{} KB", bytes.div_ceil(1000))
     }
 }
