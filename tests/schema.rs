@@ -28,7 +28,11 @@ fn committed_schemas_are_up_to_date() {
     for (path, generated) in pairs {
         let full = repo().join(path);
         if std::env::var_os("CAIRN_UPDATE_SCHEMA").is_some() {
-            std::fs::write(&full, pretty(&generated)).unwrap();
+            // Written aside and renamed over: the other tests of this file
+            // read the schemas meanwhile and must never see half of one.
+            let tmp = full.with_extension("json.tmp");
+            std::fs::write(&tmp, pretty(&generated)).unwrap();
+            std::fs::rename(&tmp, &full).unwrap();
         }
         let committed = std::fs::read_to_string(&full).unwrap_or_default();
         assert_eq!(
