@@ -146,11 +146,8 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
             // Stamp before reading: a file changed after its stamp was
             // taken has a newer stamp next time, so it is never stale.
             // Without a cache every file is read anyway, and stamped then.
-            let mut stamps: Vec<Option<cache::Stamp>> = if cached.is_empty() {
-                vec![None; files.len()]
-            } else {
-                stamp_all(root, &files)
-            };
+            let mut stamps: Vec<Option<cache::Stamp>> =
+                if cached.is_empty() { vec![None; files.len()] } else { stamp_all(root, &files) };
             let mut items = Vec::with_capacity(files.len());
             let mut diags = Vec::with_capacity(files.len());
             let mut layers = Vec::with_capacity(files.len());
