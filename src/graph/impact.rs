@@ -298,7 +298,7 @@ impl Unblocks {
                 pg.add_edge(petgraph::graph::NodeIndex::new(a), petgraph::graph::NodeIndex::new(b), ());
             }
         }
-        for scc in petgraph::algo::tarjan_scc(&pg) {
+        for scc in petgraph::algo::kosaraju_scc(&pg) {
             if scc.len() > 1 {
                 for x in scc {
                     cyclic[x.index()] = true;

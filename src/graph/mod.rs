@@ -366,7 +366,7 @@ impl Graph {
             }
         }
         let mut cycles = Vec::new();
-        for scc in petgraph::algo::tarjan_scc(&pg) {
+        for scc in petgraph::algo::kosaraju_scc(&pg) {
             let members: HashSet<usize> = scc.iter().map(|n| n.index()).collect();
             let Some(&start) = members.iter().min() else { continue };
             if members.len() == 1 && !self.targets(start, ty).any(|t| t == start) {

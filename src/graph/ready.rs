@@ -169,6 +169,28 @@ mod tests {
         assert!(!is_ready(&b, &g, b.index["e"]));
     }
 
+    /// A chain longer than a thread's stack allows a recursive search
+    /// through (the strongly connected components were found recursively
+    /// and `ready` overflowed the stack on a 100,000-long chain).
+    #[test]
+    fn a_long_chain_does_not_overflow_the_stack() {
+        let n = 30_000;
+        let texts: Vec<(String, String)> = (0..n)
+            .map(|k| {
+                let dep = if k == 0 { String::new() } else { format!("depends_on: [c{}]\n", k - 1) };
+                (format!("tasks/c{k}.md"), format!("---\ntitle: C{k}\nstatus: ready\n{dep}---\n"))
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let b = backlog(&files);
+        let g = Graph::build(&b);
+        // Only the head is ready; everything after it waits on it.
+        let got: Vec<(&str, usize)> =
+            ready(&b, &g, &Filter::default()).iter().map(|r| (b.items[r.node].id(), r.unblocks)).collect();
+        assert_eq!(got, vec![("c0", n - 1)]);
+        assert!(g.cycles(&EdgeType::DependsOn).is_empty());
+    }
+
     #[test]
     fn rank_puts_open_before_done_then_priority_then_ready_order_then_id() {
         let b = backlog(&[
