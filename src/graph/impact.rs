@@ -202,6 +202,12 @@ impl Counter {
     }
 
     pub fn count(&mut self, b: &Backlog, g: &Graph, x: usize) -> usize {
+        self.count_by(g, x, &|w| b.is_done(&b.items[w]))
+    }
+
+    /// [`Counter::count`] with `done` telling which items are done (for
+    /// callers that know it per item already).
+    pub fn count_by(&mut self, g: &Graph, x: usize, done: &impl Fn(usize) -> bool) -> usize {
         self.round = self.round.wrapping_add(1);
         if self.round == 0 {
             self.stamp.iter_mut().for_each(|s| *s = 0);
@@ -214,22 +220,22 @@ impl Counter {
         let mut count = 0;
         while let Some(u) = self.stack.pop() {
             for &e in g.inc_typed(u, &EdgeType::DependsOn) {
-                count += self.visit(b, g.edges[e].from, r);
+                count += self.visit(done, g.edges[e].from, r);
             }
             for &e in g.out_typed(u, &EdgeType::Parent) {
-                count += self.visit(b, g.edges[e].to, r);
+                count += self.visit(done, g.edges[e].to, r);
             }
         }
         count
     }
 
-    fn visit(&mut self, b: &Backlog, w: usize, r: u32) -> usize {
+    fn visit(&mut self, done: &impl Fn(usize) -> bool, w: usize, r: u32) -> usize {
         if self.stamp[w] == r {
             return 0;
         }
         self.stamp[w] = r;
         self.stack.push(w);
-        usize::from(!b.is_done(&b.items[w]))
+        usize::from(!done(w))
     }
 }
 
@@ -292,7 +298,7 @@ impl Unblocks {
                 pg.add_edge(petgraph::graph::NodeIndex::new(a), petgraph::graph::NodeIndex::new(b), ());
             }
         }
-        for scc in petgraph::algo::tarjan_scc(&pg) {
+        for scc in petgraph::algo::kosaraju_scc(&pg) {
             if scc.len() > 1 {
                 for x in scc {
                     cyclic[x.index()] = true;
@@ -305,6 +311,11 @@ impl Unblocks {
     /// The number of open items that wait on `x` transitively, as
     /// [`Counter::count`].
     pub fn count(&mut self, b: &Backlog, g: &Graph, x: usize) -> usize {
+        self.count_by(g, x, &|w| b.is_done(&b.items[w]))
+    }
+
+    /// [`Unblocks::count`] with `done` telling which items are done.
+    pub fn count_by(&mut self, g: &Graph, x: usize, done: &impl Fn(usize) -> bool) -> usize {
         let mut path: Vec<(usize, usize)> = Vec::new();
         let mut u = x;
         let base = loop {
@@ -318,13 +329,13 @@ impl Unblocks {
                     continue;
                 }
             }
-            let c = self.counter.count(b, g, u);
+            let c = self.counter.count_by(g, u, done);
             self.memo[u] = Some(c);
             break c;
         };
         let mut c = base;
         for &(v, w) in path.iter().rev() {
-            c += usize::from(!b.is_done(&b.items[w]));
+            c += usize::from(!done(w));
             self.memo[v] = Some(c);
         }
         self.memo[x].unwrap_or(c)

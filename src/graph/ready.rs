@@ -24,25 +24,64 @@ pub struct Filter<'a> {
     pub assignee: Option<&'a str>,
 }
 
-/// Whether item `i` is ready (ignoring filters).
-pub fn is_ready(b: &Backlog, g: &Graph, i: usize) -> bool {
-    let it = &b.items[i];
-    if b.index.get(it.id()) != Some(&i) || !b.config.is_work(it.kind()) || b.category(it) != Some(Category::Todo) {
+/// What the ready rule asks of each item, computed once per item (in
+/// parallel) rather than by name lookups in the configuration at every
+/// visit.
+struct Facts {
+    /// The first item with its id (a node of the graph).
+    node: Vec<bool>,
+    work: Vec<bool>,
+    category: Vec<Option<Category>>,
+}
+
+impl Facts {
+    fn of(b: &Backlog) -> Facts {
+        use rayon::prelude::*;
+        let node = (0..b.items.len()).into_par_iter().map(|i| b.index.get(b.items[i].id()) == Some(&i)).collect();
+        let work = b.items.par_iter().map(|it| b.config.is_work(it.kind())).collect();
+        let category = b.items.par_iter().map(|it| b.category(it)).collect();
+        Facts { node, work, category }
+    }
+}
+
+/// The ready rule over per-item facts (the one place it is written).
+fn ready_by(
+    g: &Graph,
+    i: usize,
+    node: impl Fn(usize) -> bool,
+    work: impl Fn(usize) -> bool,
+    category: impl Fn(usize) -> Option<Category>,
+) -> bool {
+    let done = |x: usize| category(x) == Some(Category::Done);
+    if !node(i) || !work(i) || category(i) != Some(Category::Todo) {
         return false;
     }
-    if g.targets(i, &EdgeType::DependsOn).any(|d| d == i || !b.is_done(&b.items[d])) {
+    if g.targets(i, &EdgeType::DependsOn).any(|d| d == i || !done(d)) {
         return false;
     }
-    if g.parent(i).is_some_and(|p| b.is_done(&b.items[p])) {
+    if g.parent(i).is_some_and(done) {
         return false;
     }
     // An open child: a work item not in a done category (cancelled counts
     // as done).
-    !g.sources(i, &EdgeType::Parent).any(|c| c != i && b.config.is_work(b.items[c].kind()) && !b.is_done(&b.items[c]))
+    !g.sources(i, &EdgeType::Parent).any(|c| c != i && work(c) && !done(c))
+}
+
+/// Whether item `i` is ready (ignoring filters).
+pub fn is_ready(b: &Backlog, g: &Graph, i: usize) -> bool {
+    ready_by(
+        g,
+        i,
+        |x| b.index.get(b.items[x].id()) == Some(&x),
+        |x| b.config.is_work(b.items[x].kind()),
+        |x| b.category(&b.items[x]),
+    )
 }
 
 /// The ready items, sorted.
 pub fn ready(b: &Backlog, g: &Graph, filter: &Filter) -> Vec<Ready> {
+    let facts = Facts::of(b);
+    let done = |x: usize| facts.category[x] == Some(Category::Done);
     let mut counter = Unblocks::new(g, b.items.len());
     let mut out: Vec<Ready> = (0..b.items.len())
         .filter(|&i| {
@@ -50,8 +89,8 @@ pub fn ready(b: &Backlog, g: &Graph, filter: &Filter) -> Vec<Ready> {
             filter.sprint.is_none_or(|s| it.sprint.as_ref().is_some_and(|x| x.value == s))
                 && filter.assignee.is_none_or(|a| it.assignee.iter().any(|x| x == a))
         })
-        .filter(|&i| is_ready(b, g, i))
-        .map(|i| Ready { node: i, unblocks: counter.count(b, g, i) })
+        .filter(|&i| ready_by(g, i, |x| facts.node[x], |x| facts.work[x], |x| facts.category[x]))
+        .map(|i| Ready { node: i, unblocks: counter.count_by(g, i, &done) })
         .collect();
     out.sort_by(|x, y| {
         let (a, c) = (&b.items[x.node], &b.items[y.node]);
@@ -128,6 +167,28 @@ mod tests {
         // s1 unblocks its epic (1), f and p nothing.
         assert_eq!(got, vec!["s1", "f", "p"]);
         assert!(!is_ready(&b, &g, b.index["e"]));
+    }
+
+    /// A chain longer than a thread's stack allows a recursive search
+    /// through (the strongly connected components were found recursively
+    /// and `ready` overflowed the stack on a 100,000-long chain).
+    #[test]
+    fn a_long_chain_does_not_overflow_the_stack() {
+        let n = 30_000;
+        let texts: Vec<(String, String)> = (0..n)
+            .map(|k| {
+                let dep = if k == 0 { String::new() } else { format!("depends_on: [c{}]\n", k - 1) };
+                (format!("tasks/c{k}.md"), format!("---\ntitle: C{k}\nstatus: ready\n{dep}---\n"))
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let b = backlog(&files);
+        let g = Graph::build(&b);
+        // Only the head is ready; everything after it waits on it.
+        let got: Vec<(&str, usize)> =
+            ready(&b, &g, &Filter::default()).iter().map(|r| (b.items[r.node].id(), r.unblocks)).collect();
+        assert_eq!(got, vec![("c0", n - 1)]);
+        assert!(g.cycles(&EdgeType::DependsOn).is_empty());
     }
 
     #[test]

@@ -436,7 +436,7 @@ fn components(nodes: usize, edges: &[(usize, usize, f64, Kind)], among: &[bool])
         }
     }
     let mut comp = vec![usize::MAX; nodes];
-    for (k, scc) in petgraph::algo::tarjan_scc(&pg).into_iter().enumerate() {
+    for (k, scc) in petgraph::algo::kosaraju_scc(&pg).into_iter().enumerate() {
         if scc.len() > 1 {
             for x in scc {
                 comp[global[x.index()]] = k;

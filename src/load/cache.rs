@@ -85,6 +85,17 @@ impl Stamp {
         }
     }
 
+    /// The stamp of `rel` (a root-relative path) as `Stamp::of` its
+    /// `std::fs::metadata`, looked up in `folder` (the open folder of
+    /// `rel`, when there is one) without resolving the path again.
+    pub fn at(root: &Path, folder: Option<&crate::util::fs::Folder>, rel: &str) -> Option<Stamp> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        match folder.and_then(|f| f.stat(name)) {
+            Some((len, mtime_ns, ctime_ns, ino)) => Some(Stamp { len, mtime_ns, ctime_ns, ino }),
+            None => std::fs::metadata(root.join(rel)).ok().map(|m| Stamp::of(&m)),
+        }
+    }
+
     /// Whether the file changed so shortly before `read_at` that a later
     /// change might not move its stamp.
     pub fn is_racy(&self, read_at: SystemTime) -> bool {

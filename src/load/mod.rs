@@ -146,14 +146,8 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
             // Stamp before reading: a file changed after its stamp was
             // taken has a newer stamp next time, so it is never stale.
             // Without a cache every file is read anyway, and stamped then.
-            let mut stamps: Vec<Option<cache::Stamp>> = if cached.is_empty() {
-                vec![None; files.len()]
-            } else {
-                files
-                    .par_iter()
-                    .map(|rel| std::fs::metadata(root.join(rel)).ok().map(|m| cache::Stamp::of(&m)))
-                    .collect()
-            };
+            let mut stamps: Vec<Option<cache::Stamp>> =
+                if cached.is_empty() { vec![None; files.len()] } else { stamp_all(root, &files) };
             let mut items = Vec::with_capacity(files.len());
             let mut diags = Vec::with_capacity(files.len());
             let mut layers = Vec::with_capacity(files.len());
@@ -203,6 +197,30 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
     let items: Vec<Item> = items.into_iter().filter_map(|i| i).collect();
     diagnostics.extend(diags.into_iter().flatten());
     Backlog::from_items(root.to_path_buf(), config, items, diagnostics, files.len())
+}
+
+/// The stamps of `files` (root-relative, sorted), in parallel, each looked
+/// up in its folder opened once per run of files in it (`fstatat`: no
+/// path resolution per file); a file whose folder cannot be opened (a
+/// symbolic link, say) is stamped through its path.
+fn stamp_all(root: &Path, files: &[String]) -> Vec<Option<cache::Stamp>> {
+    use crate::util::fs::Folder;
+    files
+        .par_chunks(1024)
+        .flat_map_iter(|chunk| {
+            let mut open: Option<(&str, Option<Folder>)> = None;
+            chunk
+                .iter()
+                .map(|rel| {
+                    let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+                    if open.as_ref().is_none_or(|(d, _)| *d != dir) {
+                        open = Some((dir, Folder::open(&root.join(dir)).ok()));
+                    }
+                    cache::Stamp::at(root, open.as_ref().and_then(|(_, f)| f.as_ref()), rel)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Reads an item file and stamps it (from the open file, before reading:

@@ -447,6 +447,8 @@ pub struct Filter {
     source: String,
     /// Top-level names the expression reads (fields, unless functions).
     variables: Vec<String>,
+    /// Whether it calls a function that sees the whole context (`debug()`).
+    whole: bool,
 }
 
 impl Filter {
@@ -490,9 +492,12 @@ impl Filter {
                 return Err(where_err(format!("unknown function `{name}`{hint}"), pos));
             }
         }
+        // A global other than these few (`debug()`) may see the whole context.
+        let whole =
+            variables.iter().any(|v| globals.contains(v) && !matches!(v.as_str(), "range" | "dict" | "namespace"));
         variables.retain(|v| !globals.contains(v));
         variables.sort();
-        Ok(Filter { env, source: expr.to_string(), variables })
+        Ok(Filter { env, source: expr.to_string(), variables, whole })
     }
 
     /// Every top-level name must be a field of the item object or a custom
@@ -519,6 +524,21 @@ impl Filter {
             }
         }
         Ok(())
+    }
+
+    /// The top-level names the expression reads, if that is all it can see
+    /// of an item: then a context holding only those names (with their
+    /// values in [`Filter::apply`]'s context) gives the same answers
+    /// ([`super::where_context`]). `None` when it calls a function that
+    /// sees the whole context (`debug()`).
+    pub fn reads(&self) -> Option<&[String]> {
+        (!self.whole).then_some(self.variables.as_slice())
+    }
+
+    /// Filters contexts made by [`super::where_context`] (see
+    /// [`Filter::reads`]).
+    pub fn apply_reduced(&self, contexts: impl IntoIterator<Item = Value>) -> Result<Vec<bool>, QueryError> {
+        self.apply_contexts(contexts.into_iter().map(Mj::from_serialize), None)
     }
 
     /// Whether one item object matches.

@@ -31,72 +31,178 @@ fn ids(b: &Backlog, mut v: Vec<usize>) -> Value {
     Value::Array(v.into_iter().map(|i| Value::String(b.items[i].id().to_string())).collect())
 }
 
-/// The item object of `cli.md` for item `i`, without the body.
-pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) -> Value {
+/// A key of the item object, in the object's order (the last three only
+/// on sprints).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    Id,
+    Kind,
+    Title,
+    Status,
+    StatusCategory,
+    Priority,
+    Assignee,
+    Reporter,
+    Created,
+    Updated,
+    Due,
+    Start,
+    Estimate,
+    Labels,
+    Sprint,
+    Parent,
+    Children,
+    DependsOn,
+    Blocks,
+    RelatesTo,
+    Duplicates,
+    DuplicatedBy,
+    References,
+    ReferencedBy,
+    Path,
+    Checklist,
+    Acceptance,
+    Ml,
+    Fields,
+    End,
+    Goal,
+    Capacity,
+}
+
+/// Every key with its name, in the object's order.
+const KEYS: [(Key, &str); 32] = [
+    (Key::Id, "id"),
+    (Key::Kind, "kind"),
+    (Key::Title, "title"),
+    (Key::Status, "status"),
+    (Key::StatusCategory, "status_category"),
+    (Key::Priority, "priority"),
+    (Key::Assignee, "assignee"),
+    (Key::Reporter, "reporter"),
+    (Key::Created, "created"),
+    (Key::Updated, "updated"),
+    (Key::Due, "due"),
+    (Key::Start, "start"),
+    (Key::Estimate, "estimate"),
+    (Key::Labels, "labels"),
+    (Key::Sprint, "sprint"),
+    (Key::Parent, "parent"),
+    (Key::Children, "children"),
+    (Key::DependsOn, "depends_on"),
+    (Key::Blocks, "blocks"),
+    (Key::RelatesTo, "relates_to"),
+    (Key::Duplicates, "duplicates"),
+    (Key::DuplicatedBy, "duplicated_by"),
+    (Key::References, "references"),
+    (Key::ReferencedBy, "referenced_by"),
+    (Key::Path, "path"),
+    (Key::Checklist, "checklist"),
+    (Key::Acceptance, "acceptance"),
+    (Key::Ml, "ml"),
+    (Key::Fields, "fields"),
+    (Key::End, "end"),
+    (Key::Goal, "goal"),
+    (Key::Capacity, "capacity"),
+];
+
+/// Whether the item object of item `i` has the sprint keys.
+fn is_sprint(b: &Backlog, i: usize) -> bool {
+    b.config.kind(b.items[i].kind()).is_some_and(|k| k.role == crate::config::Role::Sprint)
+}
+
+/// The value of one key of item `i`'s object (the one place each is made).
+fn key_value(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>, key: Key) -> Value {
     let item = &b.items[i];
-    let cfg = &b.config;
     let targets = |ty: &EdgeType| g.targets(i, ty).collect::<Vec<_>>();
     let sources = |ty: &EdgeType| g.sources(i, ty).collect::<Vec<_>>();
-    let mut relates = targets(&EdgeType::RelatesTo);
-    relates.extend(sources(&EdgeType::RelatesTo));
-    let refs: Vec<Value> = item
-        .references
-        .iter()
-        .map(|r| match r {
-            Reference::Item(id) => Value::String(id.value.clone()),
-            Reference::Url { url, title } => {
-                let mut o = Map::new();
-                o.insert("url".into(), Value::String(url.value.clone()));
-                if let Some(t) = title {
-                    o.insert("title".into(), Value::String(t.clone()));
-                }
-                Value::Object(o)
-            }
-        })
-        .collect();
-    let fields: Map<String, Value> = item.fields.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect();
-    let d = derived.cloned().unwrap_or_default();
-    let parent =
-        g.parent(i).map(|p| b.items[p].id().to_string()).or_else(|| item.parent.as_ref().map(|p| p.value.clone()));
-    let mut o = json!({
-        "id": item.id(),
-        "kind": item.kind(),
-        "title": item.title.value,
-        "status": item.status(),
-        "status_category": b.category(item).map(|c| c.as_str()),
-        "priority": item.priority(),
-        "assignee": item.assignee,
-        "reporter": item.reporter.clone().or(d.reporter),
-        "created": item.created.clone().or(d.created),
-        "updated": item.updated.clone().or(d.updated),
-        "due": item.due.as_ref().map(|d| d.value.to_string()),
-        "start": item.start.as_ref().map(|d| d.value.to_string()),
-        "estimate": item.estimate.map(num),
-        "labels": item.labels,
-        "sprint": item.sprint.as_ref().map(|s| s.value.clone()),
-        "parent": parent,
-        "children": ids(b, sources(&EdgeType::Parent)),
-        "depends_on": ids(b, targets(&EdgeType::DependsOn)),
-        "blocks": ids(b, sources(&EdgeType::DependsOn)),
-        "relates_to": ids(b, relates),
-        "duplicates": item.duplicates.as_ref().map(|s| s.value.clone()),
-        "duplicated_by": ids(b, sources(&EdgeType::Duplicates)),
-        "references": refs,
-        "referenced_by": ids(b, sources(&EdgeType::References)),
-        "path": item.path,
-        "checklist": item.checklist,
-        "acceptance": item.acceptance,
-        "ml": item.ml,
-        "fields": fields,
-    });
-    if cfg.kind(item.kind()).is_some_and(|k| k.role == crate::config::Role::Sprint) {
-        if let Some(obj) = o.as_object_mut() {
-            obj.insert("end".into(), json!(item.end.as_ref().map(|d| d.value.to_string())));
-            obj.insert("goal".into(), json!(item.goal));
-            obj.insert("capacity".into(), json!(item.capacity));
+    let date = |d: &Option<crate::model::Spanned<chrono::NaiveDate>>| json!(d.as_ref().map(|d| d.value.to_string()));
+    match key {
+        Key::Id => json!(item.id()),
+        Key::Kind => json!(item.kind()),
+        Key::Title => json!(item.title.value),
+        Key::Status => json!(item.status()),
+        Key::StatusCategory => json!(b.category(item).map(|c| c.as_str())),
+        Key::Priority => json!(item.priority()),
+        Key::Assignee => json!(item.assignee),
+        Key::Reporter => json!(item.reporter.clone().or_else(|| derived.and_then(|d| d.reporter.clone()))),
+        Key::Created => json!(item.created.clone().or_else(|| derived.and_then(|d| d.created.clone()))),
+        Key::Updated => json!(item.updated.clone().or_else(|| derived.and_then(|d| d.updated.clone()))),
+        Key::Due => date(&item.due),
+        Key::Start => date(&item.start),
+        Key::Estimate => json!(item.estimate.map(num)),
+        Key::Labels => json!(item.labels),
+        Key::Sprint => json!(item.sprint.as_ref().map(|s| s.value.clone())),
+        Key::Parent => json!(g
+            .parent(i)
+            .map(|p| b.items[p].id().to_string())
+            .or_else(|| item.parent.as_ref().map(|p| p.value.clone()))),
+        Key::Children => ids(b, sources(&EdgeType::Parent)),
+        Key::DependsOn => ids(b, targets(&EdgeType::DependsOn)),
+        Key::Blocks => ids(b, sources(&EdgeType::DependsOn)),
+        Key::RelatesTo => {
+            let mut relates = targets(&EdgeType::RelatesTo);
+            relates.extend(sources(&EdgeType::RelatesTo));
+            ids(b, relates)
+        }
+        Key::Duplicates => json!(item.duplicates.as_ref().map(|s| s.value.clone())),
+        Key::DuplicatedBy => ids(b, sources(&EdgeType::Duplicates)),
+        Key::References => Value::Array(
+            item.references
+                .iter()
+                .map(|r| match r {
+                    Reference::Item(id) => Value::String(id.value.clone()),
+                    Reference::Url { url, title } => {
+                        let mut o = Map::new();
+                        o.insert("url".into(), Value::String(url.value.clone()));
+                        if let Some(t) = title {
+                            o.insert("title".into(), Value::String(t.clone()));
+                        }
+                        Value::Object(o)
+                    }
+                })
+                .collect(),
+        ),
+        Key::ReferencedBy => ids(b, sources(&EdgeType::References)),
+        Key::Path => json!(item.path),
+        Key::Checklist => json!(item.checklist),
+        Key::Acceptance => json!(item.acceptance),
+        Key::Ml => json!(item.ml),
+        Key::Fields => Value::Object(item.fields.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect()),
+        Key::End => date(&item.end),
+        Key::Goal => json!(item.goal),
+        Key::Capacity => json!(item.capacity),
+    }
+}
+
+/// The item object of `cli.md` for item `i`, without the body.
+pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) -> Value {
+    let keys = if is_sprint(b, i) { &KEYS[..] } else { &KEYS[..KEYS.len() - 3] };
+    let mut o = Map::with_capacity(keys.len());
+    for &(key, name) in keys {
+        o.insert(name.to_string(), key_value(b, g, i, derived, key));
+    }
+    Value::Object(o)
+}
+
+/// What a `where` expression sees of item `i`: only the `names` it reads,
+/// each with the value of [`Filter::apply`]'s context over the whole item
+/// object (a key of the object, else a custom field of that name, else
+/// nothing), so that it evaluates the same without the object being built.
+pub fn where_context(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>, names: &[String]) -> Value {
+    let sprint = is_sprint(b, i);
+    let mut o = Map::with_capacity(names.len());
+    for name in names {
+        let key =
+            KEYS.iter().find(|(k, n)| n == name && (sprint || !matches!(k, Key::End | Key::Goal | Key::Capacity)));
+        let value = match key {
+            Some(&(key, _)) => Some(key_value(b, g, i, derived, key)),
+            None => b.items[i].fields.get(name).map(|f| f.value.clone()),
+        };
+        if let Some(v) = value {
+            o.insert(name.clone(), v);
         }
     }
-    o
+    Value::Object(o)
 }
 
 /// `cairn impact ID --format json` (also `GET /api/v1/impact/<id>`): what
@@ -437,5 +543,72 @@ mod tests {
     fn table_aligns() {
         let rows = vec![json!({"id": "a", "title": "T"}), json!({"id": "long-id", "title": "U"})];
         assert_eq!(table(&rows, &["id".into(), "title".into()]), "ID       TITLE\na        T\nlong-id  U\n");
+    }
+}
+
+#[cfg(test)]
+mod where_tests {
+    use super::*;
+
+    /// A backlog whose configuration declares the custom fields `team` and
+    /// `goal` (a sprint's own key too).
+    fn backlog(files: &[(&str, &str)]) -> Backlog {
+        let yml = "fields:\n  team: { type: string }\n  goal: { type: string }\n";
+        let cfg = crate::config::Config::parse(yml, std::path::Path::new("cairn.yml")).unwrap();
+        let items: Vec<_> = files.iter().filter_map(|(p, t)| crate::load::parse_item_text(t, p, &cfg).0).collect();
+        assert_eq!(items.len(), files.len(), "every fixture parses");
+        Backlog::from_items(".".into(), cfg, items, vec![], files.len())
+    }
+
+    /// The ids `expr` keeps, evaluated on whole item objects and on the
+    /// contexts of only the names it reads.
+    fn both(b: &Backlog, g: &Graph, expr: &str) -> (Vec<String>, Vec<String>) {
+        let f = Filter::new(expr).unwrap();
+        let n = b.items.len();
+        let objects: Vec<Value> = (0..n).map(|i| item_object(b, g, i, None)).collect();
+        let whole = f.apply(objects.iter()).unwrap();
+        let names = f.reads().expect("reads only names").to_vec();
+        let reduced = f.apply_reduced((0..n).map(|i| where_context(b, g, i, None, &names))).unwrap();
+        let ids = |keep: Vec<bool>| -> Vec<String> {
+            (0..n).filter(|&i| keep[i]).map(|i| b.items[i].id().to_string()).collect()
+        };
+        (ids(whole), ids(reduced))
+    }
+
+    #[test]
+    fn a_context_of_the_names_read_keeps_what_the_whole_object_keeps() {
+        let b = backlog(&[
+            ("tasks/a.md", "---\ntitle: A\nstatus: ready\nestimate: 5\nteam: growth\n---\n"),
+            ("tasks/b.md", "---\ntitle: B\nstatus: ready\nestimate: 2\ndepends_on: [a]\nteam: core\n---\n"),
+            ("tasks/c.md", "---\ntitle: C\nstatus: done\nlabels: [x]\ngoal: not a sprint\n---\n"),
+            ("sprints/s1.md", "---\ntitle: S1\nstart: 2026-01-05\nend: 2026-01-16\ngoal: Ship it\n---\n"),
+        ]);
+        let g = Graph::build(&b);
+        // (expression, the ids it keeps, by construction of the fixtures).
+        let cases: &[(&str, &[&str])] = &[
+            ("status == \"ready\" and estimate > 3", &["a"]),
+            ("estimate > 1", &["a", "b"]),
+            ("team == \"core\"", &["b"]),
+            ("fields.team == \"growth\"", &["a"]),
+            ("\"a\" in depends_on", &["b"]),
+            ("blocks | length > 0", &["a"]),
+            ("\"x\" in labels", &["c"]),
+            // `goal` is the sprint's own key on s1, a custom field on c.
+            ("goal is defined", &["c", "s1"]),
+            ("goal == \"Ship it\"", &["s1"]),
+            ("end is defined and kind == \"sprint\"", &["s1"]),
+            ("nosuch is not defined and id != \"a\"", &["b", "c", "s1"]),
+        ];
+        for (expr, want) in cases {
+            let (whole, reduced) = both(&b, &g, expr);
+            assert_eq!(whole, *want, "{expr} on whole objects");
+            assert_eq!(reduced, *want, "{expr} on the names it reads");
+        }
+    }
+
+    #[test]
+    fn debug_sees_the_whole_context() {
+        assert!(Filter::new("debug() | length > 0").unwrap().reads().is_none());
+        assert_eq!(Filter::new("estimate in range(3)").unwrap().reads(), Some(&["estimate".to_string()][..]));
     }
 }

@@ -143,6 +143,40 @@ impl Folder {
         }
     }
 
+    /// The size, modification and change times (ns since the epoch) and
+    /// inode of the entry `name` of the folder, following a symbolic link
+    /// — what `std::fs::metadata` gives for it; `None` if it cannot be
+    /// looked at (or off Unix).
+    pub fn stat(&self, name: &str) -> Option<(u64, i128, i128, u64)> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            let c = std::ffi::CString::new(name).ok()?;
+            let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+            // SAFETY: a folder descriptor we own, a NUL-terminated name and
+            // a buffer of the size `fstatat` fills; it is read only on success.
+            let rc = unsafe { libc::fstatat(self.handle.as_raw_fd(), c.as_ptr(), st.as_mut_ptr(), 0) };
+            if rc != 0 {
+                return None;
+            }
+            // SAFETY: `fstatat` succeeded, so it filled the buffer.
+            let st = unsafe { st.assume_init() };
+            let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+            #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+            Some((
+                st.st_size as u64,
+                ns(st.st_mtime as i64, st.st_mtime_nsec as i64),
+                ns(st.st_ctime as i64, st.st_ctime_nsec as i64),
+                st.st_ino as u64,
+            ))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = name;
+            None
+        }
+    }
+
     /// The size, modification time (ns since the epoch) and inode of the
     /// plain file `name` in the folder (`None`: missing, or not a plain
     /// file; the inode is 0 where there is none) — what
