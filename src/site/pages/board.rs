@@ -13,7 +13,7 @@
 use minijinja::{context, Environment, Value};
 
 use super::cards::est;
-use super::Shared;
+use super::{Shared, BOARD_COLUMN_MAX};
 use crate::config::{Category, Role};
 use crate::site::{charts, SiteError};
 
@@ -82,7 +82,11 @@ impl Shared<'_> {
             };
             c.sort_by_key(|&i| (b.items[i].priority_rank(), b.items[i].id().to_string()));
             let points: f64 = c.iter().map(|&i| est(b.items[i].estimate)).sum();
-            let cards_html = if html { self.macro_list(env, "card", root, &c)? } else { ().into() };
+            // A column draws at most BOARD_COLUMN_MAX cards (the first by
+            // priority); its count is all of them, and it says how many
+            // more the backlog lists.
+            let drawn = &c[..c.len().min(BOARD_COLUMN_MAX)];
+            let cards_html = if html { self.macro_list(env, "card", root, drawn)? } else { ().into() };
             let html_id = match lane {
                 Some(l) => format!("lane{l}-{name}"),
                 None => format!("col-{name}"),
@@ -94,6 +98,7 @@ impl Shared<'_> {
                 label => name.replace('_', " "),
                 category => cat,
                 count => c.len(),
+                more => c.len() - drawn.len(),
                 points => charts::n(points),
                 cards => self.cards_of(c),
             });

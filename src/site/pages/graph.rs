@@ -69,7 +69,7 @@ impl Shared<'_> {
         let root = root_prefix(path);
         let href = |i: usize| self.urls[i].as_ref().map(|u| format!("{root}{u}"));
         let href: Option<&(dyn Fn(usize) -> Option<String> + Sync)> = if filters { Some(&href) } else { None };
-        let opt = render::svg::Options { href, depth, center, bare: !filters };
+        let opt = render::svg::Options { href, depth, center, bare: !filters, styled: true };
         let drawing = render::svg::render_with(b, self.g, &self.sched, sub, &opt);
         if !filters {
             return context! {
