@@ -53,6 +53,9 @@ use sprints::active_sprint;
 /// first; the rest are counted and left to the backlog's table (a column
 /// of 30,000 cards is no use to anyone, and 20 MB a page).
 pub const BOARD_COLUMN_MAX: usize = 100;
+/// A board's tabs link at most this many sprints (around its own, plus
+/// the active one); `sprints/index.html` lists every sprint.
+pub const BOARD_TABS: usize = 8;
 /// Events per audit page.
 pub const AUDIT_PAGE: usize = 100;
 /// An impact page draws the item and at most this many of the nearest
