@@ -1126,3 +1126,97 @@ fn audit_shows_times_titles_and_commit_links() {
     repo.write("cairn.yml", "name: A\nsite:\n  commit_url: \"\"\n");
     assert!(!audit("off").contains("/-/commit/"), "an empty commit_url turns the links off");
 }
+
+#[test]
+fn a_board_column_draws_its_first_cards_and_counts_the_rest() {
+    use cairn::site::pages::BOARD_COLUMN_MAX;
+    // More ready stories than a column draws, no sprint: the board of all
+    // work has one `ready` column with BOARD_COLUMN_MAX cards, the highest
+    // priority first, and says how many more there are.
+    let n = BOARD_COLUMN_MAX + 37;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    for k in 0..n {
+        // The last 5 are `high`: drawn whatever their ids.
+        let prio = if k >= n - 5 { "high" } else { "low" };
+        write(
+            &root,
+            &format!("stories/s{k:04}.md"),
+            &format!("---\ntitle: S{k}\nstatus: ready\npriority: {prio}\n---\n"),
+        );
+    }
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let all = std::fs::read_to_string(out.join("board/all/index.html")).unwrap();
+    assert_eq!(all.matches("<article class=\"card").count(), BOARD_COLUMN_MAX, "{all}");
+    assert!(all.contains(&format!("<span class=\"count\">{n}</span>")), "the column counts all of them");
+    assert!(
+        all.contains(&format!("{} more: <a href=\"../../backlog.html\">the backlog</a>", n - BOARD_COLUMN_MAX)),
+        "{all}"
+    );
+    for k in n - 5..n {
+        assert!(all.contains(&format!("href=\"../../items/s{k:04}.html\"")), "high priority s{k:04} drawn");
+    }
+    // Then the low ones by id: the first BOARD_COLUMN_MAX − 5 drawn, the
+    // next left out (the backlog lists it).
+    let last_low = BOARD_COLUMN_MAX - 5 - 1;
+    assert!(all.contains(&format!("items/s{last_low:04}.html\"")));
+    assert!(!all.contains(&format!("items/s{:04}.html\"", last_low + 1)));
+}
+
+#[test]
+fn board_tabs_link_the_nearest_sprints_not_all_of_them() {
+    use cairn::site::pages::BOARD_TABS;
+    let sprints = BOARD_TABS * 3;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    for s in 0..sprints {
+        // Two weeks each from 2020: all in the past, none active.
+        let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 6).unwrap() + chrono::Duration::days(14 * s as i64);
+        let end = start + chrono::Duration::days(11);
+        write(&root, &format!("sprints/p{s:03}.md"), &format!("---\ntitle: P{s}\nstart: {start}\nend: {end}\n---\n"));
+        write(
+            &root,
+            &format!("stories/t{s:03}.md"),
+            &format!("---\ntitle: T{s}\nstatus: ready\nsprint: p{s:03}\n---\n"),
+        );
+    }
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    // The hrefs of a board's tabs, and the one marked active (if any).
+    let tabs = |page: &str| -> (Vec<String>, Option<String>) {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let nav = html.split("aria-label=\"Boards\">").nth(1).unwrap().split("</nav>").next().unwrap().to_string();
+        let hrefs: Vec<String> =
+            nav.split("href=\"").skip(1).map(|h| h.split('"').next().unwrap().to_string()).collect();
+        let active = nav
+            .split("href=\"")
+            .skip(1)
+            .find(|h| h.split("</a>").next().unwrap().contains("class=\"pill\">active"))
+            .map(|h| h.split('"').next().unwrap().to_string());
+        (hrefs, active)
+    };
+    // A board's tabs: All work, BOARD_TABS sprints around its own (its own
+    // included, the window kept inside the list), the active sprint if the
+    // window misses it, All sprints.
+    let want = |own: usize, active: &Option<String>| -> Vec<String> {
+        let from = own.saturating_sub(BOARD_TABS / 2).min(sprints - BOARD_TABS);
+        let mut w: Vec<String> = (from..from + BOARD_TABS).map(|s| format!("../board/p{s:03}.html")).collect();
+        if let Some(a) = active.as_ref().filter(|a| !w.contains(a)) {
+            w.push(a.clone());
+            w.sort();
+        }
+        w.insert(0, "../board/all/index.html".to_string());
+        w.push("../sprints/index.html".to_string());
+        w
+    };
+    for own in [0, 1, sprints / 2, sprints - 1] {
+        let (got, active) = tabs(&format!("board/p{own:03}.html"));
+        assert_eq!(got, want(own, &active), "board of p{own:03}");
+        assert!(got.len() <= BOARD_TABS + 3);
+    }
+    // Every sprint still has its board.
+    for s in 0..sprints {
+        assert!(out.join(format!("board/p{s:03}.html")).is_file());
+    }
+}
