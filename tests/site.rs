@@ -1220,3 +1220,26 @@ fn board_tabs_link_the_nearest_sprints_not_all_of_them() {
         assert!(out.join(format!("board/p{s:03}.html")).is_file());
     }
 }
+
+#[test]
+fn the_spokes_of_a_star_link_the_hubs_focus_view_instead_of_pages_of_their_own() {
+    // s1 … s(n−1) each depend on s0 and on nothing else; no epic, so no
+    // view draws them. The hub gets a focus page; a spoke's view would be
+    // the hub's less the rest, so it links the hub's.
+    let n = 40;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    let spec = cairn::gen::Spec { items: n, seed: 1, errors: 0 };
+    cairn::gen::write(&root, &cairn::gen::shaped(&spec, cairn::gen::Shape::Star)).unwrap();
+    // And a pair: each the other's only neighbour, both keep their pages.
+    write(&root, "tasks/p1.md", "---\ntitle: P1\nstatus: ready\n---\n");
+    write(&root, "tasks/p2.md", "---\ntitle: P2\nstatus: ready\ndepends_on: [p1]\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let focus: Vec<String> = files(&out).into_iter().filter(|f| f.starts_with("graph/focus/")).collect();
+    assert_eq!(focus, ["graph/focus/p1.html", "graph/focus/p2.html", "graph/focus/s0.html"]);
+    for k in 1..n {
+        let item = std::fs::read_to_string(out.join(format!("items/s{k}.html"))).unwrap();
+        assert!(item.contains("href=\"../graph/focus/s0.html\""), "s{k} links the hub's view");
+    }
+}

@@ -248,7 +248,17 @@ impl Shared<'_> {
     /// epics it depends on), and related items drawn in no view. Every
     /// other item's "graph around" is its view, focused on it
     /// (`graph/<view>.html#n-<id>`): a page per item would double the site.
+    ///
+    /// A leaf of such an item (related to it alone: a star's spoke) has no
+    /// page of its own either: its view would be its one neighbour's, less
+    /// the rest, so it links that neighbour's page instead (a star of
+    /// 10,000 spokes would otherwise get 10,000 near-copies of one page).
     pub fn has_focus_page(&self, i: usize) -> bool {
+        self.may_have_focus_page(i)
+            && !self.sole_neighbour(i).is_some_and(|n| self.may_have_focus_page(n) && self.sole_neighbour(n).is_none())
+    }
+
+    fn may_have_focus_page(&self, i: usize) -> bool {
         self.urls[i].is_some()
             && role(self.b, i) == Role::Work
             && self.b.index.get(self.b.items[i].id()) == Some(&i)
@@ -256,11 +266,32 @@ impl Shared<'_> {
             && (self.has_graph_page(i) || self.view_of(i).is_none())
     }
 
+    /// The one item `i` is related to, if it is related to exactly one
+    /// (other than itself). Stops at the second: constant time on a hub.
+    fn sole_neighbour(&self, i: usize) -> Option<usize> {
+        let g = self.g;
+        let ends = g.out[i].iter().map(|&e| g.edges[e].to).chain(g.inc[i].iter().map(|&e| g.edges[e].from));
+        let mut one = None;
+        for n in ends.filter(|&n| n != i) {
+            match one {
+                None => one = Some(n),
+                Some(m) if m != n => return None,
+                Some(_) => {}
+            }
+        }
+        one
+    }
+
     /// Where an item's "Graph around this item" leads, if anywhere.
     pub(super) fn focus_url(&self, i: usize) -> Option<String> {
         let id = self.b.items[i].id();
         if self.has_focus_page(i) {
             return Some(format!("graph/focus/{id}.html"));
+        }
+        if self.may_have_focus_page(i) {
+            // A leaf: its neighbour's page (see `has_focus_page`).
+            let n = self.sole_neighbour(i)?;
+            return Some(format!("graph/focus/{}.html", self.b.items[n].id()));
         }
         let v = self.view_of(i).filter(|_| self.urls[i].is_some())?;
         Some(format!("graph/{}.html#n-{id}", self.b.items[v].id()))
