@@ -1231,13 +1231,18 @@ fn the_spokes_of_a_star_link_the_hubs_focus_view_instead_of_pages_of_their_own()
     let root = t.path().join("b");
     let spec = cairn::gen::Spec { items: n, seed: 1, errors: 0 };
     cairn::gen::write(&root, &cairn::gen::shaped(&spec, cairn::gen::Shape::Star)).unwrap();
-    // And a pair: each the other's only neighbour, both keep their pages.
+    // A pair, p2 depending on p1: p2 is p1's spoke (p1 keeps its page);
+    // a pair related both ways: both keep theirs.
     write(&root, "tasks/p1.md", "---\ntitle: P1\nstatus: ready\n---\n");
     write(&root, "tasks/p2.md", "---\ntitle: P2\nstatus: ready\ndepends_on: [p1]\n---\n");
+    write(&root, "tasks/q1.md", "---\ntitle: Q1\nstatus: ready\nrelates_to: [q2]\n---\n");
+    write(&root, "tasks/q2.md", "---\ntitle: Q2\nstatus: ready\nrelates_to: [q1]\n---\n");
     let out = t.path().join("site");
     build(&root, &out, &["--no-history"]).success();
     let focus: Vec<String> = files(&out).into_iter().filter(|f| f.starts_with("graph/focus/")).collect();
-    assert_eq!(focus, ["graph/focus/p1.html", "graph/focus/p2.html", "graph/focus/s0.html"]);
+    assert_eq!(focus, ["graph/focus/p1.html", "graph/focus/q1.html", "graph/focus/q2.html", "graph/focus/s0.html"]);
+    let p2 = std::fs::read_to_string(out.join("items/p2.html")).unwrap();
+    assert!(p2.contains("href=\"../graph/focus/p1.html\""), "p2 links p1's view");
     for k in 1..n {
         let item = std::fs::read_to_string(out.join(format!("items/s{k}.html"))).unwrap();
         assert!(item.contains("href=\"../graph/focus/s0.html\""), "s{k} links the hub's view");

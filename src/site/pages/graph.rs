@@ -249,13 +249,24 @@ impl Shared<'_> {
     /// other item's "graph around" is its view, focused on it
     /// (`graph/<view>.html#n-<id>`): a page per item would double the site.
     ///
-    /// A leaf of such an item (related to it alone: a star's spoke) has no
-    /// page of its own either: its view would be its one neighbour's, less
-    /// the rest, so it links that neighbour's page instead (a star of
-    /// 10,000 spokes would otherwise get 10,000 near-copies of one page).
+    /// An item related to one other alone, by relations of its own (every
+    /// edge between them leaves it: a star's spoke that depends on the
+    /// hub) has no page of its own when that other may have one: its view
+    /// would be the other's, less the rest, so it links that page instead
+    /// (a star of 10,000 spokes would otherwise get 10,000 near-copies of
+    /// one page). The other then keeps its page: it has an edge into this
+    /// item, so this rule never drops it. The rule reads the item's own
+    /// edges and its neighbour only, so a change re-renders every page it
+    /// moves (the engine re-renders a changed item's neighbours).
     pub fn has_focus_page(&self, i: usize) -> bool {
-        self.may_have_focus_page(i)
-            && !self.sole_neighbour(i).is_some_and(|n| self.may_have_focus_page(n) && self.sole_neighbour(n).is_none())
+        self.may_have_focus_page(i) && self.focus_host(i).is_none()
+    }
+
+    /// The item whose focus page stands for `i`'s (see [`Self::has_focus_page`]).
+    fn focus_host(&self, i: usize) -> Option<usize> {
+        let n = self.sole_neighbour(i)?;
+        let into_i = self.g.inc[i].iter().any(|&e| self.g.edges[e].from != i);
+        (!into_i && self.may_have_focus_page(n)).then_some(n)
     }
 
     fn may_have_focus_page(&self, i: usize) -> bool {
@@ -289,8 +300,8 @@ impl Shared<'_> {
             return Some(format!("graph/focus/{id}.html"));
         }
         if self.may_have_focus_page(i) {
-            // A leaf: its neighbour's page (see `has_focus_page`).
-            let n = self.sole_neighbour(i)?;
+            // A spoke: its neighbour's page (see `has_focus_page`).
+            let n = self.focus_host(i)?;
             return Some(format!("graph/focus/{}.html", self.b.items[n].id()));
         }
         let v = self.view_of(i).filter(|_| self.urls[i].is_some())?;
