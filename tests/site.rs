@@ -479,7 +479,9 @@ fn a_document_and_its_epic_that_reference_each_other_are_listed_once_and_neutral
     let epic = std::fs::read_to_string(out.join("items/e.html")).unwrap();
     assert!(epic.contains("<h3 class=\"sub\">References</h3>"), "{epic}");
     assert!(!epic.contains("<h3 class=\"sub\">Referenced by</h3>"), "listed twice: {epic}");
-    assert_eq!(epic.matches("href=\"../docs/spec.html\">The spec</a>").count(), 1, "{epic}");
+    // One link a row: the id (the title beside it is plain text).
+    assert_eq!(epic.matches("href=\"../docs/spec.html\"").count(), 1, "{epic}");
+    assert!(epic.contains("href=\"../docs/spec.html\">spec</a> <span class=\"il-title\">The spec</span>"), "{epic}");
     // A document has no status: it shows its kind, not a warning.
     assert!(epic.contains("<span class=\"status s-plain\">PRD</span>"), "{epic}");
     assert!(!epic.contains("no status"), "{epic}");
@@ -493,7 +495,7 @@ fn a_document_and_its_epic_that_reference_each_other_are_listed_once_and_neutral
 fn via_of<'a>(page: &'a str, id: &str) -> &'a str {
     let entry =
         page.split(&format!("href=\"../items/{id}.html\">{id}</a> <span class=\"il-title\">")).nth(1).unwrap_or("");
-    entry.split("<span class=\"via small muted\">").nth(1).and_then(|v| v.split("</span></li>").next()).unwrap_or("")
+    entry.split("<span class=\"via\">").nth(1).and_then(|v| v.split("</span></li>").next()).unwrap_or("")
 }
 
 #[test]
@@ -513,7 +515,7 @@ fn a_long_chain_gets_short_impact_pages_that_say_what_was_cut() {
     let c0 = page("impact/c0.html");
     assert!(c0.contains(&format!("<strong>{IMPACT_LIMIT} or more</strong> open items slip")), "{c0}");
     // The first levels: c1 … c{IMPACT_LIST}, each with its distance.
-    assert_eq!(c0.matches("class=\"via ").count(), IMPACT_LIST, "the nearest only");
+    assert_eq!(c0.matches("class=\"via\">").count(), IMPACT_LIST, "the nearest only");
     for k in 1..=IMPACT_LIST {
         assert!(via_of(&c0, &format!("c{k}")).contains(&format!("distance {k}")), "c{k}");
     }
@@ -536,7 +538,7 @@ fn a_long_chain_gets_short_impact_pages_that_say_what_was_cut() {
     // The rest counted, and the picture of the nearest only.
     let rest = IMPACT_LIMIT - IMPACT_LIST;
     assert!(c0.contains(&format!("The nearest {IMPACT_LIST} of {IMPACT_LIMIT} or more items are listed; the others: {rest} tasks, and more not counted.")), "{c0}");
-    assert_eq!(c0.matches("font-weight=\"600\"").count(), IMPACT_DRAW + 1, "the item and its nearest waiters");
+    assert_eq!(c0.matches("class=\"b\">").count(), IMPACT_DRAW + 1, "the item and its nearest waiters");
     assert!(page("items/c0.html").contains(&format!("<strong>{IMPACT_LIMIT} or more</strong> open items wait")));
 
     // 59 waiters: counted exactly, the nearest IMPACT_LIST listed.
@@ -551,9 +553,9 @@ fn a_long_chain_gets_short_impact_pages_that_say_what_was_cut() {
     // A few: all of them, nothing said, no chain (the list has it).
     let near = page(&format!("impact/c{}.html", n - 4));
     assert!(near.contains("<strong>3</strong> open items slip") && !near.contains("The nearest"), "{near}");
-    assert_eq!(near.matches("class=\"via ").count(), 3);
+    assert_eq!(near.matches("class=\"via\">").count(), 3);
     assert!(!near.contains("Longest chain"));
-    assert_eq!(near.matches("font-weight=\"600\"").count(), 4);
+    assert_eq!(near.matches("class=\"b\">").count(), 4);
     // Bounded: the page of the item that delays 200 or more is hardly
     // larger than the one of the item that delays 59.
     assert!(c0.len() < mid.len() + 1024, "{} vs {}", c0.len(), mid.len());
@@ -577,10 +579,10 @@ fn a_wide_star_gets_impact_pages_as_small_as_a_short_list() {
         let (shown, more) = if waiting > IMPACT_LIMIT { (IMPACT_LIMIT, " or more") } else { (waiting, "") };
         assert!(hub.contains(&format!("<strong>{shown}{more}</strong> open items slip")), "{hub}");
         let listed = waiting.min(IMPACT_LIST);
-        assert_eq!(hub.matches("class=\"via ").count(), listed);
+        assert_eq!(hub.matches("class=\"via\">").count(), listed);
         assert_eq!(hub.matches("distance 1</span></li>").count(), listed, "direct waiters: no path shown");
         assert!(!hub.contains("Longest chain"), "every item at distance 1");
-        assert_eq!(hub.matches("font-weight=\"600\"").count(), 1 + waiting.min(IMPACT_DRAW));
+        assert_eq!(hub.matches("class=\"b\">").count(), 1 + waiting.min(IMPACT_DRAW));
         if waiting > IMPACT_LIST {
             let rest = shown - IMPACT_LIST;
             assert!(
@@ -1126,4 +1128,126 @@ fn audit_shows_times_titles_and_commit_links() {
     assert!(html.contains(&link(&format!("https://git.example.com/c?id={c2}"), &c2)), "{html}");
     repo.write("cairn.yml", "name: A\nsite:\n  commit_url: \"\"\n");
     assert!(!audit("off").contains("/-/commit/"), "an empty commit_url turns the links off");
+}
+
+#[test]
+fn a_board_column_draws_its_first_cards_and_counts_the_rest() {
+    use cairn::site::pages::BOARD_COLUMN_MAX;
+    // More ready stories than a column draws, no sprint: the board of all
+    // work has one `ready` column with BOARD_COLUMN_MAX cards, the highest
+    // priority first, and says how many more there are.
+    let n = BOARD_COLUMN_MAX + 37;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    for k in 0..n {
+        // The last 5 are `high`: drawn whatever their ids.
+        let prio = if k >= n - 5 { "high" } else { "low" };
+        write(
+            &root,
+            &format!("stories/s{k:04}.md"),
+            &format!("---\ntitle: S{k}\nstatus: ready\npriority: {prio}\n---\n"),
+        );
+    }
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let all = std::fs::read_to_string(out.join("board/all/index.html")).unwrap();
+    assert_eq!(all.matches("<article class=\"card").count(), BOARD_COLUMN_MAX, "{all}");
+    assert!(all.contains(&format!("<span class=\"count\">{n}</span>")), "the column counts all of them");
+    assert!(
+        all.contains(&format!("{} more: <a href=\"../../backlog.html\">the backlog</a>", n - BOARD_COLUMN_MAX)),
+        "{all}"
+    );
+    for k in n - 5..n {
+        assert!(all.contains(&format!("href=\"../../items/s{k:04}.html\"")), "high priority s{k:04} drawn");
+    }
+    // Then the low ones by id: the first BOARD_COLUMN_MAX − 5 drawn, the
+    // next left out (the backlog lists it).
+    let last_low = BOARD_COLUMN_MAX - 5 - 1;
+    assert!(all.contains(&format!("items/s{last_low:04}.html\"")));
+    assert!(!all.contains(&format!("items/s{:04}.html\"", last_low + 1)));
+}
+
+#[test]
+fn board_tabs_link_the_nearest_sprints_not_all_of_them() {
+    use cairn::site::pages::BOARD_TABS;
+    let sprints = BOARD_TABS * 3;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    for s in 0..sprints {
+        // Two weeks each from 2020: all in the past, none active.
+        let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 6).unwrap() + chrono::Duration::days(14 * s as i64);
+        let end = start + chrono::Duration::days(11);
+        write(&root, &format!("sprints/p{s:03}.md"), &format!("---\ntitle: P{s}\nstart: {start}\nend: {end}\n---\n"));
+        write(
+            &root,
+            &format!("stories/t{s:03}.md"),
+            &format!("---\ntitle: T{s}\nstatus: ready\nsprint: p{s:03}\n---\n"),
+        );
+    }
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    // The hrefs of a board's tabs, and the one marked active (if any).
+    let tabs = |page: &str| -> (Vec<String>, Option<String>) {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let nav = html.split("aria-label=\"Boards\">").nth(1).unwrap().split("</nav>").next().unwrap().to_string();
+        let hrefs: Vec<String> =
+            nav.split("href=\"").skip(1).map(|h| h.split('"').next().unwrap().to_string()).collect();
+        let active = nav
+            .split("href=\"")
+            .skip(1)
+            .find(|h| h.split("</a>").next().unwrap().contains("class=\"pill\">active"))
+            .map(|h| h.split('"').next().unwrap().to_string());
+        (hrefs, active)
+    };
+    // A board's tabs: All work, BOARD_TABS sprints around its own (its own
+    // included, the window kept inside the list), the active sprint if the
+    // window misses it, All sprints.
+    let want = |own: usize, active: &Option<String>| -> Vec<String> {
+        let from = own.saturating_sub(BOARD_TABS / 2).min(sprints - BOARD_TABS);
+        let mut w: Vec<String> = (from..from + BOARD_TABS).map(|s| format!("../board/p{s:03}.html")).collect();
+        if let Some(a) = active.as_ref().filter(|a| !w.contains(a)) {
+            w.push(a.clone());
+            w.sort();
+        }
+        w.insert(0, "../board/all/index.html".to_string());
+        w.push("../sprints/index.html".to_string());
+        w
+    };
+    for own in [0, 1, sprints / 2, sprints - 1] {
+        let (got, active) = tabs(&format!("board/p{own:03}.html"));
+        assert_eq!(got, want(own, &active), "board of p{own:03}");
+        assert!(got.len() <= BOARD_TABS + 3);
+    }
+    // Every sprint still has its board.
+    for s in 0..sprints {
+        assert!(out.join(format!("board/p{s:03}.html")).is_file());
+    }
+}
+
+#[test]
+fn the_spokes_of_a_star_link_the_hubs_focus_view_instead_of_pages_of_their_own() {
+    // s1 … s(n−1) each depend on s0 and on nothing else; no epic, so no
+    // view draws them. The hub gets a focus page; a spoke's view would be
+    // the hub's less the rest, so it links the hub's.
+    let n = 40;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("b");
+    let spec = cairn::gen::Spec { items: n, seed: 1, errors: 0 };
+    cairn::gen::write(&root, &cairn::gen::shaped(&spec, cairn::gen::Shape::Star)).unwrap();
+    // A pair, p2 depending on p1: p2 is p1's spoke (p1 keeps its page);
+    // a pair related both ways: both keep theirs.
+    write(&root, "tasks/p1.md", "---\ntitle: P1\nstatus: ready\n---\n");
+    write(&root, "tasks/p2.md", "---\ntitle: P2\nstatus: ready\ndepends_on: [p1]\n---\n");
+    write(&root, "tasks/q1.md", "---\ntitle: Q1\nstatus: ready\nrelates_to: [q2]\n---\n");
+    write(&root, "tasks/q2.md", "---\ntitle: Q2\nstatus: ready\nrelates_to: [q1]\n---\n");
+    let out = t.path().join("site");
+    build(&root, &out, &["--no-history"]).success();
+    let focus: Vec<String> = files(&out).into_iter().filter(|f| f.starts_with("graph/focus/")).collect();
+    assert_eq!(focus, ["graph/focus/p1.html", "graph/focus/q1.html", "graph/focus/q2.html", "graph/focus/s0.html"]);
+    let p2 = std::fs::read_to_string(out.join("items/p2.html")).unwrap();
+    assert!(p2.contains("href=\"../graph/focus/p1.html\""), "p2 links p1's view");
+    for k in 1..n {
+        let item = std::fs::read_to_string(out.join(format!("items/s{k}.html"))).unwrap();
+        assert!(item.contains("href=\"../graph/focus/s0.html\""), "s{k} links the hub's view");
+    }
 }

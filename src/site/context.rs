@@ -215,7 +215,9 @@ fn card_key(key: &str) -> Option<usize> {
 /// item, see `pages::Shared::chips`).
 #[derive(Debug, Clone)]
 pub struct CardValue {
-    fields: Vec<minijinja::Value>,
+    /// Shared with the card's chip ([`CardValue::with_fragments`]): one
+    /// copy of a card's attributes however many variants of it exist.
+    fields: std::sync::Arc<[minijinja::Value]>,
     fragments: Option<[minijinja::Value; 3]>,
 }
 
@@ -246,7 +248,7 @@ impl CardValue {
             V::from(c.path.as_str()),
             V::from(c.is_work),
         ];
-        CardValue { fields, fragments: None }
+        CardValue { fields: fields.into(), fragments: None }
     }
 
     /// The same card with its rendered `idlink`, `link` and `status` markup.

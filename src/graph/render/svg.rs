@@ -362,6 +362,10 @@ pub struct Options<'a> {
     /// Leave out the `data-` attributes (a page without filters: its
     /// bytes, thousands of times over, are the build's time).
     pub bare: bool,
+    /// Colours, strokes and fonts by class (`gv` on the `<svg>`), for a
+    /// page whose style sheet draws them: a node is its box, its two
+    /// lines and its links, not a dozen attributes repeated per node.
+    pub styled: bool,
 }
 
 /// A drawing and its size in pixels.
@@ -395,9 +399,15 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         .collect();
     let lay = layout(n, &edges);
     let mut o = String::new();
-    let _ = writeln!(o,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\">",
-        f(lay.width), f(lay.height), f(lay.width), f(lay.height)
+    let styled = opt.styled;
+    let _ = writeln!(
+        o,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" {}>",
+        f(lay.width),
+        f(lay.height),
+        f(lay.width),
+        f(lay.height),
+        if styled { "class=\"gv\"" } else { "font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\"" }
     );
     o.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker>");
     o.push_str("<marker id=\"arrow-critical\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d62728\"/></marker></defs>\n");
@@ -416,7 +426,7 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         f(lx), f(MARGIN), f(lx + 20.0), f(MARGIN + 12.0)
     );
     // Edges first, under the nodes.
-    o.push_str("<g fill=\"none\">\n");
+    o.push_str(if styled { "<g fill=\"none\" marker-end=\"url(#arrow)\">\n" } else { "<g fill=\"none\">\n" });
     for (k, &e) in sub.edges.iter().enumerate() {
         let ed = &g.edges[e];
         let Some(&(a, c, structural)) = edges.get(k) else { continue };
@@ -429,10 +439,22 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
             Some(chain) => chain_path(&lay, chain),
             None => direct_path(&lay, a, c),
         };
-        let _ = write!(
-            o,
-            "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\""
-        );
+        if styled {
+            // The group's marker and the style sheet's stroke, unless
+            // critical (`c`) or dashed (`d`).
+            let class = match (critical, solid) {
+                (true, true) => " class=\"c\" marker-end=\"url(#arrow-critical)\"",
+                (true, false) => " class=\"c d\" marker-end=\"url(#arrow-critical)\"",
+                (false, true) => "",
+                (false, false) => " class=\"d\"",
+            };
+            let _ = write!(o, "<path d=\"{d}\"{class}");
+        } else {
+            let _ = write!(
+                o,
+                "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\""
+            );
+        }
         if !opt.bare {
             let _ = write!(o, " data-from=\"{}\" data-to=\"{}\"", Esc(b.items[ed.from].id()), Esc(b.items[ed.to].id()));
         }
@@ -496,13 +518,36 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         if let Some(h) = &href {
             let _ = write!(o, "<a href=\"{}\">", Esc(h));
         }
-        let _ = write!(o,
-            "<title>{} ({}, {}{}): {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
+        let _ = write!(
+            o,
+            "<title>{} ({}, {}{}): {}</title>",
             Esc(it.id()),
             Esc(it.kind()),
             Esc(it.status().unwrap_or("no status")),
             slack,
             Esc(&it.title.value),
+        );
+        if styled {
+            let _ = writeln!(
+                o,
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/><text x=\"{}\" y=\"{}\" class=\"b\">{}</text><text x=\"{}\" y=\"{}\">{}</text>{}</g>",
+                f(lay.x[k]),
+                f(lay.y[k]),
+                f(NODE_W),
+                f(NODE_H),
+                f(lay.x[k] + 8.0),
+                f(lay.y[k] + 18.0),
+                Esc(&truncate(it.id(), 30)),
+                f(lay.x[k] + 8.0),
+                f(lay.y[k] + 35.0),
+                Esc(&truncate(&it.title.value, 32)),
+                if href.is_some() { "</a>" } else { "" },
+            );
+            continue;
+        }
+        let _ = write!(
+            o,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
             f(lay.x[k]),
             f(lay.y[k]),
             f(NODE_W),

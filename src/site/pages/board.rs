@@ -13,7 +13,7 @@
 use minijinja::{context, Environment, Value};
 
 use super::cards::est;
-use super::Shared;
+use super::{Shared, BOARD_COLUMN_MAX, BOARD_TABS};
 use crate::config::{Category, Role};
 use crate::site::{charts, SiteError};
 
@@ -82,7 +82,11 @@ impl Shared<'_> {
             };
             c.sort_by_key(|&i| (b.items[i].priority_rank(), b.items[i].id().to_string()));
             let points: f64 = c.iter().map(|&i| est(b.items[i].estimate)).sum();
-            let cards_html = if html { self.macro_list(env, "card", root, &c)? } else { ().into() };
+            // A column draws at most BOARD_COLUMN_MAX cards (the first by
+            // priority); its count is all of them, and it says how many
+            // more the backlog lists.
+            let drawn = &c[..c.len().min(BOARD_COLUMN_MAX)];
+            let cards_html = if html { self.macro_list(env, "card", root, drawn)? } else { ().into() };
             let html_id = match lane {
                 Some(l) => format!("lane{l}-{name}"),
                 None => format!("col-{name}"),
@@ -94,11 +98,28 @@ impl Shared<'_> {
                 label => name.replace('_', " "),
                 category => cat,
                 count => c.len(),
+                more => c.len() - drawn.len(),
                 points => charts::n(points),
                 cards => self.cards_of(c),
             });
         }
         Ok(out)
+    }
+
+    /// The sprints a board's tabs link: at most BOARD_TABS around the
+    /// board's own sprint (or the active one), and the active one, in
+    /// sprint order. A tab per sprint on every board would make the boards
+    /// grow with the square of the sprints; the sprints page lists them all.
+    fn board_tabs(&self, sprint: Option<usize>) -> Vec<usize> {
+        let with_page: Vec<usize> = self.sprints.iter().copied().filter(|&s| self.urls[s].is_some()).collect();
+        let at = sprint.or(self.active).and_then(|s| with_page.iter().position(|&x| x == s)).unwrap_or(0);
+        let from = at.saturating_sub(BOARD_TABS / 2).min(with_page.len().saturating_sub(BOARD_TABS));
+        let mut tabs: Vec<usize> = with_page.iter().copied().skip(from).take(BOARD_TABS).collect();
+        if let Some(a) = self.active.filter(|a| with_page.contains(a) && !tabs.contains(a)) {
+            tabs.push(a);
+            tabs.sort_by_key(|s| with_page.iter().position(|x| x == s));
+        }
+        tabs
     }
 
     /// Board work of the whole backlog (one item per id, with a page).
@@ -175,7 +196,7 @@ impl Shared<'_> {
         let boards: Vec<Value> = std::iter::once(
             context! { title => "All work", url => "board/all/index.html", current => sprint.is_none() },
         )
-        .chain(self.sprints.iter().filter(|&&s| self.urls[s].is_some()).map(|&s| {
+        .chain(self.board_tabs(sprint).into_iter().map(|s| {
             context! {
                 title => b.items[s].title.value.clone(),
                 url => lanes.path(b.items[s].id()),

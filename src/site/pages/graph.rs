@@ -69,7 +69,7 @@ impl Shared<'_> {
         let root = root_prefix(path);
         let href = |i: usize| self.urls[i].as_ref().map(|u| format!("{root}{u}"));
         let href: Option<&(dyn Fn(usize) -> Option<String> + Sync)> = if filters { Some(&href) } else { None };
-        let opt = render::svg::Options { href, depth, center, bare: !filters };
+        let opt = render::svg::Options { href, depth, center, bare: !filters, styled: true };
         let drawing = render::svg::render_with(b, self.g, &self.sched, sub, &opt);
         if !filters {
             return context! {
@@ -249,7 +249,28 @@ impl Shared<'_> {
     /// epics it depends on), and related items drawn in no view. Every
     /// other item's "graph around" is its view, focused on it
     /// (`graph/<view>.html#n-<id>`): a page per item would double the site.
+    ///
+    /// An item related to one other alone, by relations of its own (every
+    /// edge between them leaves it: a star's spoke that depends on the
+    /// hub) has no page of its own when that other may have one: its view
+    /// would be the other's, less the rest, so it links that page instead
+    /// (a star of 10,000 spokes would otherwise get 10,000 near-copies of
+    /// one page). The other then keeps its page: it has an edge into this
+    /// item, so this rule never drops it. The rule reads the item's own
+    /// edges and its neighbour only, so a change re-renders every page it
+    /// moves (the engine re-renders a changed item's neighbours).
     pub fn has_focus_page(&self, i: usize) -> bool {
+        self.may_have_focus_page(i) && self.focus_host(i).is_none()
+    }
+
+    /// The item whose focus page stands for `i`'s (see [`Self::has_focus_page`]).
+    fn focus_host(&self, i: usize) -> Option<usize> {
+        let n = self.sole_neighbour(i)?;
+        let into_i = self.g.inc[i].iter().any(|&e| self.g.edges[e].from != i);
+        (!into_i && self.may_have_focus_page(n)).then_some(n)
+    }
+
+    fn may_have_focus_page(&self, i: usize) -> bool {
         self.urls[i].is_some()
             && role(self.b, i) == Role::Work
             && self.b.index.get(self.b.items[i].id()) == Some(&i)
@@ -257,11 +278,32 @@ impl Shared<'_> {
             && (self.has_graph_page(i) || self.view_of(i).is_none())
     }
 
+    /// The one item `i` is related to, if it is related to exactly one
+    /// (other than itself). Stops at the second: constant time on a hub.
+    fn sole_neighbour(&self, i: usize) -> Option<usize> {
+        let g = self.g;
+        let ends = g.out[i].iter().map(|&e| g.edges[e].to).chain(g.inc[i].iter().map(|&e| g.edges[e].from));
+        let mut one = None;
+        for n in ends.filter(|&n| n != i) {
+            match one {
+                None => one = Some(n),
+                Some(m) if m != n => return None,
+                Some(_) => {}
+            }
+        }
+        one
+    }
+
     /// Where an item's "Graph around this item" leads, if anywhere.
     pub(super) fn focus_url(&self, i: usize) -> Option<String> {
         let id = self.b.items[i].id();
         if self.has_focus_page(i) {
             return Some(format!("graph/focus/{id}.html"));
+        }
+        if self.may_have_focus_page(i) {
+            // A spoke: its neighbour's page (see `has_focus_page`).
+            let n = self.focus_host(i)?;
+            return Some(format!("graph/focus/{}.html", self.b.items[n].id()));
         }
         let v = self.view_of(i).filter(|_| self.urls[i].is_some())?;
         Some(format!("graph/{}.html#n-{id}", self.b.items[v].id()))

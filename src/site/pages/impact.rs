@@ -93,6 +93,7 @@ impl Shared<'_> {
             listed => listed.len(),
             chain => chain,
             rest => rest,
+            description => format!("What slips if {} ({}) slips: the items that wait on it.", it.title.value, it.id()),
         };
         let title = format!("Impact · {}", it.title.value);
         self.page(env, "impact.html", &format!("impact/{}.html", it.id()), &title, "backlog", ctx)
@@ -133,12 +134,15 @@ impl Shared<'_> {
             at.get(&n).map_or((0.0, 0.0), |&(c, r)| (PAD + c as f64 * (W + GAP), PAD + r as f64 * (H + 8.0)))
         };
         let n = charts::n;
-        let mut o = String::with_capacity(400 + 220 * at.len());
+        // Compact: the boxes' size, colours and fonts come from the style
+        // sheet (`.ip` in the theme: the picture is inline, so the page's
+        // style applies), each box is its position and two lines of text.
+        let mut o = String::with_capacity(300 + 120 * at.len());
         let _ = write!(
             o,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"11\">\
-<defs><marker id=\"ia\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#555\"/></marker></defs>\
-<rect width=\"{w}\" height=\"{h}\" fill=\"#fff\"/>\n<g stroke=\"#777\" marker-end=\"url(#ia)\">",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ip\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\
+<defs><marker id=\"ia\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\"/></marker></defs>\
+<g class=\"e\" marker-end=\"url(#ia)\">",
             w = n(width),
             h = n(height)
         );
@@ -146,28 +150,24 @@ impl Shared<'_> {
             let ((x1, y1), (x0, y0)) = (pos(d.node), pos(d.prev));
             let _ = write!(o, "<path d=\"M{},{}L{},{}\"/>", n(x1), n(y1 + H / 2.0), n(x0 + W), n(y0 + H / 2.0));
         }
-        o.push_str("</g>\n<g fill=\"#111\">");
+        o.push_str("</g>");
         for &node in at.keys() {
             let (x, y) = pos(node);
             let it = &self.b.items[node];
-            let stroke = if render::is_critical(&self.sched, node) { "#d62728\" stroke-width=\"2" } else { "#8a8a8a" };
+            let cat = render::category(self.b, node);
+            let crit = if render::is_critical(&self.sched, node) { " cp" } else { "" };
             let _ = write!(
                 o,
-                "\n<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\" fill=\"{}\" stroke=\"{stroke}\"/><text x=\"{}\" y=\"{}\" font-weight=\"600\">{}</text><text x=\"{}\" y=\"{}\">{}</text>",
+                "\n<g class=\"c-{cat}{crit}\" transform=\"translate({},{})\"><rect width=\"{}\" height=\"{}\"/><text x=\"8\" y=\"14\" class=\"b\">{}</text><text x=\"8\" y=\"28\">{}</text></g>",
                 n(x),
                 n(y),
                 n(W),
                 n(H),
-                render::dot::fill(render::category(self.b, node)),
-                n(x + 8.0),
-                n(y + 14.0),
                 render::svg::escape(&render::truncate(it.id(), 22)),
-                n(x + 8.0),
-                n(y + 28.0),
                 render::svg::escape(&render::truncate(&it.title.value, 24)),
             );
         }
-        o.push_str("</g></svg>");
+        o.push_str("</svg>");
         o
     }
 }

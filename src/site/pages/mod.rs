@@ -49,11 +49,18 @@ pub use lists::EMBEDDED_MACROS;
 pub use roadmap::MAX_ROADMAP_ROWS;
 use sprints::active_sprint;
 
+/// A board column draws at most this many cards, the highest priority
+/// first; the rest are counted and left to the backlog's table (a column
+/// of 30,000 cards is no use to anyone, and 20 MB a page).
+pub const BOARD_COLUMN_MAX: usize = 100;
+/// A board's tabs link at most this many sprints (around its own, plus
+/// the active one); `sprints/index.html` lists every sprint.
+pub const BOARD_TABS: usize = 8;
 /// Events per audit page.
 pub const AUDIT_PAGE: usize = 100;
 /// An impact page draws the item and at most this many of the nearest
 /// items that wait on it (the list says how many it left out).
-pub const IMPACT_DRAW: usize = 5;
+pub const IMPACT_DRAW: usize = 4;
 /// The walk behind an item's impact stops after this many items: beyond,
 /// pages say "N or more" (so a 10,000-long chain costs 10,000 short walks,
 /// not 50 million steps). A generated 10,000-item backlog's largest impact
@@ -62,10 +69,10 @@ pub const IMPACT_LIMIT: usize = 200;
 /// An impact page lists at most this many items in full, the nearest
 /// first (the first levels); the rest are counted by kind. So a page's
 /// size does not grow with the impact set.
-pub const IMPACT_LIST: usize = 10;
+pub const IMPACT_LIST: usize = 6;
 /// The longest chain on an impact page (the path to the farthest item
 /// found) shows at most this many hops: the last ones, after an ellipsis.
-pub const IMPACT_CHAIN: usize = 8;
+pub const IMPACT_CHAIN: usize = 6;
 /// Ancestors an item page shows (the nearest; an ellipsis for the rest).
 pub const MAX_CRUMBS: usize = 12;
 /// The whole graph gets its own page up to this many items (above, the
