@@ -29,7 +29,9 @@ pub struct Touched {
     pub sprints: BTreeSet<String>,
 }
 
-pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects) -> Touched {
+/// `patched`: the backlog is the last one with the items at these indices
+/// replaced (same ids everywhere): only those can have vanished.
+pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects, patched: Option<&[usize]>) -> Touched {
     let mut t = Touched::default();
     let sprint_of = |o: &Value| o.get("sprint").and_then(Value::as_str).map(String::from);
     for &i in &objs.recomputed {
@@ -45,8 +47,13 @@ pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects) -> Touched {
             t.old_neighbours.extend(related_ids(o).into_iter().map(String::from));
         }
     }
-    // Vanished items.
-    for &k in &last.listed {
+    // Vanished items (whether an item is listed depends on itself and the
+    // index only).
+    let listed: Box<dyn Iterator<Item = usize> + '_> = match patched {
+        Some(at) => Box::new(at.iter().copied().filter(|&k| k < last.objects.len() && !last.objects[k].is_null())),
+        None => Box::new(last.listed.iter().copied()),
+    };
+    for k in listed {
         let id = last.backlog.items[k].id();
         if b.index.get(id).is_none_or(|&i| objs.objects[i].is_null()) {
             t.ids.insert(id.to_string());

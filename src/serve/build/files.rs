@@ -42,13 +42,18 @@ impl Builder {
     /// none): items keep their order and indices. `before` is
     /// [`Self::file_ids`] from before the files were read again.
     pub(super) fn patch(&mut self, before: &[(String, Option<Option<String>>)]) -> Option<Patch> {
+        self.last.as_ref()?;
+        if before.iter().any(|(r, id)| {
+            self.files.get(r).map(|f| f.item.as_ref().map(Item::id)) != id.as_ref().map(|i| i.as_deref())
+        }) {
+            return None;
+        }
+        // No spare yet (the save came before the builder was idle): the
+        // recycled backlog if it is free, else a copy (still far cheaper
+        // than building the backlog and its graph again).
+        self.prepare_spare();
         let last = self.last.as_ref()?;
-        let current = self.spare_of.as_ref().is_some_and(|b| Arc::ptr_eq(b, &last.backlog));
-        if !current
-            || before.iter().any(|(r, id)| {
-                self.files.get(r).map(|f| f.item.as_ref().map(Item::id)) != id.as_ref().map(|i| i.as_deref())
-            })
-        {
+        if !self.spare_of.as_ref().is_some_and(|b| Arc::ptr_eq(b, &last.backlog)) {
             return None;
         }
         self.spare_of = None;
