@@ -64,6 +64,10 @@ pub struct BuildOptions {
 struct FileEntry {
     mtime: Option<SystemTime>,
     len: u64,
+    /// The id of its item (`None`: it did not parse).
+    id: Option<String>,
+    /// The item, until a build took it into its backlog (then it is that
+    /// backlog's, by path: items are not held twice).
     item: Option<Item>,
     diags: Vec<Diagnostic>,
 }
@@ -134,6 +138,9 @@ pub struct Builder {
     ignore: globset::GlobSet,
     files: BTreeMap<String, FileEntry>,
     walk_diags: Vec<Diagnostic>,
+    /// Files parsed since the last good build (their items are in
+    /// `files` until it takes them).
+    fresh: Vec<String>,
     env: Option<Arc<Environment<'static>>>,
     /// The `site` value changed in a fast build: the settle phase renders all.
     force_full: bool,
@@ -185,6 +192,7 @@ impl Builder {
             ignore: globset::GlobSet::empty(),
             files: BTreeMap::new(),
             walk_diags: Vec::new(),
+            fresh: Vec::new(),
             env: None,
             force_full: false,
             git_head: None,
@@ -437,7 +445,7 @@ impl Builder {
                 (p.backlog, Some(p.at))
             }
             _ => {
-                let items: Vec<Item> = self.files.values().filter_map(|f| f.item.clone()).collect();
+                let items = self.all_items();
                 let diags = self.diagnostics();
                 (Backlog::from_items(self.root.clone(), config, items, diags, self.files.len()), None)
             }
@@ -591,6 +599,12 @@ impl Builder {
     ) -> (Arc<Snapshot>, BuildStats) {
         snap.generation = self.next_generation();
         snap.build_seconds = start.elapsed().as_secs_f64();
+        // The new backlog holds the items parsed since the last build.
+        for rel in std::mem::take(&mut self.fresh) {
+            if let Some(f) = self.files.get_mut(&rel) {
+                f.item = None;
+            }
+        }
         let snap = Arc::new(snap);
         self.last = Some(snap.clone());
         let stats = BuildStats { phase, seconds: snap.build_seconds, parsed, rendered_jobs: jobs, ok: true };
