@@ -704,6 +704,43 @@ fn with_headers(addr: &str, target: &str, extra: &str) -> Resp {
     )
 }
 
+/// Inflates a gzip stream (RFC 1952) with zlib itself, not cairn's code.
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    assert_eq!(&gz[..2], &[0x1f, 0x8b], "a gzip stream");
+    let n = gz.len();
+    let size = u32::from_le_bytes([gz[n - 4], gz[n - 3], gz[n - 2], gz[n - 1]]) as usize;
+    let mut out = vec![0u8; size];
+    let (got, rc) = zlib_rs::decompress_slice(&mut out, gz, zlib_rs::InflateConfig { window_bits: 31 });
+    assert_eq!(rc, zlib_rs::ReturnCode::Ok);
+    assert_eq!(got.len(), size);
+    out
+}
+
+#[test]
+fn pages_are_sent_gzipped_to_clients_that_accept_it_and_plain_to_others() {
+    let s = serve_example();
+    for target in ["/items/account-feature-store.html", "/backlog.html", "/api/v1/items.json", "/assets/style.css"] {
+        let plain = get(&s, target);
+        assert_eq!(plain.status, 200, "{target}");
+        assert_eq!(plain.header("Content-Encoding"), None, "{target}: no gzip unless asked for");
+        assert_eq!(plain.header("Vary"), Some("Accept-Encoding"), "{target}");
+        let gz = with_headers(&s.addr, target, "Accept-Encoding: br, gzip;q=0.8\r\n");
+        assert_eq!(gz.status, 200, "{target}");
+        assert_eq!(gz.header("Content-Encoding"), Some("gzip"), "{target}");
+        assert_eq!(gz.header("Content-Type"), plain.header("Content-Type"), "{target}");
+        assert!(gz.body.len() < plain.body.len(), "{target}: smaller gzipped");
+        assert_eq!(gunzip(&gz.body), plain.body, "{target}: the same bytes once inflated");
+        // Refused gzip (q=0) and other encodings only: plain.
+        for refuse in ["Accept-Encoding: gzip;q=0\r\n", "Accept-Encoding: br, identity\r\n"] {
+            let r = with_headers(&s.addr, target, refuse);
+            assert_eq!((r.header("Content-Encoding"), &r.body), (None, &plain.body), "{target} with {refuse:?}");
+        }
+    }
+    // The live API is not a site file: never gzipped.
+    let api = with_headers(&s.addr, "/api/v1/items/account-feature-store", "Accept-Encoding: gzip\r\n");
+    assert_eq!((api.status, api.header("Content-Encoding")), (200, None));
+}
+
 #[test]
 fn expensive_or_misspelt_where_is_a_400_and_the_server_stays_up() {
     let s = serve_example();

@@ -447,8 +447,10 @@ pub fn item(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
     let fields = list_param(p, "fields", "unknown_field", MAX_FIELDS)?;
     query::validate_names(&s.backlog, &[], &fields).map_err(names_error)?;
     let mut o = (*s.objects[i]).clone();
-    let static_file =
-        s.site.get(format!("api/v1/items/{id}.json").as_str()).and_then(|b| serde_json::from_slice::<Value>(b).ok());
+    let static_file = s
+        .site
+        .get(format!("api/v1/items/{id}.json").as_str())
+        .and_then(|p| serde_json::from_slice::<Value>(&p.bytes()).ok());
     o["body"] = json!(s.backlog.items[i].body);
     o["body_html"] = static_file.as_ref().and_then(|f| f.get("body_html")).cloned().unwrap_or(Value::Null);
     o["events"] = match &s.events {

@@ -35,15 +35,22 @@ use crate::site::pages::{Job, Parts, Shared};
 pub use super::objects::Touched;
 use super::objects::{compute_objects, touched, Objects, Reuse};
 use super::snapshot::inject;
-pub use super::snapshot::{SiteMap, Snapshot, RELOAD_JS, RELOAD_TAG};
+pub use super::snapshot::{Page, SiteMap, Snapshot, RELOAD_JS, RELOAD_TAG};
 use crate::site::{self, Inputs, NoAnalytics};
 
 /// The largest file an item links to that is served (`files/…`); only
 /// regular files are read (a FIFO would block the builder).
 pub(super) const MAX_LINKED_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Output files of one render job.
-type Files = Vec<(String, Vec<u8>)>;
+/// A recycled backlog waiting to be free, the backlog it is to copy, the
+/// indices to patch, and since when.
+type Recycling = (Arc<Backlog>, Arc<Backlog>, Vec<usize>, Instant);
+
+/// How long a recycled backlog is waited for before the spare is copied.
+const RECYCLE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Output files of one render job, as served.
+type Files = Vec<(String, Page)>;
 
 /// Build options of `serve`.
 #[derive(Clone, Debug, Default)]
@@ -57,6 +64,10 @@ pub struct BuildOptions {
 struct FileEntry {
     mtime: Option<SystemTime>,
     len: u64,
+    /// The id of its item (`None`: it did not parse).
+    id: Option<String>,
+    /// The item, until a build took it into its backlog (then it is that
+    /// backlog's, by path: items are not held twice).
     item: Option<Item>,
     diags: Vec<Diagnostic>,
 }
@@ -127,6 +138,9 @@ pub struct Builder {
     ignore: globset::GlobSet,
     files: BTreeMap<String, FileEntry>,
     walk_diags: Vec<Diagnostic>,
+    /// Files parsed since the last good build (their items are in
+    /// `files` until it takes them).
+    fresh: Vec<String>,
     env: Option<Arc<Environment<'static>>>,
     /// The `site` value changed in a fast build: the settle phase renders all.
     force_full: bool,
@@ -146,7 +160,7 @@ pub struct Builder {
     /// A signature of every item's schedule at the last full build or
     /// settle phase: an estimate or dependency change moves the dates of
     /// items far from it, whose item, graph and roadmap pages show them.
-    sched_sigs: HashMap<String, u64>,
+    sched_sigs: Arc<HashMap<String, u64>>,
     generation: u64,
     /// The last good snapshot.
     pub last: Option<Arc<Snapshot>>,
@@ -156,6 +170,14 @@ pub struct Builder {
     spare: Option<Backlog>,
     /// The backlog `spare` copies.
     spare_of: Option<Arc<Backlog>>,
+    /// The last fast build patched this backlog (the one it replaced) at
+    /// these indices: once nothing else holds it, it is patched alike and
+    /// becomes the next spare (see [`Builder::recycle`]), instead of a copy
+    /// of every item.
+    recyclable: Option<(Arc<Backlog>, Vec<usize>)>,
+    /// A recycled backlog waiting to be free, the backlog it is to copy,
+    /// the indices to patch, and since when.
+    recycle_wait: Option<Recycling>,
     /// The cards, schedule… of the last site context, and the backlog they
     /// were made for.
     parts: Option<(Arc<Backlog>, Parts)>,
@@ -170,6 +192,7 @@ impl Builder {
             ignore: globset::GlobSet::empty(),
             files: BTreeMap::new(),
             walk_diags: Vec::new(),
+            fresh: Vec::new(),
             env: None,
             force_full: false,
             git_head: None,
@@ -181,11 +204,13 @@ impl Builder {
             history_read: None,
             outputs: HashMap::new(),
             site_value: String::new(),
-            sched_sigs: HashMap::new(),
+            sched_sigs: Arc::new(HashMap::new()),
             generation: 0,
             last: None,
             spare: None,
             spare_of: None,
+            recyclable: None,
+            recycle_wait: None,
             parts: None,
         }
     }
@@ -203,12 +228,68 @@ impl Builder {
     /// Copies the last snapshot's backlog for the next save to patch
     /// (nothing to do when the copy is current). Called while idle.
     pub fn prepare_spare(&mut self) {
+        self.prepare_spare_or_wait(false)
+    }
+
+    /// [`Builder::prepare_spare`], from the recycled backlog of the last
+    /// save when it is free; `wait`: while something may still hold it (a
+    /// settle phase), wait for it rather than copy every item (for at most
+    /// [`RECYCLE_WAIT`]).
+    pub fn prepare_spare_or_wait(&mut self, wait: bool) {
         let Some(last) = &self.last else { return };
         if self.spare.is_some() && self.spare_of.as_ref().is_some_and(|b| Arc::ptr_eq(b, &last.backlog)) {
             return;
         }
+        if self.try_recycle() {
+            return;
+        }
+        if self.recycle_wait.as_ref().is_some_and(|w| wait && w.3.elapsed() < RECYCLE_WAIT) {
+            return;
+        }
+        self.recycle_wait = None;
+        let Some(last) = &self.last else { return };
         self.spare = Some((*last.backlog).clone());
         self.spare_of = Some(last.backlog.clone());
+    }
+
+    /// Takes the backlog of a snapshot a fast build replaced: when the
+    /// build patched that backlog, the same patch makes it a copy of the
+    /// new one, the spare of the next save (a few items copied instead of
+    /// all of them), as soon as nothing else holds it (the snapshot is
+    /// freed elsewhere; see [`Builder::prepare_spare_or_wait`]).
+    pub fn recycle(&mut self, old: &Snapshot) {
+        let Some((of, at)) = self.recyclable.take() else { return };
+        let Some(last) = &self.last else { return };
+        if Arc::ptr_eq(&old.backlog, &of) && self.spare.is_none() {
+            self.recycle_wait = Some((of, last.backlog.clone(), at, Instant::now()));
+        }
+    }
+
+    /// Makes the waiting recycled backlog the spare, if nothing else holds
+    /// it any more and it is still the one before the last build.
+    fn try_recycle(&mut self) -> bool {
+        let Some((old, new, at, since)) = self.recycle_wait.take() else { return false };
+        if !self.last.as_ref().is_some_and(|l| Arc::ptr_eq(&l.backlog, &new)) {
+            return false;
+        }
+        let mut b = match Arc::try_unwrap(old) {
+            Ok(b) => b,
+            Err(old) => {
+                self.recycle_wait = Some((old, new, at, since));
+                return false;
+            }
+        };
+        if b.items.len() != new.items.len() {
+            return false;
+        }
+        for &k in &at {
+            b.items[k] = new.items[k].clone();
+        }
+        b.diagnostics = new.diagnostics.clone();
+        b.files = new.files;
+        self.spare = Some(b);
+        self.spare_of = Some(new);
+        true
     }
 
     fn next_generation(&mut self) -> u64 {
@@ -357,10 +438,14 @@ impl Builder {
         let config = self.config.clone().ok_or_else(|| "no configuration loaded".to_string())?;
         let last = self.last.clone();
         // Only a patch of the last backlog keeps every index.
+        self.recyclable = None;
         let (backlog, at) = match (patch, &last) {
-            (Some(p), Some(_)) => (p.backlog, Some(p.at)),
+            (Some(p), Some(l)) => {
+                self.recyclable = Some((l.backlog.clone(), p.at.clone()));
+                (p.backlog, Some(p.at))
+            }
             _ => {
-                let items: Vec<Item> = self.files.values().filter_map(|f| f.item.clone()).collect();
+                let items = self.all_items();
                 let diags = self.diagnostics();
                 (Backlog::from_items(self.root.clone(), config, items, diags, self.files.len()), None)
             }
@@ -390,7 +475,7 @@ impl Builder {
         let objs = compute_objects(&backlog, &graph, &derived, self.opts.drafts, reuse);
         lap("objects");
         let touched = match &last {
-            Some(l) => touched(l, &backlog, &objs),
+            Some(l) => touched(l, &backlog, &objs, at.as_deref()),
             None => Touched::default(),
         };
         let env = self.env.clone().ok_or_else(|| "no templates loaded".to_string())?;
@@ -410,7 +495,8 @@ impl Builder {
         let shared = match (&at, &last, parts) {
             (Some(at), Some(l), Some((of, parts))) if same_graph && Arc::ptr_eq(&of, &l.backlog) => {
                 let keep = at.iter().all(|&k| same_schedule(&l.backlog.items[k], &backlog.items[k]));
-                Shared::reusing(&inputs, parts, at, keep)
+                let text_only = at.iter().all(|&k| same_but_text(&l.backlog.items[k], &backlog.items[k]));
+                Shared::reusing(&inputs, parts, at, keep, text_only)
             }
             _ => None,
         };
@@ -419,7 +505,7 @@ impl Builder {
         let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
         let full = inc.is_none() || last.is_none();
         if full {
-            self.sched_sigs = settle::schedule_sigs(&shared);
+            self.sched_sigs = Arc::new(settle::schedule_sigs(&shared));
         }
         let jobs: Vec<Job> = if full {
             shared.jobs()
@@ -437,10 +523,14 @@ impl Builder {
             (Some(l), false) => (*l.site).clone(),
             _ => SiteMap::new(),
         };
-        let mut changed = self.merge(&mut site, &shared, &jobs, out, full);
+        let keys: Vec<Option<String>> = jobs.iter().map(|j| crate::engine::site::job_key(&shared, j)).collect();
+        let linked = shared.linked_files();
+        let mut changed = self.merge(&mut site, &backlog, &keys, out, linked, full, at.is_some());
         if full {
             for (name, bytes) in &self.theme_assets {
-                site.insert(Arc::from(format!("assets/{name}")), Arc::from(bytes.clone()));
+                let path = format!("assets/{name}");
+                let page = Page::new(&path, bytes);
+                site.insert(Arc::from(path), page);
             }
         } else if let Some(inc) = inc {
             // Files the bodies link to (images, attachments) that changed.
@@ -448,7 +538,7 @@ impl Builder {
                 let key = format!("files/{rel}");
                 if site.contains_key(key.as_str()) {
                     match crate::util::fs::read_regular(&self.root.join(rel), MAX_LINKED_BYTES) {
-                        Ok(bytes) => site.insert(Arc::from(key.as_str()), Arc::from(bytes)),
+                        Ok(bytes) => site.insert(Arc::from(key.as_str()), Page::plain(bytes)),
                         Err(_) => site.remove(key.as_str()),
                     };
                     changed.push(key);
@@ -509,6 +599,12 @@ impl Builder {
     ) -> (Arc<Snapshot>, BuildStats) {
         snap.generation = self.next_generation();
         snap.build_seconds = start.elapsed().as_secs_f64();
+        // The new backlog holds the items parsed since the last build.
+        for rel in std::mem::take(&mut self.fresh) {
+            if let Some(f) = self.files.get_mut(&rel) {
+                f.item = None;
+            }
+        }
         let snap = Arc::new(snap);
         self.last = Some(snap.clone());
         let stats = BuildStats { phase, seconds: snap.build_seconds, parsed, rendered_jobs: jobs, ok: true };
@@ -570,6 +666,75 @@ fn same_schedule(old: &Item, new: &Item) -> bool {
         && date(&old.end) == date(&new.end)
 }
 
+/// Whether two versions of an item differ at most in their text: title,
+/// body, and where the keys after them were written. The sprints, the
+/// counts and the state insights of the site are then the same.
+fn same_but_text(old: &Item, new: &Item) -> bool {
+    // Every field of `Item` but `title`, `body`, `body_line` and `keys`.
+    let Item {
+        id,
+        kind,
+        path,
+        title: _,
+        status,
+        priority,
+        assignee,
+        reporter,
+        created,
+        updated,
+        due,
+        start,
+        end,
+        goal,
+        capacity,
+        estimate,
+        duration,
+        labels,
+        sprint,
+        parent,
+        depends_on,
+        blocks,
+        relates_to,
+        duplicates,
+        references,
+        ml,
+        fields,
+        keys: _,
+        body: _,
+        body_line: _,
+        checklist,
+        acceptance,
+    } = old;
+    *id == new.id
+        && *kind == new.kind
+        && *path == new.path
+        && *status == new.status
+        && *priority == new.priority
+        && *assignee == new.assignee
+        && *reporter == new.reporter
+        && *created == new.created
+        && *updated == new.updated
+        && *due == new.due
+        && *start == new.start
+        && *end == new.end
+        && *goal == new.goal
+        && *capacity == new.capacity
+        && *estimate == new.estimate
+        && *duration == new.duration
+        && *labels == new.labels
+        && *sprint == new.sprint
+        && *parent == new.parent
+        && *depends_on == new.depends_on
+        && *blocks == new.blocks
+        && *relates_to == new.relates_to
+        && *duplicates == new.duplicates
+        && *references == new.references
+        && *ml == new.ml
+        && *fields == new.fields
+        && *checklist == new.checklist
+        && *acceptance == new.acceptance
+}
+
 /// Whether two versions of an item write the same edges (same targets,
 /// types, lags and positions): with the same ids everywhere, the graph is
 /// then the same.
@@ -595,3 +760,4 @@ mod tests;
 
 use files::{git_head, Patch};
 use settle::{diff_maps, run_jobs};
+pub use settle::{SettleJob, Settled};

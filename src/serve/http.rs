@@ -170,7 +170,8 @@ pub fn respond(state: &State, req: Request) {
     if path == "/_cairn/events" {
         return events_stream(state, req, start);
     }
-    let reply = route(state, path, query);
+    let gzip = header_value(&req, "Accept-Encoding").is_some_and(super::page::accepts_gzip);
+    let reply = route_with(state, path, query, gzip);
     send(state, req, reply, start);
 }
 
@@ -250,7 +251,14 @@ fn write(state: &State, mut req: Request, method: &Method, rest: &str, start: In
 }
 
 /// Routes a request (everything but the event stream); public for tests.
+/// Site files come as they are (inflated).
 pub fn route(state: &State, path: &str, query: &str) -> Reply {
+    route_with(state, path, query, false)
+}
+
+/// [`route`]; `gzip`: the client accepts gzip, and site files held
+/// gzipped are sent so (`Content-Encoding: gzip`).
+pub fn route_with(state: &State, path: &str, query: &str, gzip: bool) -> Reply {
     let snap = state.snapshot();
     let Some(p) = site_path(path) else { return Reply::nothing_at(path) };
     match p.as_str() {
@@ -270,7 +278,7 @@ pub fn route(state: &State, path: &str, query: &str) -> Reply {
                 errors: snap.report.errors(),
                 warnings: snap.report.warnings(),
                 site_files: snap.site.len(),
-                site_bytes: snap.site.values().map(|v| v.len()).sum(),
+                site_bytes: snap.site.values().map(|v| v.stored_len()).sum(),
                 generation: snap.generation,
                 build_ok: snap.error.is_none(),
                 sse_clients: state.hub.len(),
@@ -332,7 +340,21 @@ pub fn route(state: &State, path: &str, query: &str) -> Reply {
         snap.site.get(alt.as_str()).map(|b| (alt, b.clone()))
     });
     match found {
-        Some((name, body)) => Reply::new(200, content_type(&name), body, "static"),
+        Some((name, page)) => {
+            let mut r = match page.gzipped().filter(|_| gzip) {
+                Some(gz) => {
+                    let mut r = Reply::new(200, content_type(&name), gz.clone(), "static");
+                    r.extra.push(("Content-Encoding", "gzip".into()));
+                    r
+                }
+                None => Reply::new(200, content_type(&name), page.bytes(), "static"),
+            };
+            if page.gzipped().is_some() {
+                // Caches keep the two forms apart.
+                r.extra.push(("Vary", "Accept-Encoding".into()));
+            }
+            r
+        }
         None => Reply::nothing_at(path),
     }
 }

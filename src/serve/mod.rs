@@ -14,6 +14,7 @@ pub mod metrics;
 mod objects;
 pub mod openapi;
 mod openapi_write;
+pub mod page;
 pub mod snapshot;
 pub mod sse;
 pub mod watch;
@@ -24,7 +25,7 @@ use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
@@ -439,6 +440,86 @@ fn announce(state: &State, snap: &Arc<Snapshot>, stats: &BuildStats, log: &Log) 
     old
 }
 
+/// A settle phase running on its own thread.
+struct Settling {
+    done: Receiver<Option<build::Settled>>,
+    cancel: Arc<AtomicBool>,
+}
+
+/// Counts a settle thread while it lives: a cancelled one may still be in
+/// a part that does not look at its flag, and a new phase starts only when
+/// none runs, so that quick saves never pile up phases.
+struct SettleThread(Arc<AtomicUsize>);
+
+impl SettleThread {
+    fn enter(count: &Arc<AtomicUsize>) -> SettleThread {
+        count.fetch_add(1, Ordering::SeqCst);
+        SettleThread(count.clone())
+    }
+}
+
+impl Drop for SettleThread {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The threads settle phases render on: their own pool (a save's fast
+/// build never queues behind a settle phase's jobs in rayon's global
+/// pool), at a lower priority than the builder (under load the fast build
+/// gets the cores first).
+fn settle_pool() -> Option<Arc<rayon::ThreadPool>> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .thread_name(|i| format!("cairn-settle-{i}"))
+        .start_handler(|_| lower_priority())
+        .build()
+        .ok()
+        .map(Arc::new)
+}
+
+/// Makes the calling thread yield to the others (Linux: nice 10 for this
+/// thread only).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take no pointers; on Linux the nice
+    // value of PRIO_PROCESS with a thread id is that thread's.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
+/// Starts `job` on a thread of its own (`None`: no thread could start).
+fn start_settle(
+    job: build::SettleJob,
+    pool: Option<Arc<rayon::ThreadPool>>,
+    threads: &Arc<AtomicUsize>,
+) -> Option<Settling> {
+    let (tx, done) = mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let alive = SettleThread::enter(threads);
+    std::thread::Builder::new()
+        .name("cairn-settle".into())
+        .spawn(move || {
+            let _alive = alive;
+            lower_priority();
+            let run = || catch_unwind(AssertUnwindSafe(|| job.run(&flag))).ok().flatten();
+            let out = match &pool {
+                Some(p) => p.install(run),
+                None => run(),
+            };
+            let _ = tx.send(out);
+        })
+        .ok()?;
+    Some(Settling { done, cancel })
+}
+
+/// How often the builder looks for a settle phase's result while waiting
+/// for saves.
+const SETTLE_POLL: Duration = Duration::from_millis(10);
+
 fn builder_loop(
     mut builder: build::Builder,
     rx: Receiver<build::Changes>,
@@ -452,10 +533,21 @@ fn builder_loop(
     let free = |old: Arc<Snapshot>| {
         let _ = reaper.send(old);
     };
+    let pool = settle_pool();
+    let threads = Arc::new(AtomicUsize::new(0));
+    // The settle phase under way (a save cancels it: its work is done
+    // again, with the save's, on the new build).
+    let mut settling: Option<Settling> = None;
+    let stop = |s: &mut Option<Settling>| {
+        if let Some(s) = s.take() {
+            s.cancel.store(true, Ordering::SeqCst);
+        }
+    };
     loop {
         match watching.check() {
             RootChange::Same => {}
             RootChange::Gone(why) => {
+                stop(&mut settling);
                 state.set_stale(Some(why.clone()));
                 pending = build::Pending::default();
                 let (snap, stats) = builder.fail(why);
@@ -467,6 +559,7 @@ fn builder_loop(
                 state.set_stale(Some(why));
             }
             RootChange::Back => {
+                stop(&mut settling);
                 state.set_stale(None);
                 pending = build::Pending::default();
                 let never = AtomicBool::new(false);
@@ -476,17 +569,24 @@ fn builder_loop(
                 continue;
             }
         }
-        let next = if pending.is_empty() {
-            // Idle: get the copy of the backlog the next save patches.
-            let _ = catch_unwind(AssertUnwindSafe(|| builder.prepare_spare()));
-            match rx.recv_timeout(ROOT_CHECK_EVERY) {
+        let busy = settling.is_some() || threads.load(Ordering::SeqCst) > 0;
+        let next = if pending.is_empty() || busy {
+            // Idle, or a settle phase runs elsewhere: get the copy of the
+            // backlog the next save patches (when the last save's could
+            // not be recycled) and wait for a save.
+            let _ = catch_unwind(AssertUnwindSafe(|| builder.prepare_spare_or_wait(busy)));
+            let wait = if busy { SETTLE_POLL } else { ROOT_CHECK_EVERY };
+            match rx.recv_timeout(wait) {
                 Ok(c) => Some(c),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     // A commit or checkout changes no watched file.
-                    if builder.history_moved() {
+                    if !busy && builder.history_moved() {
                         pending.full = true;
                     }
-                    continue;
+                    if pending.is_empty() && settling.is_none() {
+                        continue;
+                    }
+                    None
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
@@ -499,6 +599,9 @@ fn builder_loop(
         };
         match next {
             Some(mut changes) => {
+                // The settle phase under way is for the build this one
+                // replaces.
+                stop(&mut settling);
                 stale.store(false, Ordering::SeqCst);
                 // Writes up to this ticket sent their changes: they are in.
                 let covered = state.writes.covered();
@@ -519,24 +622,50 @@ fn builder_loop(
                     }
                 }
                 // Writes waiting for this build answer now; the replaced
-                // build is freed after that, on another thread.
+                // build is freed after that, on another thread, but for
+                // its backlog, which becomes the next save's spare.
                 state.writes.built(covered, &changes);
                 if let Some(old) = replaced {
+                    builder.recycle(&old);
                     free(old);
                 }
             }
-            None => {
-                stale.store(false, Ordering::SeqCst);
-                let _ = catch_unwind(AssertUnwindSafe(|| builder.prepare_spare()));
-                match catch_unwind(AssertUnwindSafe(|| builder.settle(&pending, &stale))) {
-                    Ok(Some((snap, stats))) => {
-                        pending = build::Pending::default();
-                        free(announce(&state, &snap, &stats, &log));
+            None => match &settling {
+                // A cancelled phase is still finishing: wait for it.
+                None if threads.load(Ordering::SeqCst) > 0 => {}
+                None => {
+                    stale.store(false, Ordering::SeqCst);
+                    match catch_unwind(AssertUnwindSafe(|| builder.settle_job(&pending))) {
+                        Ok(Some(job)) => match start_settle(job, pool.clone(), &threads) {
+                            Some(s) => settling = Some(s),
+                            None => pending = build::Pending::default(),
+                        },
+                        _ => pending = build::Pending::default(),
                     }
-                    Ok(None) if stale.load(Ordering::SeqCst) => {}
-                    _ => pending = build::Pending::default(),
                 }
-            }
+                Some(s) => match s.done.try_recv() {
+                    Err(TryRecvError::Empty) => {}
+                    Ok(Some(done)) => {
+                        settling = None;
+                        match catch_unwind(AssertUnwindSafe(|| builder.apply_settled(done))) {
+                            Ok(Some((snap, stats))) => {
+                                pending = build::Pending::default();
+                                free(announce(&state, &snap, &stats, &log));
+                            }
+                            // Settled a build that is no longer the last:
+                            // again, on the last one.
+                            Ok(None) => {}
+                            Err(_) => pending = build::Pending::default(),
+                        }
+                    }
+                    // Rendering failed (or the thread died): the next save
+                    // tries again.
+                    Ok(None) | Err(TryRecvError::Disconnected) => {
+                        settling = None;
+                        pending = build::Pending::default();
+                    }
+                },
+            },
         }
     }
 }

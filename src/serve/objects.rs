@@ -29,7 +29,9 @@ pub struct Touched {
     pub sprints: BTreeSet<String>,
 }
 
-pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects) -> Touched {
+/// `patched`: the backlog is the last one with the items at these indices
+/// replaced (same ids everywhere): only those can have vanished.
+pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects, patched: Option<&[usize]>) -> Touched {
     let mut t = Touched::default();
     let sprint_of = |o: &Value| o.get("sprint").and_then(Value::as_str).map(String::from);
     for &i in &objs.recomputed {
@@ -45,8 +47,13 @@ pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects) -> Touched {
             t.old_neighbours.extend(related_ids(o).into_iter().map(String::from));
         }
     }
-    // Vanished items.
-    for &k in &last.listed {
+    // Vanished items (whether an item is listed depends on itself and the
+    // index only).
+    let listed: Box<dyn Iterator<Item = usize> + '_> = match patched {
+        Some(at) => Box::new(at.iter().copied().filter(|&k| k < last.objects.len() && !last.objects[k].is_null())),
+        None => Box::new(last.listed.iter().copied()),
+    };
+    for k in listed {
         let id = last.backlog.items[k].id();
         if b.index.get(id).is_none_or(|&i| objs.objects[i].is_null()) {
             t.ids.insert(id.to_string());
@@ -55,6 +62,40 @@ pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects) -> Touched {
         }
     }
     t
+}
+
+/// The `where` context of an item object, as `query::context_value` makes
+/// it (the object, with its custom fields also at the top level where they
+/// do not shadow a key of the object), without copying the object: a value
+/// is converted when an expression reads it. (A copy of every object as
+/// minijinja values was some hundreds of megabytes at 100,000 items.)
+#[derive(Debug)]
+struct Context(Arc<Value>);
+
+impl minijinja::value::Object for Context {
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let k = key.as_str()?;
+        let v = self.0.get(k).or_else(|| self.0.get("fields")?.as_object()?.get(k))?;
+        Some(minijinja::Value::from_serialize(v))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        let Some(o) = self.0.as_object() else { return minijinja::value::Enumerator::Empty };
+        let mut keys: Vec<minijinja::Value> = o.keys().map(|k| minijinja::Value::from(k.as_str())).collect();
+        if let Some(Value::Object(fields)) = o.get("fields") {
+            keys.extend(
+                fields.keys().filter(|k| !o.contains_key(k.as_str())).map(|k| minijinja::Value::from(k.as_str())),
+            );
+        }
+        // In key order, as minijinja's own maps iterate.
+        keys.sort();
+        minijinja::value::Enumerator::Values(keys)
+    }
+}
+
+/// The `where` context of an item object (see [`Context`]).
+fn context_of(o: &Arc<Value>) -> minijinja::Value {
+    minijinja::Value::from_object(Context(o.clone()))
 }
 
 /// An object's serialized form and expression context.
@@ -158,7 +199,7 @@ pub(super) fn compute_objects(
         .map(|(c, o)| {
             c.unwrap_or_else(|| {
                 let json: Arc<[u8]> = Arc::from(serde_json::to_vec(&**o).unwrap_or_else(|_| b"null".to_vec()));
-                (json, crate::query::context_value(o))
+                (json, context_of(o))
             })
         })
         .collect();
@@ -191,13 +232,13 @@ fn patch_objects(
         if listed {
             let o = Arc::new(crate::query::item_object(b, g, i, derived.get(it.id())));
             json[i] = Arc::from(serde_json::to_vec(&*o).unwrap_or_else(|_| b"null".to_vec()));
-            contexts[i] = crate::query::context_value(&o);
+            contexts[i] = context_of(&o);
             objects[i] = o;
             recomputed.push(i);
         } else {
             objects[i] = Arc::new(Value::Null);
             json[i] = Arc::from(&b"null"[..]);
-            contexts[i] = crate::query::context_value(&objects[i]);
+            contexts[i] = context_of(&objects[i]);
         }
     }
     recomputed.sort_unstable();
@@ -207,4 +248,40 @@ fn patch_objects(
         false => last.listed.clone(),
     };
     Objects { objects, json, contexts, listed, recomputed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lazy_context_reads_like_the_copied_one() {
+        let o = Arc::new(serde_json::json!({
+            "id": "a", "title": "T", "estimate": 3, "labels": ["ml", "x"], "status": null,
+            "fields": {"team": "growth", "title": "shadowed", "points": 2.5},
+        }));
+        let env = minijinja::Environment::new();
+        let lazy = context_of(&o);
+        let copied = crate::query::context_value(&o);
+        for expr in [
+            "id",
+            "title",
+            "estimate > 2",
+            "'ml' in labels",
+            "labels|length",
+            "status is none",
+            "team",
+            "points * 2",
+            "fields.team",
+            "nope is defined",
+            "title == 'T'",
+        ] {
+            let e = env.compile_expression(expr).unwrap();
+            let (a, b) = (e.eval(lazy.clone()).unwrap(), e.eval(copied.clone()).unwrap());
+            assert_eq!(a.to_string(), b.to_string(), "{expr}");
+        }
+        let keys = |v: &minijinja::Value| v.try_iter().unwrap().map(|k| k.to_string()).collect::<Vec<_>>();
+        assert_eq!(keys(&lazy), keys(&copied));
+        assert_eq!(keys(&lazy), ["estimate", "fields", "id", "labels", "points", "status", "team", "title"]);
+    }
 }

@@ -7,6 +7,8 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
+pub use super::page::Page;
+
 use crate::check::Report;
 use crate::config::Config;
 use crate::graph::schedule::Schedule;
@@ -15,8 +17,8 @@ use crate::history::Events;
 use crate::load::Backlog;
 use crate::query::Derived;
 
-/// Path → bytes, one table.
-type Table = HashMap<Arc<str>, Arc<[u8]>>;
+/// Path → page, one table.
+type Table = HashMap<Arc<str>, Page>;
 
 /// The rendered site: path → bytes. A shared base table and a small
 /// overlay of the paths changed since the base was made: a fast build
@@ -28,7 +30,7 @@ type Table = HashMap<Arc<str>, Arc<[u8]>>;
 pub struct SiteMap {
     base: Arc<Table>,
     /// A new value of a path, or `None`: the path is gone.
-    over: HashMap<Arc<str>, Option<Arc<[u8]>>>,
+    over: HashMap<Arc<str>, Option<Page>>,
     len: usize,
 }
 
@@ -41,7 +43,7 @@ impl SiteMap {
         SiteMap::default()
     }
 
-    pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
+    pub fn get(&self, path: &str) -> Option<&Page> {
         match self.over.get(path) {
             Some(v) => v.as_ref(),
             None => self.base.get(path),
@@ -53,7 +55,7 @@ impl SiteMap {
     }
 
     /// Sets `path`; returns its previous bytes.
-    pub fn insert(&mut self, path: Arc<str>, bytes: Arc<[u8]>) -> Option<Arc<[u8]>> {
+    pub fn insert(&mut self, path: Arc<str>, bytes: Page) -> Option<Page> {
         let prev = self.get(&path).cloned();
         if prev.is_none() {
             self.len += 1;
@@ -63,7 +65,7 @@ impl SiteMap {
     }
 
     /// Drops `path`; returns its bytes.
-    pub fn remove(&mut self, path: &str) -> Option<Arc<[u8]>> {
+    pub fn remove(&mut self, path: &str) -> Option<Page> {
         let prev = self.get(path).cloned()?;
         self.len -= 1;
         match self.base.get_key_value(path) {
@@ -86,7 +88,7 @@ impl SiteMap {
     }
 
     /// Every path and its bytes (in no particular order).
-    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<[u8]>)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Page)> {
         let base = self.base.iter().filter(|(k, _)| !self.over.contains_key(&***k));
         base.chain(self.over.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))))
     }
@@ -95,7 +97,7 @@ impl SiteMap {
         self.iter().map(|(k, _)| k)
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &Arc<[u8]>> {
+    pub fn values(&self) -> impl Iterator<Item = &Page> {
         self.iter().map(|(_, v)| v)
     }
 
@@ -202,19 +204,21 @@ pub const RELOAD_JS: &str = r#"/* cairn serve */(function(){if(!window.EventSour
 /// an inline script (the Content-Security-Policy allows no inline script).
 pub const RELOAD_TAG: &str = r#"<script src="/_cairn/reload.js"></script>"#;
 
-pub(super) fn inject(path: &str, bytes: Vec<u8>) -> Arc<[u8]> {
+/// A rendered file as served: pages get the reload and editing scripts;
+/// text is gzipped.
+pub(super) fn inject(path: &str, bytes: Vec<u8>) -> Page {
     if !path.ends_with(".html") {
-        return Arc::from(bytes);
+        return Page::new(path, &bytes);
     }
     // RELOAD_TAG, the write token and the editing script (serve/write.rs).
-    Arc::from(super::write::inject(&bytes))
+    Page::new(path, &super::write::inject(&bytes))
 }
 
 #[cfg(test)]
 impl std::ops::Index<&str> for SiteMap {
-    type Output = Arc<[u8]>;
+    type Output = Page;
 
-    fn index(&self, path: &str) -> &Arc<[u8]> {
+    fn index(&self, path: &str) -> &Page {
         self.get(path).unwrap_or_else(|| panic!("no `{path}` in the site"))
     }
 }
@@ -224,13 +228,13 @@ mod tests {
     use super::*;
 
     fn sorted(m: &SiteMap) -> Vec<(String, Vec<u8>)> {
-        let mut v: Vec<(String, Vec<u8>)> = m.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect();
+        let mut v: Vec<(String, Vec<u8>)> = m.iter().map(|(k, v)| (k.to_string(), v.bytes().to_vec())).collect();
         v.sort();
         v
     }
 
-    fn bytes(s: &str) -> Arc<[u8]> {
-        Arc::from(s.as_bytes())
+    fn bytes(s: &str) -> Page {
+        Page::plain(s.as_bytes())
     }
 
     #[test]
@@ -243,12 +247,12 @@ mod tests {
         assert_eq!((a.len(), a.overlay_len()), (3, 0));
         // A copy shares the base; changes go to its overlay only.
         let mut b = a.clone();
-        assert_eq!(b.insert(Arc::from("b"), bytes("B")).as_deref(), Some(&b"b"[..]));
-        assert_eq!(b.remove("c").as_deref(), Some(&b"c"[..]));
+        assert_eq!(b.insert(Arc::from("b"), bytes("B")).map(|p| p.bytes().to_vec()), Some(b"b".to_vec()));
+        assert_eq!(b.remove("c").map(|p| p.bytes().to_vec()), Some(b"c".to_vec()));
         assert_eq!(b.remove("c"), None, "already gone");
         assert!(b.insert(Arc::from("d"), bytes("d")).is_none());
         assert!(b.insert(Arc::from("c"), bytes("c2")).is_none(), "back after its removal");
-        assert_eq!(b.remove("d").as_deref(), Some(&b"d"[..]));
+        assert_eq!(b.remove("d").map(|p| p.bytes().to_vec()), Some(b"d".to_vec()));
         let want =
             |v: &[(&str, &str)]| v.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect::<Vec<_>>();
         assert_eq!(sorted(&b), want(&[("a", "a"), ("b", "B"), ("c", "c2")]));
@@ -262,6 +266,6 @@ mod tests {
         assert_eq!((b.len(), b.overlay_len()), (2, 0));
         assert_eq!(sorted(&b), want(&[("b", "B"), ("c", "c2")]));
         assert_eq!(a.len(), 3, "the shared base was copied, not changed");
-        assert_eq!(a.get("a").map(|v| &v[..]), Some(&b"a"[..]));
+        assert_eq!(a.get("a").map(|v| v.bytes().to_vec()), Some(b"a".to_vec()));
     }
 }

@@ -1,7 +1,7 @@
 //! The builder's item files: parsing the changed ones, patching the last
 //! backlog in place, and telling cheaply whether git history moved.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -24,7 +24,7 @@ impl Builder {
             .filter_map(|p| self.rel(p))
             .filter(|r| crate::load::is_item_path(r, &self.ignore))
             .map(|r| {
-                let id = self.files.get(&r).map(|f| f.item.as_ref().map(|i| i.id().to_string()));
+                let id = self.files.get(&r).map(|f| f.id.clone());
                 (r, id)
             })
             .collect()
@@ -42,13 +42,17 @@ impl Builder {
     /// none): items keep their order and indices. `before` is
     /// [`Self::file_ids`] from before the files were read again.
     pub(super) fn patch(&mut self, before: &[(String, Option<Option<String>>)]) -> Option<Patch> {
-        let last = self.last.as_ref()?;
-        let current = self.spare_of.as_ref().is_some_and(|b| Arc::ptr_eq(b, &last.backlog));
-        if !current
-            || before.iter().any(|(r, id)| {
-                self.files.get(r).map(|f| f.item.as_ref().map(Item::id)) != id.as_ref().map(|i| i.as_deref())
-            })
+        self.last.as_ref()?;
+        if before.iter().any(|(r, id)| self.files.get(r).map(|f| f.id.as_deref()) != id.as_ref().map(|i| i.as_deref()))
         {
+            return None;
+        }
+        // No spare yet (the save came before the builder was idle): the
+        // recycled backlog if it is free, else a copy (still far cheaper
+        // than building the backlog and its graph again).
+        self.prepare_spare();
+        let last = self.last.as_ref()?;
+        if !self.spare_of.as_ref().is_some_and(|b| Arc::ptr_eq(b, &last.backlog)) {
             return None;
         }
         self.spare_of = None;
@@ -64,6 +68,38 @@ impl Builder {
         b.diagnostics = self.diagnostics();
         b.files = self.files.len();
         Some(Patch { backlog: b, at })
+    }
+
+    /// Every item, in file order: those parsed since the last good build,
+    /// the others from its backlog (by path); a file whose item is in
+    /// neither is parsed again.
+    pub(super) fn all_items(&mut self) -> Vec<Item> {
+        let last = self.last.clone();
+        let by_path: HashMap<&str, &Item> = match &last {
+            Some(l) => l.backlog.items.iter().map(|it| (it.path.as_str(), it)).collect(),
+            None => HashMap::new(),
+        };
+        let mut items = Vec::with_capacity(self.files.len());
+        let mut missing = Vec::new();
+        for (rel, f) in &self.files {
+            match (&f.item, &f.id) {
+                (Some(it), _) => items.push(it.clone()),
+                (None, Some(_)) => match by_path.get(rel.as_str()) {
+                    Some(it) => items.push((*it).clone()),
+                    None => missing.push(rel.clone()),
+                },
+                (None, None) => {}
+            }
+        }
+        drop(by_path);
+        for rel in missing {
+            if self.refresh(&self.root.join(&rel)) {
+                if let Some(it) = self.files.get(&rel).and_then(|f| f.item.clone()) {
+                    items.push(it);
+                }
+            }
+        }
+        items
     }
 
     pub(super) fn rel(&self, p: &Path) -> Option<String> {
@@ -97,6 +133,7 @@ impl Builder {
             .map(|(abs, rel, mtime, len)| (rel.clone(), parse_file(abs, rel, *mtime, *len, config)))
             .collect();
         let n = parsed.len();
+        self.fresh.extend(parsed.iter().map(|(rel, _)| rel.clone()));
         self.files.extend(parsed);
         n
     }
@@ -113,6 +150,7 @@ impl Builder {
             Ok(m) if m.is_file() => {
                 let mtime = m.modified().ok();
                 let entry = parse_file(abs, &rel, mtime, m.len(), config);
+                self.fresh.push(rel.clone());
                 self.files.insert(rel, entry);
                 true
             }
@@ -138,7 +176,7 @@ impl Builder {
             .iter()
             .filter_map(|p| self.rel(p))
             .filter_map(|r| self.files.get(&r))
-            .filter_map(|f| f.item.as_ref().map(|i| i.id().to_string()))
+            .filter_map(|f| f.id.clone())
             .collect()
     }
 }
@@ -188,5 +226,5 @@ pub(super) fn parse_file(abs: &Path, rel: &str, mtime: Option<SystemTime>, len: 
             Err(e) => (None, vec![Diagnostic::new("E006", rel, Span::START, format!("cannot read file: {e}"))]),
         }
     };
-    FileEntry { mtime, len, item, diags }
+    FileEntry { mtime, len, id: item.as_ref().map(|i| i.id().to_string()), item, diags }
 }

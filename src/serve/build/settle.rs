@@ -1,6 +1,7 @@
 //! The settle phase: the pages a fast rebuild left stale, rendered in the
 //! background; and merging rendered jobs into the served site.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -9,7 +10,7 @@ use minijinja::Environment;
 use rayon::prelude::*;
 
 use super::{
-    compute_objects, git_head, inject, BuildStats, Builder, Files, Objects, Pending, Reuse, SiteMap, Snapshot,
+    compute_objects, git_head, inject, BuildStats, Builder, Files, Objects, Page, Pending, Reuse, SiteMap, Snapshot,
     MAX_LINKED_BYTES,
 };
 use crate::engine::invalidate::{self, site_wide_jobs};
@@ -17,15 +18,165 @@ use crate::site::pages::{Job, Shared};
 use crate::site::{Inputs, NoAnalytics, SiteError};
 
 /// A signature of every item's schedule (dates, slack, critical), by id.
-pub(super) fn schedule_sigs(shared: &Shared) -> std::collections::HashMap<String, u64> {
+pub(super) fn schedule_sigs(shared: &Shared) -> HashMap<String, u64> {
     let b = shared.b;
     (0..b.items.len()).map(|i| (b.items[i].id().to_string(), crate::engine::site::schedule_sig(shared, i))).collect()
 }
 
+/// A settle phase, ready to run off the builder thread: everything it
+/// reads, owned (see [`Builder::settle_job`]).
+pub struct SettleJob {
+    /// The snapshot the phase settles; its result is kept only if no build
+    /// replaced this one meanwhile.
+    base: Arc<Snapshot>,
+    pending: Pending,
+    full: bool,
+    env: Arc<Environment<'static>>,
+    events: Option<Arc<crate::history::Events>>,
+    derived: Arc<std::collections::BTreeMap<String, crate::query::Derived>>,
+    options: crate::site::Options,
+    head_date: Option<chrono::NaiveDate>,
+    site_value: String,
+    sched_sigs: Arc<HashMap<String, u64>>,
+    history_changed: bool,
+    start: Instant,
+}
+
+/// What a settle phase computed, for [`Builder::apply_settled`].
+pub struct Settled {
+    base: Arc<Snapshot>,
+    report: Arc<crate::check::Report>,
+    parts: crate::site::pages::Parts,
+    full: bool,
+    site_value: String,
+    sched_sigs: Arc<HashMap<String, u64>>,
+    /// Each job's key and files.
+    keys: Vec<Option<String>>,
+    out: Vec<Files>,
+    linked: BTreeSet<String>,
+    objects: Option<Objects>,
+    drafts: bool,
+    start: Instant,
+}
+
+impl SettleJob {
+    /// Renders what the phase must (on any thread); `None` when cancelled
+    /// or when rendering failed.
+    pub fn run(self, cancel: &AtomicBool) -> Option<Settled> {
+        let timing = std::env::var_os("CAIRN_SERVE_TIMING").is_some();
+        let lap = |what: &str| {
+            if timing {
+                eprintln!("  settle {what}: {:.1?}", self.start.elapsed());
+            }
+        };
+        let last = &self.base;
+        let b = &last.backlog;
+        let pending = &self.pending;
+        let mut full = self.full;
+        let report = match pending.check {
+            true => Arc::new(crate::check::check_on(b, &last.graph, self.head_date)),
+            false => last.report.clone(),
+        };
+        lap("check");
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let inputs = Inputs {
+            backlog: b,
+            graph: &last.graph,
+            report: &report,
+            history: self.events.as_deref(),
+            derived: &self.derived,
+            analytics: &NoAnalytics::default(),
+            options: self.options.clone(),
+        };
+        let shared = Shared::new(&inputs);
+        lap("shared");
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        // A value every page shows (the numbers of errors and warnings
+        // after the check above) changed: every page.
+        let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
+        full |= site_value != self.site_value;
+        // The items whose schedule moved since (an estimate or a dependency
+        // elsewhere moves them): their pages, graph and roadmap pages too.
+        let sched_sigs = schedule_sigs(&shared);
+        let moved: BTreeSet<String> = sched_sigs
+            .iter()
+            .filter(|(id, sig)| self.sched_sigs.get(id.as_str()) != Some(sig))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let jobs: Vec<Job> = if full { shared.jobs() } else { wider_jobs(&shared, last, pending, &moved) };
+        let out = run_jobs(&shared, &self.env, &jobs, cancel).ok()??;
+        lap("render");
+        let keys: Vec<Option<String>> = jobs.iter().map(|j| crate::engine::site::job_key(&shared, j)).collect();
+        let linked = shared.linked_files();
+        let parts = shared.into_parts();
+        // New history: new derived dates in the item objects.
+        let drafts = self.options.drafts;
+        let objects = self.history_changed.then(|| compute_objects(b, &last.graph, &self.derived, drafts, Reuse::None));
+        Some(Settled {
+            base: self.base.clone(),
+            report,
+            parts,
+            full,
+            site_value,
+            sched_sigs: Arc::new(sched_sigs),
+            keys,
+            out,
+            linked,
+            objects,
+            drafts,
+            start: self.start,
+        })
+    }
+}
+
+/// The jobs of a settle phase that does not render every page: the
+/// site-wide pages and those near the changed items and the moved
+/// schedules.
+fn wider_jobs(shared: &Shared, last: &Snapshot, pending: &Pending, moved: &BTreeSet<String>) -> Vec<Job> {
+    let b = &*last.backlog;
+    let w = invalidate::wider(b, &last.graph, &pending.ids, &pending.sprints);
+    let (mut items, mut graphs, sprints) = (w.items, w.graphs, w.sprints);
+    let mut roadmaps = w.roadmaps;
+    if !moved.is_empty() {
+        let m = invalidate::wider(b, &last.graph, moved, &BTreeSet::new());
+        items.extend(moved.iter().filter_map(|id| b.index.get(id.as_str()).copied()));
+        graphs.extend(m.graphs);
+        roadmaps.extend(m.roadmaps);
+    }
+    roadmaps.extend(graphs.iter().copied());
+    if invalidate::sprint_changed(b, &pending.ids) {
+        roadmaps.extend(0..b.items.len());
+    }
+    let mut jobs = site_wide_jobs();
+    jobs.extend(
+        roadmaps.into_iter().filter(|&i| shared.urls[i].is_some() && shared.has_roadmap_page(i)).map(Job::RoadmapOf),
+    );
+    jobs.extend(sprints.iter().filter(|&&s| shared.urls[s].is_some()).map(|&s| Job::Board(Some(s))));
+    jobs.extend(graphs.into_iter().filter(|&i| shared.urls[i].is_some() && shared.has_graph_page(i)).map(Job::GraphOf));
+    let mut focus = invalidate::focus_reach(b, &last.graph, &pending.ids, &pending.old_neighbours);
+    focus.extend(items.iter().copied());
+    jobs.extend(items.into_iter().filter(|&i| shared.urls[i].is_some()).map(Job::Item));
+    jobs.extend(focus.into_iter().filter(|&i| shared.has_focus_page(i)).map(Job::Focus));
+    jobs
+}
+
 impl Builder {
-    /// The settle phase: the pages a fast rebuild left stale. `None` when
-    /// cancelled (keep `pending` for later) or when rendering failed.
+    /// The settle phase at once (prepare, run, apply): the pages a fast
+    /// rebuild left stale. `None` when cancelled (keep `pending` for later)
+    /// or when rendering failed.
     pub fn settle(&mut self, pending: &Pending, cancel: &AtomicBool) -> Option<(Arc<Snapshot>, BuildStats)> {
+        let job = self.settle_job(pending)?;
+        let done = job.run(cancel)?;
+        self.apply_settled(done)
+    }
+
+    /// Prepares the settle phase of `pending` (reading history again when
+    /// HEAD moved): what [`SettleJob::run`] needs, owned.
+    pub fn settle_job(&mut self, pending: &Pending) -> Option<SettleJob> {
         let start = Instant::now();
         let last = self.last.clone()?;
         let mut full = pending.full;
@@ -39,99 +190,55 @@ impl Builder {
             history_changed = self.events.as_ref().map(|e| (e.head.clone(), e.events.len())) != before;
             full |= history_changed;
         }
-        let env = self.env.clone()?;
-        let events = self.events.clone();
-        let derived = self.derived.clone();
-        let b = &last.backlog;
-        let report = match pending.check {
-            true => Arc::new(crate::check::check_on(b, &last.graph, self.head_date)),
-            false => last.report.clone(),
-        };
-        if cancel.load(Ordering::Relaxed) {
+        Some(SettleJob {
+            options: self.site_options(&last.backlog),
+            base: last,
+            pending: pending.clone(),
+            full,
+            env: self.env.clone()?,
+            events: self.events.clone(),
+            derived: self.derived.clone(),
+            head_date: self.head_date,
+            site_value: self.site_value.clone(),
+            sched_sigs: self.sched_sigs.clone(),
+            history_changed,
+            start,
+        })
+    }
+
+    /// Publishes what a settle phase rendered, unless a build replaced the
+    /// snapshot it settled meanwhile (`None`: its pending work is to be
+    /// done again on the new one).
+    pub fn apply_settled(&mut self, done: Settled) -> Option<(Arc<Snapshot>, BuildStats)> {
+        let last = self.last.clone()?;
+        if !Arc::ptr_eq(&last, &done.base) || done.drafts != self.opts.drafts {
             return None;
         }
-        let inputs = Inputs {
-            backlog: b,
-            graph: &last.graph,
-            report: &report,
-            history: events.as_deref(),
-            derived: &derived,
-            analytics: &NoAnalytics::default(),
-            options: self.site_options(b),
-        };
-        let shared = Shared::new(&inputs);
-        // A value every page shows (the numbers of errors and warnings
-        // after the check above) changed: every page.
-        let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
-        full |= site_value != self.site_value;
-        // The items whose schedule moved since (an estimate or a dependency
-        // elsewhere moves them): their pages, graph and roadmap pages too.
-        let sched_sigs = schedule_sigs(&shared);
-        let moved: std::collections::BTreeSet<String> = sched_sigs
-            .iter()
-            .filter(|(id, sig)| self.sched_sigs.get(id.as_str()) != Some(sig))
-            .map(|(id, _)| id.clone())
-            .collect();
-        let jobs: Vec<Job> = if full {
-            shared.jobs()
-        } else {
-            let w = invalidate::wider(b, &last.graph, &pending.ids, &pending.sprints);
-            let (mut items, mut graphs, sprints) = (w.items, w.graphs, w.sprints);
-            let mut roadmaps = w.roadmaps;
-            if !moved.is_empty() {
-                let m = invalidate::wider(b, &last.graph, &moved, &std::collections::BTreeSet::new());
-                items.extend(moved.iter().filter_map(|id| b.index.get(id.as_str()).copied()));
-                graphs.extend(m.graphs);
-                roadmaps.extend(m.roadmaps);
-            }
-            roadmaps.extend(graphs.iter().copied());
-            if invalidate::sprint_changed(b, &pending.ids) {
-                roadmaps.extend(0..b.items.len());
-            }
-            let mut jobs = site_wide_jobs();
-            jobs.extend(
-                roadmaps
-                    .into_iter()
-                    .filter(|&i| shared.urls[i].is_some() && shared.has_roadmap_page(i))
-                    .map(Job::RoadmapOf),
-            );
-            jobs.extend(sprints.iter().filter(|&&s| shared.urls[s].is_some()).map(|&s| Job::Board(Some(s))));
-            jobs.extend(
-                graphs.into_iter().filter(|&i| shared.urls[i].is_some() && shared.has_graph_page(i)).map(Job::GraphOf),
-            );
-            let mut focus = invalidate::focus_reach(b, &last.graph, &pending.ids, &pending.old_neighbours);
-            focus.extend(items.iter().copied());
-            jobs.extend(items.into_iter().filter(|&i| shared.urls[i].is_some()).map(Job::Item));
-            jobs.extend(focus.into_iter().filter(|&i| shared.has_focus_page(i)).map(Job::Focus));
-            jobs
-        };
-        let n = jobs.len();
-        let out = run_jobs(&shared, &env, &jobs, cancel).ok()??;
+        let Settled { report, parts, full, site_value, sched_sigs, keys, out, linked, objects, start, .. } = done;
+        let n = keys.len();
         self.site_value = site_value;
         self.sched_sigs = sched_sigs;
         let mut site: SiteMap = if full { SiteMap::new() } else { (*last.site).clone() };
-        let mut changed = self.merge(&mut site, &shared, &jobs, out, full);
+        let mut changed = self.merge(&mut site, &last.backlog, &keys, out, linked, full, false);
         if full {
             for (name, bytes) in &self.theme_assets {
-                site.insert(Arc::from(format!("assets/{name}")), Arc::from(bytes.clone()));
+                let path = format!("assets/{name}");
+                let page = Page::new(&path, bytes);
+                site.insert(Arc::from(path), page);
             }
             changed = diff_maps(&last.site, &site);
         }
-        // In the background: the overlay of the fast builds goes into a new
-        // base table, so that the next fast build copies next to nothing.
+        // The overlay of the fast builds goes into a new base table, so
+        // that the next fast build copies next to nothing.
         site.flatten();
-        self.parts = Some((last.backlog.clone(), shared.into_parts()));
-        // New history: new derived dates in the item objects.
-        let objs = match history_changed {
-            true => compute_objects(b, &last.graph, &derived, self.opts.drafts, Reuse::None),
-            false => Objects {
-                objects: last.objects.clone(),
-                json: last.objects_json.clone(),
-                contexts: last.contexts.clone(),
-                listed: last.listed.clone(),
-                recomputed: Vec::new(),
-            },
-        };
+        self.parts = Some((last.backlog.clone(), parts));
+        let objs = objects.unwrap_or_else(|| Objects {
+            objects: last.objects.clone(),
+            json: last.objects_json.clone(),
+            contexts: last.contexts.clone(),
+            listed: last.listed.clone(),
+            recomputed: Vec::new(),
+        });
         let generation = self.next_generation();
         let snap = Arc::new(Snapshot {
             generation,
@@ -161,23 +268,27 @@ impl Builder {
         Some((snap, stats))
     }
 
-    /// Puts job outputs into `site` (with the reload script), drops the
+    /// Puts job outputs into `site`, drops the
     /// outputs a job no longer produces, and returns the changed paths.
+    /// `keys`: each job's key ([`crate::engine::site::job_key`]);
+    /// `linked`: the files the pages link to; `same_ids`: the backlog has
+    /// the ids of the last one (no item's pages to drop).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn merge(
         &mut self,
         site: &mut SiteMap,
-        shared: &Shared,
-        jobs: &[Job],
-        out: Vec<Vec<(String, Vec<u8>)>>,
+        b: &crate::load::Backlog,
+        keys: &[Option<String>],
+        out: Vec<Files>,
+        linked: BTreeSet<String>,
         full: bool,
+        same_ids: bool,
     ) -> Vec<String> {
-        let b = shared.b;
         if full {
             self.outputs.clear();
         }
         let mut changed = Vec::new();
-        for (job, files) in jobs.iter().zip(out) {
-            let key = crate::engine::site::job_key(shared, job);
+        for (key, files) in keys.iter().zip(out) {
             let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
             if let Some(k) = &key {
                 if let Some(old) = self.outputs.get(k) {
@@ -188,20 +299,20 @@ impl Builder {
                     }
                 }
             }
-            for (p, bytes) in files {
-                let bytes = inject(&p, bytes);
-                let same = site.get(p.as_str()).is_some_and(|old| **old == *bytes);
+            for (p, page) in files {
+                let same = site.get(p.as_str()).is_some_and(|old| *old == page);
                 if !same {
-                    site.insert(Arc::from(p.as_str()), bytes);
+                    site.insert(Arc::from(p.as_str()), page);
                     changed.push(p);
                 }
             }
             if let Some(k) = key {
-                self.outputs.insert(k, paths);
+                self.outputs.insert(k.clone(), paths);
             }
         }
-        // Items that are gone: drop their pages.
-        if !full {
+        // Items that are gone: drop their pages (none when the backlog was
+        // patched in place: the same ids).
+        if !full && !same_ids {
             let gone: Vec<String> = self
                 .outputs
                 .keys()
@@ -217,11 +328,11 @@ impl Builder {
                 }
             }
         }
-        for rel in shared.linked_files() {
+        for rel in linked {
             let key = format!("files/{rel}");
             if !site.contains_key(key.as_str()) {
                 if let Ok(bytes) = crate::util::fs::read_regular(&self.root.join(&rel), MAX_LINKED_BYTES) {
-                    site.insert(Arc::from(key.as_str()), Arc::from(bytes));
+                    site.insert(Arc::from(key.as_str()), Page::plain(bytes));
                     changed.push(key);
                 }
             }
@@ -232,7 +343,9 @@ impl Builder {
     }
 }
 
-/// Renders jobs in parallel; `Ok(None)` when cancelled.
+/// Renders jobs in parallel, each file as served (the reload script in
+/// pages, text gzipped: on the rendering threads, and no job's raw output
+/// outlives it); `Ok(None)` when cancelled.
 pub(super) fn run_jobs(
     shared: &Shared,
     env: &Environment,
@@ -241,7 +354,21 @@ pub(super) fn run_jobs(
 ) -> Result<Option<Vec<Files>>, SiteError> {
     let out: Vec<Result<Option<Files>, SiteError>> = jobs
         .par_iter()
-        .map(|j| if cancel.load(Ordering::Relaxed) { Ok(None) } else { shared.run(env, j).map(Some) })
+        .map(|j| {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            let files = shared.run(env, j)?;
+            Ok(Some(
+                files
+                    .into_iter()
+                    .map(|(p, bytes)| {
+                        let page = inject(&p, bytes);
+                        (p, page)
+                    })
+                    .collect(),
+            ))
+        })
         .collect();
     if cancel.load(Ordering::Relaxed) {
         return Ok(None);
@@ -258,11 +385,8 @@ pub(super) fn run_jobs(
 
 /// Paths whose bytes differ between two maps (either side).
 pub(super) fn diff_maps(a: &SiteMap, b: &SiteMap) -> Vec<String> {
-    let mut out: Vec<String> = b
-        .iter()
-        .filter(|(k, v)| a.get(k).is_none_or(|old| !Arc::ptr_eq(old, v) && **old != ***v))
-        .map(|(k, _)| k.to_string())
-        .collect();
+    let mut out: Vec<String> =
+        b.iter().filter(|(k, v)| a.get(k).is_none_or(|old| old != *v)).map(|(k, _)| k.to_string()).collect();
     out.extend(a.keys().filter(|k| !b.contains_key(k)).map(|k| k.to_string()));
     out.sort();
     out

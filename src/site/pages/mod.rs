@@ -133,6 +133,22 @@ pub struct Parts {
     sched: Schedule,
     rollups: Vec<rollup::Rollup>,
     graph_pages: Vec<bool>,
+    outline: Outline,
+}
+
+/// What the site context derives from every item beyond its card (the
+/// sprints, the committed items, the counts, the insights), kept in
+/// [`Parts`] for a build whose changed items differ only in their text
+/// (see [`Shared::reusing`]).
+struct Outline {
+    sprints: Vec<usize>,
+    committed: HashMap<usize, Vec<usize>>,
+    active: Option<usize>,
+    insights: Vec<Insight>,
+    work: usize,
+    docs: usize,
+    /// The number of errors the insights were made with.
+    errors: usize,
 }
 
 /// The site-wide context, computed once.
@@ -170,6 +186,8 @@ pub struct Shared<'a> {
     objects: OnceLock<Vec<Option<ObjectLine>>>,
     /// The roadmap of the whole backlog (built on first use).
     roadmap: OnceLock<roadmap::RoadmapIndex>,
+    /// The numbers of work items and of documents.
+    counts: (usize, usize),
 }
 
 impl<'a> Shared<'a> {
@@ -186,7 +204,7 @@ impl<'a> Shared<'a> {
             (0..n).into_par_iter().with_min_len(256).map(|i| card_of(b, g, &urls, today, i)).collect();
         let card_values: Vec<Value> =
             cards.par_iter().with_min_len(256).map(|c| Value::from_object(CardValue::new(c))).collect();
-        Self::with_cards(inp, urls, cards, card_values, None)
+        Self::with_cards(inp, urls, cards, card_values, None, None)
     }
 
     /// The rest of [`Shared::new`] once the cards are known; `kept` is the
@@ -197,33 +215,40 @@ impl<'a> Shared<'a> {
         cards: Vec<Card>,
         card_values: Vec<Value>,
         kept: Option<(Schedule, Vec<rollup::Rollup>, Vec<bool>)>,
+        outline: Option<Outline>,
     ) -> Shared<'a> {
         let b = inp.backlog;
         let g = inp.graph;
         let n = b.items.len();
         let today = inp.options.today;
-        let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
-        let mut sprints: Vec<usize> = (0..n).filter(|&i| canonical(i) && role(b, i) == Role::Sprint).collect();
-        sprints.sort_by_key(|&i| (b.items[i].start.as_ref().map(|d| d.value), b.items[i].id().to_string()));
-        let mut committed: HashMap<usize, Vec<usize>> = HashMap::new();
-        #[allow(clippy::needless_range_loop)]
-        for i in 0..n {
-            if !canonical(i) || !b.config.is_work(b.items[i].kind()) || urls[i].is_none() {
-                continue;
-            }
-            if let Some(s) = b.items[i].sprint.as_ref().and_then(|s| b.index.get(&s.value)) {
-                if role(b, *s) == Role::Sprint {
-                    committed.entry(*s).or_default().push(i);
-                }
-            }
-        }
-        let active = active_sprint(b, &sprints, &committed, today);
-        let events = inp.history;
-        let by_id = events.map(super::events_by_id).unwrap_or_default();
         let errors = inp.report.errors();
         let warnings = inp.report.warnings();
-        let work = (0..n).filter(|&i| canonical(i) && b.config.is_work(b.items[i].kind())).count();
-        let docs = (0..n).filter(|&i| urls[i].is_some() && role(b, i) == Role::Document).count();
+        let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
+        let (sprints, committed, active, work, docs, insights) = match outline.filter(|o| o.errors == errors) {
+            Some(o) => (o.sprints, o.committed, o.active, o.work, o.docs, Some(o.insights)),
+            None => {
+                let mut sprints: Vec<usize> = (0..n).filter(|&i| canonical(i) && role(b, i) == Role::Sprint).collect();
+                sprints.sort_by_key(|&i| (b.items[i].start.as_ref().map(|d| d.value), b.items[i].id().to_string()));
+                let mut committed: HashMap<usize, Vec<usize>> = HashMap::new();
+                #[allow(clippy::needless_range_loop)]
+                for i in 0..n {
+                    if !canonical(i) || !b.config.is_work(b.items[i].kind()) || urls[i].is_none() {
+                        continue;
+                    }
+                    if let Some(s) = b.items[i].sprint.as_ref().and_then(|s| b.index.get(&s.value)) {
+                        if role(b, *s) == Role::Sprint {
+                            committed.entry(*s).or_default().push(i);
+                        }
+                    }
+                }
+                let active = active_sprint(b, &sprints, &committed, today);
+                let work = (0..n).filter(|&i| canonical(i) && b.config.is_work(b.items[i].kind())).count();
+                let docs = (0..n).filter(|&i| urls[i].is_some() && role(b, i) == Role::Document).count();
+                (sprints, committed, active, work, docs, None)
+            }
+        };
+        let events = inp.history;
+        let by_id = events.map(super::events_by_id).unwrap_or_default();
         let site = Value::from_serialize(json!({
             "title": b.config.site_title(),
             "name": b.config.name,
@@ -270,6 +295,7 @@ impl<'a> Shared<'a> {
             card_sigs: OnceLock::new(),
             objects: OnceLock::new(),
             roadmap: OnceLock::new(),
+            counts: (work, docs),
         };
         if shared.graph_pages.len() != n {
             shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
@@ -279,7 +305,10 @@ impl<'a> Shared<'a> {
             errors: inp.report.errors(),
             skip_drafts: !inp.options.drafts,
         };
-        shared.insights = inp.analytics.insights(b, &opts);
+        shared.insights = match insights {
+            Some(kept) => kept,
+            None => inp.analytics.insights(b, &opts),
+        };
         shared
     }
 
@@ -291,7 +320,18 @@ impl<'a> Shared<'a> {
     /// kind, status, estimate, duration and dates unchanged), else
     /// computed. `None` when the parts do not fit (an item's page moved,
     /// the day changed).
-    pub fn reusing(inp: &'a Inputs<'a>, parts: Parts, changed: &[usize], same_schedule: bool) -> Option<Shared<'a>> {
+    ///
+    /// `same_outline`: the caller found the changed items the same but for
+    /// their text (title, body): the sprints, counts and insights are kept
+    /// too (`serve` uses NoAnalytics: its insights are those of the items'
+    /// state, which name items by id).
+    pub fn reusing(
+        inp: &'a Inputs<'a>,
+        parts: Parts,
+        changed: &[usize],
+        same_schedule: bool,
+        same_outline: bool,
+    ) -> Option<Shared<'a>> {
         let b = inp.backlog;
         let g = inp.graph;
         let n = b.items.len();
@@ -312,13 +352,14 @@ impl<'a> Shared<'a> {
                 redo.insert(g.edges[e].to);
             }
         }
-        let Parts { urls, mut cards, mut card_values, sched, rollups, graph_pages, .. } = parts;
+        let Parts { urls, mut cards, mut card_values, sched, rollups, graph_pages, outline, .. } = parts;
         for i in redo {
             cards[i] = card_of(b, g, &urls, today, i);
             card_values[i] = Value::from_object(CardValue::new(&cards[i]));
         }
         let kept = same_schedule.then_some((sched, rollups, graph_pages));
-        Some(Self::with_cards(inp, urls, cards, card_values, kept))
+        let outline = (same_schedule && same_outline).then_some(outline);
+        Some(Self::with_cards(inp, urls, cards, card_values, kept, outline))
     }
 
     /// The per-item parts, for [`Shared::reusing`] in the next build.
@@ -332,6 +373,15 @@ impl<'a> Shared<'a> {
             sched: self.sched,
             rollups: self.rollups,
             graph_pages: self.graph_pages,
+            outline: Outline {
+                sprints: self.sprints,
+                committed: self.committed,
+                active: self.active,
+                insights: self.insights,
+                work: self.counts.0,
+                docs: self.counts.1,
+                errors: self.inp.report.errors(),
+            },
         }
     }
 
