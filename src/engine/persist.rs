@@ -262,6 +262,7 @@ impl State {
         let key = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
         let mut s = State { key, ..State::default() };
         let n = r.count(24)?;
+        s.items.reserve(n);
         for _ in 0..n {
             let id = r.str()?;
             let sig = r.u64()?;
@@ -271,12 +272,14 @@ impl State {
             s.items.insert(id, ItemState { sig, path, sprint, related });
         }
         let n = r.count(8)?;
+        s.jobs.reserve(n);
         for _ in 0..n {
             let k = r.str()?;
             let paths = r.strs()?;
             s.jobs.insert(k, JobOut { paths });
         }
         let n = r.count(44)?;
+        s.files.reserve(n);
         for _ in 0..n {
             let p = r.str()?;
             let hash = r.u64()?;

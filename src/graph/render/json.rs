@@ -1,6 +1,7 @@
 //! `cairn graph --format json`.
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 
 use super::{is_critical, Subgraph};
 use crate::graph::schedule::Schedule;
@@ -12,40 +13,84 @@ use crate::load::Backlog;
 /// `status_category`, `critical` and `slack_days`; an edge's `lag` is the
 /// lag as written (`2d`) and `lag_days` the same in days.
 pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> Value {
-    let nodes: Vec<Value> = sub
+    serde_json::to_value(doc(b, g, s, sub)).unwrap_or(Value::Null)
+}
+
+/// [`render`] as one line of compact JSON (the same bytes as
+/// `serde_json::to_vec(&render(…))`), written straight from the graph
+/// without making a [`Value`] of every node and edge first.
+pub fn render_compact(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> Vec<u8> {
+    serde_json::to_vec(&doc(b, g, s, sub)).unwrap_or_else(|_| b"null".to_vec())
+}
+
+/// The fields in the order [`render`] has always written them.
+#[derive(Serialize)]
+struct Doc<'a> {
+    nodes: Vec<Node<'a>>,
+    edges: Vec<EdgeOut<'a>>,
+    critical_paths: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct Node<'a> {
+    id: &'a str,
+    kind: &'a str,
+    title: &'a str,
+    status: Option<&'a str>,
+    status_category: Option<&'a str>,
+    critical: bool,
+    slack_days: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct EdgeOut<'a> {
+    from: &'a str,
+    to: &'a str,
+    #[serde(rename = "type")]
+    ty: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lag: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lag_days: Option<Value>,
+}
+
+fn doc<'a>(b: &'a Backlog, g: &'a Graph, s: &Schedule, sub: &Subgraph) -> Doc<'a> {
+    let nodes: Vec<Node> = sub
         .nodes
         .iter()
         .map(|&i| {
             let it = &b.items[i];
-            json!({
-                "id": it.id(),
-                "kind": it.kind(),
-                "title": it.title.value,
-                "status": it.status(),
-                "status_category": b.category(it).map(|c| c.as_str()),
-                "critical": is_critical(s, i),
-                "slack_days": s.get(i).map(|t| crate::util::json::num(round(t.slack))),
-            })
+            Node {
+                id: it.id(),
+                kind: it.kind(),
+                title: &it.title.value,
+                status: it.status(),
+                status_category: b.category(it).map(|c| c.as_str()),
+                critical: is_critical(s, i),
+                slack_days: s.get(i).map(|t| crate::util::json::num(round(t.slack))),
+            }
         })
         .collect();
-    let edges: Vec<Value> = sub
+    let edges: Vec<EdgeOut> = sub
         .edges
         .iter()
         .map(|&e| {
             let e = &g.edges[e];
-            let mut o = Map::new();
-            o.insert("from".into(), json!(b.items[e.from].id()));
-            o.insert("to".into(), json!(b.items[e.to].id()));
-            o.insert("type".into(), json!(e.ty.name()));
-            if let (Some(text), Some(days)) = (&e.lag_text, e.lag) {
-                o.insert("lag".into(), json!(text));
-                o.insert("lag_days".into(), crate::util::json::num(days));
+            let lag = match (&e.lag_text, e.lag) {
+                (Some(text), Some(days)) => Some((text.as_str(), crate::util::json::num(days))),
+                _ => None,
+            };
+            EdgeOut {
+                from: b.items[e.from].id(),
+                to: b.items[e.to].id(),
+                ty: e.ty.name(),
+                lag: lag.as_ref().map(|l| l.0),
+                lag_days: lag.map(|l| l.1),
             }
-            Value::Object(o)
         })
         .collect();
     let in_sub: std::collections::HashSet<usize> = sub.nodes.iter().copied().collect();
-    let paths: Vec<Value> = s
+    let critical_paths: Vec<Value> = s
         .critical_paths(b)
         .into_iter()
         .filter(|p| in_sub.contains(&p.target))
@@ -59,7 +104,7 @@ pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> Value {
             })
         })
         .collect();
-    json!({ "nodes": nodes, "edges": edges, "critical_paths": paths })
+    Doc { nodes, edges, critical_paths }
 }
 
 /// Rounds to 1/1000 of a day so float noise never shows.

@@ -161,6 +161,7 @@ pub struct Shared<'a> {
     /// See [`Shared::card_sigs`] and [`Shared::objects`].
     card_sigs: OnceLock<Vec<u64>>,
     objects: OnceLock<Vec<Option<ObjectLine>>>,
+    object_sigs: OnceLock<Vec<Option<u64>>>,
     /// The roadmap of the whole backlog (built on first use).
     roadmap: OnceLock<roadmap::RoadmapIndex>,
 }
@@ -262,6 +263,7 @@ impl<'a> Shared<'a> {
             frags: Default::default(),
             card_sigs: OnceLock::new(),
             objects: OnceLock::new(),
+            object_sigs: OnceLock::new(),
             roadmap: OnceLock::new(),
         };
         if shared.graph_pages.len() != n {
