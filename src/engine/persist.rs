@@ -6,8 +6,10 @@
 //!   version, the build options, the configuration, the theme and
 //!   templates; the history read; the site-wide values such as counts;
 //!   the schedule's start and the active sprint);
-//! - per **item** id: the signature of what its pages show of it (item
-//!   object, card, body, path), its sprint and its related ids;
+//! - per **item** id: the signature of what its pages show of it (the
+//!   inputs of its item object — `site::pages::Shared::object_sig`, made
+//!   without making the object —, card, body, path, schedule), its sprint
+//!   and the ids of the items it has an edge with or names;
 //! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`): the files it
 //!   wrote (the backlog files bodies link to are not recorded: a page whose
 //!   body links anything is rendered in every build);

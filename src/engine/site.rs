@@ -144,8 +144,9 @@ pub fn schedule_sig(s: &Shared, i: usize) -> u64 {
     h.finish()
 }
 
-/// The state of one item: a signature of all its pages show of it (item
-/// object, card, path, body, schedule, a sprint's history-based charts).
+/// The state of one item: a signature of all its pages show of it (the
+/// inputs of its item object, card, path, body, schedule, a sprint's
+/// history-based charts).
 fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemState)> {
     use std::fmt::Write;
     let b = s.b;

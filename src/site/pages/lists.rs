@@ -167,10 +167,19 @@ impl Shared<'_> {
                 .collect()
         };
         let items: Vec<(&str, u64)> = shown.iter().map(|&(_, id, sig)| (id, sig)).collect();
+        // The objects of the fragments to render, made in parallel first
+        // (every one in a full build).
+        let missing = self.frags.missing("items_json", &items);
+        let made: std::collections::HashMap<usize, Option<std::sync::Arc<str>>> =
+            missing.par_iter().with_min_len(64).map(|&k| (k, self.object_line(shown[k].0))).collect();
         let frags = self
             .frags
             .get::<std::convert::Infallible>("items_json", &items, |k| {
-                Ok(self.object_line(shown[k].0).map(|o| o.to_string()).unwrap_or_default())
+                let line = match made.get(&k) {
+                    Some(l) => l.clone(),
+                    None => self.object_line(shown[k].0),
+                };
+                Ok(line.map(|o| o.to_string()).unwrap_or_default())
             })
             .unwrap_or_default();
         api::items_json(&frags).map_err(|message| SiteError::Memory { path: "api/v1/items.json".to_string(), message })
