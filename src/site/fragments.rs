@@ -234,6 +234,7 @@ mod tests {
         // b's signature changed, d is new, c is gone.
         let second = Cache::keeping(kept.clone());
         let items = [("a", 1), ("b", 9), ("d", 4)];
+        assert_eq!(second.missing("l", &items), [1, 2], "b's signature changed, d is new");
         let mut rendered = Vec::new();
         let got = second
             .get::<()>("l", &items, |k| {
