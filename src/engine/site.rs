@@ -153,19 +153,10 @@ fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemStat
     let it = &b.items[i];
     let obj_sig = s.object_sigs()[i]?;
     let card = s.card_sigs()[i];
-    // Written into the hasher as it goes (no string per part): the body
-    // and path with their lengths, so that no two items' parts run into
-    // each other.
+    // Written into the hasher as it goes (no string per part). The item's
+    // path and body are in `obj_sig` (the parsed item's `Debug` form).
     let mut h = crate::util::HashWriter::default();
-    let _ = write!(
-        h,
-        "{obj_sig}|{card}|{}|{}|{}|{}|{}|",
-        it.path.len(),
-        it.path,
-        it.body.len(),
-        it.body,
-        schedule_sig(s, i)
-    );
+    let _ = write!(h, "{obj_sig}|{card}|{}|", schedule_sig(s, i));
     if let Some(bd) = inputs.analytics.burndown(it.id()) {
         let _ = write!(h, "{}", serde_json::to_string(&bd).unwrap_or_default());
     }
