@@ -183,6 +183,19 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     // The focus views of the epic's descendants name it in their breadcrumb.
     edit(&root, "epics/health-scoring.md", "title: Develop a proactive", "title: Develop a reactive");
     b.check("an epic's title edit");
+    // A new item that sorts before most others and waits on the story:
+    // every index after it moves (signatures hold no index), and the
+    // story's item object gains it under `blocks`.
+    std::fs::write(
+        root.join("stories/aaa-new-story.md"),
+        "---\ntitle: A new story\nstatus: ready\ndepends_on: [asm-stories-api]\n---\n\nNew.\n",
+    )
+    .unwrap();
+    b.check("a new item");
+    let items = std::fs::read_to_string(b.out.join("api/v1/items.json")).unwrap();
+    let entry = items.lines().find(|l| l.contains("\"id\":\"asm-stories-api\"")).unwrap();
+    let blocks = entry.split("\"blocks\":[").nth(1).and_then(|r| r.split(']').next()).unwrap();
+    assert!(blocks.contains("\"aaa-new-story\""), "{entry}");
     repo.remove("bugs/widget-timezone-off-by-one.md");
     b.check("a deletion");
     let o = Command::cargo_bin("cairn")

@@ -42,6 +42,26 @@ pub fn related_ids(o: &Value) -> Vec<&str> {
     out
 }
 
+/// The ids of the items item `i` is related to: the other end of each of
+/// its edges, both ways and of every type, and its `parent`, `duplicates`
+/// and `sprint` as written (which may name no item). A superset of the
+/// relation fields of its item object ([`related_ids`]), without making
+/// the object; sorted, without repeats.
+pub fn related_of(b: &Backlog, g: &Graph, i: usize) -> Vec<String> {
+    let it = &b.items[i];
+    let mut v: Vec<&str> = g.out[i]
+        .iter()
+        .map(|&e| g.edges[e].to)
+        .chain(g.inc[i].iter().map(|&e| g.edges[e].from))
+        .filter(|&j| j != i)
+        .map(|j| b.items[j].id())
+        .collect();
+    v.extend(it.parent.iter().chain(&it.duplicates).chain(&it.sprint).map(|s| s.value.as_str()));
+    v.sort_unstable();
+    v.dedup();
+    v.into_iter().map(String::from).collect()
+}
+
 /// Every item whose impact page can list `i`: the items `i` waits on
 /// (its dependencies and children), transitively.
 pub fn upstream(g: &Graph, i: usize, set: &mut BTreeSet<usize>) {

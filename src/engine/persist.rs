@@ -6,8 +6,10 @@
 //!   version, the build options, the configuration, the theme and
 //!   templates; the history read; the site-wide values such as counts;
 //!   the schedule's start and the active sprint);
-//! - per **item** id: the signature of what its pages show of it (item
-//!   object, card, body, path), its sprint and its related ids;
+//! - per **item** id: the signature of what its pages show of it (the
+//!   inputs of its item object — `site::pages::Shared::object_sig`, made
+//!   without making the object —, card, body, path, schedule), its sprint
+//!   and the ids of the items it has an edge with or names;
 //! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`): the files it
 //!   wrote (the backlog files bodies link to are not recorded: a page whose
 //!   body links anything is rendered in every build);
@@ -262,6 +264,7 @@ impl State {
         let key = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
         let mut s = State { key, ..State::default() };
         let n = r.count(24)?;
+        s.items.reserve(n);
         for _ in 0..n {
             let id = r.str()?;
             let sig = r.u64()?;
@@ -271,12 +274,14 @@ impl State {
             s.items.insert(id, ItemState { sig, path, sprint, related });
         }
         let n = r.count(8)?;
+        s.jobs.reserve(n);
         for _ in 0..n {
             let k = r.str()?;
             let paths = r.strs()?;
             s.jobs.insert(k, JobOut { paths });
         }
         let n = r.count(44)?;
+        s.files.reserve(n);
         for _ in 0..n {
             let p = r.str()?;
             let hash = r.u64()?;

@@ -138,34 +138,31 @@ const KEY_PARTS: [&str; 4] = [
 /// A signature of item `i`'s schedule (dates, slack, critical): what its
 /// item, graph and roadmap pages show of it.
 pub fn schedule_sig(s: &Shared, i: usize) -> u64 {
-    hash_bytes(&[format!("{:?}", s.sched.get(i)).as_bytes()])
+    use std::fmt::Write;
+    let mut h = crate::util::HashWriter::default();
+    let _ = write!(h, "{:?}", s.sched.get(i));
+    h.finish()
 }
 
-/// The state of one item: a signature of all its pages show of it (item
-/// object, card, path, body, schedule, a sprint's history-based charts).
+/// The state of one item: a signature of all its pages show of it (the
+/// inputs of its item object, card, path, body, schedule, a sprint's
+/// history-based charts).
 fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemState)> {
+    use std::fmt::Write;
     let b = s.b;
     let it = &b.items[i];
-    let (json, obj_sig) = s.objects()[i].as_ref()?;
-    let obj: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let obj_sig = s.object_sigs()[i]?;
     let card = s.card_sigs()[i];
-    let sched = schedule_sig(s, i).to_le_bytes();
-    let analytics = format!(
-        "{:?}|{:?}",
-        inputs.analytics.burndown(it.id()).map(|bd| serde_json::to_string(&bd).unwrap_or_default()),
-        inputs.analytics.sprint_detail(it.id())
-    );
-    let url = format!("{:?}", s.urls[i]);
-    let sig = hash_bytes(&[
-        &obj_sig.to_le_bytes(),
-        &card.to_le_bytes(),
-        it.path.as_bytes(),
-        it.body.as_bytes(),
-        &sched,
-        analytics.as_bytes(),
-        url.as_bytes(),
-    ]);
-    let related = invalidate::related_ids(&obj).into_iter().map(String::from).collect();
+    // Written into the hasher as it goes (no string per part). The item's
+    // path and body are in `obj_sig` (the parsed item's `Debug` form).
+    let mut h = crate::util::HashWriter::default();
+    let _ = write!(h, "{obj_sig}|{card}|{}|", schedule_sig(s, i));
+    if let Some(bd) = inputs.analytics.burndown(it.id()) {
+        let _ = write!(h, "{}", serde_json::to_string(&bd).unwrap_or_default());
+    }
+    let _ = write!(h, "|{:?}|{:?}", inputs.analytics.sprint_detail(it.id()), s.urls[i]);
+    let sig = h.finish();
+    let related = invalidate::related_of(b, s.g, i);
     let sprint = it.sprint.as_ref().map(|s| s.value.clone());
     Some((it.id().to_string(), ItemState { sig, path: it.path.clone(), sprint, related }))
 }

@@ -70,7 +70,9 @@ pub fn files(
     let (b, g) = (inp.backlog, inp.graph);
     let mut out = Vec::new();
     let sub = render::select(b, g, &Selection::default());
-    out.push(("api/v1/graph.json".to_string(), render::json::render_compact(b, g, sched, &sub)));
+    let mut graph = render::json::render_compact(b, g, sched, &sub);
+    graph.push(b'\n');
+    out.push(("api/v1/graph.json".to_string(), graph));
     let sprints: Vec<Value> = sprints
         .iter()
         .map(|&k| {

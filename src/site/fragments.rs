@@ -126,6 +126,19 @@ impl Cache {
         }
     }
 
+    /// The positions in `items` of the fragments [`Cache::get`] would
+    /// render (none of the last build's with that signature): to make
+    /// their inputs beforehand, in parallel.
+    pub fn missing(&self, list: &str, items: &[(&str, u64)]) -> Vec<usize> {
+        let prev = self.prev.lists.get(list);
+        (0..items.len())
+            .filter(|&k| {
+                let (id, sig) = items[k];
+                prev.and_then(|l| l.get(id)).filter(|f| f.sig == sig).and_then(|f| self.prev.bytes(f)).is_none()
+            })
+            .collect()
+    }
+
     /// The fragments of `items` (`(id, signature)` each) in their order:
     /// the last build's where the signature is the same, else `render(k)`
     /// for the `k`-th item.
@@ -221,6 +234,7 @@ mod tests {
         // b's signature changed, d is new, c is gone.
         let second = Cache::keeping(kept.clone());
         let items = [("a", 1), ("b", 9), ("d", 4)];
+        assert_eq!(second.missing("l", &items), [1, 2], "b's signature changed, d is new");
         let mut rendered = Vec::new();
         let got = second
             .get::<()>("l", &items, |k| {

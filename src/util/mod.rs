@@ -29,6 +29,40 @@ pub fn build_key() -> &'static str {
     })
 }
 
+/// A fingerprint of text written with `write!` (the hasher of
+/// [`hash_bytes`]): the `Debug` form of a value hashed without keeping the
+/// string. The small pieces `Debug` writes are gathered into 4 KB blocks
+/// first (SipHash is slow on many tiny writes).
+#[derive(Default)]
+pub struct HashWriter {
+    h: std::collections::hash_map::DefaultHasher,
+    buf: Vec<u8>,
+}
+
+impl HashWriter {
+    const BLOCK: usize = 4096;
+
+    pub fn finish(mut self) -> u64 {
+        std::hash::Hasher::write(&mut self.h, &self.buf);
+        std::hash::Hasher::finish(&self.h)
+    }
+}
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.buf.len() + s.len() > HashWriter::BLOCK {
+            std::hash::Hasher::write(&mut self.h, &self.buf);
+            self.buf.clear();
+        }
+        if s.len() > HashWriter::BLOCK {
+            std::hash::Hasher::write(&mut self.h, s.as_bytes());
+        } else {
+            self.buf.extend_from_slice(s.as_bytes());
+        }
+        Ok(())
+    }
+}
+
 /// A 64-bit fingerprint of some bytes (SipHash with fixed keys: the same in
 /// every run of one binary; caches that keep it also record [`build_key`]).
 pub fn hash_bytes(parts: &[&[u8]]) -> u64 {

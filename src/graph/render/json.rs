@@ -1,6 +1,7 @@
 //! `cairn graph --format json`.
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 
 use super::{is_critical, Subgraph};
 use crate::graph::schedule::Schedule;
@@ -12,70 +13,85 @@ use crate::load::Backlog;
 /// `status_category`, `critical` and `slack_days`; an edge's `lag` is the
 /// lag as written (`2d`) and `lag_days` the same in days.
 pub fn render(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> Value {
-    let nodes: Vec<Value> = sub.nodes.iter().map(|&i| node(b, s, i)).collect();
-    let edges: Vec<Value> = sub.edges.iter().map(|&e| edge(b, g, e)).collect();
-    json!({ "nodes": nodes, "edges": edges, "critical_paths": paths(b, s, sub) })
+    serde_json::to_value(doc(b, g, s, sub)).unwrap_or(Value::Null)
 }
 
-/// [`render`] as compact JSON and a newline, written a node and an edge
-/// at a time: the same bytes as `serde_json::to_vec(&render(..))`, without
-/// the whole graph as `Value`s in memory first (at 100,000 items that is
-/// hundreds of megabytes for a 30 MB file).
+/// [`render`] as one line of compact JSON (the same bytes as
+/// `serde_json::to_vec(&render(…))`), written straight from the graph
+/// without making a [`Value`] of every node and edge first.
 pub fn render_compact(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> Vec<u8> {
-    fn list(out: &mut Vec<u8>, items: impl Iterator<Item = Value>) {
-        out.push(b'[');
-        for (k, v) in items.enumerate() {
-            if k > 0 {
-                out.push(b',');
+    serde_json::to_vec(&doc(b, g, s, sub)).unwrap_or_else(|_| b"null".to_vec())
+}
+
+/// The fields in the order [`render`] has always written them.
+#[derive(Serialize)]
+struct Doc<'a> {
+    nodes: Vec<Node<'a>>,
+    edges: Vec<EdgeOut<'a>>,
+    critical_paths: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct Node<'a> {
+    id: &'a str,
+    kind: &'a str,
+    title: &'a str,
+    status: Option<&'a str>,
+    status_category: Option<&'a str>,
+    critical: bool,
+    slack_days: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct EdgeOut<'a> {
+    from: &'a str,
+    to: &'a str,
+    #[serde(rename = "type")]
+    ty: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lag: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lag_days: Option<Value>,
+}
+
+fn doc<'a>(b: &'a Backlog, g: &'a Graph, s: &Schedule, sub: &Subgraph) -> Doc<'a> {
+    let nodes: Vec<Node> = sub
+        .nodes
+        .iter()
+        .map(|&i| {
+            let it = &b.items[i];
+            Node {
+                id: it.id(),
+                kind: it.kind(),
+                title: &it.title.value,
+                status: it.status(),
+                status_category: b.category(it).map(|c| c.as_str()),
+                critical: is_critical(s, i),
+                slack_days: s.get(i).map(|t| crate::util::json::num(round(t.slack))),
             }
-            // Writing into a Vec cannot fail; a value that cannot be
-            // written (none here: strings, numbers, booleans) is `null`.
-            if serde_json::to_writer(&mut *out, &v).is_err() {
-                out.extend_from_slice(b"null");
+        })
+        .collect();
+    let edges: Vec<EdgeOut> = sub
+        .edges
+        .iter()
+        .map(|&e| {
+            let e = &g.edges[e];
+            let lag = match (&e.lag_text, e.lag) {
+                (Some(text), Some(days)) => Some((text.as_str(), crate::util::json::num(days))),
+                _ => None,
+            };
+            EdgeOut {
+                from: b.items[e.from].id(),
+                to: b.items[e.to].id(),
+                ty: e.ty.name(),
+                lag: lag.as_ref().map(|l| l.0),
+                lag_days: lag.map(|l| l.1),
             }
-        }
-        out.push(b']');
-    }
-    let mut out = Vec::with_capacity(64 + 160 * sub.nodes.len() + 80 * sub.edges.len());
-    out.extend_from_slice(b"{\"nodes\":");
-    list(&mut out, sub.nodes.iter().map(|&i| node(b, s, i)));
-    out.extend_from_slice(b",\"edges\":");
-    list(&mut out, sub.edges.iter().map(|&e| edge(b, g, e)));
-    out.extend_from_slice(b",\"critical_paths\":");
-    list(&mut out, paths(b, s, sub).into_iter());
-    out.extend_from_slice(b"}\n");
-    out
-}
-
-fn node(b: &Backlog, s: &Schedule, i: usize) -> Value {
-    let it = &b.items[i];
-    json!({
-        "id": it.id(),
-        "kind": it.kind(),
-        "title": it.title.value,
-        "status": it.status(),
-        "status_category": b.category(it).map(|c| c.as_str()),
-        "critical": is_critical(s, i),
-        "slack_days": s.get(i).map(|t| crate::util::json::num(round(t.slack))),
-    })
-}
-
-fn edge(b: &Backlog, g: &Graph, e: usize) -> Value {
-    let e = &g.edges[e];
-    let mut o = Map::new();
-    o.insert("from".into(), json!(b.items[e.from].id()));
-    o.insert("to".into(), json!(b.items[e.to].id()));
-    o.insert("type".into(), json!(e.ty.name()));
-    if let (Some(text), Some(days)) = (&e.lag_text, e.lag) {
-        o.insert("lag".into(), json!(text));
-        o.insert("lag_days".into(), crate::util::json::num(days));
-    }
-    Value::Object(o)
-}
-
-fn paths(b: &Backlog, s: &Schedule, sub: &Subgraph) -> Vec<Value> {
+        })
+        .collect();
     let in_sub: std::collections::HashSet<usize> = sub.nodes.iter().copied().collect();
-    s.critical_paths(b)
+    let critical_paths: Vec<Value> = s
+        .critical_paths(b)
         .into_iter()
         .filter(|p| in_sub.contains(&p.target))
         .map(|p| {
@@ -87,7 +103,8 @@ fn paths(b: &Backlog, s: &Schedule, sub: &Subgraph) -> Vec<Value> {
                 "path": p.path.iter().map(|&i| b.items[i].id()).collect::<Vec<_>>(),
             })
         })
-        .collect()
+        .collect();
+    Doc { nodes, edges, critical_paths }
 }
 
 /// Rounds to 1/1000 of a day so float noise never shows.
@@ -114,14 +131,13 @@ mod tests {
         let g = Graph::build(&b);
         let s = Schedule::compute(&b, &g);
         let sub = super::super::select(&b, &g, &super::super::Selection::default());
-        let mut want = serde_json::to_vec(&render(&b, &g, &s, &sub)).unwrap();
-        want.push(b'\n');
+        let want = serde_json::to_vec(&render(&b, &g, &s, &sub)).unwrap();
         assert_eq!(String::from_utf8(render_compact(&b, &g, &s, &sub)).unwrap(), String::from_utf8(want).unwrap());
         // And an empty graph.
         let e = backlog(&[]);
         let ge = Graph::build(&e);
         let se = Schedule::compute(&e, &ge);
         let sube = super::super::select(&e, &ge, &super::super::Selection::default());
-        assert_eq!(render_compact(&e, &ge, &se, &sube), b"{\"nodes\":[],\"edges\":[],\"critical_paths\":[]}\n");
+        assert_eq!(render_compact(&e, &ge, &se, &sube), b"{\"nodes\":[],\"edges\":[],\"critical_paths\":[]}");
     }
 }

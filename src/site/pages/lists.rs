@@ -14,12 +14,17 @@ use crate::util::hash_bytes;
 /// override from before a macro existed) lacks one the embedded pages call.
 pub const EMBEDDED_MACROS: &str = "cairn/macros.html";
 
+/// A signature of a card: its `Debug` form (every field), hashed as it is
+/// written.
 fn card_sig(c: &crate::site::context::Card) -> u64 {
-    hash_bytes(&[&serde_json::to_vec(c).unwrap_or_default()])
+    use std::fmt::Write;
+    let mut h = crate::util::HashWriter::default();
+    let _ = write!(h, "{c:?}");
+    h.finish()
 }
 
 impl Shared<'_> {
-    /// A signature of every item's card (its serialized JSON), computed
+    /// A signature of every item's card (its `Debug` form), computed
     /// once (see [`Shared::prepare`]).
     pub fn card_sigs(&self) -> &[u64] {
         self.card_sigs.get_or_init(|| self.cards.iter().map(card_sig).collect())
@@ -34,6 +39,52 @@ impl Shared<'_> {
         self.objects.get_or_init(|| (0..self.b.items.len()).map(|i| self.object(i)).collect())
     }
 
+    /// A signature of everything item `i`'s item object is made of (`None`
+    /// for a duplicate id), computed without making the object: the parsed
+    /// item (its `Debug` form: every field it was read with), its derived
+    /// history values, and every edge it has, both ways, with its type and
+    /// the other end's id, in the order of the other ends' indices (the
+    /// order an object lists related ids in; indices themselves are left
+    /// out, so an item added elsewhere changes no signature). The configuration (status categories) is in the build's
+    /// global key. Equal signatures, equal objects: the signature keys the
+    /// `items.json` fragments and the item's state between builds, so only
+    /// the objects of items whose signature changed are made.
+    fn object_sig(&self, i: usize) -> Option<u64> {
+        use std::fmt::Write;
+        let (b, g) = (self.b, self.g);
+        let it = &b.items[i];
+        if b.index.get(it.id()) != Some(&i) {
+            return None;
+        }
+        let mut h = crate::util::HashWriter::default();
+        let _ = write!(h, "{it:?}\u{0}{:?}\u{0}", self.inp.derived.get(it.id()));
+        let mut edges: Vec<(bool, &str, usize)> = g.out[i]
+            .iter()
+            .map(|&e| (true, g.edges[e].ty.name(), g.edges[e].to))
+            .chain(g.inc[i].iter().map(|&e| (false, g.edges[e].ty.name(), g.edges[e].from)))
+            .collect();
+        edges.sort_unstable();
+        for (out, ty, j) in edges {
+            let _ = write!(h, "{out}|{ty}|{:?}\u{0}", b.items[j].id());
+        }
+        Some(h.finish())
+    }
+
+    /// [`Shared::object_sig`] of every item, computed once (see
+    /// [`Shared::prepare`]).
+    pub fn object_sigs(&self) -> &[Option<u64>] {
+        self.object_sigs.get_or_init(|| (0..self.b.items.len()).map(|i| self.object_sig(i)).collect())
+    }
+
+    /// The item object of item `i` as its `items.json` line (`None` for a
+    /// duplicate id): the one of [`Shared::objects`] if they were made.
+    pub fn object_line(&self, i: usize) -> Option<std::sync::Arc<str>> {
+        match self.objects.get() {
+            Some(v) => v.get(i)?.as_ref().map(|(o, _)| o.clone()),
+            None => self.object(i).map(|(o, _)| o),
+        }
+    }
+
     fn object(&self, i: usize) -> Option<super::ObjectLine> {
         let b = self.b;
         let it = &b.items[i];
@@ -46,18 +97,21 @@ impl Shared<'_> {
         Some((json.into(), sig))
     }
 
-    /// Computes [`Shared::card_sigs`] and [`Shared::objects`] in parallel.
-    /// Call it before rendering in parallel: the lazy ones are sequential
-    /// (a lazy value computed with rayon from inside a rayon job can run
-    /// another job on the same thread that waits for it).
+    /// Computes [`Shared::card_sigs`] and [`Shared::object_sigs`] in
+    /// parallel (not the objects: `items.json` makes those of the items
+    /// whose fragment it renders). Call it before rendering in parallel:
+    /// the lazy ones are sequential (a lazy value computed with rayon from
+    /// inside a rayon job can run another job on the same thread that
+    /// waits for it).
     pub fn prepare(&self) {
         if self.card_sigs.get().is_none() {
             let v: Vec<u64> = self.cards.par_iter().with_min_len(256).map(card_sig).collect();
             let _ = self.card_sigs.set(v);
         }
-        if self.objects.get().is_none() {
-            let v: Vec<_> = (0..self.b.items.len()).into_par_iter().with_min_len(64).map(|i| self.object(i)).collect();
-            let _ = self.objects.set(v);
+        if self.object_sigs.get().is_none() {
+            let v: Vec<_> =
+                (0..self.b.items.len()).into_par_iter().with_min_len(64).map(|i| self.object_sig(i)).collect();
+            let _ = self.object_sigs.set(v);
         }
     }
 
@@ -94,18 +148,38 @@ impl Shared<'_> {
     }
 
     /// `api/v1/items.json`: the item object of every item with a page.
+    /// With a cache that keeps fragments, each is keyed by the item's
+    /// [`Shared::object_sig`] and only the objects of the fragments to
+    /// render are made; else every object is.
     pub(super) fn items_json(&self) -> Result<Vec<u8>, SiteError> {
         let b = self.b;
-        let objects = self.objects();
-        let shown: Vec<(usize, &str, u64)> = (0..b.items.len())
-            .filter(|&i| self.urls[i].is_some())
-            .filter_map(|i| objects[i].as_ref().map(|(_, sig)| (i, b.items[i].id(), *sig)))
-            .collect();
+        let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
+        let shown: Vec<(usize, &str, u64)> = if self.frags.keeps() {
+            let sigs = self.object_sigs();
+            (0..b.items.len())
+                .filter(|&i| self.urls[i].is_some())
+                .filter_map(|i| sigs[i].map(|sig| (i, b.items[i].id(), sig)))
+                .collect()
+        } else {
+            (0..b.items.len())
+                .filter(|&i| self.urls[i].is_some() && canonical(i))
+                .map(|i| (i, b.items[i].id(), 0))
+                .collect()
+        };
         let items: Vec<(&str, u64)> = shown.iter().map(|&(_, id, sig)| (id, sig)).collect();
+        // The objects of the fragments to render, made in parallel first
+        // (every one in a full build).
+        let missing = self.frags.missing("items_json", &items);
+        let made: std::collections::HashMap<usize, Option<std::sync::Arc<str>>> =
+            missing.par_iter().with_min_len(64).map(|&k| (k, self.object_line(shown[k].0))).collect();
         let frags = self
             .frags
             .get::<std::convert::Infallible>("items_json", &items, |k| {
-                Ok(objects[shown[k].0].as_ref().map(|(o, _)| o.to_string()).unwrap_or_default())
+                let line = match made.get(&k) {
+                    Some(l) => l.clone(),
+                    None => self.object_line(shown[k].0),
+                };
+                Ok(line.map(|o| o.to_string()).unwrap_or_default())
             })
             .unwrap_or_default();
         api::items_json(&frags).map_err(|message| SiteError::Memory { path: "api/v1/items.json".to_string(), message })

@@ -184,6 +184,7 @@ pub struct Shared<'a> {
     /// See [`Shared::card_sigs`] and [`Shared::objects`].
     card_sigs: OnceLock<Vec<u64>>,
     objects: OnceLock<Vec<Option<ObjectLine>>>,
+    object_sigs: OnceLock<Vec<Option<u64>>>,
     /// The roadmap of the whole backlog (built on first use).
     roadmap: OnceLock<roadmap::RoadmapIndex>,
     /// The numbers of work items and of documents.
@@ -294,6 +295,7 @@ impl<'a> Shared<'a> {
             frags: Default::default(),
             card_sigs: OnceLock::new(),
             objects: OnceLock::new(),
+            object_sigs: OnceLock::new(),
             roadmap: OnceLock::new(),
             counts: (work, docs),
         };
