@@ -126,18 +126,58 @@ pub fn path_for(root: &Path, out: &Path) -> PathBuf {
     root.join(".cairn-cache").join(format!("site-{h:016x}.bin"))
 }
 
-struct W(Vec<u8>);
+/// The state's writer: a buffer passed on to `out` a piece at a time, with
+/// the CRC-32 of everything written so far. The first write error is kept
+/// and returned by [`W::finish`].
+struct W<'w> {
+    buf: Vec<u8>,
+    out: &'w mut dyn Write,
+    crc: crc32fast::Hasher,
+    err: Option<std::io::Error>,
+}
 
-impl W {
+impl<'w> W<'w> {
+    const CHUNK: usize = 1 << 16;
+
+    fn new(out: &'w mut dyn Write) -> Self {
+        W { buf: Vec::with_capacity(Self::CHUNK + 1024), out, crc: crc32fast::Hasher::new(), err: None }
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= Self::CHUNK {
+            self.flush();
+        }
+    }
+    fn flush(&mut self) {
+        self.crc.update(&self.buf);
+        if self.err.is_none() {
+            if let Err(e) = self.out.write_all(&self.buf) {
+                self.err = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+    /// Writes the CRC-32 of everything before it, last.
+    fn finish(mut self) -> std::io::Result<()> {
+        self.flush();
+        let crc = self.crc.clone().finalize();
+        self.buf.extend_from_slice(&crc.to_le_bytes());
+        if self.err.is_none() {
+            if let Err(e) = self.out.write_all(&self.buf) {
+                self.err = Some(e);
+            }
+        }
+        self.err.map_or(Ok(()), Err)
+    }
     fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
     fn u32(&mut self, v: usize) {
-        self.0.extend_from_slice(&(v as u32).to_le_bytes());
+        self.bytes(&(v as u32).to_le_bytes());
     }
     fn str(&mut self, s: &str) {
         self.u32(s.len());
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
     }
     fn strs(&mut self, v: &[String]) {
         self.u32(v.len());
@@ -179,9 +219,19 @@ impl<'a> R<'a> {
 }
 
 impl State {
+    /// The state's bytes (what [`State::save`] writes).
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = W(Vec::with_capacity(64 + self.files.len() * 64));
-        w.0.extend_from_slice(MAGIC);
+        let mut out = Vec::with_capacity(64 + self.files.len() * 64);
+        // Writing into a Vec cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+
+    /// Writes the state to `out` a piece at a time (at 100,000 items it is
+    /// tens of megabytes: never assembled in memory).
+    pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut w = W::new(out);
+        w.bytes(MAGIC);
         w.str(crate::util::build_key());
         self.key.iter().for_each(|k| w.u64(*k));
         // Sorted: the same state, the same bytes.
@@ -209,20 +259,20 @@ impl State {
             w.str(p);
             w.u64(f.hash);
             w.u64(f.len);
-            w.0.extend_from_slice(&f.mtime_ns.to_le_bytes());
+            w.bytes(&f.mtime_ns.to_le_bytes());
             w.u64(f.ino);
         }
         match &self.spare {
             Some(v) => {
-                w.0.push(1);
+                w.bytes(&[1]);
                 w.strs(v);
             }
-            None => w.0.push(0),
+            None => w.bytes(&[0]),
         }
         w.u32(self.dirs.len());
         for (d, t) in &self.dirs {
             w.str(d);
-            w.0.extend_from_slice(&t.to_le_bytes());
+            w.bytes(&t.to_le_bytes());
         }
         w.u64(self.store_gen);
         w.u32(self.frags.lists.len());
@@ -243,12 +293,10 @@ impl State {
                 w.u64(sig);
                 w.u64(off as u64);
                 w.u64(len as u64);
-                w.0.extend_from_slice(&crc.to_le_bytes());
+                w.bytes(&crc.to_le_bytes());
             }
         }
-        let crc = crc32fast::hash(&w.0);
-        w.0.extend_from_slice(&crc.to_le_bytes());
-        w.0
+        w.finish()
     }
 
     /// `None` unless the bytes are a complete state of this version.
@@ -327,7 +375,7 @@ impl State {
 
     /// Saves the state (a temporary file renamed over the old one).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        crate::util::fs::replace_unsynced(path, &self.encode())
+        crate::util::fs::replace_unsynced_with(path, |w| self.write_to(w))
     }
 }
 
@@ -411,34 +459,42 @@ pub fn save_store(path: &Path, f: Fragments, gen: u64) -> std::io::Result<(u64, 
         let g = super::hash_bytes(&[&gen.to_le_bytes(), &t.to_le_bytes(), &std::process::id().to_le_bytes()]).max(1);
         (g, 0, false)
     };
-    let mut buf = String::new();
-    if !keep_old {
-        buf.push_str(&store_header(gen));
-    }
+    // The fragments written a piece at a time (at 100,000 items a new
+    // store is hundreds of megabytes: never assembled in memory).
     let mut out: BTreeMap<String, List> = BTreeMap::new();
-    for (name, id) in order {
-        let Some(fr) = lists.get(name).and_then(|l| l.get(id)) else { continue };
-        let bytes = match &fr.bytes {
-            Bytes::Stored { off, len, crc } if keep_old => Bytes::Stored { off: *off, len: *len, crc: *crc },
-            b => {
-                let text = match b {
-                    Bytes::Stored { off, len, .. } => store.get(*off..off.saturating_add(*len)).unwrap_or_default(),
-                    Bytes::New(s) => s,
-                };
-                let off = base + buf.len();
-                buf.push_str(text);
-                Bytes::Stored { off, len: text.len(), crc: crc32fast::hash(text.as_bytes()) }
-            }
-        };
-        out.entry(name.clone()).or_default().insert(id.clone(), Frag { sig: fr.sig, bytes });
-    }
-    if keep_old {
-        if !buf.is_empty() {
-            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
-            file.write_all(buf.as_bytes())?;
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        let mut at = base;
+        if !keep_old {
+            let h = store_header(gen);
+            w.write_all(h.as_bytes())?;
+            at += h.len();
         }
+        for (name, id) in order {
+            let Some(fr) = lists.get(name).and_then(|l| l.get(id)) else { continue };
+            let bytes = match &fr.bytes {
+                Bytes::Stored { off, len, crc } if keep_old => Bytes::Stored { off: *off, len: *len, crc: *crc },
+                b => {
+                    let text = match b {
+                        Bytes::Stored { off, len, .. } => store.get(*off..off.saturating_add(*len)).unwrap_or_default(),
+                        Bytes::New(s) => s,
+                    };
+                    w.write_all(text.as_bytes())?;
+                    let stored = Bytes::Stored { off: at, len: text.len(), crc: crc32fast::hash(text.as_bytes()) };
+                    at += text.len();
+                    stored
+                }
+            };
+            out.entry(name.clone()).or_default().insert(id.clone(), Frag { sig: fr.sig, bytes });
+        }
+        Ok(())
+    };
+    if keep_old {
+        let file = std::fs::OpenOptions::new().append(true).open(path)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut w)?;
+        w.flush()?;
     } else {
-        crate::util::fs::replace_unsynced(path, buf.as_bytes())?;
+        crate::util::fs::replace_unsynced_with(path, write)?;
     }
     Ok((gen, out))
 }
@@ -468,6 +524,17 @@ mod tests {
         let mut bad = bytes.clone();
         bad[20] ^= 1;
         assert_eq!(State::decode(&bad), None);
+        // Saved a piece at a time, across many of the writer's chunks: the
+        // same state back.
+        for k in 0..5000 {
+            s.files.insert(format!("items/{k:05}.html"), FileState { hash: k, len: k, mtime_ns: k as i128, ino: k });
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site-x.bin");
+        s.save(&path).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 2 * W::CHUNK as u64);
+        assert_eq!(State::load(&path), Some(s.clone()));
+        assert_eq!(std::fs::read(&path).unwrap(), s.encode());
     }
 
     fn fresh(list: &[(&str, u64, &str)]) -> Fragments {

@@ -43,8 +43,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Like [`write_atomic`] without syncing to disk: for caches, where a file
 /// lost in a crash is only work to redo and a torn one fails its checksum.
 pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace_unsynced_with(path, |w| w.write_all(bytes))
+}
+
+/// [`replace_unsynced`] with the content written by `write` through a
+/// buffer, a piece at a time: for cache files too big to assemble in
+/// memory first. If `write` fails, the old file stays.
+pub fn replace_unsynced_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
     let tmp = temp_beside(path)?;
-    let written = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
+    let written = (|| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+        write(&mut w)?;
+        w.flush()?;
+        drop(w);
+        std::fs::rename(&tmp, path)
+    })();
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
