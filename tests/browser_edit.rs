@@ -58,6 +58,30 @@ fn ends_in(cdp: &mut chromium::Cdp, scope: &str, card: &str, status: &str) -> ((
     (from, to)
 }
 
+/// Chromium, or `None` after a loud skip line (CI installs it).
+fn chrome_or_skip() -> Option<std::path::PathBuf> {
+    let chrome = chromium::chromium();
+    if chrome.is_none() {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED browser editing test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n"
+        );
+    }
+    chrome
+}
+
+/// Waits up to 20 s for `done`; then fails with `what` and what the page
+/// announced.
+fn wait_until(cdp: &mut chromium::Cdp, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let said = cdp.eval("(document.getElementById('cairn-edit-status')||{}).textContent");
+            panic!("{what}; the page said {said}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn status_in_file(s: &server::Server) -> String {
     let t = std::fs::read_to_string(s.root.join(ITEM_FILE)).unwrap();
     t.lines().find_map(|l| l.strip_prefix("status: ")).unwrap_or("").to_string()
@@ -65,12 +89,7 @@ fn status_in_file(s: &server::Server) -> String {
 
 #[test]
 fn dragging_a_card_on_the_board_changes_its_file_and_a_refused_move_snaps_back() {
-    let Some(chrome) = chromium::chromium() else {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED browser editing test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n"
-        );
-        return;
-    };
+    let Some(chrome) = chrome_or_skip() else { return };
     let s = server::serve_example();
     let work = tempfile::tempdir().unwrap();
     let work_keep = work.path().to_path_buf();
@@ -104,14 +123,7 @@ fn dragging_a_card_on_the_board_changes_its_file_and_a_refused_move_snaps_back()
     // ready → in_progress: allowed; the file follows.
     let (from, to) = ends(&mut cdp, &card, "in_progress");
     cdp.drag(from, to);
-    let start = Instant::now();
-    while status_in_file(&s) != "in_progress" {
-        if start.elapsed() > Duration::from_secs(20) {
-            let said = cdp.eval("(document.getElementById('cairn-edit-status')||{}).textContent");
-            panic!("the file never changed: {}; the page said {said}", status_in_file(&s));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(&mut cdp, "the file never changed", || status_in_file(&s) == "in_progress");
     let after = std::fs::read_to_string(s.root.join(ITEM_FILE)).unwrap();
     assert_eq!(after, before.replace("status: ready\n", "status: in_progress\n"), "only the status line changed");
 }
@@ -120,12 +132,7 @@ fn dragging_a_card_on_the_board_changes_its_file_and_a_refused_move_snaps_back()
 /// is draggable too, and dropped on its own lane's column its file changes.
 #[test]
 fn a_card_in_a_later_swimlane_moves_too() {
-    let Some(chrome) = chromium::chromium() else {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED browser editing test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n"
-        );
-        return;
-    };
+    let Some(chrome) = chrome_or_skip() else { return };
     let s = server::serve_example();
     let work = tempfile::tempdir().unwrap();
     let url = format!("http://{}/board/2026-s47/assignee.html", s.addr);
@@ -148,14 +155,7 @@ fn a_card_in_a_later_swimlane_moves_too() {
     let card = format!(".card[data-id=\"{id}\"]");
     let (from, to) = ends_in(&mut cdp, "#the-lane ", &card, "review");
     cdp.drag(from, to);
-    let start = Instant::now();
-    while std::fs::read_to_string(&file).unwrap() == before {
-        if start.elapsed() > Duration::from_secs(20) {
-            let said = cdp.eval("(document.getElementById('cairn-edit-status')||{}).textContent");
-            panic!("{id}'s file never changed; the page said {said}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(&mut cdp, &format!("{id}'s file never changed"), || std::fs::read_to_string(&file).unwrap() != before);
     let after = std::fs::read_to_string(&file).unwrap();
     assert_eq!(after, before.replace("status: in_progress\n", "status: review\n"), "only the status line changed");
     assert_eq!(
@@ -181,12 +181,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn the_item_page_edits_in_place_and_a_stale_save_keeps_the_text() {
-    let Some(chrome) = chromium::chromium() else {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED browser editing test: no chromium on PATH (apt-get install -y chromium) !!!!!!!!\n"
-        );
-        return;
-    };
+    let Some(chrome) = chrome_or_skip() else { return };
     let s = server::serve_example();
     let work = tempfile::tempdir().unwrap();
     let url = format!("http://{}/items/{ITEM}.html", s.addr);

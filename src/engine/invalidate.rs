@@ -23,30 +23,17 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
 use crate::graph::{EdgeType, Graph};
 use crate::load::Backlog;
 use crate::site::pages::{Job, FOCUS_DEPTH};
 
-/// The ids of an item object's relation fields.
-pub fn related_ids(o: &Value) -> Vec<&str> {
-    let mut out = Vec::new();
-    for f in ["parent", "children", "depends_on", "blocks", "relates_to", "duplicates", "duplicated_by", "sprint"] {
-        match o.get(f) {
-            Some(Value::String(s)) => out.push(s.as_str()),
-            Some(Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str)),
-            _ => {}
-        }
-    }
-    out
-}
-
 /// The ids of the items item `i` is related to: the other end of each of
 /// its edges, both ways and of every type, and its `parent`, `duplicates`
 /// and `sprint` as written (which may name no item). A superset of the
-/// relation fields of its item object ([`related_ids`]), without making
-/// the object; sorted, without repeats.
+/// relation fields of its item object (`parent`, `children`,
+/// `depends_on`, `blocks`, `relates_to`, `duplicates`, `duplicated_by`,
+/// `sprint`), without making the object; sorted, without repeats. What
+/// `build` and `serve` both re-render an item's neighbours by.
 pub fn related_of(b: &Backlog, g: &Graph, i: usize) -> Vec<String> {
     let it = &b.items[i];
     let mut v: Vec<&str> = g.out[i]

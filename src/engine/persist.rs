@@ -150,10 +150,12 @@ impl<'w> W<'w> {
     }
     fn flush(&mut self) {
         self.crc.update(&self.buf);
+        self.pass_on();
+    }
+    /// Hands the buffer to `out` (unless a write failed before) and empties it.
+    fn pass_on(&mut self) {
         if self.err.is_none() {
-            if let Err(e) = self.out.write_all(&self.buf) {
-                self.err = Some(e);
-            }
+            self.err = self.out.write_all(&self.buf).err();
         }
         self.buf.clear();
     }
@@ -162,11 +164,7 @@ impl<'w> W<'w> {
         self.flush();
         let crc = self.crc.clone().finalize();
         self.buf.extend_from_slice(&crc.to_le_bytes());
-        if self.err.is_none() {
-            if let Err(e) = self.out.write_all(&self.buf) {
-                self.err = Some(e);
-            }
-        }
+        self.pass_on();
         self.err.map_or(Ok(()), Err)
     }
     fn u64(&mut self, v: u64) {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::snapshot::Snapshot;
-use crate::engine::invalidate::related_ids;
+use crate::engine::invalidate::related_of;
 use crate::graph::Graph;
 use crate::load::Backlog;
 use crate::model::Item;
@@ -36,15 +36,15 @@ pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects, patched: Opt
     let sprint_of = |o: &Value| o.get("sprint").and_then(Value::as_str).map(String::from);
     for &i in &objs.recomputed {
         let id = b.items[i].id();
-        let old = last.find(id).map(|k| &*last.objects[k]);
-        if old == Some(&*objs.objects[i]) {
+        let at = last.find(id);
+        if at.map(|k| &*last.objects[k]) == Some(&*objs.objects[i]) {
             continue;
         }
         t.ids.insert(id.to_string());
         t.sprints.extend(sprint_of(&objs.objects[i]));
-        if let Some(o) = old {
-            t.sprints.extend(sprint_of(o));
-            t.old_neighbours.extend(related_ids(o).into_iter().map(String::from));
+        if let Some(k) = at {
+            t.sprints.extend(sprint_of(&last.objects[k]));
+            t.old_neighbours.extend(related_of(&last.backlog, &last.graph, k));
         }
     }
     // Vanished items (whether an item is listed depends on itself and the
@@ -58,7 +58,7 @@ pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects, patched: Opt
         if b.index.get(id).is_none_or(|&i| objs.objects[i].is_null()) {
             t.ids.insert(id.to_string());
             t.sprints.extend(sprint_of(&last.objects[k]));
-            t.old_neighbours.extend(related_ids(&last.objects[k]).into_iter().map(String::from));
+            t.old_neighbours.extend(related_of(&last.backlog, &last.graph, k));
         }
     }
     t
