@@ -223,12 +223,21 @@ pub(super) fn run(
     let t = std::time::Instant::now();
     let spare_kept = match plan {
         Some((prev, _)) if spare_ok => {
-            check_output(ctx.out, prev)?;
-            phases.push(("check output", t.elapsed().as_secs_f64()));
             // Marked while it is being changed: a build killed half-way
             // leaves a spare the state no longer describes.
             std::fs::write(&dirty, b"")?;
-            let r = into_spare(ctx, &render, &reuse, prev, &rec, spare);
+            // The output folder is checked while the spare is brought up
+            // to date (the spare only; the output is read, never changed,
+            // until the swap, which waits for the check).
+            let (checked, filled) = rayon::join(
+                || {
+                    let r = check_output(ctx.out, prev);
+                    (r, t.elapsed().as_secs_f64())
+                },
+                || into_spare(ctx, &render, &reuse, prev, &rec, spare),
+            );
+            phases.push(("check output (beside render)", checked.1));
+            let r = checked.0.map_err(Error::from).and(filled).and_then(|()| swap(ctx.out, spare));
             if r.is_err() {
                 let _ = remove_tree(spare);
             }
@@ -330,7 +339,7 @@ fn into_fresh(
     Ok(kept)
 }
 
-/// Brings the spare up to this build and swaps it with the output.
+/// Brings the spare up to this build (then [`swap`] it with the output).
 fn into_spare(
     ctx: &Ctx,
     render: &[(Job, Option<String>)],
@@ -409,14 +418,18 @@ fn into_spare(
             rest = parent;
         }
     }
-    // The swap: output → aside, spare → output, aside → spare.
+    Ok(())
+}
+
+/// The swap: output → aside, spare → output, aside → spare.
+fn swap(out: &Path, spare: &Path) -> Result<(), Error> {
     let aside = spare.with_extension("swap");
     if aside.exists() {
         remove_tree(&aside)?;
     }
-    std::fs::rename(ctx.out, &aside)?;
-    if let Err(e) = std::fs::rename(spare, ctx.out) {
-        let _ = std::fs::rename(&aside, ctx.out);
+    std::fs::rename(out, &aside)?;
+    if let Err(e) = std::fs::rename(spare, out) {
+        let _ = std::fs::rename(&aside, out);
         return Err(e.into());
     }
     if std::fs::rename(&aside, spare).is_err() {
