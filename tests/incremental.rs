@@ -323,4 +323,22 @@ fn a_dependency_edit_that_adds_a_problem_renders_only_the_pages_that_show_it() {
     b.check_small("the unknown dependency removed");
     assert_eq!(diagnostics(&b.out), before);
     assert_eq!(inode(&far), far_ino);
+    // A base.html of the backlog's own that shows the count on every page:
+    // a change of it renders every page again (the same bytes as a full
+    // build, the count included).
+    let base = include_str!("../templates/base.html");
+    let own = base.replace("page.section in [\"overview\", \"problems\"] and ", "");
+    assert_ne!(own, base, "the condition is in base.html");
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(root.join("templates/base.html"), own).unwrap();
+    b.check("a base.html that shows the count on every page");
+    edit(
+        &root,
+        "stories/asm-oauth-providers.md",
+        "depends_on: [asm-jwt-login]",
+        "depends_on: [asm-jwt-login, no-such-item]",
+    );
+    let (_, _, incremental) = b.check("a dependency on an unknown item, with that base.html");
+    assert!(!incremental, "every page shows the count: a full build");
+    assert_eq!(nav_count(&std::fs::read_to_string(&far).unwrap()), Some(diagnostics(&b.out)));
 }

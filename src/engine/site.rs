@@ -124,9 +124,10 @@ fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> [u
     };
     // The numbers of errors and warnings are shown by the overview and the
     // problems page alone (site-wide jobs, rendered in every build): a
-    // change of them does not make every page stale.
+    // change of them does not make every page stale — unless a template of
+    // the backlog's own may show them elsewhere.
     let mut site = serde_json::to_value(&shared.site).unwrap_or_default();
-    if let Some(o) = site.as_object_mut() {
+    if let Some(o) = site.as_object_mut().filter(|_| !own_templates_read(theme, PAGE_LOCAL_SITE_VALUES)) {
         for k in PAGE_LOCAL_SITE_VALUES {
             o.remove(*k);
         }
@@ -138,8 +139,21 @@ fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> [u
 }
 
 /// The values of `site` that only site-wide pages show (the page frame
-/// does not): left out of the global key.
+/// does not): left out of the global key, unless the backlog's own
+/// templates may show them on other pages ([`own_templates_read`]).
 const PAGE_LOCAL_SITE_VALUES: &[&str] = &["errors", "warnings"];
+
+/// Whether a template other than `index.html` and `problems.html` that
+/// is not the embedded one (the backlog's own, in `templates/` or its
+/// theme) mentions one of `names`.
+fn own_templates_read(theme: &Theme, names: &[&str]) -> bool {
+    let embedded = |name: &str| crate::site::theme::TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, src)| *src);
+    theme.templates.iter().any(|(name, src)| {
+        !matches!(name.as_str(), "index.html" | "problems.html")
+            && embedded(name) != Some(src.as_str())
+            && names.iter().any(|n| src.contains(n))
+    })
+}
 
 /// What the four parts of the global key cover.
 const KEY_PARTS: [&str; 4] = [
