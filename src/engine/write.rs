@@ -115,11 +115,7 @@ fn fill(
 ) -> Result<(), Error> {
     let total = render.len();
     let done = AtomicUsize::new(0);
-    // One job per split: rayon's leaves are otherwise runs of jobs done in
-    // order on one thread, and the site-wide pages (the slowest jobs, tens
-    // of milliseconds each) come first in one run while the other thread
-    // waits at the end for it.
-    render.par_iter().with_max_len(1).try_for_each(|(job, key)| -> Result<(), Error> {
+    render.par_iter().try_for_each(|(job, key)| -> Result<(), Error> {
         let out = ctx.shared.run(ctx.env, job)?;
         let paths: Vec<String> = out.iter().map(|(p, _)| p.clone()).collect();
         for (path, bytes) in &out {
