@@ -250,6 +250,7 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
 }
 
 /// The number in the navigation's Problems link of a page (`None`: no count).
+#[cfg(unix)]
 fn nav_count(html: &str) -> Option<usize> {
     let nav = html.split("problems.html\"").nth(1)?.split("</nav>").next()?;
     let n = nav.split("<span class=\"count").nth(1)?.split('>').nth(1)?.split('<').next()?;
