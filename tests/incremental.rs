@@ -248,3 +248,98 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     edit(&root, story, "title: Edited story", "title: Twice edited story");
     b.check_small("a title edit after the history moved");
 }
+
+/// The number in the navigation's Problems link of a page (`None`: no count).
+#[cfg(unix)]
+fn nav_count(html: &str) -> Option<usize> {
+    let nav = html.split("problems.html\"").nth(1)?.split("</nav>").next()?;
+    let n = nav.split("<span class=\"count").nth(1)?.split('>').nth(1)?.split('<').next()?;
+    Some(n.parse().unwrap())
+}
+
+#[cfg(unix)]
+fn inode(p: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().ino()
+}
+
+/// The number of problems is shown by the overview and the problems page
+/// alone (not in every page's frame): a dependency edit that adds a problem
+/// re-renders those and the pages of the edited item, not every page.
+#[cfg(unix)]
+#[test]
+fn a_dependency_edit_that_adds_a_problem_renders_only_the_pages_that_show_it() {
+    let repo = Repo::new();
+    let root = repo.path.clone();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
+    repo.commit("Ana", "2026-11-20T10:00:00Z", "the backlog");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut b = Bench {
+        root: root.clone(),
+        out: tmp.path().join("site"),
+        fresh: tmp.path().join("fresh"),
+        step: 0,
+        log: String::new(),
+    };
+    build(&root, &b.out, &[]);
+    b.check_small("no change");
+    let diagnostics = |out: &Path| -> usize {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("api/v1/diagnostics.json")).unwrap()).unwrap();
+        v["diagnostics"].as_array().unwrap().len()
+    };
+    let before = diagnostics(&b.out);
+    // An item far from the edit (another epic, no relation to the story).
+    let far = b.out.join("items/account-schema.html");
+    let far_ino = inode(&far);
+    edit(
+        &root,
+        "stories/asm-oauth-providers.md",
+        "depends_on: [asm-jwt-login]",
+        "depends_on: [asm-jwt-login, no-such-item]",
+    );
+    b.check_small("a dependency on an unknown item");
+    let after = diagnostics(&b.out);
+    assert_ne!(after, before, "the edit changes the number of problems");
+    let read = |p: &str| std::fs::read_to_string(b.out.join(p)).unwrap();
+    let problems = read("problems.html");
+    assert!(problems.contains("no-such-item"), "the problem is listed: {problems}");
+    // The count is on the overview and the problems page, as many as listed.
+    assert_eq!(nav_count(&read("index.html")), Some(after));
+    assert_eq!(nav_count(&problems), Some(after));
+    assert!(read("index.html").contains("count count-error"), "an error: the count says so");
+    // Not in the frame of other pages; and a page far from the edit is the
+    // last build's file (hard-linked, not written again).
+    let far_html = std::fs::read_to_string(&far).unwrap();
+    assert_eq!(nav_count(&far_html), None, "{far_html}");
+    assert_eq!(nav_count(&read("backlog.html")), None);
+    assert_eq!(inode(&far), far_ino, "items/account-schema.html was not written again");
+    // And back: the problem goes away, still incrementally.
+    edit(
+        &root,
+        "stories/asm-oauth-providers.md",
+        "depends_on: [asm-jwt-login, no-such-item]",
+        "depends_on: [asm-jwt-login]",
+    );
+    b.check_small("the unknown dependency removed");
+    assert_eq!(diagnostics(&b.out), before);
+    assert_eq!(inode(&far), far_ino);
+    // A base.html of the backlog's own that shows the count on every page:
+    // a change of it renders every page again (the same bytes as a full
+    // build, the count included).
+    let base = include_str!("../templates/base.html");
+    let own = base.replace("page.section in [\"overview\", \"problems\"] and ", "");
+    assert_ne!(own, base, "the condition is in base.html");
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(root.join("templates/base.html"), own).unwrap();
+    b.check("a base.html that shows the count on every page");
+    edit(
+        &root,
+        "stories/asm-oauth-providers.md",
+        "depends_on: [asm-jwt-login]",
+        "depends_on: [asm-jwt-login, no-such-item]",
+    );
+    let (_, _, incremental) = b.check("a dependency on an unknown item, with that base.html");
+    assert!(!incremental, "every page shows the count: a full build");
+    assert_eq!(nav_count(&std::fs::read_to_string(&far).unwrap()), Some(diagnostics(&b.out)));
+}

@@ -7,7 +7,8 @@
 //! usable state (first build, `--full`, unreadable or foreign cache), when
 //! the global key changed (configuration, theme or templates, build
 //! options, history, "today", a value every page shows such as the counts
-//! of items or problems, the schedule's start), when the output folder is
+//! of items or sprints, the schedule's start; not the numbers of errors and
+//! warnings, which only the overview and the problems page show), when the output folder is
 //! missing, or when a file to be reused is not the one the last build wrote
 //! (size, modification time or inode differ). Otherwise the jobs rendered
 //! are the site-wide ones, the audit pages listing a changed item, the pages the
@@ -121,17 +122,44 @@ fn global_key(inputs: &Inputs, theme: &Theme, shared: &Shared, flags: u64) -> [u
         ),
         None => format!("no history|{:?}|{:?}", o.today, o.history_note),
     };
-    let site = serde_json::to_vec(&shared.site).unwrap_or_default();
+    // The numbers of errors and warnings are shown by the overview and the
+    // problems page alone (site-wide jobs, rendered in every build): a
+    // change of them does not make every page stale — unless a template of
+    // the backlog's own may show them elsewhere.
+    let mut site = serde_json::to_value(&shared.site).unwrap_or_default();
+    if let Some(o) = site.as_object_mut().filter(|_| !own_templates_read(theme, PAGE_LOCAL_SITE_VALUES)) {
+        for k in PAGE_LOCAL_SITE_VALUES {
+            o.remove(*k);
+        }
+    }
+    let site = serde_json::to_vec(&site).unwrap_or_default();
     let sched = format!("{:?}|{:?}", shared.sched.start, shared.active.map(|a| shared.b.items[a].id()));
     let refs: Vec<&[u8]> = setup.iter().map(Vec::as_slice).collect();
     [hash_bytes(&refs), hash_bytes(&[history.as_bytes()]), hash_bytes(&[&site]), hash_bytes(&[sched.as_bytes()])]
+}
+
+/// The values of `site` that only site-wide pages show (the page frame
+/// does not): left out of the global key, unless the backlog's own
+/// templates may show them on other pages ([`own_templates_read`]).
+const PAGE_LOCAL_SITE_VALUES: &[&str] = &["errors", "warnings"];
+
+/// Whether a template other than `index.html` and `problems.html` that
+/// is not the embedded one (the backlog's own, in `templates/` or its
+/// theme) mentions one of `names`.
+fn own_templates_read(theme: &Theme, names: &[&str]) -> bool {
+    let embedded = |name: &str| crate::site::theme::TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, src)| *src);
+    theme.templates.iter().any(|(name, src)| {
+        !matches!(name.as_str(), "index.html" | "problems.html")
+            && embedded(name) != Some(src.as_str())
+            && names.iter().any(|n| src.contains(n))
+    })
 }
 
 /// What the four parts of the global key cover.
 const KEY_PARTS: [&str; 4] = [
     "configuration, theme, templates or build options",
     "history (or today's date)",
-    "a site-wide value (counts of items, sprints or problems)",
+    "a site-wide value (counts of items or sprints)",
     "the schedule's start or the active sprint",
 ];
 

@@ -46,6 +46,7 @@ pub(super) struct Ctx<'a> {
 }
 
 type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), Error> + Sync + 'a;
+/// Puts a kept file in place (`fill` records it, with its job: [`Record::kept`]).
 type Keep<'a> = dyn Fn(&str, &FileState) -> Result<(), Error> + Sync + 'a;
 
 /// What a build wrote, for the next build's state.
@@ -71,6 +72,26 @@ impl Record {
             }
         } else {
             self.reused.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Jobs kept from the last build, with their files as they were.
+    fn kept(&self, jobs: &[&(String, &JobOut)], prev: &State) {
+        if let Ok(mut f) = self.files.lock() {
+            for (_, out) in jobs {
+                for p in &out.paths {
+                    if let Some(st) = prev.files.get(p) {
+                        f.insert(p.clone(), *st);
+                    }
+                }
+            }
+        }
+        let n: usize = jobs.iter().map(|(_, out)| out.paths.len()).sum();
+        self.reused.fetch_add(n, Ordering::Relaxed);
+        if let Ok(mut j) = self.jobs.lock() {
+            for (k, out) in jobs {
+                j.insert(k.clone(), (*out).clone());
+            }
         }
     }
 }
@@ -110,16 +131,19 @@ fn fill(
         Ok(())
     })?;
     if let Some(prev) = prev {
-        reuse.par_iter().with_min_len(16).try_for_each(|(k, out)| -> Result<(), Error> {
-            for p in &out.paths {
-                let st = prev.files.get(p).ok_or_else(|| Altered(p.clone()))?;
-                keep(p, st)?;
-            }
-            if let Ok(mut j) = rec.jobs.lock() {
-                j.insert(k.clone(), (*out).clone());
-            }
-            Ok(())
-        })?;
+        // Recorded a chunk at a time (one lock per chunk, not per file).
+        reuse
+            .par_iter()
+            .with_min_len(64)
+            .try_fold(Vec::new, |mut kept, job| -> Result<Vec<&(String, &JobOut)>, Error> {
+                for p in &job.1.paths {
+                    let st = prev.files.get(p).ok_or_else(|| Altered(p.clone()))?;
+                    keep(p, st)?;
+                }
+                kept.push(job);
+                Ok(kept)
+            })
+            .try_for_each(|kept| kept.map(|k| rec.kept(&k, prev)))?;
     }
     for (name, bytes) in &ctx.theme.assets {
         put(&format!("assets/{name}"), bytes)?;
@@ -223,12 +247,21 @@ pub(super) fn run(
     let t = std::time::Instant::now();
     let spare_kept = match plan {
         Some((prev, _)) if spare_ok => {
-            check_output(ctx.out, prev)?;
-            phases.push(("check output", t.elapsed().as_secs_f64()));
             // Marked while it is being changed: a build killed half-way
             // leaves a spare the state no longer describes.
             std::fs::write(&dirty, b"")?;
-            let r = into_spare(ctx, &render, &reuse, prev, &rec, spare);
+            // The output folder is checked while the spare is brought up
+            // to date (the spare only; the output is read, never changed,
+            // until the swap, which waits for the check).
+            let (checked, filled) = rayon::join(
+                || {
+                    let r = check_output(ctx.out, prev);
+                    (r, t.elapsed().as_secs_f64())
+                },
+                || into_spare(ctx, &render, &reuse, prev, &rec, spare),
+            );
+            phases.push(("check output (beside render)", checked.1));
+            let r = checked.0.map_err(Error::from).and(filled).and_then(|()| swap(ctx.out, spare));
             if r.is_err() {
                 let _ = remove_tree(spare);
             }
@@ -322,7 +355,6 @@ fn into_fresh(
                 return Err(Altered(path.to_string()).into());
             }
             sink.link_previous(path).map_err(|_| Altered(path.to_string()))?;
-            rec.file(path, *st, false);
             Ok(())
         };
         fill(ctx, render, reuse, prev, rec, &put, &keep)
@@ -330,7 +362,7 @@ fn into_fresh(
     Ok(kept)
 }
 
-/// Brings the spare up to this build and swaps it with the output.
+/// Brings the spare up to this build (then [`swap`] it with the output).
 fn into_spare(
     ctx: &Ctx,
     render: &[(Job, Option<String>)],
@@ -385,19 +417,18 @@ fn into_spare(
         rec.file(path, stamped(&d, hash), true);
         Ok(())
     };
-    let keep = |path: &str, st: &FileState| -> Result<(), Error> {
+    let keep = |path: &str, _: &FileState| -> Result<(), Error> {
         if differs.contains(path) {
             link_from_out(path)?;
         }
-        rec.file(path, *st, false);
         Ok(())
     };
     fill(ctx, render, reuse, Some(prev), rec, &put, &keep)?;
     // Files neither this build nor the output has any more.
-    let now: Vec<String> = rec.files.lock().map(|f| f.keys().cloned().collect()).unwrap_or_default();
-    let now: HashSet<&str> = now.iter().map(String::as_str).collect();
-    let gone: Vec<&str> =
-        prev.files.keys().map(String::as_str).chain(differs.iter().copied()).filter(|p| !now.contains(p)).collect();
+    let gone: Vec<&str> = {
+        let now = rec.files.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
+        prev.files.keys().map(String::as_str).chain(differs.iter().copied()).filter(|p| !now.contains_key(*p)).collect()
+    };
     for p in gone {
         let _ = std::fs::remove_file(spare.join(p));
         // Empty folders go too (a full build has none).
@@ -409,14 +440,18 @@ fn into_spare(
             rest = parent;
         }
     }
-    // The swap: output → aside, spare → output, aside → spare.
+    Ok(())
+}
+
+/// The swap: output → aside, spare → output, aside → spare.
+fn swap(out: &Path, spare: &Path) -> Result<(), Error> {
     let aside = spare.with_extension("swap");
     if aside.exists() {
         remove_tree(&aside)?;
     }
-    std::fs::rename(ctx.out, &aside)?;
-    if let Err(e) = std::fs::rename(spare, ctx.out) {
-        let _ = std::fs::rename(&aside, ctx.out);
+    std::fs::rename(out, &aside)?;
+    if let Err(e) = std::fs::rename(spare, out) {
+        let _ = std::fs::rename(&aside, out);
         return Err(e.into());
     }
     if std::fs::rename(&aside, spare).is_err() {
