@@ -596,7 +596,7 @@ fn graph_views_zoom_and_filter_in_chromium() {
         .skip(1)
         .map(|p| {
             let tag = &p[..p.find('>').unwrap()];
-            (value(tag, "data-id"), value(tag, "data-kind"))
+            (value(tag, "id").trim_start_matches("n-").to_string(), value(tag, "data-kind"))
         })
         .collect();
     let edges: Vec<(String, String)> = html

@@ -178,6 +178,8 @@
     // Hover text the page leaves out: an edge's ends, a node's kind and
     // status (and its full title when the box cuts it).
     var NS = "http://www.w3.org/2000/svg";
+    // A node's item id: its data-id, or its anchor's id (`n-<id>`).
+    function nid(n) { return n.getAttribute("data-id") || n.id.slice(2); }
     function tip(el, text) {
       var t = el.querySelector("title") || document.createElementNS(NS, "title");
       t.textContent = text;
@@ -190,7 +192,7 @@
       var a = n.querySelector("a") || n, t = a.querySelector("title"), texts = n.querySelectorAll("text");
       if (!n.getAttribute("data-kind") || !texts.length) return;
       var title = t ? t.textContent : (texts[1] ? texts[1].textContent : "");
-      tip(a, n.getAttribute("data-id") + " (" + n.getAttribute("data-kind") + ", " + (n.getAttribute("data-status") || "no status") + "): " + title);
+      tip(a, nid(n) + " (" + n.getAttribute("data-kind") + ", " + (n.getAttribute("data-status") || "no status") + "): " + title);
     });
     var selects = Array.prototype.slice.call(fig.querySelectorAll("[data-graph-filter]"));
     var hide = fig.querySelector("[data-graph-hide]");
@@ -210,8 +212,8 @@
         var far = parseInt(n.getAttribute("data-depth") || "0", 10) > depth;
         n.classList.toggle("is-out", !ok);
         n.classList.toggle("is-far", far);
-        if (far) out[n.getAttribute("data-id")] = 2;
-        else if (!ok) out[n.getAttribute("data-id")] = 1;
+        if (far) out[nid(n)] = 2;
+        else if (!ok) out[nid(n)] = 1;
         else shown++;
       });
       edges.forEach(function (p) {
@@ -242,7 +244,7 @@
     var adj = null;
     function focusOn(id) {
       var node = null;
-      nodes.forEach(function (n) { if (n.getAttribute("data-id") === id) node = n; });
+      nodes.forEach(function (n) { if (nid(n) === id) node = n; });
       if (!node) return false;
       if (!adj) {
         adj = {};
@@ -261,7 +263,7 @@
         });
       }
       nodes.forEach(function (n) {
-        var d = dist[n.getAttribute("data-id")];
+        var d = dist[nid(n)];
         n.setAttribute("data-depth", d === undefined ? "99" : String(d));
         n.classList.toggle("center", n === node);
       });

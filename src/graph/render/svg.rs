@@ -513,13 +513,13 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
             if center { " center" } else { "" }
         );
         if !opt.bare {
-            let _ = write!(
-                o,
-                " data-id=\"{}\" data-kind=\"{}\" data-status=\"{}\"",
-                Esc(it.id()),
-                Esc(it.kind()),
-                Esc(it.status().unwrap_or("")),
-            );
+            if styled && opt.href.is_some() {
+                // Its id is the anchor's (`n-<id>`, below).
+                let _ = write!(o, " id=\"n-{}\"", Esc(it.id()));
+            } else {
+                let _ = write!(o, " data-id=\"{}\"", Esc(it.id()));
+            }
+            let _ = write!(o, " data-kind=\"{}\" data-status=\"{}\"", Esc(it.kind()), Esc(it.status().unwrap_or("")));
             // Empty ones left out when styled (the script reads a missing
             // attribute as empty).
             let labels = it.labels.join("|");
@@ -531,7 +531,7 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
                 let _ = write!(o, " data-sprint=\"{}\"", Esc(sprint));
             }
         }
-        if opt.href.is_some() && !opt.bare {
+        if opt.href.is_some() && !opt.bare && !styled {
             // A page's anchor: `#n-<id>` scrolls to the node (and focuses
             // the view on it with the page's script).
             let _ = write!(o, " id=\"n-{}\"", Esc(it.id()));
