@@ -510,8 +510,10 @@ fn a_document_and_its_epic_that_reference_each_other_are_listed_once_and_neutral
     assert!(!epic.contains("no status"), "{epic}");
     // The document lists the epic once (it references it) and the story (it references the document).
     let doc = std::fs::read_to_string(out.join("docs/spec.html")).unwrap();
-    assert_eq!(doc.matches("href=\"../items/e.html\">Epic</a>").count(), 1, "{doc}");
-    assert_eq!(doc.matches("href=\"../items/s.html\">Story</a>").count(), 1, "{doc}");
+    // One link a row: the id (the title beside it is text).
+    assert_eq!(doc.matches("href=\"../items/e.html\">e</a> <span>Epic</span>").count(), 1, "{doc}");
+    assert_eq!(doc.matches("href=\"../items/s.html\">s</a> <span>Story</span>").count(), 1, "{doc}");
+    assert_eq!(doc.matches("href=\"../items/e.html\"").count(), 1, "{doc}");
 }
 
 /// The distance and hop (`2, via …`) of the impact page's list entry for `id`.
