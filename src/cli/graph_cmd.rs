@@ -261,7 +261,9 @@ pub fn roadmap(ctx: &Ctx, a: &RoadmapArgs) -> anyhow::Result<u8> {
     };
     match a.format {
         RoadmapFormat::Json => out_json(&r),
-        RoadmapFormat::Svg => out(&render::gantt::render(&r, render::gantt::Options { arrows: a.arrows })),
+        RoadmapFormat::Svg => {
+            out(&render::gantt::render(&r, render::gantt::Options { arrows: a.arrows, compact: false }))
+        }
         RoadmapFormat::Mermaid => out(&crate::graph::roadmap::mermaid(&r, &title)),
         RoadmapFormat::Ics => out(&crate::graph::roadmap::ics(&r, &b, &title)),
     }

@@ -47,14 +47,18 @@
       if (z.h / s < H) st.y = 0;
       apply();
     }
+    // A box's size: its attributes, else the style sheet's (a page's
+    // drawing sizes its boxes in CSS).
+    function rw(r) { return parseFloat(r.getAttribute("width")) || r.getBBox().width; }
+    function rh(r) { return parseFloat(r.getAttribute("height")) || r.getBBox().height; }
     // The part of the picture around the nodes shown (all but the hidden).
     function fitShown() {
       var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
       svg.querySelectorAll("g.node:not(.is-far) rect").forEach(function (r) {
         var x = parseFloat(r.getAttribute("x")), y = parseFloat(r.getAttribute("y"));
         x0 = Math.min(x0, x); y0 = Math.min(y0, y);
-        x1 = Math.max(x1, x + parseFloat(r.getAttribute("width")));
-        y1 = Math.max(y1, y + parseFloat(r.getAttribute("height")));
+        x1 = Math.max(x1, x + rw(r));
+        y1 = Math.max(y1, y + rh(r));
       });
       if (!(x1 > x0)) return center(fitScale());
       var z = size(), pad = 24, bw = x1 - x0 + 2 * pad, bh = y1 - y0 + 2 * pad;
@@ -63,8 +67,8 @@
       var s = Math.max(0.6, Math.min(1, z.w / bw, z.h / bh));
       var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, c = svg.querySelector("g.node.center rect");
       if (c && (bw * s > z.w || bh * s > z.h)) {
-        cx = parseFloat(c.getAttribute("x")) + parseFloat(c.getAttribute("width")) / 2;
-        cy = parseFloat(c.getAttribute("y")) + parseFloat(c.getAttribute("height")) / 2;
+        cx = parseFloat(c.getAttribute("x")) + rw(c) / 2;
+        cy = parseFloat(c.getAttribute("y")) + rh(c) / 2;
       }
       st.s = s;
       st.x = cx - z.w / s / 2;
@@ -83,7 +87,7 @@
       var c = svg.querySelector("g.node.center rect");
       var z = size();
       if (c && z.h / s < H) {
-        st.y = parseFloat(c.getAttribute("y")) + parseFloat(c.getAttribute("height")) / 2 - z.h / s / 2;
+        st.y = parseFloat(c.getAttribute("y")) + rh(c) / 2 - z.h / s / 2;
         st.y = Math.max(0, Math.min(st.y, H - z.h / s));
         apply();
       }
@@ -171,6 +175,25 @@
     // Filters and the depth switch.
     var nodes = Array.prototype.slice.call(svg.querySelectorAll("g.node"));
     var edges = Array.prototype.slice.call(svg.querySelectorAll("path[data-from]"));
+    // Hover text the page leaves out: an edge's ends, a node's kind and
+    // status (and its full title when the box cuts it).
+    var NS = "http://www.w3.org/2000/svg";
+    // A node's item id: its data-id, or its anchor's id (`n-<id>`).
+    function nid(n) { return n.getAttribute("data-id") || n.id.slice(2); }
+    function tip(el, text) {
+      var t = el.querySelector("title") || document.createElementNS(NS, "title");
+      t.textContent = text;
+      if (!t.parentNode) el.insertBefore(t, el.firstChild);
+    }
+    edges.forEach(function (p) {
+      if (!p.querySelector("title")) tip(p, p.getAttribute("data-from") + " waits on or is under " + p.getAttribute("data-to"));
+    });
+    nodes.forEach(function (n) {
+      var a = n.querySelector("a") || n, t = a.querySelector("title"), texts = n.querySelectorAll("text");
+      if (!n.getAttribute("data-kind") || !texts.length) return;
+      var title = t ? t.textContent : (texts[1] ? texts[1].textContent : "");
+      tip(a, nid(n) + " (" + n.getAttribute("data-kind") + ", " + (n.getAttribute("data-status") || "no status") + "): " + title);
+    });
     var selects = Array.prototype.slice.call(fig.querySelectorAll("[data-graph-filter]"));
     var hide = fig.querySelector("[data-graph-hide]");
     var counter = fig.querySelector("[data-graph-count]");
@@ -189,8 +212,8 @@
         var far = parseInt(n.getAttribute("data-depth") || "0", 10) > depth;
         n.classList.toggle("is-out", !ok);
         n.classList.toggle("is-far", far);
-        if (far) out[n.getAttribute("data-id")] = 2;
-        else if (!ok) out[n.getAttribute("data-id")] = 1;
+        if (far) out[nid(n)] = 2;
+        else if (!ok) out[nid(n)] = 1;
         else shown++;
       });
       edges.forEach(function (p) {
@@ -221,7 +244,7 @@
     var adj = null;
     function focusOn(id) {
       var node = null;
-      nodes.forEach(function (n) { if (n.getAttribute("data-id") === id) node = n; });
+      nodes.forEach(function (n) { if (nid(n) === id) node = n; });
       if (!node) return false;
       if (!adj) {
         adj = {};
@@ -240,7 +263,7 @@
         });
       }
       nodes.forEach(function (n) {
-        var d = dist[n.getAttribute("data-id")];
+        var d = dist[nid(n)];
         n.setAttribute("data-depth", d === undefined ? "99" : String(d));
         n.classList.toggle("center", n === node);
       });

@@ -22,6 +22,11 @@ pub const MAX_DAYS: u64 = 3660;
 pub struct Options {
     /// Draw dependency arrows between bars.
     pub arrows: bool,
+    /// For a page whose style sheet draws it (`.gantt` in the theme): no
+    /// namespace or style element, whole-pixel coordinates, sizes in CSS,
+    /// one stripe pattern for all rows, and per row its label and its bar,
+    /// without a group or a title (the page's table has the dates).
+    pub compact: bool,
 }
 
 fn days(a: NaiveDate, b: NaiveDate) -> f64 {
@@ -61,6 +66,10 @@ pub fn render(r: &Roadmap, opts: Options) -> String {
     let width = LABEL + span * px + 20.0;
     let height = TOP + ROW * r.rows.len() as f64 + 10.0;
     let mut o = String::with_capacity(256 + r.rows.len() * 300);
+    if opts.compact {
+        compact(r, opts, &mut o, lo, hi, px, width, height);
+        return o;
+    }
     o.push_str(&format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" role=\"img\" aria-label=\"Roadmap from {lo} to {hi}\" font-family=\"system-ui, sans-serif\" font-size=\"12\">\n",
         w = width,
@@ -204,4 +213,113 @@ pub fn render(r: &Roadmap, opts: Options) -> String {
     }
     o.push_str("</svg>\n");
     o
+}
+
+/// The compact drawing of [`render`] (see [`Options::compact`]): the same
+/// bars, ticks, bands and axis.
+#[allow(clippy::too_many_arguments)]
+fn compact(r: &Roadmap, opts: Options, o: &mut String, lo: NaiveDate, hi: NaiveDate, px: f64, width: f64, height: f64) {
+    use std::fmt::Write as _;
+    let x = |d: NaiveDate| (LABEL + days(lo, d) * px).round();
+    let _ = writeln!(
+        o,
+        "<svg class=\"gantt gc\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" role=\"img\" aria-label=\"Roadmap from {lo} to {hi}\">\
+<defs><pattern id=\"g-st\" width=\"8\" height=\"{p}\" patternUnits=\"userSpaceOnUse\" y=\"{TOP}\"><rect y=\"{ROW}\" width=\"8\" height=\"{ROW}\"/></pattern></defs>\
+<rect class=\"g-stripes\" y=\"{TOP}\" width=\"{w:.0}\" height=\"{s:.0}\"/>",
+        w = width,
+        h = height,
+        p = 2.0 * ROW,
+        s = ROW * r.rows.len() as f64,
+    );
+    if opts.arrows {
+        o.push_str("<defs><marker id=\"g-arrow\" viewBox=\"0 0 6 6\" refX=\"6\" refY=\"3\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0L6,3L0,6z\" fill=\"#777\"/></marker></defs>\n");
+    }
+    for s in &r.sprints {
+        if s.end < lo || s.start > hi {
+            continue;
+        }
+        let (a, b) = (x(s.start), x(s.end.succ_opt().unwrap_or(s.end)));
+        let _ = writeln!(
+            o,
+            "<rect class=\"g-band\" x=\"{a}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{t} ({} – {})</title></rect><text class=\"g-band-label\" x=\"{}\" y=\"{}\">{t}</text>",
+            TOP - 8.0,
+            (b - a).max(1.0),
+            (height - TOP + 8.0).round(),
+            s.start,
+            s.end,
+            a + 2.0,
+            TOP - 10.0,
+            t = escape(&s.title)
+        );
+    }
+    let mut d = lo;
+    while d <= hi {
+        if d.day() == 1 || d == lo {
+            let _ = writeln!(
+                o,
+                "<text x=\"{}\" y=\"14\">{}</text><path class=\"g-grid\" d=\"M{},18V{height:.0}\"/>",
+                x(d) + 2.0,
+                d.format("%b %Y"),
+                x(d)
+            );
+        } else if d.weekday() == chrono::Weekday::Mon && px * 7.0 >= 24.0 {
+            let _ = writeln!(o, "<path class=\"g-grid g-wk\" d=\"M{},{}V{height:.0}\"/>", x(d), TOP - 8.0);
+        }
+        match d.succ_opt() {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    let mut mid: std::collections::HashMap<&str, (f64, f64, f64)> = std::collections::HashMap::new();
+    for (k, row) in r.rows.iter().enumerate() {
+        let cy = TOP + ROW * k as f64 + ROW / 2.0;
+        let label: String = row.title.chars().take(40).collect();
+        let label = if label.len() < row.title.len() { format!("{label}…") } else { label };
+        let _ = write!(
+            o,
+            "<text x=\"{}\" y=\"{}\"{}>{}</text>",
+            6 + 14 * row.depth.min(8),
+            cy + 4.0,
+            if row.summary { " class=\"s\"" } else { "" },
+            escape(&label)
+        );
+        if let (Some(s), Some(f)) = (row.start, row.finish) {
+            let (a, b) = (x(s), x(f.succ_opt().unwrap_or(f)));
+            if row.milestone {
+                let _ = write!(o, "<path class=\"g-ms\" d=\"M{a},{}l6,6l-6,6l-6-6z\"/>", cy - 6.0);
+            } else if row.summary {
+                let w = (b - a).max(8.0);
+                let _ = write!(o, "<path class=\"g-sum\" d=\"M{a},{}h{w}v7l-4-3h{}l-4,3z\"/>", cy - 4.0, -(w - 8.0));
+            } else {
+                if let Some(lf) = row.late_finish.filter(|lf| *lf > f) {
+                    let c = x(lf.succ_opt().unwrap_or(lf));
+                    let _ = write!(o, "<rect class=\"g-slack\" x=\"{b}\" y=\"{}\" width=\"{}\"/>", cy - 4.0, c - b);
+                }
+                let class = if row.critical { "g-crit" } else { "g-bar" };
+                let _ =
+                    write!(o, "<rect class=\"{class}\" x=\"{a}\" y=\"{}\" width=\"{}\"/>", cy - 6.0, (b - a).max(2.0));
+            }
+            mid.insert(&row.id, (a, b, cy));
+        }
+        if let Some(d) = row.due {
+            let dx = x(d.succ_opt().unwrap_or(d));
+            let class = if row.overdue { "g-late" } else { "g-due" };
+            let _ = write!(o, "<path class=\"{class}\" d=\"M{dx},{}v16\"/>", cy - 8.0);
+        }
+        o.push('\n');
+    }
+    if opts.arrows {
+        for row in &r.rows {
+            let Some(&(a, _, cy)) = mid.get(row.id.as_str()) else { continue };
+            for dep in &row.depends_on {
+                let Some(&(_, b, dy)) = mid.get(dep.as_str()) else { continue };
+                let _ = writeln!(o, "<path class=\"g-dep\" d=\"M{b},{dy}h6V{cy}H{}\"/>", (a - 1.0).max(b + 6.0));
+            }
+        }
+    }
+    if let Some(t) = r.today {
+        let tx = x(t);
+        let _ = writeln!(o, "<path class=\"g-today\" d=\"M{tx},18V{height:.0}\"><title>today {t}</title></path>");
+    }
+    o.push_str("</svg>\n");
 }

@@ -400,31 +400,43 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
     let lay = layout(n, &edges);
     let mut o = String::new();
     let styled = opt.styled;
-    let _ = writeln!(
-        o,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" {}>",
-        f(lay.width),
-        f(lay.height),
-        f(lay.width),
-        f(lay.height),
-        if styled { "class=\"gv\"" } else { "font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\"" }
-    );
+    if styled {
+        // Inline in a page: no namespace, no background, no legend (the
+        // page's style sheet paints the background and the page's caption
+        // is the legend); whole-pixel coordinates.
+        let (w, h) = (lay.width.round(), lay.height.round());
+        let _ =
+            writeln!(o, "<svg width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" class=\"gv\">", f(w), f(h), f(w), f(h));
+    } else {
+        let _ = writeln!(
+            o,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\">",
+            f(lay.width),
+            f(lay.height),
+            f(lay.width),
+            f(lay.height),
+        );
+    }
     o.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker>");
     o.push_str("<marker id=\"arrow-critical\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d62728\"/></marker></defs>\n");
-    let _ = writeln!(o, "<rect width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>", f(lay.width), f(lay.height));
-    // Legend.
-    let mut lx = MARGIN;
-    for (label, cat) in [("to do", "todo"), ("in progress", "doing"), ("done", "done")] {
-        let _ = writeln!(o,
+    // A styled drawing's coordinates are whole pixels.
+    let f = |x: f64| if styled { Num(x.round()) } else { Num(x) };
+    if !styled {
+        let _ = writeln!(o, "<rect width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>", f(lay.width), f(lay.height));
+        // Legend.
+        let mut lx = MARGIN;
+        for (label, cat) in [("to do", "todo"), ("in progress", "doing"), ("done", "done")] {
+            let _ = writeln!(o,
             "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"#888\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">{label}</text>",
             f(lx), f(MARGIN), fill(cat), f(lx + 20.0), f(MARGIN + 12.0)
         );
-        lx += 110.0;
-    }
-    let _ = writeln!(o,
+            lx += 110.0;
+        }
+        let _ = writeln!(o,
         "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"#fff\" stroke=\"#d62728\" stroke-width=\"2.5\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">critical path · arrows point to what is waited on</text>",
         f(lx), f(MARGIN), f(lx + 20.0), f(MARGIN + 12.0)
     );
+    }
     // Edges first, under the nodes.
     o.push_str(if styled { "<g fill=\"none\" marker-end=\"url(#arrow)\">\n" } else { "<g fill=\"none\">\n" });
     for (k, &e) in sub.edges.iter().enumerate() {
@@ -436,8 +448,8 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         let solid = structural && (lay.chains[k].is_some() || lay.direct[k]);
         let dash = if solid { "" } else { " stroke-dasharray=\"5,4\"" };
         let d = match &lay.chains[k] {
-            Some(chain) => chain_path(&lay, chain),
-            None => direct_path(&lay, a, c),
+            Some(chain) => chain_path(&lay, chain, styled),
+            None => direct_path(&lay, a, c, styled),
         };
         if styled {
             // The group's marker and the style sheet's stroke, unless
@@ -458,13 +470,19 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         if !opt.bare {
             let _ = write!(o, " data-from=\"{}\" data-to=\"{}\"", Esc(b.items[ed.from].id()), Esc(b.items[ed.to].id()));
         }
-        let _ = writeln!(
-            o,
-            "><title>{} → {}: {}</title></path>",
-            Esc(b.items[ed.from].id()),
-            Esc(b.items[ed.to].id()),
-            Esc(&edge_label(g, e))
-        );
+        if styled {
+            // No title: the page's script builds the hover text from the
+            // ends' ids.
+            o.push_str("/>\n");
+        } else {
+            let _ = writeln!(
+                o,
+                "><title>{} → {}: {}</title></path>",
+                Esc(b.items[ed.from].id()),
+                Esc(b.items[ed.to].id()),
+                Esc(&edge_label(g, e))
+            );
+        }
         if let Some(lag) = &ed.lag_text {
             // Label the lag near the dependent's end.
             let (px, py) = (lay.x[a] - 8.0, lay.y[a] + NODE_H / 2.0 - 4.0);
@@ -495,17 +513,25 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
             if center { " center" } else { "" }
         );
         if !opt.bare {
-            let _ = write!(
-                o,
-                " data-id=\"{}\" data-kind=\"{}\" data-status=\"{}\" data-labels=\"{}\" data-sprint=\"{}\"",
-                Esc(it.id()),
-                Esc(it.kind()),
-                Esc(it.status().unwrap_or("")),
-                Esc(&it.labels.join("|")),
-                Esc(it.sprint.as_ref().map_or("", |s| s.value.as_str())),
-            );
+            if styled && opt.href.is_some() {
+                // Its id is the anchor's (`n-<id>`, below).
+                let _ = write!(o, " id=\"n-{}\"", Esc(it.id()));
+            } else {
+                let _ = write!(o, " data-id=\"{}\"", Esc(it.id()));
+            }
+            let _ = write!(o, " data-kind=\"{}\" data-status=\"{}\"", Esc(it.kind()), Esc(it.status().unwrap_or("")));
+            // Empty ones left out when styled (the script reads a missing
+            // attribute as empty).
+            let labels = it.labels.join("|");
+            let sprint = it.sprint.as_ref().map_or("", |s| s.value.as_str());
+            if !styled || !labels.is_empty() {
+                let _ = write!(o, " data-labels=\"{}\"", Esc(&labels));
+            }
+            if !styled || !sprint.is_empty() {
+                let _ = write!(o, " data-sprint=\"{}\"", Esc(sprint));
+            }
         }
-        if opt.href.is_some() && !opt.bare {
+        if opt.href.is_some() && !opt.bare && !styled {
             // A page's anchor: `#n-<id>` scrolls to the node (and focuses
             // the view on it with the page's script).
             let _ = write!(o, " id=\"n-{}\"", Esc(it.id()));
@@ -518,6 +544,30 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         if let Some(h) = &href {
             let _ = write!(o, "<a href=\"{}\">", Esc(h));
         }
+        if styled {
+            // The box (its size in the style sheet), the id in bold (the
+            // first text) and the title; the full title as the hover text
+            // only when the box cuts it (the script adds kind and status).
+            let title = truncate(&it.title.value, 32);
+            if title != it.title.value {
+                let _ = write!(o, "<title>{}</title>", Esc(&it.title.value));
+            }
+            let (x, y) = (lay.x[k].round(), lay.y[k].round());
+            let _ = writeln!(
+                o,
+                "<rect x=\"{}\" y=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\">{}</text>{}</g>",
+                f(x),
+                f(y),
+                f(x + 8.0),
+                f(y + 18.0),
+                Esc(&truncate(it.id(), 30)),
+                f(x + 8.0),
+                f(y + 35.0),
+                Esc(&title),
+                if href.is_some() { "</a>" } else { "" },
+            );
+            continue;
+        }
         let _ = write!(
             o,
             "<title>{} ({}, {}{}): {}</title>",
@@ -527,24 +577,6 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
             slack,
             Esc(&it.title.value),
         );
-        if styled {
-            let _ = writeln!(
-                o,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/><text x=\"{}\" y=\"{}\" class=\"b\">{}</text><text x=\"{}\" y=\"{}\">{}</text>{}</g>",
-                f(lay.x[k]),
-                f(lay.y[k]),
-                f(NODE_W),
-                f(NODE_H),
-                f(lay.x[k] + 8.0),
-                f(lay.y[k] + 18.0),
-                Esc(&truncate(it.id(), 30)),
-                f(lay.x[k] + 8.0),
-                f(lay.y[k] + 35.0),
-                Esc(&truncate(&it.title.value, 32)),
-                if href.is_some() { "</a>" } else { "" },
-            );
-            continue;
-        }
         let _ = write!(
             o,
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
@@ -572,7 +604,9 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
 /// A smooth path along a chain of drawing nodes, right to left: from the
 /// left side of the first (the edge's source) to the right side of the
 /// last (its target).
-fn chain_path(l: &Layout, chain: &[usize]) -> String {
+fn chain_path(l: &Layout, chain: &[usize], whole: bool) -> String {
+    let f = |x: f64| if whole { Num(x.round()) } else { Num(x) };
+    let sp = if whole { "" } else { " " };
     let mut pts: Vec<(f64, f64)> = Vec::with_capacity(chain.len() * 2);
     for (k, &u) in chain.iter().enumerate() {
         let cy = l.y[u] + l.h[u] / 2.0;
@@ -594,27 +628,29 @@ fn chain_path(l: &Layout, chain: &[usize]) -> String {
     for w in pts.windows(2) {
         let ((x0, y0), (x1, y1)) = (w[0], w[1]);
         if (y0 - y1).abs() < 0.5 {
-            let _ = write!(d, " L{},{}", f(x1), f(y1));
+            let _ = write!(d, "{sp}L{},{}", f(x1), f(y1));
         } else {
             let mx = (x0 + x1) / 2.0;
-            let _ = write!(d, " C{},{} {},{} {},{}", f(mx), f(y0), f(mx), f(y1), f(x1), f(y1));
+            let _ = write!(d, "{sp}C{},{} {},{} {},{}", f(mx), f(y0), f(mx), f(y1), f(x1), f(y1));
         }
     }
     d
 }
 
 /// A curve between two real nodes for edges outside the layering.
-fn direct_path(l: &Layout, a: usize, c: usize) -> String {
+fn direct_path(l: &Layout, a: usize, c: usize, whole: bool) -> String {
+    let f = |x: f64| if whole { Num(x.round()) } else { Num(x) };
+    let sp = if whole { "" } else { " " };
     let (ya, yc) = (l.y[a] + NODE_H / 2.0, l.y[c] + NODE_H / 2.0);
     if l.layer[a] == l.layer[c] {
         // Same column: a bulge to the right.
         let x = l.x[a] + NODE_W;
         let bulge = x + 40.0;
-        return format!("M{},{} C{},{} {},{} {},{}", f(x), f(ya), f(bulge), f(ya), f(bulge), f(yc), f(x), f(yc));
+        return format!("M{},{}{sp}C{},{} {},{} {},{}", f(x), f(ya), f(bulge), f(ya), f(bulge), f(yc), f(x), f(yc));
     }
     let (x0, x1) = if l.layer[a] > l.layer[c] { (l.x[a], l.x[c] + NODE_W) } else { (l.x[a] + NODE_W, l.x[c]) };
     let mx = (x0 + x1) / 2.0;
-    format!("M{},{} C{},{} {},{} {},{}", f(x0), f(ya), f(mx), f(ya), f(mx), f(yc), f(x1), f(yc))
+    format!("M{},{}{sp}C{},{} {},{} {},{}", f(x0), f(ya), f(mx), f(ya), f(mx), f(yc), f(x1), f(yc))
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! The dependency graph pages: the index of views (`graph.html`), one view
 //! per epic or other top-level parent (`graph/<id>.html`), the whole graph
 //! on its own page when it is small enough (`graph-all.html`), and the
-//! focus view around an epic or initiative, or an item in no view
-//! (`graph/focus/<id>.html`).
+//! focus view around an epic or initiative (`graph/focus/<id>.html`).
 //!
 //! Other items are focused in their view (`graph/<view>.html#n-<id>`,
 //! see [`Shared::has_focus_page`]).
@@ -246,9 +245,10 @@ impl Shared<'_> {
 
     /// Which work items get a focus page of their own: those with a graph
     /// view (an epic's neighbours are not in its view: its parent, the
-    /// epics it depends on), and related items drawn in no view. Every
-    /// other item's "graph around" is its view, focused on it
-    /// (`graph/<view>.html#n-<id>`): a page per item would double the site.
+    /// epics it depends on). Every other item's "graph around" is its
+    /// view, focused on it (`graph/<view>.html#n-<id>`); an item drawn in
+    /// no view has none (its impact page draws what waits on it): a page
+    /// per item would double the site.
     ///
     /// An item related to one other alone, by relations of its own (every
     /// edge between them leaves it: a star's spoke that depends on the
@@ -275,7 +275,7 @@ impl Shared<'_> {
             && role(self.b, i) == Role::Work
             && self.b.index.get(self.b.items[i].id()) == Some(&i)
             && !(self.g.out[i].is_empty() && self.g.inc[i].is_empty())
-            && (self.has_graph_page(i) || self.view_of(i).is_none())
+            && self.has_graph_page(i)
     }
 
     /// The one item `i` is related to, if it is related to exactly one

@@ -1,14 +1,14 @@
 //! A work item's impact page: what a delay of it delays. Bounded whatever
-//! the size of the impact set: the nearest items (the first levels) in
-//! full, grouped by kind, each with the last hops of its path; the longest
-//! chain found, cut to its last hops; the rest as counts by kind; and a
-//! picture of the item with its nearest waiters only.
+//! the size of the impact set: the nearest items (the first levels), each
+//! with its distance and the item it waits through; the longest chain
+//! found, cut to its last hops; the rest as counts by kind; and a picture
+//! of the item with its nearest waiters only.
 
 use std::collections::BTreeMap;
 
 use minijinja::{context, Environment, Value};
 
-use super::{Shared, IMPACT_CHAIN, IMPACT_DRAW, IMPACT_LIST, IMPACT_VIA};
+use super::{Shared, IMPACT_CHAIN, IMPACT_DRAW, IMPACT_LIST};
 use crate::graph::impact;
 use crate::graph::render;
 use crate::site::{charts, SiteError};
@@ -24,51 +24,32 @@ impl Shared<'_> {
         let b = self.b;
         let it = &b.items[i];
         let delayed = &im.delayed;
-        let mut groups: BTreeMap<usize, (String, Vec<Value>)> = BTreeMap::new();
-        let kind_order: Vec<&str> = b.config.kinds.iter().map(|k| k.name.as_str()).collect();
-        // The nearest items, each with the last hops of its path: a page's
-        // size is bounded whatever the shape of the graph.
+        // The nearest items, nearest first, each with its distance and the
+        // item it waits through (none for a direct waiter): a page's size is
+        // bounded whatever the shape of the graph.
         let listed = &delayed[..delayed.len().min(IMPACT_LIST)];
-        let vias: Vec<impact::Via> = listed.iter().map(|d| im.via(d.node, IMPACT_VIA + 1)).collect();
         // The longest chain found: the path to the farthest item, when it
-        // is farther than the list goes.
+        // is farther than the list goes (its ids as text: the list links).
         let far = delayed.last().filter(|f| listed.last().is_some_and(|l| f.distance > l.distance));
         let chain = far.map(|f| im.via(f.node, IMPACT_CHAIN));
-        // Every card the page shows, once, with its fragments.
-        let mut shown: Vec<usize> = listed
-            .iter()
-            .zip(&vias)
-            .flat_map(|(d, v)| std::iter::once(d.node).chain(v.nodes.iter().copied()))
-            .chain(chain.iter().flat_map(|c| c.nodes.iter().copied()))
-            .collect();
+        // Every card the list shows, once, with its fragments (the hop is
+        // its id as text: it is mostly listed itself).
+        let hop = |d: &impact::Delayed| (d.distance > 1).then_some(d.prev);
+        let mut shown: Vec<usize> = listed.iter().map(|d| d.node).collect();
         shown.sort_unstable();
         shown.dedup();
         let chips = self.chips(env, "impact.html", &shown)?;
         let chip =
             |v: usize| shown.binary_search(&v).ok().and_then(|k| chips.get(k).cloned()).unwrap_or_else(|| self.card(v));
-        for (d, v) in listed.iter().zip(&vias) {
-            let k = b.items[d.node].kind();
-            let pos = kind_order.iter().position(|x| *x == k).unwrap_or(usize::MAX);
-            // The hops between the item and this one (the last ones, after
-            // an ellipsis): none for a direct waiter.
-            let hops = v.nodes.split_last().map(|(_, h)| h).unwrap_or(&[]);
-            let via: Vec<Value> = hops.iter().map(|&v| chip(v)).collect();
-            groups.entry(pos).or_insert_with(|| (k.to_string(), Vec::new())).1.push(context! {
-                card => chip(d.node),
-                distance => d.distance,
-                via => via,
-                via_cut => v.cut,
-            });
-        }
-        let groups: Vec<Value> = groups
-            .into_values()
-            .map(|(k, items)| context! { kind => k.clone(), label => self.kind_label(&k, items.len()), items => items })
+        let near: Vec<Value> = listed
+            .iter()
+            .map(|d| context! { card => chip(d.node), distance => d.distance, via => hop(d).map(|v| b.items[v].id()) })
             .collect();
         let chain = chain.zip(far).map(|(c, f)| {
             context! {
                 distance => f.distance,
                 cut => c.cut,
-                items => c.nodes.iter().map(|&v| chip(v)).collect::<Vec<_>>(),
+                ids => c.nodes.iter().map(|&v| b.items[v].id().to_string()).collect::<Vec<_>>(),
             }
         });
         // What the list leaves out, counted by kind.
@@ -84,7 +65,7 @@ impl Shared<'_> {
             item => self.card(i),
             delayed => delayed.len(),
             by_kind => by_kind,
-            groups => groups,
+            near => near,
             critical => t.is_some_and(|t| t.critical),
             slack => t.map(|t| charts::n(t.slack)),
             svg => svg,
@@ -93,7 +74,7 @@ impl Shared<'_> {
             listed => listed.len(),
             chain => chain,
             rest => rest,
-            description => format!("What slips if {} ({}) slips: the items that wait on it.", it.title.value, it.id()),
+            terse => true,
         };
         let title = format!("Impact · {}", it.title.value);
         self.page(env, "impact.html", &format!("impact/{}.html", it.id()), &title, "backlog", ctx)
@@ -134,21 +115,29 @@ impl Shared<'_> {
             at.get(&n).map_or((0.0, 0.0), |&(c, r)| (PAD + c as f64 * (W + GAP), PAD + r as f64 * (H + 8.0)))
         };
         let n = charts::n;
-        // Compact: the boxes' size, colours and fonts come from the style
-        // sheet (`.ip` in the theme: the picture is inline, so the page's
-        // style applies), each box is its position and two lines of text.
+        // Compact: the boxes' size (W × H), colours and fonts come from the
+        // style sheet (`.ip` in the theme: the picture is inline, so the
+        // page's style applies), each box is its position and two lines of
+        // text (the first, its id, in bold).
         let mut o = String::with_capacity(300 + 120 * at.len());
         let _ = write!(
             o,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ip\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\
-<defs><marker id=\"ia\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\"/></marker></defs>\
-<g class=\"e\" marker-end=\"url(#ia)\">",
+            "<svg class=\"ip\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\"><g class=\"e\">",
             w = n(width),
             h = n(height)
         );
         for d in drawn {
             let ((x1, y1), (x0, y0)) = (pos(d.node), pos(d.prev));
-            let _ = write!(o, "<path d=\"M{},{}L{},{}\"/>", n(x1), n(y1 + H / 2.0), n(x0 + W), n(y0 + H / 2.0));
+            // An open arrowhead at the end, pointing left (every edge runs
+            // from a column to the one before it): no marker to define.
+            let _ = write!(
+                o,
+                "<path d=\"M{},{}L{},{}m7-4l-7,4 7,4\"/>",
+                n(x1),
+                n(y1 + H / 2.0),
+                n(x0 + W),
+                n(y0 + H / 2.0)
+            );
         }
         o.push_str("</g>");
         for &node in at.keys() {
@@ -158,11 +147,9 @@ impl Shared<'_> {
             let crit = if render::is_critical(&self.sched, node) { " cp" } else { "" };
             let _ = write!(
                 o,
-                "\n<g class=\"c-{cat}{crit}\" transform=\"translate({},{})\"><rect width=\"{}\" height=\"{}\"/><text x=\"8\" y=\"14\" class=\"b\">{}</text><text x=\"8\" y=\"28\">{}</text></g>",
+                "\n<g class=\"c-{cat}{crit}\" transform=\"translate({},{})\"><rect/><text x=\"8\" y=\"14\">{}</text><text x=\"8\" y=\"28\">{}</text></g>",
                 n(x),
                 n(y),
-                n(W),
-                n(H),
                 render::svg::escape(&render::truncate(it.id(), 22)),
                 render::svg::escape(&render::truncate(&it.title.value, 24)),
             );

@@ -190,7 +190,7 @@ impl Shared<'_> {
                     graph_url => self.has_graph_page(i).then(|| format!("graph/{}.html", it.id())),
                     roadmap_url => self.has_roadmap_page(i).then(|| format!("roadmap/{}.html", it.id())),
                     focus_url => self.focus_url(i),
-                    description => description,
+                    terse => true,
                     badge => badge_size(it.id(), it.status().unwrap_or("")),
                 };
                 out.push(self.page(env, "item.html", &url, &title, "backlog", ctx)?);

@@ -60,7 +60,7 @@ pub const BOARD_TABS: usize = 8;
 pub const AUDIT_PAGE: usize = 100;
 /// An impact page draws the item and at most this many of the nearest
 /// items that wait on it (the list says how many it left out).
-pub const IMPACT_DRAW: usize = 4;
+pub const IMPACT_DRAW: usize = 3;
 /// The walk behind an item's impact stops after this many items: beyond,
 /// pages say "N or more" (so a 10,000-long chain costs 10,000 short walks,
 /// not 50 million steps). A generated 10,000-item backlog's largest impact
@@ -83,9 +83,6 @@ pub const FOCUS_DEPTH: usize = 3;
 /// ...at most this many of them, the nearest first (so every focus page is
 /// small, and the site stays linear in the number of items).
 pub const FOCUS_MAX: usize = 24;
-/// Items between an item and one it delays shown on its impact page (the
-/// path): the nearest to the delayed one, after an ellipsis for the rest.
-pub const IMPACT_VIA: usize = 2;
 
 /// One unit of parallel work.
 #[derive(Clone, Debug, PartialEq)]

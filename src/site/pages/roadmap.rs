@@ -134,7 +134,8 @@ impl Shared<'_> {
         let index = self.roadmap_index();
         let View { roadmap, hidden } = index.view(root);
         let dated = roadmap.start.is_some() && roadmap.rows.iter().any(|r| r.start.is_some());
-        let svg = dated.then(|| Value::from_safe_string(gantt::render(&roadmap, gantt::Options { arrows: true })));
+        let svg = dated
+            .then(|| Value::from_safe_string(gantt::render(&roadmap, gantt::Options { arrows: true, compact: true })));
         let has_arrows = roadmap.rows.iter().any(|r| !r.depends_on.is_empty());
         let rows: Vec<Value> = roadmap
             .rows
@@ -146,7 +147,7 @@ impl Shared<'_> {
                     title => r.title.clone(),
                     kind => r.kind.clone(),
                     depth => r.depth,
-                    indent => 10 + 14 * r.depth.min(8),
+                    depth => r.depth.min(8),
                     url => i.and_then(|i| self.urls[i].clone()),
                     roadmap_url => i.filter(|&i| Some(i) != root && self.has_roadmap_page(i)).map(|_| format!("roadmap/{}.html", r.id)),
                     start => r.start.map(|d| d.to_string()),
