@@ -255,13 +255,12 @@ fn matches(
     let mut out: Vec<usize> = match filter {
         None => s.listed.clone(),
         Some(f) => {
-            // Each object parsed from its JSON for the expression, and
-            // dropped after it.
+            // Each object read from its JSON line (see `objects::Context`).
             let keep: Vec<Vec<bool>> = s
                 .listed
                 .par_chunks(512)
                 .map(|chunk| {
-                    f.apply_contexts(chunk.iter().map(|&i| super::objects::context_of(s.object(i))), Some(deadline))
+                    f.apply_contexts(chunk.iter().map(|&i| super::objects::context_of(&s.objects[i])), Some(deadline))
                 })
                 .collect::<Result<_, _>>()?;
             s.listed.iter().zip(keep.into_iter().flatten()).filter(|(_, k)| *k).map(|(&i, _)| i).collect()
