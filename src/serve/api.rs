@@ -255,10 +255,13 @@ fn matches(
     let mut out: Vec<usize> = match filter {
         None => s.listed.clone(),
         Some(f) => {
+            // Each object read from its JSON line (see `objects::Context`).
             let keep: Vec<Vec<bool>> = s
                 .listed
                 .par_chunks(512)
-                .map(|chunk| f.apply_contexts(chunk.iter().map(|&i| &s.contexts[i]), Some(deadline)))
+                .map(|chunk| {
+                    f.apply_contexts(chunk.iter().map(|&i| super::objects::context_of(&s.objects[i])), Some(deadline))
+                })
                 .collect::<Result<_, _>>()?;
             s.listed.iter().zip(keep.into_iter().flatten()).filter(|(_, k)| *k).map(|(&i, _)| i).collect()
         }
@@ -266,9 +269,23 @@ fn matches(
     let by_id = sort.len() == 1 && sort[0].field == "id" && !sort[0].desc;
     if !by_id && !sort.is_empty() {
         let b = &s.backlog;
-        out.par_sort_by(|&x, &y| query::compare(b, &s.objects[x], &s.objects[y], sort));
+        // Each object's sort keys and id only (as a cursor holds them),
+        // not the whole object.
+        let mut keyed: Vec<(Value, usize)> = out.par_iter().map(|&i| (sort_keys(&s.object(i), sort), i)).collect();
+        keyed.par_sort_by(|(x, _), (y, _)| query::compare(b, x, y, sort));
+        out = keyed.into_iter().map(|(_, i)| i).collect();
     }
     Ok(out)
+}
+
+/// What [`query::compare`] reads of `object`: its sort key values and id.
+fn sort_keys(object: &Value, sort: &[SortKey]) -> Value {
+    let mut o = Map::new();
+    for k in sort {
+        o.insert(k.field.clone(), query::get(object, &k.field).clone());
+    }
+    o.insert("id".into(), query::get(object, "id").clone());
+    Value::Object(o)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -306,7 +323,7 @@ fn decode_cursor(c: &str, sort: &[SortKey]) -> Option<Value> {
 
 fn expand(s: &Snapshot, mut o: Value, fields: &[String]) -> Value {
     let obj_of = |v: &Value| match v.as_str().and_then(|id| s.find(id)) {
-        Some(i) => (*s.objects[i]).clone(),
+        Some(i) => s.object(i),
         None => v.clone(),
     };
     for f in fields {
@@ -391,12 +408,12 @@ pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params, deadline: Instant) ->
     };
     let start = match &after {
         None => 0,
-        Some(c) => all.partition_point(|&i| query::compare(&s.backlog, &s.objects[i], c, &sort).is_le()),
+        Some(c) => all.partition_point(|&i| query::compare(&s.backlog, &s.object(i), c, &sort).is_le()),
     };
     let end = (start + limit).min(all.len());
     let page = &all[start..end];
     let has_more = end < all.len();
-    let next = if has_more { page.last().map(|&i| cursor_of(&s.objects[i], &sort)) } else { None };
+    let next = if has_more { page.last().map(|&i| cursor_of(&s.object(i), &sort)) } else { None };
     let want_body = fields.iter().any(|f| f == "body");
     let mut out = Vec::with_capacity(page.len() * 700 + 64);
     out.extend_from_slice(b"{\"data\":[");
@@ -405,10 +422,10 @@ pub fn items(s: &Snapshot, cache: &QueryCache, p: &Params, deadline: Instant) ->
             out.push(b',');
         }
         if fields.is_empty() && expand_fields.is_empty() {
-            out.extend_from_slice(&s.objects_json[i]);
+            out.extend_from_slice(&s.objects[i]);
             continue;
         }
-        let mut o = (*s.objects[i]).clone();
+        let mut o = s.object(i);
         if want_body {
             o["body"] = json!(s.backlog.items[i].body);
         }
@@ -446,7 +463,7 @@ pub fn item(s: &Snapshot, id: &str, p: &Params) -> Result<Vec<u8>, ApiError> {
     }
     let fields = list_param(p, "fields", "unknown_field", MAX_FIELDS)?;
     query::validate_names(&s.backlog, &[], &fields).map_err(names_error)?;
-    let mut o = (*s.objects[i]).clone();
+    let mut o = s.object(i);
     let static_file = s
         .site
         .get(format!("api/v1/items/{id}.json").as_str())

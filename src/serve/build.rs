@@ -67,8 +67,9 @@ struct FileEntry {
     /// The id of its item (`None`: it did not parse).
     id: Option<String>,
     /// The item, until a build took it into its backlog (then it is that
-    /// backlog's, by path: items are not held twice).
-    item: Option<Item>,
+    /// backlog's, by path: items are not held twice). Boxed: an `Item` is
+    /// large inline, and `None` would take its size in every entry.
+    item: Option<Box<Item>>,
     diags: Vec<Diagnostic>,
 }
 
@@ -154,7 +155,9 @@ pub struct Builder {
     derived: Arc<BTreeMap<String, Derived>>,
     history_read: Option<Instant>,
     /// Output paths per job key (`item:<id>`, `graph:<id>`, `board:<id>`).
-    outputs: HashMap<String, Vec<String>>,
+    /// Each path is the `Arc` the site map keys it by (one copy of each
+    /// of the ~400,000 paths at 100,000 items).
+    outputs: HashMap<String, Vec<Arc<str>>>,
     /// The `site` value every page shows, as JSON text.
     site_value: String,
     /// A signature of every item's schedule at the last full build or
@@ -568,9 +571,7 @@ impl Builder {
             report,
             events: self.events.clone(),
             derived,
-            objects: objs.objects,
-            objects_json: objs.json,
-            contexts: objs.contexts,
+            objects: objs.json,
             listed: objs.listed,
             schedule: OnceLock::new(),
             site: Arc::new(site),
@@ -629,8 +630,6 @@ impl Builder {
                 events: l.events.clone(),
                 derived: l.derived.clone(),
                 objects: l.objects.clone(),
-                objects_json: l.objects_json.clone(),
-                contexts: l.contexts.clone(),
                 listed: l.listed.clone(),
                 schedule: OnceLock::new(),
                 site: l.site.clone(),

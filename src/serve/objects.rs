@@ -29,19 +29,38 @@ pub struct Touched {
     pub sprints: BTreeSet<String>,
 }
 
+/// The JSON of an item the API does not list.
+const NULL: &[u8] = b"null";
+
+/// An item object's JSON back as a value (`Null` for an item the API does
+/// not list; a line this process wrote always parses).
+pub(super) fn parse(json: &[u8]) -> Value {
+    serde_json::from_slice(json).unwrap_or(Value::Null)
+}
+
+/// Whether an item object's JSON is that of a listed item.
+pub(super) fn is_listed(json: &[u8]) -> bool {
+    json != NULL
+}
+
+/// The `sprint` of an item object's JSON.
+fn sprint_of(json: &[u8]) -> Option<String> {
+    parse(json).get("sprint").and_then(Value::as_str).map(String::from)
+}
+
 /// `patched`: the backlog is the last one with the items at these indices
 /// replaced (same ids everywhere): only those can have vanished.
 pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects, patched: Option<&[usize]>) -> Touched {
     let mut t = Touched::default();
-    let sprint_of = |o: &Value| o.get("sprint").and_then(Value::as_str).map(String::from);
+    // An object's JSON is deterministic: the same bytes are the same object.
     for &i in &objs.recomputed {
         let id = b.items[i].id();
         let at = last.find(id);
-        if at.map(|k| &*last.objects[k]) == Some(&*objs.objects[i]) {
+        if at.map(|k| &*last.objects[k]) == Some(&*objs.json[i]) {
             continue;
         }
         t.ids.insert(id.to_string());
-        t.sprints.extend(sprint_of(&objs.objects[i]));
+        t.sprints.extend(sprint_of(&objs.json[i]));
         if let Some(k) = at {
             t.sprints.extend(sprint_of(&last.objects[k]));
             t.old_neighbours.extend(related_of(&last.backlog, &last.graph, k));
@@ -50,12 +69,12 @@ pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects, patched: Opt
     // Vanished items (whether an item is listed depends on itself and the
     // index only).
     let listed: Box<dyn Iterator<Item = usize> + '_> = match patched {
-        Some(at) => Box::new(at.iter().copied().filter(|&k| k < last.objects.len() && !last.objects[k].is_null())),
+        Some(at) => Box::new(at.iter().copied().filter(|&k| k < last.objects.len() && is_listed(&last.objects[k]))),
         None => Box::new(last.listed.iter().copied()),
     };
     for k in listed {
         let id = last.backlog.items[k].id();
-        if b.index.get(id).is_none_or(|&i| objs.objects[i].is_null()) {
+        if b.index.get(id).is_none_or(|&i| !is_listed(&objs.json[i])) {
             t.ids.insert(id.to_string());
             t.sprints.extend(sprint_of(&last.objects[k]));
             t.old_neighbours.extend(related_of(&last.backlog, &last.graph, k));
@@ -66,21 +85,72 @@ pub(super) fn touched(last: &Snapshot, b: &Backlog, objs: &Objects, patched: Opt
 
 /// The `where` context of an item object, as `query::context_value` makes
 /// it (the object, with its custom fields also at the top level where they
-/// do not shadow a key of the object), without copying the object: a value
-/// is converted when an expression reads it. (A copy of every object as
-/// minijinja values was some hundreds of megabytes at 100,000 items.)
+/// do not shadow a key of the object), read from the object's JSON line
+/// (shared with the snapshot, not copied): a value is found by scanning
+/// the line's top-level keys, and parsed when an expression reads it.
+/// (A copy of every object as minijinja values was some hundreds of
+/// megabytes at 100,000 items; parsing every object for each query was
+/// three times slower than the scan.)
 #[derive(Debug)]
-struct Context(Arc<Value>);
+struct Context(Arc<[u8]>);
+
+/// Finds one top-level key of a JSON object, skipping the other values
+/// without building them.
+struct Find<'k>(&'k str);
+
+impl<'de> serde::de::Visitor<'de> for Find<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Option<Value>, A::Error> {
+        let mut found = None;
+        while let Some(k) = m.next_key::<&'de str>()? {
+            if found.is_none() && k == self.0 {
+                found = Some(m.next_value::<Value>()?);
+            } else {
+                m.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The value of `key` in the JSON object `json` (`Err`: not an object
+/// this scan reads, such as one with an escaped key).
+fn lookup(json: &[u8], key: &str) -> Result<Option<Value>, serde_json::Error> {
+    use serde::Deserializer as _;
+    serde_json::Deserializer::from_slice(json).deserialize_map(Find(key))
+}
+
+impl Context {
+    fn get(&self, k: &str) -> Option<Value> {
+        match lookup(&self.0, k) {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => match lookup(&self.0, "fields") {
+                Ok(Some(Value::Object(mut f))) => f.remove(k),
+                _ => None,
+            },
+            // The whole object, as `query::context_value` reads it.
+            Err(_) => {
+                let o = parse(&self.0);
+                o.get(k).or_else(|| o.get("fields")?.as_object()?.get(k)).cloned()
+            }
+        }
+    }
+}
 
 impl minijinja::value::Object for Context {
     fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
-        let k = key.as_str()?;
-        let v = self.0.get(k).or_else(|| self.0.get("fields")?.as_object()?.get(k))?;
-        Some(minijinja::Value::from_serialize(v))
+        let v = self.get(key.as_str()?)?;
+        Some(minijinja::Value::from_serialize(&v))
     }
 
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        let Some(o) = self.0.as_object() else { return minijinja::value::Enumerator::Empty };
+        let o = parse(&self.0);
+        let Some(o) = o.as_object() else { return minijinja::value::Enumerator::Empty };
         let mut keys: Vec<minijinja::Value> = o.keys().map(|k| minijinja::Value::from(k.as_str())).collect();
         if let Some(Value::Object(fields)) = o.get("fields") {
             keys.extend(
@@ -93,19 +163,17 @@ impl minijinja::value::Object for Context {
     }
 }
 
-/// The `where` context of an item object (see [`Context`]).
-fn context_of(o: &Arc<Value>) -> minijinja::Value {
-    minijinja::Value::from_object(Context(o.clone()))
+/// The `where` context of an item object's JSON line (see [`Context`]).
+pub(super) fn context_of(json: &Arc<[u8]>) -> minijinja::Value {
+    minijinja::Value::from_object(Context(json.clone()))
 }
 
-/// An object's serialized form and expression context.
-type Cached = (Arc<[u8]>, minijinja::Value);
-
-/// Item objects and their cached forms.
+/// Item objects, as JSON: one compact line per item, the only form held
+/// (a `serde_json::Value` per item was ~5 KB, ten times its JSON: 500 MB
+/// at 100,000 items); a request parses the few it reads back.
 pub(super) struct Objects {
-    pub objects: Vec<Arc<Value>>,
+    /// Aligned with the backlog's items; `null` for items not listed.
     pub json: Vec<Arc<[u8]>>,
-    pub contexts: Vec<minijinja::Value>,
     pub listed: Vec<usize>,
     /// Indices computed afresh (not reused from the last build).
     pub recomputed: Vec<usize>,
@@ -135,6 +203,19 @@ pub(super) enum Reuse<'a> {
     Aligned(&'a Snapshot, &'a [usize]),
 }
 
+/// Whether the item at `i` is listed (it depends on itself and the index
+/// only).
+fn listed_at(b: &Backlog, i: usize, drafts: bool) -> bool {
+    let it = &b.items[i];
+    b.index.get(it.id()) == Some(&i) && crate::model::is_valid_id(it.id()) && (drafts || !is_draft(it))
+}
+
+/// The JSON of the object of the item at `i`.
+fn object_json(b: &Backlog, g: &Graph, derived: &BTreeMap<String, Derived>, i: usize) -> Arc<[u8]> {
+    let o = crate::query::item_object(b, g, i, derived.get(b.items[i].id()));
+    Arc::from(serde_json::to_vec(&o).unwrap_or_else(|_| NULL.to_vec()))
+}
+
 /// Computes the item objects, reusing the last build's object of every
 /// item whose file did not change and whose relations are the same.
 pub(super) fn compute_objects(
@@ -150,22 +231,14 @@ pub(super) fn compute_objects(
             return patch_objects(b, g, derived, drafts, last, at);
         }
     }
-    let results: Vec<(Arc<Value>, Option<Cached>, bool)> = (0..n)
+    let null: Arc<[u8]> = Arc::from(NULL);
+    let results: Vec<(Arc<[u8]>, bool)> = (0..n)
         .into_par_iter()
         .with_min_len(128)
         .map(|i| {
             let it = &b.items[i];
-            if let Reuse::Aligned(last, at) = reuse {
-                // Whether an item is listed depends on itself and the index only.
-                if !at.contains(&i) && last.objects.len() == n {
-                    let cached = (last.objects_json[i].clone(), last.contexts[i].clone());
-                    return (last.objects[i].clone(), Some(cached), false);
-                }
-            }
-            let listed =
-                b.index.get(it.id()) == Some(&i) && crate::model::is_valid_id(it.id()) && (drafts || !is_draft(it));
-            if !listed {
-                return (Arc::new(Value::Null), None, false);
+            if !listed_at(b, i, drafts) {
+                return (null.clone(), false);
             }
             if let Reuse::Relations(last, changed) = reuse {
                 if !changed.contains(it.id()) {
@@ -173,42 +246,27 @@ pub(super) fn compute_objects(
                         if last.backlog.items[k].path == it.path
                             && neighbour_signature(b, g, i) == neighbour_signature(&last.backlog, &last.graph, k)
                         {
-                            let cached = (last.objects_json[k].clone(), last.contexts[k].clone());
-                            return (last.objects[k].clone(), Some(cached), false);
+                            return (last.objects[k].clone(), false);
                         }
                     }
                 }
             }
-            (Arc::new(crate::query::item_object(b, g, i, derived.get(it.id()))), None, true)
+            (object_json(b, g, derived, i), true)
         })
         .collect();
-    let mut objects = Vec::with_capacity(n);
-    let mut cached = Vec::with_capacity(n);
+    let mut json = Vec::with_capacity(n);
     let mut recomputed = Vec::new();
-    for (i, (o, c, fresh)) in results.into_iter().enumerate() {
-        objects.push(o);
-        cached.push(c);
+    for (i, (o, fresh)) in results.into_iter().enumerate() {
+        json.push(o);
         if fresh {
             recomputed.push(i);
         }
     }
-    let forms: Vec<(Arc<[u8]>, minijinja::Value)> = cached
-        .into_par_iter()
-        .zip(objects.par_iter())
-        .with_min_len(128)
-        .map(|(c, o)| {
-            c.unwrap_or_else(|| {
-                let json: Arc<[u8]> = Arc::from(serde_json::to_vec(&**o).unwrap_or_else(|_| b"null".to_vec()));
-                (json, context_of(o))
-            })
-        })
-        .collect();
-    let (json, contexts): (Vec<Arc<[u8]>>, Vec<minijinja::Value>) = forms.into_iter().unzip();
-    let listed: Vec<usize> = (0..n).filter(|&i| !objects[i].is_null()).collect();
-    Objects { objects, json, contexts, listed, recomputed }
+    let listed: Vec<usize> = (0..n).filter(|&i| is_listed(&json[i])).collect();
+    Objects { json, listed, recomputed }
 }
 
-/// [`Reuse::Aligned`]: the last build's vectors copied (a reference count
+/// [`Reuse::Aligned`]: the last build's lines copied (a reference count
 /// each, no object touched) and the objects at `at` made again.
 fn patch_objects(
     b: &Backlog,
@@ -218,36 +276,26 @@ fn patch_objects(
     last: &Snapshot,
     at: &[usize],
 ) -> Objects {
-    let mut objects = last.objects.clone();
-    let mut json = last.objects_json.clone();
-    let mut contexts = last.contexts.clone();
+    let mut json = last.objects.clone();
     let mut recomputed = Vec::new();
     let mut listing_changed = false;
     for &i in at {
-        let it = &b.items[i];
-        // Whether an item is listed depends on itself and the index only.
-        let listed =
-            b.index.get(it.id()) == Some(&i) && crate::model::is_valid_id(it.id()) && (drafts || !is_draft(it));
-        listing_changed |= listed == objects[i].is_null();
+        let listed = listed_at(b, i, drafts);
+        listing_changed |= listed != is_listed(&json[i]);
         if listed {
-            let o = Arc::new(crate::query::item_object(b, g, i, derived.get(it.id())));
-            json[i] = Arc::from(serde_json::to_vec(&*o).unwrap_or_else(|_| b"null".to_vec()));
-            contexts[i] = context_of(&o);
-            objects[i] = o;
+            json[i] = object_json(b, g, derived, i);
             recomputed.push(i);
         } else {
-            objects[i] = Arc::new(Value::Null);
-            json[i] = Arc::from(&b"null"[..]);
-            contexts[i] = context_of(&objects[i]);
+            json[i] = Arc::from(NULL);
         }
     }
     recomputed.sort_unstable();
     recomputed.dedup();
     let listed = match listing_changed {
-        true => (0..objects.len()).filter(|&i| !objects[i].is_null()).collect(),
+        true => (0..json.len()).filter(|&i| is_listed(&json[i])).collect(),
         false => last.listed.clone(),
     };
-    Objects { objects, json, contexts, listed, recomputed }
+    Objects { json, listed, recomputed }
 }
 
 #[cfg(test)]
@@ -256,12 +304,12 @@ mod tests {
 
     #[test]
     fn a_lazy_context_reads_like_the_copied_one() {
-        let o = Arc::new(serde_json::json!({
+        let o = serde_json::json!({
             "id": "a", "title": "T", "estimate": 3, "labels": ["ml", "x"], "status": null,
             "fields": {"team": "growth", "title": "shadowed", "points": 2.5},
-        }));
+        });
         let env = minijinja::Environment::new();
-        let lazy = context_of(&o);
+        let lazy = context_of(&Arc::from(serde_json::to_vec(&o).unwrap()));
         let copied = crate::query::context_value(&o);
         for expr in [
             "id",
@@ -283,5 +331,22 @@ mod tests {
         let keys = |v: &minijinja::Value| v.try_iter().unwrap().map(|k| k.to_string()).collect::<Vec<_>>();
         assert_eq!(keys(&lazy), keys(&copied));
         assert_eq!(keys(&lazy), ["estimate", "fields", "id", "labels", "points", "status", "team", "title"]);
+    }
+
+    #[test]
+    fn a_key_is_found_by_scanning_and_an_escaped_key_falls_back_to_parsing() {
+        let line = br#"{"a":{"k":[1,{"x":"y"}]},"b":null,"fields":{"c":"d\"e","b":5}}"#;
+        assert_eq!(lookup(line, "b").unwrap(), Some(Value::Null), "present, null");
+        assert_eq!(lookup(line, "z").unwrap(), None);
+        let c = Context(Arc::from(&line[..]));
+        assert_eq!(c.get("a"), Some(serde_json::json!({"k": [1, {"x": "y"}]})));
+        assert_eq!(c.get("b"), Some(Value::Null), "the object's key shadows the custom field");
+        assert_eq!(c.get("c"), Some(Value::from("d\"e")), "a custom field");
+        assert_eq!(c.get("z"), None);
+        // The scan does not read escaped keys: the whole object is parsed.
+        let escaped = br#"{"q\"r":1,"s":2}"#;
+        assert!(lookup(escaped, "s").is_err());
+        assert_eq!(Context(Arc::from(&escaped[..])).get("s"), Some(Value::from(2)));
+        assert_eq!(Context(Arc::from(&escaped[..])).get("q\"r"), Some(Value::from(1)));
     }
 }

@@ -50,6 +50,14 @@ impl SiteMap {
         }
     }
 
+    /// The path as the map holds it, and its page.
+    pub fn get_key_value(&self, path: &str) -> Option<(&Arc<str>, &Page)> {
+        match self.over.get_key_value(path) {
+            Some((k, v)) => v.as_ref().map(|v| (k, v)),
+            None => self.base.get_key_value(path),
+        }
+    }
+
     pub fn contains_key(&self, path: &str) -> bool {
         self.get(path).is_some()
     }
@@ -142,13 +150,10 @@ pub struct Snapshot {
     pub report: Arc<Report>,
     pub events: Option<Arc<Events>>,
     pub derived: Arc<BTreeMap<String, Derived>>,
-    /// The item object of every item, aligned with `backlog.items`
-    /// (`Null` for items the API does not list: duplicates of an id, drafts).
-    pub objects: Vec<Arc<Value>>,
-    /// The same objects serialized (compact JSON), for fast list responses.
-    pub objects_json: Vec<Arc<[u8]>>,
-    /// The minijinja value a `where` expression sees, per item.
-    pub contexts: Vec<minijinja::Value>,
+    /// The item object of every item as compact JSON, aligned with
+    /// `backlog.items` (`null` for items the API does not list: duplicates
+    /// of an id, drafts). [`Snapshot::object`] parses one back.
+    pub objects: Vec<Arc<[u8]>>,
     /// The listed items (indices), sorted by id.
     pub listed: Vec<usize>,
     /// The schedule (critical path, slack), computed on first use.
@@ -178,8 +183,6 @@ impl Snapshot {
             events: None,
             derived: Arc::new(BTreeMap::new()),
             objects: Vec::new(),
-            objects_json: Vec::new(),
-            contexts: Vec::new(),
             listed: Vec::new(),
             schedule: OnceLock::new(),
             site: Arc::new(SiteMap::new()),
@@ -191,7 +194,12 @@ impl Snapshot {
 
     /// The index of a listed item by id.
     pub fn find(&self, id: &str) -> Option<usize> {
-        self.backlog.index.get(id).copied().filter(|&i| !self.objects[i].is_null())
+        self.backlog.index.get(id).copied().filter(|&i| super::objects::is_listed(&self.objects[i]))
+    }
+
+    /// The item object of the item at `i` (`Null` when it is not listed).
+    pub fn object(&self, i: usize) -> Value {
+        super::objects::parse(&self.objects[i])
     }
 }
 

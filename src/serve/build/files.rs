@@ -62,7 +62,7 @@ impl Builder {
             let Some(item) = self.files.get(rel).and_then(|f| f.item.as_ref()) else { continue };
             let key = (item.id(), item.path.as_str());
             let k = b.items.binary_search_by(|it| (it.id(), it.path.as_str()).cmp(&key)).ok()?;
-            b.items[k] = item.clone();
+            b.items[k] = Item::clone(item);
             at.push(k);
         }
         b.diagnostics = self.diagnostics();
@@ -83,7 +83,7 @@ impl Builder {
         let mut missing = Vec::new();
         for (rel, f) in &self.files {
             match (&f.item, &f.id) {
-                (Some(it), _) => items.push(it.clone()),
+                (Some(it), _) => items.push(Item::clone(it)),
                 (None, Some(_)) => match by_path.get(rel.as_str()) {
                     Some(it) => items.push((*it).clone()),
                     None => missing.push(rel.clone()),
@@ -94,8 +94,8 @@ impl Builder {
         drop(by_path);
         for rel in missing {
             if self.refresh(&self.root.join(&rel)) {
-                if let Some(it) = self.files.get(&rel).and_then(|f| f.item.clone()) {
-                    items.push(it);
+                if let Some(it) = self.files.get(&rel).and_then(|f| f.item.as_deref()) {
+                    items.push(it.clone());
                 }
             }
         }
@@ -226,5 +226,5 @@ pub(super) fn parse_file(abs: &Path, rel: &str, mtime: Option<SystemTime>, len: 
             Err(e) => (None, vec![Diagnostic::new("E006", rel, Span::START, format!("cannot read file: {e}"))]),
         }
     };
-    FileEntry { mtime, len, id: item.as_ref().map(|i| i.id().to_string()), item, diags }
+    FileEntry { mtime, len, id: item.as_ref().map(|i| i.id().to_string()), item: item.map(Box::new), diags }
 }

@@ -233,9 +233,7 @@ impl Builder {
         site.flatten();
         self.parts = Some((last.backlog.clone(), parts));
         let objs = objects.unwrap_or_else(|| Objects {
-            objects: last.objects.clone(),
-            json: last.objects_json.clone(),
-            contexts: last.contexts.clone(),
+            json: last.objects.clone(),
             listed: last.listed.clone(),
             recomputed: Vec::new(),
         });
@@ -247,9 +245,7 @@ impl Builder {
             report,
             events: self.events.clone(),
             derived: self.derived.clone(),
-            objects: objs.objects,
-            objects_json: objs.json,
-            contexts: objs.contexts,
+            objects: objs.json,
             listed: objs.listed,
             schedule: OnceLock::new(),
             site: Arc::new(site),
@@ -289,21 +285,25 @@ impl Builder {
         }
         let mut changed = Vec::new();
         for (key, files) in keys.iter().zip(out) {
-            let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
-            if let Some(k) = &key {
-                if let Some(old) = self.outputs.get(k) {
-                    for p in old {
-                        if !paths.contains(p) && site.remove(p.as_str()).is_some() {
-                            changed.push(p.clone());
-                        }
+            let old = key.as_ref().and_then(|k| self.outputs.get(k));
+            if let Some(old) = old {
+                for p in old {
+                    if !files.iter().any(|(q, _)| q.as_str() == &**p) && site.remove(p).is_some() {
+                        changed.push(p.to_string());
                     }
                 }
             }
+            // Each path held once: the site's key, shared by the job's list.
+            let mut paths: Vec<Arc<str>> = Vec::with_capacity(files.len());
             for (p, page) in files {
-                let same = site.get(p.as_str()).is_some_and(|old| *old == page);
-                if !same {
-                    site.insert(Arc::from(p.as_str()), page);
-                    changed.push(p);
+                match site.get_key_value(&p) {
+                    Some((k, old)) if *old == page => paths.push(k.clone()),
+                    _ => {
+                        let k: Arc<str> = Arc::from(p.as_str());
+                        site.insert(k.clone(), page);
+                        paths.push(k);
+                        changed.push(p);
+                    }
                 }
             }
             if let Some(k) = key {
@@ -322,8 +322,8 @@ impl Builder {
                 .collect();
             for k in gone {
                 for p in self.outputs.remove(&k).unwrap_or_default() {
-                    if site.remove(p.as_str()).is_some() {
-                        changed.push(p);
+                    if site.remove(&p).is_some() {
+                        changed.push(p.to_string());
                     }
                 }
             }
