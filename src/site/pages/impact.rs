@@ -147,7 +147,7 @@ impl Shared<'_> {
             let crit = if render::is_critical(&self.sched, node) { " cp" } else { "" };
             let _ = write!(
                 o,
-                "\n<g class=\"c-{cat}{crit}\" transform=\"translate({},{})\"><rect/><text x=\"8\" y=\"15\">{}</text></g>",
+                "\n<g class=\"c-{cat}{crit}\" transform=\"translate({},{})\"><rect/><text>{}</text></g>",
                 n(x),
                 n(y),
                 render::svg::escape(&render::truncate(it.id(), 22)),
