@@ -479,6 +479,20 @@ fn pages_fit_desktop_and_phone_widths_and_the_phone_menu_works() {
             }
             let nav = "getComputedStyle(document.getElementById('main-nav')).display";
             let button = "document.querySelector('label[for=nav-toggle]').getBoundingClientRect().width";
+            if page.starts_with("items/") || page.starts_with("impact/") {
+                // The light frame: its four links show at every width, in
+                // the header, no menu button.
+                let links = "(function () { var n = document.querySelector('header nav[aria-label=Main]'); \
+                               var h = document.querySelector('header').getBoundingClientRect(); \
+                               return !document.getElementById('nav-toggle') && getComputedStyle(n).display !== 'none' \
+                                 && Array.from(n.querySelectorAll('a')).every(function (a) { var r = a.getBoundingClientRect(); \
+                                   return r.height > 0 && r.left >= h.left - 0.5 && r.right <= h.right + 0.5; }); })()";
+                if cdp.eval(links) != json!(true) {
+                    failures
+                        .push(format!("{page} at {width}px: the light frame's links do not all show in the header"));
+                }
+                continue;
+            }
             if width == 390 {
                 if cdp.eval(nav) != json!("none") {
                     failures.push(format!("{page}: the navigation shows before the menu is opened"));
@@ -550,18 +564,18 @@ const GRAPH_PROBE: &str = r#"window.addEventListener("load", function () {
   var out = {};
   try {
     var svg = document.querySelector(".graph-scroll svg");
-    out.far = svg.querySelectorAll("g.node.is-far").length;
+    out.far = svg.querySelectorAll(".node.is-far").length;
     out.before = svg.getAttribute("viewBox");
     document.querySelector('[data-zoom="in"]').click();
     out.after = svg.getAttribute("viewBox");
     var kind = document.querySelector('[data-graph-filter="kind"]');
     kind.value = "story";
     kind.dispatchEvent(new Event("change"));
-    out.out = svg.querySelectorAll("g.node.is-out").length;
+    out.out = svg.querySelectorAll(".node.is-out").length;
     var hide = document.querySelector("[data-graph-hide]");
     hide.checked = true;
     hide.dispatchEvent(new Event("change"));
-    var n = svg.querySelector("g.node.is-out");
+    var n = svg.querySelector(".node.is-out");
     out.hidden = n ? getComputedStyle(n).display : "none";
   } catch (e) { out.error = String(e); }
   var pre = document.createElement("pre");
@@ -592,7 +606,7 @@ fn graph_views_zoom_and_filter_in_chromium() {
     };
     // The drawing's nodes (id, kind) and edges, from the page itself.
     let nodes: Vec<(String, String)> = html
-        .split("<g class=\"node ")
+        .split(" class=\"node ")
         .skip(1)
         .map(|p| {
             let tag = &p[..p.find('>').unwrap()];

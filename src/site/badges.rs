@@ -45,7 +45,8 @@ pub fn size(id: &str, status: &str) -> (f64, f64) {
 }
 
 /// The badge of an item: two rounded halves, flat (no gradient or clip
-/// path: a badge is written for every item, so its bytes count).
+/// path: a badge is written for every item, so its bytes count); the
+/// right half one path, square on its left, rounded on its right.
 pub fn badge(id: &str, status: &str, category: &str) -> String {
     let (left, right, lw, rw) = parts(id, status);
     let w = lw + rw;
@@ -53,8 +54,9 @@ pub fn badge(id: &str, status: &str, category: &str) -> String {
     let c = colour(category);
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"20\" role=\"img\" aria-label=\"{l}: {r}\"><title>{l}: {r}</title>\
-<rect width=\"{w}\" height=\"20\" rx=\"3\" fill=\"#24292f\"/><rect x=\"{lw}\" width=\"{rw}\" height=\"20\" rx=\"3\" fill=\"{c}\"/><path d=\"M{lw} 0h4v20h-4z\" fill=\"{c}\"/>\
+<rect width=\"{w}\" height=\"20\" rx=\"3\" fill=\"#24292f\"/><path d=\"M{lw} 0h{}a3 3 0 0 1 3 3v14a3 3 0 0 1-3 3h-{0}z\" fill=\"{c}\"/>\
 <g fill=\"#fff\" text-anchor=\"middle\" font-family=\"Verdana,DejaVu Sans,sans-serif\" font-size=\"11\"><text x=\"{}\" y=\"14\">{l}</text><text x=\"{}\" y=\"14\">{r}</text></g></svg>\n",
+        rw - 3.0,
         lw / 2.0,
         lw + rw / 2.0,
     )

@@ -51,11 +51,19 @@
     // drawing sizes its boxes in CSS).
     function rw(r) { return parseFloat(r.getAttribute("width")) || r.getBBox().width; }
     function rh(r) { return parseFloat(r.getAttribute("height")) || r.getBBox().height; }
+    // A box's corner: its attributes, else its node's place (a page's
+    // drawing moves each node to its place, the box at the node's origin).
+    function rx(r, a) {
+      var v = r.getAttribute(a);
+      if (v !== null) return parseFloat(v);
+      var m = /translate\(([-\d.]+),([-\d.]+)\)/.exec(r.parentNode.getAttribute("transform") || "");
+      return m ? parseFloat(m[a === "x" ? 1 : 2]) : 0;
+    }
     // The part of the picture around the nodes shown (all but the hidden).
     function fitShown() {
       var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      svg.querySelectorAll("g.node:not(.is-far) rect").forEach(function (r) {
-        var x = parseFloat(r.getAttribute("x")), y = parseFloat(r.getAttribute("y"));
+      svg.querySelectorAll(".node:not(.is-far) rect").forEach(function (r) {
+        var x = rx(r, "x"), y = rx(r, "y");
         x0 = Math.min(x0, x); y0 = Math.min(y0, y);
         x1 = Math.max(x1, x + rw(r));
         y1 = Math.max(y1, y + rh(r));
@@ -65,10 +73,10 @@
       // Readable first: at 60 % or more, around the center item when the
       // nodes shown do not fit (a phone).
       var s = Math.max(0.6, Math.min(1, z.w / bw, z.h / bh));
-      var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, c = svg.querySelector("g.node.center rect");
+      var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, c = svg.querySelector(".node.center rect");
       if (c && (bw * s > z.w || bh * s > z.h)) {
-        cx = parseFloat(c.getAttribute("x")) + rw(c) / 2;
-        cy = parseFloat(c.getAttribute("y")) + rh(c) / 2;
+        cx = rx(c, "x") + rw(c) / 2;
+        cy = rx(c, "y") + rh(c) / 2;
       }
       st.s = s;
       st.x = cx - z.w / s / 2;
@@ -84,10 +92,10 @@
     function fit() {
       var s = Math.max(fitScale(), 0.65);
       center(s);
-      var c = svg.querySelector("g.node.center rect");
+      var c = svg.querySelector(".node.center rect");
       var z = size();
       if (c && z.h / s < H) {
-        st.y = parseFloat(c.getAttribute("y")) + rh(c) / 2 - z.h / s / 2;
+        st.y = rx(c, "y") + rh(c) / 2 - z.h / s / 2;
         st.y = Math.max(0, Math.min(st.y, H - z.h / s));
         apply();
       }
@@ -173,7 +181,7 @@
     window.addEventListener("resize", apply);
 
     // Filters and the depth switch.
-    var nodes = Array.prototype.slice.call(svg.querySelectorAll("g.node"));
+    var nodes = Array.prototype.slice.call(svg.querySelectorAll(".node"));
     var edges = Array.prototype.slice.call(svg.querySelectorAll("path[data-from]"));
     // Hover text the page leaves out: an edge's ends, a node's kind and
     // status (and its full title when the box cuts it).

@@ -506,9 +506,14 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         let slack = slack.as_deref().unwrap_or("");
         let center = opt.center == Some(i);
         let (stroke, sw) = if center { ("#1f4e9c", "3.5") } else { (stroke, sw) };
+        let href = opt.href.and_then(|h| h(i));
+        // In a page, a linked node is one element: the link itself, moved
+        // to its place (its box and texts placed by the style sheet).
+        let one = styled && href.is_some();
         let _ = write!(
             o,
-            "<g class=\"node {cat}{}{}\"",
+            "<{} class=\"node {cat}{}{}\"",
+            if one { "a" } else { "g" },
             if crit { " critical" } else { "" },
             if center { " center" } else { "" }
         );
@@ -521,8 +526,10 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
             }
             let _ = write!(o, " data-kind=\"{}\" data-status=\"{}\"", Esc(it.kind()), Esc(it.status().unwrap_or("")));
             // Empty ones left out when styled (the script reads a missing
-            // attribute as empty).
-            let labels = it.labels.join("|");
+            // attribute as empty); a label given twice, once.
+            let mut seen = std::collections::HashSet::new();
+            let labels: Vec<&str> = it.labels.iter().map(|l| l.as_str()).filter(|l| seen.insert(*l)).collect();
+            let labels = labels.join("|");
             let sprint = it.sprint.as_ref().map_or("", |s| s.value.as_str());
             if !styled || !labels.is_empty() {
                 let _ = write!(o, " data-labels=\"{}\"", Esc(&labels));
@@ -539,10 +546,31 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
         if let Some(d) = opt.depth.and_then(|d| d.get(k)) {
             let _ = write!(o, " data-depth=\"{d}\"");
         }
+        if one {
+            let (x, y) = (lay.x[k].round(), lay.y[k].round());
+            let _ = write!(
+                o,
+                " href=\"{}\" transform=\"translate({},{})\"",
+                Esc(href.as_deref().unwrap_or("")),
+                f(x),
+                f(y)
+            );
+        }
         o.push('>');
-        let href = opt.href.and_then(|h| h(i));
-        if let Some(h) = &href {
+        if let Some(h) = href.as_ref().filter(|_| !one) {
             let _ = write!(o, "<a href=\"{}\">", Esc(h));
+        }
+        if one {
+            // The box (its size in the style sheet), the id in bold (the
+            // first text) and the title, placed by the style sheet; the full
+            // title as the hover text only when the box cuts it (the script
+            // adds kind and status).
+            let title = truncate(&it.title.value, 32);
+            if title != it.title.value {
+                let _ = write!(o, "<title>{}</title>", Esc(&it.title.value));
+            }
+            let _ = writeln!(o, "<rect/><text>{}</text><text>{}</text></a>", Esc(&truncate(it.id(), 30)), Esc(&title),);
+            continue;
         }
         if styled {
             // The box (its size in the style sheet), the id in bold (the
@@ -627,6 +655,18 @@ fn chain_path(l: &Layout, chain: &[usize], whole: bool) -> String {
     let _ = write!(d, "M{},{}", f(x), f(y));
     for w in pts.windows(2) {
         let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        if whole {
+            // In a page: whole pixels, each step relative to the last
+            // point (shorter numbers, the same curve).
+            let (x0, y0, x1, y1) = (x0.round(), y0.round(), x1.round(), y1.round());
+            let (dx, dy, mx) = (Num(x1 - x0), Num(y1 - y0), Num(((x0 + x1) / 2.0).round() - x0));
+            if (y0 - y1).abs() < 0.5 {
+                let _ = write!(d, "h{dx}");
+            } else {
+                let _ = write!(d, "c{mx},0 {mx},{dy} {dx},{dy}");
+            }
+            continue;
+        }
         if (y0 - y1).abs() < 0.5 {
             let _ = write!(d, "{sp}L{},{}", f(x1), f(y1));
         } else {
@@ -650,6 +690,11 @@ fn direct_path(l: &Layout, a: usize, c: usize, whole: bool) -> String {
     }
     let (x0, x1) = if l.layer[a] > l.layer[c] { (l.x[a], l.x[c] + NODE_W) } else { (l.x[a] + NODE_W, l.x[c]) };
     let mx = (x0 + x1) / 2.0;
+    if whole {
+        let (x0, x1, ya, yc) = (x0.round(), x1.round(), ya.round(), yc.round());
+        let m = Num((mx).round() - x0);
+        return format!("M{},{}c{m},0 {m},{} {},{}", Num(x0), Num(ya), Num(yc - ya), Num(x1 - x0), Num(yc - ya));
+    }
     format!("M{},{}{sp}C{},{} {},{} {},{}", f(x0), f(ya), f(mx), f(ya), f(mx), f(yc), f(x1), f(yc))
 }
 

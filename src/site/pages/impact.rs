@@ -87,7 +87,7 @@ impl Shared<'_> {
     fn picture(&self, i: usize, drawn: &[impact::Delayed]) -> String {
         use std::fmt::Write as _;
         const W: f64 = 150.0;
-        const H: f64 = 34.0;
+        const H: f64 = 22.0;
         const GAP: f64 = 36.0;
         const PAD: f64 = 10.0;
         // (node, column) in drawing order: the item, then each drawn item
@@ -117,8 +117,8 @@ impl Shared<'_> {
         let n = charts::n;
         // Compact: the boxes' size (W × H), colours and fonts come from the
         // style sheet (`.ip` in the theme: the picture is inline, so the
-        // page's style applies), each box is its position and two lines of
-        // text (the first, its id, in bold).
+        // page's style applies), each box is its position and its id (the
+        // list under the picture gives the titles).
         let mut o = String::with_capacity(300 + 120 * at.len());
         let _ = write!(
             o,
@@ -147,11 +147,10 @@ impl Shared<'_> {
             let crit = if render::is_critical(&self.sched, node) { " cp" } else { "" };
             let _ = write!(
                 o,
-                "\n<g class=\"c-{cat}{crit}\" transform=\"translate({},{})\"><rect/><text x=\"8\" y=\"14\">{}</text><text x=\"8\" y=\"28\">{}</text></g>",
+                "\n<g class=\"c-{cat}{crit}\" transform=\"translate({},{})\"><rect/><text>{}</text></g>",
                 n(x),
                 n(y),
                 render::svg::escape(&render::truncate(it.id(), 22)),
-                render::svg::escape(&render::truncate(&it.title.value, 24)),
             );
         }
         o.push_str("</svg>");

@@ -60,7 +60,7 @@ pub const BOARD_TABS: usize = 8;
 pub const AUDIT_PAGE: usize = 100;
 /// An impact page draws the item and at most this many of the nearest
 /// items that wait on it (the list says how many it left out).
-pub const IMPACT_DRAW: usize = 3;
+pub const IMPACT_DRAW: usize = 2;
 /// The walk behind an item's impact stops after this many items: beyond,
 /// pages say "N or more" (so a 10,000-long chain costs 10,000 short walks,
 /// not 50 million steps). A generated 10,000-item backlog's largest impact
@@ -69,7 +69,7 @@ pub const IMPACT_LIMIT: usize = 200;
 /// An impact page lists at most this many items in full, the nearest
 /// first (the first levels); the rest are counted by kind. So a page's
 /// size does not grow with the impact set.
-pub const IMPACT_LIST: usize = 6;
+pub const IMPACT_LIST: usize = 4;
 /// The longest chain on an impact page (the path to the farthest item
 /// found) shows at most this many hops: the last ones, after an ellipsis.
 pub const IMPACT_CHAIN: usize = 6;
