@@ -118,20 +118,22 @@ impl Bench {
     }
 }
 
-#[test]
-fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
+/// The example backlog committed in a new repository, and a bench that
+/// builds it into a temporary folder (kept alive by the returned guards).
+fn example_bench() -> (Repo, tempfile::TempDir, Bench) {
     let repo = Repo::new();
     let root = repo.path.clone();
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
     repo.commit("Ana", "2026-11-20T10:00:00Z", "the backlog");
     let tmp = tempfile::tempdir().unwrap();
-    let mut b = Bench {
-        root: root.clone(),
-        out: tmp.path().join("site"),
-        fresh: tmp.path().join("fresh"),
-        step: 0,
-        log: String::new(),
-    };
+    let b = Bench { root, out: tmp.path().join("site"), fresh: tmp.path().join("fresh"), step: 0, log: String::new() };
+    (repo, tmp, b)
+}
+
+#[test]
+fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
+    let (repo, _tmp, mut b) = example_bench();
+    let root = b.root.clone();
     let first = stats(&build(&root, &b.out, &[]));
     assert!(!first.2, "the first build is a full one");
     // Nothing changed: nothing but the site-wide pages is rendered.
@@ -267,18 +269,8 @@ fn inode(p: &Path) -> u64 {
 #[cfg(unix)]
 #[test]
 fn a_dependency_edit_that_adds_a_problem_renders_only_the_pages_that_show_it() {
-    let repo = Repo::new();
-    let root = repo.path.clone();
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("example-backlog"), &root);
-    repo.commit("Ana", "2026-11-20T10:00:00Z", "the backlog");
-    let tmp = tempfile::tempdir().unwrap();
-    let mut b = Bench {
-        root: root.clone(),
-        out: tmp.path().join("site"),
-        fresh: tmp.path().join("fresh"),
-        step: 0,
-        log: String::new(),
-    };
+    let (_repo, _tmp, mut b) = example_bench();
+    let root = b.root.clone();
     build(&root, &b.out, &[]);
     b.check_small("no change");
     let diagnostics = |out: &Path| -> usize {
