@@ -263,7 +263,10 @@ fn item(
     if !is_parent {
         fm.push_str(&format!("estimate: {}\n", rng.pick(&[1, 2, 3, 5, 8, 13])));
     }
-    fm.push_str(&format!("labels: [{}, {}]\n", rng.pick(LABELS), rng.pick(LABELS)));
+    // Two different labels: the second is drawn from the other seven.
+    let first = rng.below(LABELS.len());
+    let second = (first + 1 + rng.below(LABELS.len() - 1)) % LABELS.len();
+    fm.push_str(&format!("labels: [{}, {}]\n", LABELS[first], LABELS[second]));
     if let Some(p) = parent {
         fm.push_str(&format!("parent: {p}\n"));
     }
@@ -372,6 +375,9 @@ mod tests {
         );
         let kinds: std::collections::BTreeSet<&str> = b.items.iter().map(|i| i.kind()).collect();
         assert_eq!(kinds.len(), 8, "{kinds:?}");
+        for i in b.items.iter().filter(|i| !i.labels.is_empty()) {
+            assert!(i.labels.len() == 2 && i.labels[0] != i.labels[1], "{}: {:?}", i.id(), i.labels);
+        }
     }
 
     #[test]
