@@ -11,7 +11,9 @@
 //! warnings, which only the overview and the problems page show), when the output folder is
 //! missing, or when a file to be reused is not the one the last build wrote
 //! (size, modification time or inode differ). Otherwise the jobs rendered
-//! are the site-wide ones, the audit pages listing a changed item, the pages the
+//! are the site-wide ones when what they list changed (their keys hold a
+//! fingerprint of every item's signature, the diagnostics, the insights
+//! and the proposals: [`site_wide_sig`]), the audit pages listing a changed item, the pages the
 //! [`invalidate`](super::invalidate) rules choose for the items whose
 //! signature changed, the pages of items whose body has links (their bytes
 //! depend on other items and on files of the root), and every job the last
