@@ -165,6 +165,11 @@ fn incremental_builds_equal_full_builds_after_every_kind_of_edit() {
     }
     assert!(garbled > 0, "a store of fragments");
     b.check_small("a store of fragments changed by hand");
+    // Nothing changed: the site-wide pages are kept as well (no list
+    // fragment is even asked for).
+    assert_eq!(fragments(&b.log), (0, 0), "no change: {}", b.log);
+    edit(&root, "stories/asm-oauth-providers.md", "title: Sign in with", "title: Log in with");
+    b.check_small("another title edit, over the changed store");
     let (rendered, total) = fragments(&b.log);
     assert!((1..total).contains(&rendered), "the fragment whose bytes changed, not all: {rendered} of {total}");
     edit(&root, story, "status: in_progress", "status: in_review");
@@ -332,4 +337,50 @@ fn a_dependency_edit_that_adds_a_problem_renders_only_the_pages_that_show_it() {
     let (_, _, incremental) = b.check("a dependency on an unknown item, with that base.html");
     assert!(!incremental, "every page shows the count: a full build");
     assert_eq!(nav_count(&std::fs::read_to_string(&far).unwrap()), Some(diagnostics(&b.out)));
+}
+
+/// The site-wide pages (overview, backlog, boards, graph, roadmap, static
+/// API…) are kept, not rendered again, when nothing they list changed —
+/// after an edit that changes no item (the same text written again) — and
+/// rendered again when an item's place in a sorted list moves; one changed
+/// or removed by hand is repaired by the next build.
+#[cfg(unix)]
+#[test]
+fn site_wide_pages_are_kept_when_nothing_they_list_changed() {
+    let (_repo, _tmp, mut b) = example_bench();
+    let root = b.root.clone();
+    build(&root, &b.out, &[]);
+    let site_wide = ["index.html", "backlog.html", "board/index.html", "graph.html", "api/v1/items.json"];
+    let inodes = |out: &Path| -> Vec<u64> { site_wide.iter().map(|p| inode(&out.join(p))).collect() };
+    let before = inodes(&b.out);
+    let backlog_before = std::fs::read_to_string(b.out.join("backlog.html")).unwrap();
+    // The same text written again (a newer modification time): no item changed.
+    let story = "stories/asm-stories-api.md";
+    let text = std::fs::read_to_string(root.join(story)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(root.join(story), &text).unwrap();
+    b.check_small("the same text written again");
+    assert_eq!(fragments(&b.log), (0, 0), "no list rendered: {}", b.log);
+    assert_eq!(inodes(&b.out), before, "the site-wide files are the last build's");
+    // A priority edit moves the story in the backlog's order (the table is
+    // sorted by rank): rendered again, the same bytes as a full build.
+    edit(&root, story, "priority: highest", "priority: lowest");
+    b.check_small("a priority edit (the backlog's order)");
+    let after = inodes(&b.out);
+    assert_ne!(after[1], before[1], "backlog.html was rendered again");
+    let place = |html: &str| {
+        let rows: Vec<&str> = html.split("<tr").skip(1).collect();
+        rows.iter().position(|r| r.contains("items/asm-stories-api.html")).expect("the story's row")
+    };
+    let backlog = std::fs::read_to_string(b.out.join("backlog.html")).unwrap();
+    assert!(place(&backlog) > place(&backlog_before), "the lowest priority: further down");
+    // A site-wide file changed by hand, then one removed: each repaired.
+    std::fs::write(b.out.join("backlog.html"), "tampered").unwrap();
+    let log = build(&root, &b.out, &[]);
+    assert!(log.contains("backlog.html` in the output folder was changed"), "{log}");
+    b.check_small("a build after backlog.html was changed by hand");
+    std::fs::remove_file(b.out.join("api/v1/items.json")).unwrap();
+    let (_, _, incremental) = b.check("api/v1/items.json removed by hand");
+    assert!(!incremental, "a full build");
+    b.check_small("a build after items.json was removed");
 }

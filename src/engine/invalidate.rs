@@ -19,7 +19,8 @@
 //!   the wider items (a focus view's breadcrumb names the nearest epic or
 //!   initiative above it);
 //! - the site-wide pages (overview, boards, backlog, graph, problems,
-//!   feed, static API…), always.
+//!   feed, static API…), always (`serve`), or when any item, diagnostic,
+//!   insight or proposal changed (`build`: `engine::site`).
 
 use std::collections::BTreeSet;
 

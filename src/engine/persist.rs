@@ -10,7 +10,8 @@
 //!   inputs of its item object — `site::pages::Shared::object_sig`, made
 //!   without making the object —, card, body, path, schedule), its sprint
 //!   and the ids of the items it has an edge with or names;
-//! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`): the files it
+//! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`, and the
+//!   site-wide `site:<job>:<fingerprint of what it lists>`): the files it
 //!   wrote (the backlog files bodies link to are not recorded: a page whose
 //!   body links anything is rendered in every build);
 //! - per **output file**: its content hash and stamp (size, modification

@@ -11,7 +11,9 @@
 //! warnings, which only the overview and the problems page show), when the output folder is
 //! missing, or when a file to be reused is not the one the last build wrote
 //! (size, modification time or inode differ). Otherwise the jobs rendered
-//! are the site-wide ones, the audit pages listing a changed item, the pages the
+//! are the site-wide ones when what they list changed (their keys hold a
+//! fingerprint of every item's signature, the diagnostics, the insights
+//! and the proposals: [`site_wide_sig`]), the audit pages listing a changed item, the pages the
 //! [`invalidate`](super::invalidate) rules choose for the items whose
 //! signature changed, the pages of items whose body has links (their bytes
 //! depend on other items and on files of the root), and every job the last
@@ -65,8 +67,9 @@ pub struct Outcome {
     pub phases: Vec<(&'static str, f64)>,
 }
 
-/// The key of a job whose output is kept between builds; site-wide jobs
-/// (always rendered) have none.
+/// The key of a job whose output is kept between builds by the
+/// [`invalidate`] rules; site-wide jobs have none (`build` keys them by
+/// what they list: [`site_wide_key`]; `serve` renders them again).
 pub fn job_key(s: &Shared, job: &Job) -> Option<String> {
     let id = |i: &usize| s.b.items[*i].id();
     match job {
@@ -78,6 +81,12 @@ pub fn job_key(s: &Shared, job: &Job) -> Option<String> {
         Job::Audit(p) => Some(format!("audit:{p}")),
         _ => None,
     }
+}
+
+/// The key of a site-wide job in `build`: the job and the fingerprint of
+/// what the site-wide pages list ([`site_wide_sig`]).
+pub(super) fn site_wide_key(job: &Job, sig: u64) -> String {
+    format!("site:{job:?}:{sig:016x}")
 }
 
 /// Whether a body can link to another item or a file of the root (its
@@ -193,6 +202,32 @@ fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemStat
     let related = invalidate::related_of(b, s.g, i);
     let sprint = it.sprint.as_ref().map(|s| s.value.clone());
     Some((it.id().to_string(), ItemState { sig, path: it.path.clone(), sprint, related }))
+}
+
+/// A fingerprint of everything the site-wide pages (overview, boards,
+/// backlog, graph, roadmap, sprints, metrics, insights, docs, problems,
+/// proposals, feed, static API) are made of beyond the global key: every
+/// item's signature ([`item_state`]: its item object, card, path, body,
+/// schedule, sprint charts and page) in the backlog's order, the items of
+/// a duplicate id, the diagnostics, the insights and the proposals. The
+/// key of each site-wide job (`site:<job>:<fingerprint>`): when it is the
+/// last build's, nothing they show changed and their files are kept.
+fn site_wide_sig(inputs: &Inputs, s: &Shared, items: &HashMap<String, ItemState>) -> u64 {
+    use std::fmt::Write;
+    let b = s.b;
+    let mut h = crate::util::HashWriter::default();
+    for (i, it) in b.items.iter().enumerate() {
+        match items.get(it.id()).filter(|_| b.index.get(it.id()) == Some(&i)) {
+            Some(st) => {
+                let _ = write!(h, "{}\u{0}{}\u{0}", it.id(), st.sig);
+            }
+            None => {
+                let _ = write!(h, "{it:?}\u{0}{}\u{0}{:?}\u{0}", s.card_sigs()[i], s.urls[i]);
+            }
+        }
+    }
+    let _ = write!(h, "{:?}\u{0}{:?}\u{0}{:?}", inputs.report, s.insights, inputs.options.proposals);
+    h.finish()
 }
 
 /// The job keys to render again: `None` when everything must be.
@@ -355,6 +390,9 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
             (shared, key, items, ctx_s, t.elapsed().as_secs_f64() - ctx_s)
         },
     );
+    let t_site = std::time::Instant::now();
+    let site_sig = site_wide_sig(inputs, &shared, &items);
+    let sig_s = sig_s + t_site.elapsed().as_secs_f64();
     let parts = vec![("context", ctx_s), ("signatures", sig_s), ("state read (beside them)", read)];
     lap("context+signatures+state read");
     let store_gen = prev.as_ref().map(|p| p.store_gen).unwrap_or(0);
@@ -382,13 +420,13 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     lap("state+plan");
     loop {
         let plan = why.as_ref().ok().map(|(p, k)| (*p, k));
-        let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress };
+        let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress, site_sig };
         match super::write::run(&ctx, plan, &spare) {
             Ok((mut outcome, mut state)) => {
                 outcome.full = why.err();
                 state.key = key;
                 state.items = items;
-                let frags = shared.frags.take();
+                let frags = shared.frags.take(|id| shared.b.index.contains_key(id));
                 outcome.fragments = shared.frags.counts();
                 let mut inner = std::mem::take(&mut outcome.phases);
                 lap("render+write");

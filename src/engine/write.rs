@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use super::hash_bytes;
 use super::persist::{dir_mtime, FileState, JobOut, State};
-use super::site::{job_key, may_link, Altered, Error, Outcome};
+use super::site::{job_key, may_link, site_wide_key, Altered, Error, Outcome};
 use crate::site::pages::{Job, Shared};
 use crate::site::theme::Theme;
 use crate::site::write::{remove_tree, DirSink};
@@ -43,6 +43,8 @@ pub(super) struct Ctx<'a> {
     pub theme: &'a Theme,
     pub out: &'a Path,
     pub progress: Progress<'a>,
+    /// The fingerprint of what the site-wide pages list (their job keys).
+    pub site_sig: u64,
 }
 
 type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), Error> + Sync + 'a;
@@ -227,7 +229,7 @@ pub(super) fn run(
     let mut render: Vec<(Job, Option<String>)> = Vec::new();
     let mut reuse: Vec<(String, &JobOut)> = Vec::new();
     for job in all.iter() {
-        let key = job_key(shared, job);
+        let key = job_key(shared, job).or_else(|| Some(site_wide_key(job, ctx.site_sig)));
         let keep = match (plan, &key) {
             (Some((prev, stale)), Some(k)) if !stale.contains(k) => {
                 let linking = matches!(job, Job::Item(i) if may_link(&shared.b.items[*i].body));

@@ -115,15 +115,23 @@ impl Cache {
     }
 
     /// The fragments this build used (empty unless [`Cache::keeping`]),
-    /// with the store the reused ones are in.
-    pub fn take(&self) -> Fragments {
-        match &self.next {
-            Some(m) => Fragments {
-                store: self.prev.store.clone(),
-                lists: std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())),
-            },
-            None => Fragments::default(),
+    /// with the store the reused ones are in; and, of the last build's,
+    /// those this build did not ask for whose item `live` still has (a
+    /// site-wide page that was not rendered again, its file kept, asked for
+    /// none of its fragments: they stay for the build that renders it).
+    pub fn take(&self, live: impl Fn(&str) -> bool) -> Fragments {
+        let Some(m) = &self.next else { return Fragments::default() };
+        let mut lists = std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner()));
+        for (name, prev) in &self.prev.lists {
+            let l = lists.entry(name.clone()).or_default();
+            for (id, f) in prev {
+                if !l.contains_key(id) && live(id) {
+                    l.insert(id.clone(), f.clone());
+                }
+            }
         }
+        lists.retain(|_, l| !l.is_empty());
+        Fragments { store: self.prev.store.clone(), lists }
     }
 
     /// The positions in `items` of the fragments [`Cache::get`] would
@@ -228,7 +236,7 @@ mod tests {
         let got = first.get::<()>("l", &items, |k| Ok(format!("<{}>", items[k].0))).unwrap();
         assert_eq!(concat(&got), "<a><b><c>");
         drop(got);
-        let kept = stored(first.take());
+        let kept = stored(first.take(|_| true));
         assert_eq!(kept.len(), 3);
         assert_eq!(&*kept.store, "<a><b><c>");
         // b's signature changed, d is new, c is gone.
@@ -246,12 +254,22 @@ mod tests {
         drop(got);
         assert_eq!(rendered, ["b", "d"]);
         assert_eq!(second.counts(), (2, 3));
-        let next = stored(second.take());
+        // c is gone from the backlog: its fragment is not kept.
+        let next = stored(second.take(|id| id != "c"));
         let mut ids: Vec<&String> = next.lists["l"].keys().collect();
         ids.sort();
         assert_eq!(ids, ["a", "b", "d"]);
         // The new ones were appended; a's range is the first build's.
         assert_eq!(&*next.store, "<a><b><c>[b][d]");
+        // A build that asks for none of them (the page is kept) keeps
+        // them all for the next one, but those of items now gone.
+        let idle = Cache::keeping(next.clone());
+        let carried = idle.take(|id| id != "d");
+        let mut ids: Vec<&String> = carried.lists["l"].keys().collect();
+        ids.sort();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(carried.lists["l"]["a"], next.lists["l"]["a"]);
+        assert_eq!(idle.counts(), (0, 0));
         let third = Cache::keeping(next);
         let got = third.get::<()>("l", &items, |_| Err(())).unwrap();
         assert_eq!(concat(&got), "<a>[b][d]");
@@ -267,6 +285,6 @@ mod tests {
         let items = [("a", 1), ("b", 9), ("d", 4)];
         let got = plain.get::<()>("l", &items, |k| Ok(items[k].0.to_string())).unwrap();
         assert_eq!(concat(&got), "abd");
-        assert!(plain.take().is_empty());
+        assert!(plain.take(|_| true).is_empty());
     }
 }
