@@ -4,12 +4,28 @@
 (function () {
   "use strict";
   function text(el) { return (el.textContent || "").trim().toLowerCase(); }
+  // A priority sorts by its rank (the backlog's rows carry no data-value).
+  var RANKS = ["highest", "high", "medium", "low", "lowest"];
   function cellValue(row, i, kind) {
     var c = row.cells[i];
     if (!c) return kind === "num" ? -Infinity : "";
     var v = c.getAttribute("data-value");
+    var prio = v === null && c.querySelector(".prio");
+    if (prio) { var r = RANKS.indexOf(text(prio)); return r < 0 ? 2 : r; }
     if (kind === "num") { var n = parseFloat(v !== null ? v : c.textContent); return isNaN(n) ? -Infinity : n; }
     return v !== null ? v : text(c);
+  }
+  // The value a filter select compares: the row's `data-<col>`, else the
+  // text of the column headed `<col>` (spaces read as `_`: "in progress"
+  // is status `in_progress`).
+  function filterValue(row, col) {
+    var v = row.getAttribute("data-" + col);
+    if (v !== null) return v;
+    var table = row.closest("table"), heads = table ? table.tHead.rows[0].cells : [];
+    for (var k = 0; k < heads.length; k++) {
+      if (text(heads[k]) === col) return row.cells[k] ? text(row.cells[k]).replace(/ /g, "_") : "";
+    }
+    return "";
   }
   document.querySelectorAll("table.sortable").forEach(function (table) {
     var heads = table.querySelectorAll("th[data-sort]");
@@ -57,7 +73,7 @@
     var shown = 0, rows = table.tBodies[0].rows;
     for (var k = 0; k < rows.length; k++) {
       var row = rows[k], ok = !q || text(row).indexOf(q) !== -1;
-      selects.forEach(function (s) { if (ok && s.value && row.getAttribute("data-" + s.getAttribute("data-filter-col")) !== s.value) ok = false; });
+      selects.forEach(function (s) { if (ok && s.value && filterValue(row, s.getAttribute("data-filter-col")).toLowerCase() !== s.value.toLowerCase()) ok = false; });
       row.hidden = !ok;
       if (ok) shown++;
     }
