@@ -1084,7 +1084,13 @@ fn graph_views_per_epic_and_focus_views_follow_the_graph() {
             "the focus view of {center}: what is within {FOCUS_DEPTH} edges, at its distance"
         );
         assert!(focus.contains(&format!(" center\" id=\"n-{center}\"")), "{center} is the center");
-        assert!(focus.contains("data-zoom=\"in\"") && focus.contains("data-graph-filter=\"kind\""), "zoom and filters");
+        // Zoom and filters: made by assets/graph.js from the nodes' data-
+        // attributes (checked in Chromium by tests/browser.rs); the page
+        // has their place, and the depth switch's on a focus view.
+        assert!(
+            focus.contains("data-graph data-focus-view>\n<div class=\"graph-tools\" hidden></div>"),
+            "zoom and filters"
+        );
         // Listed by distance too (content without JavaScript).
         for d in 1..=FOCUS_DEPTH {
             let n = dist.values().filter(|&&x| x == d).count();
@@ -1422,13 +1428,14 @@ fn site_bytes(dir: &Path) -> u64 {
 }
 
 /// Issue #18's budget on the degenerate shapes: each item added to a long
-/// chain or a deep hierarchy adds at most 8 KB of site (the marginal cost,
-/// so the pages every site has once do not count), and every impact page
-/// stays under 3 KB whatever the shape (the nearest 4 listed, 2 drawn, the
-/// chain's last 6 hops as text); the light frame of an item page (all but
-/// its `<main>` and `<title>`) stays under 0.9 KB.
+/// chain or a deep hierarchy adds at most 7.6 KB of site (the marginal
+/// cost, so the pages every site has once do not count; 7.4 KB on both
+/// when measured), and every impact page stays under 2.5 KB whatever the
+/// shape (the nearest 4 listed, 2 drawn, the chain's last 6 hops as text;
+/// 2.38 KB at most); the light frame of an item page (all but its `<main>`
+/// and `<title>`) stays under 0.8 KB (763 bytes).
 #[test]
-fn long_chains_and_deep_trees_cost_at_most_8_kb_an_item() {
+fn long_chains_and_deep_trees_cost_at_most_7_6_kb_an_item() {
     let t = tempfile::tempdir().unwrap();
     for shape in [cairn::gen::Shape::Chain, cairn::gen::Shape::Deep] {
         let mut sizes = Vec::new();
@@ -1440,17 +1447,17 @@ fn long_chains_and_deep_trees_cost_at_most_8_kb_an_item() {
             build(&root, &out, &["--no-history"]).success();
             for f in files(&out).iter().filter(|f| f.starts_with("impact/")) {
                 let len = std::fs::metadata(out.join(f)).unwrap().len();
-                assert!(len < 3072, "{shape:?} {f}: {len} bytes");
+                assert!(len < 2500, "{shape:?} {f}: {len} bytes");
             }
             let item = files(&out).into_iter().find(|f| f.starts_with("items/")).unwrap();
             let html = std::fs::read_to_string(out.join(&item)).unwrap();
             let main = html.find("<main").unwrap()..html.find("</main>").unwrap();
             let title = html.find("<title>").unwrap()..html.find("</title>").unwrap();
             let frame = html.len() - main.len() - title.len();
-            assert!(frame < 900, "{shape:?} {item}: a frame of {frame} bytes");
+            assert!(frame < 800, "{shape:?} {item}: a frame of {frame} bytes");
             sizes.push(site_bytes(&out));
         }
         let per_item = (sizes[1] - sizes[0]) / 400;
-        assert!(per_item <= 8_000, "{shape:?}: {per_item} bytes per added item");
+        assert!(per_item <= 7_600, "{shape:?}: {per_item} bytes per added item");
     }
 }
