@@ -467,10 +467,11 @@ fn pages_fit_desktop_and_phone_widths_and_the_phone_menu_works() {
             if doc > f64::from(width) {
                 failures.push(format!("{page} at {width}px: the page is {doc}px wide"));
             }
-            // Each board inside main, each column inside its board.
+            // Each board shown inside main, each column inside its board (a
+            // board grouped into lanes hides the board of status columns).
             let boards = cdp.eval(
                 "(function () { var m = document.querySelector('main').getBoundingClientRect(); \
-                   return Array.from(document.querySelectorAll('.board')).map(function (b) { \
+                   return Array.from(document.querySelectorAll('.board:not([hidden])')).map(function (b) { \
                      var r = b.getBoundingClientRect(); \
                      var cols = Array.from(b.querySelectorAll('.column')).map(function (c) { return c.getBoundingClientRect().right; }); \
                      return [r.left - m.left, m.right - r.right, b.scrollWidth - b.clientWidth, Math.max.apply(null, cols.concat([0])) - r.right]; }); })()",
