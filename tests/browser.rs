@@ -621,13 +621,16 @@ fn graph_views_zoom_and_filter_in_chromium() {
             (value(tag, "id").trim_start_matches("n-").to_string(), value(tag, "data-kind"))
         })
         .collect();
+    // An edge names its ends by their place among the nodes (`data-e`).
     let edges: Vec<(String, String)> = html
         .split("<path ")
         .skip(1)
-        .filter(|p| p.contains(" data-from=\""))
+        .filter(|p| p[..p.find('>').unwrap()].contains(" data-e=\""))
         .map(|p| {
             let tag = format!(" {}", &p[..p.find('>').unwrap()]);
-            (value(&tag, "data-from"), value(&tag, "data-to"))
+            let e = value(&tag, "data-e");
+            let (a, b) = e.split_once(' ').unwrap();
+            (nodes[a.parse::<usize>().unwrap()].0.clone(), nodes[b.parse::<usize>().unwrap()].0.clone())
         })
         .collect();
     let center = "train-churn-model";

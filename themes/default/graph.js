@@ -241,19 +241,27 @@
 
     // Filters and the depth switch.
     var nodes = Array.prototype.slice.call(svg.querySelectorAll(".node"));
-    var edges = Array.prototype.slice.call(svg.querySelectorAll("path[data-from]"));
+    var edges = Array.prototype.slice.call(svg.querySelectorAll("path[data-from], path[data-e]"));
     // Hover text the page leaves out: an edge's ends, a node's kind and
     // status (and its full title when the box cuts it).
     var NS = "http://www.w3.org/2000/svg";
     // A node's item id: its data-id, or its anchor's id (`n-<id>`).
     function nid(n) { return n.getAttribute("data-id") || n.id.slice(2); }
+    // An edge's ends (ids): its data-from and data-to, or its data-e, the
+    // places of its ends among the nodes.
+    function ends(p) {
+      var e = p.getAttribute("data-e");
+      if (e === null) return [p.getAttribute("data-from"), p.getAttribute("data-to")];
+      return e.split(" ").map(function (k) { var n = nodes[+k]; return n ? nid(n) : ""; });
+    }
     function tip(el, text) {
       var t = el.querySelector("title") || document.createElementNS(NS, "title");
       t.textContent = text;
       if (!t.parentNode) el.insertBefore(t, el.firstChild);
     }
     edges.forEach(function (p) {
-      if (!p.querySelector("title")) tip(p, p.getAttribute("data-from") + " waits on or is under " + p.getAttribute("data-to"));
+      var ab = ends(p);
+      if (!p.querySelector("title")) tip(p, ab[0] + " waits on or is under " + ab[1]);
     });
     nodes.forEach(function (n) {
       var a = n.querySelector("a") || n, t = a.querySelector("title"), texts = n.querySelectorAll("text");
@@ -284,7 +292,7 @@
         else shown++;
       });
       edges.forEach(function (p) {
-        var a = out[p.getAttribute("data-from")] || 0, b = out[p.getAttribute("data-to")] || 0;
+        var ab = ends(p), a = out[ab[0]] || 0, b = out[ab[1]] || 0;
         p.classList.toggle("is-out", a === 1 || b === 1);
         p.classList.toggle("is-far", a === 2 || b === 2);
       });
@@ -316,7 +324,7 @@
       if (!adj) {
         adj = {};
         edges.forEach(function (p) {
-          var a = p.getAttribute("data-from"), b = p.getAttribute("data-to");
+          var ab = ends(p), a = ab[0], b = ab[1];
           (adj[a] = adj[a] || []).push(b);
           (adj[b] = adj[b] || []).push(a);
         });
