@@ -59,7 +59,7 @@ fn pages_render_in_headless_chromium_without_console_errors() {
         ("graph-epic", "graph/health-scoring.html", &["is-zoomable", "data-graph-filter=\"status\"", "viewBox"]),
         (
             "graph-focus",
-            "graph/focus/health-scoring.html",
+            "graph/focus/customer-retention.html",
             &["is-zoomable", "aria-pressed=\"true\">2 steps", "1 step away"],
         ),
         ("sprint", "sprints/2026-s47.html", &["Committed items", "capacity-2026-s47-t", "class=\"stats\""]),
@@ -169,16 +169,21 @@ fn build_site(root: &Path, out: &Path, extra: &[&str]) {
 /// Serious and critical axe violations of `page` (a path in the site at
 /// `site`) with the given colour scheme, as lines for the failure message.
 fn axe_page(chrome: &Path, scratch: &Path, site: &Path, page: &str, dark: bool) -> Vec<String> {
+    // A page may have a query (`board/<sprint>.html?group=epic`): the file
+    // is the page's, the address keeps it.
+    let (page, query) = page.split_once('?').map_or((page, String::new()), |(p, q)| (p, format!("?{q}")));
     let html = std::fs::read_to_string(site.join(page)).unwrap();
     let root = "../".repeat(page.matches('/').count());
     let scripts =
-        format!("<script src=\"{root}axe.min.js\"></script><script src=\"{root}axe-run.js\"></script></body>");
+        // Deferred: after the page's own (deferred) scripts, which may
+        // change it (a board regrouped by `?group=`).
+        format!("<script src=\"{root}axe.min.js\" defer></script><script src=\"{root}axe-run.js\" defer></script></body>");
     assert!(html.contains("</body>"), "{page}: no </body>");
     // A copy next to the page, so its relative links and styles still work.
     let probe = format!("{}.axe.html", page.trim_end_matches(".html"));
     std::fs::write(site.join(&probe), html.replacen("</body>", &scripts, 1)).unwrap();
     let scheme = if dark { "dark" } else { "light" };
-    let profile = scratch.join(format!("axe-{}-{scheme}", page.replace('/', "-")));
+    let profile = scratch.join(format!("axe-{}{}-{scheme}", page.replace('/', "-"), query.replace(['?', '='], "-")));
     let args = [
         "--dump-dom".to_string(),
         // Blink's PreferredColorScheme: 0 = dark, 1 = light.
@@ -186,7 +191,7 @@ fn axe_page(chrome: &Path, scratch: &Path, site: &Path, page: &str, dark: bool) 
         // Lets the page's promises and timers (axe's) finish before the dump.
         "--virtual-time-budget=60000".to_string(),
     ];
-    let (dom, log) = run(chrome, &profile, &args, &format!("file://{}", site.join(&probe).display()));
+    let (dom, log) = run(chrome, &profile, &args, &format!("file://{}{query}", site.join(&probe).display()));
     let Some(start) = dom.find("<pre id=\"axe-result\">") else {
         return vec![format!("{page} ({scheme}): axe did not report; log tail: {}", tail(&log))];
     };
@@ -287,8 +292,9 @@ fn axe_finds_no_serious_or_critical_violations_on_any_page_kind() {
         (&rich, "roadmap.html"),
         (&rich, "roadmap/health-scoring.html"),
         (&rich, "board/all/index.html"),
-        (&rich, "board/2026-s47/assignee.html"),
-        (&rich, "graph/focus/health-scoring.html"),
+        (&rich, "board/2026-s47.html?group=assignee"),
+        (&rich, "board/2026-s47.html?group=epic"),
+        (&rich, "graph/focus/customer-retention.html"),
         (&rich, "graph-all.html"),
         (&rich, "sprints/index.html"),
         (&rich, "sprints/2026-s47.html"),
@@ -373,7 +379,8 @@ fn roadmap_bars_are_where_the_schedule_puts_them() {
     // k's bar at y = 44 + 22 k + 5 (a row is 22 pixels under a 44-pixel
     // axis, a bar 12 pixels high in its middle).
     let order = cdp.eval(
-        "Array.from(document.querySelectorAll('.roadmap-table tr[data-id]')).map(function (r) { return r.getAttribute('data-id'); })",
+        "Array.from(document.querySelectorAll('.roadmap-table tbody tr')).map(function (r) { \
+           var a = r.querySelector('td a'); return a && a.getAttribute('href').replace(/^items\\/|\\.html$/g, ''); })",
     );
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(order, json!(ids), "a row per row of the model, in its order");
@@ -431,8 +438,8 @@ fn pages_fit_desktop_and_phone_widths_and_the_phone_menu_works() {
         "board/index.html",
         "board/all/index.html",
         "board/2026-s47.html",
-        "board/2026-s47/assignee.html",
-        "board/2026-s47/epic.html",
+        "board/2026-s47.html?group=assignee",
+        "board/2026-s47.html?group=epic",
         "backlog.html",
         "items/train-churn-model.html",
         "items/health-scoring.html",
@@ -460,10 +467,11 @@ fn pages_fit_desktop_and_phone_widths_and_the_phone_menu_works() {
             if doc > f64::from(width) {
                 failures.push(format!("{page} at {width}px: the page is {doc}px wide"));
             }
-            // Each board inside main, each column inside its board.
+            // Each board shown inside main, each column inside its board (a
+            // board grouped into lanes hides the board of status columns).
             let boards = cdp.eval(
                 "(function () { var m = document.querySelector('main').getBoundingClientRect(); \
-                   return Array.from(document.querySelectorAll('.board')).map(function (b) { \
+                   return Array.from(document.querySelectorAll('.board:not([hidden])')).map(function (b) { \
                      var r = b.getBoundingClientRect(); \
                      var cols = Array.from(b.querySelectorAll('.column')).map(function (c) { return c.getBoundingClientRect().right; }); \
                      return [r.left - m.left, m.right - r.right, b.scrollWidth - b.clientWidth, Math.max.apply(null, cols.concat([0])) - r.right]; }); })()",
@@ -534,7 +542,7 @@ fn pages_fit_desktop_and_phone_widths_and_the_phone_menu_works() {
     for (name, page) in [
         ("roadmap", "roadmap.html"),
         ("board-default", "board/index.html"),
-        ("board-lanes", "board/2026-s47/epic.html"),
+        ("board-lanes", "board/2026-s47.html?group=epic"),
     ] {
         for (suffix, size) in [("-1400", "1400,900"), ("-phone", "390,844")] {
             let file = shots.join(format!("{name}{suffix}.png"));
@@ -613,13 +621,16 @@ fn graph_views_zoom_and_filter_in_chromium() {
             (value(tag, "id").trim_start_matches("n-").to_string(), value(tag, "data-kind"))
         })
         .collect();
+    // An edge names its ends by their place among the nodes (`data-e`).
     let edges: Vec<(String, String)> = html
         .split("<path ")
         .skip(1)
-        .filter(|p| p.contains(" data-from=\""))
+        .filter(|p| p[..p.find('>').unwrap()].contains(" data-e=\""))
         .map(|p| {
             let tag = format!(" {}", &p[..p.find('>').unwrap()]);
-            (value(&tag, "data-from"), value(&tag, "data-to"))
+            let e = value(&tag, "data-e");
+            let (a, b) = e.split_once(' ').unwrap();
+            (nodes[a.parse::<usize>().unwrap()].0.clone(), nodes[b.parse::<usize>().unwrap()].0.clone())
         })
         .collect();
     let center = "train-churn-model";

@@ -128,14 +128,16 @@ fn dragging_a_card_on_the_board_changes_its_file_and_a_refused_move_snaps_back()
     assert_eq!(after, before.replace("status: ready\n", "status: in_progress\n"), "only the status line changed");
 }
 
-/// A swimlane page has one board per lane: a card in a lane after the first
-/// is draggable too, and dropped on its own lane's column its file changes.
+/// A sprint's board grouped by assignee (`?group=assignee`: the page's
+/// script regroups the cards into lanes) has one board per lane: a card in
+/// a lane after the first is draggable too, and dropped on its own lane's
+/// column its file changes.
 #[test]
 fn a_card_in_a_later_swimlane_moves_too() {
     let Some(chrome) = chrome_or_skip() else { return };
     let s = server::serve_example();
     let work = tempfile::tempdir().unwrap();
-    let url = format!("http://{}/board/2026-s47/assignee.html", s.addr);
+    let url = format!("http://{}/board/2026-s47.html?group=assignee", s.addr);
     let mut cdp = chromium::Cdp::start(&chrome, &work.path().join("profile"), &url, 2400, 1200);
     cdp.wait_for("the editing script", "!!document.querySelector('.card[draggable=true]')");
     // The first `in_progress` card of a lane other than the first; its lane gets

@@ -81,11 +81,12 @@
   }
 
   // ----- the board -----------------------------------------------------------
-  // A board page has one board, a swimlane page one per lane; a card moves
-  // between the status columns of its own lane.
-  var boards = Array.prototype.slice.call(document.querySelectorAll(".board"));
-  if (boards.length) loadWorkflow().then(function () {
-    boards.forEach(setupBoard);
+  // A board page has one board; grouped by assignee or epic (assets/app.js
+  // regroups the cards client-side) one per lane. A card moves between the
+  // status columns of its own lane. The columns' events are delegated to
+  // the document, so the lanes made after this script ran take drops too.
+  if (document.querySelector(".board")) loadWorkflow().then(function () {
+    setupBoard();
     setupCreate();
   }, function () {});
 
@@ -101,27 +102,38 @@
     var m = /^(?:col|lane[0-9]+)-(.+)$/.exec(h);
     return m ? m[1] : null;
   }
+  /* The column of a board (or lane) for `status`. */
+  function columnOf(board, status) {
+    var cols = board ? board.querySelectorAll(".column") : [];
+    for (var k = 0; k < cols.length; k++) if (columnStatus(cols[k]) === status) return cols[k];
+    return null;
+  }
 
-  function setupBoard(board) {
-    var columns = Array.prototype.slice.call(board.querySelectorAll(".column"));
+  function setupBoard() {
     var dragging = null;
-    columns.forEach(function (col) {
-      var status = columnStatus(col);
-      col.setAttribute("data-status", status || "");
-      col.addEventListener("dragover", function (ev) {
-        if (!dragging) return;
-        // Every column accepts the drop; a refused one snaps back with why.
-        ev.preventDefault();
-        col.classList.add("cairn-drop");
-      });
-      col.addEventListener("dragleave", function () { col.classList.remove("cairn-drop"); });
-      col.addEventListener("drop", function (ev) {
-        ev.preventDefault();
-        col.classList.remove("cairn-drop");
-        if (dragging) move(dragging, status);
-      });
+    Array.prototype.forEach.call(document.querySelectorAll(".board .column"), function (col) {
+      col.setAttribute("data-status", columnStatus(col) || "");
     });
-    Array.prototype.forEach.call(board.querySelectorAll(".card"), function (card) {
+    function colAt(ev) { return ev.target && ev.target.closest ? ev.target.closest(".board .column") : null; }
+    document.addEventListener("dragover", function (ev) {
+      var col = colAt(ev);
+      if (!dragging || !col) return;
+      // Every column accepts the drop; a refused one snaps back with why.
+      ev.preventDefault();
+      col.classList.add("cairn-drop");
+    });
+    document.addEventListener("dragleave", function (ev) {
+      var col = colAt(ev);
+      if (col) col.classList.remove("cairn-drop");
+    });
+    document.addEventListener("drop", function (ev) {
+      var col = colAt(ev);
+      if (!col) return;
+      ev.preventDefault();
+      col.classList.remove("cairn-drop");
+      if (dragging) move(dragging, columnStatus(col));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".board .card"), function (card) {
       var info = cardInfo(card);
       if (!info.id || !info.kind) return;
       card.setAttribute("draggable", "true");
@@ -135,14 +147,20 @@
         card.classList.remove("cairn-dragging");
         dragging = null;
       });
-      // The keyboard path: a "Move to" menu on every card.
-      var from = columnStatus(card.closest(".column"));
+      // The keyboard path: a "Move to" menu on every card (the card's
+      // status when the menu opens: it may have moved since).
       var sel = el("select", { "class": "cairn-move", "aria-label": "Move " + info.id + " to another status" });
       sel.style.cssText = "margin-top:.4em;font-size:.8rem;max-width:100%";
-      sel.appendChild(el("option", { value: "" }, "Move to…"));
-      statusesOf(info.kind).forEach(function (s) {
-        if (s !== from) sel.appendChild(el("option", { value: s }, s.replace(/_/g, " ")));
-      });
+      function fill() {
+        var from = columnStatus(card.closest(".column"));
+        while (sel.options.length) sel.remove(0);
+        sel.appendChild(el("option", { value: "" }, "Move to…"));
+        statusesOf(info.kind).forEach(function (s) {
+          if (s !== from) sel.appendChild(el("option", { value: s }, s.replace(/_/g, " ")));
+        });
+      }
+      fill();
+      sel.addEventListener("focus", fill);
       sel.addEventListener("change", function () {
         if (sel.value) move(card, sel.value);
         sel.value = "";
@@ -164,7 +182,8 @@
     }
     var home = card.parentNode, next = card.nextSibling;
     var board = card.closest(".board");
-    var target = board && board.querySelector('.column[data-status="' + to + '"] .column-body');
+    var col = columnOf(board, to);
+    var target = col && col.querySelector(".column-body");
     if (target) target.insertBefore(card, target.firstChild);
     card.setAttribute("aria-busy", "true");
     send("PATCH", "/api/v1/items/" + encodeURIComponent(info.id), { status: to }).then(function (res) {

@@ -46,14 +46,15 @@ pub fn size(id: &str, status: &str) -> (f64, f64) {
 
 /// The badge of an item: two rounded halves, flat (no gradient or clip
 /// path: a badge is written for every item, so its bytes count); the
-/// right half one path, square on its left, rounded on its right.
+/// right half one path, square on its left, rounded on its right. Its name
+/// is its `<title>` (an `<img>` of it has its own `alt`).
 pub fn badge(id: &str, status: &str, category: &str) -> String {
     let (left, right, lw, rw) = parts(id, status);
     let w = lw + rw;
     let (l, r) = (escape(&left), escape(&right));
     let c = colour(category);
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"20\" role=\"img\" aria-label=\"{l}: {r}\"><title>{l}: {r}</title>\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"20\"><title>{l}: {r}</title>\
 <rect width=\"{w}\" height=\"20\" rx=\"3\" fill=\"#24292f\"/><path d=\"M{lw} 0h{}a3 3 0 0 1 3 3v14a3 3 0 0 1-3 3h-{0}z\" fill=\"{c}\"/>\
 <g fill=\"#fff\" text-anchor=\"middle\" font-family=\"Verdana,DejaVu Sans,sans-serif\" font-size=\"11\"><text x=\"{}\" y=\"14\">{l}</text><text x=\"{}\" y=\"14\">{r}</text></g></svg>\n",
         rw - 3.0,

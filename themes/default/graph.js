@@ -13,6 +13,64 @@
   var MAX = 4;
   function round(v) { return Math.round(v * 10) / 10; }
 
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (text) e.textContent = text;
+    return e;
+  }
+  // The toolbar, made here (a page carries none: every view's would be the
+  // same bytes): zoom, the depth switch (shown on a focus view, or when the
+  // address names a node) and the filters, whose values are the nodes'
+  // data-kind, data-status, data-labels and data-sprint.
+  function buildTools(tools, svg, focusView) {
+    var zoom = el("div", { "class": "graph-zoom", role: "group", "aria-label": "Zoom" });
+    [["in", "+", "Zoom in", "Zoom in (+)"], ["out", "\u2212", "Zoom out", "Zoom out (\u2212)"],
+     ["fit", "Fit", "", "Fit the whole picture (0)"], ["reset", "100%", "", "Actual size (1)"]].forEach(function (z) {
+      var b = el("button", { type: "button", "class": "btn", "data-zoom": z[0], title: z[3] }, z[1]);
+      if (z[2]) b.setAttribute("aria-label", z[2]);
+      zoom.appendChild(b);
+    });
+    tools.appendChild(zoom);
+    var depth = el("div", { "class": "graph-depth", role: "group", "aria-label": "Distance shown" });
+    depth.hidden = !focusView;
+    [1, 2, 3].forEach(function (d) {
+      depth.appendChild(el("button", { type: "button", "class": "btn", "data-depth": String(d), "aria-pressed": d === 3 ? "true" : "false" },
+        d + (d === 1 ? " step" : " steps")));
+    });
+    if (!focusView) {
+      depth.appendChild(document.createTextNode(" "));
+      depth.appendChild(el("button", { type: "button", "class": "btn", "data-focus-clear": "" }, "Show all"));
+    }
+    tools.appendChild(depth);
+    var values = { kind: [], status: [], labels: [], sprint: [] };
+    Array.prototype.forEach.call(svg.querySelectorAll(".node"), function (n) {
+      ["kind", "status", "labels", "sprint"].forEach(function (a) {
+        var v = n.getAttribute("data-" + a);
+        (v ? (a === "labels" ? v.split("|") : [v]) : []).forEach(function (x) {
+          if (values[a].indexOf(x) < 0) values[a].push(x);
+        });
+      });
+    });
+    values.labels.sort();
+    values.sprint.sort();
+    var filters = el("div", { "class": "graph-filters" });
+    [["kind", "Kind", 2], ["status", "Status", 2], ["labels", "Label", 1], ["sprint", "Sprint", 1]].forEach(function (f) {
+      if (values[f[0]].length < f[2]) return;
+      var label = el("label", {}, f[1] + " "), sel = el("select", { "data-graph-filter": f[0] });
+      sel.appendChild(el("option", { value: "" }, "all"));
+      values[f[0]].forEach(function (v) { sel.appendChild(el("option", { value: v }, v.replace(/_/g, " "))); });
+      label.appendChild(sel);
+      filters.appendChild(label);
+    });
+    var hide = el("label", { "class": "graph-hide" });
+    hide.appendChild(el("input", { type: "checkbox", "data-graph-hide": "" }));
+    hide.appendChild(document.createTextNode(" hide the others"));
+    filters.appendChild(hide);
+    filters.appendChild(el("span", { "class": "muted small", "data-graph-count": "", "aria-live": "polite" }));
+    tools.appendChild(filters);
+  }
+
   function setup(fig) {
     var box = fig.querySelector(".graph-scroll");
     var svg = box && box.querySelector("svg");
@@ -20,6 +78,7 @@
     var W = parseFloat(svg.getAttribute("width")), H = parseFloat(svg.getAttribute("height"));
     if (!(W > 0 && H > 0)) return;
     var tools = fig.querySelector(".graph-tools");
+    if (tools && !tools.firstElementChild) buildTools(tools, svg, fig.hasAttribute("data-focus-view"));
     if (tools) tools.hidden = false;
     var hint = fig.querySelector(".zoom-hint");
     if (hint) hint.hidden = false;
@@ -182,19 +241,27 @@
 
     // Filters and the depth switch.
     var nodes = Array.prototype.slice.call(svg.querySelectorAll(".node"));
-    var edges = Array.prototype.slice.call(svg.querySelectorAll("path[data-from]"));
+    var edges = Array.prototype.slice.call(svg.querySelectorAll("path[data-from], path[data-e]"));
     // Hover text the page leaves out: an edge's ends, a node's kind and
     // status (and its full title when the box cuts it).
     var NS = "http://www.w3.org/2000/svg";
     // A node's item id: its data-id, or its anchor's id (`n-<id>`).
     function nid(n) { return n.getAttribute("data-id") || n.id.slice(2); }
+    // An edge's ends (ids): its data-from and data-to, or its data-e, the
+    // places of its ends among the nodes.
+    function ends(p) {
+      var e = p.getAttribute("data-e");
+      if (e === null) return [p.getAttribute("data-from"), p.getAttribute("data-to")];
+      return e.split(" ").map(function (k) { var n = nodes[+k]; return n ? nid(n) : ""; });
+    }
     function tip(el, text) {
       var t = el.querySelector("title") || document.createElementNS(NS, "title");
       t.textContent = text;
       if (!t.parentNode) el.insertBefore(t, el.firstChild);
     }
     edges.forEach(function (p) {
-      if (!p.querySelector("title")) tip(p, p.getAttribute("data-from") + " waits on or is under " + p.getAttribute("data-to"));
+      var ab = ends(p);
+      if (!p.querySelector("title")) tip(p, ab[0] + " waits on or is under " + ab[1]);
     });
     nodes.forEach(function (n) {
       var a = n.querySelector("a") || n, t = a.querySelector("title"), texts = n.querySelectorAll("text");
@@ -225,7 +292,7 @@
         else shown++;
       });
       edges.forEach(function (p) {
-        var a = out[p.getAttribute("data-from")] || 0, b = out[p.getAttribute("data-to")] || 0;
+        var ab = ends(p), a = out[ab[0]] || 0, b = out[ab[1]] || 0;
         p.classList.toggle("is-out", a === 1 || b === 1);
         p.classList.toggle("is-far", a === 2 || b === 2);
       });
@@ -257,7 +324,7 @@
       if (!adj) {
         adj = {};
         edges.forEach(function (p) {
-          var a = p.getAttribute("data-from"), b = p.getAttribute("data-to");
+          var ab = ends(p), a = ab[0], b = ab[1];
           (adj[a] = adj[a] || []).push(b);
           (adj[b] = adj[b] || []).push(a);
         });

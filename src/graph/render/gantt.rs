@@ -318,19 +318,20 @@ fn compact(r: &Roadmap, l: &Layout, o: &mut String, lo: NaiveDate, hi: NaiveDate
     if l.arrows {
         o.push_str(ARROW);
     }
-    for &(a, b, s) in &l.bands {
-        let _ = writeln!(
-            o,
-            "<rect class=\"g-band\" x=\"{a}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{t} ({} – {})</title></rect><text class=\"g-band-label\" x=\"{}\" y=\"{}\">{t}</text>",
-            TOP - 8.0,
-            (b - a).max(1.0),
-            (height - TOP + 8.0).round(),
-            s.start,
-            s.end,
-            a + 2.0,
-            TOP - 10.0,
-            t = escape(&s.title)
-        );
+    // The sprints' bands: each its place and width (their top and height
+    // are the style sheet's, `.gc .g-band rect`), then their names in one
+    // group moved to the line above the rows (the sprints page has their
+    // dates): a roadmap page draws every sprint it spans.
+    if !l.bands.is_empty() {
+        o.push_str("<g class=\"g-band\">");
+        for &(a, b, _) in &l.bands {
+            let _ = write!(o, "<rect x=\"{a}\" width=\"{}\"/>", (b - a).max(1.0));
+        }
+        let _ = write!(o, "</g>\n<g class=\"g-band-label\" transform=\"translate(0,{})\">", TOP - 10.0);
+        for &(a, _, s) in &l.bands {
+            let _ = write!(o, "<text x=\"{}\">{}</text>", a + 2.0, escape(&s.title));
+        }
+        o.push_str("</g>\n");
     }
     for (x, tick) in &l.ticks {
         let _ = match tick {

@@ -467,7 +467,12 @@ pub fn render_with(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph, opt: &O
                 "<path d=\"{d}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\""
             );
         }
-        if !opt.bare {
+        if !opt.bare && styled {
+            // A page's edge names its ends by their place among the
+            // drawing's nodes (in order: `<a class="node">`), not by id:
+            // the script maps them back.
+            let _ = write!(o, " data-e=\"{a} {c}\"");
+        } else if !opt.bare {
             let _ = write!(o, " data-from=\"{}\" data-to=\"{}\"", Esc(b.items[ed.from].id()), Esc(b.items[ed.to].id()));
         }
         if styled {

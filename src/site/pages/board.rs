@@ -1,5 +1,5 @@
-//! The boards: one per sprint, in status columns, plain and with
-//! swimlanes (by assignee, by epic), and one for all open work.
+//! The boards: one per sprint, in status columns, and one for all open
+//! work.
 //!
 //! `board/index.html` is the active sprint's board (the same page as
 //! `board/<sprint>.html`, not a redirect: a `file://` site has no server
@@ -9,6 +9,11 @@
 //! is always the board of all work. Boards show board work only (see
 //! [`crate::config::Config::is_board_work`]): stories, tasks and bugs,
 //! not the epics and initiatives above them.
+//!
+//! A sprint's board is grouped by status; its "Group by" control
+//! (`assets/app.js`) regroups the same cards into lanes by assignee (a
+//! card's first person) or by epic (the page's list of the epics and their
+//! cards), client-side: one page per sprint, not one per grouping.
 
 use minijinja::{context, Environment, Value};
 
@@ -17,47 +22,17 @@ use super::{Shared, BOARD_COLUMN_MAX, BOARD_TABS};
 use crate::config::{Category, Role};
 use crate::site::{charts, SiteError};
 
-/// How a board splits its cards into rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Lanes {
-    None,
-    Assignee,
-    Epic,
-}
-
-impl Lanes {
-    const ALL: [Lanes; 3] = [Lanes::None, Lanes::Assignee, Lanes::Epic];
-
-    fn label(self) -> &'static str {
-        match self {
-            Lanes::None => "None",
-            Lanes::Assignee => "Assignee",
-            Lanes::Epic => "Epic",
-        }
-    }
-
-    /// The page of sprint `id`'s board with these lanes.
-    fn path(self, id: &str) -> String {
-        match self {
-            Lanes::None => format!("board/{id}.html"),
-            Lanes::Assignee => format!("board/{id}/assignee.html"),
-            Lanes::Epic => format!("board/{id}/epic.html"),
-        }
-    }
-}
-
 impl Shared<'_> {
     /// The status columns of `items`; with `cards_html` (the `card` macro
-    /// of each, for a page at `root`) when `html`. `lane` makes the
-    /// column ids unique on a page of several lanes.
+    /// of each, for a page at `root`) when `html`. Each column's `drawn`
+    /// is the items it draws.
     pub(super) fn columns(
         &self,
         env: &Environment,
         items: &[usize],
         html: bool,
         root: &str,
-        lane: Option<usize>,
-    ) -> Result<Vec<Value>, SiteError> {
+    ) -> Result<Vec<(Value, Vec<usize>)>, SiteError> {
         let b = self.b;
         let mut order: Vec<(String, Category)> =
             b.config.statuses.iter().map(|s| (s.name.clone(), s.category)).collect();
@@ -85,23 +60,22 @@ impl Shared<'_> {
             // A column draws at most BOARD_COLUMN_MAX cards (the first by
             // priority); its count is all of them, and it says how many
             // more the backlog lists.
-            let drawn = &c[..c.len().min(BOARD_COLUMN_MAX)];
-            let cards_html = if html { self.macro_list(env, "card", root, drawn)? } else { ().into() };
-            let html_id = match lane {
-                Some(l) => format!("lane{l}-{name}"),
-                None => format!("col-{name}"),
-            };
-            out.push(context! {
-                cards_html => cards_html,
-                name => name.clone(),
-                id => html_id,
-                label => name.replace('_', " "),
-                category => cat,
-                count => c.len(),
-                more => c.len() - drawn.len(),
-                points => charts::n(points),
-                cards => self.cards_of(c),
-            });
+            let drawn = c[..c.len().min(BOARD_COLUMN_MAX)].to_vec();
+            let cards_html = if html { self.macro_list(env, "card", root, &drawn)? } else { ().into() };
+            out.push((
+                context! {
+                    cards_html => cards_html,
+                    name => name.clone(),
+                    id => format!("col-{name}"),
+                    label => name.replace('_', " "),
+                    category => cat,
+                    count => c.len(),
+                    more => c.len() - drawn.len(),
+                    points => charts::n(points),
+                    cards => self.cards_of(c),
+                },
+                drawn,
+            ));
         }
         Ok(out)
     }
@@ -135,9 +109,10 @@ impl Shared<'_> {
             .collect()
     }
 
-    /// The epic of item `i` for swimlanes: its nearest ancestor of kind
-    /// `epic`, else its top-level ancestor; `None` for a top-level item.
-    /// At most `MAX_CRUMBS` steps up (a parent cycle or a deep chain ends).
+    /// The epic of item `i` for grouping a board: its nearest ancestor of
+    /// kind `epic`, else its top-level ancestor; `None` for a top-level
+    /// item. At most `MAX_CRUMBS` steps up (a parent cycle or a deep chain
+    /// ends).
     fn lane_epic(&self, i: usize) -> Option<usize> {
         let mut x = i;
         let mut top = None;
@@ -152,16 +127,30 @@ impl Shared<'_> {
         top
     }
 
+    /// The epics of the cards a sprint's board draws, for its "Group by
+    /// epic": each epic (by title, then position) with the ids of its
+    /// cards, space-separated; the cards under no epic are the rest.
+    fn board_epics(&self, drawn: &[usize]) -> Vec<Value> {
+        let b = self.b;
+        let mut m: std::collections::BTreeMap<(&str, usize), Vec<&str>> = Default::default();
+        for &i in drawn {
+            if let Some(e) = self.lane_epic(i) {
+                m.entry((b.items[e].title.value.as_str(), e)).or_default().push(b.items[i].id());
+            }
+        }
+        m.into_iter().map(|((title, _), ids)| context! { title => title, ids => ids.join(" ") }).collect()
+    }
+
     /// Jobs `Board(None)` (the default board and the board of all work)
-    /// and `Board(Some(sprint))` (its board with each kind of lanes).
+    /// and `Board(Some(sprint))` (its board).
     pub(super) fn boards(&self, env: &Environment, sprint: Option<usize>) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
         match sprint {
-            Some(s) => Lanes::ALL.iter().map(|&l| self.board(env, Some(s), l, None)).collect(),
+            Some(s) => Ok(vec![self.board(env, Some(s), None)?]),
             None => {
-                let mut out = vec![self.board(env, None, Lanes::None, Some("board/all/index.html"))?];
+                let mut out = vec![self.board(env, None, Some("board/all/index.html"))?];
                 out.push(match self.active.filter(|&a| self.urls[a].is_some()) {
-                    Some(a) => self.board(env, Some(a), Lanes::None, Some("board/index.html"))?,
-                    None => self.board(env, None, Lanes::None, Some("board/index.html"))?,
+                    Some(a) => self.board(env, Some(a), Some("board/index.html"))?,
+                    None => self.board(env, None, Some("board/index.html"))?,
                 });
                 Ok(out)
             }
@@ -172,7 +161,6 @@ impl Shared<'_> {
         &self,
         env: &Environment,
         sprint: Option<usize>,
-        lanes: Lanes,
         at: Option<&str>,
     ) -> Result<(String, Vec<u8>), SiteError> {
         let b = self.b;
@@ -187,9 +175,10 @@ impl Shared<'_> {
                 .collect(),
             None => self.all_board_work(),
         };
+        let sprint_path = |s: usize| format!("board/{}.html", b.items[s].id());
         let path = match (at, sprint) {
             (Some(p), _) => p.to_string(),
-            (None, Some(s)) => lanes.path(b.items[s].id()),
+            (None, Some(s)) => sprint_path(s),
             (None, None) => "board/all/index.html".to_string(),
         };
         let root = crate::site::root_prefix(&path);
@@ -199,82 +188,31 @@ impl Shared<'_> {
         .chain(self.board_tabs(sprint).into_iter().map(|s| {
             context! {
                 title => b.items[s].title.value.clone(),
-                url => lanes.path(b.items[s].id()),
+                url => sprint_path(s),
                 current => sprint == Some(s),
                 active => self.active == Some(s),
             }
         }))
         .collect();
-        let lane_tabs: Vec<Value> = match sprint {
-            Some(s) => Lanes::ALL
-                .iter()
-                .map(|&l| context! { title => l.label(), url => l.path(b.items[s].id()), current => l == lanes })
-                .collect(),
-            None => Vec::new(),
-        };
         let title = match sprint {
             Some(s) => format!("Board · {}", b.items[s].title.value),
             None => "Board · All work".to_string(),
         };
         let html = Self::reads(env, "board.html", "cards_html");
-        let groups: Vec<(Option<String>, Vec<usize>)> = match lanes {
-            Lanes::None => vec![(None, items.clone())],
-            Lanes::Assignee => {
-                let mut m: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
-                let mut nobody = Vec::new();
-                for &i in &items {
-                    match b.items[i].assignee.first() {
-                        Some(a) => m.entry(a.clone()).or_default().push(i),
-                        None => nobody.push(i),
-                    }
-                }
-                let mut v: Vec<(Option<String>, Vec<usize>)> = m.into_iter().map(|(k, v)| (Some(k), v)).collect();
-                if !nobody.is_empty() {
-                    v.push((Some("Unassigned".to_string()), nobody));
-                }
-                v
-            }
-            Lanes::Epic => {
-                let mut m: std::collections::BTreeMap<(String, usize), Vec<usize>> = Default::default();
-                let mut none = Vec::new();
-                for &i in &items {
-                    match self.lane_epic(i) {
-                        Some(e) => m.entry((b.items[e].title.value.clone(), e)).or_default().push(i),
-                        None => none.push(i),
-                    }
-                }
-                let mut v: Vec<(Option<String>, Vec<usize>)> = m.into_iter().map(|((t, _), v)| (Some(t), v)).collect();
-                if !none.is_empty() {
-                    v.push((Some("No epic".to_string()), none));
-                }
-                v
-            }
-        };
-        let mut lane_values = Vec::new();
-        for (k, (name, ids)) in groups.iter().enumerate() {
-            let lane = name.as_ref().map(|_| k);
-            lane_values.push(context! {
-                title => name.clone(),
-                count => ids.len(),
-                points => charts::n(ids.iter().map(|&i| est(b.items[i].estimate)).sum()),
-                columns => self.columns(env, ids, html, &root, lane)?,
-            });
-        }
-        let columns = match lanes {
-            Lanes::None => lane_values.first().and_then(|l| l.get_attr("columns").ok()).unwrap_or_default(),
-            _ => Value::from(Vec::<Value>::new()),
-        };
+        let (columns, drawn): (Vec<Value>, Vec<Vec<usize>>) =
+            self.columns(env, &items, html, &root)?.into_iter().unzip();
+        let drawn: Vec<usize> = drawn.into_iter().flatten().collect();
         let ctx = context! {
             board => context! {
                 title => title.clone(),
                 sprint => sprint.map(|s| self.sprint_summary(s, false)),
                 count => items.len(),
-                lanes => lanes.label(),
             },
             columns => columns,
-            lanes => if lanes == Lanes::None { Vec::new() } else { lane_values },
+            // A sprint's board regroups its cards (the "Group by" control).
+            group => sprint.is_some() && !drawn.is_empty(),
+            epics => if sprint.is_some() { self.board_epics(&drawn) } else { Vec::new() },
             boards => boards,
-            lane_tabs => lane_tabs,
         };
         self.page(env, "board.html", &path, &title, "board", ctx)
     }

@@ -142,6 +142,7 @@ impl Shared<'_> {
         };
         let t = env.get_template(tmpl).map_err(|e| SiteError::template(tmpl, &e))?;
         let html = t.render(full).map_err(|e| SiteError::template(tmpl, &e))?;
+        let html = crate::site::same_folder_links(html, path);
         let bytes = crate::site::compact_html(&html)
             .map_err(|message| SiteError::Memory { path: path.to_string(), message })?;
         Ok((path.to_string(), bytes))

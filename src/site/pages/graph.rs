@@ -21,6 +21,7 @@ use super::cards::role;
 use super::{Shared, FOCUS_DEPTH, FOCUS_MAX, MAX_WHOLE_GRAPH};
 use crate::config::Role;
 use crate::graph::render::{self, Selection, Subgraph};
+use crate::graph::EdgeType;
 use crate::site::{root_prefix, SiteError};
 
 /// Where the whole graph is drawn (beside `graph.html`: no item page is at
@@ -49,35 +50,22 @@ impl Shared<'_> {
         depth: Option<&[usize]>,
         center: Option<usize>,
     ) -> Value {
-        self.graph_view_with(path, sub, depth, center, true)
+        let root = root_prefix(path);
+        let href = |i: usize| self.urls[i].as_ref().map(|u| format!("{root}{u}"));
+        self.graph_view_linked(sub, depth, center, &href)
     }
 
-    /// [`Shared::graph_view`]; without `filters`, the drawing has no links
-    /// and no `data-` attributes and the view no filters (impact pages: one
-    /// per work item, where those bytes cost a tenth of the build; their
-    /// lists link every item).
-    pub(super) fn graph_view_with(
+    /// [`Shared::graph_view`] with each box linking `href` of its item.
+    fn graph_view_linked(
         &self,
-        path: &str,
         sub: &Subgraph,
         depth: Option<&[usize]>,
         center: Option<usize>,
-        filters: bool,
+        href: &(dyn Fn(usize) -> Option<String> + Sync),
     ) -> Value {
         let b = self.b;
-        let root = root_prefix(path);
-        let href = |i: usize| self.urls[i].as_ref().map(|u| format!("{root}{u}"));
-        let href: Option<&(dyn Fn(usize) -> Option<String> + Sync)> = if filters { Some(&href) } else { None };
-        let opt = render::svg::Options { href, depth, center, bare: !filters, styled: true };
+        let opt = render::svg::Options { href: Some(href), depth, center, bare: false, styled: true };
         let drawing = render::svg::render_with(b, self.g, &self.sched, sub, &opt);
-        if !filters {
-            return context! {
-                svg => Value::from_safe_string(drawing.svg),
-                wide => drawing.width > WIDE_PX,
-                nodes => sub.nodes.len(),
-                edges => sub.edges.len(),
-            };
-        }
         let (mut kinds, mut statuses, mut labels, mut sprints) =
             (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         for &i in &sub.nodes {
@@ -119,7 +107,7 @@ impl Shared<'_> {
             labels => labels.into_iter().collect::<Vec<_>>(),
             sprints => sprints.into_iter().collect::<Vec<_>>(),
             depth => depth.is_some(),
-            filters => filters,
+            filters => true,
         }
     }
 
@@ -201,15 +189,68 @@ impl Shared<'_> {
         sub.nodes.iter().copied().filter(|&i| render::is_critical(&self.sched, i)).map(|i| self.card(i)).collect()
     }
 
-    /// `graph/<id>.html`: an epic or initiative and everything under it.
+    /// What the view of `c` draws: `c` and its descendants down to the
+    /// items with a view of their own (an initiative's epics), which are
+    /// drawn closed (their box links their view, not what is under them),
+    /// and the relations between the drawn items; and the closed ones.
+    /// So each item is drawn open in one view only, and a site's views
+    /// are linear in its items whatever the nesting.
+    fn view_sub(&self, c: usize) -> (Subgraph, Vec<usize>) {
+        let g = self.g;
+        let mut nodes = BTreeSet::from([c]);
+        let mut closed = Vec::new();
+        let mut stack = vec![c];
+        while let Some(x) = stack.pop() {
+            for ch in g.children(x) {
+                if nodes.insert(ch) {
+                    if self.has_graph_page(ch) {
+                        closed.push(ch);
+                    } else {
+                        stack.push(ch);
+                    }
+                }
+            }
+        }
+        let mut edges: Vec<usize> =
+            nodes.iter().flat_map(|&u| g.out[u].iter().copied()).filter(|&e| nodes.contains(&g.edges[e].to)).collect();
+        edges.sort_by(|&x, &y| {
+            let (a, c) = (&g.edges[x], &g.edges[y]);
+            (a.from, a.to, &a.ty).cmp(&(c.from, c.to, &c.ty))
+        });
+        let sub = self.without_sprints(Subgraph { nodes: nodes.into_iter().collect(), edges });
+        closed.sort_by(|&x, &y| self.b.items[x].id().cmp(self.b.items[y].id()));
+        (sub, closed)
+    }
+
+    /// `graph/<id>.html`: an epic or initiative and what is under it, its
+    /// own epics (and initiatives) closed.
     pub(super) fn graph_page(&self, env: &Environment, c: usize) -> Result<(String, Vec<u8>), SiteError> {
         let b = self.b;
-        let sel = Selection { center: Some(c), depth: 0, relations: None };
-        let sub = self.without_sprints(render::select(b, self.g, &sel));
+        let (sub, closed) = self.view_sub(c);
         let path = format!("graph/{}.html", b.items[c].id());
         let drawable = sub.nodes.len() <= render::svg::MAX_NODES;
         // No center: a view is focused on any of its items by its address.
-        let view = drawable.then(|| self.graph_view(&path, &sub, None, None));
+        // A closed box links the view of its own.
+        let view = drawable.then(|| {
+            let root = root_prefix(&path);
+            let href = |i: usize| match closed.binary_search_by(|&x| b.items[x].id().cmp(b.items[i].id())) {
+                Ok(_) => Some(format!("{root}graph/{}.html", b.items[i].id())),
+                Err(_) => self.urls[i].as_ref().map(|u| format!("{root}{u}")),
+            };
+            self.graph_view_linked(&sub, None, None, &href)
+        });
+        let closed: Vec<Value> = closed
+            .iter()
+            .map(|&e| {
+                let r = self.rollups[e];
+                context! {
+                    card => self.card(e),
+                    url => format!("graph/{}.html", b.items[e].id()),
+                    items => r.items_total,
+                    done => r.items_done,
+                }
+            })
+            .collect();
         let ctx = context! {
             center => self.card(c),
             view => view,
@@ -217,6 +258,7 @@ impl Shared<'_> {
             edges => sub.edges.len(),
             max_nodes => render::svg::MAX_NODES,
             critical => self.critical_cards(&sub),
+            closed => closed,
             focus_url => self.has_focus_page(c).then(|| format!("graph/focus/{}.html", b.items[c].id())),
         };
         let title = format!("Graph · {}", b.items[c].title.value);
@@ -243,12 +285,24 @@ impl Shared<'_> {
         None
     }
 
-    /// Which work items get a focus page of their own: those with a graph
-    /// view (an epic's neighbours are not in its view: its parent, the
-    /// epics it depends on). Every other item's "graph around" is its
-    /// view, focused on it (`graph/<view>.html#n-<id>`); an item drawn in
-    /// no view has none (its impact page draws what waits on it): a page
-    /// per item would double the site.
+    /// The view that draws `i` among its siblings: the nearest view above
+    /// it (at most [`MAX_CRUMBS`] parents up), where an epic is drawn
+    /// closed in its initiative's view.
+    ///
+    /// [`MAX_CRUMBS`]: super::MAX_CRUMBS
+    pub fn view_above(&self, i: usize) -> Option<usize> {
+        self.g.parent(i).and_then(|p| self.view_of(p)).filter(|&v| v != i)
+    }
+
+    /// Which work items get a focus page of their own: the roots of views
+    /// drawn in no other view (initiatives, top-level parents) with a
+    /// relation their own view does not draw (anything but their children:
+    /// a dependency, a reference). An epic is drawn, closed, in its
+    /// initiative's view, with its siblings and the relations between
+    /// them: its "graph around" is that view focused on it
+    /// (`graph/<view>.html#n-<id>`). Every other item's is its view,
+    /// focused on it; an item drawn in no view has none (its impact page
+    /// draws what waits on it): a page per item would double the site.
     ///
     /// An item related to one other alone, by relations of its own (every
     /// edge between them leaves it: a star's spoke that depends on the
@@ -257,8 +311,9 @@ impl Shared<'_> {
     /// (a star of 10,000 spokes would otherwise get 10,000 near-copies of
     /// one page). The other then keeps its page: it has an edge into this
     /// item, so this rule never drops it. The rule reads the item's own
-    /// edges and its neighbour only, so a change re-renders every page it
-    /// moves (the engine re-renders a changed item's neighbours).
+    /// edges, its neighbour and its ancestors, so a change re-renders every
+    /// page it moves (the engine re-renders a changed item's neighbours
+    /// and descendants).
     pub fn has_focus_page(&self, i: usize) -> bool {
         self.may_have_focus_page(i) && self.focus_host(i).is_none()
     }
@@ -274,8 +329,18 @@ impl Shared<'_> {
         self.urls[i].is_some()
             && role(self.b, i) == Role::Work
             && self.b.index.get(self.b.items[i].id()) == Some(&i)
-            && !(self.g.out[i].is_empty() && self.g.inc[i].is_empty())
             && self.has_graph_page(i)
+            && self.view_above(i).is_none()
+            && self.relates_beyond_children(i)
+    }
+
+    /// Whether `i` has an edge other than those from its children: one
+    /// its own view (which draws its descendants) does not show. Stops at
+    /// the first: a hub's children are read once.
+    fn relates_beyond_children(&self, i: usize) -> bool {
+        let g = self.g;
+        g.out[i].iter().any(|&e| g.edges[e].to != i)
+            || g.inc[i].iter().any(|&e| g.edges[e].ty != EdgeType::Parent && g.edges[e].from != i)
     }
 
     /// The one item `i` is related to, if it is related to exactly one
@@ -304,6 +369,11 @@ impl Shared<'_> {
             // A spoke: its neighbour's page (see `has_focus_page`).
             let n = self.focus_host(i)?;
             return Some(format!("graph/focus/{}.html", self.b.items[n].id()));
+        }
+        if self.has_graph_page(i) {
+            // A view's root: the view that draws it among its siblings.
+            let v = self.view_above(i)?;
+            return Some(format!("graph/{}.html#n-{id}", self.b.items[v].id()));
         }
         let v = self.view_of(i).filter(|_| self.urls[i].is_some())?;
         Some(format!("graph/{}.html#n-{id}", self.b.items[v].id()))

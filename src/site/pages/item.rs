@@ -152,7 +152,11 @@ impl Shared<'_> {
                     item => self.card(i),
                     sprint => self.sprint_summary(i, false),
                     body_html => body_html.clone(),
-                    columns => self.columns(env, self.committed.get(&i).map(Vec::as_slice).unwrap_or(&[]), false, "../", None)?,
+                    columns => self
+                        .columns(env, self.committed.get(&i).map(Vec::as_slice).unwrap_or(&[]), false, "../")?
+                        .into_iter()
+                        .map(|(c, _)| c)
+                        .collect::<Vec<_>>(),
                     events => ev.clone(),
                     description => description,
                 };

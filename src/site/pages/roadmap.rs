@@ -32,26 +32,28 @@ pub struct RoadmapIndex {
     /// The end (exclusive) of each row's subtree: rows are depth-first, so
     /// a subtree is the rows from its root to the next row no deeper.
     end: Vec<usize>,
-    /// Positions of the rows of each depth, ascending.
-    by_depth: Vec<Vec<usize>>,
+    /// Whether each row's item has a roadmap page of its own.
+    own_page: Vec<bool>,
 }
 
 /// What one page shows.
 pub struct View {
     pub roadmap: Roadmap,
-    /// Rows of the subtree not drawn (below the levels that fit).
+    /// Rows of the subtree not drawn (below the levels that fit, or in
+    /// the roadmaps of its epics).
     pub hidden: usize,
 }
 
 impl RoadmapIndex {
     pub fn new(s: &Shared) -> RoadmapIndex {
         let full = roadmap::build(s.b, s.g, &s.sched, None, s.inp.options.today);
-        let row_of = full.rows.iter().enumerate().filter_map(|(k, r)| s.b.index.get(&r.id).map(|&i| (i, k))).collect();
+        let item: Vec<Option<usize>> = full.rows.iter().map(|r| s.b.index.get(&r.id).copied()).collect();
+        let row_of = item.iter().enumerate().filter_map(|(k, i)| i.map(|i| (i, k))).collect();
+        let own_page = item.iter().map(|i| i.is_some_and(|i| s.has_roadmap_page(i))).collect();
         // Subtree ends with a stack of open rows (linear).
         let n = full.rows.len();
         let mut end = vec![n; n];
         let mut open: Vec<usize> = Vec::new();
-        let mut by_depth: Vec<Vec<usize>> = Vec::new();
         for (k, r) in full.rows.iter().enumerate() {
             while open.last().is_some_and(|&o| full.rows[o].depth >= r.depth) {
                 if let Some(o) = open.pop() {
@@ -59,16 +61,16 @@ impl RoadmapIndex {
                 }
             }
             open.push(k);
-            if by_depth.len() <= r.depth {
-                by_depth.resize(r.depth + 1, Vec::new());
-            }
-            by_depth[r.depth].push(k);
         }
-        RoadmapIndex { full, row_of, end, by_depth }
+        RoadmapIndex { full, row_of, end, own_page }
     }
 
     /// The whole roadmap (`None`) or the subtree of item `root`, cut to
-    /// whole levels that fit in [`MAX_ROADMAP_ROWS`] rows.
+    /// whole levels that fit in [`MAX_ROADMAP_ROWS`] rows. A subtree's
+    /// items with a roadmap of their own (an initiative's epics) are one
+    /// row each, their bar, not their rows again: so each row is drawn on
+    /// the roadmap of its nearest epic or initiative, and on that of the
+    /// one above as a bar, and the pages stay linear in the items.
     pub fn view(&self, root: Option<usize>) -> View {
         let (lo, hi, base) = match root {
             None => (0, self.full.rows.len(), 0),
@@ -77,16 +79,19 @@ impl RoadmapIndex {
                 None => (0, 0, 0),
             },
         };
-        let in_range = |d: usize| -> &[usize] {
-            let v = self.by_depth.get(d).map(Vec::as_slice).unwrap_or(&[]);
-            let a = v.partition_point(|&k| k < lo);
-            let b = v.partition_point(|&k| k < hi);
-            &v[a..b]
-        };
+        // The rows that may be drawn, by depth below the root, in order.
+        let mut levels: Vec<Vec<usize>> = Vec::new();
+        let mut k = lo;
+        while k < hi {
+            let d = self.full.rows[k].depth - base;
+            if levels.len() <= d {
+                levels.resize(d + 1, Vec::new());
+            }
+            levels[d].push(k);
+            k = if root.is_some() && k > lo && self.own_page[k] { self.end[k] } else { k + 1 };
+        }
         let mut picked: Vec<usize> = Vec::new();
-        let mut d = base;
-        loop {
-            let level = in_range(d);
+        for level in levels.iter().skip_while(|l| l.is_empty()) {
             if level.is_empty() {
                 break;
             }
@@ -98,7 +103,6 @@ impl RoadmapIndex {
                 break;
             }
             picked.extend_from_slice(level);
-            d += 1;
         }
         picked.sort_unstable();
         let hidden = (hi - lo) - picked.len();
