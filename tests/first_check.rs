@@ -177,3 +177,45 @@ fn check_reports_the_same_bytes_in_every_format() {
         assert_eq!(outputs(root, Some(true)), before, "{name}: from the cache");
     }
 }
+
+/// `cairn check` on a fresh clone writes the parse cache while its rules
+/// run: it prints the same bytes (stdout, stderr, exit code) in every
+/// format as without the cache and as from the cache it wrote, and the
+/// cache is whole when the command returns.
+#[test]
+fn the_command_prints_the_same_with_the_cache_written_alongside() {
+    let run = |root: &Path, format: &str, no_cache: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"));
+        c.args(["check", "--no-history", "--format", format, "-C"]).arg(root).env_remove("CI");
+        if no_cache {
+            c.env("CAIRN_NO_CACHE", "1");
+        } else {
+            c.env_remove("CAIRN_NO_CACHE");
+        }
+        let o = c.output().unwrap();
+        (o.status.code(), String::from_utf8(o.stdout).unwrap(), String::from_utf8(o.stderr).unwrap())
+    };
+    for (name, dir) in backlogs().into_iter().filter(|(n, _)| matches!(*n, "example" | "errors" | "mixed")) {
+        let root = dir.path();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for e in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+            std::fs::File::options().append(true).open(e.path()).unwrap().set_modified(old).unwrap();
+        }
+        for format in ["human", "json", "github", "gitlab", "sarif"] {
+            let cache = load::cache::path(root);
+            let _ = std::fs::remove_dir_all(root.join(".cairn-cache"));
+            let uncached = run(root, format, true);
+            assert!(!cache.exists());
+            assert_eq!(run(root, format, false), uncached, "{name} {format}: fresh clone");
+            let bytes = std::fs::read(&cache).expect("the cache is written before the command returns");
+            assert_eq!(run(root, format, false), uncached, "{name} {format}: from the cache");
+            assert_eq!(std::fs::read(&cache).unwrap(), bytes, "{name} {format}: read, not rewritten");
+            let leftovers: Vec<_> = std::fs::read_dir(root.join(".cairn-cache"))
+                .unwrap()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().contains("cairn-tmp"))
+                .collect();
+            assert!(leftovers.is_empty(), "{name} {format}: {leftovers:?}");
+        }
+    }
+}
