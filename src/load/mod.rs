@@ -320,6 +320,16 @@ pub fn walk(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>) {
 /// when the walk can stand for the next one while none of them changes
 /// ([`cache::Listing`]): no symbolic link and nothing to report on the way.
 fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Option<Vec<String>>) {
+    // Without following links, the type of each entry comes from the
+    // folder listing; following them costs a `stat` per file. So the walk
+    // follows links only once it met one (which it then walks again).
+    walk_with(root, config, false)
+        .unwrap_or_else(|| walk_with(root, config, true).unwrap_or_else(|| (Vec::new(), Vec::new(), None)))
+}
+
+/// The walk of [`walk_folders`], following symbolic links or not; `None`
+/// when not following them and one was met.
+fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<Diagnostic>, Option<Vec<String>>)> {
     let ignore = ignore_set(config);
     let mut folders = Vec::new();
     let mut linked = false;
@@ -329,7 +339,7 @@ fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Optio
     let mut outside: Vec<String> = Vec::new();
     // Unsorted: sorting each folder by file name in walkdir costs a path
     // parse per comparison; the files are sorted once at the end instead.
-    let walker = walkdir::WalkDir::new(root).follow_links(true).into_iter().filter_entry(|e| {
+    let walker = walkdir::WalkDir::new(root).follow_links(follow).into_iter().filter_entry(|e| {
         if e.depth() == 0 {
             return true;
         }
@@ -342,6 +352,9 @@ fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Optio
         }
         if e.path_is_symlink() {
             linked = true;
+            if !follow {
+                return false;
+            }
             let inside = e.path().canonicalize().map(|t| t.starts_with(&canon_root)).unwrap_or(true);
             if !inside {
                 outside.push(rel_path(root, e.path()));
@@ -398,8 +411,11 @@ fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Optio
             format!("symbolic link `{rel}` points outside the backlog root; not followed"),
         ));
     }
+    if linked && !follow {
+        return None;
+    }
     let folders = (!linked && diags.is_empty()).then_some(folders);
-    (files, diags, folders)
+    Some((files, diags, folders))
 }
 
 /// Whether the part of `p` below `root` is valid UTF-8.
