@@ -78,8 +78,12 @@ fn generated(spec: &Spec, shape: Shape) -> Vec<(String, String)> {
 fn backlogs() -> Vec<(&'static str, tempfile::TempDir)> {
     let mut out = Vec::new();
     let copy = tempfile::tempdir().unwrap();
+    // The example's files, not what runs on it left (`.cairn-cache/`).
     for e in walkdir::WalkDir::new(example()).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
         let rel = e.path().strip_prefix(example()).unwrap();
+        if rel.starts_with(".cairn-cache") {
+            continue;
+        }
         let to = copy.path().join(rel);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(e.path(), to).unwrap();
@@ -126,9 +130,9 @@ fn the_fast_path_reads_every_front_matter_as_the_event_parser() {
         }
         eprintln!("{name}: {fast} of {all} front-matters on the fast path");
         match name {
-            // The seeded errors and the sprints' capacity mappings are not
-            // of the common shape; everything else is.
-            "mixed" => assert!(fast * 10 >= all * 9, "{name}: {fast} of {all}"),
+            // A few seeded errors are not of the common shape; everything
+            // else is (1,491 of 1,500 when this was written).
+            "mixed" => assert!(fast * 100 >= all * 98, "{name}: {fast} of {all}"),
             "chain" | "star" | "bowtie" | "deep" => assert_eq!(fast, all, "{name}"),
             _ => assert!(fast > 0, "{name}"),
         }
@@ -171,7 +175,7 @@ fn check_reports_the_same_bytes_in_every_format() {
         yaml::set_fast_path(true);
         assert!(before.iter().any(|(_, o)| !o.is_empty()));
         assert_eq!(outputs(root, None), before, "{name}: fast path, no cache");
-        assert!(!load::cache::path(root).exists());
+        assert!(!load::cache::path(root).exists(), "{name}");
         assert_eq!(outputs(root, Some(true)), before, "{name}: fresh clone, cache written");
         assert!(load::cache::path(root).is_file(), "{name}: the cache is written");
         assert_eq!(outputs(root, Some(true)), before, "{name}: from the cache");
