@@ -20,13 +20,22 @@ use crate::util::{suggest, text};
 /// Runs every rule. `graph` must be built from `backlog`.
 pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
     let mut diags = backlog.diagnostics.clone();
-    error_rules(backlog, graph, &mut diags);
-    links::broken_links(backlog, &mut diags);
-    // Risk rules about single items (W020 blocked, W021 dependency in a
-    // later sprint, W023 open duplicate); overdue (W022) needs "today" and
-    // is added by `cairn check` from the HEAD commit's date.
-    rules::warnings(backlog, None, &mut diags);
-    automation(backlog, &mut diags);
+    let (errors, warnings) = rayon::join(
+        || collect(|out| error_rules(backlog, graph, out)),
+        || {
+            collect(|out| {
+                links::broken_links(backlog, out);
+                // Risk rules about single items (W020 blocked, W021
+                // dependency in a later sprint, W023 open duplicate); overdue
+                // (W022) needs "today" and is added by `cairn check` from the
+                // HEAD commit's date.
+                rules::warnings(backlog, None, out);
+                automation(backlog, out);
+            })
+        },
+    );
+    diags.extend(errors);
+    diags.extend(warnings);
     crate::diag::sort(&mut diags);
     Report { items: backlog.items.len(), diagnostics: diags }
 }
@@ -34,12 +43,39 @@ pub fn check(backlog: &Backlog, graph: &Graph) -> Report {
 /// The rules that can report errors; the others (broken links, risk
 /// warnings) only warn.
 fn error_rules(backlog: &Backlog, graph: &Graph, diags: &mut Vec<Diagnostic>) {
-    duplicate_ids(backlog, diags);
-    equal_ids(backlog, diags);
-    references(backlog, diags);
-    hierarchy(backlog, graph, diags);
-    cycles(backlog, graph, diags);
-    consistency(backlog, graph, diags);
+    // The rules run in parallel, each into its own list, and the lists are
+    // joined in this order: the same diagnostics in the same order as one
+    // after the other.
+    let ((ids, hierarchy), (cycles, consistency)) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    collect(|out| {
+                        duplicate_ids(backlog, out);
+                        equal_ids(backlog, out);
+                        references(backlog, out);
+                    })
+                },
+                || collect(|out| self::hierarchy(backlog, graph, out)),
+            )
+        },
+        || {
+            rayon::join(
+                || collect(|out| self::cycles(backlog, graph, out)),
+                || collect(|out| self::consistency(backlog, graph, out)),
+            )
+        },
+    );
+    for part in [ids, hierarchy, cycles, consistency] {
+        diags.extend(part);
+    }
+}
+
+/// What `rule` reports, as a list of its own.
+fn collect(rule: impl FnOnce(&mut Vec<Diagnostic>)) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    rule(&mut out);
+    out
 }
 
 /// Whether two versions of an item feed the same into [`error_rules`]: the

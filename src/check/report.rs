@@ -47,13 +47,24 @@ pub fn summary(r: &Report) -> String {
 
 /// rustc-style text with source lines and carets.
 pub fn human(r: &Report, root: &Path, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
-    let mut sources = Sources::new(root);
-    let mut out = String::new();
-    for d in &r.diagnostics {
-        out.push_str(&render_one(d, &mut sources, &renderer));
-        out.push_str("\n\n");
-    }
+    use rayon::prelude::*;
+    // In runs rendered in parallel (each reading its own source lines; the
+    // diagnostics are sorted by file, so a file is read by one run or two).
+    let runs: Vec<String> = r
+        .diagnostics
+        .par_chunks(512)
+        .map(|run| {
+            let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+            let mut sources = Sources::new(root);
+            let mut out = String::new();
+            for d in run {
+                out.push_str(&render_one(d, &mut sources, &renderer));
+                out.push_str("\n\n");
+            }
+            out
+        })
+        .collect();
+    let mut out = runs.concat();
     out.push_str(&summary(r));
     out.push('\n');
     out

@@ -30,11 +30,37 @@ pub struct CheckArgs {
 }
 
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
-    let (backlog, graph) = ctx.load()?;
+    let (backlog, pending) = ctx.load_backlog_deferred()?;
+    // The parse cache, when this load has one to write (a fresh clone), is
+    // written on another thread while the rules run and the report is
+    // printed; it is done (or failed, which costs only the next run's
+    // speed, as always) before the command returns.
+    let (code, graph, r) = std::thread::scope(|s| {
+        let writer = pending.map(|p| s.spawn(|| p.write(&backlog)));
+        let done = run(ctx, a, &backlog);
+        if let Some(w) = writer {
+            if w.join().is_err() {
+                ctx.warn(
+                    "could not write the parse cache (.cairn-cache/items.bin); the next check parses every file again",
+                );
+            }
+        }
+        done
+    });
+    ctx.leave((backlog, graph, r));
+    Ok(code)
+}
+
+/// `check` on a loaded backlog: the graph, the rules, the report on stdout;
+/// the exit code.
+fn run(ctx: &Ctx, a: &CheckArgs, backlog: &crate::load::Backlog) -> (u8, crate::graph::Graph, check::Report) {
+    let t = std::time::Instant::now();
+    let graph = crate::graph::Graph::build(backlog);
+    ctx.log("graph", &format!("{} in {:.1?}", count(graph.edges.len(), "edge"), t.elapsed()));
     let t = std::time::Instant::now();
     // Overdue (W022) against "today" = the HEAD commit's date: needs git.
     let today = if a.no_history { None } else { crate::metrics::head_date(&backlog.root, &backlog.config) };
-    let mut r = check::check_on(&backlog, &graph, today);
+    let mut r = check::check_on(backlog, &graph, today);
     ctx.log("check", &format!("{} in {:.1?}", count(r.diagnostics.len(), "diagnostic"), t.elapsed()));
     if a.strict {
         r = r.strict();
@@ -63,8 +89,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
         eprintln!("{}", report::summary(&r));
     }
     let code = if r.errors() > 0 { EXIT_PROBLEMS } else { 0 };
-    ctx.leave((backlog, graph, r));
-    Ok(code)
+    (code, graph, r)
 }
 
 pub fn explain(code: Option<&str>) -> anyhow::Result<u8> {

@@ -284,6 +284,16 @@ impl Ctx {
 
     /// Loads the backlog (with the parse cache unless `CAIRN_NO_CACHE`).
     pub fn load_backlog(&self) -> anyhow::Result<Backlog> {
+        self.load_with_cache(false).map(|(b, _)| b)
+    }
+
+    /// [`Ctx::load_backlog`], leaving the parse cache's write, if any, to
+    /// the caller ([`crate::load::load_cached_deferred`]).
+    pub fn load_backlog_deferred(&self) -> anyhow::Result<(Backlog, Option<crate::load::cache::Pending>)> {
+        self.load_with_cache(true)
+    }
+
+    fn load_with_cache(&self, defer: bool) -> anyhow::Result<(Backlog, Option<crate::load::cache::Pending>)> {
         let root = self.root()?;
         let start = std::time::Instant::now();
         // `CAIRN_NO_CACHE=1` loads without the parse cache; in CI (`CI`
@@ -291,13 +301,15 @@ impl Ctx {
         // restored but not written: a fresh clone would pay for writing a
         // cache no later run reads.
         let set = |var: &str| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-        let backlog = if set("CAIRN_NO_CACHE") {
-            crate::load::load(&root)?
+        let (backlog, pending) = if set("CAIRN_NO_CACHE") {
+            (crate::load::load(&root)?, None)
+        } else if defer {
+            crate::load::load_cached_deferred(&root, !set("CI"))?
         } else {
-            crate::load::load_cached(&root, !set("CI"))?
+            (crate::load::load_cached(&root, !set("CI"))?, None)
         };
         self.log("load", &format!("{} in {:.1?}", count(backlog.files, "file"), start.elapsed()));
-        Ok(backlog)
+        Ok((backlog, pending))
     }
 
     /// A log line on stderr (only with `-v`).

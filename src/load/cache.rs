@@ -274,6 +274,67 @@ pub fn save(root: &Path, config: &[u8], read_at: SystemTime, cache: &Cache, entr
     }
 }
 
+/// A parse-cache write left for later: what [`save`] needs but the items,
+/// which it takes from the loaded backlog ([`crate::load::load_cached_deferred`]).
+pub struct Pending {
+    root: PathBuf,
+    config: Vec<u8>,
+    read_at: SystemTime,
+    cache: Cache,
+    /// The files read, root-relative (set once the load no longer needs them).
+    pub(super) files: Vec<String>,
+    stamps: Vec<Option<Stamp>>,
+    layers: Vec<Option<Layer>>,
+    /// The files with load diagnostics (by index, in order), and theirs.
+    diags: Vec<(usize, Vec<Diagnostic>)>,
+}
+
+impl Pending {
+    /// What a load read just now would save: one stamp, layer and list of
+    /// diagnostics per file, in the files' order.
+    pub(super) fn new(
+        root: &Path,
+        config: &[u8],
+        cache: Cache,
+        stamps: Vec<Option<Stamp>>,
+        layers: Vec<Option<Layer>>,
+        diags: &[Vec<Diagnostic>],
+    ) -> Pending {
+        Pending {
+            root: root.to_path_buf(),
+            config: config.to_vec(),
+            read_at: SystemTime::now(),
+            cache,
+            files: Vec::new(),
+            stamps,
+            layers,
+            diags: diags.iter().enumerate().filter(|(_, d)| !d.is_empty()).map(|(i, d)| (i, d.clone())).collect(),
+        }
+    }
+
+    /// Saves the cache as [`save`] would have at the end of the load, with
+    /// the items of `backlog`, the backlog that load returned.
+    pub fn write(self, backlog: &crate::load::Backlog) {
+        // A file has at most one item, whose path is the file's.
+        let mut by_path: Vec<&Item> = backlog.items.iter().collect();
+        by_path.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        let item = |p: &str| by_path.binary_search_by(|i| i.path.as_str().cmp(p)).ok().map(|k| by_path[k]);
+        let mut diags = self.diags.iter().peekable();
+        let entries: Vec<Entry> = (0..self.files.len())
+            .filter_map(|i| {
+                let d: &[Diagnostic] = match diags.next_if(|(j, _)| *j == i) {
+                    Some((_, d)) => d,
+                    None => &[],
+                };
+                let stamp = self.stamps.get(i).copied().flatten()?;
+                let layer = self.layers.get(i).copied().flatten();
+                Some((self.files[i].as_str(), stamp, item(&self.files[i]), d, layer))
+            })
+            .collect();
+        save(&self.root, &self.config, self.read_at, &self.cache, &entries);
+    }
+}
+
 /// A new file id: nonzero, different from the last one.
 fn new_id() -> u64 {
     let t = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);

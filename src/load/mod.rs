@@ -104,17 +104,37 @@ pub fn load_cached(root: &Path, save: bool) -> Result<Backlog, LoadError> {
         return Err(LoadError::NoRoot(root.to_path_buf()));
     }
     let (config, key) = Config::load_text(root)?;
-    Ok(load_inner(root, config, Some((key.as_bytes(), save))))
+    Ok(load_inner(root, config, Some((key.as_bytes(), save)), false).0)
+}
+
+/// Like [`load_cached`], but leaves writing the parse cache to the caller:
+/// the [`cache::Pending`] write, if there is one, is made by
+/// [`cache::Pending::write`] on the returned backlog, on another thread
+/// while the caller goes on (`cairn check` runs its rules meanwhile).
+pub fn load_cached_deferred(root: &Path, save: bool) -> Result<(Backlog, Option<cache::Pending>), LoadError> {
+    if !root.is_dir() {
+        return Err(LoadError::NoRoot(root.to_path_buf()));
+    }
+    let (config, key) = Config::load_text(root)?;
+    Ok(load_inner(root, config, Some((key.as_bytes(), save)), true))
 }
 
 /// Loads with a given config.
 pub fn load_with(root: &Path, config: Config) -> Backlog {
-    load_inner(root, config, None)
+    load_inner(root, config, None, false).0
 }
 
 /// Loads, with the parse cache when `cache` (the bytes of `cairn.yml`, and
-/// whether to save the cache) is given.
-fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Backlog {
+/// whether to save the cache) is given; with `defer`, the cache write is
+/// returned rather than made (when the items can be written as they are
+/// in the backlog: not with `ids.aliases`, which rewrites their references).
+fn load_inner(
+    root: &Path,
+    config: Config,
+    cache: Option<(&[u8], bool)>,
+    defer: bool,
+) -> (Backlog, Option<cache::Pending>) {
+    let defer = defer && !config.dialect.ids.active();
     // The walk, or the listing of the last one while no folder changed.
     let listed = cache.and_then(|(key, _)| cache::Listing::read(root, key));
     let (files, mut diagnostics) = match listed {
@@ -139,6 +159,7 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
             Err(msg) => ((None, vec![Diagnostic::new("E006", rel, Span::START, msg)]), None),
         }
     };
+    let mut pending = None;
     let (items, diags): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>) = match cache {
         None => files.par_iter().map(|rel| parse(rel).0).unzip(),
         Some((key, save)) => {
@@ -179,7 +200,9 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
             }
             // No item files, no cache: `check` in an empty folder (or one
             // that is no backlog) leaves no `.cairn-cache/` behind.
-            if save && !files.is_empty() {
+            if save && !files.is_empty() && defer {
+                pending = Some(cache::Pending::new(root, key, cached, stamps, layers, &diags));
+            } else if save && !files.is_empty() {
                 let read_at = std::time::SystemTime::now();
                 let entries: Vec<cache::Entry> = (0..files.len())
                     .filter_map(|i| {
@@ -196,7 +219,11 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
     #[allow(clippy::filter_map_identity)]
     let items: Vec<Item> = items.into_iter().filter_map(|i| i).collect();
     diagnostics.extend(diags.into_iter().flatten());
-    Backlog::from_items(root.to_path_buf(), config, items, diagnostics, files.len())
+    let n = files.len();
+    if let Some(p) = &mut pending {
+        p.files = files;
+    }
+    (Backlog::from_items(root.to_path_buf(), config, items, diagnostics, n), pending)
 }
 
 /// The stamps of `files` (root-relative, sorted), in parallel, each looked
@@ -293,6 +320,16 @@ pub fn walk(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>) {
 /// when the walk can stand for the next one while none of them changes
 /// ([`cache::Listing`]): no symbolic link and nothing to report on the way.
 fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Option<Vec<String>>) {
+    // Without following links, the type of each entry comes from the
+    // folder listing; following them costs a `stat` per file. So the walk
+    // follows links only once it met one (which it then walks again).
+    walk_with(root, config, false)
+        .unwrap_or_else(|| walk_with(root, config, true).unwrap_or_else(|| (Vec::new(), Vec::new(), None)))
+}
+
+/// The walk of [`walk_folders`], following symbolic links or not; `None`
+/// when not following them and one was met.
+fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<Diagnostic>, Option<Vec<String>>)> {
     let ignore = ignore_set(config);
     let mut folders = Vec::new();
     let mut linked = false;
@@ -302,7 +339,7 @@ fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Optio
     let mut outside: Vec<String> = Vec::new();
     // Unsorted: sorting each folder by file name in walkdir costs a path
     // parse per comparison; the files are sorted once at the end instead.
-    let walker = walkdir::WalkDir::new(root).follow_links(true).into_iter().filter_entry(|e| {
+    let walker = walkdir::WalkDir::new(root).follow_links(follow).into_iter().filter_entry(|e| {
         if e.depth() == 0 {
             return true;
         }
@@ -315,6 +352,9 @@ fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Optio
         }
         if e.path_is_symlink() {
             linked = true;
+            if !follow {
+                return false;
+            }
             let inside = e.path().canonicalize().map(|t| t.starts_with(&canon_root)).unwrap_or(true);
             if !inside {
                 outside.push(rel_path(root, e.path()));
@@ -371,8 +411,11 @@ fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Optio
             format!("symbolic link `{rel}` points outside the backlog root; not followed"),
         ));
     }
+    if linked && !follow {
+        return None;
+    }
     let folders = (!linked && diags.is_empty()).then_some(folders);
-    (files, diags, folders)
+    Some((files, diags, folders))
 }
 
 /// Whether the part of `p` below `root` is valid UTF-8.

@@ -135,6 +135,26 @@ pub fn parse(text: &str) -> Result<Node, (Span, String)> {
 /// alias bomb is an error, not an out-of-memory; nesting deeper than 64
 /// levels is an error too.
 pub fn parse_document(text: &str) -> Result<Document, (Span, String)> {
+    if FAST_PATH.load(std::sync::atomic::Ordering::Relaxed) {
+        if let Some(root) = simple::parse(text) {
+            return Ok(Document { root, ignored_tags: Vec::new() });
+        }
+    }
+    full_document(text)
+}
+
+static FAST_PATH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns the fast path of [`parse_document`] ([`simple::parse`]) on (the
+/// default) or off, for the whole process: tests load a backlog both ways
+/// and compare what `check` reports.
+pub fn set_fast_path(on: bool) {
+    FAST_PATH.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// [`parse_document`] on the event parser alone (the reference the fast
+/// path [`simple::parse`] is compared with).
+pub fn full_document(text: &str) -> Result<Document, (Span, String)> {
     one_document(text)?;
     let mut b = TreeBuilder { text, anchors: HashMap::new(), nodes: 0, ignored_tags: Vec::new() };
     let root = b.document()?;
@@ -178,6 +198,8 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 use std::collections::HashMap;
+
+pub mod simple;
 
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as GSpan, Tag};
 
