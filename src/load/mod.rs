@@ -6,9 +6,11 @@
 pub mod cache;
 pub mod frontmatter;
 pub mod ids;
+pub mod index;
 pub mod item;
 pub mod proposals;
 pub mod sprints;
+pub mod view;
 pub mod yaml;
 
 use std::collections::HashMap;
@@ -104,17 +106,37 @@ pub fn load_cached(root: &Path, save: bool) -> Result<Backlog, LoadError> {
         return Err(LoadError::NoRoot(root.to_path_buf()));
     }
     let (config, key) = Config::load_text(root)?;
-    Ok(load_inner(root, config, Some((key.as_bytes(), save))))
+    Ok(load_inner(root, config, Some((key.as_bytes(), save))).0)
+}
+
+/// What a cached load stamped (for the query index, [`index`]): the item
+/// files, sorted; each one's stamp (`None`: it could not be stamped); and
+/// when the load began (no file was read before it).
+pub struct Stamped {
+    pub files: Vec<String>,
+    pub stamps: Vec<Option<cache::Stamp>>,
+    pub started: std::time::SystemTime,
+}
+
+/// [`load_cached`], and what it stamped; with the bytes of `cairn.yml`.
+pub fn load_cached_stamped(root: &Path, save: bool) -> Result<(Backlog, Option<Stamped>, String), LoadError> {
+    if !root.is_dir() {
+        return Err(LoadError::NoRoot(root.to_path_buf()));
+    }
+    let (config, key) = Config::load_text(root)?;
+    let (b, stamped) = load_inner(root, config, Some((key.as_bytes(), save)));
+    Ok((b, stamped, key))
 }
 
 /// Loads with a given config.
 pub fn load_with(root: &Path, config: Config) -> Backlog {
-    load_inner(root, config, None)
+    load_inner(root, config, None).0
 }
 
 /// Loads, with the parse cache when `cache` (the bytes of `cairn.yml`, and
 /// whether to save the cache) is given.
-fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Backlog {
+fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> (Backlog, Option<Stamped>) {
+    let started = std::time::SystemTime::now();
     // The walk, or the listing of the last one while no folder changed.
     let listed = cache.and_then(|(key, _)| cache::Listing::read(root, key));
     let (files, mut diagnostics) = match listed {
@@ -139,8 +161,11 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
             Err(msg) => ((None, vec![Diagnostic::new("E006", rel, Span::START, msg)]), None),
         }
     };
-    let (items, diags): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>) = match cache {
-        None => files.par_iter().map(|rel| parse(rel).0).unzip(),
+    let (items, diags, stamped): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>, _) = match cache {
+        None => {
+            let (items, diags) = files.par_iter().map(|rel| parse(rel).0).unzip();
+            (items, diags, None)
+        }
         Some((key, save)) => {
             let mut cached = cache::Cache::read(root, key);
             // Stamp before reading: a file changed after its stamp was
@@ -188,7 +213,7 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
                     .collect();
                 cache::save(root, key, read_at, &cached, &entries);
             }
-            (items, diags)
+            (items, diags, Some(stamps))
         }
     };
     // `filter_map` over the vector's own iterator collects in place: no
@@ -196,7 +221,9 @@ fn load_inner(root: &Path, config: Config, cache: Option<(&[u8], bool)>) -> Back
     #[allow(clippy::filter_map_identity)]
     let items: Vec<Item> = items.into_iter().filter_map(|i| i).collect();
     diagnostics.extend(diags.into_iter().flatten());
-    Backlog::from_items(root.to_path_buf(), config, items, diagnostics, files.len())
+    let n = files.len();
+    let stamped = stamped.map(|stamps| Stamped { files, stamps, started });
+    (Backlog::from_items(root.to_path_buf(), config, items, diagnostics, n), stamped)
 }
 
 /// The stamps of `files` (root-relative, sorted), in parallel, each looked
