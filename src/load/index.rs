@@ -637,3 +637,72 @@ impl<'a> Dec<'a> {
         (n.checked_mul(size)? <= self.buf.len() - self.pos).then_some(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+
+    /// Dates every item file and folder an hour back (older than the
+    /// racy-clean window), the cache folder first.
+    fn age(root: &Path) {
+        std::fs::create_dir_all(root.join(".cairn-cache")).unwrap();
+        let at = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for rel in ["tasks/a.md", "tasks/b.md", "tasks", ""] {
+            std::fs::File::open(root.join(rel)).unwrap().set_modified(at).unwrap();
+        }
+    }
+
+    /// The columns answer as the backlog they were written from does, and
+    /// a printed row whose file changed after the index was checked is not
+    /// filled (the index is removed): the stamp is checked again.
+    #[test]
+    fn columns_answer_as_the_backlog_and_a_changed_row_is_not_filled() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        write(r, "cairn.yml", "name: T\n");
+        write(
+            r,
+            "tasks/a.md",
+            "---\ntitle: A\nstatus: ready\nestimate: 3\nassignee: [ana, bo]\ndue: 2026-12-01\n---\n",
+        );
+        write(r, "tasks/b.md", "---\ntitle: B\nstatus: done\npriority: high\nlabels: [x]\nparent: a\n---\n");
+        age(r);
+        let (b, stamped, key) = crate::load::load_cached_stamped(r, true).unwrap();
+        let stamped = stamped.unwrap();
+        let edge =
+            IndexEdge { from: 1, to: 0, ty: 0, field: None, lag: None, lag_text: None, origin: 1, span: Span::START };
+        save(r, key.as_bytes(), &b, &stamped, std::slice::from_ref(&edge));
+        let mut c = load(r).unwrap().expect("the index stands");
+        assert_eq!(c.len(), 2);
+        for i in 0..2 {
+            assert_eq!(
+                (c.id(i), c.kind(i), c.status(i), c.priority(i), c.assignee(i), c.labels(i)),
+                (b.id(i), b.kind(i), b.status(i), b.priority(i), b.assignee(i), b.labels(i))
+            );
+            assert_eq!(
+                (c.estimate(i), c.due(i), c.parent_raw(i), c.path(i)),
+                (b.estimate(i), b.due(i), b.parent_raw(i), b.path(i))
+            );
+            assert_eq!(
+                (c.is_node(i), c.is_work(i), View::category(&c, i)),
+                (b.is_node(i), b.is_work(i), View::category(&b, i))
+            );
+        }
+        assert_eq!((c.find("a"), c.find("b"), c.find("c")), (Some(0), Some(1), None));
+        assert_eq!(c.edges().collect::<Vec<_>>(), vec![edge]);
+        assert!(c.item(0).is_none());
+        assert!(c.fill(&[0]));
+        assert_eq!(c.item(0).map(|it| it.title.value.as_str()), Some("A"));
+        // b changes after the index was checked: its row is not filled.
+        write(r, "tasks/b.md", "---\ntitle: B2\nstatus: done\npriority: high\nlabels: [x]\nparent: a\n---\n");
+        assert!(!c.fill(&[1]));
+        assert!(!path(r).exists(), "the index is removed");
+        assert!(load(r).unwrap().is_none());
+    }
+}
