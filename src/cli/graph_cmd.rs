@@ -87,18 +87,11 @@ fn find_in(v: &impl View, id: &str) -> anyhow::Result<usize> {
 
 pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
     match ctx.load_query()? {
-        Query::Columns(mut c, g) => {
+        // The rows' other keys come from the index (`View::row_json`).
+        Query::Columns(c, g) => {
             let list = ready_list(ctx, a, &c, &g)?;
-            // The rows printed, read whole from their files.
-            if c.fill(&list.iter().map(|r| r.node).collect::<Vec<_>>()) {
-                ready_print(a, &c, &g, &list);
-                ctx.leave((c, g, list));
-                return Ok(0);
-            }
-            let (b, g) = ctx.load()?;
-            let list = ready_list(ctx, a, &b, &g)?;
-            ready_print(a, &b, &g, &list);
-            ctx.leave((b, g, list));
+            ready_print(a, &c, &g, &list);
+            ctx.leave((c, g, list));
         }
         Query::Backlog(b, g) => {
             let list = ready_list(ctx, a, &b, &g)?;
@@ -147,20 +140,10 @@ fn ready_print(a: &ReadyArgs, v: &impl View, g: &Graph, list: &[ready::Ready]) {
 
 pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
     match ctx.load_query()? {
-        Query::Columns(mut c, g) => {
+        Query::Columns(c, g) => {
             let i = find_in(&c, &a.id)?;
-            // The item and those that slip with it are printed with their titles.
-            let mut rows: Vec<usize> = crate::graph::impact::impact(&c, &g, i).delayed.iter().map(|d| d.node).collect();
-            rows.push(i);
-            if c.fill(&rows) {
-                impact_print(ctx, a, &c, &g, i);
-                ctx.leave((c, g));
-                return Ok(0);
-            }
-            let (b, g) = ctx.load()?;
-            let i = find_in(&b, &a.id)?;
-            impact_print(ctx, a, &b, &g, i);
-            ctx.leave((b, g));
+            impact_print(ctx, a, &c, &g, i);
+            ctx.leave((c, g));
         }
         Query::Backlog(b, g) => {
             let i = find_in(&b, &a.id)?;

@@ -56,7 +56,10 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
                     Default::default()
                 };
                 let rows = matching(&c, &g, filter.as_ref(), &derived)?;
-                if c.fill(&rows) {
+                // The rows' other keys come from the index
+                // (`View::row_json`); a body from the row's file.
+                let want_body = a.fields.iter().any(|f| f == "body");
+                if !want_body || c.fill(&rows) {
                     let objects = objects(a, &c, &g, &rows, &sort, &derived);
                     print(ctx, a, objects);
                     ctx.leave((c, g));

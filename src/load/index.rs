@@ -28,9 +28,12 @@
 //! command does. Not with id aliases (`dialect.ids`): they rewrite items'
 //! references when loading.
 //!
-//! The rows a query prints are read from their files and parsed
-//! ([`Columns::fill`]), each checked against its stamp again: a file that
-//! changed since is not trusted, and the query loads normally.
+//! The rows a query prints take the item object's other keys (title,
+//! checklist, custom fields…) from a JSON object per item written with the
+//! index ([`View::row_json`], made by the query's own item object); the
+//! body, when asked for, is read from the row's file and parsed
+//! ([`Columns::fill`]), the file checked against its stamp again: a file
+//! that changed since is not trusted, and the query loads normally.
 //!
 //! ```text
 //! "CAIRNQC1" crc:u32 (of what follows)
@@ -43,6 +46,7 @@
 //! lists: count:u32 u32×
 //! edges: count:u32 (from to:u32 type:u8 field:u32 lag:(flag:u8 f64)
 //!        lag_text:u32 origin:u32 line col len:u32)×
+//! rows: blob:bytes count:u32 (offset:u32 len:u32)×
 //! ```
 //!
 //! Numbers are little-endian; a string index of `u32::MAX` is none. The
@@ -119,6 +123,10 @@ pub struct Columns {
     category: Vec<Option<Category>>,
     lists: Vec<u32>,
     edges: Vec<RawEdge>,
+    /// Each item's non-column keys as JSON (see [`View::row_json`]): ranges
+    /// into `rows_blob`.
+    rows: Vec<(u32, u32)>,
+    rows_blob: String,
     /// The whole items of the rows filled ([`Columns::fill`]).
     full: HashMap<usize, Item>,
 }
@@ -205,6 +213,10 @@ impl View for Columns {
     }
     fn item(&self, i: usize) -> Option<&Item> {
         self.full.get(&i)
+    }
+    fn row_json(&self, i: usize) -> Option<&str> {
+        let &(off, len) = self.rows.get(i)?;
+        self.rows_blob.get(off as usize..off as usize + len as usize)
     }
     fn id(&self, i: usize) -> &str {
         self.text(self.id[i])
@@ -363,6 +375,8 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         category: Vec::with_capacity(n),
         lists: Vec::new(),
         edges: Vec::new(),
+        rows: Vec::new(),
+        rows_blob: String::new(),
         full: HashMap::new(),
     };
     for _ in 0..n {
@@ -422,6 +436,19 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         }
         c.edges.push((from, to, ty, field, lag, lag_text, origin, span));
     }
+    c.rows_blob = std::str::from_utf8(d.bytes_of()?).ok()?.to_string();
+    if d.count(8)? != n {
+        return None;
+    }
+    for _ in 0..n {
+        let (off, len) = (d.u32()?, d.u32()?);
+        let end = (off as usize).checked_add(len as usize)?;
+        if end > c.rows_blob.len() || !c.rows_blob.is_char_boundary(off as usize) || !c.rows_blob.is_char_boundary(end)
+        {
+            return None;
+        }
+        c.rows.push((off, len));
+    }
     if d.pos != body.len() {
         return None;
     }
@@ -430,14 +457,15 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
 }
 
 /// Writes the index of backlog `b` (loaded with `cairn.yml`'s bytes `key`,
-/// stamping as `stamped` says) and its graph's `edges`. Failures are
+/// stamping as `stamped` says), its graph's `edges` and each item's
+/// non-column keys as a JSON object (`rows`, in item order). Failures are
 /// ignored (the next query loads normally and tries again); a backlog with
 /// id aliases gets no index.
-pub fn save(root: &Path, key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge]) {
-    if b.config.dialect.ids.active() || stamped.files.len() != stamped.stamps.len() {
+pub fn save(root: &Path, key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge], rows: &[String]) {
+    if b.config.dialect.ids.active() || stamped.files.len() != stamped.stamps.len() || rows.len() != b.items.len() {
         return;
     }
-    let Some(bytes) = encode(key, b, stamped, edges) else { return };
+    let Some(bytes) = encode(key, b, stamped, edges, rows) else { return };
     let target = path(root);
     if target.parent().is_none_or(|dir| std::fs::create_dir_all(dir).is_err()) {
         return;
@@ -445,7 +473,7 @@ pub fn save(root: &Path, key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[In
     let _ = crate::util::fs::replace_unsynced(&target, &bytes);
 }
 
-fn encode(key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge]) -> Option<Vec<u8>> {
+fn encode(key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge], rows: &[String]) -> Option<Vec<u8>> {
     let mut t = Strings::default();
     let mut e = Enc(Vec::new());
     // Files.
@@ -534,6 +562,21 @@ fn encode(key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge]) -> Op
         e.u32(k);
     }
     e.0.extend_from_slice(&out.0);
+    let total: usize = rows.iter().map(String::len).sum();
+    if total > u32::MAX as usize / 2 {
+        return None;
+    }
+    e.u32(total as u32);
+    for r in rows {
+        e.0.extend_from_slice(r.as_bytes());
+    }
+    e.u32(rows.len() as u32);
+    let mut at = 0u32;
+    for r in rows {
+        e.u32(at);
+        e.u32(r.len() as u32);
+        at += r.len() as u32;
+    }
     let mut bytes = Vec::with_capacity(e.0.len() + 12);
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&crc32fast::hash(&e.0).to_le_bytes());
@@ -677,7 +720,8 @@ mod tests {
         let stamped = stamped.unwrap();
         let edge =
             IndexEdge { from: 1, to: 0, ty: 0, field: None, lag: None, lag_text: None, origin: 1, span: Span::START };
-        save(r, key.as_bytes(), &b, &stamped, std::slice::from_ref(&edge));
+        let rows = vec!["{\"title\":\"A\"}".to_string(), "{}".to_string()];
+        save(r, key.as_bytes(), &b, &stamped, std::slice::from_ref(&edge), &rows);
         let mut c = load(r).unwrap().expect("the index stands");
         assert_eq!(c.len(), 2);
         for i in 0..2 {
@@ -697,6 +741,7 @@ mod tests {
         assert_eq!((c.find("a"), c.find("b"), c.find("c")), (Some(0), Some(1), None));
         assert_eq!(c.edges().collect::<Vec<_>>(), vec![edge]);
         assert!(c.item(0).is_none());
+        assert_eq!((c.row_json(0), c.row_json(1), c.row_json(2)), (Some("{\"title\":\"A\"}"), Some("{}"), None));
         assert!(c.fill(&[0]));
         assert_eq!(c.item(0).map(|it| it.title.value.as_str()), Some("A"));
         // b changes after the index was checked: its row is not filled.

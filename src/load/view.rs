@@ -21,6 +21,12 @@ pub trait View: Sync {
     /// The whole item, when the view holds it (a [`Backlog`] always; the
     /// query index only for the rows it printed).
     fn item(&self, i: usize) -> Option<&Item>;
+    /// The item object's keys that are not columns, as a JSON object
+    /// written with the query index (`query::columns::save`), when the view
+    /// holds them instead of the whole item.
+    fn row_json(&self, _i: usize) -> Option<&str> {
+        None
+    }
     fn id(&self, i: usize) -> &str;
     /// The index of the first item with this id.
     fn find(&self, id: &str) -> Option<usize>;

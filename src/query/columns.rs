@@ -63,5 +63,9 @@ pub fn save(root: &Path, key: &str, b: &Backlog, g: &Graph, stamped: &Stamped) {
             }
         })
         .collect();
-    index::save(root, key.as_bytes(), b, stamped, &edges);
+    let rows: Vec<String> = {
+        use rayon::prelude::*;
+        (0..b.items.len()).into_par_iter().map(|i| super::row_json(b, i)).collect()
+    };
+    index::save(root, key.as_bytes(), b, stamped, &edges, &rows);
 }

@@ -149,7 +149,14 @@ pub fn on_columns(names: &[String]) -> bool {
 /// The value of one key of item `i`'s object (the one place each is made).
 /// The keys of [`COLUMN_KEYS`] are made from the view's facts and the
 /// graph; the others from the whole item (null if the view lacks it).
-fn key_value(b: &(impl View + ?Sized), g: &Graph, i: usize, derived: Option<&Derived>, key: Key) -> Value {
+fn key_value(
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    i: usize,
+    derived: Option<&Derived>,
+    stored: Option<&Map<String, Value>>,
+    key: Key,
+) -> Value {
     let targets = |ty: &EdgeType| g.targets(i, ty).collect::<Vec<_>>();
     let sources = |ty: &EdgeType| g.sources(i, ty).collect::<Vec<_>>();
     let date = |d: Option<chrono::NaiveDate>| json!(d.map(|d| d.to_string()));
@@ -181,9 +188,55 @@ fn key_value(b: &(impl View + ?Sized), g: &Graph, i: usize, derived: Option<&Der
         Key::End => date(b.end(i)),
         _ => match b.item(i) {
             Some(item) => item_key_value(item, derived, key),
-            None => Value::Null,
+            // The query index's JSON of the item's other keys.
+            None => {
+                let parsed;
+                let map = match stored {
+                    Some(m) => Some(m),
+                    None => {
+                        parsed = stored_row(b, i);
+                        parsed.as_ref()
+                    }
+                };
+                let name = KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, n)| n);
+                with_derived(map.and_then(|m| m.get(name)).cloned().unwrap_or(Value::Null), derived, key)
+            }
         },
     }
+}
+
+/// The item's own `reporter`, `created` or `updated` (`own`), else the
+/// one derived from history; any other key's value as it is.
+fn with_derived(own: Value, derived: Option<&Derived>, key: Key) -> Value {
+    if !own.is_null() {
+        return own;
+    }
+    match key {
+        Key::Reporter => json!(derived.and_then(|d| d.reporter.clone())),
+        Key::Created => json!(derived.and_then(|d| d.created.clone())),
+        Key::Updated => json!(derived.and_then(|d| d.updated.clone())),
+        _ => own,
+    }
+}
+
+/// The query index's JSON object of item `i`'s non-column keys, parsed.
+fn stored_row(b: &(impl View + ?Sized), i: usize) -> Option<Map<String, Value>> {
+    match serde_json::from_str(b.row_json(i)?) {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// Item `i`'s keys that are not columns ([`COLUMN_KEYS`]), made from the
+/// whole item without history, as one JSON object: what the query index
+/// stores per item for the rows a query prints ([`View::row_json`]).
+pub fn row_json(b: &Backlog, i: usize) -> String {
+    let item = &b.items[i];
+    let mut o = Map::new();
+    for &(key, name) in KEYS.iter().filter(|(k, _)| !COLUMN_KEYS.contains(k)) {
+        o.insert(name.to_string(), item_key_value(item, None, key));
+    }
+    Value::Object(o).to_string()
 }
 
 /// The value of a key that is not a column ([`COLUMN_KEYS`]), from the
@@ -191,9 +244,9 @@ fn key_value(b: &(impl View + ?Sized), g: &Graph, i: usize, derived: Option<&Der
 fn item_key_value(item: &crate::model::Item, derived: Option<&Derived>, key: Key) -> Value {
     match key {
         Key::Title => json!(item.title.value),
-        Key::Reporter => json!(item.reporter.clone().or_else(|| derived.and_then(|d| d.reporter.clone()))),
-        Key::Created => json!(item.created.clone().or_else(|| derived.and_then(|d| d.created.clone()))),
-        Key::Updated => json!(item.updated.clone().or_else(|| derived.and_then(|d| d.updated.clone()))),
+        Key::Reporter => with_derived(json!(item.reporter), derived, key),
+        Key::Created => with_derived(json!(item.created), derived, key),
+        Key::Updated => with_derived(json!(item.updated), derived, key),
         Key::References => Value::Array(
             item.references
                 .iter()
@@ -229,9 +282,10 @@ pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) 
 /// [`item_object`] over any [`View`] of the items (the non-column keys are null where it has no whole item).
 pub fn item_object_in(b: &(impl View + ?Sized), g: &Graph, i: usize, derived: Option<&Derived>) -> Value {
     let keys = if is_sprint(b, i) { &KEYS[..] } else { &KEYS[..KEYS.len() - 3] };
+    let stored = if b.item(i).is_none() { stored_row(b, i) } else { None };
     let mut o = Map::with_capacity(keys.len());
     for &(key, name) in keys {
-        o.insert(name.to_string(), key_value(b, g, i, derived, key));
+        o.insert(name.to_string(), key_value(b, g, i, derived, stored.as_ref(), key));
     }
     Value::Object(o)
 }
@@ -258,7 +312,7 @@ pub fn where_context_in(
         let key =
             KEYS.iter().find(|(k, n)| n == name && (sprint || !matches!(k, Key::End | Key::Goal | Key::Capacity)));
         let value = match key {
-            Some(&(key, _)) => Some(key_value(b, g, i, derived, key)),
+            Some(&(key, _)) => Some(key_value(b, g, i, derived, None, key)),
             None => b.item(i).and_then(|it| it.fields.get(name)).map(|f| f.value.clone()),
         };
         if let Some(v) = value {
@@ -288,7 +342,7 @@ pub fn impact_json_in(b: &(impl View + ?Sized), g: &Graph, s: &crate::graph::sch
             json!({
                 "id": b.id(d.node),
                 "kind": b.kind(d.node),
-                "title": b.item(d.node).map(|it| it.title.value.as_str()),
+                "title": key_value(b, g, d.node, None, None, Key::Title),
                 "status": b.status(d.node),
                 "distance": d.distance,
                 "via": via.nodes.iter().map(|&v| b.id(v)).collect::<Vec<_>>(),
