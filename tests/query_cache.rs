@@ -1,7 +1,9 @@
 //! Queries answered through the parse cache (`.cairn-cache/`) give a cold
 //! run's answers after any change between two runs: a file edited in place
 //! (same size, same modification time), edited, added, removed, renamed,
-//! and `cairn.yml` changed. Every file is dated an hour back so that the
+//! and `cairn.yml` changed; and so do those answered from the query index
+//! (`.cairn-cache/columns.bin`), which must never be trusted stale or
+//! damaged. Every file is dated an hour back so that the
 //! cache keeps it (files changed within two seconds are not cached).
 
 use std::path::Path;
@@ -129,4 +131,232 @@ fn cached_queries_see_every_change_between_two_runs() {
     write(r, "cairn.yml", "name: Cache\nignore: [\"tasks/e.md\"]\n");
     age(r);
     assert_eq!(answers(r), (vec![], vec![]));
+}
+
+// ---- the query index (`.cairn-cache/columns.bin`) ----
+
+/// The queries of the index, as `cairn` prints them (JSON and text).
+const QUERIES: [&[&str]; 8] = [
+    &["ready", "--format", "json"],
+    &["ready"],
+    &["ready", "--assignee", "ana", "--format", "json"],
+    &["impact", "a", "--format", "json"],
+    &["impact", "a"],
+    &["list", "--where", WHERE, "--format", "json"],
+    &["list", "--where", "parent == \"e\" or \"a\" in depends_on", "--format", "json", "--sort", "title"],
+    &["list", "--where", "\"x\" in labels or assignee == [\"ana\"]", "--fields", "id,title,body"],
+];
+
+/// stdout, stderr and exit code of `cairn -v ARGS` (cached unless `cold`).
+fn run_code(root: &Path, args: &[&str], cold: bool) -> (String, String, Option<i32>) {
+    let mut c = Command::cargo_bin("cairn").unwrap();
+    c.env("NO_COLOR", "1").env_remove("CI").arg("-v").args(args).arg("-C").arg(root);
+    if cold {
+        c.env("CAIRN_NO_CACHE", "1");
+    }
+    let out = c.output().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code())
+}
+
+/// stdout and stderr of a successful `cairn -v ARGS`.
+fn run(root: &Path, args: &[&str], cold: bool) -> (String, String) {
+    let (out, err, code) = run_code(root, args, cold);
+    assert_eq!(code, Some(0), "{args:?}: {err}");
+    (out, err)
+}
+
+/// Whether a run's log says it loaded from the query index.
+fn indexed(stderr: &str) -> bool {
+    stderr.lines().any(|l| l.starts_with("[load]") && l.contains("from the query index"))
+}
+
+/// Runs every query warm and cold; asserts the same bytes, and returns
+/// whether each warm run was answered from the index.
+fn same_as_cold(root: &Path) -> Vec<bool> {
+    QUERIES
+        .iter()
+        .map(|args| {
+            let (warm, log) = run(root, args, false);
+            let (cold, _) = run(root, args, true);
+            assert_eq!(warm, cold, "{args:?}");
+            indexed(&log)
+        })
+        .collect()
+}
+
+/// An epic `e` with tasks: `a` ready (estimate 5, ana's), `b` waits on
+/// `a`, `c` done, `d` ready under `e` (estimate 4, label x), `f`
+/// (estimate 8) waits on `b`.
+fn index_fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "cairn.yml", "name: Index\n");
+    write(r, "epics/e.md", "---\ntitle: Epic E\nstatus: in_progress\n---\nThe epic.\n");
+    write(r, "tasks/a.md", "---\ntitle: Alpha\nstatus: ready\nestimate: 5\nassignee: ana\n---\nBody of a.\n");
+    write(r, "tasks/b.md", &task("Bravo", "ready", 2, "a"));
+    write(r, "tasks/c.md", &task("Charlie", "done", 1, ""));
+    write(r, "tasks/d.md", "---\ntitle: Delta\nstatus: ready\nestimate: 4\nparent: e\nlabels: [x]\n---\nBody of d.\n");
+    write(r, "tasks/f.md", &task("Foxtrot", "ready", 8, "b"));
+    age(r);
+    dir
+}
+
+const INDEX: &str = ".cairn-cache/columns.bin";
+
+#[test]
+fn queries_from_the_query_index_print_what_a_cold_load_prints() {
+    let dir = index_fixture();
+    let r = dir.path();
+    // The first query writes the parse cache, the listing and the index.
+    let (_, log) = run(r, &["ready"], false);
+    assert!(!indexed(&log));
+    assert!(r.join(INDEX).is_file(), "the query wrote the index");
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()], "every query is answered from the index");
+    // What `ready` prints, by construction: a (unblocks b and f) then d
+    // (its epic e waits on it), both of priority medium; impact of a: b
+    // (1 hop), f (2 hops).
+    let (ready, _) = run(r, &["ready", "--format", "json"], false);
+    let ready: Value = serde_json::from_str(&ready).unwrap();
+    let got: Vec<(&str, &str, u64)> = ready["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["id"].as_str().unwrap(), o["title"].as_str().unwrap(), o["unblocks"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, vec![("a", "Alpha", 2), ("d", "Delta", 1)]);
+    let (impact, _) = run(r, &["impact", "a", "--format", "json"], false);
+    let impact: Value = serde_json::from_str(&impact).unwrap();
+    let delayed: Vec<(&str, &str, u64)> = impact["delayed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["id"].as_str().unwrap(), o["title"].as_str().unwrap(), o["distance"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(delayed, vec![("b", "Bravo", 1), ("f", "Foxtrot", 2)]);
+
+    // A filter on a field the columns do not hold: the normal load, the same answer.
+    let args = ["list", "--where", "title == \"Delta\"", "--format", "json"];
+    let (warm, log) = run(r, &args, false);
+    assert!(!indexed(&log), "title is not a column");
+    assert_eq!(warm, run(r, &args, true).0);
+    assert!(warm.contains("\"id\": \"d\""));
+
+    // Errors are a cold load's too: an unknown id or sprint, a bad field.
+    for args in [
+        &["impact", "alpha"][..],
+        &["ready", "--sprint", "s9"],
+        &["list", "--where", "estimat > 3"],
+        &["list", "--where", "status == \"ready\"", "--sort", "nope"],
+    ] {
+        let (out, err, code) = run_code(r, args, false);
+        let (cold_out, cold_err, cold_code) = run_code(r, args, true);
+        assert_eq!((out, code), (cold_out, cold_code), "{args:?}");
+        let last = |s: &str| s.lines().filter(|l| !l.starts_with('[')).collect::<Vec<_>>().join("\n");
+        assert_eq!(last(&err), last(&cold_err), "{args:?}");
+        assert_ne!(code, Some(0), "{args:?}");
+    }
+}
+
+#[test]
+fn a_stale_index_is_not_used_and_is_written_again() {
+    let dir = index_fixture();
+    let r = dir.path();
+    run(r, &["ready"], false);
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()]);
+
+    // Edited in place: same size, same modification time. b is done now,
+    // so f, which waits on b only, is ready.
+    let b = r.join("tasks/b.md");
+    let mtime = std::fs::metadata(&b).unwrap().modified().unwrap();
+    std::fs::write(&b, task("Bravo", "done ", 2, "a")).unwrap();
+    date(&b, mtime);
+    let (out, log) = run(r, &["ready", "--format", "json"], false);
+    assert!(!indexed(&log), "a changed file: the index does not stand");
+    assert_eq!(out, run(r, &["ready", "--format", "json"], true).0);
+    assert!(out.contains("\"id\": \"f\""), "f is ready once b is done");
+    run(r, &["ready"], false);
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()], "the index stands again");
+    // A file changed within two seconds of the load that wrote the index
+    // (here dated ahead) is not trusted by it (racy clean): the normal
+    // load, run after run, until it is older.
+    date(&b, SystemTime::now() + HOUR);
+    for _ in 0..2 {
+        let (out, log) = run(r, &["ready", "--format", "json"], false);
+        assert!(!indexed(&log), "b changed just now");
+        assert_eq!(out, run(r, &["ready", "--format", "json"], true).0);
+    }
+    age(r);
+    run(r, &["ready"], false);
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()], "the index stands again");
+
+    // The id of d changed case, in place (same size and time): D.
+    let d = r.join("tasks/d.md");
+    let mtime = std::fs::metadata(&d).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&d).unwrap().replace("title: Delta\n", "id: D\ntitle: Dl\n");
+    std::fs::write(&d, text).unwrap();
+    date(&d, mtime);
+    let (out, log) = run(r, &["list", "--where", WHERE, "--format", "json"], false);
+    assert!(!indexed(&log));
+    assert!(out.contains("\"id\": \"D\"") && !out.contains("\"id\": \"d\""), "{out}");
+    assert_eq!(out, run(r, &["list", "--where", WHERE, "--format", "json"], true).0);
+    age(r);
+    run(r, &["ready"], false);
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()]);
+
+    // Added (its folder changed): the walk, the same answer.
+    write(r, "tasks/g.md", &task("Golf", "ready", 9, ""));
+    age(r);
+    let (out, _) = run(r, &["list", "--where", WHERE, "--format", "json"], false);
+    assert_eq!(out, run(r, &["list", "--where", WHERE, "--format", "json"], true).0);
+    assert!(out.contains("\"id\": \"g\""));
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()]);
+
+    // Removed: f; renamed: g.md is h.md (the id follows the file name).
+    std::fs::remove_file(r.join("tasks/f.md")).unwrap();
+    std::fs::rename(r.join("tasks/g.md"), r.join("tasks/h.md")).unwrap();
+    age(r);
+    let (out, _) = run(r, &["ready", "--format", "json"], false);
+    assert!(out.contains("\"id\": \"h\"") && !out.contains("\"id\": \"g\"") && !out.contains("\"id\": \"f\""));
+    run(r, &["ready"], false);
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()]);
+
+    // The configuration changed: a is ignored now, so nothing waits on it
+    // (b's dependency names no item) and impact has no `a`.
+    write(r, "cairn.yml", "name: Index\nignore: [\"tasks/a.md\"]\n");
+    age(r);
+    let (out, log) = run(r, &["ready", "--format", "json"], false);
+    assert!(!indexed(&log), "another cairn.yml");
+    assert_eq!(out, run(r, &["ready", "--format", "json"], true).0);
+    assert!(!out.contains("\"id\": \"a\"") && out.contains("\"id\": \"h\""), "{out}");
+    let (_, err, code) = run_code(r, &["impact", "a"], false);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no item with id `a`"), "{err}");
+}
+
+#[test]
+fn a_damaged_index_is_never_trusted() {
+    let dir = index_fixture();
+    let r = dir.path();
+    run(r, &["ready"], false);
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()]);
+    let index = r.join(INDEX);
+    let bytes = std::fs::read(&index).unwrap();
+    // A flipped byte anywhere, or a truncation: the normal load, the same
+    // answers, and the index written again.
+    for at in [0, 9, 13, bytes.len() / 3, bytes.len() / 2, bytes.len() - 5, bytes.len() - 1] {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x41;
+        std::fs::write(&index, &bad).unwrap();
+        let (out, log) = run(r, &["ready", "--format", "json"], false);
+        assert!(!indexed(&log), "flipped byte {at} went unnoticed");
+        assert_eq!(out, run(r, &["ready", "--format", "json"], true).0, "flipped byte {at}");
+        assert_eq!(std::fs::read(&index).unwrap(), bytes, "written again after byte {at}");
+    }
+    for len in [0, 8, 12, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&index, &bytes[..len]).unwrap();
+        let (out, log) = run(r, &["ready", "--format", "json"], false);
+        assert!(!indexed(&log), "an index cut at {len} went unnoticed");
+        assert_eq!(out, run(r, &["ready", "--format", "json"], true).0);
+    }
+    assert_eq!(same_as_cold(r), vec![true; QUERIES.len()]);
 }

@@ -3,10 +3,12 @@
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use super::{out, out_json, to_json, Ctx, Items, LazySeq};
+use super::{out, out_json, to_json, Ctx, Items, LazySeq, Query};
 use crate::graph::ready;
 use crate::graph::render::{self, Selection};
 use crate::graph::schedule::Schedule;
+use crate::graph::Graph;
+use crate::load::view::View;
 use crate::load::Backlog;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,22 +73,54 @@ fn find(b: &Backlog, id: &str) -> anyhow::Result<usize> {
     }
 }
 
+/// The index of `id` in a view of the items, or an error with a
+/// did-you-mean hint (exit 2).
+fn find_in(v: &impl View, id: &str) -> anyhow::Result<usize> {
+    match v.find(id) {
+        Some(i) => Ok(i),
+        None => {
+            let hint = crate::util::suggest::hint(id, (0..v.len()).map(|i| v.id(i)));
+            anyhow::bail!("no item with id `{id}`{hint}")
+        }
+    }
+}
+
 pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
-    let (b, g) = ctx.load()?;
+    match ctx.load_query()? {
+        // The rows' other keys come from the index (`View::row_json`).
+        Query::Columns(c, g) => {
+            let list = ready_list(ctx, a, &c, &g)?;
+            ready_print(a, &c, &g, &list);
+            ctx.leave((c, g, list));
+        }
+        Query::Backlog(b, g) => {
+            let list = ready_list(ctx, a, &b, &g)?;
+            ready_print(a, &b, &g, &list);
+            ctx.leave((b, g, list));
+        }
+    }
+    Ok(0)
+}
+
+/// The ready items of `ready`'s arguments (an unknown sprint is an error).
+fn ready_list(ctx: &Ctx, a: &ReadyArgs, v: &impl View, g: &Graph) -> anyhow::Result<Vec<ready::Ready>> {
     if let Some(s) = &a.sprint {
-        let is_sprint =
-            |i: &crate::model::Item| b.config.kind(i.kind()).is_some_and(|k| k.role == crate::config::Role::Sprint);
-        if !b.get(s).is_some_and(is_sprint) {
-            let hint = crate::util::suggest::hint(s, b.items.iter().filter(|i| is_sprint(i)).map(|i| i.id()));
+        if !v.find(s).is_some_and(|i| v.is_sprint(i)) {
+            let hint = crate::util::suggest::hint(s, (0..v.len()).filter(|&i| v.is_sprint(i)).map(|i| v.id(i)));
             anyhow::bail!("no sprint with id `{s}`{hint}");
         }
     }
     let t = std::time::Instant::now();
     let filter = ready::Filter { sprint: a.sprint.as_deref(), assignee: a.assignee.as_deref() };
-    let list = ready::ready(&b, &g, &filter);
+    let list = ready::ready_in(v, g, &filter);
     ctx.log("ready", &format!("{} in {:.1?}", crate::util::text::count(list.len(), "ready item"), t.elapsed()));
+    Ok(list)
+}
+
+/// Prints the ready items (whole in `v`).
+fn ready_print(a: &ReadyArgs, v: &impl View, g: &Graph, list: &[ready::Ready]) {
     let object = |r: &ready::Ready| {
-        let mut o = crate::query::item_object(&b, &g, r.node, None);
+        let mut o = crate::query::item_object_in(v, g, r.node, None);
         o["unblocks"] = json!(r.unblocks);
         o
     };
@@ -102,25 +136,38 @@ pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
             out(&crate::query::table(&objects, &fields));
         }
     }
-    ctx.leave((b, g));
-    Ok(0)
 }
 
 pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
-    let (b, g) = ctx.load()?;
-    let i = find(&b, &a.id)?;
+    match ctx.load_query()? {
+        Query::Columns(c, g) => {
+            let i = find_in(&c, &a.id)?;
+            impact_print(ctx, a, &c, &g, i);
+            ctx.leave((c, g));
+        }
+        Query::Backlog(b, g) => {
+            let i = find_in(&b, &a.id)?;
+            impact_print(ctx, a, &b, &g, i);
+            ctx.leave((b, g));
+        }
+    }
+    Ok(0)
+}
+
+/// Schedules and prints what slips with item `i` (whole in `v`, with the
+/// items that slip).
+fn impact_print(ctx: &Ctx, a: &ImpactArgs, v: &impl View, g: &Graph, i: usize) {
     let t = std::time::Instant::now();
-    let s = Schedule::compute(&b, &g);
+    let s = Schedule::compute_in(v, g);
     ctx.log("schedule", &format!("scheduled in {:.1?}", t.elapsed()));
     let t = std::time::Instant::now();
-    let v = crate::query::impact_json(&b, &g, &s, i);
+    let json = crate::query::impact_json_in(v, g, &s, i);
     ctx.log("impact", &format!("computed in {:.1?}", t.elapsed()));
     match a.format {
-        TextJson::Json => out_json(&v),
-        TextJson::Text => out(&impact_text(&v)),
+        TextJson::Json => out_json(&json),
+        TextJson::Text => out(&impact_text(&json)),
     }
-    ctx.leave((b, g, s));
-    Ok(0)
+    ctx.leave(s);
 }
 
 fn impact_text(v: &Value) -> String {

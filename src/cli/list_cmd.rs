@@ -4,7 +4,12 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use super::{out, out_json, to_json, Ctx, Items, LazySeq};
+use std::collections::BTreeMap;
+
+use super::{out, out_json, to_json, Ctx, Items, LazySeq, Query};
+use crate::graph::Graph;
+use crate::load::view::View;
+use crate::load::Backlog;
 use crate::query::{self, Filter};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,53 +44,139 @@ const TABLE_FIELDS: &[&str] = &["id", "kind", "status", "priority", "assignee", 
 pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     let filter = a.where_.as_deref().map(Filter::new).transpose()?;
     let sort = query::parse_sort(a.sort.as_deref().unwrap_or("id"))?;
-    let (backlog, graph) = ctx.load()?;
-    query::validate_names(&backlog, &sort, &a.fields)?;
-    if let Some(f) = &filter {
-        f.check_fields(&backlog)?;
-    }
-    let want_body = a.fields.iter().any(|f| f == "body");
-    // History (cached) only when an output or a filter can see its fields.
-    let derived = if needs_history(a) { super::shared::derived(ctx, &backlog) } else { Default::default() };
-    // The filter is evaluated a chunk at a time in parallel, on a context
-    // of only the fields it reads when it can see nothing else
-    // (`Filter::reads`), and item objects are built for the matching items
-    // only (at 100,000 items, building and converting every object took
-    // most of the time of a filter that keeps a few).
-    let shown: Vec<usize> =
-        (0..backlog.items.len()).filter(|&i| backlog.index.get(backlog.items[i].id()) == Some(&i)).collect();
-    let object = |i: usize| {
-        let mut o = query::item_object(&backlog, &graph, i, derived.get(backlog.items[i].id()));
-        if want_body {
-            o["body"] = json!(backlog.items[i].body);
-        }
-        o
-    };
-    let mut objects: Vec<Value> = Vec::new();
-    for chunk in shown.chunks(4096) {
-        let mut part: Vec<Value> = match filter.as_ref().map(|f| (f, f.reads())) {
-            None => chunk.par_iter().map(|&i| object(i)).collect(),
-            Some((f, Some(names))) => {
-                let context =
-                    |i: usize| query::where_context(&backlog, &graph, i, derived.get(backlog.items[i].id()), names);
-                // In order: the first error is the one a serial run meets.
-                let parts: Vec<Result<Vec<bool>, query::QueryError>> =
-                    chunk.par_chunks(256).map(|c| f.apply_reduced(c.iter().map(|&i| context(i)))).collect();
-                let keep: Vec<bool> = parts.into_iter().collect::<Result<Vec<_>, _>>()?.concat();
-                let matching: Vec<usize> = chunk.iter().zip(keep).filter(|(_, k)| *k).map(|(&i, _)| i).collect();
-                matching.par_iter().map(|&i| object(i)).collect()
+    // A filter that reads only the query index's columns runs on them
+    // (`query::on_columns`); then only the matching rows are read whole.
+    if filter.as_ref().and_then(Filter::reads).is_some_and(query::on_columns) {
+        match ctx.load_query()? {
+            Query::Columns(mut c, g) => {
+                validate(a, &c, filter.as_ref(), &sort)?;
+                let derived = if needs_history(a) {
+                    super::shared::derived_at(ctx, &ctx.root()?, c.config())
+                } else {
+                    Default::default()
+                };
+                let rows = matching(&c, &g, filter.as_ref(), &derived)?;
+                // The rows' other keys come from the index
+                // (`View::row_json`); a body from the row's file.
+                let want_body = a.fields.iter().any(|f| f == "body");
+                if !want_body || c.fill(&rows) {
+                    let objects = objects(a, &c, &g, &rows, &sort, &derived);
+                    print(ctx, a, objects);
+                    ctx.leave((c, g));
+                    return Ok(0);
+                }
             }
-            Some((f, None)) => {
-                let mut part: Vec<Value> = chunk.par_iter().map(|&i| object(i)).collect();
+            Query::Backlog(b, g) => return list_in(ctx, a, &b, &g, filter.as_ref(), &sort),
+        }
+    }
+    let (b, g) = ctx.load()?;
+    list_in(ctx, a, &b, &g, filter.as_ref(), &sort)
+}
+
+/// Checks the names of `--sort`, `--fields` and the filter.
+fn validate(a: &ListArgs, v: &impl View, filter: Option<&Filter>, sort: &[query::SortKey]) -> anyhow::Result<()> {
+    query::validate_names_in(v, sort, &a.fields)?;
+    if let Some(f) = filter {
+        f.check_fields_in(v)?;
+    }
+    Ok(())
+}
+
+/// `list` over a loaded backlog.
+fn list_in(
+    ctx: &Ctx,
+    a: &ListArgs,
+    b: &Backlog,
+    g: &Graph,
+    filter: Option<&Filter>,
+    sort: &[query::SortKey],
+) -> anyhow::Result<u8> {
+    validate(a, b, filter, sort)?;
+    // History (cached) only when an output or a filter can see its fields.
+    let derived = if needs_history(a) { super::shared::derived(ctx, b) } else { Default::default() };
+    let objects = match filter.map(|f| (f, f.reads())) {
+        // A filter that sees the whole object runs on the objects.
+        Some((f, None)) => {
+            let shown: Vec<usize> = (0..b.len()).filter(|&i| b.is_node(i)).collect();
+            let mut objects: Vec<Value> = Vec::new();
+            for chunk in shown.chunks(4096) {
+                let mut part: Vec<Value> = chunk
+                    .par_iter()
+                    .map(|&i| object(b, g, &derived, a.fields.iter().any(|f| f == "body"), i))
+                    .collect();
                 let keep = f.apply(part.iter())?;
                 let mut k = keep.into_iter();
                 part.retain(|_| k.next().unwrap_or(false));
-                part
+                objects.append(&mut part);
             }
-        };
+            objects.sort_by(|x, y| query::compare_in(b, x, y, sort));
+            objects
+        }
+        _ => {
+            let rows = matching(b, g, filter, &derived)?;
+            self::objects(a, b, g, &rows, sort, &derived)
+        }
+    };
+    print(ctx, a, objects);
+    Ok(0)
+}
+
+/// The rows `list` shows (the first item of each id) that the filter keeps,
+/// when it reads only the names it names (or there is none): the filter is
+/// evaluated a chunk at a time in parallel, on a context of only those
+/// names (`Filter::reads`), and item objects are built for the matching
+/// rows only (at 100,000 items, building and converting every object took
+/// most of the time of a filter that keeps a few).
+fn matching(
+    v: &impl View,
+    g: &Graph,
+    filter: Option<&Filter>,
+    derived: &BTreeMap<String, query::Derived>,
+) -> anyhow::Result<Vec<usize>> {
+    let shown: Vec<usize> = (0..v.len()).filter(|&i| v.is_node(i)).collect();
+    let Some((f, names)) = filter.and_then(|f| f.reads().map(|names| (f, names))) else { return Ok(shown) };
+    let context = |i: usize| query::where_context_in(v, g, i, derived.get(v.id(i)), names);
+    let mut rows = Vec::new();
+    for chunk in shown.chunks(4096) {
+        // In order: the first error is the one a serial run meets.
+        let parts: Vec<Result<Vec<bool>, query::QueryError>> =
+            chunk.par_chunks(256).map(|c| f.apply_reduced(c.iter().map(|&i| context(i)))).collect();
+        let keep: Vec<bool> = parts.into_iter().collect::<Result<Vec<_>, _>>()?.concat();
+        rows.extend(chunk.iter().zip(keep).filter(|(_, k)| *k).map(|(&i, _)| i));
+    }
+    Ok(rows)
+}
+
+/// The item objects of `rows` (whole in `v`), sorted.
+fn objects(
+    a: &ListArgs,
+    v: &impl View,
+    g: &Graph,
+    rows: &[usize],
+    sort: &[query::SortKey],
+    derived: &BTreeMap<String, query::Derived>,
+) -> Vec<Value> {
+    let want_body = a.fields.iter().any(|f| f == "body");
+    let mut objects: Vec<Value> = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(4096) {
+        let mut part: Vec<Value> = chunk.par_iter().map(|&i| object(v, g, derived, want_body, i)).collect();
         objects.append(&mut part);
     }
-    objects.sort_by(|x, y| query::compare(&backlog, x, y, &sort));
+    objects.sort_by(|x, y| query::compare_in(v, x, y, sort));
+    objects
+}
+
+/// The item object `list` shows for item `i` (with the body if asked).
+fn object(v: &impl View, g: &Graph, derived: &BTreeMap<String, query::Derived>, want_body: bool, i: usize) -> Value {
+    let mut o = query::item_object_in(v, g, i, derived.get(v.id(i)));
+    if want_body {
+        o["body"] = json!(v.item(i).map(|it| it.body.as_str()));
+    }
+    o
+}
+
+/// Prints `list`'s objects (sorted) as its arguments ask.
+fn print(ctx: &Ctx, a: &ListArgs, mut objects: Vec<Value>) {
     if let Some(n) = a.limit {
         objects.truncate(n);
     }
@@ -104,16 +195,15 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
             } else {
                 out_json(&Items { items: LazySeq::new(objects.iter().map(|o| query::select(o, &fields))) });
             }
-            ctx.leave((backlog, graph, objects));
-            return Ok(0);
+            ctx.leave(objects);
+            return;
         }
         ListFormat::Table => query::table(&objects, &fields),
         ListFormat::Csv => query::csv(&objects, &fields),
         ListFormat::Ids => objects.iter().filter_map(|o| o["id"].as_str()).map(|s| format!("{s}\n")).collect(),
     };
     out(&text);
-    ctx.leave((backlog, graph, objects));
-    Ok(0)
+    ctx.leave(objects);
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -282,6 +282,36 @@ impl Ctx {
         std::mem::forget(loaded);
     }
 
+    /// For a query (`ready`, `impact`, `list --where`): the columns of the
+    /// query index and the graph made from them when the index stands
+    /// (`load::index`), else the backlog loaded as [`Ctx::load`] loads it
+    /// and its graph, writing the index for the next query.
+    pub fn load_query(&self) -> anyhow::Result<Query> {
+        if env_set("CAIRN_NO_CACHE") {
+            let (b, g) = self.load()?;
+            return Ok(Query::Backlog(b, g));
+        }
+        let root = self.root()?;
+        let start = std::time::Instant::now();
+        if let Some((columns, graph)) = crate::query::columns::load(&root)? {
+            let n = crate::load::view::View::len(&columns);
+            self.log("load", &format!("{} from the query index in {:.1?}", count(n, "item"), start.elapsed()));
+            return Ok(Query::Columns(columns, graph));
+        }
+        let save = !env_set("CI");
+        let (backlog, stamped, key) = crate::load::load_cached_stamped(&root, save)?;
+        self.log("load", &format!("{} in {:.1?}", count(backlog.files, "file"), start.elapsed()));
+        let t = std::time::Instant::now();
+        let graph = Graph::build(&backlog);
+        self.log("graph", &format!("{} in {:.1?}", count(graph.edges.len(), "edge"), t.elapsed()));
+        if let Some(stamped) = stamped.filter(|s| save && !s.files.is_empty()) {
+            let t = std::time::Instant::now();
+            crate::query::columns::save(&root, &key, &backlog, &graph, &stamped);
+            self.log("index", &format!("query index written in {:.1?}", t.elapsed()));
+        }
+        Ok(Query::Backlog(backlog, graph))
+    }
+
     /// Loads the backlog (with the parse cache unless `CAIRN_NO_CACHE`).
     pub fn load_backlog(&self) -> anyhow::Result<Backlog> {
         self.load_with_cache(false).map(|(b, _)| b)
@@ -300,7 +330,7 @@ impl Ctx {
         // set, as every CI service does) a cache is used if one was
         // restored but not written: a fresh clone would pay for writing a
         // cache no later run reads.
-        let set = |var: &str| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+        let set = env_set;
         let (backlog, pending) = if set("CAIRN_NO_CACHE") {
             (crate::load::load(&root)?, None)
         } else if defer {
@@ -348,6 +378,22 @@ impl Ctx {
         };
         let _ = writeln!(std::io::stderr(), "{line}");
     }
+}
+
+/// What a query loaded ([`Ctx::load_query`]).
+// One per command: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Query {
+    /// The columns of the query index, and the graph.
+    Columns(crate::load::index::Columns, Graph),
+    /// The backlog, and its graph.
+    Backlog(Backlog, Graph),
+}
+
+/// Whether an environment variable is set to something other than empty,
+/// `0` or `false`.
+fn env_set(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
 /// Resident memory of this process in MB (Linux; 0 elsewhere), for `-v` logs.

@@ -58,8 +58,19 @@ pub fn load_as_of(
 /// Reads the history of the backlog (cached), warning on stderr about a
 /// missing repository or a shallow clone when `warn`.
 pub fn read_history(ctx: &Ctx, backlog: &Backlog, use_cache: bool, warn: bool) -> anyhow::Result<Events> {
+    read_history_at(ctx, &backlog.root, &backlog.config, use_cache, warn)
+}
+
+/// [`read_history`] of the backlog at `root` with `config`.
+pub fn read_history_at(
+    ctx: &Ctx,
+    root: &std::path::Path,
+    config: &crate::config::Config,
+    use_cache: bool,
+    warn: bool,
+) -> anyhow::Result<Events> {
     let t = std::time::Instant::now();
-    let ev = history::read(&backlog.root, &backlog.config, use_cache)?;
+    let ev = history::read(root, config, use_cache)?;
     ctx.log(
         "history",
         &format!(
@@ -81,7 +92,16 @@ pub fn read_history(ctx: &Ctx, backlog: &Backlog, use_cache: bool, warn: bool) -
 /// Derived created/updated/reporter per id, for `list` and `show`; empty
 /// when there is no history (never an error: these commands work without git).
 pub fn derived(ctx: &Ctx, backlog: &Backlog) -> BTreeMap<String, crate::query::Derived> {
-    match read_history(ctx, backlog, true, false) {
+    derived_at(ctx, &backlog.root, &backlog.config)
+}
+
+/// [`derived`] for the backlog at `root` with `config`.
+pub fn derived_at(
+    ctx: &Ctx,
+    root: &std::path::Path,
+    config: &crate::config::Config,
+) -> BTreeMap<String, crate::query::Derived> {
+    match read_history_at(ctx, root, config, true, false) {
         Ok(ev) => history::derived(&ev),
         Err(e) => {
             ctx.warn(&format!("history unavailable: {e}"));

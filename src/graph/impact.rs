@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use super::{EdgeType, Graph};
+use crate::load::view::View;
 use crate::load::Backlog;
 
 /// The most hops of a `via` path reported: a longer path keeps its last
@@ -134,7 +135,7 @@ pub fn waits_on(g: &Graph, x: usize) -> Vec<usize> {
 /// Everything delayed if `x` slips, nearest first, then by id. Ties
 /// between equally short paths go to the path through smaller ids. Linear
 /// in the number of items that wait on `x` and their edges.
-pub fn impact(b: &Backlog, g: &Graph, x: usize) -> Impact {
+pub fn impact(b: &(impl View + ?Sized), g: &Graph, x: usize) -> Impact {
     impact_within(b, g, x, usize::MAX)
 }
 
@@ -142,8 +143,8 @@ pub fn impact(b: &Backlog, g: &Graph, x: usize) -> Impact {
 /// included): the nearest ones. `complete` says whether that was all. The
 /// site walks from every item with a limit, so the whole site stays linear
 /// in the backlog even where thousands of items wait on thousands.
-pub fn impact_within(b: &Backlog, g: &Graph, x: usize, limit: usize) -> Impact {
-    walk(g, x, limit, |w| b.is_done(&b.items[w]))
+pub fn impact_within(b: &(impl View + ?Sized), g: &Graph, x: usize, limit: usize) -> Impact {
+    walk(g, x, limit, |w| b.is_done(w))
 }
 
 /// [`impact_within`] with the done test given (`done(i)`: item `i` is in a
@@ -180,10 +181,10 @@ pub fn walk(g: &Graph, x: usize, limit: usize, done: impl Fn(usize) -> bool) -> 
 }
 
 /// Counts by kind of a list of delayed items.
-pub fn by_kind(b: &Backlog, delayed: &[Delayed]) -> BTreeMap<String, usize> {
+pub fn by_kind(b: &(impl View + ?Sized), delayed: &[Delayed]) -> BTreeMap<String, usize> {
     let mut m: BTreeMap<&str, usize> = BTreeMap::new();
     for d in delayed {
-        *m.entry(b.items[d.node].kind()).or_insert(0) += 1;
+        *m.entry(b.kind(d.node)).or_insert(0) += 1;
     }
     m.into_iter().map(|(k, n)| (k.to_string(), n)).collect()
 }

@@ -209,17 +209,43 @@ impl Graph {
                 g.inc[to].push(idx);
             }
         }
-        // Each node's lists by (type, other end), so the edges of one type
-        // are a slice found by binary search ([`Graph::out_typed`]).
-        let edges = &g.edges;
-        for l in g.out.iter_mut().filter(|l| l.len() > 1) {
+        g.finish();
+        g
+    }
+
+    /// The graph of `n` nodes with these edges, as [`Graph::build`] made
+    /// them (deduplicated, in its order): the query index stores a built
+    /// graph's edges as index pairs and makes the same graph from them
+    /// without resolving an id. An edge with an end outside `0..n` is
+    /// dropped.
+    pub fn from_edges(n: usize, edges: Vec<Edge>) -> Graph {
+        let mut g = Graph {
+            edges: Vec::with_capacity(edges.len()),
+            out: vec![Vec::new(); n],
+            inc: vec![Vec::new(); n],
+            ranks: Vec::new(),
+        };
+        for e in edges.into_iter().filter(|e| e.from < n && e.to < n) {
+            g.out[e.from].push(g.edges.len());
+            g.inc[e.to].push(g.edges.len());
+            g.edges.push(e);
+        }
+        g.finish();
+        g
+    }
+
+    /// Sorts each node's lists by (type, other end), so the edges of one
+    /// type are a slice found by binary search ([`Graph::out_typed`]), and
+    /// notes the ranks.
+    fn finish(&mut self) {
+        let edges = &self.edges;
+        for l in self.out.iter_mut().filter(|l| l.len() > 1) {
             l.sort_unstable_by(|&a, &b| (&edges[a].ty, edges[a].to).cmp(&(&edges[b].ty, edges[b].to)));
         }
-        for l in g.inc.iter_mut().filter(|l| l.len() > 1) {
+        for l in self.inc.iter_mut().filter(|l| l.len() > 1) {
             l.sort_unstable_by(|&a, &b| (&edges[a].ty, edges[a].from).cmp(&(&edges[b].ty, edges[b].from)));
         }
-        g.ranks = g.edges.iter().map(|e| e.ty.rank()).collect();
-        g
+        self.ranks = self.edges.iter().map(|e| e.ty.rank()).collect();
     }
 
     /// The edges of type `ty` in a sorted list of `out` or `inc`.

@@ -7,6 +7,7 @@
 use super::impact::Unblocks;
 use super::{EdgeType, Graph};
 use crate::config::Category;
+use crate::load::view::View;
 use crate::load::Backlog;
 
 /// A ready item and the number of not-done items that wait on it,
@@ -35,11 +36,12 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(b: &Backlog) -> Facts {
+    fn of(v: &(impl View + ?Sized)) -> Facts {
         use rayon::prelude::*;
-        let node = (0..b.items.len()).into_par_iter().map(|i| b.index.get(b.items[i].id()) == Some(&i)).collect();
-        let work = b.items.par_iter().map(|it| b.config.is_work(it.kind())).collect();
-        let category = b.items.par_iter().map(|it| b.category(it)).collect();
+        let n = v.len();
+        let node = (0..n).into_par_iter().map(|i| v.is_node(i)).collect();
+        let work = (0..n).into_par_iter().map(|i| v.is_work(i)).collect();
+        let category = (0..n).into_par_iter().map(|i| v.category(i)).collect();
         Facts { node, work, category }
     }
 }
@@ -80,24 +82,28 @@ pub fn is_ready(b: &Backlog, g: &Graph, i: usize) -> bool {
 
 /// The ready items, sorted.
 pub fn ready(b: &Backlog, g: &Graph, filter: &Filter) -> Vec<Ready> {
-    let facts = Facts::of(b);
+    ready_in(b, g, filter)
+}
+
+/// [`ready`] over any [`View`] of the items (a backlog, or the columns of
+/// the query index): the same rule, filters and order.
+pub fn ready_in(v: &(impl View + ?Sized), g: &Graph, filter: &Filter) -> Vec<Ready> {
+    let facts = Facts::of(v);
     let done = |x: usize| facts.category[x] == Some(Category::Done);
-    let mut counter = Unblocks::new(g, b.items.len());
-    let mut out: Vec<Ready> = (0..b.items.len())
+    let mut counter = Unblocks::new(g, v.len());
+    let mut out: Vec<Ready> = (0..v.len())
         .filter(|&i| {
-            let it = &b.items[i];
-            filter.sprint.is_none_or(|s| it.sprint.as_ref().is_some_and(|x| x.value == s))
-                && filter.assignee.is_none_or(|a| it.assignee.iter().any(|x| x == a))
+            filter.sprint.is_none_or(|s| v.sprint(i) == Some(s))
+                && filter.assignee.is_none_or(|a| v.assignee(i).contains(&a))
         })
         .filter(|&i| ready_by(g, i, |x| facts.node[x], |x| facts.work[x], |x| facts.category[x]))
         .map(|i| Ready { node: i, unblocks: counter.count_by(g, i, &done) })
         .collect();
     out.sort_by(|x, y| {
-        let (a, c) = (&b.items[x.node], &b.items[y.node]);
-        a.priority_rank()
-            .cmp(&c.priority_rank())
+        v.priority_rank(x.node)
+            .cmp(&v.priority_rank(y.node))
             .then_with(|| y.unblocks.cmp(&x.unblocks))
-            .then_with(|| a.id().cmp(c.id()))
+            .then_with(|| v.id(x.node).cmp(v.id(y.node)))
     });
     out
 }

@@ -27,7 +27,7 @@
 use chrono::NaiveDate;
 
 use super::{EdgeType, Graph};
-use crate::config::Role;
+use crate::load::view::View;
 use crate::load::Backlog;
 
 /// Slack at or below this counts as zero.
@@ -89,31 +89,36 @@ fn f(i: usize) -> usize {
 
 /// The project start date (see the module docs).
 pub fn project_start(b: &Backlog) -> Option<NaiveDate> {
-    if let Some(d) = b.config.schedule.start.as_deref().and_then(crate::util::time::parse_date) {
+    project_start_in(b)
+}
+
+/// [`project_start`] over any [`View`] of the items.
+pub fn project_start_in(v: &(impl View + ?Sized)) -> Option<NaiveDate> {
+    if let Some(d) = v.config().schedule.start.as_deref().and_then(crate::util::time::parse_date) {
         return Some(d);
     }
-    let is_sprint = |k: &str| b.config.kind(k).is_some_and(|k| k.role == Role::Sprint);
-    let items = b.items.iter().filter(|it| !is_sprint(it.kind())).filter_map(|it| it.start.as_ref()).map(|d| d.value);
+    let items = (0..v.len()).filter(|&i| !v.is_sprint(i)).filter_map(|i| v.start(i));
     if let Some(d) = items.min() {
         return Some(d);
     }
-    b.items.iter().filter(|it| is_sprint(it.kind())).filter_map(|it| it.start.as_ref()).map(|d| d.value).min()
+    (0..v.len()).filter(|&i| v.is_sprint(i)).filter_map(|i| v.start(i)).min()
 }
 
 impl Schedule {
     /// Schedules every open work item of the backlog.
     pub fn compute(b: &Backlog, g: &Graph) -> Schedule {
-        let n = b.items.len();
-        let start = project_start(b);
-        let ppd = b.config.schedule.points_per_day;
+        Schedule::compute_in(b, g)
+    }
+
+    /// [`Schedule::compute`] over any [`View`] of the items (a backlog, or
+    /// the columns of the query index).
+    pub fn compute_in(v: &(impl View + ?Sized), g: &Graph) -> Schedule {
+        let n = v.len();
+        let start = project_start_in(v);
+        let ppd = v.config().schedule.points_per_day;
         // Items are sorted by id, so only the first of equal ids is a node.
-        let work: Vec<bool> = (0..n)
-            .map(|i| {
-                let it = &b.items[i];
-                b.config.is_work(it.kind()) && (i == 0 || b.items[i - 1].id() != it.id())
-            })
-            .collect();
-        let open: Vec<bool> = (0..n).map(|i| work[i] && !b.is_done(&b.items[i])).collect();
+        let work: Vec<bool> = (0..n).map(|i| v.is_work(i) && (i == 0 || v.id(i - 1) != v.id(i))).collect();
+        let open: Vec<bool> = (0..n).map(|i| work[i] && !v.is_done(i)).collect();
         // A summary has work-item children (open or done) and spans them.
         let summary: Vec<bool> =
             (0..n).map(|i| open[i] && g.sources(i, &EdgeType::Parent).any(|c| c != i && work[c])).collect();
@@ -121,8 +126,8 @@ impl Schedule {
             if summary[i] {
                 return 0.0;
             }
-            let it = &b.items[i];
-            let d = it.duration.or_else(|| it.estimate.map(|e| if ppd > 0.0 { e / ppd } else { 0.0 })).unwrap_or(0.0);
+            let d =
+                v.duration(i).or_else(|| v.estimate(i).map(|e| if ppd > 0.0 { e / ppd } else { 0.0 })).unwrap_or(0.0);
             if d.is_finite() && d > 0.0 {
                 d
             } else {
@@ -196,7 +201,7 @@ impl Schedule {
         let out_adj = |u: usize| &adj[row[u]..row[u + 1]];
         let mut early = vec![0.0f64; nodes];
         for i in (0..n).filter(|&i| open[i]) {
-            if let Some(o) = b.items[i].start.as_ref().and_then(|d| offset(d.value)) {
+            if let Some(o) = v.start(i).and_then(offset) {
                 early[s(i)] = early[s(i)].max(o);
             }
         }
@@ -213,7 +218,7 @@ impl Schedule {
         // Backward pass.
         let mut late = vec![end; nodes];
         for i in (0..n).filter(|&i| open[i]) {
-            if let Some(o) = b.items[i].due.as_ref().and_then(|d| offset(d.value)) {
+            if let Some(o) = v.due(i).and_then(offset) {
                 late[f(i)] = late[f(i)].min(o + 1.0);
             }
         }

@@ -96,6 +96,23 @@ impl Stamp {
         }
     }
 
+    /// The stamp as 48 bytes (for the query index, `load::index`).
+    pub fn to_bytes(&self) -> [u8; 48] {
+        let mut b = [0u8; 48];
+        b[..8].copy_from_slice(&self.len.to_le_bytes());
+        b[8..24].copy_from_slice(&self.mtime_ns.to_le_bytes());
+        b[24..40].copy_from_slice(&self.ctime_ns.to_le_bytes());
+        b[40..].copy_from_slice(&self.ino.to_le_bytes());
+        b
+    }
+
+    /// The stamp of [`Stamp::to_bytes`].
+    pub fn from_bytes(b: &[u8; 48]) -> Stamp {
+        let u64_at = |k: usize| u64::from_le_bytes(b[k..k + 8].try_into().unwrap_or([0; 8]));
+        let i128_at = |k: usize| i128::from_le_bytes(b[k..k + 16].try_into().unwrap_or([0; 16]));
+        Stamp { len: u64_at(0), mtime_ns: i128_at(8), ctime_ns: i128_at(24), ino: u64_at(40) }
+    }
+
     /// Whether the file changed so shortly before `read_at` that a later
     /// change might not move its stamp.
     pub fn is_racy(&self, read_at: SystemTime) -> bool {

@@ -6,9 +6,11 @@
 pub mod cache;
 pub mod frontmatter;
 pub mod ids;
+pub mod index;
 pub mod item;
 pub mod proposals;
 pub mod sprints;
+pub mod view;
 pub mod yaml;
 
 use std::collections::HashMap;
@@ -116,7 +118,27 @@ pub fn load_cached_deferred(root: &Path, save: bool) -> Result<(Backlog, Option<
         return Err(LoadError::NoRoot(root.to_path_buf()));
     }
     let (config, key) = Config::load_text(root)?;
-    Ok(load_inner(root, config, Some((key.as_bytes(), save)), true))
+    let (b, pending, _) = load_inner(root, config, Some((key.as_bytes(), save)), true);
+    Ok((b, pending))
+}
+
+/// What a cached load stamped (for the query index, [`index`]): the item
+/// files, sorted; each one's stamp (`None`: it could not be stamped); and
+/// when the load began (no file was read before it).
+pub struct Stamped {
+    pub files: Vec<String>,
+    pub stamps: Vec<Option<cache::Stamp>>,
+    pub started: std::time::SystemTime,
+}
+
+/// [`load_cached`], and what it stamped; with the bytes of `cairn.yml`.
+pub fn load_cached_stamped(root: &Path, save: bool) -> Result<(Backlog, Option<Stamped>, String), LoadError> {
+    if !root.is_dir() {
+        return Err(LoadError::NoRoot(root.to_path_buf()));
+    }
+    let (config, key) = Config::load_text(root)?;
+    let (b, _, stamped) = load_inner(root, config, Some((key.as_bytes(), save)), false);
+    Ok((b, stamped, key))
 }
 
 /// Loads with a given config.
@@ -133,8 +155,9 @@ fn load_inner(
     config: Config,
     cache: Option<(&[u8], bool)>,
     defer: bool,
-) -> (Backlog, Option<cache::Pending>) {
+) -> (Backlog, Option<cache::Pending>, Option<Stamped>) {
     let defer = defer && !config.dialect.ids.active();
+    let started = std::time::SystemTime::now();
     // The walk, or the listing of the last one while no folder changed.
     let listed = cache.and_then(|(key, _)| cache::Listing::read(root, key));
     let (files, mut diagnostics) = match listed {
@@ -160,8 +183,11 @@ fn load_inner(
         }
     };
     let mut pending = None;
-    let (items, diags): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>) = match cache {
-        None => files.par_iter().map(|rel| parse(rel).0).unzip(),
+    let (items, diags, stamped): (Vec<Option<Item>>, Vec<Vec<Diagnostic>>, _) = match cache {
+        None => {
+            let (items, diags) = files.par_iter().map(|rel| parse(rel).0).unzip();
+            (items, diags, None)
+        }
         Some((key, save)) => {
             let mut cached = cache::Cache::read(root, key);
             // Stamp before reading: a file changed after its stamp was
@@ -200,18 +226,24 @@ fn load_inner(
             }
             // No item files, no cache: `check` in an empty folder (or one
             // that is no backlog) leaves no `.cairn-cache/` behind.
-            if save && !files.is_empty() && defer {
+            // A deferred write takes the stamps; the query index (a
+            // query's load, never deferred) needs them otherwise.
+            let stamped = if save && !files.is_empty() && defer {
                 pending = Some(cache::Pending::new(root, key, cached, stamps, layers, &diags));
-            } else if save && !files.is_empty() {
-                let read_at = std::time::SystemTime::now();
-                let entries: Vec<cache::Entry> = (0..files.len())
-                    .filter_map(|i| {
-                        stamps[i].map(|s| (files[i].as_str(), s, items[i].as_ref(), diags[i].as_slice(), layers[i]))
-                    })
-                    .collect();
-                cache::save(root, key, read_at, &cached, &entries);
-            }
-            (items, diags)
+                None
+            } else {
+                if save && !files.is_empty() {
+                    let read_at = std::time::SystemTime::now();
+                    let entries: Vec<cache::Entry> = (0..files.len())
+                        .filter_map(|i| {
+                            stamps[i].map(|s| (files[i].as_str(), s, items[i].as_ref(), diags[i].as_slice(), layers[i]))
+                        })
+                        .collect();
+                    cache::save(root, key, read_at, &cached, &entries);
+                }
+                Some(stamps)
+            };
+            (items, diags, stamped)
         }
     };
     // `filter_map` over the vector's own iterator collects in place: no
@@ -222,8 +254,10 @@ fn load_inner(
     let n = files.len();
     if let Some(p) = &mut pending {
         p.files = files;
+        return (Backlog::from_items(root.to_path_buf(), config, items, diagnostics, n), pending, None);
     }
-    (Backlog::from_items(root.to_path_buf(), config, items, diagnostics, n), pending)
+    let stamped = stamped.map(|stamps| Stamped { files, stamps, started });
+    (Backlog::from_items(root.to_path_buf(), config, items, diagnostics, n), None, stamped)
 }
 
 /// The stamps of `files` (root-relative, sorted), in parallel, each looked

@@ -503,13 +503,18 @@ impl Filter {
     /// Every top-level name must be a field of the item object or a custom
     /// field of the configuration.
     pub fn check_fields(&self, b: &Backlog) -> Result<(), QueryError> {
+        self.check_fields_in(b)
+    }
+
+    /// [`Filter::check_fields`] over any view of the items.
+    pub fn check_fields_in(&self, b: &(impl crate::load::view::View + ?Sized)) -> Result<(), QueryError> {
         let known = || {
             super::OBJECT_FIELDS
                 .iter()
                 .copied()
                 .filter(|f| *f != "body")
                 .chain(SPRINT_FIELDS.iter().copied())
-                .chain(b.config.fields.keys().map(String::as_str))
+                .chain(b.config().fields.keys().map(String::as_str))
         };
         for v in &self.variables {
             if !known().any(|k| k == v) {

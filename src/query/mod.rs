@@ -2,6 +2,7 @@
 //! expressions (minijinja's expression language), sorting, field selection,
 //! and table/CSV output.
 
+pub mod columns;
 pub mod export;
 pub mod expr;
 pub mod show;
@@ -14,6 +15,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 
 use crate::graph::{EdgeType, Graph};
+use crate::load::view::View;
 use crate::load::Backlog;
 use crate::model::Reference;
 
@@ -25,10 +27,10 @@ pub struct Derived {
     pub reporter: Option<String>,
 }
 
-fn ids(b: &Backlog, mut v: Vec<usize>) -> Value {
+fn ids(b: &(impl View + ?Sized), mut v: Vec<usize>) -> Value {
     v.sort_unstable();
     v.dedup();
-    Value::Array(v.into_iter().map(|i| Value::String(b.items[i].id().to_string())).collect())
+    Value::Array(v.into_iter().map(|i| Value::String(b.id(i).to_string())).collect())
 }
 
 /// A key of the item object, in the object's order (the last three only
@@ -106,36 +108,71 @@ const KEYS: [(Key, &str); 32] = [
 ];
 
 /// Whether the item object of item `i` has the sprint keys.
-fn is_sprint(b: &Backlog, i: usize) -> bool {
-    b.config.kind(b.items[i].kind()).is_some_and(|k| k.role == crate::config::Role::Sprint)
+fn is_sprint(b: &(impl View + ?Sized), i: usize) -> bool {
+    b.is_sprint(i)
+}
+
+/// The keys of the item object whose values come from what a [`View`]
+/// answers and the graph (no whole item): what the query index's columns
+/// hold.
+const COLUMN_KEYS: [Key; 21] = [
+    Key::Id,
+    Key::Kind,
+    Key::Status,
+    Key::StatusCategory,
+    Key::Priority,
+    Key::Assignee,
+    Key::Due,
+    Key::Start,
+    Key::Estimate,
+    Key::Labels,
+    Key::Sprint,
+    Key::Parent,
+    Key::Children,
+    Key::DependsOn,
+    Key::Blocks,
+    Key::RelatesTo,
+    Key::Duplicates,
+    Key::DuplicatedBy,
+    Key::ReferencedBy,
+    Key::Path,
+    Key::End,
+];
+
+/// Whether a `where` expression reading `names` (see [`Filter::reads`])
+/// reads only keys of [`COLUMN_KEYS`]: then [`where_context`] needs no
+/// whole item, and the query runs on the columns of the query index.
+pub fn on_columns(names: &[String]) -> bool {
+    names.iter().all(|n| KEYS.iter().any(|(k, name)| name == n && COLUMN_KEYS.contains(k)))
 }
 
 /// The value of one key of item `i`'s object (the one place each is made).
-fn key_value(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>, key: Key) -> Value {
-    let item = &b.items[i];
+/// The keys of [`COLUMN_KEYS`] are made from the view's facts and the
+/// graph; the others from the whole item (null if the view lacks it).
+fn key_value(
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    i: usize,
+    derived: Option<&Derived>,
+    stored: Option<&Map<String, Value>>,
+    key: Key,
+) -> Value {
     let targets = |ty: &EdgeType| g.targets(i, ty).collect::<Vec<_>>();
     let sources = |ty: &EdgeType| g.sources(i, ty).collect::<Vec<_>>();
-    let date = |d: &Option<crate::model::Spanned<chrono::NaiveDate>>| json!(d.as_ref().map(|d| d.value.to_string()));
+    let date = |d: Option<chrono::NaiveDate>| json!(d.map(|d| d.to_string()));
     match key {
-        Key::Id => json!(item.id()),
-        Key::Kind => json!(item.kind()),
-        Key::Title => json!(item.title.value),
-        Key::Status => json!(item.status()),
-        Key::StatusCategory => json!(b.category(item).map(|c| c.as_str())),
-        Key::Priority => json!(item.priority()),
-        Key::Assignee => json!(item.assignee),
-        Key::Reporter => json!(item.reporter.clone().or_else(|| derived.and_then(|d| d.reporter.clone()))),
-        Key::Created => json!(item.created.clone().or_else(|| derived.and_then(|d| d.created.clone()))),
-        Key::Updated => json!(item.updated.clone().or_else(|| derived.and_then(|d| d.updated.clone()))),
-        Key::Due => date(&item.due),
-        Key::Start => date(&item.start),
-        Key::Estimate => json!(item.estimate.map(num)),
-        Key::Labels => json!(item.labels),
-        Key::Sprint => json!(item.sprint.as_ref().map(|s| s.value.clone())),
-        Key::Parent => json!(g
-            .parent(i)
-            .map(|p| b.items[p].id().to_string())
-            .or_else(|| item.parent.as_ref().map(|p| p.value.clone()))),
+        Key::Id => json!(b.id(i)),
+        Key::Kind => json!(b.kind(i)),
+        Key::Status => json!(b.status(i)),
+        Key::StatusCategory => json!(b.category(i).map(|c| c.as_str())),
+        Key::Priority => json!(b.priority(i)),
+        Key::Assignee => json!(b.assignee(i)),
+        Key::Due => date(b.due(i)),
+        Key::Start => date(b.start(i)),
+        Key::Estimate => json!(b.estimate(i).map(num)),
+        Key::Labels => json!(b.labels(i)),
+        Key::Sprint => json!(b.sprint(i)),
+        Key::Parent => json!(g.parent(i).map(|p| b.id(p)).or_else(|| b.parent_raw(i))),
         Key::Children => ids(b, sources(&EdgeType::Parent)),
         Key::DependsOn => ids(b, targets(&EdgeType::DependsOn)),
         Key::Blocks => ids(b, sources(&EdgeType::DependsOn)),
@@ -144,8 +181,72 @@ fn key_value(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>, key: K
             relates.extend(sources(&EdgeType::RelatesTo));
             ids(b, relates)
         }
-        Key::Duplicates => json!(item.duplicates.as_ref().map(|s| s.value.clone())),
+        Key::Duplicates => json!(b.duplicates_raw(i)),
         Key::DuplicatedBy => ids(b, sources(&EdgeType::Duplicates)),
+        Key::ReferencedBy => ids(b, sources(&EdgeType::References)),
+        Key::Path => json!(b.path(i)),
+        Key::End => date(b.end(i)),
+        _ => match b.item(i) {
+            Some(item) => item_key_value(item, derived, key),
+            // The query index's JSON of the item's other keys.
+            None => {
+                let parsed;
+                let map = match stored {
+                    Some(m) => Some(m),
+                    None => {
+                        parsed = stored_row(b, i);
+                        parsed.as_ref()
+                    }
+                };
+                let name = KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, n)| n);
+                with_derived(map.and_then(|m| m.get(name)).cloned().unwrap_or(Value::Null), derived, key)
+            }
+        },
+    }
+}
+
+/// The item's own `reporter`, `created` or `updated` (`own`), else the
+/// one derived from history; any other key's value as it is.
+fn with_derived(own: Value, derived: Option<&Derived>, key: Key) -> Value {
+    if !own.is_null() {
+        return own;
+    }
+    match key {
+        Key::Reporter => json!(derived.and_then(|d| d.reporter.clone())),
+        Key::Created => json!(derived.and_then(|d| d.created.clone())),
+        Key::Updated => json!(derived.and_then(|d| d.updated.clone())),
+        _ => own,
+    }
+}
+
+/// The query index's JSON object of item `i`'s non-column keys, parsed.
+fn stored_row(b: &(impl View + ?Sized), i: usize) -> Option<Map<String, Value>> {
+    match serde_json::from_str(b.row_json(i)?) {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// Item `i`'s keys that are not columns ([`COLUMN_KEYS`]), made from the
+/// whole item without history, as one JSON object: what the query index
+/// stores per item for the rows a query prints ([`View::row_json`]).
+pub fn row_json(b: &Backlog, i: usize) -> String {
+    let item = &b.items[i];
+    let mut o = Map::new();
+    for &(key, name) in KEYS.iter().filter(|(k, _)| !COLUMN_KEYS.contains(k)) {
+        o.insert(name.to_string(), item_key_value(item, None, key));
+    }
+    Value::Object(o).to_string()
+}
+
+/// The value of a key that is not a column ([`COLUMN_KEYS`]), from the
+/// whole item.
+fn item_key_value(item: &crate::model::Item, derived: Option<&Derived>, key: Key) -> Value {
+    match key {
+        Key::Title => json!(item.title.value),
+        Key::Reporter => with_derived(json!(item.reporter), derived, key),
+        Key::Created => with_derived(json!(item.created), derived, key),
+        Key::Updated => with_derived(json!(item.updated), derived, key),
         Key::References => Value::Array(
             item.references
                 .iter()
@@ -162,24 +263,29 @@ fn key_value(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>, key: K
                 })
                 .collect(),
         ),
-        Key::ReferencedBy => ids(b, sources(&EdgeType::References)),
-        Key::Path => json!(item.path),
         Key::Checklist => json!(item.checklist),
         Key::Acceptance => json!(item.acceptance),
         Key::Ml => json!(item.ml),
         Key::Fields => Value::Object(item.fields.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect()),
-        Key::End => date(&item.end),
         Key::Goal => json!(item.goal),
         Key::Capacity => json!(item.capacity),
+        // The column keys are made in `key_value`.
+        _ => Value::Null,
     }
 }
 
 /// The item object of `cli.md` for item `i`, without the body.
 pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) -> Value {
+    item_object_in(b, g, i, derived)
+}
+
+/// [`item_object`] over any [`View`] of the items (the non-column keys are null where it has no whole item).
+pub fn item_object_in(b: &(impl View + ?Sized), g: &Graph, i: usize, derived: Option<&Derived>) -> Value {
     let keys = if is_sprint(b, i) { &KEYS[..] } else { &KEYS[..KEYS.len() - 3] };
+    let stored = if b.item(i).is_none() { stored_row(b, i) } else { None };
     let mut o = Map::with_capacity(keys.len());
     for &(key, name) in keys {
-        o.insert(name.to_string(), key_value(b, g, i, derived, key));
+        o.insert(name.to_string(), key_value(b, g, i, derived, stored.as_ref(), key));
     }
     Value::Object(o)
 }
@@ -189,14 +295,25 @@ pub fn item_object(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>) 
 /// object (a key of the object, else a custom field of that name, else
 /// nothing), so that it evaluates the same without the object being built.
 pub fn where_context(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>, names: &[String]) -> Value {
+    where_context_in(b, g, i, derived, names)
+}
+
+/// [`where_context`] over any [`View`] of the items.
+pub fn where_context_in(
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    i: usize,
+    derived: Option<&Derived>,
+    names: &[String],
+) -> Value {
     let sprint = is_sprint(b, i);
     let mut o = Map::with_capacity(names.len());
     for name in names {
         let key =
             KEYS.iter().find(|(k, n)| n == name && (sprint || !matches!(k, Key::End | Key::Goal | Key::Capacity)));
         let value = match key {
-            Some(&(key, _)) => Some(key_value(b, g, i, derived, key)),
-            None => b.items[i].fields.get(name).map(|f| f.value.clone()),
+            Some(&(key, _)) => Some(key_value(b, g, i, derived, None, key)),
+            None => b.item(i).and_then(|it| it.fields.get(name)).map(|f| f.value.clone()),
         };
         if let Some(v) = value {
             o.insert(name.clone(), v);
@@ -210,28 +327,32 @@ pub fn where_context(b: &Backlog, g: &Graph, i: usize, derived: Option<&Derived>
 /// A `via` path longer than [`crate::graph::impact::VIA_MAX`] hops keeps its
 /// last hops (ending at the item) and has `via_truncated: true`.
 pub fn impact_json(b: &Backlog, g: &Graph, s: &crate::graph::schedule::Schedule, i: usize) -> Value {
+    impact_json_in(b, g, s, i)
+}
+
+/// [`impact_json`] over any [`View`] of the items (with the whole items of `i`'s delayed ones).
+pub fn impact_json_in(b: &(impl View + ?Sized), g: &Graph, s: &crate::graph::schedule::Schedule, i: usize) -> Value {
     use crate::graph::impact;
     let im = impact::impact(b, g, i);
     let list: Vec<Value> = im
         .delayed
         .iter()
         .map(|d| {
-            let it = &b.items[d.node];
             let via = im.via(d.node, impact::VIA_MAX);
             json!({
-                "id": it.id(),
-                "kind": it.kind(),
-                "title": it.title.value,
-                "status": it.status(),
+                "id": b.id(d.node),
+                "kind": b.kind(d.node),
+                "title": key_value(b, g, d.node, None, None, Key::Title),
+                "status": b.status(d.node),
                 "distance": d.distance,
-                "via": via.nodes.iter().map(|&v| b.items[v].id()).collect::<Vec<_>>(),
+                "via": via.nodes.iter().map(|&v| b.id(v)).collect::<Vec<_>>(),
                 "via_truncated": via.cut > 0,
             })
         })
         .collect();
     let t = s.get(i);
     json!({
-        "id": b.items[i].id(),
+        "id": b.id(i),
         "delayed": list,
         "by_kind": impact::by_kind(b, &im.delayed),
         "critical": t.is_some_and(|t| t.critical),
@@ -327,16 +448,21 @@ pub fn field_names(b: &Backlog) -> Vec<&str> {
     v
 }
 
-fn check_name(name: &str, b: &Backlog, make: fn(String, String) -> QueryError) -> Result<(), QueryError> {
-    if OBJECT_FIELDS.contains(&name) || b.config.fields.contains_key(name) || EXTRA_FIELDS.contains(&name) {
+fn check_name(name: &str, b: &(impl View + ?Sized), make: fn(String, String) -> QueryError) -> Result<(), QueryError> {
+    if OBJECT_FIELDS.contains(&name) || b.config().fields.contains_key(name) || EXTRA_FIELDS.contains(&name) {
         return Ok(());
     }
-    let all = OBJECT_FIELDS.iter().copied().chain(b.config.fields.keys().map(String::as_str));
+    let all = OBJECT_FIELDS.iter().copied().chain(b.config().fields.keys().map(String::as_str));
     Err(make(name.to_string(), crate::util::suggest::hint(name, all)))
 }
 
 /// Validates sort keys and fields against the known names.
 pub fn validate_names(b: &Backlog, sort: &[SortKey], fields: &[String]) -> Result<(), QueryError> {
+    validate_names_in(b, sort, fields)
+}
+
+/// [`validate_names`] over any [`View`].
+pub fn validate_names_in(b: &(impl View + ?Sized), sort: &[SortKey], fields: &[String]) -> Result<(), QueryError> {
     for k in sort {
         check_name(&k.field, b, QueryError::Sort)?;
     }
@@ -358,6 +484,11 @@ pub fn get<'a>(object: &'a Value, field: &str) -> &'a Value {
 /// (ascending: `lowest` first; `desc`: most important first), status by
 /// workflow order; nulls sort last; ties by id.
 pub fn compare(b: &Backlog, a: &Value, c: &Value, keys: &[SortKey]) -> Ordering {
+    compare_in(b, a, c, keys)
+}
+
+/// [`compare`] over any [`View`].
+pub fn compare_in(b: &(impl View + ?Sized), a: &Value, c: &Value, keys: &[SortKey]) -> Ordering {
     for k in keys {
         let (x, y) = (get(a, &k.field), get(c, &k.field));
         let ord = match (x.is_null(), y.is_null()) {
@@ -392,9 +523,9 @@ fn rank_priority(v: &Value) -> usize {
     all.len() - 1 - all.iter().position(|x| *x == p).unwrap_or(all.len() / 2)
 }
 
-fn rank_status(b: &Backlog, v: &Value) -> usize {
+fn rank_status(b: &(impl View + ?Sized), v: &Value) -> usize {
     let s = v.as_str().unwrap_or("");
-    b.config.statuses.iter().position(|x| x.name == s).unwrap_or(usize::MAX)
+    b.config().statuses.iter().position(|x| x.name == s).unwrap_or(usize::MAX)
 }
 
 fn compare_values(x: &Value, y: &Value) -> Ordering {
