@@ -179,6 +179,9 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     ctx.log("render+write", &phases.join(", "));
     let (frags, of) = built.fragments;
     ctx.log("render+write", &format!("list fragments: rendered {frags} of {of}"));
+    if built.full.is_none() {
+        ctx.log("render+write", &format!("site-wide jobs rendered: {}", built.site_wide.join(" ")));
+    }
     if let Some(e) = &built.save_error {
         ctx.log("render+write", &format!("the build state was not saved ({e}): the next build is a full one"));
     }

@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use super::hash_bytes;
 use super::persist::{dir_mtime, FileState, JobOut, State};
-use super::site::{job_key, may_link, site_wide_key, Altered, Error, Outcome};
+use super::site::{job_key, may_link, site_wide_key, Altered, Error, Outcome, SiteSigs};
 use crate::site::pages::{Job, Shared};
 use crate::site::theme::Theme;
 use crate::site::write::{remove_tree, DirSink};
@@ -43,8 +43,8 @@ pub(super) struct Ctx<'a> {
     pub theme: &'a Theme,
     pub out: &'a Path,
     pub progress: Progress<'a>,
-    /// The fingerprint of what the site-wide pages list (their job keys).
-    pub site_sig: u64,
+    /// The fingerprints of what the site-wide jobs show (their job keys).
+    pub site_sigs: SiteSigs,
 }
 
 type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), Error> + Sync + 'a;
@@ -229,7 +229,7 @@ pub(super) fn run(
     let mut render: Vec<(Job, Option<String>)> = Vec::new();
     let mut reuse: Vec<(String, &JobOut)> = Vec::new();
     for job in all.iter() {
-        let key = job_key(shared, job).or_else(|| Some(site_wide_key(job, ctx.site_sig)));
+        let key = job_key(shared, job).or_else(|| Some(site_wide_key(job, &ctx.site_sigs)));
         let keep = match (plan, &key) {
             (Some((prev, stale)), Some(k)) if !stale.contains(k) => {
                 let linking = matches!(job, Job::Item(i) if may_link(&shared.b.items[*i].body));
@@ -300,6 +300,7 @@ pub(super) fn run(
         full: None,
         jobs_total: all.len(),
         jobs_rendered: render.len(),
+        site_wide: render.iter().filter(|(j, _)| job_key(shared, j).is_none()).map(|(j, _)| format!("{j:?}")).collect(),
         written: rec.written.into_inner(),
         reused: rec.reused.into_inner(),
         fragments: (0, 0),
