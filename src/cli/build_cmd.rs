@@ -148,6 +148,7 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         flags: crate::engine::hash_bytes(&[&[u8::from(a.strict), u8::from(a.no_history)]]),
         full: a.full || no_cache,
         save: !no_cache && !set("CI"),
+        last: true,
     };
     // A backlog too large for this machine's memory: a clear refusal now,
     // not an abort half-way through the pages.
@@ -201,5 +202,15 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         );
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
+    // The process ends after the build: the backlog, its graph, history
+    // and report are left to the operating system to take back at exit,
+    // not freed one by one (as `engine::site::Request::last` does).
+    std::mem::forget(inputs);
+    std::mem::forget(analysis);
+    std::mem::forget(derived);
+    std::mem::forget(events);
+    std::mem::forget(report);
+    std::mem::forget(graph);
+    std::mem::forget(backlog);
     Ok(if errors > 0 { EXIT_PROBLEMS } else { 0 })
 }
