@@ -224,7 +224,7 @@ pub(super) struct SiteSigs {
     /// object, card, path, body, schedule, sprint charts and page) in the
     /// backlog's order, the items of a duplicate id, the diagnostics, the
     /// insights and the proposals (overview, boards, backlog, graph,
-    /// roadmap, insights, proposals, static API).
+    /// roadmap, proposals, static API).
     pub all: u64,
     /// The problems page: the diagnostics, and each item's id, path and
     /// page (a diagnostic links to its item's page) — not titles.
@@ -240,6 +240,9 @@ pub(super) struct SiteSigs {
     pub docs: u64,
     /// The feed: the title and page of the item of each of its events.
     pub feed: u64,
+    /// The insights page: the insights, and the signature of each item
+    /// they name (its card).
+    pub insights: u64,
 }
 
 impl SiteSigs {
@@ -251,6 +254,7 @@ impl SiteSigs {
             Job::Metrics => self.metrics,
             Job::Docs => self.docs,
             Job::Feed => self.feed,
+            Job::Insights => self.insights,
             _ => self.all,
         }
     }
@@ -317,6 +321,15 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, items: &HashMap<String, ItemState
             );
         }
     }
+    // The insights page shows each insight with the cards of the items it
+    // names, and whether the history gave any.
+    let mut insights = crate::util::HashWriter::default();
+    let _ = write!(insights, "{:?}\u{0}{}\u{0}", s.insights, inputs.analytics.history_insights().is_empty());
+    for x in &s.insights {
+        for id in &x.items {
+            let _ = write!(insights, "{id}\u{0}{:?}\u{0}", b.index.get(id.as_str()).map(|&i| sigs[i]));
+        }
+    }
     let sprints = sprints.finish();
     let metrics = match inputs.analytics.metrics() {
         Some(m) => hash_bytes(&[&sprints.to_le_bytes(), m.to_string().as_bytes()]),
@@ -329,6 +342,7 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, items: &HashMap<String, ItemState
         metrics,
         docs: docs.finish(),
         feed: feed.finish(),
+        insights: insights.finish(),
     }
 }
 
