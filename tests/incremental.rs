@@ -380,3 +380,61 @@ fn site_wide_pages_are_kept_when_nothing_they_list_changed() {
     assert!(!incremental, "a full build");
     b.check_small("a build after items.json was removed");
 }
+
+/// The site-wide jobs an incremental build rendered (`-v`).
+fn site_wide(log: &str) -> Vec<String> {
+    let line = log
+        .lines()
+        .find_map(|l| l.strip_prefix("[render+write] site-wide jobs rendered:"))
+        .expect("a site-wide jobs line");
+    line.split_whitespace().map(str::to_string).collect()
+}
+
+/// Each site-wide job is keyed by what it shows: a title edit keeps the
+/// pages that show no title of a work item (problems, sprints, metrics,
+/// the docs index) and renders again those that do (backlog, boards,
+/// static API); a status edit renders the sprints and metrics pages again
+/// (a sprint's numbers count statuses) and still keeps the problems page.
+#[test]
+fn a_title_edit_keeps_the_site_wide_pages_that_show_no_title() {
+    let (_repo, _tmp, mut b) = example_bench();
+    let root = b.root.clone();
+    build(&root, &b.out, &[]);
+    let story = "stories/asm-stories-api.md";
+    let insights = std::fs::read_to_string(b.out.join("insights.html")).unwrap();
+    assert!(!insights.contains("items/asm-stories-api.html"), "the story is in no insight");
+    edit(&root, story, "title: Story and task endpoints", "title: Story and task routes");
+    b.check_small("a title edit");
+    let jobs = site_wide(&b.log);
+    for kept in ["Problems", "Sprints", "Metrics", "Docs", "Insights"] {
+        assert!(!jobs.iter().any(|j| j == kept), "{kept} kept after a title edit: {jobs:?}");
+    }
+    for shown in ["Backlog", "Api", "Overview"] {
+        assert!(jobs.iter().any(|j| j == shown), "{shown} rendered after a title edit: {jobs:?}");
+    }
+    let backlog = std::fs::read_to_string(b.out.join("backlog.html")).unwrap();
+    assert!(backlog.contains("Story and task routes"), "the new title is in the backlog");
+    edit(&root, story, "status: in_progress", "status: review");
+    b.check_small("a status edit");
+    let jobs = site_wide(&b.log);
+    assert!(!jobs.iter().any(|j| j == "Problems"), "no diagnostic changed: {jobs:?}");
+    for shown in ["Sprints", "Metrics"] {
+        assert!(jobs.iter().any(|j| j == shown), "{shown} rendered after a status edit: {jobs:?}");
+    }
+    // The title of an item an insight names: the insights page shows it.
+    let named = insights.split("items/").nth(1).and_then(|r| r.split(".html").next()).expect("an item in an insight");
+    let file = walkdir::WalkDir::new(&root)
+        .into_iter()
+        .map(Result::unwrap)
+        .find(|e| e.file_name().to_string_lossy() == format!("{named}.md"))
+        .expect("the named item's file");
+    let rel = file.path().strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    let title = text.lines().find_map(|l| l.strip_prefix("title: ")).expect("a title").to_string();
+    edit(&root, &rel, &format!("title: {title}"), &format!("title: {title} (renamed)"));
+    b.check_small("a title edit of an item an insight names");
+    let jobs = site_wide(&b.log);
+    assert!(jobs.iter().any(|j| j == "Insights"), "Insights rendered: {jobs:?}");
+    let now = std::fs::read_to_string(b.out.join("insights.html")).unwrap();
+    assert!(now.contains(&format!("{title} (renamed)")), "the new title on the insights page");
+}

@@ -148,6 +148,7 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         flags: crate::engine::hash_bytes(&[&[u8::from(a.strict), u8::from(a.no_history)]]),
         full: a.full || no_cache,
         save: !no_cache && !set("CI"),
+        last: true,
     };
     // A backlog too large for this machine's memory: a clear refusal now,
     // not an abort half-way through the pages.
@@ -179,6 +180,9 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     ctx.log("render+write", &phases.join(", "));
     let (frags, of) = built.fragments;
     ctx.log("render+write", &format!("list fragments: rendered {frags} of {of}"));
+    if built.full.is_none() {
+        ctx.log("render+write", &format!("site-wide jobs rendered: {}", built.site_wide.join(" ")));
+    }
     if let Some(e) = &built.save_error {
         ctx.log("render+write", &format!("the build state was not saved ({e}): the next build is a full one"));
     }
@@ -198,5 +202,15 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
         );
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
+    // The process ends after the build: the backlog, its graph, history
+    // and report are left to the operating system to take back at exit,
+    // not freed one by one (as `engine::site::Request::last` does).
+    std::mem::forget(inputs);
+    std::mem::forget(analysis);
+    std::mem::forget(derived);
+    std::mem::forget(events);
+    std::mem::forget(report);
+    std::mem::forget(graph);
+    std::mem::forget(backlog);
     Ok(if errors > 0 { EXIT_PROBLEMS } else { 0 })
 }

@@ -19,8 +19,8 @@
 //!   the wider items (a focus view's breadcrumb names the nearest epic or
 //!   initiative above it);
 //! - the site-wide pages (overview, boards, backlog, graph, problems,
-//!   feed, static API…), always (`serve`), or when any item, diagnostic,
-//!   insight or proposal changed (`build`: `engine::site`).
+//!   feed, static API…), always (`serve`), or when what each shows
+//!   changed (`build`: `engine::site::SiteSigs`).
 
 use std::collections::BTreeSet;
 

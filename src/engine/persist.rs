@@ -11,7 +11,7 @@
 //!   without making the object —, card, body, path, schedule), its sprint
 //!   and the ids of the items it has an edge with or names;
 //! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`, and the
-//!   site-wide `site:<job>:<fingerprint of what it lists>`): the files it
+//!   site-wide `site:<job>:<fingerprint of what it shows>`): the files it
 //!   wrote (the backlog files bodies link to are not recorded: a page whose
 //!   body links anything is rendered in every build);
 //! - per **output file**: its content hash and stamp (size, modification

@@ -12,8 +12,9 @@
 //! missing, or when a file to be reused is not the one the last build wrote
 //! (size, modification time or inode differ). Otherwise the jobs rendered
 //! are the site-wide ones when what they list changed (their keys hold a
-//! fingerprint of every item's signature, the diagnostics, the insights
-//! and the proposals: [`site_wide_sig`]), the audit pages listing a changed item, the pages the
+//! fingerprint of what each shows: every item's signature, the diagnostics,
+//! the insights and the proposals for most; no title for the problems,
+//! sprints and metrics pages: [`SiteSigs`]), the audit pages listing a changed item, the pages the
 //! [`invalidate`](super::invalidate) rules choose for the items whose
 //! signature changed, the pages of items whose body has links (their bytes
 //! depend on other items and on files of the root), and every job the last
@@ -45,6 +46,11 @@ pub struct Request<'a> {
     pub full: bool,
     /// Save the state for the next build.
     pub save: bool,
+    /// The process ends after this build (`cairn build`): the last build's
+    /// state, this one's and the site's context are left to the operating
+    /// system to take back at exit, not freed one by one (hundreds of
+    /// thousands of small allocations at 10,000 items).
+    pub last: bool,
 }
 
 /// How a build went.
@@ -59,6 +65,8 @@ pub struct Outcome {
     pub written: usize,
     /// Files hard-linked from the last build's output.
     pub reused: usize,
+    /// The site-wide jobs rendered (by their `Debug` names), in order.
+    pub site_wide: Vec<String>,
     /// `(rendered, total)` fragments of the site-wide lists.
     pub fragments: (usize, usize),
     /// The state could not be saved (the next build is then a full one).
@@ -84,8 +92,9 @@ pub fn job_key(s: &Shared, job: &Job) -> Option<String> {
 }
 
 /// The key of a site-wide job in `build`: the job and the fingerprint of
-/// what the site-wide pages list ([`site_wide_sig`]).
-pub(super) fn site_wide_key(job: &Job, sig: u64) -> String {
+/// what the job shows ([`SiteSigs`]).
+pub(super) fn site_wide_key(job: &Job, sigs: &SiteSigs) -> String {
+    let sig = sigs.of(job);
     format!("site:{job:?}:{sig:016x}")
 }
 
@@ -204,30 +213,137 @@ fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemStat
     Some((it.id().to_string(), ItemState { sig, path: it.path.clone(), sprint, related }))
 }
 
-/// A fingerprint of everything the site-wide pages (overview, boards,
-/// backlog, graph, roadmap, sprints, metrics, insights, docs, problems,
-/// proposals, feed, static API) are made of beyond the global key: every
-/// item's signature ([`item_state`]: its item object, card, path, body,
-/// schedule, sprint charts and page) in the backlog's order, the items of
-/// a duplicate id, the diagnostics, the insights and the proposals. The
-/// key of each site-wide job (`site:<job>:<fingerprint>`): when it is the
-/// last build's, nothing they show changed and their files are kept.
-fn site_wide_sig(inputs: &Inputs, s: &Shared, items: &HashMap<String, ItemState>) -> u64 {
-    use std::fmt::Write;
-    let b = s.b;
-    let mut h = crate::util::HashWriter::default();
-    for (i, it) in b.items.iter().enumerate() {
-        match items.get(it.id()).filter(|_| b.index.get(it.id()) == Some(&i)) {
-            Some(st) => {
-                let _ = write!(h, "{}\u{0}{}\u{0}", it.id(), st.sig);
-            }
-            None => {
-                let _ = write!(h, "{it:?}\u{0}{}\u{0}{:?}\u{0}", s.card_sigs()[i], s.urls[i]);
-            }
+/// The fingerprints of what the site-wide jobs show beyond the global
+/// key, one per group of jobs that show the same things: the key of each
+/// site-wide job is `site:<job>:<its fingerprint>` ([`site_wide_key`]);
+/// when it is the last build's, nothing the job shows changed and its
+/// files are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct SiteSigs {
+    /// Everything: every item's signature ([`item_state`]: its item
+    /// object, card, path, body, schedule, sprint charts and page) in the
+    /// backlog's order, the items of a duplicate id, the diagnostics, the
+    /// insights and the proposals (overview, boards, backlog, graph,
+    /// roadmap, proposals, static API).
+    pub all: u64,
+    /// The problems page: the diagnostics, and each item's id, path and
+    /// page (a diagnostic links to its item's page) — not titles.
+    pub problems: u64,
+    /// The sprints page: each sprint's signature (its card, dates,
+    /// capacity, burndown), and of every item what a sprint's numbers
+    /// count (id, page or not, kind, status and its category, estimate,
+    /// assignees, sprint, duplicate or not) — not titles.
+    pub sprints: u64,
+    /// The metrics page: the sprints page's, and the history's metrics.
+    pub metrics: u64,
+    /// The docs index: each document's signature and number of references.
+    pub docs: u64,
+    /// The feed: the title and page of the item of each of its events.
+    pub feed: u64,
+    /// The insights page: the insights, and the signature of each item
+    /// they name (its card).
+    pub insights: u64,
+}
+
+impl SiteSigs {
+    /// The fingerprint of what `job` (a site-wide job) shows.
+    pub(super) fn of(&self, job: &Job) -> u64 {
+        match job {
+            Job::Problems => self.problems,
+            Job::Sprints => self.sprints,
+            Job::Metrics => self.metrics,
+            Job::Docs => self.docs,
+            Job::Feed => self.feed,
+            Job::Insights => self.insights,
+            _ => self.all,
         }
     }
-    let _ = write!(h, "{:?}\u{0}{:?}\u{0}{:?}", inputs.report, s.insights, inputs.options.proposals);
-    h.finish()
+}
+
+/// The fingerprints of [`SiteSigs`], in one pass over the items.
+fn site_wide_sigs(inputs: &Inputs, s: &Shared, items: &HashMap<String, ItemState>) -> SiteSigs {
+    use crate::config::Role;
+    use crate::graph::EdgeType;
+    use std::fmt::Write;
+    let b = s.b;
+    let [mut all, mut problems, mut sprints, mut docs, mut feed] =
+        std::array::from_fn::<_, 5, _>(|_| crate::util::HashWriter::default());
+    let mut fallback = String::new();
+    let mut sigs = Vec::with_capacity(b.items.len());
+    for (i, it) in b.items.iter().enumerate() {
+        let canonical = b.index.get(it.id()) == Some(&i);
+        let sig = match items.get(it.id()).filter(|_| canonical) {
+            Some(st) => st.sig,
+            None => {
+                fallback.clear();
+                let _ = write!(fallback, "{it:?}\u{0}{}\u{0}{:?}", s.card_sigs()[i], s.urls[i]);
+                hash_bytes(&[fallback.as_bytes()])
+            }
+        };
+        sigs.push(sig);
+        let _ = write!(all, "{}\u{0}{sig}\u{0}", it.id());
+        let _ = write!(problems, "{}\u{0}{:?}\u{0}{:?}\u{0}", it.id(), it.path, s.urls[i]);
+        let c = &s.cards[i];
+        let _ = write!(
+            sprints,
+            "{}\u{0}{canonical}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}",
+            it.id(),
+            s.urls[i].is_some(),
+            it.kind(),
+            it.status(),
+            c.category,
+            c.is_work,
+            it.estimate,
+            it.assignee,
+            it.sprint.as_ref().map(|x| &x.value),
+        );
+        if s.urls[i].is_some() && crate::site::pages::role(b, i) == Role::Document {
+            let refs = s.g.sources(i, &EdgeType::References).count();
+            let _ = write!(docs, "{}\u{0}{sig}\u{0}{refs}\u{0}", it.id());
+        }
+    }
+    for &k in &s.sprints {
+        let _ = write!(sprints, "{k}\u{0}{}\u{0}", sigs[k]);
+    }
+    let _ = write!(all, "{:?}\u{0}{:?}\u{0}{:?}", inputs.report, s.insights, inputs.options.proposals);
+    let _ = write!(problems, "{:?}", inputs.report);
+    // The feed lists the last 100 events (in the global key) with their
+    // item's current title and page.
+    if let Some(ev) = s.events {
+        for e in ev.events.iter().rev().take(100) {
+            let i = b.index.get(e.id.as_str()).copied();
+            let _ = write!(
+                feed,
+                "{}\u{0}{:?}\u{0}{:?}\u{0}",
+                e.id,
+                i.map(|i| &b.items[i].title.value),
+                i.map(|i| &s.urls[i])
+            );
+        }
+    }
+    // The insights page shows each insight with the cards of the items it
+    // names, and whether the history gave any.
+    let mut insights = crate::util::HashWriter::default();
+    let _ = write!(insights, "{:?}\u{0}{}\u{0}", s.insights, inputs.analytics.history_insights().is_empty());
+    for x in &s.insights {
+        for id in &x.items {
+            let _ = write!(insights, "{id}\u{0}{:?}\u{0}", b.index.get(id.as_str()).map(|&i| sigs[i]));
+        }
+    }
+    let sprints = sprints.finish();
+    let metrics = match inputs.analytics.metrics() {
+        Some(m) => hash_bytes(&[&sprints.to_le_bytes(), m.to_string().as_bytes()]),
+        None => sprints,
+    };
+    SiteSigs {
+        all: all.finish(),
+        problems: problems.finish(),
+        sprints,
+        metrics,
+        docs: docs.finish(),
+        feed: feed.finish(),
+        insights: insights.finish(),
+    }
 }
 
 /// The job keys to render again: `None` when everything must be.
@@ -391,7 +507,7 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
         },
     );
     let t_site = std::time::Instant::now();
-    let site_sig = site_wide_sig(inputs, &shared, &items);
+    let site_sigs = site_wide_sigs(inputs, &shared, &items);
     let sig_s = sig_s + t_site.elapsed().as_secs_f64();
     let parts = vec![("context", ctx_s), ("signatures", sig_s), ("state read (beside them)", read)];
     lap("context+signatures+state read");
@@ -420,7 +536,7 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     lap("state+plan");
     loop {
         let plan = why.as_ref().ok().map(|(p, k)| (*p, k));
-        let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress, site_sig };
+        let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress, site_sigs };
         match super::write::run(&ctx, plan, &spare) {
             Ok((mut outcome, mut state)) => {
                 outcome.full = why.err();
@@ -443,6 +559,11 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 outcome.phases = parts.clone();
                 outcome.phases.append(&mut phases);
                 outcome.phases.append(&mut inner);
+                if req.last {
+                    std::mem::forget(state);
+                    std::mem::forget(prev);
+                    std::mem::forget(shared);
+                }
                 return Ok(outcome);
             }
             Err(Error::Altered(p)) if why.is_ok() => {

@@ -11,7 +11,7 @@ use crate::load::Backlog;
 use crate::site::context::{event_view, Card, CardValue, EventView};
 use crate::site::{charts, root_prefix, SiteError};
 
-pub(super) fn role(b: &Backlog, i: usize) -> Role {
+pub fn role(b: &Backlog, i: usize) -> Role {
     b.config.kind(b.items[i].kind()).map(|k| k.role).unwrap_or(Role::Work)
 }
 

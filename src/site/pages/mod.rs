@@ -43,7 +43,9 @@ use crate::history::Events;
 use crate::load::Backlog;
 use crate::metrics::Insight;
 
-use cards::{card_of, is_draft, role};
+pub use cards::role;
+use cards::{card_of, is_draft};
+
 pub use feed::urn;
 pub use lists::EMBEDDED_MACROS;
 pub use roadmap::MAX_ROADMAP_ROWS;
