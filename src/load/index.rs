@@ -101,7 +101,9 @@ pub struct IndexEdge<'a> {
 pub struct Columns {
     root: PathBuf,
     config: Config,
-    blob: String,
+    /// The index file, mapped; `blob` and `rows_blob` are ranges of it.
+    map: Option<memmap2::Mmap>,
+    blob: std::ops::Range<usize>,
     strs: Vec<(u32, u32)>,
     files: Vec<(u32, Option<Stamp>)>,
     id: Vec<u32>,
@@ -126,7 +128,7 @@ pub struct Columns {
     /// Each item's non-column keys as JSON (see [`View::row_json`]): ranges
     /// into `rows_blob`.
     rows: Vec<(u32, u32)>,
-    rows_blob: String,
+    rows_blob: std::ops::Range<usize>,
     /// The whole items of the rows filled ([`Columns::fill`]).
     full: HashMap<usize, Item>,
 }
@@ -135,9 +137,20 @@ pub struct Columns {
 type RawEdge = (u32, u32, u8, u32, Option<f64>, u32, u32, Span);
 
 impl Columns {
+    /// `len` bytes at `off` in `range` of the mapped file, as text (`None`
+    /// out of the range or not UTF-8 there: a damaged index).
+    fn slice(&self, range: &std::ops::Range<usize>, off: u32, len: u32) -> Option<&str> {
+        let start = range.start.checked_add(off as usize)?;
+        let end = start.checked_add(len as usize)?;
+        if end > range.end {
+            return None;
+        }
+        std::str::from_utf8(self.map.as_deref()?.get(start..end)?).ok()
+    }
+
     fn s(&self, k: u32) -> Option<&str> {
         let &(off, len) = self.strs.get(k as usize)?;
-        self.blob.get(off as usize..off as usize + len as usize)
+        self.slice(&self.blob, off, len)
     }
 
     fn text(&self, k: u32) -> &str {
@@ -216,7 +229,7 @@ impl View for Columns {
     }
     fn row_json(&self, i: usize) -> Option<&str> {
         let &(off, len) = self.rows.get(i)?;
-        self.rows_blob.get(off as usize..off as usize + len as usize)
+        self.slice(&self.rows_blob, off, len)
     }
     fn id(&self, i: usize) -> &str {
         self.text(self.id[i])
@@ -316,7 +329,16 @@ pub fn load(root: &Path) -> Result<Option<Columns>, LoadError> {
 /// Reads and checks the index file; `None` if it is missing, for another
 /// version or config, or damaged.
 fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
-    let bytes = std::fs::read(path(root)).ok()?;
+    // Mapped, not read: the strings and rows stay in the page cache and
+    // only those a query prints are touched. The file is only ever
+    // replaced whole (written beside it, then renamed), so the mapped
+    // bytes do not change under us; they are checked (CRC, every offset)
+    // before anything is trusted.
+    let file = std::fs::File::open(path(root)).ok()?;
+    // SAFETY: see above; the file is cairn's own, replaced by rename only.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let bytes: &[u8] = &map;
+    let base = MAGIC.len() + 4;
     let rest = bytes.strip_prefix(MAGIC)?;
     let (crc, body) = rest.split_at_checked(4)?;
     if crc32fast::hash(body).to_le_bytes() != crc {
@@ -326,13 +348,13 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     if d.u32()? != FORMAT || d.bytes_of()? != crate::util::build_key().as_bytes() || d.bytes_of()? != key {
         return None;
     }
-    let blob = std::str::from_utf8(d.bytes_of()?).ok()?.to_string();
+    let blob_len = d.bytes_of()?.len();
+    let blob = base + d.pos - blob_len..base + d.pos;
     let nstr = d.count(8)?;
     let mut strs = Vec::with_capacity(nstr);
     for _ in 0..nstr {
         let (off, len) = (d.u32()?, d.u32()?);
-        let end = (off as usize).checked_add(len as usize)?;
-        if !blob.is_char_boundary(off as usize) || end > blob.len() || !blob.is_char_boundary(end) {
+        if (off as usize).checked_add(len as usize)? > blob_len {
             return None;
         }
         strs.push((off, len));
@@ -353,7 +375,8 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     let mut c = Columns {
         root: root.to_path_buf(),
         config,
-        blob: String::new(),
+        map: None,
+        blob: 0..0,
         strs: Vec::new(),
         files: Vec::new(),
         id: Vec::with_capacity(n),
@@ -376,7 +399,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         lists: Vec::new(),
         edges: Vec::new(),
         rows: Vec::new(),
-        rows_blob: String::new(),
+        rows_blob: 0..0,
         full: HashMap::new(),
     };
     for _ in 0..n {
@@ -436,15 +459,14 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         }
         c.edges.push((from, to, ty, field, lag, lag_text, origin, span));
     }
-    c.rows_blob = std::str::from_utf8(d.bytes_of()?).ok()?.to_string();
+    let rows_len = d.bytes_of()?.len();
+    c.rows_blob = base + d.pos - rows_len..base + d.pos;
     if d.count(8)? != n {
         return None;
     }
     for _ in 0..n {
         let (off, len) = (d.u32()?, d.u32()?);
-        let end = (off as usize).checked_add(len as usize)?;
-        if end > c.rows_blob.len() || !c.rows_blob.is_char_boundary(off as usize) || !c.rows_blob.is_char_boundary(end)
-        {
+        if (off as usize).checked_add(len as usize)? > rows_len {
             return None;
         }
         c.rows.push((off, len));
@@ -453,6 +475,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         return None;
     }
     (c.blob, c.strs, c.files) = (blob, strs, files);
+    c.map = Some(map);
     Some(c)
 }
 
