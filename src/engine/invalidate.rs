@@ -11,8 +11,8 @@
 //!   upstream of it (its dependencies and children, transitively: their
 //!   impact pages list it), its ancestors' pages and graph pages (roll-ups,
 //!   trees), its own graph page, and the pages and boards of the sprints it
-//!   is or was in, and those its descendants are in (a board's swimlanes by
-//!   epic are headed by their epics);
+//!   is or was in, and those its descendants are in (a board's grouping by
+//!   epic names their epics);
 //! - **focus** (serve's settle phase too): the focus views of the items
 //!   within [`FOCUS_DEPTH`] edges of it or of its relations before, since a
 //!   focus view draws the items that near ([`focus_reach`]), and those of
@@ -184,8 +184,8 @@ pub fn wider(b: &Backlog, g: &Graph, changed: &BTreeSet<String>, sprints: &BTree
     w.items.extend(anc);
     w.items.extend(down.iter().copied());
     w.sprints = sprints.iter().filter_map(|s| b.index.get(s).copied()).collect();
-    // The boards of the sprints the descendants are in: their swimlanes by
-    // epic are headed by the changed ancestors.
+    // The boards of the sprints the descendants are in: their grouping by
+    // epic names the changed ancestors.
     w.sprints.extend(down.iter().filter_map(|&d| {
         let s = b.items[d].sprint.as_ref()?;
         b.index.get(s.value.as_str()).copied()
