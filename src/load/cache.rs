@@ -39,6 +39,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 
+use super::codec::{Dec, Enc};
 use crate::diag::Diagnostic;
 use crate::diag::{Severity, CODES};
 use crate::model::{Dependency, FieldValue, Item, Keys, Progress, Reference, Span, Spanned};
@@ -94,23 +95,6 @@ impl Stamp {
             Some((len, mtime_ns, ctime_ns, ino)) => Some(Stamp { len, mtime_ns, ctime_ns, ino }),
             None => std::fs::metadata(root.join(rel)).ok().map(|m| Stamp::of(&m)),
         }
-    }
-
-    /// The stamp as 48 bytes (for the query index, `load::index`).
-    pub fn to_bytes(&self) -> [u8; 48] {
-        let mut b = [0u8; 48];
-        b[..8].copy_from_slice(&self.len.to_le_bytes());
-        b[8..24].copy_from_slice(&self.mtime_ns.to_le_bytes());
-        b[24..40].copy_from_slice(&self.ctime_ns.to_le_bytes());
-        b[40..].copy_from_slice(&self.ino.to_le_bytes());
-        b
-    }
-
-    /// The stamp of [`Stamp::to_bytes`].
-    pub fn from_bytes(b: &[u8; 48]) -> Stamp {
-        let u64_at = |k: usize| u64::from_le_bytes(b[k..k + 8].try_into().unwrap_or([0; 8]));
-        let i128_at = |k: usize| i128::from_le_bytes(b[k..k + 16].try_into().unwrap_or([0; 16]));
-        Stamp { len: u64_at(0), mtime_ns: i128_at(8), ctime_ns: i128_at(24), ino: u64_at(40) }
     }
 
     /// Whether the file changed so shortly before `read_at` that a later
@@ -230,7 +214,7 @@ fn read_file(file_path: &Path, config: &[u8]) -> Option<(u64, u64, Vec<Cached>)>
         return None;
     }
     let cfg_len = d.u32()? as usize;
-    if d.bytes(cfg_len)? != config {
+    if d.take(cfg_len)? != config {
         return None;
     }
     let (id, base) = (d.u64()?, d.u64()?);
@@ -468,7 +452,7 @@ impl Listing {
             return None;
         }
         let cfg_len = d.u32()? as usize;
-        if d.bytes(cfg_len)? != config {
+        if d.take(cfg_len)? != config {
             return None;
         }
         let folders = d.seq(|d| Some((d.str()?, stamp(d)?)))?;
@@ -535,47 +519,20 @@ fn write_whole(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     written
 }
 
-fn put_stamp(e: &mut Enc, s: &Stamp) {
+pub(super) fn put_stamp(e: &mut Enc, s: &Stamp) {
     e.u64(s.len);
     e.i128(s.mtime_ns);
     e.i128(s.ctime_ns);
     e.u64(s.ino);
 }
 
-fn stamp(d: &mut Dec) -> Option<Stamp> {
+pub(super) fn stamp(d: &mut Dec) -> Option<Stamp> {
     Some(Stamp { len: d.u64()?, mtime_ns: d.i128()?, ctime_ns: d.i128()?, ino: d.u64()? })
 }
 
 // ---- encoding ----
 
-#[derive(Default)]
-struct Enc(Vec<u8>);
-
 impl Enc {
-    fn u8(&mut self, v: u8) {
-        self.0.push(v);
-    }
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn i128(&mut self, v: i128) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn f64(&mut self, v: f64) {
-        self.u64(v.to_bits());
-    }
-    fn str(&mut self, s: &str) {
-        self.u32(s.len() as u32);
-        self.0.extend_from_slice(s.as_bytes());
-    }
-    fn span(&mut self, s: Span) {
-        self.u32(s.line);
-        self.u32(s.col);
-        self.u32(s.len);
-    }
     fn spanned(&mut self, s: &Spanned<String>) {
         self.str(&s.value);
         self.span(s.span);
@@ -586,21 +543,6 @@ impl Enc {
     }
     fn json(&mut self, v: &serde_json::Value) {
         self.str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));
-    }
-    fn opt<T>(&mut self, v: &Option<T>, f: impl FnOnce(&mut Self, &T)) {
-        match v {
-            None => self.u8(0),
-            Some(x) => {
-                self.u8(1);
-                f(self, x);
-            }
-        }
-    }
-    fn seq<T>(&mut self, v: &[T], mut f: impl FnMut(&mut Self, &T)) {
-        self.u32(v.len() as u32);
-        for x in v {
-            f(self, x);
-        }
     }
 }
 
@@ -738,51 +680,7 @@ fn put_diagnostic(e: &mut Enc, d: &Diagnostic) {
 
 // ---- decoding: every read is checked; `None` means a corrupt cache ----
 
-struct Dec<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Dec<'a> {
-    fn new(buf: &'a [u8]) -> Self {
-        Dec { buf, pos: 0 }
-    }
-    fn at_end(&self) -> bool {
-        self.pos == self.buf.len()
-    }
-    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
-        let b = self.buf.get(self.pos..self.pos.checked_add(n)?)?;
-        self.pos += n;
-        Some(b)
-    }
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.bytes(N)?.try_into().ok()
-    }
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.bytes(1)?[0])
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.array()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.array()?))
-    }
-    fn i128(&mut self) -> Option<i128> {
-        Some(i128::from_le_bytes(self.array()?))
-    }
-    fn f64(&mut self) -> Option<f64> {
-        Some(f64::from_bits(self.u64()?))
-    }
-    fn str(&mut self) -> Option<&'a str> {
-        let n = self.u32()? as usize;
-        std::str::from_utf8(self.bytes(n)?).ok()
-    }
-    fn string(&mut self) -> Option<String> {
-        self.str().map(str::to_string)
-    }
-    fn span(&mut self) -> Option<Span> {
-        Some(Span::new(self.u32()?, self.u32()?, self.u32()?))
-    }
+impl Dec<'_> {
     fn spanned(&mut self) -> Option<Spanned<String>> {
         let value = self.string()?;
         Some(Spanned::new(value, self.span()?))
@@ -794,23 +692,6 @@ impl<'a> Dec<'a> {
     }
     fn json(&mut self) -> Option<serde_json::Value> {
         serde_json::from_str(self.str()?).ok()
-    }
-    fn opt<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => f(self).map(Some),
-            _ => None,
-        }
-    }
-    fn seq<T>(&mut self, mut f: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        let n = self.u32()? as usize;
-        // Each element takes at least a byte: a corrupt length cannot
-        // allocate more than the chunk holds.
-        let mut v = Vec::with_capacity(n.min(self.buf.len() - self.pos));
-        for _ in 0..n {
-            v.push(f(self)?);
-        }
-        Some(v)
     }
 }
 

@@ -59,6 +59,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::cache::Stamp;
+use super::codec::{Dec, Enc};
 use super::view::View;
 use super::{Backlog, LoadError, Stamped};
 use crate::config::{Category, Config};
@@ -344,7 +345,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     if crc32fast::hash(body).to_le_bytes() != crc {
         return None;
     }
-    let mut d = Dec { buf: body, pos: 0 };
+    let mut d = Dec::new(body);
     if d.u32()? != FORMAT || d.bytes_of()? != crate::util::build_key().as_bytes() || d.bytes_of()? != key {
         return None;
     }
@@ -368,7 +369,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
             return None;
         }
         let stamped = d.u8()?;
-        let stamp = Stamp::from_bytes(d.array::<48>()?);
+        let stamp = super::cache::stamp(&mut d)?;
         files.push((p, (stamped == 1).then_some(stamp)));
     }
     let n = d.count(70)?;
@@ -427,9 +428,9 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         c.labels.push((d.u32()?, d.u32()?));
         c.estimate.push(d.opt_f64()?);
         c.duration.push(d.opt_f64()?);
-        c.start.push(d.date()?);
-        c.due.push(d.date()?);
-        c.end.push(d.date()?);
+        c.start.push(d.day()?);
+        c.due.push(d.day()?);
+        c.end.push(d.day()?);
         c.flags.push(d.u8()?);
         c.category.push(match d.u8()? {
             0 => None,
@@ -498,16 +499,16 @@ pub fn save(root: &Path, key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[In
 
 fn encode(key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge], rows: &[String]) -> Option<Vec<u8>> {
     let mut t = Strings::default();
-    let mut e = Enc(Vec::new());
+    let mut e = Enc::default();
     // Files.
-    let mut files = Enc(Vec::new());
+    let mut files = Enc::default();
     files.u32(stamped.files.len() as u32);
     for (f, s) in stamped.files.iter().zip(&stamped.stamps) {
         files.u32(t.add(f));
         match s.filter(|s| !s.is_racy(stamped.started)) {
             Some(s) => {
                 files.u8(1);
-                files.0.extend_from_slice(&s.to_bytes());
+                super::cache::put_stamp(&mut files, &s);
             }
             None => {
                 files.u8(0);
@@ -516,7 +517,7 @@ fn encode(key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge], rows:
         }
     }
     // Items.
-    let mut items = Enc(Vec::new());
+    let mut items = Enc::default();
     let mut lists: Vec<u32> = Vec::new();
     items.u32(b.items.len() as u32);
     for i in 0..b.items.len() {
@@ -551,7 +552,7 @@ fn encode(key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge], rows:
         });
     }
     // Edges.
-    let mut out = Enc(Vec::new());
+    let mut out = Enc::default();
     out.u32(edges.len() as u32);
     for x in edges {
         out.u32(x.from as u32);
@@ -631,76 +632,30 @@ impl Strings {
     }
 }
 
-struct Enc(Vec<u8>);
-
 impl Enc {
-    fn u8(&mut self, v: u8) {
-        self.0.push(v);
-    }
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn i32(&mut self, v: i32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
+    /// A flag and the number (0 when absent): fixed width.
     fn opt_f64(&mut self, v: Option<f64>) {
         self.u8(u8::from(v.is_some()));
         self.0.extend_from_slice(&v.unwrap_or(0.0).to_le_bytes());
     }
-    fn bytes_of(&mut self, b: &[u8]) {
-        self.u32(b.len() as u32);
-        self.0.extend_from_slice(b);
-    }
 }
 
-/// Reads; every read is checked (`None`: a damaged index).
-struct Dec<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Dec<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let b = self.buf.get(self.pos..self.pos.checked_add(n)?)?;
-        self.pos += n;
-        Some(b)
-    }
-    fn array<const N: usize>(&mut self) -> Option<&'a [u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(*self.array()?))
-    }
-    fn i32(&mut self) -> Option<i32> {
-        Some(i32::from_le_bytes(*self.array()?))
-    }
+impl Dec<'_> {
     fn opt_f64(&mut self) -> Option<Option<f64>> {
         let flag = self.u8()?;
-        let v = f64::from_le_bytes(*self.array()?);
+        let v = f64::from_le_bytes(self.array()?);
         match flag {
             0 => Some(None),
             1 => Some(Some(v)),
             _ => None,
         }
     }
-    fn date(&mut self) -> Option<Option<NaiveDate>> {
+    /// A day number ([`NO_DATE`]: none).
+    fn day(&mut self) -> Option<Option<NaiveDate>> {
         match self.i32()? {
             NO_DATE => Some(None),
             days => NaiveDate::from_num_days_from_ce_opt(days).map(Some),
         }
-    }
-    fn bytes_of(&mut self) -> Option<&'a [u8]> {
-        let n = self.u32()? as usize;
-        self.take(n)
-    }
-    /// A count of records of at least `size` bytes each: no more than the
-    /// rest of the file could hold (a damaged count allocates nothing big).
-    fn count(&mut self, size: usize) -> Option<usize> {
-        let n = self.u32()? as usize;
-        (n.checked_mul(size)? <= self.buf.len() - self.pos).then_some(n)
     }
 }
 

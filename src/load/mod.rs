@@ -4,6 +4,7 @@
 //! load goes on.
 
 pub mod cache;
+mod codec;
 pub mod frontmatter;
 pub mod ids;
 pub mod index;
