@@ -130,6 +130,21 @@ fn is_key(key: &str) -> bool {
         && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
 }
 
+/// The comma-separated parts of a flow collection's `inner` text (between
+/// its brackets), trimmed of spaces, each with the characters before it in
+/// the whole value (the bracket included). One pass: a long line costs
+/// linear time.
+fn flow_parts(inner: &str) -> impl Iterator<Item = (&str, u32)> {
+    let mut before = 1; // the opening bracket
+    inner.split(',').map(move |part| {
+        let trimmed = part.trim_matches(' ');
+        let lead = (part.len() - part.trim_start_matches(' ').len()) as u32;
+        let at = before + lead;
+        before += chars(part) + 1;
+        (trimmed, at)
+    })
+}
+
 fn chars(s: &str) -> u32 {
     if s.is_ascii() {
         s.len() as u32
@@ -147,16 +162,11 @@ fn inline(v: &str, line: u32, col: u32, values: &mut usize) -> Option<Node> {
             let inner = v.strip_prefix('[')?.strip_suffix(']')?;
             let mut items = Vec::new();
             if !inner.is_empty() {
-                let mut offset = 1; // bytes of `v` before this element
-                for part in inner.split(',') {
-                    let word = part.trim_matches(' ');
-                    let lead = part.len() - part.trim_start_matches(' ').len();
+                for (word, at) in flow_parts(inner) {
                     if !flow_plain(word) {
                         return None;
                     }
-                    let c = col + chars(&v[..offset + lead]);
-                    items.push(Node { value: resolve_plain(word), span: Span::new(line, c, chars(word)) });
-                    offset += part.len() + 1;
+                    items.push(Node { value: resolve_plain(word), span: Span::new(line, col + at, chars(word)) });
                 }
             }
             *values += items.len();
@@ -166,23 +176,19 @@ fn inline(v: &str, line: u32, col: u32, values: &mut usize) -> Option<Node> {
             let inner = v.strip_prefix('{')?.strip_suffix('}')?;
             let mut pairs = Vec::new();
             if !inner.is_empty() {
-                let mut offset = 1; // bytes of `v` before this pair
-                for part in inner.split(',') {
-                    let pair = part.trim_matches(' ');
-                    let lead = part.len() - part.trim_start_matches(' ').len();
+                for (pair, at) in flow_parts(inner) {
                     let (key, rest) = pair.split_once(':')?;
                     let value = rest.strip_prefix(' ')?.trim_start_matches(' ');
                     if !is_key(key) || !flow_plain(value) {
                         return None;
                     }
                     // The key is ASCII: the value's column is the key's plus bytes.
-                    let kc = col + chars(&v[..offset + lead]);
+                    let kc = col + at;
                     let vc = kc + (pair.len() - value.len()) as u32;
                     pairs.push((
                         Node { value: resolve_plain(key), span: Span::new(line, kc, key.len() as u32) },
                         Node { value: resolve_plain(value), span: Span::new(line, vc, chars(value)) },
                     ));
-                    offset += part.len() + 1;
                 }
             }
             *values += 2 * pairs.len();
