@@ -242,6 +242,22 @@ pub struct Item {
     pub body_line: u32,
     pub checklist: Progress,
     pub acceptance: Progress,
+    /// A fingerprint of the file text and path the item was read from
+    /// ([`source_sig`]; 0 for an item not read from a file). Every other
+    /// field is a function of them and of the configuration, until
+    /// `ids.aliases` rewrites references: the site's incremental build
+    /// keys an item's pages by it instead of hashing every field.
+    pub source: u64,
+}
+
+/// The fingerprint [`Item::source`] holds: the text and the path.
+pub fn source_sig(text: &str, path: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::quality::FixedState::with_seed(0x6361_6972_6e2d_7372).build_hasher();
+    h.write(path.as_bytes());
+    h.write_u8(0);
+    h.write(text.as_bytes());
+    h.finish()
 }
 
 impl Item {

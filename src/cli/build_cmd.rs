@@ -182,6 +182,9 @@ pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     ctx.log("render+write", &format!("list fragments: rendered {frags} of {of}"));
     if built.full.is_none() {
         ctx.log("render+write", &format!("site-wide jobs rendered: {}", built.site_wide.join(" ")));
+        let times: Vec<String> =
+            built.site_wide_times.iter().map(|(j, s)| format!("{j} {:.1} ms", s * 1000.0)).collect();
+        ctx.log("render+write", &format!("site-wide job times: {}", times.join(", ")));
     }
     if let Some(e) = &built.save_error {
         ctx.log("render+write", &format!("the build state was not saved ({e}): the next build is a full one"));

@@ -12,11 +12,13 @@
 //!   and the ids of the items it has an edge with or names;
 //! - per **job** (`item:<id>`, `graph:<id>`, `board:<id>`, and the
 //!   site-wide `site:<job>:<fingerprint of what it shows>`): the files it
-//!   wrote (the backlog files bodies link to are not recorded: a page whose
-//!   body links anything is rendered in every build);
+//!   wrote, and `files:` for the theme's assets and the backlog files the
+//!   bodies link to (put in every build; a page whose body links anything
+//!   is rendered in every build): every output file is one job's;
 //! - per **output file**: its content hash and stamp (size, modification
-//!   time, inode), to reuse it only when the output folder still holds
-//!   exactly what this build wrote;
+//!   time, inode), to link it into a new folder only when it is still the
+//!   file this build wrote, and per output folder its modification time
+//!   (a file added, removed or replaced by hand changes it);
 //! - the **fragments** of the site-wide lists (a backlog row, a board card,
 //!   an `items.json` entry per item, with the signature of the card or item
 //!   object each was rendered from: `site::fragments`), used again only
@@ -43,7 +45,7 @@ use std::sync::Arc;
 
 use crate::site::fragments::{Bytes, Frag, Fragments, List};
 
-const MAGIC: &[u8; 8] = b"CAIRNSB3";
+const MAGIC: &[u8; 8] = b"CAIRNSB4";
 /// The store's header: this, the generation in 16 hex digits, a line break.
 const STORE_MAGIC: &str = "CAIRNFS1";
 

@@ -9,8 +9,8 @@
 //! options, history, "today", a value every page shows such as the counts
 //! of items or sprints, the schedule's start; not the numbers of errors and
 //! warnings, which only the overview and the problems page show), when the output folder is
-//! missing, or when a file to be reused is not the one the last build wrote
-//! (size, modification time or inode differ). Otherwise the jobs rendered
+//! missing, or when a folder of it changed since the last build (a file
+//! added, removed or replaced by hand). Otherwise the jobs rendered
 //! are the site-wide ones when what they list changed (their keys hold a
 //! fingerprint of what each shows: every item's signature, the diagnostics,
 //! the insights and the proposals for most; no title for the problems,
@@ -73,6 +73,8 @@ pub struct Outcome {
     pub save_error: Option<String>,
     /// Seconds per phase, for `-v`.
     pub phases: Vec<(&'static str, f64)>,
+    /// Seconds each site-wide job rendered took (render and write), for `-v`.
+    pub site_wide_times: Vec<(String, f64)>,
 }
 
 /// The key of a job whose output is kept between builds by the
@@ -190,27 +192,95 @@ pub fn schedule_sig(s: &Shared, i: usize) -> u64 {
     h.finish()
 }
 
-/// The state of one item: a signature of all its pages show of it (the
-/// inputs of its item object, card, path, body, schedule, a sprint's
-/// history-based charts).
-fn item_state(inputs: &Inputs, s: &Shared, i: usize) -> Option<(String, ItemState)> {
+/// The signature of item `i` (`None` for a duplicate id): all its pages
+/// show of it (the inputs of its item object, card, path, body, schedule,
+/// a sprint's history-based charts, its page).
+fn item_sig(inputs: &Inputs, s: &Shared, i: usize) -> Option<u64> {
     use std::fmt::Write;
-    let b = s.b;
-    let it = &b.items[i];
+    let it = &s.b.items[i];
     let obj_sig = s.object_sigs()[i]?;
     let card = s.card_sigs()[i];
     // Written into the hasher as it goes (no string per part). The item's
-    // path and body are in `obj_sig` (the parsed item's `Debug` form).
+    // path and body are in `obj_sig` (its file's text and path).
     let mut h = crate::util::HashWriter::default();
     let _ = write!(h, "{obj_sig}|{card}|{}|", schedule_sig(s, i));
     if let Some(bd) = inputs.analytics.burndown(it.id()) {
         let _ = write!(h, "{}", serde_json::to_string(&bd).unwrap_or_default());
     }
     let _ = write!(h, "|{:?}|{:?}", inputs.analytics.sprint_detail(it.id()), s.urls[i]);
-    let sig = h.finish();
-    let related = invalidate::related_of(b, s.g, i);
+    Some(h.finish())
+}
+
+/// The state of item `i`, whose signature is `sig`.
+fn item_state(s: &Shared, i: usize, sig: u64) -> ItemState {
+    let it = &s.b.items[i];
+    let related = invalidate::related_of(s.b, s.g, i);
     let sprint = it.sprint.as_ref().map(|s| s.value.clone());
-    Some((it.id().to_string(), ItemState { sig, path: it.path.clone(), sprint, related }))
+    ItemState { sig, path: it.path.clone(), sprint, related }
+}
+
+/// The items' states, and what changed since the last build's.
+#[derive(Default)]
+struct ItemDiff {
+    /// Ids whose signature changed, and those added or removed.
+    changed: BTreeSet<String>,
+    /// The ids the changed items were related to in the last build.
+    old_neighbours: BTreeSet<String>,
+    /// The sprints of the changed items, before and after.
+    sprints: BTreeSet<String>,
+}
+
+/// Every item's state for the next build: the last build's as it is when
+/// the signature is the same (its path, sprint and related ids are among
+/// what the signature covers, under the same configuration: `carry`),
+/// else made anew; and what changed. Takes the last build's states out of
+/// `last` (what is left there: those of the items that changed or are gone).
+fn item_states(
+    s: &Shared,
+    sigs: &[Option<u64>],
+    last: Option<&mut HashMap<String, ItemState>>,
+) -> (HashMap<String, ItemState>, ItemDiff) {
+    let b = s.b;
+    let mut diff = ItemDiff::default();
+    let Some(last) = last else {
+        let items = (0..b.items.len())
+            .into_par_iter()
+            .with_min_len(64)
+            .filter_map(|i| Some((b.items[i].id().to_string(), item_state(s, i, sigs[i]?))))
+            .collect();
+        return (items, diff);
+    };
+    let mut items = HashMap::with_capacity(sigs.len());
+    let mut fresh = Vec::new();
+    for (i, sig) in sigs.iter().enumerate() {
+        let Some(sig) = *sig else { continue };
+        let id = b.items[i].id();
+        match last.remove_entry(id) {
+            Some((k, st)) if st.sig == sig => {
+                items.insert(k, st);
+            }
+            old => {
+                if let Some((k, o)) = old {
+                    // Left in `last` for the caller: the changed item's old state.
+                    last.insert(k, o);
+                }
+                fresh.push((i, sig));
+            }
+        }
+    }
+    for (i, sig) in fresh {
+        let st = item_state(s, i, sig);
+        let id = b.items[i].id();
+        diff.changed.insert(id.to_string());
+        diff.sprints.extend(st.sprint.iter().cloned());
+        items.insert(id.to_string(), st);
+    }
+    for (id, o) in last.iter() {
+        diff.changed.insert(id.clone());
+        diff.old_neighbours.extend(o.related.iter().cloned());
+        diff.sprints.extend(o.sprint.iter().cloned());
+    }
+    (items, diff)
 }
 
 /// The fingerprints of what the site-wide jobs show beyond the global
@@ -261,7 +331,7 @@ impl SiteSigs {
 }
 
 /// The fingerprints of [`SiteSigs`], in one pass over the items.
-fn site_wide_sigs(inputs: &Inputs, s: &Shared, items: &HashMap<String, ItemState>) -> SiteSigs {
+fn site_wide_sigs(inputs: &Inputs, s: &Shared, item_sigs: &[Option<u64>]) -> SiteSigs {
     use crate::config::Role;
     use crate::graph::EdgeType;
     use std::fmt::Write;
@@ -272,8 +342,8 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, items: &HashMap<String, ItemState
     let mut sigs = Vec::with_capacity(b.items.len());
     for (i, it) in b.items.iter().enumerate() {
         let canonical = b.index.get(it.id()) == Some(&i);
-        let sig = match items.get(it.id()).filter(|_| canonical) {
-            Some(st) => st.sig,
+        let sig = match item_sigs[i].filter(|_| canonical) {
+            Some(sig) => sig,
             None => {
                 fallback.clear();
                 let _ = write!(fallback, "{it:?}\u{0}{}\u{0}{:?}", s.card_sigs()[i], s.urls[i]);
@@ -347,38 +417,17 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, items: &HashMap<String, ItemState
 }
 
 /// The job keys to render again: `None` when everything must be.
-fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> Option<HashSet<String>> {
+fn stale_keys(s: &Shared, diff: &ItemDiff) -> Option<HashSet<String>> {
     let b = s.b;
-    let mut changed: BTreeSet<String> = BTreeSet::new();
-    let mut old_neighbours: BTreeSet<String> = BTreeSet::new();
-    let mut sprints: BTreeSet<String> = BTreeSet::new();
-    for (id, st) in items {
-        let old = prev.items.get(id);
-        if old.is_some_and(|o| o.sig == st.sig) {
-            continue;
-        }
-        changed.insert(id.clone());
-        sprints.extend(st.sprint.iter().cloned());
-        if let Some(o) = old {
-            old_neighbours.extend(o.related.iter().cloned());
-            sprints.extend(o.sprint.iter().cloned());
-        }
-    }
-    for (id, o) in &prev.items {
-        if !items.contains_key(id) {
-            changed.insert(id.clone());
-            old_neighbours.extend(o.related.iter().cloned());
-            sprints.extend(o.sprint.iter().cloned());
-        }
-    }
+    let (changed, old_neighbours, sprints) = (&diff.changed, &diff.old_neighbours, &diff.sprints);
     // Past a quarter of the items, a full render costs about the same.
-    if changed.len() * 4 > items.len().max(64) {
+    if changed.len() * 4 > b.items.len().max(64) {
         return None;
     }
     let g = s.g;
-    let mut pages = invalidate::neighbourhood(b, g, &changed, &old_neighbours);
-    let mut focus = invalidate::focus_reach(b, g, &changed, &old_neighbours);
-    let w = invalidate::wider(b, g, &changed, &sprints);
+    let mut pages = invalidate::neighbourhood(b, g, changed, old_neighbours);
+    let mut focus = invalidate::focus_reach(b, g, changed, old_neighbours);
+    let w = invalidate::wider(b, g, changed, sprints);
     // A graph page draws its subtree and the items it links to: those of
     // the ancestors of every page shown again.
     let mut graphs = w.graphs;
@@ -405,7 +454,7 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
     // items and the ancestors of every page shown again) under the
     // breadcrumb of its ancestors (the changed items' descendants, in
     // `wider`), across the sprints' bands (a changed sprint: every one).
-    if invalidate::sprint_changed(b, &changed) {
+    if invalidate::sprint_changed(b, changed) {
         roadmaps.extend((0..b.items.len()).filter(|&i| s.has_roadmap_page(i)));
     }
     roadmaps.extend(graphs.iter().copied());
@@ -424,7 +473,7 @@ fn stale_keys(s: &Shared, items: &HashMap<String, ItemState>, prev: &State) -> O
     // Audit pages show the title and page of each event's item (the
     // events themselves are in the global key): those listing a changed id.
     let total = s.events.map(|e| e.events.len()).unwrap_or(0);
-    for id in &changed {
+    for id in changed {
         for &k in s.by_id.get(id.as_str()).into_iter().flatten() {
             if k < total {
                 keys.insert(format!("audit:{}", (total - 1 - k) / crate::site::pages::AUDIT_PAGE + 1));
@@ -487,7 +536,7 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     // The last build's state and fragment store are read and decoded (on
     // one thread) while the context and signatures are computed (on the
     // others): the two overlap.
-    let ((mut prev, store, read), (mut shared, key, items, ctx_s, sig_s)) = rayon::join(
+    let ((mut prev, store, read), (mut shared, key, sigs, ctx_s, sig_s)) = rayon::join(
         || {
             let t = std::time::Instant::now();
             let prev = if req.full { None } else { State::load(&state_path) };
@@ -501,13 +550,17 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
             shared.prepare();
             let key = global_key(inputs, theme, &shared, req.flags);
             let n = shared.b.items.len();
-            let items: HashMap<String, ItemState> =
-                (0..n).into_par_iter().with_min_len(64).filter_map(|i| item_state(inputs, &shared, i)).collect();
-            (shared, key, items, ctx_s, t.elapsed().as_secs_f64() - ctx_s)
+            let sigs: Vec<Option<u64>> =
+                (0..n).into_par_iter().with_min_len(64).map(|i| item_sig(inputs, &shared, i)).collect();
+            (shared, key, sigs, ctx_s, t.elapsed().as_secs_f64() - ctx_s)
         },
     );
     let t_site = std::time::Instant::now();
-    let site_sigs = site_wide_sigs(inputs, &shared, &items);
+    let site_sigs = site_wide_sigs(inputs, &shared, &sigs);
+    // The last build's item states carry over when its key is this one's
+    // (the configuration the signatures assume is the same).
+    let last = prev.as_mut().filter(|p| p.key == key).map(|p| &mut p.items);
+    let (items, diff) = item_states(&shared, &sigs, last);
     let sig_s = sig_s + t_site.elapsed().as_secs_f64();
     let parts = vec![("context", ctx_s), ("signatures", sig_s), ("state read (beside them)", read)];
     lap("context+signatures+state read");
@@ -527,15 +580,18 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     shared.frags = crate::site::fragments::Cache::keeping(frags);
     let shared = shared;
     let mut why = match usable(req, &prev, key) {
-        Ok(p) => match stale_keys(&shared, &items, p) {
-            Some(keys) => Ok((p, keys)),
+        Ok(_) => match stale_keys(&shared, &diff) {
+            Some(keys) => Ok(keys),
             None => Err("more than a quarter of the items changed".to_string()),
         },
         Err(e) => Err(e),
     };
     lap("state+plan");
     loop {
-        let plan = why.as_ref().ok().map(|(p, k)| (*p, k));
+        let plan = match (&why, prev.as_mut()) {
+            (Ok(keys), Some(p)) => Some((p, keys)),
+            _ => None,
+        };
         let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress, site_sigs };
         match super::write::run(&ctx, plan, &spare) {
             Ok((mut outcome, mut state)) => {

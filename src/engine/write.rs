@@ -15,9 +15,9 @@
 //!   through a link shared with the output — and unchanged ones linked from
 //!   the output), then the spare and the output swap places. A one-file
 //!   edit then writes a few dozen files instead of linking 40,000 and
-//!   deleting 40,000. The output folder is checked first (every file's
-//!   stamp, every folder's modification time): anything changed by hand
-//!   and the build is a full one.
+//!   deleting 40,000. The output folder is checked first (every folder's
+//!   modification time: [`check_output`]): a file added, removed or
+//!   replaced by hand and the build is a full one.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -59,6 +59,8 @@ struct Record {
     changed: Mutex<Vec<String>>,
     written: AtomicUsize,
     reused: AtomicUsize,
+    /// Seconds each site-wide job took to render and write (for `-v`).
+    times: Mutex<Vec<(String, f64)>>,
 }
 
 impl Record {
@@ -75,38 +77,19 @@ impl Record {
             self.reused.fetch_add(1, Ordering::Relaxed);
         }
     }
+}
 
-    /// Jobs kept from the last build, with their files as they were.
-    fn kept(&self, jobs: &[&(String, &JobOut)], prev: &State) {
-        if let Ok(mut f) = self.files.lock() {
-            for (_, out) in jobs {
-                for p in &out.paths {
-                    if let Some(st) = prev.files.get(p) {
-                        f.insert(p.clone(), *st);
-                    }
-                }
-            }
-        }
-        let n: usize = jobs.iter().map(|(_, out)| out.paths.len()).sum();
-        self.reused.fetch_add(n, Ordering::Relaxed);
-        if let Ok(mut j) = self.jobs.lock() {
-            for (k, out) in jobs {
-                j.insert(k.clone(), (*out).clone());
-            }
-        }
-    }
+/// The job that records the files of no page: the theme's assets and the
+/// backlog's files the bodies link to (put in every build).
+const LOOSE: &str = "files:";
+
+/// The hash of an output file's bytes (`FileState::hash`): equal hashes,
+/// the file is the last build's and is linked, not written.
+fn content_hash(bytes: &[u8]) -> u64 {
+    super::hash_bytes(&[bytes])
 }
 
 /// The stamp of a file just written.
-/// The hash of an output file's bytes (`FileState::hash`): equal hashes,
-/// the file is the last build's and is linked, not written. foldhash, not
-/// the SipHash of `hash_bytes`: a title edit writes ~20 MB of site-wide
-/// files at 10,000 items, hashed at several times SipHash's speed.
-fn content_hash(bytes: &[u8]) -> u64 {
-    use std::hash::BuildHasher;
-    foldhash::quality::FixedState::with_seed(0x6361_6972_6e2d_6f75).hash_one(bytes)
-}
-
 fn stamped(path: &Path, hash: u64) -> FileState {
     let (len, mtime_ns, ino) = FileState::stamp(path).unwrap_or_default();
     FileState { hash, len, mtime_ns, ino }
@@ -126,10 +109,16 @@ fn fill(
     let total = render.len();
     let done = AtomicUsize::new(0);
     render.par_iter().try_for_each(|(job, key)| -> Result<(), Error> {
+        let t = std::time::Instant::now();
         let out = ctx.shared.run(ctx.env, job)?;
         let paths: Vec<String> = out.iter().map(|(p, _)| p.clone()).collect();
         for (path, bytes) in &out {
             put(path, bytes)?;
+        }
+        if job_key(ctx.shared, job).is_none() {
+            if let Ok(mut v) = rec.times.lock() {
+                v.push((format!("{job:?}"), t.elapsed().as_secs_f64()));
+            }
         }
         if let (Some(k), Ok(mut j)) = (key, rec.jobs.lock()) {
             j.insert(k.clone(), JobOut { paths });
@@ -141,35 +130,43 @@ fn fill(
         Ok(())
     })?;
     if let Some(prev) = prev {
-        // Recorded a chunk at a time (one lock per chunk, not per file).
-        reuse
-            .par_iter()
-            .with_min_len(64)
-            .try_fold(Vec::new, |mut kept, job| -> Result<Vec<&(String, &JobOut)>, Error> {
-                for p in &job.1.paths {
-                    let st = prev.files.get(p).ok_or_else(|| Altered(p.clone()))?;
-                    keep(p, st)?;
-                }
-                kept.push(job);
-                Ok(kept)
-            })
-            .try_for_each(|kept| kept.map(|k| rec.kept(&k, prev)))?;
+        // The kept jobs' files stay in the state as they are (see `run`).
+        reuse.par_iter().with_min_len(64).try_for_each(|job| -> Result<(), Error> {
+            for p in &job.1.paths {
+                let st = prev.files.get(p).ok_or_else(|| Altered(p.clone()))?;
+                keep(p, st)?;
+            }
+            rec.reused.fetch_add(job.1.paths.len(), Ordering::Relaxed);
+            Ok(())
+        })?;
     }
+    let mut loose = Vec::new();
     for (name, bytes) in &ctx.theme.assets {
-        put(&format!("assets/{name}"), bytes)?;
+        let path = format!("assets/{name}");
+        put(&path, bytes)?;
+        loose.push(path);
     }
     // The backlog's own files the bodies link to (every body that links
     // anything was rendered above).
     let root = &ctx.inputs.backlog.root;
     for rel in ctx.shared.linked_files() {
         if let Ok(bytes) = std::fs::read(root.join(&rel)) {
-            put(&format!("files/{rel}"), &bytes)?;
+            let path = format!("files/{rel}");
+            put(&path, &bytes)?;
+            loose.push(path);
         }
+    }
+    if let Ok(mut j) = rec.jobs.lock() {
+        j.insert(LOOSE.to_string(), JobOut { paths: loose });
     }
     // `site.max_bytes`: checked before the new site replaces the old one.
     if let Some(max) = ctx.inputs.backlog.config.site.max_bytes {
         let files = rec.files.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
-        site::budget::check(files.iter().map(|(p, f)| (p.as_str(), f.len)), max).map_err(Error::TooLarge)?;
+        let kept = prev.into_iter().flat_map(|prev| {
+            reuse.iter().flat_map(|(_, out)| &out.paths).filter_map(|p| Some((p.as_str(), prev.files.get(p)?.len)))
+        });
+        site::budget::check(files.iter().map(|(p, f)| (p.as_str(), f.len)).chain(kept), max)
+            .map_err(Error::TooLarge)?;
     }
     Ok(())
 }
@@ -192,31 +189,13 @@ fn folders<'a>(paths: impl Iterator<Item = &'a String>) -> Vec<String> {
     v
 }
 
-/// Whether the output folder holds exactly what the last build wrote.
-/// Each folder is opened once and its files looked at through it (no path
-/// resolved 40,000 times).
+/// Whether the output folder still looks as the last build left it: every
+/// folder's modification time, which a file added, removed, renamed or
+/// replaced by hand (an editor's save, `cp` to a new name, `rm`) changes.
+/// A file written over in place is not noticed: statting each of the
+/// 40,000 files of a 10,000-item site cost as much as the rest of a
+/// one-item build (`cairn build --full` renders everything).
 fn check_output(out: &Path, prev: &State) -> Result<(), Altered> {
-    let files: Vec<(&str, &str, &String, &FileState)> = prev
-        .files
-        .iter()
-        .map(|(p, st)| {
-            let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
-            (dir, name, p, st)
-        })
-        .collect();
-    let mut open: HashMap<&str, crate::util::fs::Folder> = HashMap::new();
-    for &(dir, _, p, _) in &files {
-        if !open.contains_key(dir) {
-            let f = crate::util::fs::Folder::open(&out.join(dir)).map_err(|_| Altered(p.clone()))?;
-            open.insert(dir, f);
-        }
-    }
-    let bad = files.par_iter().with_min_len(256).find_any(|(dir, name, _, st)| {
-        open.get(dir).and_then(|f| f.file_stamp(name)) != Some((st.len, st.mtime_ns, st.ino))
-    });
-    if let Some((_, _, p, _)) = bad {
-        return Err(Altered((*p).clone()));
-    }
     for (d, t) in &prev.dirs {
         if dir_mtime(&out.join(d)) != Some(*t) {
             return Err(Altered(if d.is_empty() { ".".into() } else { format!("{d}/") }));
@@ -229,9 +208,10 @@ fn check_output(out: &Path, prev: &State) -> Result<(), Altered> {
 /// keys (`None`: full build).
 pub(super) fn run(
     ctx: &Ctx,
-    plan: Option<(&State, &HashSet<String>)>,
+    mut plan_mut: Option<(&mut State, &HashSet<String>)>,
     spare: &Path,
 ) -> Result<(Outcome, State), Error> {
+    let plan: Option<(&State, &HashSet<String>)> = plan_mut.as_ref().map(|(p, k)| (&**p, *k));
     let shared = ctx.shared;
     let all = shared.jobs();
     let mut render: Vec<(Job, Option<String>)> = Vec::new();
@@ -257,21 +237,13 @@ pub(super) fn run(
     let t = std::time::Instant::now();
     let spare_kept = match plan {
         Some((prev, _)) if spare_ok => {
+            // The output is read, never changed, until the swap.
+            check_output(ctx.out, prev)?;
+            phases.push(("check output", t.elapsed().as_secs_f64()));
             // Marked while it is being changed: a build killed half-way
             // leaves a spare the state no longer describes.
             std::fs::write(&dirty, b"")?;
-            // The output folder is checked while the spare is brought up
-            // to date (the spare only; the output is read, never changed,
-            // until the swap, which waits for the check).
-            let (checked, filled) = rayon::join(
-                || {
-                    let r = check_output(ctx.out, prev);
-                    (r, t.elapsed().as_secs_f64())
-                },
-                || into_spare(ctx, &render, &reuse, prev, &rec, spare),
-            );
-            phases.push(("check output (beside render)", checked.1));
-            let r = checked.0.map_err(Error::from).and(filled).and_then(|()| swap(ctx.out, spare));
+            let r = into_spare(ctx, &render, &reuse, prev, &rec, spare).and_then(|()| swap(ctx.out, spare));
             if r.is_err() {
                 let _ = remove_tree(spare);
             }
@@ -290,17 +262,43 @@ pub(super) fn run(
             kept
         }
     };
-    let files = rec.files.into_inner().unwrap_or_else(|e| e.into_inner());
-    let spare_diff = match (plan, spare_kept) {
-        (Some((prev, _)), true) => {
-            let mut v = rec.changed.into_inner().unwrap_or_else(|e| e.into_inner());
-            v.extend(prev.files.keys().filter(|p| !files.contains_key(*p)).cloned());
-            v.sort_unstable();
-            v.dedup();
-            Some(v)
+    let mut files = rec.files.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
+    let kept: Vec<String> = reuse.into_iter().map(|(k, _)| k).collect();
+    let spare_ok = plan.is_some() && spare_kept;
+    // An incremental build's state is the last one's with the jobs rendered
+    // again: the kept jobs and their files are moved over as they are (not
+    // copied one by one: 40,000 files at 10,000 items).
+    let mut gone = Vec::new();
+    if let Some((prev, _)) = plan_mut.as_mut() {
+        let mut last_jobs = std::mem::take(&mut prev.jobs);
+        for k in kept {
+            if let Some(out) = last_jobs.remove(&k) {
+                jobs.insert(k, out);
+            }
         }
-        _ => None,
-    };
+        // What is left of the last build's jobs was rendered again or is
+        // gone: its files are this build's or gone.
+        let mut last_files = std::mem::take(&mut prev.files);
+        for out in last_jobs.values() {
+            for p in &out.paths {
+                if let Some((p, _)) = last_files.remove_entry(p) {
+                    if !files.contains_key(&p) {
+                        gone.push(p);
+                    }
+                }
+            }
+        }
+        last_files.extend(files);
+        files = last_files;
+    }
+    let spare_diff = spare_ok.then(|| {
+        let mut v = rec.changed.into_inner().unwrap_or_else(|e| e.into_inner());
+        v.append(&mut gone);
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
     let dirs = folders(files.keys()).into_iter().filter_map(|d| dir_mtime(&ctx.out.join(&d)).map(|t| (d, t))).collect();
     let pages = files.keys().filter(|p| p.ends_with(".html")).count();
     let outcome = Outcome {
@@ -314,8 +312,12 @@ pub(super) fn run(
         fragments: (0, 0),
         save_error: None,
         phases,
+        site_wide_times: {
+            let mut v = rec.times.into_inner().unwrap_or_else(|e| e.into_inner());
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        },
     };
-    let jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok((
         outcome,
         State {
@@ -428,17 +430,32 @@ fn into_spare(
         rec.file(path, stamped(&d, hash), true);
         Ok(())
     };
+    // The differing files of kept jobs, linked from the output.
+    let linked: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let keep = |path: &str, _: &FileState| -> Result<(), Error> {
         if differs.contains(path) {
             link_from_out(path)?;
+            if let Ok(mut l) = linked.lock() {
+                l.insert(path.to_string());
+            }
         }
         Ok(())
     };
     fill(ctx, render, reuse, Some(prev), rec, &put, &keep)?;
-    // Files neither this build nor the output has any more.
+    // Files neither this build nor the output has any more: of the last
+    // build's jobs, those not kept (rendered again or gone), and of the
+    // files where the spare differed, those no job put in place.
     let gone: Vec<&str> = {
         let now = rec.files.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
-        prev.files.keys().map(String::as_str).chain(differs.iter().copied()).filter(|p| !now.contains_key(*p)).collect()
+        let linked = linked.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
+        let kept: HashSet<&str> = reuse.iter().map(|(k, _)| k.as_str()).collect();
+        prev.jobs
+            .iter()
+            .filter(|(k, _)| !kept.contains(k.as_str()))
+            .flat_map(|(_, out)| out.paths.iter().map(String::as_str))
+            .chain(differs.iter().copied().filter(|p| !linked.contains(*p)))
+            .filter(|p| !now.contains_key(*p))
+            .collect()
     };
     for p in gone {
         let _ = std::fs::remove_file(spare.join(p));

@@ -11,11 +11,11 @@
 //! and writing run in parallel and never hold the whole file in memory:
 //!
 //! ```text
-//! "CAIRNIC2"
+//! "CAIRNIC3"
 //! chunk bytes …
 //! header: format:u32 version:str config:bytes id:u64 base:u64 chunks:u32
 //!         (offset:u64 len:u64 crc:u32 entries:u32) × chunks  crc:u32
-//! header_len:u32 "CAIRNIC2"
+//! header_len:u32 "CAIRNIC3"
 //! ```
 //!
 //! Two such files: `items.bin`, the base, and `items.delta.bin`, the
@@ -44,7 +44,7 @@ use crate::diag::Diagnostic;
 use crate::diag::{Severity, CODES};
 use crate::model::{Dependency, FieldValue, Item, Keys, Progress, Reference, Span, Spanned};
 
-const MAGIC: &[u8; 8] = b"CAIRNIC2";
+const MAGIC: &[u8; 8] = b"CAIRNIC3";
 /// Bumped whenever the encoding or the meaning of a parsed item changes.
 const FORMAT: u32 = 1;
 /// Entries per chunk.
@@ -588,6 +588,7 @@ fn put_item(e: &mut Enc, item: &Item) {
         body_line,
         checklist,
         acceptance,
+        source,
     } = item;
     e.spanned(id);
     e.spanned(kind);
@@ -656,6 +657,7 @@ fn put_item(e: &mut Enc, item: &Item) {
         e.u32(p.done);
         e.u32(p.total);
     }
+    e.u64(*source);
 }
 
 fn put_diagnostic(e: &mut Enc, d: &Diagnostic) {
@@ -758,6 +760,7 @@ fn item(d: &mut Dec) -> Option<Item> {
     let body_line = d.u32()?;
     let checklist = Progress { done: d.u32()?, total: d.u32()? };
     let acceptance = Progress { done: d.u32()?, total: d.u32()? };
+    let source = d.u64()?;
     Some(Item {
         id,
         kind,
@@ -791,6 +794,7 @@ fn item(d: &mut Dec) -> Option<Item> {
         body_line,
         checklist,
         acceptance,
+        source,
     })
 }
 

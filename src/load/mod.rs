@@ -495,6 +495,7 @@ pub fn parse_item_bytes(bytes: &[u8], path: &str, config: &Config) -> (Option<It
 
 /// Parses a file's text into an item and its diagnostics.
 pub fn parse_item_text(text: &str, path: &str, config: &Config) -> (Option<Item>, Vec<Diagnostic>) {
+    let src_sig = crate::model::source_sig(text, path);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let split = match frontmatter::split(text) {
         Ok(s) => s,
@@ -546,7 +547,10 @@ pub fn parse_item_text(text: &str, path: &str, config: &Config) -> (Option<Item>
             return (None, vec![Diagnostic::new("E005", path, tree.span, msg)]);
         }
     };
-    let (item, mut diags) = item::build(&map, path, split.body, split.body_line, config);
+    let (mut item, mut diags) = item::build(&map, path, split.body, split.body_line, config);
+    if let Some(it) = item.as_mut() {
+        it.source = src_sig;
+    }
     for (mut span, tag) in tags {
         span.line += shift;
         let msg = format!(

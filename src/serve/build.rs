@@ -703,6 +703,7 @@ fn same_but_text(old: &Item, new: &Item) -> bool {
         body_line: _,
         checklist,
         acceptance,
+        source: _,
     } = old;
     *id == new.id
         && *kind == new.kind

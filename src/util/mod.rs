@@ -29,14 +29,29 @@ pub fn build_key() -> &'static str {
     })
 }
 
+/// The hasher of the fingerprints ([`hash_bytes`], [`HashWriter`]):
+/// foldhash with a fixed seed — the same in every run of one binary, and
+/// several times SipHash's speed on the many small pieces a `Debug` form
+/// writes. Fingerprints are compared, never trusted across builds of
+/// cairn: caches that keep them also record [`build_key`].
+fn hasher() -> foldhash::quality::FoldHasher<'static> {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6361_6972_6e2d_6670).build_hasher()
+}
+
 /// A fingerprint of text written with `write!` (the hasher of
 /// [`hash_bytes`]): the `Debug` form of a value hashed without keeping the
 /// string. The small pieces `Debug` writes are gathered into 4 KB blocks
-/// first (SipHash is slow on many tiny writes).
-#[derive(Default)]
+/// first (one hash call per block, not per piece).
 pub struct HashWriter {
-    h: std::collections::hash_map::DefaultHasher,
+    h: foldhash::quality::FoldHasher<'static>,
     buf: Vec<u8>,
+}
+
+impl Default for HashWriter {
+    fn default() -> HashWriter {
+        HashWriter { h: hasher(), buf: Vec::new() }
+    }
 }
 
 impl HashWriter {
@@ -63,13 +78,12 @@ impl std::fmt::Write for HashWriter {
     }
 }
 
-/// A 64-bit fingerprint of some bytes (SipHash with fixed keys: the same in
-/// every run of one binary; caches that keep it also record [`build_key`]).
+/// A 64-bit fingerprint of some bytes ([`hasher`]).
 pub fn hash_bytes(parts: &[&[u8]]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    use std::hash::Hasher;
+    let mut h = hasher();
     for p in parts {
-        p.len().hash(&mut h);
+        h.write_usize(p.len());
         h.write(p);
     }
     h.finish()

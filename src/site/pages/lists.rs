@@ -41,7 +41,7 @@ impl Shared<'_> {
 
     /// A signature of everything item `i`'s item object is made of (`None`
     /// for a duplicate id), computed without making the object: the parsed
-    /// item (its `Debug` form: every field it was read with), its derived
+    /// item (its [`crate::model::Item::source`], else its `Debug` form), its derived
     /// history values, and every edge it has, both ways, with its type and
     /// the other end's id, in the order of the other ends' indices (the
     /// order an object lists related ids in; indices themselves are left
@@ -57,7 +57,15 @@ impl Shared<'_> {
             return None;
         }
         let mut h = crate::util::HashWriter::default();
-        let _ = write!(h, "{it:?}\u{0}{:?}\u{0}", self.inp.derived.get(it.id()));
+        // The parsed item is its file's text and path ([`crate::model::Item::source`]),
+        // unless `ids.aliases` rewrote its references or it was not read
+        // from a file: then every field, by its `Debug` form.
+        if it.source != 0 && !b.config.dialect.ids.active() {
+            let _ = write!(h, "{:x}", it.source);
+        } else {
+            let _ = write!(h, "{it:?}");
+        }
+        let _ = write!(h, "\u{0}{:?}\u{0}", self.inp.derived.get(it.id()));
         let mut edges: Vec<(bool, &str, usize)> = g.out[i]
             .iter()
             .map(|&e| (true, g.edges[e].ty.name(), g.edges[e].to))
