@@ -89,6 +89,8 @@ pub fn site_wide_jobs() -> Vec<Job> {
         Job::Proposals,
         Job::Feed,
         Job::Api,
+        Job::ApiGraph,
+        Job::ApiData,
     ]
 }
 

@@ -313,6 +313,9 @@ pub(super) struct SiteSigs {
     /// The insights page: the insights, and the signature of each item
     /// they name (its card).
     pub insights: u64,
+    /// The API's sprints, metrics, audit and diagnostics files: the
+    /// metrics page's, and the diagnostics.
+    pub api_data: u64,
 }
 
 impl SiteSigs {
@@ -325,6 +328,7 @@ impl SiteSigs {
             Job::Docs => self.docs,
             Job::Feed => self.feed,
             Job::Insights => self.insights,
+            Job::ApiData => self.api_data,
             _ => self.all,
         }
     }
@@ -405,9 +409,11 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, item_sigs: &[Option<u64>]) -> Sit
         Some(m) => hash_bytes(&[&sprints.to_le_bytes(), m.to_string().as_bytes()]),
         None => sprints,
     };
+    let problems = problems.finish();
     SiteSigs {
         all: all.finish(),
-        problems: problems.finish(),
+        problems,
+        api_data: hash_bytes(&[&metrics.to_le_bytes(), &problems.to_le_bytes()]),
         sprints,
         metrics,
         docs: docs.finish(),

@@ -118,16 +118,19 @@ pub fn rank(b: &Backlog, g: &Graph, items: &[usize]) -> Vec<usize> {
             *p = k;
         }
     }
-    let mut out = items.to_vec();
-    out.sort_by(|&x, &y| {
-        let (a, c) = (&b.items[x], &b.items[y]);
-        b.is_done(a)
-            .cmp(&b.is_done(c))
-            .then_with(|| a.priority_rank().cmp(&c.priority_rank()))
-            .then_with(|| pos[x].cmp(&pos[y]))
-            .then_with(|| a.id().cmp(c.id()))
-    });
-    out
+    // The keys made once per item, not once per comparison.
+    // The keys made once per item, not once per comparison; ties keep the
+    // order of `items`.
+    let mut keyed: Vec<(bool, usize, usize, &str, usize, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let it = &b.items[i];
+            (b.is_done(it), it.priority_rank(), pos[i], it.id(), k, i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|k| k.5).collect()
 }
 
 #[cfg(test)]

@@ -58,21 +58,21 @@ pub fn items_json<S: AsRef<str>>(entries: &[S]) -> Result<Vec<u8>, String> {
     Ok(s)
 }
 
-/// Every site-wide API file but `items.json` ([`items_json`]), from the site's inputs and what the pages
-/// computed of them: the schedule, the
-/// sprints in date order and the items committed to each.
-pub fn files(
-    inp: &Inputs,
-    sched: &Schedule,
-    sprints: &[usize],
-    committed: &HashMap<usize, Vec<usize>>,
-) -> Vec<(String, Vec<u8>)> {
+/// `api/v1/graph.json`: every item and edge, with the schedule.
+pub fn graph_file(inp: &Inputs, sched: &Schedule) -> (String, Vec<u8>) {
     let (b, g) = (inp.backlog, inp.graph);
-    let mut out = Vec::new();
     let sub = render::select(b, g, &Selection::default());
     let mut graph = render::json::render_compact(b, g, sched, &sub);
     graph.push(b'\n');
-    out.push(("api/v1/graph.json".to_string(), graph));
+    ("api/v1/graph.json".to_string(), graph)
+}
+
+/// The site-wide API files of neither items nor the graph: sprints,
+/// metrics, the audit trail and diagnostics, from the site's inputs and
+/// the sprints in date order with the items committed to each.
+pub fn data_files(inp: &Inputs, sprints: &[usize], committed: &HashMap<usize, Vec<usize>>) -> Vec<(String, Vec<u8>)> {
+    let (b, g) = (inp.backlog, inp.graph);
+    let mut out = Vec::new();
     let sprints: Vec<Value> = sprints
         .iter()
         .map(|&k| {

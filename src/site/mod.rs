@@ -185,6 +185,16 @@ fn escape_formatter(
 /// is a tenth smaller.
 pub fn compact_html(html: &str) -> Result<Vec<u8>, String> {
     let mut out = crate::util::alloc::try_buffer("a page", html.len())?;
+    // Most pages have no `<pre>` or `<textarea>`: every line is trimmed.
+    if !html.contains("<pre") && !html.contains("<textarea") {
+        for line in html.split_inclusive('\n') {
+            let trimmed = line.trim_start_matches([' ', '\t']);
+            if trimmed != "\n" {
+                out.extend_from_slice(trimmed.as_bytes());
+            }
+        }
+        return Ok(out);
+    }
     let mut keep = 0usize;
     for line in html.split_inclusive('\n') {
         let trimmed = if keep > 0 { line } else { line.trim_start_matches([' ', '\t']) };

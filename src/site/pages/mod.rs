@@ -114,7 +114,12 @@ pub enum Job {
     /// The proposals page (no file when there are no proposals).
     Proposals,
     Feed,
+    /// `api/v1/items.json`.
     Api,
+    /// `api/v1/graph.json`.
+    ApiGraph,
+    /// The other site-wide API files: sprints, metrics, audit, diagnostics.
+    ApiData,
 }
 
 /// An item object as its line of JSON and the signature of that line
@@ -267,16 +272,36 @@ impl<'a> Shared<'a> {
             "active_sprint_url": active.and_then(|a| urls[a].as_deref()),
             "version": env!("CARGO_PKG_VERSION"),
         }));
-        let (sched, rollups, graph_pages) = match kept {
-            Some(k) => k,
-            None => (Schedule::compute(b, g), rollup::all(b, g), Vec::new()),
+        let opts = crate::metrics::insights::Options {
+            today: inp.options.today,
+            errors: inp.report.errors(),
+            skip_drafts: !inp.options.drafts,
         };
+        // Independent of each other: made side by side.
+        let (((sched, rollups, graph_pages), links), insights) = rayon::join(
+            || {
+                rayon::join(
+                    || match kept {
+                        Some(k) => k,
+                        None => {
+                            let (sched, rollups) = rayon::join(|| Schedule::compute(b, g), || rollup::all(b, g));
+                            (sched, rollups, Vec::new())
+                        }
+                    },
+                    || Links::new(b),
+                )
+            },
+            || match insights {
+                Some(kept) => kept,
+                None => inp.analytics.insights(b, &opts),
+            },
+        );
         let mut shared = Shared {
             inp,
             b,
             g,
             sched,
-            links: Links::new(b),
+            links,
             urls,
             cards,
             card_values,
@@ -287,7 +312,7 @@ impl<'a> Shared<'a> {
             sprints,
             committed,
             active,
-            insights: Vec::new(),
+            insights,
             graph_pages,
             files: Mutex::new(BTreeSet::new()),
             rollups,
@@ -299,17 +324,13 @@ impl<'a> Shared<'a> {
             counts: (work, docs),
         };
         if shared.graph_pages.len() != n {
-            shared.graph_pages = (0..n).map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i)).collect();
+            use rayon::prelude::*;
+            shared.graph_pages = (0..n)
+                .into_par_iter()
+                .with_min_len(256)
+                .map(|i| shared.urls[i].is_some() && shared.compute_has_graph_page(i))
+                .collect();
         }
-        let opts = crate::metrics::insights::Options {
-            today: inp.options.today,
-            errors: inp.report.errors(),
-            skip_drafts: !inp.options.drafts,
-        };
-        shared.insights = match insights {
-            Some(kept) => kept,
-            None => inp.analytics.insights(b, &opts),
-        };
         shared
     }
 
@@ -399,7 +420,7 @@ impl<'a> Shared<'a> {
     pub fn jobs(&self) -> Vec<Job> {
         let mut v = vec![Job::Overview, Job::Board(None), Job::Backlog, Job::Graph, Job::Roadmap, Job::Sprints];
         v.push(Job::Metrics);
-        v.extend([Job::Insights, Job::Docs, Job::Problems, Job::Feed, Job::Api]);
+        v.extend([Job::Insights, Job::Docs, Job::Problems, Job::Feed, Job::Api, Job::ApiGraph, Job::ApiData]);
         if !self.inp.options.proposals.is_empty() {
             v.push(Job::Proposals);
         }
@@ -467,11 +488,9 @@ impl<'a> Shared<'a> {
             Job::Proposals if self.inp.options.proposals.is_empty() => Ok(Vec::new()),
             Job::Proposals => Ok(vec![self.proposals_page(env)?]),
             Job::Feed => Ok(vec![self.feed(env)?]),
-            Job::Api => {
-                let mut out = vec![("api/v1/items.json".to_string(), self.items_json()?)];
-                out.extend(api::files(self.inp, &self.sched, &self.sprints, &self.committed));
-                Ok(out)
-            }
+            Job::Api => Ok(vec![("api/v1/items.json".to_string(), self.items_json()?)]),
+            Job::ApiGraph => Ok(vec![api::graph_file(self.inp, &self.sched)]),
+            Job::ApiData => Ok(api::data_files(self.inp, &self.sprints, &self.committed)),
         }
     }
 }
