@@ -38,12 +38,13 @@
 //! the next build is a full one. The state can only make a build faster,
 //! never change its bytes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::site::fragments::{Bytes, Frag, Fragments, List};
+use crate::util::StrMap;
 
 const MAGIC: &[u8; 8] = b"CAIRNSB4";
 /// The store's header: this, the generation in 16 hex digits, a line break.
@@ -96,9 +97,9 @@ impl FileState {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
     pub key: [u64; 4],
-    pub items: HashMap<String, ItemState>,
-    pub jobs: HashMap<String, JobOut>,
-    pub files: HashMap<String, FileState>,
+    pub items: StrMap<ItemState>,
+    pub jobs: StrMap<JobOut>,
+    pub files: StrMap<FileState>,
     /// The previous site kept beside the cache (see `engine::spare`): the
     /// paths where it differs from the output folder; `None`: no such
     /// site, or its content is unknown.
@@ -354,7 +355,7 @@ impl State {
         for _ in 0..n {
             let name = r.str()?;
             let m = r.count(32)?;
-            let mut list = HashMap::with_capacity(m);
+            let mut list = List::with_capacity_and_hasher(m, Default::default());
             for _ in 0..m {
                 let id = r.str()?;
                 let sig = r.u64()?;
@@ -513,7 +514,7 @@ mod tests {
         s.files.insert("items/a.html".into(), FileState { hash: 9, len: 3, mtime_ns: -5, ino: 11 });
         s.spare = Some(vec!["items/b.html".into()]);
         s.dirs.push(("items".into(), 42));
-        let mut list = HashMap::new();
+        let mut list = List::default();
         list.insert("a".to_string(), Frag { sig: 5, bytes: Bytes::Stored { off: 25, len: 10, crc: 77 } });
         s.frags.lists.insert("backlog_row|".into(), list);
         s.store_gen = 3;
@@ -539,7 +540,7 @@ mod tests {
     }
 
     fn fresh(list: &[(&str, u64, &str)]) -> Fragments {
-        let mut l = List::new();
+        let mut l = List::default();
         for (id, sig, text) in list {
             l.insert(id.to_string(), Frag { sig: *sig, bytes: Bytes::New(Arc::from(*text)) });
         }

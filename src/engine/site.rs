@@ -21,9 +21,10 @@
 //! build did not have. Everything else is the last build's bytes. How the
 //! files are put in place: [`super::write`].
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
+use crate::util::StrMap;
 use rayon::prelude::*;
 
 use super::hash_bytes;
@@ -238,8 +239,8 @@ struct ItemDiff {
 fn item_states(
     s: &Shared,
     sigs: &[Option<u64>],
-    last: Option<&mut HashMap<String, ItemState>>,
-) -> (HashMap<String, ItemState>, ItemDiff) {
+    last: Option<&mut StrMap<ItemState>>,
+) -> (StrMap<ItemState>, ItemDiff) {
     let b = s.b;
     let mut diff = ItemDiff::default();
     let Some(last) = last else {
@@ -250,7 +251,7 @@ fn item_states(
             .collect();
         return (items, diff);
     };
-    let mut items = HashMap::with_capacity(sigs.len());
+    let mut items = StrMap::with_capacity_and_hasher(sigs.len(), Default::default());
     let mut fresh = Vec::new();
     for (i, sig) in sigs.iter().enumerate() {
         let Some(sig) = *sig else { continue };

@@ -19,12 +19,13 @@
 //!   modification time: [`check_output`]): a file added, removed or
 //!   replaced by hand and the build is a full one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::util::StrMap;
 use minijinja::Environment;
 use rayon::prelude::*;
 
@@ -53,8 +54,8 @@ type Keep<'a> = dyn Fn(&str, &FileState) -> Result<(), Error> + Sync + 'a;
 /// What a build wrote, for the next build's state.
 #[derive(Default)]
 struct Record {
-    files: Mutex<HashMap<String, FileState>>,
-    jobs: Mutex<HashMap<String, JobOut>>,
+    files: Mutex<StrMap<FileState>>,
+    jobs: Mutex<StrMap<JobOut>>,
     /// Paths written with new bytes.
     changed: Mutex<Vec<String>>,
     written: AtomicUsize,
@@ -322,7 +323,7 @@ pub(super) fn run(
         outcome,
         State {
             key: [0; 4],
-            items: HashMap::new(),
+            items: StrMap::default(),
             jobs,
             files,
             spare: spare_diff,

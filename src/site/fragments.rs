@@ -37,7 +37,7 @@ pub struct Frag {
 }
 
 /// One list's fragments: item id → fragment.
-pub type List = HashMap<String, Frag>;
+pub type List = crate::util::StrMap<Frag>;
 
 /// Fragments by list (`backlog_row|`, `card|../`, `items_json`), and the
 /// store their [`Bytes::Stored`] ranges are in.
@@ -212,7 +212,7 @@ mod tests {
         for (name, list) in f.lists {
             let mut l: Vec<_> = list.into_iter().collect();
             l.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut out = List::new();
+            let mut out = List::default();
             for (id, fr) in l {
                 let bytes = match fr.bytes {
                     Bytes::New(s) => {

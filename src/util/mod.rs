@@ -29,6 +29,11 @@ pub fn build_key() -> &'static str {
     })
 }
 
+/// A hash map keyed by strings, hashed with foldhash (several times
+/// SipHash's speed on short keys such as ids and paths). Its order is
+/// arbitrary, as std's is: whatever is written from one is sorted first.
+pub type StrMap<V> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
+
 /// The hasher of the fingerprints ([`hash_bytes`], [`HashWriter`]):
 /// foldhash with a fixed seed — the same in every run of one binary, and
 /// several times SipHash's speed on the many small pieces a `Debug` form
