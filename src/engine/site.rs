@@ -380,8 +380,14 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, item_sigs: &[Option<u64>]) -> Sit
     for &k in &s.sprints {
         let _ = write!(sprints, "{k}\u{0}{}\u{0}", sigs[k]);
     }
-    let _ = write!(all, "{:?}\u{0}{:?}\u{0}{:?}", inputs.report, s.insights, inputs.options.proposals);
-    let _ = write!(problems, "{:?}", inputs.report);
+    // The diagnostics' `Debug` form hashed once for both.
+    let report = {
+        let mut h = crate::util::HashWriter::default();
+        let _ = write!(h, "{:?}", inputs.report);
+        h.finish()
+    };
+    let _ = write!(all, "{report:x}\u{0}{:?}\u{0}{:?}", s.insights, inputs.options.proposals);
+    let _ = write!(problems, "{report:x}");
     // The feed lists the last 100 events (in the global key) with their
     // item's current title and page.
     if let Some(ev) = s.events {

@@ -47,7 +47,7 @@ fn rewrite<'a>(
 /// `ids.aliases`: a reference written with an equal id (`task-7` for the
 /// item `BACK-7`) is a reference to that item. Linear: one map from the
 /// canonical spelling to the item's id.
-pub(super) fn follow_id_aliases(config: &Config, items: &mut [Item], index: &HashMap<String, usize>) {
+pub(super) fn follow_id_aliases(config: &Config, items: &mut [Item], index: &crate::util::StrMap<usize>) {
     let canon = canonical_ids(config, items.iter());
     rewrite(config, &canon, &|id| index.contains_key(id), items.iter_mut());
 }

@@ -14,7 +14,6 @@ pub mod sprints;
 pub mod view;
 pub mod yaml;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -34,7 +33,7 @@ pub struct Backlog {
     pub config: Config,
     pub items: Vec<Item>,
     /// id → index in `items` (the first item with that id).
-    pub index: HashMap<String, usize>,
+    pub index: crate::util::StrMap<usize>,
     pub diagnostics: Vec<Diagnostic>,
     /// Number of item files read (including ones that did not parse).
     pub files: usize,
@@ -63,7 +62,7 @@ impl Backlog {
         files: usize,
     ) -> Backlog {
         items.sort_by(|a, b| a.id.value.cmp(&b.id.value).then_with(|| a.path.cmp(&b.path)));
-        let mut index = HashMap::with_capacity(items.len());
+        let mut index = crate::util::StrMap::with_capacity_and_hasher(items.len(), Default::default());
         for (i, it) in items.iter().enumerate() {
             index.entry(it.id.value.clone()).or_insert(i);
         }
