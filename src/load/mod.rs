@@ -575,6 +575,21 @@ fn first_tab(yaml: &str) -> Option<(u32, u32)> {
 mod tests {
     use super::*;
 
+    /// `Item::source` names the text and the path an item was read from
+    /// (the incremental build keys an item's pages by it).
+    #[test]
+    fn an_items_source_is_its_text_and_path() {
+        let text = "---\ntitle: A\nstatus: ready\n---\nBody\n";
+        let src = |t: &str, p: &str| parse(t, p).0.map(|i| i.source);
+        let a = src(text, "tasks/a.md").unwrap();
+        assert_ne!(a, 0);
+        assert_eq!(src(text, "tasks/a.md"), Some(a), "the same text and path");
+        assert_ne!(src(text, "tasks/b.md"), Some(a), "another path");
+        assert_ne!(src(&text.replace("Body", "Body!"), "tasks/a.md"), Some(a), "another body");
+        assert_ne!(src(&text.replace("ready", "done"), "tasks/a.md"), Some(a), "another field");
+        assert_eq!(Item::default().source, 0, "an item not read from a file");
+    }
+
     #[test]
     fn tabs_are_pointed_at() {
         let (_, d) = parse("---\ntitle: x\n\tstatus: y\n---\n", "tasks/a.md");
