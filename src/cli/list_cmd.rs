@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use std::collections::BTreeMap;
 
-use super::{out, out_json, to_json, Ctx, Items, LazySeq, Query};
+use super::{out, out_json, out_with, to_json, Ctx, Items, LazySeq, Query};
 use crate::graph::Graph;
 use crate::load::view::View;
 use crate::load::Backlog;
@@ -55,15 +55,36 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
                 } else {
                     Default::default()
                 };
-                let rows = matching(&c, &g, filter.as_ref(), &derived)?;
+                let mut rows = matching(&c, &g, filter.as_ref(), &derived)?;
                 // The rows' other keys come from the index
-                // (`View::row_json`); a body from the row's file.
+                // (`View::row_json`), checked before any is printed; a
+                // body from the row's file.
                 let want_body = a.fields.iter().any(|f| f == "body");
-                if !want_body || c.fill(&rows) {
+                // The whole objects, by id: written straight from the
+                // columns and the stored rows (`query::write_items_in`).
+                let straight = a.format == ListFormat::Json && a.fields.is_empty() && !want_body && by_id(&sort);
+                if straight {
+                    if !rows.windows(2).all(|w| c.id(w[0]) < c.id(w[1])) {
+                        rows.sort_by(|&x, &y| c.id(x).cmp(c.id(y)));
+                    }
+                    rows.truncate(a.limit.unwrap_or(usize::MAX));
+                }
+                let served = if want_body { c.fill(&rows) } else { c.rows_intact(&rows) };
+                if served && straight {
+                    out_with(|w| query::write_items_in(w, &c, &g, &rows, &derived, &|_| Vec::new()));
+                    ctx.leave((c, g, derived));
+                    return Ok(0);
+                }
+                if served {
                     let objects = objects(a, &c, &g, &rows, &sort, &derived);
                     print(ctx, a, objects);
                     ctx.leave((c, g));
                     return Ok(0);
+                }
+                // A row's file changed, or its stored JSON is damaged: the
+                // index was removed; loaded normally (and written again).
+                if let Query::Backlog(b, g) = ctx.load_query()? {
+                    return list_in(ctx, a, &b, &g, filter.as_ref(), &sort);
                 }
             }
             Query::Backlog(b, g) => return list_in(ctx, a, &b, &g, filter.as_ref(), &sort),
@@ -71,6 +92,12 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     }
     let (b, g) = ctx.load()?;
     list_in(ctx, a, &b, &g, filter.as_ref(), &sort)
+}
+
+/// Whether `sort` is by id only, ascending (the default): the order of the
+/// rows (items are sorted by id, and a row is the first of its id).
+fn by_id(sort: &[query::SortKey]) -> bool {
+    matches!(sort, [k] if k.field == "id" && !k.desc)
 }
 
 /// Checks the names of `--sort`, `--fields` and the filter.

@@ -23,9 +23,12 @@
 //! written with; a file changed within two seconds of the load that wrote
 //! the index (the parse cache's racy-clean rule) is written with no stamp,
 //! so the index does not stand until a later load writes it again. Anything
-//! else — a missing, truncated or corrupt file (it carries a CRC-32), a
-//! string or item index out of range — and the query loads as every
-//! command does. Not with id aliases (`dialect.ids`): they rewrite items'
+//! else — a missing, truncated or corrupt file, a string or item index out
+//! of range — and the query loads as every command does. A CRC-32 covers
+//! the whole file but the rows' JSON, which is most of it; each row has its
+//! own, checked when the row is read ([`Columns::rows_intact`] before a
+//! query prints them; [`View::row_json`] never answers a damaged row), so
+//! a query reads and checks only the rows it prints. Not with id aliases (`dialect.ids`): they rewrite items'
 //! references when loading.
 //!
 //! The rows a query prints take the item object's other keys (title,
@@ -36,7 +39,7 @@
 //! that changed since is not trusted, and the query loads normally.
 //!
 //! ```text
-//! "CAIRNQC1" crc:u32 (of what follows)
+//! "CAIRNQC1" crc:u32 (of what follows, but the rows' blob)
 //! format:u32 version:str config:bytes
 //! strings: blob:bytes count:u32 (offset:u32 len:u32)×
 //! files: count:u32 (path:u32 stamped:u8 stamp:48 bytes)×
@@ -46,7 +49,7 @@
 //! lists: count:u32 u32×
 //! edges: count:u32 (from to:u32 type:u8 field:u32 lag:(flag:u8 f64)
 //!        lag_text:u32 origin:u32 line col len:u32)×
-//! rows: blob:bytes count:u32 (offset:u32 len:u32)×
+//! rows: blob:bytes count:u32 (offset:u32 len:u32 crc:u32)×
 //! ```
 //!
 //! Numbers are little-endian; a string index of `u32::MAX` is none. The
@@ -67,7 +70,7 @@ use crate::model::{Item, Span};
 
 const MAGIC: &[u8; 8] = b"CAIRNQC1";
 /// Bumped whenever the layout or the meaning of a column changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// No string.
 const NONE: u32 = u32::MAX;
 /// No date.
@@ -127,8 +130,8 @@ pub struct Columns {
     lists: Vec<u32>,
     edges: Vec<RawEdge>,
     /// Each item's non-column keys as JSON (see [`View::row_json`]): ranges
-    /// into `rows_blob`.
-    rows: Vec<(u32, u32)>,
+    /// into `rows_blob`, and their CRC-32.
+    rows: Vec<(u32, u32, u32)>,
     rows_blob: std::ops::Range<usize>,
     /// The whole items of the rows filled ([`Columns::fill`]).
     full: HashMap<usize, Item>,
@@ -212,6 +215,18 @@ impl Columns {
         }
     }
 
+    /// Whether the stored rows of `rows` are intact (each one's CRC, in
+    /// parallel): a query checks the rows it prints before printing any.
+    /// If one is not, the index is removed (the query loads normally).
+    pub fn rows_intact(&self, rows: &[usize]) -> bool {
+        use rayon::prelude::*;
+        let intact = rows.par_chunks(1024).all(|c| c.iter().all(|&i| self.row_json(i).is_some()));
+        if !intact {
+            let _ = std::fs::remove_file(path(&self.root));
+        }
+        intact
+    }
+
     fn path_of(&self, i: usize) -> Option<&str> {
         let &(p, _) = self.files.get(*self.file.get(i)? as usize)?;
         self.s(p)
@@ -228,9 +243,11 @@ impl View for Columns {
     fn item(&self, i: usize) -> Option<&Item> {
         self.full.get(&i)
     }
+    /// `None` too for a row whose bytes are not the ones written (its CRC).
     fn row_json(&self, i: usize) -> Option<&str> {
-        let &(off, len) = self.rows.get(i)?;
-        self.slice(&self.rows_blob, off, len)
+        let &(off, len, crc) = self.rows.get(i)?;
+        let row = self.slice(&self.rows_blob, off, len)?;
+        (crc32fast::hash(row.as_bytes()) == crc).then_some(row)
     }
     fn id(&self, i: usize) -> &str {
         self.text(self.id[i])
@@ -342,9 +359,8 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     let base = MAGIC.len() + 4;
     let rest = bytes.strip_prefix(MAGIC)?;
     let (crc, body) = rest.split_at_checked(4)?;
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
+    // Decoded first (every offset and count checked), then checked whole
+    // but the rows' blob (see the module docs).
     let mut d = Dec::new(body);
     if d.u32()? != FORMAT || d.bytes_of()? != crate::util::build_key().as_bytes() || d.bytes_of()? != key {
         return None;
@@ -462,17 +478,24 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     }
     let rows_len = d.bytes_of()?.len();
     c.rows_blob = base + d.pos - rows_len..base + d.pos;
-    if d.count(8)? != n {
+    if d.count(12)? != n {
         return None;
     }
     for _ in 0..n {
-        let (off, len) = (d.u32()?, d.u32()?);
+        let (off, len, crc) = (d.u32()?, d.u32()?, d.u32()?);
         if (off as usize).checked_add(len as usize)? > rows_len {
             return None;
         }
-        c.rows.push((off, len));
+        c.rows.push((off, len, crc));
     }
     if d.pos != body.len() {
+        return None;
+    }
+    let (before, after) = (c.rows_blob.start - base, c.rows_blob.end - base);
+    let mut h = crc32fast::Hasher::new();
+    h.update(&body[..before]);
+    h.update(&body[after..]);
+    if h.finalize().to_le_bytes() != crc {
         return None;
     }
     (c.blob, c.strs, c.files) = (blob, strs, files);
@@ -591,19 +614,25 @@ fn encode(key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge], rows:
         return None;
     }
     e.u32(total as u32);
+    let before = e.0.len();
     for r in rows {
         e.0.extend_from_slice(r.as_bytes());
     }
+    let after = e.0.len();
     e.u32(rows.len() as u32);
     let mut at = 0u32;
     for r in rows {
         e.u32(at);
         e.u32(r.len() as u32);
+        e.u32(crc32fast::hash(r.as_bytes()));
         at += r.len() as u32;
     }
+    let mut h = crc32fast::Hasher::new();
+    h.update(&e.0[..before]);
+    h.update(&e.0[after..]);
     let mut bytes = Vec::with_capacity(e.0.len() + 12);
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&crc32fast::hash(&e.0).to_le_bytes());
+    bytes.extend_from_slice(&h.finalize().to_le_bytes());
     bytes.extend_from_slice(&e.0);
     Some(bytes)
 }

@@ -354,7 +354,7 @@ pub fn walk(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>) {
 /// [`walk`], and the folders it read (root-relative, `""` for the root)
 /// when the walk can stand for the next one while none of them changes
 /// ([`cache::Listing`]): no symbolic link and nothing to report on the way.
-fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Option<Vec<String>>) {
+fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Option<cache::Folders>) {
     // Without following links, the type of each entry comes from the
     // folder listing; following them costs a `stat` per file. So the walk
     // follows links only once it met one (which it then walks again).
@@ -364,9 +364,11 @@ fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Optio
 
 /// The walk of [`walk_folders`], following symbolic links or not; `None`
 /// when not following them and one was met.
-fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<Diagnostic>, Option<Vec<String>>)> {
+fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<Diagnostic>, Option<cache::Folders>)> {
     let ignore = ignore_set(config);
     let mut folders = Vec::new();
+    // The root's entries as the walk saw them (see `cache::Folders`).
+    let mut root_entries = Vec::new();
     let mut linked = false;
     let canon_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut files = Vec::new();
@@ -381,6 +383,9 @@ fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<
         let name = e.file_name().to_string_lossy();
         if name.starts_with('.') || name.starts_with('_') {
             return false;
+        }
+        if e.depth() == 1 {
+            root_entries.push((name.to_string(), cache::entry_type(&e.file_type())));
         }
         if e.depth() == 1 && e.file_type().is_dir() && (name == "templates" || name == "themes") {
             return false;
@@ -449,7 +454,7 @@ fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<
     if linked && !follow {
         return None;
     }
-    let folders = (!linked && diags.is_empty()).then_some(folders);
+    let folders = (!linked && diags.is_empty()).then_some(cache::Folders { paths: folders, root: root_entries });
     Some((files, diags, folders))
 }
 

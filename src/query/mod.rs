@@ -290,6 +290,120 @@ pub fn item_object_in(b: &(impl View + ?Sized), g: &Graph, i: usize, derived: Op
     Value::Object(o)
 }
 
+/// Appends item `i`'s object — the one [`item_object_in`] makes, then the
+/// `extra` keys — to `out` as pretty JSON nested `depth` levels deep,
+/// byte for byte what the pretty printer writes for that object, without
+/// building it when the view holds the item's stored row
+/// ([`View::row_json`]): the column keys from the view and the graph, the
+/// others copied from the row (laid out by [`crate::util::json::pretty_into`]).
+pub fn write_item_object_in(
+    out: &mut Vec<u8>,
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    i: usize,
+    derived: Option<&Derived>,
+    extra: &[(&str, Value)],
+    depth: usize,
+) {
+    use crate::util::json::{members, pretty_into};
+    let stored = if b.item(i).is_none() { b.row_json(i).and_then(members) } else { None };
+    let Some(stored) = stored else {
+        // A whole item, or no stored row: the object itself.
+        let mut o = item_object_in(b, g, i, derived);
+        for (k, v) in extra {
+            o[*k] = v.clone();
+        }
+        pretty_into(out, o.to_string().as_bytes(), depth);
+        return;
+    };
+    let keys = if is_sprint(b, i) { &KEYS[..] } else { &KEYS[..KEYS.len() - 3] };
+    let mut scratch = Vec::new();
+    let mut first = true;
+    let mut member = |out: &mut Vec<u8>, name: &str, compact: &[u8]| {
+        out.extend_from_slice(if first { b"{\n" } else { b",\n" });
+        first = false;
+        out.extend(std::iter::repeat_n(b' ', (depth + 1) * 2));
+        // Key names are plain (ours, or `extra`'s): escaped all the same.
+        let _ = serde_json::to_writer(&mut *out, name);
+        out.extend_from_slice(b": ");
+        pretty_into(out, compact, depth + 1);
+    };
+    for &(key, name) in keys {
+        scratch.clear();
+        let raw = if COLUMN_KEYS.contains(&key) {
+            None
+        } else {
+            // As `key_value` reads the stored row: the key's value, null
+            // when absent; a null reporter, created or updated from history.
+            let value = stored.iter().find(|(k, _)| k.len() == name.len() + 2 && &k[1..k.len() - 1] == name);
+            match value.map_or("null", |(_, v)| *v) {
+                "null" if matches!(key, Key::Reporter | Key::Created | Key::Updated) => None,
+                v => Some(v),
+            }
+        };
+        let compact = match raw {
+            Some(v) => v.as_bytes(),
+            None => {
+                let v = if COLUMN_KEYS.contains(&key) {
+                    key_value(b, g, i, derived, None, key)
+                } else {
+                    with_derived(Value::Null, derived, key)
+                };
+                let _ = serde_json::to_writer(&mut scratch, &v);
+                &scratch[..]
+            }
+        };
+        member(out, name, compact);
+    }
+    for (k, v) in extra {
+        let compact = v.to_string();
+        member(out, k, compact.as_bytes());
+    }
+    out.push(b'\n');
+    out.extend(std::iter::repeat_n(b' ', depth * 2));
+    out.push(b'}');
+}
+
+/// Writes `{"items": [...]}` of the objects of `rows` (in that order, the
+/// row at position `k` with the keys `extra(k)` after its own) as the
+/// pretty printer writes it, with a trailing newline: what
+/// `serde_json::to_writer_pretty` of the objects prints, made a chunk of
+/// rows at a time in parallel ([`write_item_object_in`]).
+pub fn write_items_in<W: std::io::Write>(
+    w: &mut W,
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    rows: &[usize],
+    derived: &std::collections::BTreeMap<String, Derived>,
+    extra: &(dyn Fn(usize) -> Vec<(&'static str, Value)> + Sync),
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    if rows.is_empty() {
+        return w.write_all(b"{\n  \"items\": []\n}\n");
+    }
+    w.write_all(b"{\n  \"items\": [")?;
+    const CHUNK: usize = 512;
+    let positions: Vec<usize> = (0..rows.len()).collect();
+    for group in positions.chunks(CHUNK * 16) {
+        let parts: Vec<Vec<u8>> = group
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut out = Vec::with_capacity(chunk.len() * 1024);
+                for &k in chunk {
+                    out.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
+                    let i = rows[k];
+                    write_item_object_in(&mut out, b, g, i, derived.get(b.id(i)), &extra(k), 2);
+                }
+                out
+            })
+            .collect();
+        for part in parts {
+            w.write_all(&part)?;
+        }
+    }
+    w.write_all(b"\n  ]\n}\n")
+}
+
 /// What a `where` expression sees of item `i`: only the `names` it reads,
 /// each with the value of [`Filter::apply`]'s context over the whole item
 /// object (a key of the object, else a custom field of that name, else
