@@ -105,9 +105,11 @@ pub struct IndexEdge<'a> {
 pub struct Columns {
     root: PathBuf,
     config: Config,
-    /// The index file, mapped; `blob` and `rows_blob` are ranges of it.
+    /// The index file, mapped; `rows_blob` is a range of it.
     map: Option<memmap2::Mmap>,
-    blob: std::ops::Range<usize>,
+    /// The strings' blob, checked as UTF-8 once and copied (a few MB read
+    /// by every query; the mapped bytes would be checked at each read).
+    text: String,
     strs: Vec<(u32, u32)>,
     files: Vec<(u32, Option<Stamp>)>,
     id: Vec<u32>,
@@ -154,7 +156,7 @@ impl Columns {
 
     fn s(&self, k: u32) -> Option<&str> {
         let &(off, len) = self.strs.get(k as usize)?;
-        self.slice(&self.blob, off, len)
+        self.text.get(off as usize..(off as usize).checked_add(len as usize)?)
     }
 
     fn text(&self, k: u32) -> &str {
@@ -365,13 +367,16 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     if d.u32()? != FORMAT || d.bytes_of()? != crate::util::build_key().as_bytes() || d.bytes_of()? != key {
         return None;
     }
-    let blob_len = d.bytes_of()?.len();
-    let blob = base + d.pos - blob_len..base + d.pos;
+    // The strings' blob is UTF-8 and each string a whole run of its
+    // characters: checked once here, not at each string read.
+    let text = std::str::from_utf8(d.bytes_of()?).ok()?;
+    let blob_len = text.len();
     let nstr = d.count(8)?;
     let mut strs = Vec::with_capacity(nstr);
     for _ in 0..nstr {
         let (off, len) = (d.u32()?, d.u32()?);
-        if (off as usize).checked_add(len as usize)? > blob_len {
+        let end = (off as usize).checked_add(len as usize)?;
+        if end > blob_len || !text.is_char_boundary(off as usize) || !text.is_char_boundary(end) {
             return None;
         }
         strs.push((off, len));
@@ -393,7 +398,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         root: root.to_path_buf(),
         config,
         map: None,
-        blob: 0..0,
+        text: String::new(),
         strs: Vec::new(),
         files: Vec::new(),
         id: Vec::with_capacity(n),
@@ -498,7 +503,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     if h.finalize().to_le_bytes() != crc {
         return None;
     }
-    (c.blob, c.strs, c.files) = (blob, strs, files);
+    (c.text, c.strs, c.files) = (text.to_string(), strs, files);
     c.map = Some(map);
     Some(c)
 }
