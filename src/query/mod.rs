@@ -27,12 +27,6 @@ pub struct Derived {
     pub reporter: Option<String>,
 }
 
-fn ids(b: &(impl View + ?Sized), mut v: Vec<usize>) -> Value {
-    v.sort_unstable();
-    v.dedup();
-    Value::Array(v.into_iter().map(|i| Value::String(b.id(i).to_string())).collect())
-}
-
 /// A key of the item object, in the object's order (the last three only
 /// on sprints).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,9 +140,90 @@ pub fn on_columns(names: &[String]) -> bool {
     names.iter().all(|n| KEYS.iter().any(|(k, name)| name == n && COLUMN_KEYS.contains(k)))
 }
 
+/// The value of a column key ([`COLUMN_KEYS`]) of item `i`, borrowed from
+/// the view: made here only, then a JSON value ([`Col::json`], for the
+/// object and `where`) or compact JSON text ([`Col::write`], for rows
+/// written straight to the output).
+enum Col<'a> {
+    /// A string, or null.
+    Str(Option<&'a str>),
+    /// A list of strings.
+    Strs(Vec<&'a str>),
+    /// A number (integral ones as integers, [`num`]), or null.
+    Num(Option<f64>),
+    /// A date (`YYYY-MM-DD`), or null.
+    Date(Option<chrono::NaiveDate>),
+}
+
+impl Col<'_> {
+    fn json(&self) -> Value {
+        match self {
+            Col::Str(s) => json!(s),
+            Col::Strs(v) => json!(v),
+            Col::Num(x) => json!(x.map(num)),
+            Col::Date(d) => json!(d.map(|d| d.to_string())),
+        }
+    }
+
+    /// Appends the value as compact JSON, as `serde_json` writes
+    /// [`Col::json`].
+    fn write(&self, out: &mut Vec<u8>) {
+        let _ = match self {
+            Col::Str(s) => serde_json::to_writer(&mut *out, s),
+            Col::Strs(v) => serde_json::to_writer(&mut *out, v),
+            Col::Num(None) | Col::Date(None) => serde_json::to_writer(&mut *out, &()),
+            Col::Num(Some(x)) => serde_json::to_writer(&mut *out, &num(*x)),
+            Col::Date(Some(d)) => serde_json::to_writer(&mut *out, &d.to_string()),
+        };
+    }
+}
+
+/// The value of column key `key` of item `i` (`None` for a key that is
+/// not a column): the one place each is made, from the view's facts and
+/// the graph.
+fn column_value<'a>(b: &'a (impl View + ?Sized), g: &Graph, i: usize, key: Key) -> Option<Col<'a>> {
+    let targets = |ty: &EdgeType| g.targets(i, ty).collect::<Vec<_>>();
+    let sources = |ty: &EdgeType| g.sources(i, ty).collect::<Vec<_>>();
+    // Ids of items by index (sorted, once each): by id.
+    let ids = |mut v: Vec<usize>| {
+        v.sort_unstable();
+        v.dedup();
+        Col::Strs(v.into_iter().map(|x| b.id(x)).collect())
+    };
+    Some(match key {
+        Key::Id => Col::Str(Some(b.id(i))),
+        Key::Kind => Col::Str(Some(b.kind(i))),
+        Key::Status => Col::Str(b.status(i)),
+        Key::StatusCategory => Col::Str(b.category(i).map(|c| c.as_str())),
+        Key::Priority => Col::Str(Some(b.priority(i))),
+        Key::Assignee => Col::Strs(b.assignee(i)),
+        Key::Due => Col::Date(b.due(i)),
+        Key::Start => Col::Date(b.start(i)),
+        Key::Estimate => Col::Num(b.estimate(i)),
+        Key::Labels => Col::Strs(b.labels(i)),
+        Key::Sprint => Col::Str(b.sprint(i)),
+        Key::Parent => Col::Str(g.parent(i).map(|p| b.id(p)).or_else(|| b.parent_raw(i))),
+        Key::Children => ids(sources(&EdgeType::Parent)),
+        Key::DependsOn => ids(targets(&EdgeType::DependsOn)),
+        Key::Blocks => ids(sources(&EdgeType::DependsOn)),
+        Key::RelatesTo => {
+            let mut relates = targets(&EdgeType::RelatesTo);
+            relates.extend(sources(&EdgeType::RelatesTo));
+            ids(relates)
+        }
+        Key::Duplicates => Col::Str(b.duplicates_raw(i)),
+        Key::DuplicatedBy => ids(sources(&EdgeType::Duplicates)),
+        Key::ReferencedBy => ids(sources(&EdgeType::References)),
+        Key::Path => Col::Str(Some(b.path(i))),
+        Key::End => Col::Date(b.end(i)),
+        _ => return None,
+    })
+}
+
 /// The value of one key of item `i`'s object (the one place each is made).
 /// The keys of [`COLUMN_KEYS`] are made from the view's facts and the
-/// graph; the others from the whole item (null if the view lacks it).
+/// graph ([`column_value`]); the others from the whole item (null if the
+/// view lacks it).
 fn key_value(
     b: &(impl View + ?Sized),
     g: &Graph,
@@ -157,51 +232,24 @@ fn key_value(
     stored: Option<&Map<String, Value>>,
     key: Key,
 ) -> Value {
-    let targets = |ty: &EdgeType| g.targets(i, ty).collect::<Vec<_>>();
-    let sources = |ty: &EdgeType| g.sources(i, ty).collect::<Vec<_>>();
-    let date = |d: Option<chrono::NaiveDate>| json!(d.map(|d| d.to_string()));
-    match key {
-        Key::Id => json!(b.id(i)),
-        Key::Kind => json!(b.kind(i)),
-        Key::Status => json!(b.status(i)),
-        Key::StatusCategory => json!(b.category(i).map(|c| c.as_str())),
-        Key::Priority => json!(b.priority(i)),
-        Key::Assignee => json!(b.assignee(i)),
-        Key::Due => date(b.due(i)),
-        Key::Start => date(b.start(i)),
-        Key::Estimate => json!(b.estimate(i).map(num)),
-        Key::Labels => json!(b.labels(i)),
-        Key::Sprint => json!(b.sprint(i)),
-        Key::Parent => json!(g.parent(i).map(|p| b.id(p)).or_else(|| b.parent_raw(i))),
-        Key::Children => ids(b, sources(&EdgeType::Parent)),
-        Key::DependsOn => ids(b, targets(&EdgeType::DependsOn)),
-        Key::Blocks => ids(b, sources(&EdgeType::DependsOn)),
-        Key::RelatesTo => {
-            let mut relates = targets(&EdgeType::RelatesTo);
-            relates.extend(sources(&EdgeType::RelatesTo));
-            ids(b, relates)
+    if let Some(c) = column_value(b, g, i, key) {
+        return c.json();
+    }
+    match b.item(i) {
+        Some(item) => item_key_value(item, derived, key),
+        // The query index's JSON of the item's other keys.
+        None => {
+            let parsed;
+            let map = match stored {
+                Some(m) => Some(m),
+                None => {
+                    parsed = stored_row(b, i);
+                    parsed.as_ref()
+                }
+            };
+            let name = KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, n)| n);
+            with_derived(map.and_then(|m| m.get(name)).cloned().unwrap_or(Value::Null), derived, key)
         }
-        Key::Duplicates => json!(b.duplicates_raw(i)),
-        Key::DuplicatedBy => ids(b, sources(&EdgeType::Duplicates)),
-        Key::ReferencedBy => ids(b, sources(&EdgeType::References)),
-        Key::Path => json!(b.path(i)),
-        Key::End => date(b.end(i)),
-        _ => match b.item(i) {
-            Some(item) => item_key_value(item, derived, key),
-            // The query index's JSON of the item's other keys.
-            None => {
-                let parsed;
-                let map = match stored {
-                    Some(m) => Some(m),
-                    None => {
-                        parsed = stored_row(b, i);
-                        parsed.as_ref()
-                    }
-                };
-                let name = KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, n)| n);
-                with_derived(map.and_then(|m| m.get(name)).cloned().unwrap_or(Value::Null), derived, key)
-            }
-        },
     }
 }
 
@@ -344,12 +392,12 @@ pub fn write_item_object_in(
         let compact = match raw {
             Some(v) => v.as_bytes(),
             None => {
-                let v = if COLUMN_KEYS.contains(&key) {
-                    key_value(b, g, i, derived, None, key)
-                } else {
-                    with_derived(Value::Null, derived, key)
-                };
-                let _ = serde_json::to_writer(&mut scratch, &v);
+                match column_value(b, g, i, key) {
+                    Some(c) => c.write(&mut scratch),
+                    None => {
+                        let _ = serde_json::to_writer(&mut scratch, &with_derived(Value::Null, derived, key));
+                    }
+                }
                 &scratch[..]
             }
         };
