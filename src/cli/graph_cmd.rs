@@ -87,7 +87,7 @@ fn find_in(v: &impl View, id: &str) -> anyhow::Result<usize> {
 
 pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
     let mut query = ctx.load_query()?;
-    if let Query::Columns(c, g) = &query {
+    if let Query::Columns(c, g) = &mut query {
         // The rows' other keys come from the index (`View::row_json`),
         // checked before any is printed: a damaged one, and the index is
         // removed; loaded normally (and written again).
@@ -169,7 +169,7 @@ fn reload(ctx: &Ctx) -> anyhow::Result<Query> {
 
 pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
     let mut query = ctx.load_query()?;
-    if let Query::Columns(c, g) = &query {
+    if let Query::Columns(c, g) = &mut query {
         // The titles of what slips come from the index's rows, checked
         // first (see `ready`).
         let i = find_in(c, &a.id)?;

@@ -135,6 +135,8 @@ pub struct Columns {
     /// into `rows_blob`, and their CRC-32.
     rows: Vec<(u32, u32, u32)>,
     rows_blob: std::ops::Range<usize>,
+    /// The rows whose CRC was checked ([`Columns::rows_intact`]).
+    checked: Vec<bool>,
     /// The whole items of the rows filled ([`Columns::fill`]).
     full: HashMap<usize, Item>,
 }
@@ -220,13 +222,19 @@ impl Columns {
     /// Whether the stored rows of `rows` are intact (each one's CRC, in
     /// parallel): a query checks the rows it prints before printing any.
     /// If one is not, the index is removed (the query loads normally).
-    pub fn rows_intact(&self, rows: &[usize]) -> bool {
+    pub fn rows_intact(&mut self, rows: &[usize]) -> bool {
         use rayon::prelude::*;
         let intact = rows.par_chunks(1024).all(|c| c.iter().all(|&i| self.row_json(i).is_some()));
         if !intact {
             let _ = std::fs::remove_file(path(&self.root));
+            return false;
         }
-        intact
+        // Checked: not again when printed.
+        self.checked.resize(self.rows.len(), false);
+        for &i in rows {
+            self.checked[i] = true;
+        }
+        true
     }
 
     fn path_of(&self, i: usize) -> Option<&str> {
@@ -249,7 +257,7 @@ impl View for Columns {
     fn row_json(&self, i: usize) -> Option<&str> {
         let &(off, len, crc) = self.rows.get(i)?;
         let row = self.slice(&self.rows_blob, off, len)?;
-        (crc32fast::hash(row.as_bytes()) == crc).then_some(row)
+        (self.checked.get(i) == Some(&true) || crc32fast::hash(row.as_bytes()) == crc).then_some(row)
     }
     fn id(&self, i: usize) -> &str {
         self.text(self.id[i])
@@ -333,17 +341,19 @@ pub fn load(root: &Path) -> Result<Option<Columns>, LoadError> {
     if config.dialect.ids.active() {
         return Ok(None);
     }
-    let Some(files) = super::cache::Listing::read(root, key.as_bytes()) else { return Ok(None) };
-    let (read, stamps) = rayon::join(|| read(root, key.as_bytes(), config), || super::stamp_all(root, &files));
-    let Some(cols) = read else { return Ok(None) };
-    let stands = cols.files.len() == files.len()
-        && cols
-            .files
-            .iter()
-            .zip(&files)
-            .zip(&stamps)
-            .all(|(((p, s), f), now)| s.is_some() && s == now && cols.s(*p) == Some(f.as_str()));
-    Ok(stands.then_some(cols))
+    let listed = super::cache::Listing::read_with(root, key.as_bytes(), |files| {
+        let (read, stamps) = rayon::join(|| read(root, key.as_bytes(), config), || super::stamp_all(root, files));
+        let cols = read?;
+        let stands = cols.files.len() == files.len()
+            && cols
+                .files
+                .iter()
+                .zip(files)
+                .zip(&stamps)
+                .all(|(((p, s), f), now)| s.is_some() && s == now && cols.s(*p) == Some(*f));
+        stands.then_some(cols)
+    });
+    Ok(listed.flatten())
 }
 
 /// Reads and checks the index file; `None` if it is missing, for another
@@ -422,6 +432,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         edges: Vec::new(),
         rows: Vec::new(),
         rows_blob: 0..0,
+        checked: Vec::new(),
         full: HashMap::new(),
     };
     for _ in 0..n {

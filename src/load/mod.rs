@@ -265,7 +265,7 @@ fn load_inner(
 /// up in its folder opened once per run of files in it (`fstatat`: no
 /// path resolution per file); a file whose folder cannot be opened (a
 /// symbolic link, say) is stamped through its path.
-fn stamp_all(root: &Path, files: &[String]) -> Vec<Option<cache::Stamp>> {
+fn stamp_all<S: AsRef<str> + Sync>(root: &Path, files: &[S]) -> Vec<Option<cache::Stamp>> {
     use crate::util::fs::Folder;
     files
         .par_chunks(1024)
@@ -274,6 +274,7 @@ fn stamp_all(root: &Path, files: &[String]) -> Vec<Option<cache::Stamp>> {
             chunk
                 .iter()
                 .map(|rel| {
+                    let rel = rel.as_ref();
                     let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
                     if open.as_ref().is_none_or(|(d, _)| *d != dir) {
                         open = Some((dir, Folder::open(&root.join(dir)).ok()));
