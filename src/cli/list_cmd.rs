@@ -162,12 +162,13 @@ fn matching(
 ) -> anyhow::Result<Vec<usize>> {
     let shown: Vec<usize> = (0..v.len()).filter(|&i| v.is_node(i)).collect();
     let Some((f, names)) = filter.and_then(|f| f.reads().map(|names| (f, names))) else { return Ok(shown) };
-    let context = |i: usize| query::where_context_in(v, g, i, derived.get(v.id(i)), names);
+    let keys: Vec<minijinja::Value> = names.iter().map(|n| minijinja::Value::from(n.as_str())).collect();
+    let context = |i: usize| query::where_context_value_in(v, g, i, derived.get(v.id(i)), names, &keys);
     let mut rows = Vec::new();
     for chunk in shown.chunks(4096) {
         // In order: the first error is the one a serial run meets.
         let parts: Vec<Result<Vec<bool>, query::QueryError>> =
-            chunk.par_chunks(256).map(|c| f.apply_reduced(c.iter().map(|&i| context(i)))).collect();
+            chunk.par_chunks(256).map(|c| f.apply_contexts(c.iter().map(|&i| context(i)), None)).collect();
         let keep: Vec<bool> = parts.into_iter().collect::<Result<Vec<_>, _>>()?.concat();
         rows.extend(chunk.iter().zip(keep).filter(|(_, k)| *k).map(|(&i, _)| i));
     }

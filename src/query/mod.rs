@@ -468,20 +468,54 @@ pub fn where_context_in(
     derived: Option<&Derived>,
     names: &[String],
 ) -> Value {
-    let sprint = is_sprint(b, i);
     let mut o = Map::with_capacity(names.len());
-    for name in names {
+    for (name, v) in where_values(b, g, i, derived, names) {
+        o.insert(name.clone(), v);
+    }
+    Value::Object(o)
+}
+
+/// [`where_context_in`] as the value [`Filter::apply_reduced`] makes of it
+/// for the expression (each value converted alike, in the same order),
+/// without the JSON object in between; `keys` are `names` as minijinja
+/// values (made once for every item).
+pub fn where_context_value_in(
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    i: usize,
+    derived: Option<&Derived>,
+    names: &[String],
+    keys: &[minijinja::Value],
+) -> minijinja::Value {
+    where_values(b, g, i, derived, names)
+        .map(|(name, v)| {
+            let key = names.iter().position(|n| n == name).and_then(|k| keys.get(k));
+            (
+                key.cloned().unwrap_or_else(|| minijinja::Value::from(name.as_str())),
+                minijinja::Value::from_serialize(&v),
+            )
+        })
+        .collect()
+}
+
+/// The (name, value) pairs of [`where_context_in`], in the order of `names`.
+fn where_values<'a>(
+    b: &'a (impl View + ?Sized),
+    g: &'a Graph,
+    i: usize,
+    derived: Option<&'a Derived>,
+    names: &'a [String],
+) -> impl Iterator<Item = (&'a String, Value)> + 'a {
+    let sprint = is_sprint(b, i);
+    names.iter().filter_map(move |name| {
         let key =
             KEYS.iter().find(|(k, n)| n == name && (sprint || !matches!(k, Key::End | Key::Goal | Key::Capacity)));
         let value = match key {
             Some(&(key, _)) => Some(key_value(b, g, i, derived, None, key)),
             None => b.item(i).and_then(|it| it.fields.get(name)).map(|f| f.value.clone()),
         };
-        if let Some(v) = value {
-            o.insert(name.clone(), v);
-        }
-    }
-    Value::Object(o)
+        value.map(|v| (name, v))
+    })
 }
 
 /// `cairn impact ID --format json` (also `GET /api/v1/impact/<id>`): what
@@ -862,6 +896,19 @@ mod where_tests {
         let whole = f.apply(objects.iter()).unwrap();
         let names = f.reads().expect("reads only names").to_vec();
         let reduced = f.apply_reduced((0..n).map(|i| where_context(b, g, i, None, &names))).unwrap();
+        // The context made as a minijinja value straight: the same value,
+        // the same answers.
+        let keys: Vec<minijinja::Value> = names.iter().map(|n| minijinja::Value::from(n.as_str())).collect();
+        for i in 0..n {
+            assert_eq!(
+                where_context_value_in(b, g, i, None, &names, &keys),
+                minijinja::Value::from_serialize(where_context(b, g, i, None, &names)),
+                "{expr}, item {i}"
+            );
+        }
+        let straight =
+            f.apply_contexts((0..n).map(|i| where_context_value_in(b, g, i, None, &names, &keys)), None).unwrap();
+        assert_eq!(straight, reduced, "{expr}");
         let ids = |keep: Vec<bool>| -> Vec<String> {
             (0..n).filter(|&i| keep[i]).map(|i| b.items[i].id().to_string()).collect()
         };
