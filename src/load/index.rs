@@ -172,7 +172,20 @@ impl Columns {
 
     /// The graph's edges (see [`IndexEdge`]).
     pub fn edges(&self) -> impl Iterator<Item = IndexEdge<'_>> + '_ {
-        self.edges.iter().map(|&(from, to, ty, field, lag, lag_text, origin, span)| IndexEdge {
+        self.edges.iter().map(|&raw| self.edge(raw))
+    }
+
+    /// The graph's edges, each made into a `T` by `f`, taken out of the
+    /// columns (their memory is freed for what the query makes next).
+    pub fn take_edges<T>(&mut self, f: impl FnMut(IndexEdge) -> T) -> Vec<T> {
+        let raw = std::mem::take(&mut self.edges);
+        let out = raw.iter().map(|&r| self.edge(r)).map(f).collect();
+        drop(raw);
+        out
+    }
+
+    fn edge(&self, (from, to, ty, field, lag, lag_text, origin, span): RawEdge) -> IndexEdge<'_> {
+        IndexEdge {
             from: from as usize,
             to: to as usize,
             ty,
@@ -181,7 +194,7 @@ impl Columns {
             lag_text: self.s(lag_text),
             origin: origin as usize,
             span,
-        })
+        }
     }
 
     /// Reads and parses the files of `rows` (in parallel), for their whole
