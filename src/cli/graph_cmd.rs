@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use super::{out, out_json, to_json, Ctx, Items, LazySeq, Query};
+use super::{out, out_json, out_with, to_json, Ctx, Query};
 use crate::graph::ready;
 use crate::graph::render::{self, Selection};
 use crate::graph::schedule::Schedule;
@@ -86,8 +86,21 @@ fn find_in(v: &impl View, id: &str) -> anyhow::Result<usize> {
 }
 
 pub fn ready(ctx: &Ctx, a: &ReadyArgs) -> anyhow::Result<u8> {
-    match ctx.load_query()? {
-        // The rows' other keys come from the index (`View::row_json`).
+    let mut query = ctx.load_query()?;
+    if let Query::Columns(c, g) = &mut query {
+        // The rows' other keys come from the index (`View::row_json`),
+        // checked before any is printed: a damaged one, and the index is
+        // removed; loaded normally (and written again).
+        let list = ready_list(ctx, a, c, g)?;
+        let rows: Vec<usize> = list.iter().map(|r| r.node).collect();
+        if c.rows_intact(&rows) {
+            ready_print(a, c, g, &list);
+            ctx.leave((query, list));
+            return Ok(0);
+        }
+        query = reload(ctx)?;
+    }
+    match query {
         Query::Columns(c, g) => {
             let list = ready_list(ctx, a, &c, &g)?;
             ready_print(a, &c, &g, &list);
@@ -125,7 +138,11 @@ fn ready_print(a: &ReadyArgs, v: &impl View, g: &Graph, list: &[ready::Ready]) {
         o
     };
     match a.format {
-        TextJson::Json => out_json(&Items { items: LazySeq::new(list.iter().map(object)) }),
+        TextJson::Json => {
+            let rows: Vec<usize> = list.iter().map(|r| r.node).collect();
+            let unblocks = |k: usize| vec![("unblocks", json!(list[k].unblocks))];
+            out_with(|w| crate::query::write_items_in(w, v, g, &rows, &Default::default(), &unblocks));
+        }
         TextJson::Text if list.is_empty() => out("nothing is ready\n"),
         TextJson::Text => {
             let objects: Vec<Value> = list.iter().map(object).collect();
@@ -138,8 +155,33 @@ fn ready_print(a: &ReadyArgs, v: &impl View, g: &Graph, list: &[ready::Ready]) {
     }
 }
 
+/// The backlog loaded normally after the query index failed a check (and
+/// was removed), writing the index again.
+fn reload(ctx: &Ctx) -> anyhow::Result<Query> {
+    Ok(match ctx.load_query()? {
+        Query::Columns(..) => {
+            let (b, g) = ctx.load()?;
+            Query::Backlog(b, g)
+        }
+        q => q,
+    })
+}
+
 pub fn impact(ctx: &Ctx, a: &ImpactArgs) -> anyhow::Result<u8> {
-    match ctx.load_query()? {
+    let mut query = ctx.load_query()?;
+    if let Query::Columns(c, g) = &mut query {
+        // The titles of what slips come from the index's rows, checked
+        // first (see `ready`).
+        let i = find_in(c, &a.id)?;
+        let rows: Vec<usize> = crate::graph::impact::impact(c, g, i).delayed.iter().map(|d| d.node).collect();
+        if c.rows_intact(&rows) {
+            impact_print(ctx, a, c, g, i);
+            ctx.leave(query);
+            return Ok(0);
+        }
+        query = reload(ctx)?;
+    }
+    match query {
         Query::Columns(c, g) => {
             let i = find_in(&c, &a.id)?;
             impact_print(ctx, a, &c, &g, i);

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use std::collections::BTreeMap;
 
-use super::{out, out_json, to_json, Ctx, Items, LazySeq, Query};
+use super::{out, out_json, out_with, to_json, Ctx, Items, LazySeq, Query};
 use crate::graph::Graph;
 use crate::load::view::View;
 use crate::load::Backlog;
@@ -55,15 +55,36 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
                 } else {
                     Default::default()
                 };
-                let rows = matching(&c, &g, filter.as_ref(), &derived)?;
+                let mut rows = matching(&c, &g, filter.as_ref(), &derived)?;
                 // The rows' other keys come from the index
-                // (`View::row_json`); a body from the row's file.
+                // (`View::row_json`), checked before any is printed; a
+                // body from the row's file.
                 let want_body = a.fields.iter().any(|f| f == "body");
-                if !want_body || c.fill(&rows) {
+                // The whole objects, by id: written straight from the
+                // columns and the stored rows (`query::write_items_in`).
+                let straight = a.format == ListFormat::Json && a.fields.is_empty() && !want_body && by_id(&sort);
+                if straight {
+                    if !rows.windows(2).all(|w| c.id(w[0]) < c.id(w[1])) {
+                        rows.sort_by(|&x, &y| c.id(x).cmp(c.id(y)));
+                    }
+                    rows.truncate(a.limit.unwrap_or(usize::MAX));
+                }
+                let served = if want_body { c.fill(&rows) } else { c.rows_intact(&rows) };
+                if served && straight {
+                    out_with(|w| query::write_items_in(w, &c, &g, &rows, &derived, &|_| Vec::new()));
+                    ctx.leave((c, g, derived));
+                    return Ok(0);
+                }
+                if served {
                     let objects = objects(a, &c, &g, &rows, &sort, &derived);
                     print(ctx, a, objects);
                     ctx.leave((c, g));
                     return Ok(0);
+                }
+                // A row's file changed, or its stored JSON is damaged: the
+                // index was removed; loaded normally (and written again).
+                if let Query::Backlog(b, g) = ctx.load_query()? {
+                    return list_in(ctx, a, &b, &g, filter.as_ref(), &sort);
                 }
             }
             Query::Backlog(b, g) => return list_in(ctx, a, &b, &g, filter.as_ref(), &sort),
@@ -71,6 +92,12 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     }
     let (b, g) = ctx.load()?;
     list_in(ctx, a, &b, &g, filter.as_ref(), &sort)
+}
+
+/// Whether `sort` is by id only, ascending (the default): the order of the
+/// rows (items are sorted by id, and a row is the first of its id).
+fn by_id(sort: &[query::SortKey]) -> bool {
+    matches!(sort, [k] if k.field == "id" && !k.desc)
 }
 
 /// Checks the names of `--sort`, `--fields` and the filter.
@@ -135,12 +162,13 @@ fn matching(
 ) -> anyhow::Result<Vec<usize>> {
     let shown: Vec<usize> = (0..v.len()).filter(|&i| v.is_node(i)).collect();
     let Some((f, names)) = filter.and_then(|f| f.reads().map(|names| (f, names))) else { return Ok(shown) };
-    let context = |i: usize| query::where_context_in(v, g, i, derived.get(v.id(i)), names);
+    let keys: Vec<minijinja::Value> = names.iter().map(|n| minijinja::Value::from(n.as_str())).collect();
+    let context = |i: usize| query::where_context_value_in(v, g, i, derived.get(v.id(i)), names, &keys);
     let mut rows = Vec::new();
     for chunk in shown.chunks(4096) {
         // In order: the first error is the one a serial run meets.
         let parts: Vec<Result<Vec<bool>, query::QueryError>> =
-            chunk.par_chunks(256).map(|c| f.apply_reduced(c.iter().map(|&i| context(i)))).collect();
+            chunk.par_chunks(256).map(|c| f.apply_contexts(c.iter().map(|&i| context(i)), None)).collect();
         let keep: Vec<bool> = parts.into_iter().collect::<Result<Vec<_>, _>>()?.concat();
         rows.extend(chunk.iter().zip(keep).filter(|(_, k)| *k).map(|(&i, _)| i));
     }

@@ -422,6 +422,14 @@ pub fn out_json(v: &impl serde::Serialize) {
     let _ = o.flush();
 }
 
+/// Writes to stdout through a buffer what `write` writes, ignoring a
+/// closed pipe.
+pub fn out_with(write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock>) -> std::io::Result<()>) {
+    let mut o = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let _ = write(&mut o);
+    let _ = o.flush();
+}
+
 /// `{"items": …}`, the shape of every item list.
 #[derive(serde::Serialize)]
 pub struct Items<T> {

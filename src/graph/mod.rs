@@ -218,33 +218,40 @@ impl Graph {
     /// graph's edges as index pairs and makes the same graph from them
     /// without resolving an id. An edge with an end outside `0..n` is
     /// dropped.
-    pub fn from_edges(n: usize, edges: Vec<Edge>) -> Graph {
-        let mut g = Graph {
-            edges: Vec::with_capacity(edges.len()),
-            out: vec![Vec::new(); n],
-            inc: vec![Vec::new(); n],
-            ranks: Vec::new(),
+    pub fn from_edges(n: usize, mut edges: Vec<Edge>) -> Graph {
+        edges.retain(|e| e.from < n && e.to < n);
+        // Each node's lists made at their size (counted first), the
+        // outgoing and the incoming ones side by side.
+        let lists = |end: fn(&Edge) -> usize| {
+            let mut degree = vec![0usize; n];
+            for e in &edges {
+                degree[end(e)] += 1;
+            }
+            let mut lists: Vec<Vec<usize>> = degree.into_iter().map(Vec::with_capacity).collect();
+            for (k, e) in edges.iter().enumerate() {
+                lists[end(e)].push(k);
+            }
+            lists
         };
-        for e in edges.into_iter().filter(|e| e.from < n && e.to < n) {
-            g.out[e.from].push(g.edges.len());
-            g.inc[e.to].push(g.edges.len());
-            g.edges.push(e);
-        }
+        let (out, inc) = rayon::join(|| lists(|e| e.from), || lists(|e| e.to));
+        let mut g = Graph { edges, out, inc, ranks: Vec::new() };
         g.finish();
         g
     }
 
     /// Sorts each node's lists by (type, other end), so the edges of one
     /// type are a slice found by binary search ([`Graph::out_typed`]), and
-    /// notes the ranks.
+    /// notes the ranks (the lists in parallel).
     fn finish(&mut self) {
+        use rayon::prelude::*;
         let edges = &self.edges;
-        for l in self.out.iter_mut().filter(|l| l.len() > 1) {
-            l.sort_unstable_by(|&a, &b| (&edges[a].ty, edges[a].to).cmp(&(&edges[b].ty, edges[b].to)));
-        }
-        for l in self.inc.iter_mut().filter(|l| l.len() > 1) {
-            l.sort_unstable_by(|&a, &b| (&edges[a].ty, edges[a].from).cmp(&(&edges[b].ty, edges[b].from)));
-        }
+        let sort = |lists: &mut Vec<Vec<usize>>, other: fn(&Edge) -> usize| {
+            lists.par_iter_mut().with_min_len(4096).filter(|l| l.len() > 1).for_each(|l| {
+                l.sort_unstable_by(|&a, &b| (&edges[a].ty, other(&edges[a])).cmp(&(&edges[b].ty, other(&edges[b]))))
+            });
+        };
+        let (out, inc) = (&mut self.out, &mut self.inc);
+        rayon::join(|| sort(out, |e| e.to), || sort(inc, |e| e.from));
         self.ranks = self.edges.iter().map(|e| e.ty.rank()).collect();
     }
 

@@ -422,15 +422,60 @@ fn write_file(target: &Path, config: &[u8], id: u64, base: u64, mut entries: Vec
 /// files themselves are still stamped one by one: an edit in place changes
 /// no folder). Written only after a walk that met no symbolic link and
 /// reported nothing, and not when a folder changed shortly before the walk
-/// (see [`RACY`]).
+/// (see [`RACY`]) — but for the root: making `.cairn-cache/` itself
+/// changes the root's stamp, so on a backlog's first run the root has
+/// always just changed. A root that changed within [`RACY`] is written
+/// with the entries the walk saw in it (names and types, but the hidden
+/// ones the walk skips), and the listing stands for it only while the
+/// root's stamp is the same *and* it holds those entries (read again: a
+/// few names), as git checks a racy-clean file's content.
 ///
 /// ```text
-/// "CAIRNFL1" format:u32 version:str config:bytes
-/// folders:u32 (path:str stamp)× files:u32 path:str×  crc:u32
+/// "CAIRNFL2" format:u32 version:str config:bytes
+/// folders:u32 (path:str stamp)× files:u32 path:str×
+/// racy_root:u8 entries:u32 (name:str type:u8)×  crc:u32
 /// ```
 pub struct Listing;
 
-const LIST_MAGIC: &[u8; 8] = b"CAIRNFL1";
+const LIST_MAGIC: &[u8; 8] = b"CAIRNFL2";
+
+/// What a walk read, for the listing: every folder (root-relative, `""`
+/// for the root), and the root's entries that are not hidden (name and
+/// [`entry_type`]), sorted or not.
+pub struct Folders {
+    pub paths: Vec<String>,
+    pub root: Vec<(String, u8)>,
+}
+
+/// A folder entry's type as the listing stores it: 1 a folder, 2 a file,
+/// 3 a symbolic link, 0 anything else (not following links).
+pub fn entry_type(t: &std::fs::FileType) -> u8 {
+    if t.is_dir() {
+        1
+    } else if t.is_file() {
+        2
+    } else if t.is_symlink() {
+        3
+    } else {
+        0
+    }
+}
+
+/// The root's entries the walk reads (not hidden: no leading `.` or
+/// `_`), sorted; `None` if the root cannot be read.
+fn root_entries(root: &Path) -> Option<Vec<(String, u8)>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root).ok()? {
+        let e = e.ok()?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        out.push((name, entry_type(&e.file_type().ok()?)));
+    }
+    out.sort();
+    Some(out)
+}
 
 impl Listing {
     pub fn path(root: &Path) -> PathBuf {
@@ -441,6 +486,13 @@ impl Listing {
     /// and `config` (the bytes of `cairn.yml`), and no folder it names
     /// changed; `None` otherwise.
     pub fn read(root: &Path, config: &[u8]) -> Option<Vec<String>> {
+        Self::read_with(root, config, |files| files.iter().map(|f| f.to_string()).collect())
+    }
+
+    /// [`Listing::read`], handing the item files to `f` as they are in the
+    /// listing's bytes (no string made per file: the query index stamps
+    /// and compares 100,000 of them, and keeps none).
+    pub fn read_with<R>(root: &Path, config: &[u8], f: impl FnOnce(&[&str]) -> R) -> Option<R> {
         let bytes = std::fs::read(Self::path(root)).ok()?;
         let rest = bytes.strip_prefix(LIST_MAGIC)?;
         let (body, crc) = rest.split_at(rest.len().checked_sub(4)?);
@@ -456,14 +508,18 @@ impl Listing {
             return None;
         }
         let folders = d.seq(|d| Some((d.str()?, stamp(d)?)))?;
-        let files = d.seq(Dec::string)?;
-        if !d.at_end() {
+        let files = d.seq(Dec::str)?;
+        let racy_root = d.u8()?;
+        let entries = d.seq(|d| Some((d.string()?, d.u8()?)))?;
+        if !d.at_end() || racy_root > 1 {
             return None;
         }
         let same = folders
             .par_iter()
             .all(|(rel, s)| std::fs::metadata(root.join(rel)).is_ok_and(|m| m.is_dir() && Stamp::of(&m) == *s));
-        same.then_some(files)
+        // A root that had just changed: its entries are read again.
+        let same = same && (racy_root == 0 || root_entries(root).is_some_and(|now| now == entries));
+        same.then(|| f(&files))
     }
 
     /// Saves the listing of a walk that began at `started`: `folders` are
@@ -471,36 +527,48 @@ impl Listing {
     /// folders now: one changed since `started` has a recent time and
     /// leaves no listing. Failures are ignored (no listing, a walk next
     /// time).
-    pub fn save(root: &Path, config: &[u8], started: SystemTime, folders: &[String], files: &[String]) {
+    pub fn save(root: &Path, config: &[u8], started: SystemTime, folders: &Folders, files: &[String]) {
         let target = Self::path(root);
         // The cache folder first: making it changes the root's stamp.
         if target.parent().is_none_or(|dir| std::fs::create_dir_all(dir).is_err()) {
             return;
         }
-        let stamps: Option<Vec<Stamp>> = folders
+        // (stamp, racy): only the root may be racy (see above).
+        let stamps: Option<Vec<(Stamp, bool)>> = folders
+            .paths
             .par_iter()
             .map(|rel| {
                 let m = std::fs::metadata(root.join(rel)).ok()?;
                 let s = Stamp::of(&m);
-                (m.is_dir() && !s.is_racy(started)).then_some(s)
+                let racy = s.is_racy(started);
+                (m.is_dir() && (!racy || rel.is_empty())).then_some((s, racy))
             })
             .collect();
         let Some(stamps) = stamps else {
             let _ = std::fs::remove_file(&target);
             return;
         };
+        let racy_root = stamps.iter().zip(&folders.paths).any(|((_, racy), rel)| *racy && rel.is_empty());
+        let mut entries = folders.root.clone();
+        entries.sort();
         let mut e = Enc::default();
         e.0.extend_from_slice(LIST_MAGIC);
         e.u32(FORMAT);
         e.str(crate::util::build_key());
         e.u32(config.len() as u32);
         e.0.extend_from_slice(config);
-        e.u32(folders.len() as u32);
-        for (rel, s) in folders.iter().zip(&stamps) {
+        e.u32(folders.paths.len() as u32);
+        for (rel, (s, _)) in folders.paths.iter().zip(&stamps) {
             e.str(rel);
             put_stamp(&mut e, s);
         }
         e.seq(files, |e, f| e.str(f));
+        e.u8(u8::from(racy_root));
+        let entries: &[(String, u8)] = if racy_root { &entries } else { &[] };
+        e.seq(entries, |e, (name, t)| {
+            e.str(name);
+            e.u8(*t);
+        });
         let crc = crc32fast::hash(&e.0[LIST_MAGIC.len()..]);
         e.u32(crc);
         let _ = write_whole(&target, &e.0);
@@ -974,6 +1042,54 @@ mod tests {
             std::fs::write(&path, &bad).unwrap();
             assert_eq!(listed(r), None, "flipped byte {i} went unnoticed");
         }
+    }
+
+    /// On a backlog's first run, making `.cairn-cache/` changes the root
+    /// just now: the listing is written all the same, with the root's
+    /// entries, and stands while the root holds those entries — not when
+    /// an entry the walk saw is gone or one came, even with every folder's
+    /// stamp the same.
+    #[test]
+    fn a_root_changed_just_now_is_listed_with_its_entries() {
+        let dir = fixture();
+        let r = dir.path();
+        let cfg = crate::config::Config::load(r).unwrap();
+        let walked: Vec<String> = crate::load::walk(r, &cfg).0.into_iter().map(|(_, rel)| rel).collect();
+        age_folders(r);
+        assert!(!r.join(".cairn-cache").exists());
+        load_cached(r, true).unwrap();
+        let root = std::fs::metadata(r).unwrap();
+        assert!(
+            super::Stamp::of(&root).is_racy(SystemTime::now()),
+            "making the cache folder changed the root just now"
+        );
+        assert_eq!(listed(r), Some(walked.clone()), "listed on the first run");
+        assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()));
+        // The root's entries, by construction of the fixture (cairn.yml,
+        // bugs/, sprints/, tasks/; the cache folder is hidden).
+        let entries = |extra: Option<(&str, u8)>| {
+            let mut root: Vec<(String, u8)> =
+                vec![("bugs".into(), 1), ("cairn.yml".into(), 2), ("sprints".into(), 1), ("tasks".into(), 1)];
+            root.extend(extra.map(|(n, t)| (n.to_string(), t)));
+            let mut paths = vec![String::new(), "bugs".into(), "sprints".into(), "tasks".into()];
+            paths.sort();
+            super::Folders { paths, root }
+        };
+        // Saved as a walk that began just now would save it (the root is
+        // racy), with other entries than the root's: the stamps are the
+        // same, the entries are not.
+        let now = SystemTime::now();
+        super::Listing::save(r, CONFIG.as_bytes(), now, &entries(Some(("gone.md", 2))), &walked);
+        assert_eq!(listed(r), None, "an entry the walk saw is gone");
+        super::Listing::save(r, CONFIG.as_bytes(), now, &entries(None), &walked);
+        assert_eq!(listed(r), Some(walked.clone()), "the same entries");
+        super::Listing::save(r, CONFIG.as_bytes(), now, &entries(Some(("tasks", 2))), &walked);
+        assert_eq!(listed(r), None, "an entry of another type");
+        // A file added at the root: walked again, and seen.
+        super::Listing::save(r, CONFIG.as_bytes(), now, &entries(None), &walked);
+        write(r, "top.md", "---\ntitle: Top\nstatus: todo\n---\n");
+        assert_eq!(listed(r), None);
+        assert!(load_cached(r, true).unwrap().get("top").is_some());
     }
 
     #[test]

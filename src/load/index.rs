@@ -23,9 +23,12 @@
 //! written with; a file changed within two seconds of the load that wrote
 //! the index (the parse cache's racy-clean rule) is written with no stamp,
 //! so the index does not stand until a later load writes it again. Anything
-//! else — a missing, truncated or corrupt file (it carries a CRC-32), a
-//! string or item index out of range — and the query loads as every
-//! command does. Not with id aliases (`dialect.ids`): they rewrite items'
+//! else — a missing, truncated or corrupt file, a string or item index out
+//! of range — and the query loads as every command does. A CRC-32 covers
+//! the whole file but the rows' JSON, which is most of it; each row has its
+//! own, checked when the row is read ([`Columns::rows_intact`] before a
+//! query prints them; [`View::row_json`] never answers a damaged row), so
+//! a query reads and checks only the rows it prints. Not with id aliases (`dialect.ids`): they rewrite items'
 //! references when loading.
 //!
 //! The rows a query prints take the item object's other keys (title,
@@ -36,7 +39,7 @@
 //! that changed since is not trusted, and the query loads normally.
 //!
 //! ```text
-//! "CAIRNQC1" crc:u32 (of what follows)
+//! "CAIRNQC1" crc:u32 (of what follows, but the rows' blob)
 //! format:u32 version:str config:bytes
 //! strings: blob:bytes count:u32 (offset:u32 len:u32)×
 //! files: count:u32 (path:u32 stamped:u8 stamp:48 bytes)×
@@ -46,7 +49,7 @@
 //! lists: count:u32 u32×
 //! edges: count:u32 (from to:u32 type:u8 field:u32 lag:(flag:u8 f64)
 //!        lag_text:u32 origin:u32 line col len:u32)×
-//! rows: blob:bytes count:u32 (offset:u32 len:u32)×
+//! rows: blob:bytes count:u32 (offset:u32 len:u32 crc:u32)×
 //! ```
 //!
 //! Numbers are little-endian; a string index of `u32::MAX` is none. The
@@ -67,7 +70,7 @@ use crate::model::{Item, Span};
 
 const MAGIC: &[u8; 8] = b"CAIRNQC1";
 /// Bumped whenever the layout or the meaning of a column changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// No string.
 const NONE: u32 = u32::MAX;
 /// No date.
@@ -102,9 +105,11 @@ pub struct IndexEdge<'a> {
 pub struct Columns {
     root: PathBuf,
     config: Config,
-    /// The index file, mapped; `blob` and `rows_blob` are ranges of it.
+    /// The index file, mapped; `rows_blob` is a range of it.
     map: Option<memmap2::Mmap>,
-    blob: std::ops::Range<usize>,
+    /// The strings' blob, checked as UTF-8 once and copied (a few MB read
+    /// by every query; the mapped bytes would be checked at each read).
+    text: String,
     strs: Vec<(u32, u32)>,
     files: Vec<(u32, Option<Stamp>)>,
     id: Vec<u32>,
@@ -127,9 +132,11 @@ pub struct Columns {
     lists: Vec<u32>,
     edges: Vec<RawEdge>,
     /// Each item's non-column keys as JSON (see [`View::row_json`]): ranges
-    /// into `rows_blob`.
-    rows: Vec<(u32, u32)>,
+    /// into `rows_blob`, and their CRC-32.
+    rows: Vec<(u32, u32, u32)>,
     rows_blob: std::ops::Range<usize>,
+    /// The rows whose CRC was checked ([`Columns::rows_intact`]).
+    checked: Vec<bool>,
     /// The whole items of the rows filled ([`Columns::fill`]).
     full: HashMap<usize, Item>,
 }
@@ -151,7 +158,7 @@ impl Columns {
 
     fn s(&self, k: u32) -> Option<&str> {
         let &(off, len) = self.strs.get(k as usize)?;
-        self.slice(&self.blob, off, len)
+        self.text.get(off as usize..(off as usize).checked_add(len as usize)?)
     }
 
     fn text(&self, k: u32) -> &str {
@@ -165,7 +172,20 @@ impl Columns {
 
     /// The graph's edges (see [`IndexEdge`]).
     pub fn edges(&self) -> impl Iterator<Item = IndexEdge<'_>> + '_ {
-        self.edges.iter().map(|&(from, to, ty, field, lag, lag_text, origin, span)| IndexEdge {
+        self.edges.iter().map(|&raw| self.edge(raw))
+    }
+
+    /// The graph's edges, each made into a `T` by `f`, taken out of the
+    /// columns (their memory is freed for what the query makes next).
+    pub fn take_edges<T>(&mut self, f: impl FnMut(IndexEdge) -> T) -> Vec<T> {
+        let raw = std::mem::take(&mut self.edges);
+        let out = raw.iter().map(|&r| self.edge(r)).map(f).collect();
+        drop(raw);
+        out
+    }
+
+    fn edge(&self, (from, to, ty, field, lag, lag_text, origin, span): RawEdge) -> IndexEdge<'_> {
+        IndexEdge {
             from: from as usize,
             to: to as usize,
             ty,
@@ -174,7 +194,7 @@ impl Columns {
             lag_text: self.s(lag_text),
             origin: origin as usize,
             span,
-        })
+        }
     }
 
     /// Reads and parses the files of `rows` (in parallel), for their whole
@@ -212,6 +232,24 @@ impl Columns {
         }
     }
 
+    /// Whether the stored rows of `rows` are intact (each one's CRC, in
+    /// parallel): a query checks the rows it prints before printing any.
+    /// If one is not, the index is removed (the query loads normally).
+    pub fn rows_intact(&mut self, rows: &[usize]) -> bool {
+        use rayon::prelude::*;
+        let intact = rows.par_chunks(1024).all(|c| c.iter().all(|&i| self.row_json(i).is_some()));
+        if !intact {
+            let _ = std::fs::remove_file(path(&self.root));
+            return false;
+        }
+        // Checked: not again when printed.
+        self.checked.resize(self.rows.len(), false);
+        for &i in rows {
+            self.checked[i] = true;
+        }
+        true
+    }
+
     fn path_of(&self, i: usize) -> Option<&str> {
         let &(p, _) = self.files.get(*self.file.get(i)? as usize)?;
         self.s(p)
@@ -228,9 +266,11 @@ impl View for Columns {
     fn item(&self, i: usize) -> Option<&Item> {
         self.full.get(&i)
     }
+    /// `None` too for a row whose bytes are not the ones written (its CRC).
     fn row_json(&self, i: usize) -> Option<&str> {
-        let &(off, len) = self.rows.get(i)?;
-        self.slice(&self.rows_blob, off, len)
+        let &(off, len, crc) = self.rows.get(i)?;
+        let row = self.slice(&self.rows_blob, off, len)?;
+        (self.checked.get(i) == Some(&true) || crc32fast::hash(row.as_bytes()) == crc).then_some(row)
     }
     fn id(&self, i: usize) -> &str {
         self.text(self.id[i])
@@ -314,17 +354,19 @@ pub fn load(root: &Path) -> Result<Option<Columns>, LoadError> {
     if config.dialect.ids.active() {
         return Ok(None);
     }
-    let Some(files) = super::cache::Listing::read(root, key.as_bytes()) else { return Ok(None) };
-    let (read, stamps) = rayon::join(|| read(root, key.as_bytes(), config), || super::stamp_all(root, &files));
-    let Some(cols) = read else { return Ok(None) };
-    let stands = cols.files.len() == files.len()
-        && cols
-            .files
-            .iter()
-            .zip(&files)
-            .zip(&stamps)
-            .all(|(((p, s), f), now)| s.is_some() && s == now && cols.s(*p) == Some(f.as_str()));
-    Ok(stands.then_some(cols))
+    let listed = super::cache::Listing::read_with(root, key.as_bytes(), |files| {
+        let (read, stamps) = rayon::join(|| read(root, key.as_bytes(), config), || super::stamp_all(root, files));
+        let cols = read?;
+        let stands = cols.files.len() == files.len()
+            && cols
+                .files
+                .iter()
+                .zip(files)
+                .zip(&stamps)
+                .all(|(((p, s), f), now)| s.is_some() && s == now && cols.s(*p) == Some(*f));
+        stands.then_some(cols)
+    });
+    Ok(listed.flatten())
 }
 
 /// Reads and checks the index file; `None` if it is missing, for another
@@ -342,20 +384,22 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     let base = MAGIC.len() + 4;
     let rest = bytes.strip_prefix(MAGIC)?;
     let (crc, body) = rest.split_at_checked(4)?;
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
+    // Decoded first (every offset and count checked), then checked whole
+    // but the rows' blob (see the module docs).
     let mut d = Dec::new(body);
     if d.u32()? != FORMAT || d.bytes_of()? != crate::util::build_key().as_bytes() || d.bytes_of()? != key {
         return None;
     }
-    let blob_len = d.bytes_of()?.len();
-    let blob = base + d.pos - blob_len..base + d.pos;
+    // The strings' blob is UTF-8 and each string a whole run of its
+    // characters: checked once here, not at each string read.
+    let text = std::str::from_utf8(d.bytes_of()?).ok()?;
+    let blob_len = text.len();
     let nstr = d.count(8)?;
     let mut strs = Vec::with_capacity(nstr);
     for _ in 0..nstr {
         let (off, len) = (d.u32()?, d.u32()?);
-        if (off as usize).checked_add(len as usize)? > blob_len {
+        let end = (off as usize).checked_add(len as usize)?;
+        if end > blob_len || !text.is_char_boundary(off as usize) || !text.is_char_boundary(end) {
             return None;
         }
         strs.push((off, len));
@@ -377,7 +421,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         root: root.to_path_buf(),
         config,
         map: None,
-        blob: 0..0,
+        text: String::new(),
         strs: Vec::new(),
         files: Vec::new(),
         id: Vec::with_capacity(n),
@@ -401,6 +445,7 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
         edges: Vec::new(),
         rows: Vec::new(),
         rows_blob: 0..0,
+        checked: Vec::new(),
         full: HashMap::new(),
     };
     for _ in 0..n {
@@ -462,20 +507,27 @@ fn read(root: &Path, key: &[u8], config: Config) -> Option<Columns> {
     }
     let rows_len = d.bytes_of()?.len();
     c.rows_blob = base + d.pos - rows_len..base + d.pos;
-    if d.count(8)? != n {
+    if d.count(12)? != n {
         return None;
     }
     for _ in 0..n {
-        let (off, len) = (d.u32()?, d.u32()?);
+        let (off, len, crc) = (d.u32()?, d.u32()?, d.u32()?);
         if (off as usize).checked_add(len as usize)? > rows_len {
             return None;
         }
-        c.rows.push((off, len));
+        c.rows.push((off, len, crc));
     }
     if d.pos != body.len() {
         return None;
     }
-    (c.blob, c.strs, c.files) = (blob, strs, files);
+    let (before, after) = (c.rows_blob.start - base, c.rows_blob.end - base);
+    let mut h = crc32fast::Hasher::new();
+    h.update(&body[..before]);
+    h.update(&body[after..]);
+    if h.finalize().to_le_bytes() != crc {
+        return None;
+    }
+    (c.text, c.strs, c.files) = (text.to_string(), strs, files);
     c.map = Some(map);
     Some(c)
 }
@@ -591,19 +643,25 @@ fn encode(key: &[u8], b: &Backlog, stamped: &Stamped, edges: &[IndexEdge], rows:
         return None;
     }
     e.u32(total as u32);
+    let before = e.0.len();
     for r in rows {
         e.0.extend_from_slice(r.as_bytes());
     }
+    let after = e.0.len();
     e.u32(rows.len() as u32);
     let mut at = 0u32;
     for r in rows {
         e.u32(at);
         e.u32(r.len() as u32);
+        e.u32(crc32fast::hash(r.as_bytes()));
         at += r.len() as u32;
     }
+    let mut h = crc32fast::Hasher::new();
+    h.update(&e.0[..before]);
+    h.update(&e.0[after..]);
     let mut bytes = Vec::with_capacity(e.0.len() + 12);
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&crc32fast::hash(&e.0).to_le_bytes());
+    bytes.extend_from_slice(&h.finalize().to_le_bytes());
     bytes.extend_from_slice(&e.0);
     Some(bytes)
 }

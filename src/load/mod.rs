@@ -264,7 +264,7 @@ fn load_inner(
 /// up in its folder opened once per run of files in it (`fstatat`: no
 /// path resolution per file); a file whose folder cannot be opened (a
 /// symbolic link, say) is stamped through its path.
-fn stamp_all(root: &Path, files: &[String]) -> Vec<Option<cache::Stamp>> {
+fn stamp_all<S: AsRef<str> + Sync>(root: &Path, files: &[S]) -> Vec<Option<cache::Stamp>> {
     use crate::util::fs::Folder;
     files
         .par_chunks(1024)
@@ -273,6 +273,7 @@ fn stamp_all(root: &Path, files: &[String]) -> Vec<Option<cache::Stamp>> {
             chunk
                 .iter()
                 .map(|rel| {
+                    let rel = rel.as_ref();
                     let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
                     if open.as_ref().is_none_or(|(d, _)| *d != dir) {
                         open = Some((dir, Folder::open(&root.join(dir)).ok()));
@@ -353,7 +354,7 @@ pub fn walk(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>) {
 /// [`walk`], and the folders it read (root-relative, `""` for the root)
 /// when the walk can stand for the next one while none of them changes
 /// ([`cache::Listing`]): no symbolic link and nothing to report on the way.
-fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Option<Vec<String>>) {
+fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Option<cache::Folders>) {
     // Without following links, the type of each entry comes from the
     // folder listing; following them costs a `stat` per file. So the walk
     // follows links only once it met one (which it then walks again).
@@ -363,9 +364,11 @@ fn walk_folders(root: &Path, config: &Config) -> (Walked, Vec<Diagnostic>, Optio
 
 /// The walk of [`walk_folders`], following symbolic links or not; `None`
 /// when not following them and one was met.
-fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<Diagnostic>, Option<Vec<String>>)> {
+fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<Diagnostic>, Option<cache::Folders>)> {
     let ignore = ignore_set(config);
     let mut folders = Vec::new();
+    // The root's entries as the walk saw them (see `cache::Folders`).
+    let mut root_entries = Vec::new();
     let mut linked = false;
     let canon_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut files = Vec::new();
@@ -380,6 +383,9 @@ fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<
         let name = e.file_name().to_string_lossy();
         if name.starts_with('.') || name.starts_with('_') {
             return false;
+        }
+        if e.depth() == 1 {
+            root_entries.push((name.to_string(), cache::entry_type(&e.file_type())));
         }
         if e.depth() == 1 && e.file_type().is_dir() && (name == "templates" || name == "themes") {
             return false;
@@ -448,7 +454,7 @@ fn walk_with(root: &Path, config: &Config, follow: bool) -> Option<(Walked, Vec<
     if linked && !follow {
         return None;
     }
-    let folders = (!linked && diags.is_empty()).then_some(folders);
+    let folders = (!linked && diags.is_empty()).then_some(cache::Folders { paths: folders, root: root_entries });
     Some((files, diags, folders))
 }
 

@@ -12,26 +12,23 @@ use crate::load::{Backlog, LoadError, Stamped};
 /// The columns and graph of the backlog at `root` when its query index
 /// stands; `Ok(None)` when it does not.
 pub fn load(root: &Path) -> Result<Option<(Columns, Graph)>, LoadError> {
-    let Some(columns) = index::load(root)? else { return Ok(None) };
-    let edges: Vec<Edge> = columns
-        .edges()
-        .map(|e| Edge {
-            from: e.from,
-            to: e.to,
-            ty: match e.ty {
-                0 => EdgeType::Parent,
-                1 => EdgeType::DependsOn,
-                2 => EdgeType::RelatesTo,
-                3 => EdgeType::Duplicates,
-                4 => EdgeType::References,
-                _ => EdgeType::Field(e.field.unwrap_or_default().to_string()),
-            },
-            lag: e.lag,
-            lag_text: e.lag_text.map(str::to_string),
-            origin: e.origin,
-            span: e.span,
-        })
-        .collect();
+    let Some(mut columns) = index::load(root)? else { return Ok(None) };
+    let edges: Vec<Edge> = columns.take_edges(|e| Edge {
+        from: e.from,
+        to: e.to,
+        ty: match e.ty {
+            0 => EdgeType::Parent,
+            1 => EdgeType::DependsOn,
+            2 => EdgeType::RelatesTo,
+            3 => EdgeType::Duplicates,
+            4 => EdgeType::References,
+            _ => EdgeType::Field(e.field.unwrap_or_default().to_string()),
+        },
+        lag: e.lag,
+        lag_text: e.lag_text.map(str::to_string),
+        origin: e.origin,
+        span: e.span,
+    });
     let graph = Graph::from_edges(columns.len(), edges);
     Ok(Some((columns, graph)))
 }

@@ -27,12 +27,6 @@ pub struct Derived {
     pub reporter: Option<String>,
 }
 
-fn ids(b: &(impl View + ?Sized), mut v: Vec<usize>) -> Value {
-    v.sort_unstable();
-    v.dedup();
-    Value::Array(v.into_iter().map(|i| Value::String(b.id(i).to_string())).collect())
-}
-
 /// A key of the item object, in the object's order (the last three only
 /// on sprints).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,9 +140,90 @@ pub fn on_columns(names: &[String]) -> bool {
     names.iter().all(|n| KEYS.iter().any(|(k, name)| name == n && COLUMN_KEYS.contains(k)))
 }
 
+/// The value of a column key ([`COLUMN_KEYS`]) of item `i`, borrowed from
+/// the view: made here only, then a JSON value ([`Col::json`], for the
+/// object and `where`) or compact JSON text ([`Col::write`], for rows
+/// written straight to the output).
+enum Col<'a> {
+    /// A string, or null.
+    Str(Option<&'a str>),
+    /// A list of strings.
+    Strs(Vec<&'a str>),
+    /// A number (integral ones as integers, [`num`]), or null.
+    Num(Option<f64>),
+    /// A date (`YYYY-MM-DD`), or null.
+    Date(Option<chrono::NaiveDate>),
+}
+
+impl Col<'_> {
+    fn json(&self) -> Value {
+        match self {
+            Col::Str(s) => json!(s),
+            Col::Strs(v) => json!(v),
+            Col::Num(x) => json!(x.map(num)),
+            Col::Date(d) => json!(d.map(|d| d.to_string())),
+        }
+    }
+
+    /// Appends the value as compact JSON, as `serde_json` writes
+    /// [`Col::json`].
+    fn write(&self, out: &mut Vec<u8>) {
+        let _ = match self {
+            Col::Str(s) => serde_json::to_writer(&mut *out, s),
+            Col::Strs(v) => serde_json::to_writer(&mut *out, v),
+            Col::Num(None) | Col::Date(None) => serde_json::to_writer(&mut *out, &()),
+            Col::Num(Some(x)) => serde_json::to_writer(&mut *out, &num(*x)),
+            Col::Date(Some(d)) => serde_json::to_writer(&mut *out, &d.to_string()),
+        };
+    }
+}
+
+/// The value of column key `key` of item `i` (`None` for a key that is
+/// not a column): the one place each is made, from the view's facts and
+/// the graph.
+fn column_value<'a>(b: &'a (impl View + ?Sized), g: &Graph, i: usize, key: Key) -> Option<Col<'a>> {
+    let targets = |ty: &EdgeType| g.targets(i, ty).collect::<Vec<_>>();
+    let sources = |ty: &EdgeType| g.sources(i, ty).collect::<Vec<_>>();
+    // Ids of items by index (sorted, once each): by id.
+    let ids = |mut v: Vec<usize>| {
+        v.sort_unstable();
+        v.dedup();
+        Col::Strs(v.into_iter().map(|x| b.id(x)).collect())
+    };
+    Some(match key {
+        Key::Id => Col::Str(Some(b.id(i))),
+        Key::Kind => Col::Str(Some(b.kind(i))),
+        Key::Status => Col::Str(b.status(i)),
+        Key::StatusCategory => Col::Str(b.category(i).map(|c| c.as_str())),
+        Key::Priority => Col::Str(Some(b.priority(i))),
+        Key::Assignee => Col::Strs(b.assignee(i)),
+        Key::Due => Col::Date(b.due(i)),
+        Key::Start => Col::Date(b.start(i)),
+        Key::Estimate => Col::Num(b.estimate(i)),
+        Key::Labels => Col::Strs(b.labels(i)),
+        Key::Sprint => Col::Str(b.sprint(i)),
+        Key::Parent => Col::Str(g.parent(i).map(|p| b.id(p)).or_else(|| b.parent_raw(i))),
+        Key::Children => ids(sources(&EdgeType::Parent)),
+        Key::DependsOn => ids(targets(&EdgeType::DependsOn)),
+        Key::Blocks => ids(sources(&EdgeType::DependsOn)),
+        Key::RelatesTo => {
+            let mut relates = targets(&EdgeType::RelatesTo);
+            relates.extend(sources(&EdgeType::RelatesTo));
+            ids(relates)
+        }
+        Key::Duplicates => Col::Str(b.duplicates_raw(i)),
+        Key::DuplicatedBy => ids(sources(&EdgeType::Duplicates)),
+        Key::ReferencedBy => ids(sources(&EdgeType::References)),
+        Key::Path => Col::Str(Some(b.path(i))),
+        Key::End => Col::Date(b.end(i)),
+        _ => return None,
+    })
+}
+
 /// The value of one key of item `i`'s object (the one place each is made).
 /// The keys of [`COLUMN_KEYS`] are made from the view's facts and the
-/// graph; the others from the whole item (null if the view lacks it).
+/// graph ([`column_value`]); the others from the whole item (null if the
+/// view lacks it).
 fn key_value(
     b: &(impl View + ?Sized),
     g: &Graph,
@@ -157,51 +232,24 @@ fn key_value(
     stored: Option<&Map<String, Value>>,
     key: Key,
 ) -> Value {
-    let targets = |ty: &EdgeType| g.targets(i, ty).collect::<Vec<_>>();
-    let sources = |ty: &EdgeType| g.sources(i, ty).collect::<Vec<_>>();
-    let date = |d: Option<chrono::NaiveDate>| json!(d.map(|d| d.to_string()));
-    match key {
-        Key::Id => json!(b.id(i)),
-        Key::Kind => json!(b.kind(i)),
-        Key::Status => json!(b.status(i)),
-        Key::StatusCategory => json!(b.category(i).map(|c| c.as_str())),
-        Key::Priority => json!(b.priority(i)),
-        Key::Assignee => json!(b.assignee(i)),
-        Key::Due => date(b.due(i)),
-        Key::Start => date(b.start(i)),
-        Key::Estimate => json!(b.estimate(i).map(num)),
-        Key::Labels => json!(b.labels(i)),
-        Key::Sprint => json!(b.sprint(i)),
-        Key::Parent => json!(g.parent(i).map(|p| b.id(p)).or_else(|| b.parent_raw(i))),
-        Key::Children => ids(b, sources(&EdgeType::Parent)),
-        Key::DependsOn => ids(b, targets(&EdgeType::DependsOn)),
-        Key::Blocks => ids(b, sources(&EdgeType::DependsOn)),
-        Key::RelatesTo => {
-            let mut relates = targets(&EdgeType::RelatesTo);
-            relates.extend(sources(&EdgeType::RelatesTo));
-            ids(b, relates)
+    if let Some(c) = column_value(b, g, i, key) {
+        return c.json();
+    }
+    match b.item(i) {
+        Some(item) => item_key_value(item, derived, key),
+        // The query index's JSON of the item's other keys.
+        None => {
+            let parsed;
+            let map = match stored {
+                Some(m) => Some(m),
+                None => {
+                    parsed = stored_row(b, i);
+                    parsed.as_ref()
+                }
+            };
+            let name = KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, n)| n);
+            with_derived(map.and_then(|m| m.get(name)).cloned().unwrap_or(Value::Null), derived, key)
         }
-        Key::Duplicates => json!(b.duplicates_raw(i)),
-        Key::DuplicatedBy => ids(b, sources(&EdgeType::Duplicates)),
-        Key::ReferencedBy => ids(b, sources(&EdgeType::References)),
-        Key::Path => json!(b.path(i)),
-        Key::End => date(b.end(i)),
-        _ => match b.item(i) {
-            Some(item) => item_key_value(item, derived, key),
-            // The query index's JSON of the item's other keys.
-            None => {
-                let parsed;
-                let map = match stored {
-                    Some(m) => Some(m),
-                    None => {
-                        parsed = stored_row(b, i);
-                        parsed.as_ref()
-                    }
-                };
-                let name = KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, n)| n);
-                with_derived(map.and_then(|m| m.get(name)).cloned().unwrap_or(Value::Null), derived, key)
-            }
-        },
     }
 }
 
@@ -290,6 +338,120 @@ pub fn item_object_in(b: &(impl View + ?Sized), g: &Graph, i: usize, derived: Op
     Value::Object(o)
 }
 
+/// Appends item `i`'s object — the one [`item_object_in`] makes, then the
+/// `extra` keys — to `out` as pretty JSON nested `depth` levels deep,
+/// byte for byte what the pretty printer writes for that object, without
+/// building it when the view holds the item's stored row
+/// ([`View::row_json`]): the column keys from the view and the graph, the
+/// others copied from the row (laid out by [`crate::util::json::pretty_into`]).
+pub fn write_item_object_in(
+    out: &mut Vec<u8>,
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    i: usize,
+    derived: Option<&Derived>,
+    extra: &[(&str, Value)],
+    depth: usize,
+) {
+    use crate::util::json::{members, pretty_into};
+    let stored = if b.item(i).is_none() { b.row_json(i).and_then(members) } else { None };
+    let Some(stored) = stored else {
+        // A whole item, or no stored row: the object itself.
+        let mut o = item_object_in(b, g, i, derived);
+        for (k, v) in extra {
+            o[*k] = v.clone();
+        }
+        pretty_into(out, o.to_string().as_bytes(), depth);
+        return;
+    };
+    let keys = if is_sprint(b, i) { &KEYS[..] } else { &KEYS[..KEYS.len() - 3] };
+    let mut scratch = Vec::new();
+    let mut first = true;
+    let mut member = |out: &mut Vec<u8>, name: &str, compact: &[u8]| {
+        out.extend_from_slice(if first { b"{\n" } else { b",\n" });
+        first = false;
+        out.extend(std::iter::repeat_n(b' ', (depth + 1) * 2));
+        // Key names are plain (ours, or `extra`'s): escaped all the same.
+        let _ = serde_json::to_writer(&mut *out, name);
+        out.extend_from_slice(b": ");
+        pretty_into(out, compact, depth + 1);
+    };
+    for &(key, name) in keys {
+        scratch.clear();
+        let raw = if COLUMN_KEYS.contains(&key) {
+            None
+        } else {
+            // As `key_value` reads the stored row: the key's value, null
+            // when absent; a null reporter, created or updated from history.
+            let value = stored.iter().find(|(k, _)| k.len() == name.len() + 2 && &k[1..k.len() - 1] == name);
+            match value.map_or("null", |(_, v)| *v) {
+                "null" if matches!(key, Key::Reporter | Key::Created | Key::Updated) => None,
+                v => Some(v),
+            }
+        };
+        let compact = match raw {
+            Some(v) => v.as_bytes(),
+            None => {
+                match column_value(b, g, i, key) {
+                    Some(c) => c.write(&mut scratch),
+                    None => {
+                        let _ = serde_json::to_writer(&mut scratch, &with_derived(Value::Null, derived, key));
+                    }
+                }
+                &scratch[..]
+            }
+        };
+        member(out, name, compact);
+    }
+    for (k, v) in extra {
+        let compact = v.to_string();
+        member(out, k, compact.as_bytes());
+    }
+    out.push(b'\n');
+    out.extend(std::iter::repeat_n(b' ', depth * 2));
+    out.push(b'}');
+}
+
+/// Writes `{"items": [...]}` of the objects of `rows` (in that order, the
+/// row at position `k` with the keys `extra(k)` after its own) as the
+/// pretty printer writes it, with a trailing newline: what
+/// `serde_json::to_writer_pretty` of the objects prints, made a chunk of
+/// rows at a time in parallel ([`write_item_object_in`]).
+pub fn write_items_in<W: std::io::Write>(
+    w: &mut W,
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    rows: &[usize],
+    derived: &std::collections::BTreeMap<String, Derived>,
+    extra: &(dyn Fn(usize) -> Vec<(&'static str, Value)> + Sync),
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    if rows.is_empty() {
+        return w.write_all(b"{\n  \"items\": []\n}\n");
+    }
+    w.write_all(b"{\n  \"items\": [")?;
+    const CHUNK: usize = 512;
+    let positions: Vec<usize> = (0..rows.len()).collect();
+    for group in positions.chunks(CHUNK * 16) {
+        let parts: Vec<Vec<u8>> = group
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut out = Vec::with_capacity(chunk.len() * 1024);
+                for &k in chunk {
+                    out.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
+                    let i = rows[k];
+                    write_item_object_in(&mut out, b, g, i, derived.get(b.id(i)), &extra(k), 2);
+                }
+                out
+            })
+            .collect();
+        for part in parts {
+            w.write_all(&part)?;
+        }
+    }
+    w.write_all(b"\n  ]\n}\n")
+}
+
 /// What a `where` expression sees of item `i`: only the `names` it reads,
 /// each with the value of [`Filter::apply`]'s context over the whole item
 /// object (a key of the object, else a custom field of that name, else
@@ -306,20 +468,54 @@ pub fn where_context_in(
     derived: Option<&Derived>,
     names: &[String],
 ) -> Value {
-    let sprint = is_sprint(b, i);
     let mut o = Map::with_capacity(names.len());
-    for name in names {
+    for (name, v) in where_values(b, g, i, derived, names) {
+        o.insert(name.clone(), v);
+    }
+    Value::Object(o)
+}
+
+/// [`where_context_in`] as the value [`Filter::apply_reduced`] makes of it
+/// for the expression (each value converted alike, in the same order),
+/// without the JSON object in between; `keys` are `names` as minijinja
+/// values (made once for every item).
+pub fn where_context_value_in(
+    b: &(impl View + ?Sized),
+    g: &Graph,
+    i: usize,
+    derived: Option<&Derived>,
+    names: &[String],
+    keys: &[minijinja::Value],
+) -> minijinja::Value {
+    where_values(b, g, i, derived, names)
+        .map(|(name, v)| {
+            let key = names.iter().position(|n| n == name).and_then(|k| keys.get(k));
+            (
+                key.cloned().unwrap_or_else(|| minijinja::Value::from(name.as_str())),
+                minijinja::Value::from_serialize(&v),
+            )
+        })
+        .collect()
+}
+
+/// The (name, value) pairs of [`where_context_in`], in the order of `names`.
+fn where_values<'a>(
+    b: &'a (impl View + ?Sized),
+    g: &'a Graph,
+    i: usize,
+    derived: Option<&'a Derived>,
+    names: &'a [String],
+) -> impl Iterator<Item = (&'a String, Value)> + 'a {
+    let sprint = is_sprint(b, i);
+    names.iter().filter_map(move |name| {
         let key =
             KEYS.iter().find(|(k, n)| n == name && (sprint || !matches!(k, Key::End | Key::Goal | Key::Capacity)));
         let value = match key {
             Some(&(key, _)) => Some(key_value(b, g, i, derived, None, key)),
             None => b.item(i).and_then(|it| it.fields.get(name)).map(|f| f.value.clone()),
         };
-        if let Some(v) = value {
-            o.insert(name.clone(), v);
-        }
-    }
-    Value::Object(o)
+        value.map(|v| (name, v))
+    })
 }
 
 /// `cairn impact ID --format json` (also `GET /api/v1/impact/<id>`): what
@@ -700,6 +896,19 @@ mod where_tests {
         let whole = f.apply(objects.iter()).unwrap();
         let names = f.reads().expect("reads only names").to_vec();
         let reduced = f.apply_reduced((0..n).map(|i| where_context(b, g, i, None, &names))).unwrap();
+        // The context made as a minijinja value straight: the same value,
+        // the same answers.
+        let keys: Vec<minijinja::Value> = names.iter().map(|n| minijinja::Value::from(n.as_str())).collect();
+        for i in 0..n {
+            assert_eq!(
+                where_context_value_in(b, g, i, None, &names, &keys),
+                minijinja::Value::from_serialize(where_context(b, g, i, None, &names)),
+                "{expr}, item {i}"
+            );
+        }
+        let straight =
+            f.apply_contexts((0..n).map(|i| where_context_value_in(b, g, i, None, &names, &keys)), None).unwrap();
+        assert_eq!(straight, reduced, "{expr}");
         let ids = |keep: Vec<bool>| -> Vec<String> {
             (0..n).filter(|&i| keep[i]).map(|i| b.items[i].id().to_string()).collect()
         };

@@ -168,7 +168,17 @@ impl Folder {
         #[cfg(unix)]
         {
             use std::os::unix::io::AsRawFd;
-            let c = std::ffi::CString::new(name).ok()?;
+            // The name NUL-terminated on the stack (no allocation per file:
+            // a stamp pass looks up 100,000); a longer one allocates.
+            let mut buf = [0u8; 256];
+            let heap;
+            let c: &std::ffi::CStr = if name.len() < buf.len() {
+                buf[..name.len()].copy_from_slice(name.as_bytes());
+                std::ffi::CStr::from_bytes_with_nul(&buf[..=name.len()]).ok()?
+            } else {
+                heap = std::ffi::CString::new(name).ok()?;
+                &heap
+            };
             let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
             // SAFETY: a folder descriptor we own, a NUL-terminated name and
             // a buffer of the size `fstatat` fills; it is read only on success.
