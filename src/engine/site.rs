@@ -24,7 +24,6 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-use crate::util::StrMap;
 use rayon::prelude::*;
 
 use super::hash_bytes;
@@ -33,6 +32,7 @@ use super::persist::{ItemState, State};
 use crate::site::pages::{Job, Shared};
 use crate::site::theme::Theme;
 use crate::site::{self, Inputs, Progress, SiteError};
+use crate::util::StrMap;
 
 /// What the caller asks for.
 pub struct Request<'a> {

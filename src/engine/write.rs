@@ -25,7 +25,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::util::StrMap;
 use minijinja::Environment;
 use rayon::prelude::*;
 
@@ -35,6 +34,7 @@ use crate::site::pages::{Job, Shared};
 use crate::site::theme::Theme;
 use crate::site::write::{remove_tree, DirSink};
 use crate::site::{self, Inputs, Progress, Sink};
+use crate::util::StrMap;
 
 pub(super) struct Ctx<'a> {
     pub inputs: &'a Inputs<'a>,
