@@ -109,7 +109,9 @@ fn fill(
 ) -> Result<(), Error> {
     let total = render.len();
     let done = AtomicUsize::new(0);
-    render.par_iter().try_for_each(|(job, key)| -> Result<(), Error> {
+    // One task per job: a few site-wide pages take most of an incremental
+    // build's rendering, and each should start as soon as a thread is free.
+    render.par_iter().with_max_len(1).try_for_each(|(job, key)| -> Result<(), Error> {
         let t = std::time::Instant::now();
         let out = ctx.shared.run(ctx.env, job)?;
         let paths: Vec<String> = out.iter().map(|(p, _)| p.clone()).collect();
