@@ -182,8 +182,9 @@ pub struct Builder {
     /// the indices to patch, and since when.
     recycle_wait: Option<Recycling>,
     /// The cards, schedule… of the last site context, and the backlog they
-    /// were made for.
-    parts: Option<(Arc<Backlog>, Parts)>,
+    /// were made for. Behind an `Arc`: a settle phase clones them on its
+    /// own thread (see [`SettleJob`]), not on the builder's.
+    parts: Option<(Arc<Backlog>, Arc<Parts>)>,
 }
 
 impl Builder {
@@ -497,6 +498,8 @@ impl Builder {
         let parts = self.parts.take();
         let shared = match (&at, &last, parts) {
             (Some(at), Some(l), Some((of, parts))) if same_graph && Arc::ptr_eq(&of, &l.backlog) => {
+                // A settle phase that has not cloned them yet: a clone here.
+                let parts = Arc::try_unwrap(parts).unwrap_or_else(|p| Parts::clone(&p));
                 let keep = at.iter().all(|&k| same_schedule(&l.backlog.items[k], &backlog.items[k]));
                 let text_only = at.iter().all(|&k| same_but_text(&l.backlog.items[k], &backlog.items[k]));
                 Shared::reusing(&inputs, parts, at, keep, text_only)
@@ -579,7 +582,7 @@ impl Builder {
             build_seconds: 0.0,
             changed,
         };
-        self.parts = Some((snap.backlog.clone(), parts));
+        self.parts = Some((snap.backlog.clone(), Arc::new(parts)));
         Ok((snap, n, touched))
     }
 
