@@ -252,8 +252,13 @@ impl Builder {
         }
         self.recycle_wait = None;
         let Some(last) = &self.last else { return };
+        let t = Instant::now();
         self.spare = Some((*last.backlog).clone());
         self.spare_of = Some(last.backlog.clone());
+        if std::env::var_os("CAIRN_SERVE_TIMING").is_some() {
+            let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+            eprintln!("  spare copied at {:.3} in {:.1?} (wait: {wait})", now.as_secs_f64(), t.elapsed());
+        }
     }
 
     /// Takes the backlog of a snapshot a fast build replaced: when the
