@@ -182,8 +182,9 @@ pub struct Builder {
     /// the indices to patch, and since when.
     recycle_wait: Option<Recycling>,
     /// The cards, schedule… of the last site context, and the backlog they
-    /// were made for.
-    parts: Option<(Arc<Backlog>, Parts)>,
+    /// were made for. Behind an `Arc`: a settle phase clones them on its
+    /// own thread (see [`SettleJob`]), not on the builder's.
+    parts: Option<(Arc<Backlog>, Arc<Parts>)>,
 }
 
 impl Builder {
@@ -251,8 +252,13 @@ impl Builder {
         }
         self.recycle_wait = None;
         let Some(last) = &self.last else { return };
+        let t = Instant::now();
         self.spare = Some((*last.backlog).clone());
         self.spare_of = Some(last.backlog.clone());
+        if std::env::var_os("CAIRN_SERVE_TIMING").is_some() {
+            let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+            eprintln!("  spare copied at {:.3} in {:.1?} (wait: {wait})", now.as_secs_f64(), t.elapsed());
+        }
     }
 
     /// Takes the backlog of a snapshot a fast build replaced: when the
@@ -497,6 +503,8 @@ impl Builder {
         let parts = self.parts.take();
         let shared = match (&at, &last, parts) {
             (Some(at), Some(l), Some((of, parts))) if same_graph && Arc::ptr_eq(&of, &l.backlog) => {
+                // A settle phase that has not cloned them yet: a clone here.
+                let parts = Arc::try_unwrap(parts).unwrap_or_else(|p| Parts::clone(&p));
                 let keep = at.iter().all(|&k| same_schedule(&l.backlog.items[k], &backlog.items[k]));
                 let text_only = at.iter().all(|&k| same_but_text(&l.backlog.items[k], &backlog.items[k]));
                 Shared::reusing(&inputs, parts, at, keep, text_only)
@@ -579,7 +587,7 @@ impl Builder {
             build_seconds: 0.0,
             changed,
         };
-        self.parts = Some((snap.backlog.clone(), parts));
+        self.parts = Some((snap.backlog.clone(), Arc::new(parts)));
         Ok((snap, n, touched))
     }
 

@@ -39,6 +39,11 @@ pub struct SettleJob {
     site_value: String,
     sched_sigs: Arc<HashMap<String, u64>>,
     history_changed: bool,
+    /// A clone of the cards, schedule… of the fast build that made `base`
+    /// (it shares the cards): the phase renders from them instead of
+    /// making every card again (seconds and hundreds of MB at 100,000
+    /// items, while the builder keeps its own for the next save).
+    parts: Option<Arc<crate::site::pages::Parts>>,
     start: Instant,
 }
 
@@ -62,13 +67,17 @@ pub struct Settled {
 impl SettleJob {
     /// Renders what the phase must (on any thread); `None` when cancelled
     /// or when rendering failed.
-    pub fn run(self, cancel: &AtomicBool) -> Option<Settled> {
+    pub fn run(mut self, cancel: &AtomicBool) -> Option<Settled> {
         let timing = std::env::var_os("CAIRN_SERVE_TIMING").is_some();
         let lap = |what: &str| {
             if timing {
                 eprintln!("  settle {what}: {:.1?}", self.start.elapsed());
             }
         };
+        // First: the builder's next fast build takes its parts back
+        // without a copy once this `Arc` is gone.
+        let parts = self.parts.take().map(Arc::unwrap_or_clone);
+        lap("parts");
         let last = &self.base;
         let b = &last.backlog;
         let pending = &self.pending;
@@ -90,7 +99,13 @@ impl SettleJob {
             analytics: &NoAnalytics::default(),
             options: self.options.clone(),
         };
-        let shared = Shared::new(&inputs);
+        // The parts were made for this backlog and graph: nothing changed
+        // since but the report (its counts are checked in `with_cards`).
+        let shared = match parts {
+            Some(parts) => Shared::reusing(&inputs, parts, &[], true, true),
+            None => None,
+        };
+        let shared = shared.unwrap_or_else(|| Shared::new(&inputs));
         lap("shared");
         if cancel.load(Ordering::Relaxed) {
             return None;
@@ -190,6 +205,10 @@ impl Builder {
             history_changed = self.events.as_ref().map(|e| (e.head.clone(), e.events.len())) != before;
             full |= history_changed;
         }
+        let parts = match &self.parts {
+            Some((of, p)) if Arc::ptr_eq(of, &last.backlog) && !history_changed => Some(p.clone()),
+            _ => None,
+        };
         Some(SettleJob {
             options: self.site_options(&last.backlog),
             base: last,
@@ -202,6 +221,7 @@ impl Builder {
             site_value: self.site_value.clone(),
             sched_sigs: self.sched_sigs.clone(),
             history_changed,
+            parts,
             start,
         })
     }
@@ -231,7 +251,7 @@ impl Builder {
         // The overlay of the fast builds goes into a new base table, so
         // that the next fast build copies next to nothing.
         site.flatten();
-        self.parts = Some((last.backlog.clone(), parts));
+        self.parts = Some((last.backlog.clone(), Arc::new(parts)));
         let objs = objects.unwrap_or_else(|| Objects {
             json: last.objects.clone(),
             listed: last.listed.clone(),
@@ -352,13 +372,18 @@ pub(super) fn run_jobs(
     jobs: &[Job],
     cancel: &AtomicBool,
 ) -> Result<Option<Vec<Files>>, SiteError> {
+    let timing = std::env::var_os("CAIRN_SERVE_TIMING").is_some();
     let out: Vec<Result<Option<Files>, SiteError>> = jobs
         .par_iter()
         .map(|j| {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(None);
             }
+            let t = Instant::now();
             let files = shared.run(env, j)?;
+            if timing && t.elapsed().as_millis() >= 50 {
+                eprintln!("    job {j:?}: {:.1?}", t.elapsed());
+            }
             Ok(Some(
                 files
                     .into_iter()

@@ -27,7 +27,7 @@ impl Shared<'_> {
     /// A signature of every item's card (its `Debug` form), computed
     /// once (see [`Shared::prepare`]).
     pub fn card_sigs(&self) -> &[u64] {
-        self.card_sigs.get_or_init(|| self.cards.iter().map(card_sig).collect())
+        self.card_sigs.get_or_init(|| self.cards.iter().map(|c| card_sig(c)).collect())
     }
 
     /// The item object of every item that is its id's own (`None` for a
@@ -113,7 +113,7 @@ impl Shared<'_> {
     /// waits for it).
     pub fn prepare(&self) {
         if self.card_sigs.get().is_none() {
-            let v: Vec<u64> = self.cards.par_iter().with_min_len(256).map(card_sig).collect();
+            let v: Vec<u64> = self.cards.par_iter().with_min_len(256).map(|c| card_sig(c)).collect();
             let _ = self.card_sigs.set(v);
         }
         if self.object_sigs.get().is_none() {

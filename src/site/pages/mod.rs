@@ -27,7 +27,7 @@ mod roadmap;
 mod sprints;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use minijinja::{Environment, Value};
 use serde_json::json;
@@ -127,12 +127,16 @@ pub enum Job {
 pub type ObjectLine = (std::sync::Arc<str>, u64);
 
 /// The per-item parts of a [`Shared`] that `serve` keeps from one build
-/// to the next (see [`Shared::reusing`]).
+/// to the next (see [`Shared::reusing`]). A clone shares the cards (each
+/// behind an `Arc`, their values are `Arc`s too): `serve`'s settle phase
+/// renders from a clone while the builder keeps the parts for the next
+/// save.
+#[derive(Clone)]
 pub struct Parts {
     today: Option<chrono::NaiveDate>,
     drafts: bool,
     urls: Vec<Option<String>>,
-    cards: Vec<Card>,
+    cards: Vec<Arc<Card>>,
     card_values: Vec<Value>,
     sched: Schedule,
     rollups: Vec<rollup::Rollup>,
@@ -144,6 +148,7 @@ pub struct Parts {
 /// sprints, the committed items, the counts, the insights), kept in
 /// [`Parts`] for a build whose changed items differ only in their text
 /// (see [`Shared::reusing`]).
+#[derive(Clone)]
 struct Outline {
     sprints: Vec<usize>,
     committed: HashMap<usize, Vec<usize>>,
@@ -164,7 +169,7 @@ pub struct Shared<'a> {
     pub links: Links<'a>,
     /// Page of every item (root-relative), `None` when it has none.
     pub urls: Vec<Option<String>>,
-    pub cards: Vec<Card>,
+    pub cards: Vec<Arc<Card>>,
     pub card_values: Vec<Value>,
     /// The cards with their list fragments, rendered on first use (see
     /// [`Shared::chips`]).
@@ -205,8 +210,8 @@ impl<'a> Shared<'a> {
             .map(|i| if inp.options.drafts || !is_draft(b, i) { markdown::item_url(b, i) } else { None })
             .collect();
         let today = inp.options.today;
-        let cards: Vec<Card> =
-            (0..n).into_par_iter().with_min_len(256).map(|i| card_of(b, g, &urls, today, i)).collect();
+        let cards: Vec<Arc<Card>> =
+            (0..n).into_par_iter().with_min_len(256).map(|i| Arc::new(card_of(b, g, &urls, today, i))).collect();
         let card_values: Vec<Value> =
             cards.par_iter().with_min_len(256).map(|c| Value::from_object(CardValue::new(c))).collect();
         Self::with_cards(inp, urls, cards, card_values, None, None)
@@ -217,7 +222,7 @@ impl<'a> Shared<'a> {
     fn with_cards(
         inp: &'a Inputs<'a>,
         urls: Vec<Option<String>>,
-        cards: Vec<Card>,
+        cards: Vec<Arc<Card>>,
         card_values: Vec<Value>,
         kept: Option<(Schedule, Vec<rollup::Rollup>, Vec<bool>)>,
         outline: Option<Outline>,
@@ -376,7 +381,7 @@ impl<'a> Shared<'a> {
         }
         let Parts { urls, mut cards, mut card_values, sched, rollups, graph_pages, outline, .. } = parts;
         for i in redo {
-            cards[i] = card_of(b, g, &urls, today, i);
+            cards[i] = Arc::new(card_of(b, g, &urls, today, i));
             card_values[i] = Value::from_object(CardValue::new(&cards[i]));
         }
         let kept = same_schedule.then_some((sched, rollups, graph_pages));
