@@ -215,6 +215,7 @@ pub(super) fn run(
     spare: &Path,
 ) -> Result<(Outcome, State), Error> {
     let plan: Option<(&State, &HashSet<String>)> = plan_mut.as_ref().map(|(p, k)| (&**p, *k));
+    let t0 = std::time::Instant::now();
     let shared = ctx.shared;
     let all = shared.jobs();
     let mut render: Vec<(Job, Option<String>)> = Vec::new();
@@ -236,7 +237,7 @@ pub(super) fn run(
     let rec = Record::default();
     let dirty = spare.with_extension("spare-dirty");
     let spare_ok = plan.is_some_and(|(p, _)| p.spare.is_some()) && spare.is_dir() && !dirty.exists();
-    let mut phases = Vec::new();
+    let mut phases = vec![("jobs planned", t0.elapsed().as_secs_f64())];
     let t = std::time::Instant::now();
     let spare_kept = match plan {
         Some((prev, _)) if spare_ok => {
@@ -265,6 +266,8 @@ pub(super) fn run(
             kept
         }
     };
+    phases.push(("jobs rendered and written", t.elapsed().as_secs_f64()));
+    let t = std::time::Instant::now();
     let mut files = rec.files.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
     let kept: Vec<String> = reuse.into_iter().map(|(k, _)| k).collect();
@@ -304,6 +307,7 @@ pub(super) fn run(
     });
     let dirs = folders(files.keys()).into_iter().filter_map(|d| dir_mtime(&ctx.out.join(&d)).map(|t| (d, t))).collect();
     let pages = files.keys().filter(|p| p.ends_with(".html")).count();
+    phases.push(("state merged", t.elapsed().as_secs_f64()));
     let outcome = Outcome {
         stats: site::Stats { files: files.len(), pages, items: shared.page_count() },
         full: None,
