@@ -236,9 +236,15 @@ impl State {
         w.bytes(MAGIC);
         w.str(crate::util::build_key());
         self.key.iter().for_each(|k| w.u64(*k));
-        // Sorted: the same state, the same bytes.
-        let mut items: Vec<(&String, &ItemState)> = self.items.iter().collect();
-        items.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Sorted: the same state, the same bytes. The three sorts side by
+        // side (40,000 files at 10,000 items).
+        fn sorted<V>(m: &StrMap<V>) -> Vec<(&String, &V)> {
+            let mut v: Vec<(&String, &V)> = m.iter().collect();
+            v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            v
+        }
+        let (items, (jobs, files)) =
+            rayon::join(|| sorted(&self.items), || rayon::join(|| sorted(&self.jobs), || sorted(&self.files)));
         w.u32(items.len());
         for (id, it) in items {
             w.str(id);
@@ -247,15 +253,11 @@ impl State {
             w.str(it.sprint.as_deref().unwrap_or(""));
             w.strs(&it.related);
         }
-        let mut jobs: Vec<(&String, &JobOut)> = self.jobs.iter().collect();
-        jobs.sort_unstable_by(|a, b| a.0.cmp(b.0));
         w.u32(jobs.len());
         for (k, j) in jobs {
             w.str(k);
             w.strs(&j.paths);
         }
-        let mut files: Vec<(&String, &FileState)> = self.files.iter().collect();
-        files.sort_unstable_by(|a, b| a.0.cmp(b.0));
         w.u32(files.len());
         for (p, f) in files {
             w.str(p);
@@ -448,7 +450,7 @@ pub fn save_store(path: &Path, f: Fragments, gen: u64) -> std::io::Result<(u64, 
     let live: usize = lists.values().flat_map(|l| l.values()).map(|f| len_of(&f.bytes)).sum();
     // Sorted: the same fragments, the same store.
     let mut order: Vec<(&String, &String)> = lists.iter().flat_map(|(n, l)| l.keys().map(move |id| (n, id))).collect();
-    order.sort_unstable();
+    rayon::slice::ParallelSliceMut::par_sort_unstable(&mut order[..]);
     let on_disk = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len());
     let append = gen != 0
         && store.starts_with(&store_header(gen))

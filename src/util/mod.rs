@@ -39,7 +39,7 @@ pub type StrMap<V> = std::collections::HashMap<String, V, foldhash::fast::Random
 /// several times SipHash's speed on the many small pieces a `Debug` form
 /// writes. Fingerprints are compared, never trusted across builds of
 /// cairn: caches that keep them also record [`build_key`].
-fn hasher() -> foldhash::quality::FoldHasher<'static> {
+pub fn hasher() -> foldhash::quality::FoldHasher<'static> {
     use std::hash::BuildHasher;
     foldhash::quality::FixedState::with_seed(0x6361_6972_6e2d_6670).build_hasher()
 }
