@@ -98,7 +98,15 @@ pub fn job_key(s: &Shared, job: &Job) -> Option<String> {
 /// what the job shows ([`SiteSigs`]).
 pub(super) fn site_wide_key(job: &Job, sigs: &SiteSigs) -> String {
     let sig = sigs.of(job);
-    format!("site:{job:?}:{sig:016x}")
+    format!("{SITE_WIDE}{job:?}:{sig:016x}")
+}
+
+/// The start of every [`site_wide_key`].
+const SITE_WIDE: &str = "site:";
+
+/// Whether a job key is a site-wide job's ([`site_wide_key`]).
+pub(super) fn is_site_wide_key(key: &str) -> bool {
+    key.starts_with(SITE_WIDE)
 }
 
 /// Whether a body can link to another item or a file of the root (its
@@ -256,18 +264,14 @@ fn item_states(
     for (i, sig) in sigs.iter().enumerate() {
         let Some(sig) = *sig else { continue };
         let id = b.items[i].id();
-        match last.remove_entry(id) {
-            Some((k, st)) if st.sig == sig => {
+        // A changed item's old state is left in `last` for the caller.
+        if last.get(id).is_some_and(|st| st.sig == sig) {
+            if let Some((k, st)) = last.remove_entry(id) {
                 items.insert(k, st);
-            }
-            old => {
-                if let Some((k, o)) = old {
-                    // Left in `last` for the caller: the changed item's old state.
-                    last.insert(k, o);
-                }
-                fresh.push((i, sig));
+                continue;
             }
         }
+        fresh.push((i, sig));
     }
     for (i, sig) in fresh {
         let st = item_state(s, i, sig);
@@ -497,7 +501,7 @@ fn stale_keys(s: &Shared, diff: &ItemDiff) -> Option<HashSet<String>> {
 }
 
 /// Why a build must render everything, given the saved state.
-fn usable<'a>(req: &Request, prev: &'a Option<State>, key: [u64; 4]) -> Result<&'a State, String> {
+fn usable(req: &Request, prev: &Option<State>, key: [u64; 4]) -> Result<(), String> {
     if req.full {
         return Err("--full".into());
     }
@@ -508,7 +512,7 @@ fn usable<'a>(req: &Request, prev: &'a Option<State>, key: [u64; 4]) -> Result<&
     if !req.out.is_dir() {
         return Err("the output folder is missing".into());
     }
-    Ok(prev)
+    Ok(())
 }
 
 /// A file to reuse was altered since the last build: start again, full.
@@ -593,7 +597,7 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     shared.frags = crate::site::fragments::Cache::keeping(frags);
     let shared = shared;
     let mut why = match usable(req, &prev, key) {
-        Ok(_) => match stale_keys(&shared, &diff) {
+        Ok(()) => match stale_keys(&shared, &diff) {
             Some(keys) => Ok(keys),
             None => Err("more than a quarter of the items changed".to_string()),
         },

@@ -29,7 +29,7 @@ use minijinja::Environment;
 use rayon::prelude::*;
 
 use super::persist::{dir_mtime, FileState, JobOut, State};
-use super::site::{job_key, may_link, site_wide_key, Altered, Error, Outcome, SiteSigs};
+use super::site::{is_site_wide_key, job_key, may_link, site_wide_key, Altered, Error, Outcome, SiteSigs};
 use crate::site::pages::{Job, Shared};
 use crate::site::theme::Theme;
 use crate::site::write::{remove_tree, DirSink};
@@ -118,7 +118,7 @@ fn fill(
         for (path, bytes) in &out {
             put(path, bytes)?;
         }
-        if job_key(ctx.shared, job).is_none() {
+        if key.as_deref().is_some_and(is_site_wide_key) {
             if let Ok(mut v) = rec.times.lock() {
                 v.push((format!("{job:?}"), t.elapsed().as_secs_f64()));
             }
@@ -271,7 +271,8 @@ pub(super) fn run(
     let mut files = rec.files.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
     let kept: Vec<String> = reuse.into_iter().map(|(k, _)| k).collect();
-    let spare_ok = plan.is_some() && spare_kept;
+    // The spare is now the last build's output (its differences recorded below).
+    let spare_is_last = plan.is_some() && spare_kept;
     // An incremental build's state is the last one's with the jobs rendered
     // again: the kept jobs and their files are moved over as they are (not
     // copied one by one: 40,000 files at 10,000 items).
@@ -298,7 +299,7 @@ pub(super) fn run(
         last_files.extend(files);
         files = last_files;
     }
-    let spare_diff = spare_ok.then(|| {
+    let spare_diff = spare_is_last.then(|| {
         let mut v = rec.changed.into_inner().unwrap_or_else(|e| e.into_inner());
         v.append(&mut gone);
         v.sort_unstable();
@@ -313,7 +314,11 @@ pub(super) fn run(
         full: None,
         jobs_total: all.len(),
         jobs_rendered: render.len(),
-        site_wide: render.iter().filter(|(j, _)| job_key(shared, j).is_none()).map(|(j, _)| format!("{j:?}")).collect(),
+        site_wide: render
+            .iter()
+            .filter(|(_, k)| k.as_deref().is_some_and(is_site_wide_key))
+            .map(|(j, _)| format!("{j:?}"))
+            .collect(),
         written: rec.written.into_inner(),
         reused: rec.reused.into_inner(),
         fragments: (0, 0),
