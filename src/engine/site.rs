@@ -595,7 +595,6 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
         })
         .unwrap_or_default();
     shared.frags = crate::site::fragments::Cache::keeping(frags);
-    let shared = shared;
     let mut why = match usable(req, &prev, key) {
         Ok(()) => match stale_keys(&shared, &diff) {
             Some(keys) => Ok(keys),
@@ -615,7 +614,8 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 outcome.full = why.err();
                 state.key = key;
                 state.items = items;
-                let frags = shared.frags.take(|id| shared.b.index.contains_key(id));
+                let b = shared.b;
+                let frags = shared.frags.take(|id| b.index.contains_key(id));
                 outcome.fragments = shared.frags.counts();
                 let mut inner = std::mem::take(&mut outcome.phases);
                 lap("render+write");

@@ -47,14 +47,16 @@ pub(super) struct Ctx<'a> {
     pub site_sigs: SiteSigs,
 }
 
-type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), Error> + Sync + 'a;
-/// Puts a kept file in place (`fill` records it, with its job: [`Record::kept`]).
+/// Puts a rendered file in place, given the state the last build recorded
+/// for its path (if its job had it), and returns the file's state.
+type Put<'a> = dyn Fn(&str, &[u8], Option<&FileState>) -> Result<FileState, Error> + Sync + 'a;
+/// Puts a kept file in place (its job is kept whole: [`JobOut`]).
 type Keep<'a> = dyn Fn(&str, &FileState) -> Result<(), Error> + Sync + 'a;
 
 /// What a build wrote, for the next build's state.
 #[derive(Default)]
 struct Record {
-    files: Mutex<StrMap<FileState>>,
+    /// The rendered jobs' outputs (with the `files:` job).
     jobs: Mutex<StrMap<JobOut>>,
     /// Paths written with new bytes.
     changed: Mutex<Vec<String>>,
@@ -65,10 +67,7 @@ struct Record {
 }
 
 impl Record {
-    fn file(&self, path: &str, st: FileState, new: bool) {
-        if let Ok(mut f) = self.files.lock() {
-            f.insert(path.to_string(), st);
-        }
+    fn file(&self, path: &str, new: bool) {
         if new {
             self.written.fetch_add(1, Ordering::Relaxed);
             if let Ok(mut c) = self.changed.lock() {
@@ -77,6 +76,11 @@ impl Record {
         } else {
             self.reused.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// The paths of the rendered jobs' files.
+    fn paths(jobs: &StrMap<JobOut>) -> HashSet<&str> {
+        jobs.values().flat_map(|o| o.paths().map(String::as_str)).collect()
     }
 }
 
@@ -96,6 +100,41 @@ fn stamped(path: &Path, hash: u64) -> FileState {
     FileState { hash, len, mtime_ns, ino }
 }
 
+/// The last build's output of the job keyed `key`: the job of that key,
+/// or for a site-wide job, the last one of the same job (its key differs
+/// by the fingerprint of what it showed: `site_wide`, by key up to the
+/// fingerprint).
+fn last_out<'p>(prev: &'p State, site_wide: &StrMap<&'p JobOut>, key: &str) -> Option<&'p JobOut> {
+    prev.jobs.get(key).or_else(|| site_wide.get(site_wide_job(key)?).copied())
+}
+
+/// A site-wide job's key without the fingerprint (`None` for other keys).
+fn site_wide_job(key: &str) -> Option<&str> {
+    is_site_wide_key(key).then(|| key.rsplit_once(':').map_or(key, |(job, _)| job))
+}
+
+/// The files of a job's last output by path, for its new files to find
+/// theirs (a job has a few files; the `files:` job may have many).
+struct LastFiles<'p> {
+    files: &'p [(String, FileState)],
+    by_path: Option<StrMap<&'p FileState>>,
+}
+
+impl<'p> LastFiles<'p> {
+    fn of(out: Option<&'p JobOut>) -> Self {
+        let files = out.map_or(&[][..], |o| &o.files[..]);
+        let by_path = (files.len() > 16).then(|| files.iter().map(|(p, f)| (p.clone(), f)).collect());
+        LastFiles { files, by_path }
+    }
+
+    fn get(&self, path: &str) -> Option<&'p FileState> {
+        match &self.by_path {
+            Some(m) => m.get(path).copied(),
+            None => self.files.iter().find(|(p, _)| p == path).map(|(_, f)| f),
+        }
+    }
+}
+
 /// Renders `render`, keeps `reuse`, then the theme's assets and the files
 /// the bodies link to, through `put` and `keep`.
 fn fill(
@@ -109,14 +148,20 @@ fn fill(
 ) -> Result<(), Error> {
     let total = render.len();
     let done = AtomicUsize::new(0);
+    let site_wide: StrMap<&JobOut> = prev
+        .map(|p| p.jobs.iter().filter_map(|(k, o)| Some((site_wide_job(k)?.to_string(), o))).collect())
+        .unwrap_or_default();
+    let last = |key: Option<&str>| LastFiles::of(prev.zip(key).and_then(|(p, k)| last_out(p, &site_wide, k)));
     // One task per job: a few site-wide pages take most of an incremental
     // build's rendering, and each should start as soon as a thread is free.
     render.par_iter().with_max_len(1).try_for_each(|(job, key)| -> Result<(), Error> {
         let t = std::time::Instant::now();
         let out = ctx.shared.run(ctx.env, job)?;
-        let paths: Vec<String> = out.iter().map(|(p, _)| p.clone()).collect();
-        for (path, bytes) in &out {
-            put(path, bytes)?;
+        let old = last(key.as_deref());
+        let mut files = Vec::with_capacity(out.len());
+        for (path, bytes) in out {
+            let st = put(&path, &bytes, old.get(&path))?;
+            files.push((path, st));
         }
         if key.as_deref().is_some_and(is_site_wide_key) {
             if let Ok(mut v) = rec.times.lock() {
@@ -124,7 +169,7 @@ fn fill(
             }
         }
         if let (Some(k), Ok(mut j)) = (key, rec.jobs.lock()) {
-            j.insert(k.clone(), JobOut { paths });
+            j.insert(k.clone(), JobOut { files });
         }
         let d = done.fetch_add(1, Ordering::Relaxed) + 1;
         if d % 256 == 0 || d == total {
@@ -132,22 +177,22 @@ fn fill(
         }
         Ok(())
     })?;
-    if let Some(prev) = prev {
+    if prev.is_some() {
         // The kept jobs' files stay in the state as they are (see `run`).
-        reuse.par_iter().with_min_len(64).try_for_each(|job| -> Result<(), Error> {
-            for p in &job.1.paths {
-                let st = prev.files.get(p).ok_or_else(|| Altered(p.clone()))?;
+        reuse.par_iter().with_min_len(64).try_for_each(|(_, out)| -> Result<(), Error> {
+            for (p, st) in &out.files {
                 keep(p, st)?;
             }
-            rec.reused.fetch_add(job.1.paths.len(), Ordering::Relaxed);
+            rec.reused.fetch_add(out.files.len(), Ordering::Relaxed);
             Ok(())
         })?;
     }
+    let old = last(Some(LOOSE));
     let mut loose = Vec::new();
     for (name, bytes) in &ctx.theme.assets {
         let path = format!("assets/{name}");
-        put(&path, bytes)?;
-        loose.push(path);
+        let st = put(&path, bytes, old.get(&path))?;
+        loose.push((path, st));
     }
     // The backlog's own files the bodies link to (every body that links
     // anything was rendered above).
@@ -155,21 +200,17 @@ fn fill(
     for rel in ctx.shared.linked_files() {
         if let Ok(bytes) = std::fs::read(root.join(&rel)) {
             let path = format!("files/{rel}");
-            put(&path, &bytes)?;
-            loose.push(path);
+            let st = put(&path, &bytes, old.get(&path))?;
+            loose.push((path, st));
         }
     }
-    if let Ok(mut j) = rec.jobs.lock() {
-        j.insert(LOOSE.to_string(), JobOut { paths: loose });
-    }
+    let mut jobs = rec.jobs.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
+    jobs.insert(LOOSE.to_string(), JobOut { files: loose });
     // `site.max_bytes`: checked before the new site replaces the old one.
     if let Some(max) = ctx.inputs.backlog.config.site.max_bytes {
-        let files = rec.files.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
-        let kept = prev.into_iter().flat_map(|prev| {
-            reuse.iter().flat_map(|(_, out)| &out.paths).filter_map(|p| Some((p.as_str(), prev.files.get(p)?.len)))
-        });
-        site::budget::check(files.iter().map(|(p, f)| (p.as_str(), f.len)).chain(kept), max)
-            .map_err(Error::TooLarge)?;
+        let kept = reuse.iter().flat_map(|(_, out)| &out.files);
+        let files = jobs.values().flat_map(|o| &o.files).chain(kept).map(|(p, f)| (p.as_str(), f.len));
+        site::budget::check(files, max).map_err(Error::TooLarge)?;
     }
     Ok(())
 }
@@ -268,37 +309,35 @@ pub(super) fn run(
     };
     phases.push(("jobs rendered and written", t.elapsed().as_secs_f64()));
     let t = std::time::Instant::now();
-    let mut files = rec.files.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut jobs = rec.jobs.into_inner().unwrap_or_else(|e| e.into_inner());
     let kept: Vec<String> = reuse.into_iter().map(|(k, _)| k).collect();
     // The spare is now the last build's output (its differences recorded below).
     let spare_is_last = plan.is_some() && spare_kept;
     // An incremental build's state is the last one's with the jobs rendered
-    // again: the kept jobs and their files are moved over as they are (not
-    // copied one by one: 40,000 files at 10,000 items).
+    // again: the kept jobs are moved over as they are (not copied one by
+    // one: 10,000 jobs, 40,000 files at 10,000 items).
     let mut gone = Vec::new();
+    let mut folder_names = None;
     if let Some((prev, _)) = plan_mut.as_mut() {
         let mut last_jobs = std::mem::take(&mut prev.jobs);
-        for k in kept {
-            if let Some(out) = last_jobs.remove(&k) {
-                jobs.insert(k, out);
-            }
-        }
+        let kept: Vec<(String, JobOut)> = kept.into_iter().filter_map(|k| last_jobs.remove_entry(&k)).collect();
         // What is left of the last build's jobs was rendered again or is
-        // gone: its files are this build's or gone.
-        let mut last_files = std::mem::take(&mut prev.files);
-        for out in last_jobs.values() {
-            for p in &out.paths {
-                if let Some((p, _)) = last_files.remove_entry(p) {
-                    if !files.contains_key(&p) {
-                        gone.push(p);
-                    }
-                }
-            }
+        // gone: its files are this build's (a rendered job's) or gone.
+        let now = Record::paths(&jobs);
+        gone.extend(last_jobs.values().flat_map(JobOut::paths).filter(|p| !now.contains(p.as_str())).cloned());
+        // The folders: the last build's and those of the files rendered,
+        // when no file is gone (a folder may be empty now).
+        if gone.is_empty() && !prev.dirs.is_empty() {
+            let mut v = folders(jobs.values().flat_map(JobOut::paths));
+            v.extend(prev.dirs.iter().map(|(d, _)| d.clone()));
+            v.sort_unstable();
+            v.dedup();
+            folder_names = Some(v);
         }
-        last_files.extend(files);
-        files = last_files;
+        jobs.extend(kept);
     }
+    let folder_names = folder_names.unwrap_or_else(|| folders(jobs.values().flat_map(JobOut::paths)));
+    let dirs = folder_names.into_iter().filter_map(|d| dir_mtime(&ctx.out.join(&d)).map(|t| (d, t))).collect();
     let spare_diff = spare_is_last.then(|| {
         let mut v = rec.changed.into_inner().unwrap_or_else(|e| e.into_inner());
         v.append(&mut gone);
@@ -306,11 +345,11 @@ pub(super) fn run(
         v.dedup();
         v
     });
-    let dirs = folders(files.keys()).into_iter().filter_map(|d| dir_mtime(&ctx.out.join(&d)).map(|t| (d, t))).collect();
-    let pages = files.keys().filter(|p| p.ends_with(".html")).count();
+    let (files, pages) =
+        jobs.values().flat_map(JobOut::paths).fold((0, 0), |(f, h), p| (f + 1, h + usize::from(p.ends_with(".html"))));
     phases.push(("state merged", t.elapsed().as_secs_f64()));
     let outcome = Outcome {
-        stats: site::Stats { files: files.len(), pages, items: shared.page_count() },
+        stats: site::Stats { files, pages, items: shared.page_count() },
         full: None,
         jobs_total: all.len(),
         jobs_rendered: render.len(),
@@ -336,7 +375,6 @@ pub(super) fn run(
             key: [0; 4],
             items: StrMap::default(),
             jobs,
-            files,
             spare: spare_diff,
             dirs,
             frags: Default::default(),
@@ -358,21 +396,21 @@ fn into_fresh(
     let keep_at = prev.map(|_| spare);
     let (_, kept) = site::write::write_with_keep(ctx.out, keep_at, |sink: &DirSink| -> Result<(), Error> {
         let prev_dir = sink.previous().map(Path::to_path_buf);
-        let put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
+        let put = |path: &str, bytes: &[u8], old: Option<&FileState>| -> Result<FileState, Error> {
             let hash = content_hash(bytes);
-            if let (Some(prev), Some(dir)) = (prev, &prev_dir) {
-                if let Some(old) = prev.files.get(path).filter(|f| f.hash == hash) {
+            if let (Some(_), Some(dir)) = (prev, &prev_dir) {
+                if let Some(old) = old.filter(|f| f.hash == hash) {
                     if old.unchanged(&dir.join(path)) && sink.link_previous(path).is_ok() {
-                        rec.file(path, *old, false);
-                        return Ok(());
+                        rec.file(path, false);
+                        return Ok(*old);
                     }
                 }
                 sink.write_new(path, bytes)?;
             } else {
                 sink.put(path, bytes)?;
             }
-            rec.file(path, stamped(&sink.target(path), hash), true);
-            Ok(())
+            rec.file(path, true);
+            Ok(stamped(&sink.target(path), hash))
         };
         let keep = |path: &str, st: &FileState| -> Result<(), Error> {
             let dir = prev_dir.as_ref().ok_or_else(|| Altered(path.to_string()))?;
@@ -426,21 +464,21 @@ fn into_spare(
         std::fs::rename(&tmp, &d)?;
         Ok(())
     };
-    let put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
+    let put = |path: &str, bytes: &[u8], old: Option<&FileState>| -> Result<FileState, Error> {
         let hash = content_hash(bytes);
-        if let Some(old) = prev.files.get(path).filter(|f| f.hash == hash) {
+        if let Some(old) = old.filter(|f| f.hash == hash) {
             if differs.contains(path) {
                 link_from_out(path)?;
             }
-            rec.file(path, *old, false);
-            return Ok(());
+            rec.file(path, false);
+            return Ok(*old);
         }
         let d = dest(path)?;
         let tmp = tmp_of(&d);
         std::fs::write(&tmp, bytes)?;
         std::fs::rename(&tmp, &d)?;
-        rec.file(path, stamped(&d, hash), true);
-        Ok(())
+        rec.file(path, true);
+        Ok(stamped(&d, hash))
     };
     // The differing files of kept jobs, linked from the output.
     let linked: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
@@ -457,22 +495,24 @@ fn into_spare(
     // Files neither this build nor the output has any more: of the last
     // build's jobs, those not kept (rendered again or gone), and of the
     // files where the spare differed, those no job put in place.
-    let gone: Vec<&str> = {
-        let now = rec.files.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
+    let gone: Vec<String> = {
+        let jobs = rec.jobs.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
+        let now = Record::paths(&jobs);
         let linked = linked.lock().map_err(|_| io::Error::other("a render thread panicked"))?;
         let kept: HashSet<&str> = reuse.iter().map(|(k, _)| k.as_str()).collect();
         prev.jobs
             .iter()
             .filter(|(k, _)| !kept.contains(k.as_str()))
-            .flat_map(|(_, out)| out.paths.iter().map(String::as_str))
+            .flat_map(|(_, out)| out.paths().map(String::as_str))
             .chain(differs.iter().copied().filter(|p| !linked.contains(*p)))
-            .filter(|p| !now.contains_key(*p))
+            .filter(|p| !now.contains(*p))
+            .map(String::from)
             .collect()
     };
-    for p in gone {
+    for p in &gone {
         let _ = std::fs::remove_file(spare.join(p));
         // Empty folders go too (a full build has none).
-        let mut rest = p;
+        let mut rest = p.as_str();
         while let Some((parent, _)) = rest.rsplit_once('/') {
             if std::fs::remove_dir(spare.join(parent)).is_err() {
                 break;
