@@ -195,9 +195,18 @@ const KEY_PARTS: [&str; 4] = [
 /// A signature of item `i`'s schedule (dates, slack, critical): what its
 /// item, graph and roadmap pages show of it.
 pub fn schedule_sig(s: &Shared, i: usize) -> u64 {
-    use std::fmt::Write;
     let mut h = crate::util::HashWriter::default();
-    let _ = write!(h, "{:?}", s.sched.get(i));
+    match s.sched.get(i) {
+        Some(t) => {
+            // Every field, destructured: a new one cannot be forgotten.
+            let crate::graph::schedule::Times { duration, es, ef, ls, lf, slack, critical } = *t;
+            h.bytes(&[1, u8::from(critical)]);
+            for x in [duration, es, ef, ls, lf, slack] {
+                h.u64(x.to_bits());
+            }
+        }
+        None => h.bytes(&[0]),
+    }
     h.finish()
 }
 
@@ -212,11 +221,31 @@ fn item_sig(inputs: &Inputs, s: &Shared, i: usize) -> Option<u64> {
     // Written into the hasher as it goes (no string per part). The item's
     // path and body are in `obj_sig` (its file's text and path).
     let mut h = crate::util::HashWriter::default();
-    let _ = write!(h, "{obj_sig}|{card}|{}|", schedule_sig(s, i));
-    if let Some(bd) = inputs.analytics.burndown(it.id()) {
-        let _ = write!(h, "{}", serde_json::to_string(&bd).unwrap_or_default());
+    h.u64(obj_sig);
+    h.u64(card);
+    h.u64(schedule_sig(s, i));
+    match inputs.analytics.burndown(it.id()) {
+        Some(bd) => {
+            h.bytes(&[1]);
+            h.text(&serde_json::to_string(&bd).unwrap_or_default());
+        }
+        None => h.bytes(&[0]),
     }
-    let _ = write!(h, "|{:?}|{:?}", inputs.analytics.sprint_detail(it.id()), s.urls[i]);
+    match inputs.analytics.sprint_detail(it.id()) {
+        Some(d) => {
+            h.bytes(&[1]);
+            let _ = write!(h, "{d:?}");
+            h.bytes(&[0]);
+        }
+        None => h.bytes(&[0]),
+    }
+    match &s.urls[i] {
+        Some(u) => {
+            h.bytes(&[1]);
+            h.text(u);
+        }
+        None => h.bytes(&[0]),
+    }
     Some(h.finish())
 }
 
@@ -360,22 +389,38 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, item_sigs: &[Option<u64>]) -> Sit
             }
         };
         sigs.push(sig);
-        let _ = write!(all, "{}\u{0}{sig}\u{0}", it.id());
-        let _ = write!(problems, "{}\u{0}{:?}\u{0}{:?}\u{0}", it.id(), it.path, s.urls[i]);
+        // Written as they are, each string after its length (no `Debug`
+        // form: 10,000 items a build).
+        let opt = |h: &mut crate::util::HashWriter, v: Option<&str>| match v {
+            Some(v) => {
+                h.bytes(&[1]);
+                h.text(v);
+            }
+            None => h.bytes(&[0]),
+        };
+        all.text(it.id());
+        all.u64(sig);
+        problems.text(it.id());
+        problems.text(&it.path);
+        opt(&mut problems, s.urls[i].as_deref());
         let c = &s.cards[i];
-        let _ = write!(
-            sprints,
-            "{}\u{0}{canonical}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}",
-            it.id(),
-            s.urls[i].is_some(),
-            it.kind(),
-            it.status(),
-            c.category,
-            c.is_work,
-            it.estimate,
-            it.assignee,
-            it.sprint.as_ref().map(|x| &x.value),
-        );
+        sprints.text(it.id());
+        sprints.bytes(&[u8::from(canonical), u8::from(s.urls[i].is_some()), u8::from(c.is_work)]);
+        sprints.text(it.kind());
+        opt(&mut sprints, it.status());
+        sprints.text(c.category);
+        match it.estimate {
+            Some(x) => {
+                sprints.bytes(&[1]);
+                sprints.u64(x.to_bits());
+            }
+            None => sprints.bytes(&[0]),
+        }
+        sprints.u64(it.assignee.len() as u64);
+        for a in &it.assignee {
+            sprints.text(a);
+        }
+        opt(&mut sprints, it.sprint.as_ref().map(|x| x.value.as_str()));
         if s.urls[i].is_some() && crate::site::pages::role(b, i) == Role::Document {
             let refs = s.g.sources(i, &EdgeType::References).count();
             let _ = write!(docs, "{}\u{0}{sig}\u{0}{refs}\u{0}", it.id());

@@ -91,7 +91,7 @@ pub fn ready_in(v: &(impl View + ?Sized), g: &Graph, filter: &Filter) -> Vec<Rea
     let facts = Facts::of(v);
     let done = |x: usize| facts.category[x] == Some(Category::Done);
     let mut counter = Unblocks::new(g, v.len());
-    let mut out: Vec<Ready> = (0..v.len())
+    let out: Vec<Ready> = (0..v.len())
         .filter(|&i| {
             filter.sprint.is_none_or(|s| v.sprint(i) == Some(s))
                 && filter.assignee.is_none_or(|a| v.assignee(i).contains(&a))
@@ -99,13 +99,11 @@ pub fn ready_in(v: &(impl View + ?Sized), g: &Graph, filter: &Filter) -> Vec<Rea
         .filter(|&i| ready_by(g, i, |x| facts.node[x], |x| facts.work[x], |x| facts.category[x]))
         .map(|i| Ready { node: i, unblocks: counter.count_by(g, i, &done) })
         .collect();
-    out.sort_by(|x, y| {
-        v.priority_rank(x.node)
-            .cmp(&v.priority_rank(y.node))
-            .then_with(|| y.unblocks.cmp(&x.unblocks))
-            .then_with(|| v.id(x.node).cmp(v.id(y.node)))
-    });
-    out
+    // The keys made once per item, not once per comparison.
+    let mut keyed: Vec<(usize, std::cmp::Reverse<usize>, &str, Ready)> =
+        out.into_iter().map(|r| (v.priority_rank(r.node), std::cmp::Reverse(r.unblocks), v.id(r.node), r)).collect();
+    keyed.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
+    keyed.into_iter().map(|k| k.3).collect()
 }
 
 /// The backlog's rank order of `items` (the backlog page's default): open

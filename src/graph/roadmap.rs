@@ -6,8 +6,6 @@
 //! renders) and as iCalendar (due dates, sprints and milestones for
 //! calendar apps), or as JSON.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -106,13 +104,16 @@ pub fn build(b: &Backlog, g: &Graph, s: &Schedule, root: Option<usize>, today: O
         }
         show[r] = true;
     }
-    let key = |i: usize| (s.get(i).map_or(f64::MAX, |t| t.es), b.items[i].id().to_string());
+    // Compared without making a string per comparison.
+    let key = |i: usize| (s.get(i).map_or(f64::MAX, |t| t.es), b.items[i].id());
     let sort =
         |v: &mut Vec<usize>| v.sort_by(|&x, &y| key(x).partial_cmp(&key(y)).unwrap_or(std::cmp::Ordering::Equal));
     let mut roots: Vec<usize> = (0..n).filter(|&i| show[i] && g.parent(i).is_none_or(|p| !show[p])).collect();
     sort(&mut roots);
     let mut rows = Vec::new();
-    let mut row_of: HashMap<usize, usize> = HashMap::new();
+    // The row of each item shown, and the item of each row.
+    let mut row_of: Vec<Option<usize>> = vec![None; n];
+    let mut item_of: Vec<usize> = Vec::new();
     // Depth-first, children by early start then id; an explicit stack (no
     // recursion: hierarchies may be deep), each node once.
     let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|r| (r, 0)).collect();
@@ -123,21 +124,20 @@ pub fn build(b: &Backlog, g: &Graph, s: &Schedule, root: Option<usize>, today: O
         }
         let mut kids: Vec<usize> = g.children(i).into_iter().filter(|&c| show[c] && !seen[c]).collect();
         sort(&mut kids);
-        row_of.insert(i, rows.len());
+        row_of[i] = Some(rows.len());
+        item_of.push(i);
         rows.push(row(b, s, i, depth, !kids.is_empty(), today));
         stack.extend(kids.into_iter().rev().map(|c| (c, depth + 1)));
     }
-    for (&i, &r) in &row_of {
-        let deps: Vec<String> = g
+    for (r, &i) in item_of.iter().enumerate() {
+        let mut deps: Vec<String> = g
             .targets(i, &EdgeType::DependsOn)
-            .filter(|d| row_of.contains_key(d))
+            .filter(|&d| row_of[d].is_some())
             .map(|d| b.items[d].id().to_string())
             .collect();
+        deps.sort();
+        deps.dedup();
         rows[r].depends_on = deps;
-    }
-    for r in &mut rows {
-        r.depends_on.sort();
-        r.depends_on.dedup();
     }
     let mut sprints: Vec<Band> = b
         .items

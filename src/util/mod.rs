@@ -66,19 +66,36 @@ impl HashWriter {
         std::hash::Hasher::write(&mut self.h, &self.buf);
         std::hash::Hasher::finish(&self.h)
     }
+
+    /// Bytes as they are (the caller keeps pieces apart: [`HashWriter::text`]).
+    pub fn bytes(&mut self, b: &[u8]) {
+        if self.buf.len() + b.len() > HashWriter::BLOCK {
+            std::hash::Hasher::write(&mut self.h, &self.buf);
+            self.buf.clear();
+        }
+        if b.len() > HashWriter::BLOCK {
+            std::hash::Hasher::write(&mut self.h, b);
+        } else {
+            self.buf.extend_from_slice(b);
+        }
+    }
+
+    /// A number, as its 8 bytes.
+    pub fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// A string after its length: two lists of strings hash alike only if
+    /// their strings are the same (no separator a string could hold).
+    pub fn text(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.bytes(s.as_bytes());
+    }
 }
 
 impl std::fmt::Write for HashWriter {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        if self.buf.len() + s.len() > HashWriter::BLOCK {
-            std::hash::Hasher::write(&mut self.h, &self.buf);
-            self.buf.clear();
-        }
-        if s.len() > HashWriter::BLOCK {
-            std::hash::Hasher::write(&mut self.h, s.as_bytes());
-        } else {
-            self.buf.extend_from_slice(s.as_bytes());
-        }
+        self.bytes(s.as_bytes());
         Ok(())
     }
 }

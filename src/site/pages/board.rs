@@ -49,13 +49,17 @@ impl Shared<'_> {
             cols[k].push(i);
         }
         let mut out = Vec::new();
-        for (k, mut c) in cols.into_iter().enumerate() {
+        for (k, c) in cols.into_iter().enumerate() {
             let (name, cat) = match order.get(k) {
                 Some((n, c)) => (n.clone(), c.as_str()),
                 None if c.is_empty() => continue,
                 None => ("unknown".to_string(), "none"),
             };
-            c.sort_by_key(|&i| (b.items[i].priority_rank(), b.items[i].id().to_string()));
+            // Keys made once per item (no string per comparison).
+            let mut keyed: Vec<(usize, &str, usize)> =
+                c.iter().map(|&i| (b.items[i].priority_rank(), b.items[i].id(), i)).collect();
+            keyed.sort_unstable();
+            let c: Vec<usize> = keyed.into_iter().map(|k| k.2).collect();
             let points: f64 = c.iter().map(|&i| est(b.items[i].estimate)).sum();
             // A column draws at most BOARD_COLUMN_MAX cards (the first by
             // priority); its count is all of them, and it says how many

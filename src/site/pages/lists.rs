@@ -89,19 +89,31 @@ impl Shared<'_> {
         // unless `ids.aliases` rewrote its references or it was not read
         // from a file: then every field, by its `Debug` form.
         if it.source != 0 && !b.config.dialect.ids.active() {
-            let _ = write!(h, "{:x}", it.source);
+            h.bytes(&[0]);
+            h.u64(it.source);
         } else {
+            h.bytes(&[1]);
             let _ = write!(h, "{it:?}");
         }
-        let _ = write!(h, "\u{0}{:?}\u{0}", self.inp.derived.get(it.id()));
+        match self.inp.derived.get(it.id()) {
+            Some(d) => {
+                h.bytes(&[1]);
+                let _ = write!(h, "{d:?}");
+                h.bytes(&[0]);
+            }
+            None => h.bytes(&[0]),
+        }
         let mut edges: Vec<(bool, &str, usize)> = g.out[i]
             .iter()
             .map(|&e| (true, g.edges[e].ty.name(), g.edges[e].to))
             .chain(g.inc[i].iter().map(|&e| (false, g.edges[e].ty.name(), g.edges[e].from)))
             .collect();
         edges.sort_unstable();
+        h.u64(edges.len() as u64);
         for (out, ty, j) in edges {
-            let _ = write!(h, "{out}|{ty}|{:?}\u{0}", b.items[j].id());
+            h.bytes(&[u8::from(out)]);
+            h.text(ty);
+            h.text(b.items[j].id());
         }
         Some(h.finish())
     }

@@ -238,7 +238,10 @@ impl<'a> Shared<'a> {
             Some(o) => (o.sprints, o.committed, o.active, o.work, o.docs, Some(o.insights)),
             None => {
                 let mut sprints: Vec<usize> = (0..n).filter(|&i| canonical(i) && role(b, i) == Role::Sprint).collect();
-                sprints.sort_by_key(|&i| (b.items[i].start.as_ref().map(|d| d.value), b.items[i].id().to_string()));
+                sprints.sort_by(|&x, &y| {
+                    let key = |i: usize| (b.items[i].start.as_ref().map(|d| d.value), b.items[i].id());
+                    key(x).cmp(&key(y))
+                });
                 let mut committed: HashMap<usize, Vec<usize>> = HashMap::new();
                 #[allow(clippy::needless_range_loop)]
                 for i in 0..n {
