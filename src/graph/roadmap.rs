@@ -68,6 +68,28 @@ pub struct Roadmap {
 
 /// Builds the roadmap of the whole backlog, or of `root`'s subtree.
 pub fn build(b: &Backlog, g: &Graph, s: &Schedule, root: Option<usize>, today: Option<NaiveDate>) -> Roadmap {
+    let order = order(b, g, s, root);
+    let mut shown = vec![false; b.items.len()];
+    for p in &order {
+        shown[p.item] = true;
+    }
+    let rows = order.iter().map(|p| row(b, g, s, p, today, |d| shown[d])).collect();
+    with_rows(b, s, today, rows)
+}
+
+/// A row's place in the roadmap, before its row is made.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Place {
+    pub item: usize,
+    pub depth: usize,
+    /// Whether it has children on the roadmap.
+    pub summary: bool,
+}
+
+/// The rows of [`build`] as places: which items, in which order, at which
+/// depth — without making a row (strings, dates) per item, for a caller
+/// that draws only some of them ([`row`] makes those).
+pub fn order(b: &Backlog, g: &Graph, s: &Schedule, root: Option<usize>) -> Vec<Place> {
     let n = b.items.len();
     let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
     // Items to show: scheduled ones, and their ancestors (grouping rows).
@@ -110,10 +132,7 @@ pub fn build(b: &Backlog, g: &Graph, s: &Schedule, root: Option<usize>, today: O
         |v: &mut Vec<usize>| v.sort_by(|&x, &y| key(x).partial_cmp(&key(y)).unwrap_or(std::cmp::Ordering::Equal));
     let mut roots: Vec<usize> = (0..n).filter(|&i| show[i] && g.parent(i).is_none_or(|p| !show[p])).collect();
     sort(&mut roots);
-    let mut rows = Vec::new();
-    // The row of each item shown, and the item of each row.
-    let mut row_of: Vec<Option<usize>> = vec![None; n];
-    let mut item_of: Vec<usize> = Vec::new();
+    let mut places = Vec::new();
     // Depth-first, children by early start then id; an explicit stack (no
     // recursion: hierarchies may be deep), each node once.
     let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|r| (r, 0)).collect();
@@ -124,21 +143,14 @@ pub fn build(b: &Backlog, g: &Graph, s: &Schedule, root: Option<usize>, today: O
         }
         let mut kids: Vec<usize> = g.children(i).into_iter().filter(|&c| show[c] && !seen[c]).collect();
         sort(&mut kids);
-        row_of[i] = Some(rows.len());
-        item_of.push(i);
-        rows.push(row(b, s, i, depth, !kids.is_empty(), today));
+        places.push(Place { item: i, depth, summary: !kids.is_empty() });
         stack.extend(kids.into_iter().rev().map(|c| (c, depth + 1)));
     }
-    for (r, &i) in item_of.iter().enumerate() {
-        let mut deps: Vec<String> = g
-            .targets(i, &EdgeType::DependsOn)
-            .filter(|&d| row_of[d].is_some())
-            .map(|d| b.items[d].id().to_string())
-            .collect();
-        deps.sort();
-        deps.dedup();
-        rows[r].depends_on = deps;
-    }
+    places
+}
+
+/// The roadmap of `rows` (made by [`row`]): its span and the sprints' bands.
+pub fn with_rows(b: &Backlog, s: &Schedule, today: Option<NaiveDate>, rows: Vec<Row>) -> Roadmap {
     let mut sprints: Vec<Band> = b
         .items
         .iter()
@@ -152,8 +164,22 @@ pub fn build(b: &Backlog, g: &Graph, s: &Schedule, root: Option<usize>, today: O
     Roadmap { start: s.start, end: s.finish_date(0.0, s.end), today, rows, sprints }
 }
 
-fn row(b: &Backlog, s: &Schedule, i: usize, depth: usize, summary: bool, today: Option<NaiveDate>) -> Row {
+/// The row of a place; its dependencies are those of the item's
+/// `depends_on` targets that `shown` (sorted, each once).
+pub fn row(
+    b: &Backlog,
+    g: &Graph,
+    s: &Schedule,
+    p: &Place,
+    today: Option<NaiveDate>,
+    shown: impl Fn(usize) -> bool,
+) -> Row {
+    let Place { item: i, depth, summary } = *p;
     let it = &b.items[i];
+    let mut depends_on: Vec<String> =
+        g.targets(i, &EdgeType::DependsOn).filter(|&d| shown(d)).map(|d| b.items[d].id().to_string()).collect();
+    depends_on.sort();
+    depends_on.dedup();
     let t = s.get(i);
     let start = t.and_then(|t| s.date(t.es));
     let finish = t.and_then(|t| s.finish_date(t.es, t.ef));
@@ -184,7 +210,7 @@ fn row(b: &Backlog, s: &Schedule, i: usize, depth: usize, summary: bool, today: 
         summary,
         due,
         overdue,
-        depends_on: Vec::new(),
+        depends_on,
         scheduled: t.is_some(),
     }
 }

@@ -55,8 +55,15 @@ pub struct Selection {
 pub fn select(b: &Backlog, g: &Graph, sel: &Selection) -> Subgraph {
     let keep = |ty: &EdgeType| sel.relations.as_ref().is_none_or(|r| r.iter().any(|n| n == ty.name()));
     let canonical = |i: usize| b.index.get(b.items[i].id()) == Some(&i);
+    // The whole graph: membership by a vector, not a tree lookup per end
+    // of 20,000 edges (around an item, the set is small and the vector
+    // would cost the whole backlog per view).
+    let member: Vec<bool> = match sel.center {
+        None => (0..b.items.len()).map(canonical).collect(),
+        Some(_) => Vec::new(),
+    };
     let nodes: BTreeSet<usize> = match sel.center {
-        None => (0..b.items.len()).filter(|&i| canonical(i)).collect(),
+        None => (0..b.items.len()).filter(|&i| member[i]).collect(),
         Some(c) => {
             let mut set = BTreeSet::from([c]);
             if keep(&EdgeType::Parent) {
@@ -88,9 +95,10 @@ pub fn select(b: &Backlog, g: &Graph, sel: &Selection) -> Subgraph {
             set
         }
     };
+    let has = |i: usize| if sel.center.is_none() { member[i] } else { nodes.contains(&i) };
     let inside = |e: usize| {
         let e = &g.edges[e];
-        keep(&e.ty) && nodes.contains(&e.from) && nodes.contains(&e.to)
+        keep(&e.ty) && has(e.from) && has(e.to)
     };
     // Around an item, only the edges leaving the selected nodes are looked
     // at (a site draws one graph per epic: not every edge per epic).

@@ -24,9 +24,14 @@ use crate::site::SiteError;
 /// Rows drawn on one roadmap page at most.
 pub const MAX_ROADMAP_ROWS: usize = 300;
 
-/// The roadmap of the whole backlog, indexed for the pages' views.
+/// The roadmap of the whole backlog, indexed for the pages' views: its
+/// rows' places (item, depth), not its rows — a page makes the rows it
+/// draws (at most [`MAX_ROADMAP_ROWS`]), so the index costs no string per
+/// item of the backlog.
 pub struct RoadmapIndex {
-    full: Roadmap,
+    places: Vec<roadmap::Place>,
+    /// The whole roadmap's span, today and sprints (no rows).
+    frame: Roadmap,
     /// Row of an item (by item index).
     row_of: HashMap<usize, usize>,
     /// The end (exclusive) of each row's subtree: rows are depth-first, so
@@ -46,23 +51,23 @@ pub struct View {
 
 impl RoadmapIndex {
     pub fn new(s: &Shared) -> RoadmapIndex {
-        let full = roadmap::build(s.b, s.g, &s.sched, None, s.inp.options.today);
-        let item: Vec<Option<usize>> = full.rows.iter().map(|r| s.b.index.get(&r.id).copied()).collect();
-        let row_of = item.iter().enumerate().filter_map(|(k, i)| i.map(|i| (i, k))).collect();
-        let own_page = item.iter().map(|i| i.is_some_and(|i| s.has_roadmap_page(i))).collect();
+        let places = roadmap::order(s.b, s.g, &s.sched, None);
+        let frame = roadmap::with_rows(s.b, &s.sched, s.inp.options.today, Vec::new());
+        let row_of = places.iter().enumerate().map(|(k, p)| (p.item, k)).collect();
+        let own_page = places.iter().map(|p| s.has_roadmap_page(p.item)).collect();
         // Subtree ends with a stack of open rows (linear).
-        let n = full.rows.len();
+        let n = places.len();
         let mut end = vec![n; n];
         let mut open: Vec<usize> = Vec::new();
-        for (k, r) in full.rows.iter().enumerate() {
-            while open.last().is_some_and(|&o| full.rows[o].depth >= r.depth) {
+        for (k, r) in places.iter().enumerate() {
+            while open.last().is_some_and(|&o| places[o].depth >= r.depth) {
                 if let Some(o) = open.pop() {
                     end[o] = k;
                 }
             }
             open.push(k);
         }
-        RoadmapIndex { full, row_of, end, own_page }
+        RoadmapIndex { places, frame, row_of, end, own_page }
     }
 
     /// The whole roadmap (`None`) or the subtree of item `root`, cut to
@@ -71,11 +76,11 @@ impl RoadmapIndex {
     /// row each, their bar, not their rows again: so each row is drawn on
     /// the roadmap of its nearest epic or initiative, and on that of the
     /// one above as a bar, and the pages stay linear in the items.
-    pub fn view(&self, root: Option<usize>) -> View {
+    pub fn view(&self, s: &Shared, root: Option<usize>) -> View {
         let (lo, hi, base) = match root {
-            None => (0, self.full.rows.len(), 0),
+            None => (0, self.places.len(), 0),
             Some(r) => match self.row_of.get(&r) {
-                Some(&p) => (p, self.end[p], self.full.rows[p].depth),
+                Some(&p) => (p, self.end[p], self.places[p].depth),
                 None => (0, 0, 0),
             },
         };
@@ -83,7 +88,7 @@ impl RoadmapIndex {
         let mut levels: Vec<Vec<usize>> = Vec::new();
         let mut k = lo;
         while k < hi {
-            let d = self.full.rows[k].depth - base;
+            let d = self.places[k].depth - base;
             if levels.len() <= d {
                 levels.resize(d + 1, Vec::new());
             }
@@ -106,22 +111,23 @@ impl RoadmapIndex {
         }
         picked.sort_unstable();
         let hidden = (hi - lo) - picked.len();
-        let shown: HashSet<&str> = picked.iter().map(|&k| self.full.rows[k].id.as_str()).collect();
+        // A row's dependencies: those drawn on the page.
+        let shown: HashSet<usize> = picked.iter().map(|&k| self.places[k].item).collect();
+        let today = self.frame.today;
         let rows: Vec<Row> = picked
             .iter()
             .map(|&k| {
-                let mut r = self.full.rows[k].clone();
+                let mut r = roadmap::row(s.b, s.g, &s.sched, &self.places[k], today, |d| shown.contains(&d));
                 r.depth -= base;
-                r.depends_on.retain(|d| shown.contains(d.as_str()));
                 r
             })
             .collect();
         let (start, end) = match root {
-            None => (self.full.start, self.full.end),
+            None => (self.frame.start, self.frame.end),
             // A subtree's own span: from its first start to its last finish.
             Some(_) => (rows.iter().filter_map(|r| r.start).min(), rows.iter().filter_map(|r| r.finish).max()),
         };
-        let roadmap = Roadmap { start, end, today: self.full.today, rows, sprints: self.full.sprints.clone() };
+        let roadmap = Roadmap { start, end, today, rows, sprints: self.frame.sprints.clone() };
         View { roadmap, hidden }
     }
 }
@@ -136,7 +142,7 @@ impl Shared<'_> {
     pub(super) fn roadmap_page(&self, env: &Environment, root: Option<usize>) -> Result<(String, Vec<u8>), SiteError> {
         let b = self.b;
         let index = self.roadmap_index();
-        let View { roadmap, hidden } = index.view(root);
+        let View { roadmap, hidden } = index.view(self, root);
         let dated = roadmap.start.is_some() && roadmap.rows.iter().any(|r| r.start.is_some());
         let svg = dated
             .then(|| Value::from_safe_string(gantt::render(&roadmap, gantt::Options { arrows: true, compact: true })));
