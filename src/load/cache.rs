@@ -522,6 +522,119 @@ impl Listing {
         same.then(|| f(&files))
     }
 
+    /// [`Listing::read`], but a listing some of whose folders changed is
+    /// brought up to date by reading those folders again rather than
+    /// walking the whole root: an editor that saves by writing a new file
+    /// and renaming it over the old one (and `sed -i`, `git checkout`)
+    /// changes the file's folder. Only a change that a walk would see the
+    /// same way is read so: not the root's, not a folder added or removed,
+    /// no symbolic link, no name that is not UTF-8, at most a few folders
+    /// (anything else: `None`, and the caller walks). `is_item` is the
+    /// walk's test of a root-relative file path. With `save`, the listing
+    /// is written again with the new stamps (unless a folder changed too
+    /// recently to trust its stamp: see [`RACY`]).
+    pub fn read_refreshing(
+        root: &Path,
+        config: &[u8],
+        save: bool,
+        is_item: impl Fn(&str) -> bool,
+    ) -> Option<Vec<String>> {
+        let started = SystemTime::now();
+        let bytes = std::fs::read(Self::path(root)).ok()?;
+        let rest = bytes.strip_prefix(LIST_MAGIC)?;
+        let (body, crc) = rest.split_at(rest.len().checked_sub(4)?);
+        if crc32fast::hash(body).to_le_bytes() != crc {
+            return None;
+        }
+        let mut d = Dec::new(body);
+        if d.u32()? != FORMAT || d.str()? != crate::util::build_key() {
+            return None;
+        }
+        let cfg_len = d.u32()? as usize;
+        if d.take(cfg_len)? != config {
+            return None;
+        }
+        let folders = d.seq(|d| Some((d.str()?, stamp(d)?)))?;
+        let files = d.seq(Dec::str)?;
+        let racy_root = d.u8()?;
+        let entries = d.seq(|d| Some((d.string()?, d.u8()?)))?;
+        if !d.at_end() || racy_root > 1 {
+            return None;
+        }
+        let now: Vec<Option<Stamp>> = folders
+            .par_iter()
+            .map(|(rel, _)| std::fs::metadata(root.join(rel)).ok().filter(|m| m.is_dir()).map(|m| Stamp::of(&m)))
+            .collect();
+        let mut changed = Vec::new();
+        for (k, ((rel, was), now)) in folders.iter().zip(&now).enumerate() {
+            match now {
+                None => return None,
+                Some(s) if s != was => {
+                    if rel.is_empty() || changed.len() == 8 {
+                        return None;
+                    }
+                    changed.push(k);
+                }
+                Some(_) => {}
+            }
+        }
+        // A root that had just changed: its entries are read again.
+        if racy_root == 1 && root_entries(root).is_none_or(|now| now != entries) {
+            return None;
+        }
+        if changed.is_empty() {
+            return Some(files.iter().map(|f| f.to_string()).collect());
+        }
+        fn parent(rel: &str) -> &str {
+            rel.rsplit_once('/').map_or("", |(p, _)| p)
+        }
+        let known: std::collections::HashSet<&str> = folders.iter().map(|(r, _)| *r).collect();
+        let mut files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        for &k in &changed {
+            let dir = folders[k].0;
+            let mut subfolders = 0usize;
+            let mut found = Vec::new();
+            for e in std::fs::read_dir(root.join(dir)).ok()? {
+                let e = e.ok()?;
+                let name = e.file_name();
+                let name = name.to_str()?;
+                if name.starts_with('.') || name.starts_with('_') {
+                    continue;
+                }
+                let t = e.file_type().ok()?;
+                let rel = format!("{dir}/{name}");
+                if t.is_symlink() {
+                    return None;
+                }
+                if t.is_dir() {
+                    if !known.contains(rel.as_str()) {
+                        return None;
+                    }
+                    subfolders += 1;
+                } else if t.is_file() && is_item(&rel) {
+                    found.push(rel);
+                }
+            }
+            // A folder removed: a walk would not list its files.
+            if folders.iter().filter(|(r, _)| !r.is_empty() && parent(r) == dir).count() != subfolders {
+                return None;
+            }
+            files.retain(|f| parent(f) != dir);
+            files.append(&mut found);
+        }
+        files.sort_unstable();
+        // A folder changed just now may change again within its stamp's
+        // precision: the listing is left as it was (the next run reads the
+        // folder again) rather than written with a stamp not to be trusted.
+        let settled = changed.iter().all(|&k| now[k].is_some_and(|s| !s.is_racy(started)));
+        if save && settled {
+            let paths = folders.iter().map(|(r, _)| r.to_string()).collect();
+            let root_entries = if racy_root == 1 { entries } else { Vec::new() };
+            Self::save(root, config, started, &Folders { paths, root: root_entries }, &files);
+        }
+        Some(files)
+    }
+
     /// Saves the listing of a walk that began at `started`: `folders` are
     /// the folders it read, `files` what it found (sorted). Stamps the
     /// folders now: one changed since `started` has a recent time and
@@ -1041,6 +1154,83 @@ mod tests {
             bad[i] ^= 0x21;
             std::fs::write(&path, &bad).unwrap();
             assert_eq!(listed(r), None, "flipped byte {i} went unnoticed");
+        }
+    }
+
+    /// A listing whose folders changed is read again folder by folder
+    /// when a walk would see the change the same way, and the result is
+    /// the walk's; a change it cannot follow (a folder added or removed, a
+    /// symbolic link, the root) is left to a walk.
+    #[test]
+    fn a_changed_folder_is_read_again_instead_of_walking() {
+        let dir = fixture();
+        let r = dir.path();
+        let walked = |r: &Path| -> Vec<String> {
+            let cfg = crate::config::Config::load(r).unwrap();
+            crate::load::walk(r, &cfg).0.into_iter().map(|(_, rel)| rel).collect()
+        };
+        let is_item = |rel: &str| {
+            let cfg = crate::config::Config::load(r).unwrap();
+            crate::load::is_item_path(rel, &crate::load::ignore_set(&cfg))
+        };
+        let refreshed = |r: &Path, save: bool| super::Listing::read_refreshing(r, CONFIG.as_bytes(), save, is_item);
+        type Change<'a> = (&'a str, &'a dyn Fn(&Path));
+        let followed: [Change; 5] = [
+            ("a file added", &|r| write(r, "tasks/added.md", "---\ntitle: Added\nstatus: todo\n---\n")),
+            ("a file removed", &|r| std::fs::remove_file(r.join("tasks/no-fm.md")).unwrap()),
+            ("a file renamed", &|r| std::fs::rename(r.join("bugs/b1.md"), r.join("bugs/b2.md")).unwrap()),
+            ("files that are no items", &|r| {
+                write(r, "tasks/README.md", "# Tasks\n");
+                write(r, "tasks/.draft.md", "---\ntitle: Hidden\n---\n");
+                write(r, "tasks/_skip.md", "---\ntitle: Skipped\n---\n");
+                write(r, "tasks/notes.txt", "notes\n");
+            }),
+            ("two folders changed", &|r| {
+                write(r, "tasks/more.md", "---\ntitle: More\nstatus: todo\n---\n");
+                std::fs::remove_file(r.join("bugs/b2.md")).unwrap();
+            }),
+        ];
+        for (what, change) in followed {
+            age_folders(r);
+            load_cached(r, true).unwrap();
+            assert_eq!(listed(r), Some(walked(r)), "{what}: listed before the change");
+            change(r);
+            assert_eq!(listed(r), None, "{what}: the listing no longer stands as it is");
+            assert_eq!(refreshed(r, false), Some(walked(r)), "{what}: read again, as a walk finds it");
+            assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()), "{what}");
+            // Changed just now: the listing is left as it was.
+            assert_eq!(listed(r), None, "{what}: a stamp of just now is not saved");
+            // Changed long enough ago (the root as it was): saved with the
+            // new stamps.
+            for e in walkdir::WalkDir::new(r).min_depth(1).into_iter().filter_map(Result::ok) {
+                if e.file_type().is_dir() {
+                    let f = std::fs::File::open(e.path()).unwrap();
+                    f.set_modified(SystemTime::now() - Duration::from_secs(3600)).unwrap();
+                }
+            }
+            assert_eq!(refreshed(r, true), Some(walked(r)), "{what}");
+            assert_eq!(listed(r), Some(walked(r)), "{what}: saved once settled");
+        }
+        let not_followed: [Change; 3] = [
+            ("a folder added", &|r| write(r, "tasks/deeper/inner.md", "---\ntitle: Inner\nstatus: todo\n---\n")),
+            ("a folder removed", &|r| std::fs::remove_dir_all(r.join("tasks/deeper")).unwrap()),
+            ("a file at the root", &|r| write(r, "top.md", "---\ntitle: Top\nstatus: todo\n---\n")),
+        ];
+        for (what, change) in not_followed {
+            age_folders(r);
+            load_cached(r, true).unwrap();
+            assert_eq!(listed(r), Some(walked(r)), "{what}: listed before the change");
+            change(r);
+            assert_eq!(refreshed(r, false), None, "{what}: left to a walk");
+            assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()), "{what}");
+        }
+        #[cfg(unix)]
+        {
+            age_folders(r);
+            load_cached(r, true).unwrap();
+            std::os::unix::fs::symlink(r.join("bugs"), r.join("tasks/link.md")).unwrap();
+            assert_eq!(refreshed(r, false), None, "a symbolic link: left to a walk");
+            assert_eq!(dump(&load_cached(r, true).unwrap()), dump(&load(r).unwrap()));
         }
     }
 

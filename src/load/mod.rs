@@ -159,7 +159,9 @@ fn load_inner(
     let defer = defer && !config.dialect.ids.active();
     let started = std::time::SystemTime::now();
     // The walk, or the listing of the last one while no folder changed.
-    let listed = cache.and_then(|(key, _)| cache::Listing::read(root, key));
+    let ignore = std::sync::OnceLock::new();
+    let is_item = |rel: &str| is_item_path(rel, ignore.get_or_init(|| ignore_set(&config)));
+    let listed = cache.and_then(|(key, save)| cache::Listing::read_refreshing(root, key, save, is_item));
     let (files, mut diagnostics) = match listed {
         Some(files) => (files, Vec::new()),
         None => {
