@@ -128,6 +128,9 @@ pub struct State {
     pub store_gen: u64,
 }
 
+/// A state's bytes before its fragments' part ([`State::head`]).
+pub struct Head(Vec<u8>);
+
 /// The entries of a map in a fixed order: by a fixed hash of the key,
 /// then the key (the same map, the same order, without comparing 10,000
 /// similar keys byte by byte).
@@ -170,6 +173,15 @@ impl<'w> W<'w> {
         W { buf: Vec::with_capacity(Self::CHUNK + 1024), out, crc: crc32fast::Hasher::new(), err: None }
     }
     fn bytes(&mut self, b: &[u8]) {
+        if b.len() >= Self::CHUNK {
+            // A whole part at once: passed on as it is.
+            self.flush();
+            self.crc.update(b);
+            if self.err.is_none() {
+                self.err = self.out.write_all(b).err();
+            }
+            return;
+        }
         self.buf.extend_from_slice(b);
         if self.buf.len() >= Self::CHUNK {
             self.flush();
@@ -194,6 +206,12 @@ impl<'w> W<'w> {
         self.pass_on();
         self.err.map_or(Ok(()), Err)
     }
+}
+
+/// Where the state's pieces are written: the file's writer ([`W`]), or a
+/// buffer for a part encoded beside other work ([`State::head`]).
+trait Sink {
+    fn bytes(&mut self, b: &[u8]);
     fn u64(&mut self, v: u64) {
         self.bytes(&v.to_le_bytes());
     }
@@ -207,6 +225,18 @@ impl<'w> W<'w> {
     fn strs(&mut self, v: &[String]) {
         self.u32(v.len());
         v.iter().for_each(|s| self.str(s));
+    }
+}
+
+impl Sink for W<'_> {
+    fn bytes(&mut self, b: &[u8]) {
+        W::bytes(self, b);
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn bytes(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
     }
 }
 
@@ -252,36 +282,56 @@ impl State {
         out
     }
 
-    /// Writes the state to `out` a piece at a time (at 100,000 items it is
-    /// tens of megabytes: never assembled in memory).
+    /// Writes the state to `out` (its head assembled in memory, then the
+    /// fragments' ranges a piece at a time).
     pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let mut w = W::new(out);
+        self.write_with(out, &self.head())
+    }
+
+    /// The state's bytes up to the fragments' store generation and ranges
+    /// (which follow): its key, items, jobs, spare and folders, the items'
+    /// and the jobs' parts side by side. Made while the fragment store is
+    /// written ([`save_store`]): the two overlap.
+    pub fn head(&self) -> Head {
+        let (items, jobs) = rayon::join(
+            || {
+                let mut v: Vec<u8> = Vec::with_capacity(self.items.len() * 96);
+                let items = sorted(&self.items);
+                v.u32(items.len());
+                for (id, it) in items {
+                    v.str(id);
+                    v.u64(it.sig);
+                    v.str(&it.path);
+                    v.str(it.sprint.as_deref().unwrap_or(""));
+                    v.strs(&it.related);
+                }
+                v
+            },
+            || {
+                let mut v: Vec<u8> = Vec::with_capacity(self.jobs.len() * 256);
+                let jobs = sorted(&self.jobs);
+                v.u32(jobs.len());
+                for (k, j) in jobs {
+                    v.str(k);
+                    v.u32(j.files.len());
+                    for (p, f) in &j.files {
+                        v.str(p);
+                        v.u64(f.hash);
+                        v.u64(f.len);
+                        v.bytes(&f.mtime_ns.to_le_bytes());
+                        v.u64(f.ino);
+                    }
+                }
+                v
+            },
+        );
+        let mut w: Vec<u8> = Vec::with_capacity(items.len() + jobs.len() + 4096);
         w.bytes(MAGIC);
         w.str(crate::util::build_key());
         self.key.iter().for_each(|k| w.u64(*k));
-        // Sorted: the same state, the same bytes. The two sorts side by
-        // side (10,000 items and 10,500 jobs at 10,000 items).
-        let (items, jobs) = rayon::join(|| sorted(&self.items), || sorted(&self.jobs));
-        w.u32(items.len());
-        for (id, it) in items {
-            w.str(id);
-            w.u64(it.sig);
-            w.str(&it.path);
-            w.str(it.sprint.as_deref().unwrap_or(""));
-            w.strs(&it.related);
-        }
-        w.u32(jobs.len());
-        for (k, j) in jobs {
-            w.str(k);
-            w.u32(j.files.len());
-            for (p, f) in &j.files {
-                w.str(p);
-                w.u64(f.hash);
-                w.u64(f.len);
-                w.bytes(&f.mtime_ns.to_le_bytes());
-                w.u64(f.ino);
-            }
-        }
+        // Sorted (see `sorted`): the same state, the same bytes.
+        w.bytes(&items);
+        w.bytes(&jobs);
         match &self.spare {
             Some(v) => {
                 w.bytes(&[1]);
@@ -294,6 +344,13 @@ impl State {
             w.str(d);
             w.bytes(&t.to_le_bytes());
         }
+        Head(w)
+    }
+
+    /// Writes `head` (this state's [`State::head`]) and the rest.
+    fn write_with(&self, out: &mut dyn Write, head: &Head) -> std::io::Result<()> {
+        let mut w = W::new(out);
+        w.bytes(&head.0);
         w.u64(self.store_gen);
         w.u32(self.frags.lists.len());
         for (name, list) in &self.frags.lists {
@@ -390,7 +447,13 @@ impl State {
 
     /// Saves the state (a temporary file renamed over the old one).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        crate::util::fs::replace_unsynced_with(path, |w| self.write_to(w))
+        self.save_with(path, &self.head())
+    }
+
+    /// Saves the state whose [`State::head`] is `head` (made before its
+    /// fragments' ranges were set: they are not part of it).
+    pub fn save_with(&self, path: &Path, head: &Head) -> std::io::Result<()> {
+        crate::util::fs::replace_unsynced_with(path, |w| self.write_with(w, head))
     }
 }
 

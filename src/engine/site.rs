@@ -665,10 +665,13 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 let mut inner = std::mem::take(&mut outcome.phases);
                 lap("render+write");
                 if req.save {
-                    let saved = super::persist::save_store(&store_path, frags, store_gen).and_then(|(gen, lists)| {
+                    // The state's head is made while the store is written.
+                    let (stored, head) =
+                        rayon::join(|| super::persist::save_store(&store_path, frags, store_gen), || state.head());
+                    let saved = stored.and_then(|(gen, lists)| {
                         state.store_gen = gen;
                         state.frags.lists = lists;
-                        state.save(&state_path)
+                        state.save_with(&state_path, &head)
                     });
                     super::persist::prune(&state_path);
                     outcome.save_error = saved.err().map(|e| e.to_string());

@@ -319,18 +319,27 @@ pub(super) fn run(
     let all = shared.jobs();
     let mut render: Vec<(Job, Option<String>)> = Vec::new();
     let mut reuse: Vec<(String, &JobOut)> = Vec::new();
-    for job in all.iter() {
-        let key = job_key(shared, job).or_else(|| Some(site_wide_key(job, &ctx.site_sigs)));
-        let keep = match (plan, &key) {
-            (Some((prev, stale)), Some(k)) if !stale.contains(k) => {
-                let linking = matches!(job, Job::Item(i) if may_link(&shared.b.items[*i].body));
-                prev.jobs.get(k).filter(|_| !linking)
-            }
-            _ => None,
-        };
-        match (keep, key) {
-            (Some(out), Some(k)) => reuse.push((k, out)),
-            (_, key) => render.push((job.clone(), key)),
+    // Each job's key and whether its last output is kept, side by side
+    // (10,000 jobs at 10,000 items), then split in order.
+    let planned: Vec<(String, Option<&JobOut>)> = all
+        .par_iter()
+        .with_min_len(256)
+        .map(|job| {
+            let key = job_key(shared, job).unwrap_or_else(|| site_wide_key(job, &ctx.site_sigs));
+            let keep = match plan {
+                Some((prev, stale)) if !stale.contains(&key) => {
+                    let linking = matches!(job, Job::Item(i) if may_link(&shared.b.items[*i].body));
+                    prev.jobs.get(&key).filter(|_| !linking)
+                }
+                _ => None,
+            };
+            (key, keep)
+        })
+        .collect();
+    for (job, (key, keep)) in all.iter().zip(planned) {
+        match keep {
+            Some(out) => reuse.push((key, out)),
+            None => render.push((job.clone(), Some(key))),
         }
     }
     let rec = Record::default();

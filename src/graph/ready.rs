@@ -36,12 +36,31 @@ struct Facts {
 }
 
 impl Facts {
+    /// The facts of every item. Whether an item is work and its category
+    /// follow from its kind and status alone (the configuration's rule):
+    /// asked once per pair of them, not once per item — a backlog has a
+    /// few dozen pairs, and each answer is a search of the configuration.
     fn of(v: &(impl View + ?Sized)) -> Facts {
-        use rayon::prelude::*;
         let n = v.len();
-        let node = (0..n).into_par_iter().map(|i| v.is_node(i)).collect();
-        let work = (0..n).into_par_iter().map(|i| v.is_work(i)).collect();
-        let category = (0..n).into_par_iter().map(|i| v.category(i)).collect();
+        // Per kind: (status, work, category) of each status met.
+        type Known<'v> = Vec<(Option<&'v str>, bool, Option<Category>)>;
+        let mut memo: crate::util::StrMap<Known> = Default::default();
+        let (mut work, mut category) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for i in 0..n {
+            let (kind, status) = (v.kind(i), v.status(i));
+            let known = memo.get(kind).and_then(|l| l.iter().find(|(s, _, _)| *s == status));
+            let (w, c) = match known {
+                Some(&(_, w, c)) => (w, c),
+                None => {
+                    let (w, c) = (v.is_work(i), v.category(i));
+                    memo.entry(kind.to_string()).or_default().push((status, w, c));
+                    (w, c)
+                }
+            };
+            work.push(w);
+            category.push(c);
+        }
+        let node = (0..n).map(|i| v.is_node(i)).collect();
         Facts { node, work, category }
     }
 }
@@ -88,7 +107,11 @@ pub fn ready(b: &Backlog, g: &Graph, filter: &Filter) -> Vec<Ready> {
 /// [`ready`] over any [`View`] of the items (a backlog, or the columns of
 /// the query index): the same rule, filters and order.
 pub fn ready_in(v: &(impl View + ?Sized), g: &Graph, filter: &Filter) -> Vec<Ready> {
-    let facts = Facts::of(v);
+    ready_with(v, g, filter, &Facts::of(v))
+}
+
+/// [`ready_in`] with the items' facts made.
+fn ready_with(v: &(impl View + ?Sized), g: &Graph, filter: &Filter, facts: &Facts) -> Vec<Ready> {
     let done = |x: usize| facts.category[x] == Some(Category::Done);
     let mut counter = Unblocks::new(g, v.len());
     let out: Vec<Ready> = (0..v.len())
@@ -110,13 +133,13 @@ pub fn ready_in(v: &(impl View + ?Sized), g: &Graph, filter: &Filter) -> Vec<Rea
 /// before done, then priority (highest first), then the ready order (ready
 /// items first, as [`ready`] sorts them), then id.
 pub fn rank(b: &Backlog, g: &Graph, items: &[usize]) -> Vec<usize> {
+    let facts = Facts::of(b);
     let mut pos = vec![usize::MAX; b.items.len()];
-    for (k, r) in ready(b, g, &Filter::default()).iter().enumerate() {
+    for (k, r) in ready_with(b, g, &Filter::default(), &facts).iter().enumerate() {
         if let Some(p) = pos.get_mut(r.node) {
             *p = k;
         }
     }
-    // The keys made once per item, not once per comparison.
     // The keys made once per item, not once per comparison; ties keep the
     // order of `items`.
     let mut keyed: Vec<(bool, usize, usize, &str, usize, usize)> = items
@@ -124,7 +147,7 @@ pub fn rank(b: &Backlog, g: &Graph, items: &[usize]) -> Vec<usize> {
         .enumerate()
         .map(|(k, &i)| {
             let it = &b.items[i];
-            (b.is_done(it), it.priority_rank(), pos[i], it.id(), k, i)
+            (facts.category[i] == Some(Category::Done), it.priority_rank(), pos[i], it.id(), k, i)
         })
         .collect();
     keyed.sort_unstable();
