@@ -42,6 +42,13 @@ impl Facts {
     /// few dozen pairs, and each answer is a search of the configuration.
     fn of(v: &(impl View + ?Sized)) -> Facts {
         let n = v.len();
+        if v.stores_facts() {
+            use rayon::prelude::*;
+            let node = (0..n).into_par_iter().map(|i| v.is_node(i)).collect();
+            let work = (0..n).into_par_iter().map(|i| v.is_work(i)).collect();
+            let category = (0..n).into_par_iter().map(|i| v.category(i)).collect();
+            return Facts { node, work, category };
+        }
         // Per kind: (status, work, category) of each status met.
         type Known<'v> = Vec<(Option<&'v str>, bool, Option<Category>)>;
         let mut memo: crate::util::StrMap<Known> = Default::default();

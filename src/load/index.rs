@@ -330,6 +330,9 @@ impl View for Columns {
     fn end(&self, i: usize) -> Option<NaiveDate> {
         self.end[i]
     }
+    fn stores_facts(&self) -> bool {
+        true
+    }
     fn is_node(&self, i: usize) -> bool {
         self.flags[i] & NODE != 0
     }

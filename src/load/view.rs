@@ -69,6 +69,13 @@ pub trait View: Sync {
     fn is_done(&self, i: usize) -> bool {
         self.category(i) == Some(Category::Done)
     }
+    /// Whether [`View::is_work`] and [`View::category`] are read, not
+    /// worked out from the configuration (the query index's columns): a
+    /// caller asking for every item's then asks each item, in parallel,
+    /// rather than once per kind and status.
+    fn stores_facts(&self) -> bool {
+        false
+    }
     /// A kind with the `work` role.
     fn is_work(&self, i: usize) -> bool {
         self.config().is_work(self.kind(i))
