@@ -224,13 +224,8 @@ fn item_sig(inputs: &Inputs, s: &Shared, i: usize) -> Option<u64> {
     h.u64(obj_sig);
     h.u64(card);
     h.u64(schedule_sig(s, i));
-    match inputs.analytics.burndown(it.id()) {
-        Some(bd) => {
-            h.bytes(&[1]);
-            h.text(&serde_json::to_string(&bd).unwrap_or_default());
-        }
-        None => h.bytes(&[0]),
-    }
+    let burndown = inputs.analytics.burndown(it.id()).map(|bd| serde_json::to_string(&bd).unwrap_or_default());
+    h.opt_text(burndown.as_deref());
     match inputs.analytics.sprint_detail(it.id()) {
         Some(d) => {
             h.bytes(&[1]);
@@ -239,13 +234,7 @@ fn item_sig(inputs: &Inputs, s: &Shared, i: usize) -> Option<u64> {
         }
         None => h.bytes(&[0]),
     }
-    match &s.urls[i] {
-        Some(u) => {
-            h.bytes(&[1]);
-            h.text(u);
-        }
-        None => h.bytes(&[0]),
-    }
+    h.opt_text(s.urls[i].as_deref());
     Some(h.finish())
 }
 
@@ -391,23 +380,16 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, item_sigs: &[Option<u64>]) -> Sit
         sigs.push(sig);
         // Written as they are, each string after its length (no `Debug`
         // form: 10,000 items a build).
-        let opt = |h: &mut crate::util::HashWriter, v: Option<&str>| match v {
-            Some(v) => {
-                h.bytes(&[1]);
-                h.text(v);
-            }
-            None => h.bytes(&[0]),
-        };
         all.text(it.id());
         all.u64(sig);
         problems.text(it.id());
         problems.text(&it.path);
-        opt(&mut problems, s.urls[i].as_deref());
+        problems.opt_text(s.urls[i].as_deref());
         let c = &s.cards[i];
         sprints.text(it.id());
         sprints.bytes(&[u8::from(canonical), u8::from(s.urls[i].is_some()), u8::from(c.is_work)]);
         sprints.text(it.kind());
-        opt(&mut sprints, it.status());
+        sprints.opt_text(it.status());
         sprints.text(c.category);
         match it.estimate {
             Some(x) => {
@@ -420,7 +402,7 @@ fn site_wide_sigs(inputs: &Inputs, s: &Shared, item_sigs: &[Option<u64>]) -> Sit
         for a in &it.assignee {
             sprints.text(a);
         }
-        opt(&mut sprints, it.sprint.as_ref().map(|x| x.value.as_str()));
+        sprints.opt_text(it.sprint.as_ref().map(|x| x.value.as_str()));
         if s.urls[i].is_some() && crate::site::pages::role(b, i) == Role::Document {
             let refs = s.g.sources(i, &EdgeType::References).count();
             let _ = write!(docs, "{}\u{0}{sig}\u{0}{refs}\u{0}", it.id());

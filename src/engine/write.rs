@@ -117,13 +117,13 @@ fn site_wide_job(key: &str) -> Option<&str> {
 /// theirs (a job has a few files; the `files:` job may have many).
 struct LastFiles<'p> {
     files: &'p [(String, FileState)],
-    by_path: Option<StrMap<&'p FileState>>,
+    by_path: Option<std::collections::HashMap<&'p str, &'p FileState>>,
 }
 
 impl<'p> LastFiles<'p> {
     fn of(out: Option<&'p JobOut>) -> Self {
         let files = out.map_or(&[][..], |o| &o.files[..]);
-        let by_path = (files.len() > 16).then(|| files.iter().map(|(p, f)| (p.clone(), f)).collect());
+        let by_path = (files.len() > 16).then(|| files.iter().map(|(p, f)| (p.as_str(), f)).collect());
         LastFiles { files, by_path }
     }
 

@@ -477,23 +477,20 @@ fn root_entries(root: &Path) -> Option<Vec<(String, u8)>> {
     Some(out)
 }
 
-impl Listing {
-    pub fn path(root: &Path) -> PathBuf {
-        root.join(".cairn-cache").join("files.bin")
-    }
+/// A listing's contents, as its bytes hold them.
+struct Listed<'a> {
+    folders: Vec<(&'a str, Stamp)>,
+    files: Vec<&'a str>,
+    /// The root had just changed when the listing was written: its
+    /// `entries` are compared again.
+    racy_root: bool,
+    entries: Vec<(String, u8)>,
+}
 
-    /// The item files, sorted, if the listing exists, is for this version
-    /// and `config` (the bytes of `cairn.yml`), and no folder it names
-    /// changed; `None` otherwise.
-    pub fn read(root: &Path, config: &[u8]) -> Option<Vec<String>> {
-        Self::read_with(root, config, |files| files.iter().map(|f| f.to_string()).collect())
-    }
-
-    /// [`Listing::read`], handing the item files to `f` as they are in the
-    /// listing's bytes (no string made per file: the query index stamps
-    /// and compares 100,000 of them, and keeps none).
-    pub fn read_with<R>(root: &Path, config: &[u8], f: impl FnOnce(&[&str]) -> R) -> Option<R> {
-        let bytes = std::fs::read(Self::path(root)).ok()?;
+impl<'a> Listed<'a> {
+    /// The listing in `bytes`, if it is whole and for this build of cairn
+    /// and `config`.
+    fn decode(bytes: &'a [u8], config: &[u8]) -> Option<Listed<'a>> {
         let rest = bytes.strip_prefix(LIST_MAGIC)?;
         let (body, crc) = rest.split_at(rest.len().checked_sub(4)?);
         if crc32fast::hash(body).to_le_bytes() != crc {
@@ -514,12 +511,39 @@ impl Listing {
         if !d.at_end() || racy_root > 1 {
             return None;
         }
-        let same = folders
+        Some(Listed { folders, files, racy_root: racy_root == 1, entries })
+    }
+
+    /// Whether the root still holds the entries of a root that had just
+    /// changed (read again: a few names); always for any other.
+    fn root_stands(&self, root: &Path) -> bool {
+        !self.racy_root || root_entries(root).is_some_and(|now| now == self.entries)
+    }
+}
+
+impl Listing {
+    pub fn path(root: &Path) -> PathBuf {
+        root.join(".cairn-cache").join("files.bin")
+    }
+
+    /// The item files, sorted, if the listing exists, is for this version
+    /// and `config` (the bytes of `cairn.yml`), and no folder it names
+    /// changed; `None` otherwise.
+    pub fn read(root: &Path, config: &[u8]) -> Option<Vec<String>> {
+        Self::read_with(root, config, |files| files.iter().map(|f| f.to_string()).collect())
+    }
+
+    /// [`Listing::read`], handing the item files to `f` as they are in the
+    /// listing's bytes (no string made per file: the query index stamps
+    /// and compares 100,000 of them, and keeps none).
+    pub fn read_with<R>(root: &Path, config: &[u8], f: impl FnOnce(&[&str]) -> R) -> Option<R> {
+        let bytes = std::fs::read(Self::path(root)).ok()?;
+        let l = Listed::decode(&bytes, config)?;
+        let same = l
+            .folders
             .par_iter()
             .all(|(rel, s)| std::fs::metadata(root.join(rel)).is_ok_and(|m| m.is_dir() && Stamp::of(&m) == *s));
-        // A root that had just changed: its entries are read again.
-        let same = same && (racy_root == 0 || root_entries(root).is_some_and(|now| now == entries));
-        same.then(|| f(&files))
+        (same && l.root_stands(root)).then(|| f(&l.files))
     }
 
     /// [`Listing::read`], but a listing some of whose folders changed is
@@ -541,26 +565,8 @@ impl Listing {
     ) -> Option<Vec<String>> {
         let started = SystemTime::now();
         let bytes = std::fs::read(Self::path(root)).ok()?;
-        let rest = bytes.strip_prefix(LIST_MAGIC)?;
-        let (body, crc) = rest.split_at(rest.len().checked_sub(4)?);
-        if crc32fast::hash(body).to_le_bytes() != crc {
-            return None;
-        }
-        let mut d = Dec::new(body);
-        if d.u32()? != FORMAT || d.str()? != crate::util::build_key() {
-            return None;
-        }
-        let cfg_len = d.u32()? as usize;
-        if d.take(cfg_len)? != config {
-            return None;
-        }
-        let folders = d.seq(|d| Some((d.str()?, stamp(d)?)))?;
-        let files = d.seq(Dec::str)?;
-        let racy_root = d.u8()?;
-        let entries = d.seq(|d| Some((d.string()?, d.u8()?)))?;
-        if !d.at_end() || racy_root > 1 {
-            return None;
-        }
+        let l = Listed::decode(&bytes, config)?;
+        let folders = &l.folders;
         let now: Vec<Option<Stamp>> = folders
             .par_iter()
             .map(|(rel, _)| std::fs::metadata(root.join(rel)).ok().filter(|m| m.is_dir()).map(|m| Stamp::of(&m)))
@@ -578,18 +584,17 @@ impl Listing {
                 Some(_) => {}
             }
         }
-        // A root that had just changed: its entries are read again.
-        if racy_root == 1 && root_entries(root).is_none_or(|now| now != entries) {
+        if !l.root_stands(root) {
             return None;
         }
         if changed.is_empty() {
-            return Some(files.iter().map(|f| f.to_string()).collect());
+            return Some(l.files.iter().map(|f| f.to_string()).collect());
         }
         fn parent(rel: &str) -> &str {
             rel.rsplit_once('/').map_or("", |(p, _)| p)
         }
         let known: std::collections::HashSet<&str> = folders.iter().map(|(r, _)| *r).collect();
-        let mut files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        let mut files: Vec<String> = l.files.iter().map(|f| f.to_string()).collect();
         for &k in &changed {
             let dir = folders[k].0;
             let mut subfolders = 0usize;
@@ -629,7 +634,7 @@ impl Listing {
         let settled = changed.iter().all(|&k| now[k].is_some_and(|s| !s.is_racy(started)));
         if save && settled {
             let paths = folders.iter().map(|(r, _)| r.to_string()).collect();
-            let root_entries = if racy_root == 1 { entries } else { Vec::new() };
+            let root_entries = if l.racy_root { l.entries } else { Vec::new() };
             Self::save(root, config, started, &Folders { paths, root: root_entries }, &files);
         }
         Some(files)

@@ -91,6 +91,17 @@ impl HashWriter {
         self.u64(s.len() as u64);
         self.bytes(s.as_bytes());
     }
+
+    /// An optional string: a tag, then [`HashWriter::text`] when there is one.
+    pub fn opt_text(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.bytes(&[1]);
+                self.text(s);
+            }
+            None => self.bytes(&[0]),
+        }
+    }
 }
 
 impl std::fmt::Write for HashWriter {
