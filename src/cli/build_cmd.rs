@@ -33,7 +33,7 @@ pub struct BuildArgs {
 
 pub fn build(ctx: &Ctx, a: &BuildArgs) -> anyhow::Result<u8> {
     let start = std::time::Instant::now();
-    crate::util::alloc::purge_lazily();
+    crate::util::alloc::for_build();
     let (backlog, graph) = ctx.load()?;
     let root = backlog.root.clone();
     let out = match &a.out {

@@ -32,7 +32,9 @@
 //!   so a one-item edit reads the store and writes a few KB, not the whole
 //!   of it; once less than half of the store is in use it is written anew
 //!   (a new generation: a state that names another one reuses no
-//!   fragment).
+//!   fragment). With them the lists' **orders** (the backlog's rank: item
+//!   indices, with a signature of what they were computed from), in the
+//!   state itself.
 //!
 //! Strings are a `u32` length and UTF-8, numbers little-endian; the file
 //! ends with a CRC-32 of everything before it. Anything off (another
@@ -45,10 +47,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::site::fragments::{Bytes, Frag, Fragments, List};
+use crate::site::fragments::{Bytes, Frag, Fragments, List, Order};
 use crate::util::StrMap;
 
-const MAGIC: &[u8; 8] = b"CAIRNSB5";
+const MAGIC: &[u8; 8] = b"CAIRNSB6";
 /// The store's header: this, the generation in 16 hex digits, a line break.
 const STORE_MAGIC: &str = "CAIRNFS1";
 
@@ -369,6 +371,15 @@ impl State {
                 w.bytes(&crc.to_le_bytes());
             }
         }
+        w.u32(self.frags.orders.len());
+        for (name, o) in &self.frags.orders {
+            w.str(name);
+            w.u64(o.sig);
+            w.u32(o.items.len());
+            for &i in &o.items {
+                w.bytes(&i.to_le_bytes());
+            }
+        }
         w.finish()
     }
 
@@ -435,6 +446,14 @@ impl State {
                 list.insert(id, Frag { sig, bytes: Bytes::Stored { off, len, crc } });
             }
             s.frags.lists.insert(name, list);
+        }
+        let n = r.count(16)?;
+        for _ in 0..n {
+            let name = r.str()?;
+            let sig = r.u64()?;
+            let m = r.count(4)?;
+            let items = r.take(m * 4)?.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            s.frags.orders.insert(name, Order { sig, items });
         }
         r.0.is_empty().then_some(s)
     }
@@ -517,7 +536,7 @@ pub fn load_store(path: &Path, gen: u64) -> Option<Arc<String>> {
 /// the fragments of `f`. The lists are changed in place: a one-item edit
 /// writes and touches its few new fragments, not the 30,000 others.
 pub fn save_store(path: &Path, f: Fragments, gen: u64) -> std::io::Result<(u64, BTreeMap<String, List>)> {
-    let Fragments { store, mut lists } = f;
+    let Fragments { store, mut lists, .. } = f;
     let len_of = |b: &Bytes| match b {
         Bytes::Stored { len, .. } => *len,
         Bytes::New(s) => s.len(),
@@ -626,12 +645,12 @@ mod tests {
         for (id, sig, text) in list {
             l.insert(id.to_string(), Frag { sig: *sig, bytes: Bytes::New(Arc::from(*text)) });
         }
-        Fragments { store: Arc::default(), lists: [("l".to_string(), l)].into_iter().collect() }
+        Fragments { store: Arc::default(), lists: [("l".to_string(), l)].into_iter().collect(), ..Default::default() }
     }
 
     /// The text of every fragment of a saved list, read back from the store file.
     fn read_back(path: &Path, gen: u64, lists: BTreeMap<String, List>) -> Vec<(String, String)> {
-        let f = Fragments { store: load_store(path, gen).expect("the store"), lists };
+        let f = Fragments { store: load_store(path, gen).expect("the store"), lists, ..Default::default() };
         let mut v: Vec<(String, String)> = f.lists["l"]
             .iter()
             .map(|(id, fr)| (id.clone(), f.bytes(fr).expect("a stored range").as_ref().to_string()))
@@ -680,7 +699,7 @@ mod tests {
         let first_len = std::fs::metadata(&path).unwrap().len();
         assert_eq!(read_back(&path, gen, lists.clone()), [("a".into(), "<a>".into()), ("b".into(), "<b>".into())]);
         // b changed: only its new text is appended, a's range stays.
-        let mut next = Fragments { store: load_store(&path, gen).unwrap(), lists: lists.clone() };
+        let mut next = Fragments { store: load_store(&path, gen).unwrap(), lists: lists.clone(), ..Default::default() };
         next.lists.get_mut("l").unwrap().insert("b".into(), Frag { sig: 3, bytes: Bytes::New(Arc::from("<B>")) });
         let (gen2, lists2) = save_store(&path, next, gen).unwrap();
         assert_eq!(gen2, gen, "appended to the same store");
@@ -693,7 +712,7 @@ mod tests {
         // and more), it is written anew with that one alone.
         let big = "x".repeat((1 << 20) + 10);
         let (gen3, lists3) = save_store(&path, fresh(&[("a", 1, &big)]), 0).unwrap();
-        let mut small = Fragments { store: load_store(&path, gen3).unwrap(), lists: lists3 };
+        let mut small = Fragments { store: load_store(&path, gen3).unwrap(), lists: lists3, ..Default::default() };
         small.lists.get_mut("l").unwrap().insert("a".into(), Frag { sig: 2, bytes: Bytes::New(Arc::from("<a2>")) });
         let (gen4, lists4) = save_store(&path, small, gen3).unwrap();
         assert_ne!(gen4, gen3, "a new store");

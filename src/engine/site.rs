@@ -642,7 +642,8 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 state.key = key;
                 state.items = items;
                 let b = shared.b;
-                let frags = shared.frags.take(|id| b.index.contains_key(id));
+                let mut frags = shared.frags.take(|id| b.index.contains_key(id));
+                state.frags.orders = std::mem::take(&mut frags.orders);
                 outcome.fragments = shared.frags.counts();
                 let mut inner = std::mem::take(&mut outcome.phases);
                 lap("render+write");

@@ -161,6 +161,36 @@ pub fn rank(b: &Backlog, g: &Graph, items: &[usize]) -> Vec<usize> {
     keyed.into_iter().map(|k| k.5).collect()
 }
 
+/// A signature of everything [`rank`] reads for `items`: each item's id,
+/// kind, status and priority (whether it is its id's own follows from the
+/// ids in order: the first with an id is), the edges that
+/// `ready` follows (waits-on and parents, by index), and `items`. The
+/// configuration (what is work, the status categories) is the caller's
+/// to cover. Equal signatures, equal ranks: a build keeps the backlog's
+/// rank from the last one when it is the same (a title edit).
+pub fn rank_sig(b: &Backlog, g: &Graph, items: &[usize]) -> u64 {
+    let mut h = crate::util::HashWriter::default();
+    h.u64(b.items.len() as u64);
+    for it in &b.items {
+        h.text(it.id());
+        h.text(it.kind());
+        h.opt_text(it.status());
+        h.u64(it.priority_rank() as u64);
+    }
+    for e in &g.edges {
+        if matches!(e.ty, EdgeType::DependsOn | EdgeType::Parent) {
+            h.u64(e.from as u64);
+            h.u64(e.to as u64);
+            h.bytes(&[u8::from(e.ty == EdgeType::Parent)]);
+        }
+    }
+    h.u64(items.len() as u64);
+    for &i in items {
+        h.u64(i as u64);
+    }
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,5 +274,42 @@ mod tests {
         // High: a and e are ready (a before e by id); b waits on c, so it
         // comes after them. Low: c unblocks b, so it precedes f. Done last.
         assert_eq!(ids, ["a", "e", "b", "c", "f", "d"]);
+    }
+
+    #[test]
+    fn the_rank_signature_follows_what_the_rank_reads_and_not_titles() {
+        let files = |a: &str, b: &str| {
+            vec![
+                ("epics/e.md".to_string(), "---\ntitle: E\nstatus: ready\n---\n".to_string()),
+                ("tasks/a.md".to_string(), format!("---\n{a}\n---\n")),
+                ("tasks/b.md".to_string(), format!("---\n{b}\n---\n")),
+            ]
+        };
+        let sig = |a: &str, b: &str| {
+            let f = files(a, b);
+            let refs: Vec<(&str, &str)> = f.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+            let bl = backlog(&refs);
+            let g = Graph::build(&bl);
+            let items: Vec<usize> = (0..bl.items.len()).collect();
+            (rank_sig(&bl, &g, &items), rank(&bl, &g, &items))
+        };
+        let base = sig("title: A\nstatus: ready", "title: B\nstatus: ready");
+        assert_eq!(base, sig("title: A renamed\nstatus: ready", "title: B\nstatus: ready"), "a title");
+        for (a, b, what) in [
+            ("title: A\nstatus: done", "title: B\nstatus: ready", "a status"),
+            ("title: A\nstatus: ready\npriority: high", "title: B\nstatus: ready", "a priority"),
+            ("title: A\nstatus: ready", "title: B\nstatus: ready\ndepends_on: [a]", "a dependency"),
+            ("title: A\nstatus: ready\nparent: e", "title: B\nstatus: ready", "a parent"),
+        ] {
+            let other = sig(a, b);
+            assert_ne!(base.0, other.0, "{what} changes the signature");
+        }
+        // The ranks differ where the signatures do (the signature is not
+        // merely different: the rank it keeps would be wrong).
+        assert_ne!(
+            base.1,
+            sig("title: A\nstatus: ready", "title: B\nstatus: ready\npriority: high").1,
+            "b's priority puts it first"
+        );
     }
 }

@@ -309,48 +309,7 @@ impl Schedule {
     /// (a parent is listed only as the target). Empty when the target is
     /// not scheduled.
     pub fn critical_path(&self, target: usize) -> Vec<usize> {
-        self.path_with(target, &self.incoming())
-    }
-
-    fn incoming(&self) -> Vec<Vec<(usize, f64)>> {
-        let mut inc = vec![Vec::new(); self.early.len()];
-        for &(u, v, w) in &self.edges {
-            inc[v].push((u, w));
-        }
-        inc
-    }
-
-    fn path_with(&self, target: usize, inc: &[Vec<(usize, f64)>]) -> Vec<usize> {
-        if self.get(target).is_none() {
-            return Vec::new();
-        }
-        // Leaves whose work lies on the path, collected from the target back.
-        let mut path = Vec::new();
-        // What `path` holds, so a long chain is not searched once per step.
-        let mut on_path = std::collections::HashSet::new();
-        let mut node = f(target);
-        let mut steps = 0;
-        while steps <= self.edges.len() {
-            steps += 1;
-            let Some(preds) = inc.get(node) else { break };
-            let ev = self.early[node];
-            let tight = preds
-                .iter()
-                .filter(|&&(u, w)| (self.early[u] + w - ev).abs() <= 1e-6)
-                // Prefer a finish event (the chain of work) over a structural start.
-                .min_by_key(|&&(u, _)| (u % 2 == 0, u / 2, u));
-            let Some(&(u, _)) = tight else { break };
-            // Stepping from F(i) back to S(i) crosses i's own work.
-            if node % 2 == 1 && u == node - 1 && !self.summary[u / 2] && on_path.insert(u / 2) {
-                path.push(u / 2);
-            }
-            node = u;
-        }
-        path.reverse();
-        if path.last() != Some(&target) {
-            path.push(target);
-        }
-        path
+        Tracer::new(self).path(target)
     }
 
     /// The critical paths toward each due date: one per scheduled item with
@@ -367,8 +326,96 @@ impl Schedule {
         targets.extend(last);
         targets.sort_unstable();
         targets.dedup();
-        let inc = self.incoming();
-        targets.into_iter().map(|t| CriticalPath { target: t, path: self.path_with(t, &inc) }).collect()
+        let mut tracer = Tracer::new(self);
+        targets.into_iter().map(|t| CriticalPath { target: t, path: tracer.path(t) }).collect()
+    }
+}
+
+/// Walks critical paths back ([`Schedule::critical_path`]) for many
+/// targets: the event graph's incoming edges in one flat list, and the
+/// step the walk takes from each event, found on the first visit (paths
+/// toward many due dates share their tails: each step is chosen once).
+struct Tracer<'s> {
+    s: &'s Schedule,
+    /// `preds[start[v]..start[v + 1]]`: the edges into event `v`, in the
+    /// schedule's edge order.
+    start: Vec<usize>,
+    preds: Vec<(usize, f64)>,
+    /// Per event: the predecessor the walk steps to; `UNKNOWN` until
+    /// visited, `NONE` when no constraint binds.
+    step: Vec<usize>,
+    /// Per item: the walk that last put it on its path (no set per walk).
+    seen: Vec<usize>,
+    walk: usize,
+}
+
+impl<'s> Tracer<'s> {
+    const UNKNOWN: usize = usize::MAX;
+    const NONE: usize = usize::MAX - 1;
+
+    fn new(s: &'s Schedule) -> Tracer<'s> {
+        let n = s.early.len();
+        let mut start = vec![0usize; n + 1];
+        for &(_, v, _) in &s.edges {
+            if v < n {
+                start[v + 1] += 1;
+            }
+        }
+        for k in 0..n {
+            start[k + 1] += start[k];
+        }
+        let mut fill = start.clone();
+        let mut preds = vec![(0usize, 0.0f64); start[n]];
+        for &(u, v, w) in &s.edges {
+            if v < n {
+                preds[fill[v]] = (u, w);
+                fill[v] += 1;
+            }
+        }
+        Tracer { s, start, preds, step: vec![Self::UNKNOWN; n], seen: vec![usize::MAX; s.summary.len()], walk: 0 }
+    }
+
+    /// The predecessor of event `node` along a binding constraint (no
+    /// slack), preferring a finish event (the chain of work) over a
+    /// structural start, then the smallest index.
+    fn step(&mut self, node: usize) -> Option<usize> {
+        if self.step[node] == Self::UNKNOWN {
+            let ev = self.s.early[node];
+            let early = &self.s.early;
+            let tight = self.preds[self.start[node]..self.start[node + 1]]
+                .iter()
+                .filter(|&&(u, w)| (early[u] + w - ev).abs() <= 1e-6)
+                .min_by_key(|&&(u, _)| (u % 2 == 0, u / 2, u));
+            self.step[node] = tight.map_or(Self::NONE, |&(u, _)| u);
+        }
+        Some(self.step[node]).filter(|&u| u != Self::NONE)
+    }
+
+    fn path(&mut self, target: usize) -> Vec<usize> {
+        let s = self.s;
+        if s.get(target).is_none() {
+            return Vec::new();
+        }
+        self.walk += 1;
+        // Leaves whose work lies on the path, collected from the target back.
+        let mut path = Vec::new();
+        let mut node = f(target);
+        let mut steps = 0;
+        while steps <= s.edges.len() && node < self.step.len() {
+            steps += 1;
+            let Some(u) = self.step(node) else { break };
+            // Stepping from F(i) back to S(i) crosses i's own work.
+            if node % 2 == 1 && u == node - 1 && !s.summary[u / 2] && self.seen[u / 2] != self.walk {
+                self.seen[u / 2] = self.walk;
+                path.push(u / 2);
+            }
+            node = u;
+        }
+        path.reverse();
+        if path.last() != Some(&target) {
+            path.push(target);
+        }
+        path
     }
 }
 

@@ -15,6 +15,10 @@
 //! only appends the new ones to it), and each is a range of it with the
 //! CRC-32 its bytes had when written; a range whose bytes no longer match
 //! is rendered again.
+//!
+//! Beside the fragments, the **orders** of the lists: a list's order of
+//! items (the backlog's rank) with a signature of everything the order is
+//! computed from, made again only when that signature changed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,12 +43,22 @@ pub struct Frag {
 /// One list's fragments: item id → fragment.
 pub type List = crate::util::StrMap<Frag>;
 
-/// Fragments by list (`backlog_row|`, `card|../`, `items_json`), and the
-/// store their [`Bytes::Stored`] ranges are in.
+/// A list's order of items (their indices in the backlog), with the
+/// signature of what it was computed from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    pub sig: u64,
+    pub items: Vec<u32>,
+}
+
+/// Fragments by list (`backlog_row|`, `card|../`, `items_json`), the
+/// store their [`Bytes::Stored`] ranges are in, and the lists' orders by
+/// name.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Fragments {
     pub store: Arc<String>,
     pub lists: BTreeMap<String, List>,
+    pub orders: BTreeMap<String, Order>,
 }
 
 impl Fragments {
@@ -94,6 +108,8 @@ pub struct Cache {
     /// are in `prev`); `None`: none are kept (a build whose caller does
     /// not save them: `serve`, `site::render`).
     next: Option<Mutex<BTreeMap<String, List>>>,
+    /// The orders computed (kept ones stay in `prev`).
+    orders: Mutex<BTreeMap<String, Order>>,
     /// Fragments rendered, and asked for.
     rendered: AtomicUsize,
     asked: AtomicUsize,
@@ -134,7 +150,41 @@ impl Cache {
             l.retain(|id, _| live(id));
         }
         lists.retain(|_, l| !l.is_empty());
-        Fragments { store: self.prev.store.clone(), lists }
+        let mut orders = std::mem::take(&mut self.prev.orders);
+        orders.append(&mut self.orders.lock().unwrap_or_else(|e| e.into_inner()));
+        Fragments { store: self.prev.store.clone(), lists, orders }
+    }
+
+    /// The order named `name` of the `n` items of the backlog: the last
+    /// build's when its signature is `sig` (the caller's signature of
+    /// everything `make` reads), else `make()`, kept for the next build.
+    /// Without a last build to reuse (`serve`, `site::render`), `make()`
+    /// alone.
+    pub fn order(
+        &self,
+        name: &str,
+        sig: impl FnOnce() -> u64,
+        n: usize,
+        make: impl FnOnce() -> Vec<usize>,
+    ) -> Vec<usize> {
+        if !self.keeps() {
+            return make();
+        }
+        let sig = sig();
+        if let Some(o) = self.prev.orders.get(name).filter(|o| o.sig == sig) {
+            // Indices of a backlog of another size cannot share the
+            // signature; checked all the same (no index out of range).
+            let items: Vec<usize> = o.items.iter().map(|&i| i as usize).collect();
+            if items.iter().all(|&i| i < n) {
+                return items;
+            }
+        }
+        let items = make();
+        if let Ok(kept) = items.iter().map(|&i| u32::try_from(i)).collect::<Result<Vec<u32>, _>>() {
+            let mut orders = self.orders.lock().unwrap_or_else(|e| e.into_inner());
+            orders.insert(name.to_string(), Order { sig, items: kept });
+        }
+        items
     }
 
     /// The positions in `items` of the fragments [`Cache::get`] would
@@ -226,7 +276,7 @@ mod tests {
             }
             lists.insert(name, out);
         }
-        Fragments { store: store.into(), lists }
+        Fragments { store: store.into(), lists, orders: f.orders }
     }
 
     #[test]

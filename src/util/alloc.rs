@@ -1,6 +1,6 @@
 //! Allocator settings, in one place: the binary installs mimalloc as the
 //! global allocator (`src/main.rs`) and calls [`startup`] first thing;
-//! `cairn build` calls [`purge_lazily`]. Each default yields to the
+//! `cairn build` calls [`for_build`]. Each default yields to the
 //! matching `MIMALLOC_*` environment variable.
 
 /// Options of mimalloc's `mi_option_t` (the same numbers in its v2 and v3
@@ -15,7 +15,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// the same speed. No transparent huge pages (mimalloc's own switch,
 /// `MIMALLOC_ALLOW_THP`, is read before `main`): with them every purge and
 /// re-fault zeroes 2 MB, and `cairn ready` on 100,000 items swung between
-/// 1.5 and 2.9 s instead of a steady 1.7 s (BENCHMARKS.md, "Work graph").
+/// 1.5 and 2.9 s instead of a steady 1.7 s (BENCHMARKS.md, "Work graph");
+/// `cairn build` allows them again ([`for_build`]).
 pub fn startup() {
     // SAFETY: `mi_option_set_default` stores an integer option; the caller
     // runs this before other threads exist, so nothing races with it.
@@ -32,19 +33,35 @@ pub fn startup() {
     }
 }
 
-/// Lets mimalloc keep freed memory 100 ms before returning it to the OS
-/// (its own default is 10 ms), unless `MIMALLOC_PURGE_DELAY` says otherwise.
-/// [`startup`] makes it return memory at once, which suits the long-lived
-/// `serve` and the 100,000-item loads; rendering a site frees and reuses
-/// page buffers all the time, and at once meant ~18,000 `madvise` calls per
-/// 10,000-item build (0.5 s in the calls alone, plus the TLB shootdowns on
-/// the other core and the page faults after them): ~2,300 with 100 ms, for
-/// ~10-20 MB more peak memory (BENCHMARKS.md, "Site build").
-pub fn purge_lazily() {
+/// The allocator settings of `cairn build`, over [`startup`]'s:
+///
+/// - mimalloc keeps freed memory 100 ms before returning it to the OS (its
+///   own default is 10 ms), unless `MIMALLOC_PURGE_DELAY` says otherwise.
+///   [`startup`] makes it return memory at once, which suits the
+///   long-lived `serve` and the 100,000-item loads; rendering a site frees
+///   and reuses page buffers all the time, and at once meant ~18,000
+///   `madvise` calls per 10,000-item build (0.5 s in the calls alone, plus
+///   the TLB shootdowns on the other core and the page faults after them):
+///   ~2,300 with 100 ms, for ~10-20 MB more peak memory (BENCHMARKS.md,
+///   "Site build").
+/// - Transparent huge pages are allowed again (unless
+///   `MIMALLOC_ALLOW_THP` says otherwise): a build touches 120 MB at
+///   10,000 items, and at 4 KB a page that is 30,000 page faults, a
+///   quarter of a one-title rebuild's time; with huge pages 1,300
+///   (BENCHMARKS.md, "Incremental build, round 9"). With the 100 ms delay
+///   above, the purges that made `ready` swing do not happen in a build.
+pub fn for_build() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: `mi_option_set` stores an integer option; it runs before
         // the build starts its worker threads.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
+    }
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // SAFETY: PR_SET_THP_DISABLE only sets a flag on this process.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
+        }
     }
 }
 

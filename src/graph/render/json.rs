@@ -1,7 +1,7 @@
 //! `cairn graph --format json`.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{is_critical, Subgraph};
 use crate::graph::schedule::Schedule;
@@ -28,7 +28,17 @@ pub fn render_compact(b: &Backlog, g: &Graph, s: &Schedule, sub: &Subgraph) -> V
 struct Doc<'a> {
     nodes: Vec<Node<'a>>,
     edges: Vec<EdgeOut<'a>>,
-    critical_paths: Vec<Value>,
+    critical_paths: Vec<PathOut<'a>>,
+}
+
+/// A critical path, its fields in the order [`render`] has always
+/// written them (no `Value` of each made first).
+#[derive(Serialize)]
+struct PathOut<'a> {
+    to: &'a str,
+    due: Option<String>,
+    slack_days: Option<Value>,
+    path: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -89,19 +99,16 @@ fn doc<'a>(b: &'a Backlog, g: &'a Graph, s: &Schedule, sub: &Subgraph) -> Doc<'a
             }
         })
         .collect();
-    let in_sub: std::collections::HashSet<usize> = sub.nodes.iter().copied().collect();
-    let critical_paths: Vec<Value> = s
+    // `sub.nodes` is sorted (`select`): membership by binary search.
+    let critical_paths: Vec<PathOut> = s
         .critical_paths(b)
         .into_iter()
-        .filter(|p| in_sub.contains(&p.target))
-        .map(|p| {
-            let t = s.get(p.target);
-            json!({
-                "to": b.items[p.target].id(),
-                "due": b.items[p.target].due.as_ref().map(|d| d.value.to_string()),
-                "slack_days": t.map(|t| crate::util::json::num(round(t.slack))),
-                "path": p.path.iter().map(|&i| b.items[i].id()).collect::<Vec<_>>(),
-            })
+        .filter(|p| sub.nodes.binary_search(&p.target).is_ok())
+        .map(|p| PathOut {
+            to: b.items[p.target].id(),
+            due: b.items[p.target].due.as_ref().map(|d| d.value.to_string()),
+            slack_days: s.get(p.target).map(|t| crate::util::json::num(round(t.slack))),
+            path: p.path.iter().map(|&i| b.items[i].id()).collect(),
         })
         .collect();
     Doc { nodes, edges, critical_paths }

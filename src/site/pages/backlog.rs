@@ -12,7 +12,13 @@ impl Shared<'_> {
         let b = self.b;
         let items: Vec<usize> =
             (0..b.items.len()).filter(|&i| self.urls[i].is_some() && self.cards[i].is_work).collect();
-        let items = crate::graph::ready::rank(b, self.g, &items);
+        // The rank is the last build's when nothing it reads changed.
+        let items = self.frags.order(
+            "backlog",
+            || crate::graph::ready::rank_sig(b, self.g, &items),
+            b.items.len(),
+            || crate::graph::ready::rank(b, self.g, &items),
+        );
         let kinds: BTreeSet<&str> = items.iter().map(|&i| b.items[i].kind()).collect();
         let statuses: BTreeSet<&str> = items.iter().filter_map(|&i| b.items[i].status()).collect();
         // The rows, `m.backlog_row(c, root)` per item, as fragments kept
