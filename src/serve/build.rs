@@ -143,6 +143,9 @@ pub struct Builder {
     /// `files` until it takes them).
     fresh: Vec<String>,
     env: Option<Arc<Environment<'static>>>,
+    /// The site-wide lists' fragments of the last full build or settle
+    /// phase, for the next one to reuse.
+    frags: KeptFragments,
     /// The `site` value changed in a fast build: the settle phase renders all.
     force_full: bool,
     /// What HEAD pointed to when history was last read.
@@ -198,6 +201,7 @@ impl Builder {
             walk_diags: Vec::new(),
             fresh: Vec::new(),
             env: None,
+            frags: KeptFragments::default(),
             force_full: false,
             git_head: None,
             head_date: None,
@@ -314,6 +318,8 @@ impl Builder {
         let env = site::environment(&theme).map_err(|e| e.to_string())?;
         self.theme_assets = theme.assets;
         self.env = Some(Arc::new(env));
+        // Rendered with the templates and configuration replaced here.
+        self.frags.renew();
         self.config = Some(config);
         Ok(())
     }
@@ -511,10 +517,13 @@ impl Builder {
             }
             _ => None,
         };
-        let shared = shared.unwrap_or_else(|| Shared::new(&inputs));
+        let mut shared = shared.unwrap_or_else(|| Shared::new(&inputs));
         lap("shared");
         let site_value = serde_json::to_string(&shared.site).unwrap_or_default();
         let full = inc.is_none() || last.is_none();
+        // A full build renders the site-wide lists: their fragments are
+        // kept for the settle phases (a fast build renders none).
+        let kept = full.then(|| self.frags.lend(&mut shared));
         if full {
             self.sched_sigs = Arc::new(settle::schedule_sigs(&shared));
         }
@@ -528,7 +537,11 @@ impl Builder {
         };
         let n = jobs.len();
         let never = AtomicBool::new(false);
-        let out = run_jobs(&shared, &env, &jobs, &never).map_err(|e| e.to_string())?.unwrap_or_default();
+        let out = run_jobs(&shared, &env, &jobs, &never);
+        if let Some(epoch) = kept {
+            self.frags.keep(epoch, &mut shared);
+        }
+        let out = out.map_err(|e| e.to_string())?.unwrap_or_default();
         lap("render");
         let mut site: SiteMap = match (&last, full) {
             (Some(l), false) => (*l.site).clone(),
@@ -652,6 +665,52 @@ impl Builder {
         let stats =
             BuildStats { phase, seconds: start.elapsed().as_secs_f64(), parsed: 0, rendered_jobs: 0, ok: false };
         (Arc::new(snap), stats)
+    }
+}
+
+/// The fragments of the site-wide lists (`site::fragments`: backlog rows,
+/// board cards, `items.json` entries) between a `serve`'s builds, in
+/// memory: a settle phase renders only those of the items whose card or
+/// item object changed, not 100,000 rows. They are valid for the templates
+/// and configuration they were rendered with: loading those again starts
+/// a new epoch, and fragments of an older one are not kept.
+#[derive(Clone, Default)]
+pub(super) struct KeptFragments(Arc<std::sync::Mutex<(u64, crate::site::fragments::Fragments)>>);
+
+impl KeptFragments {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, crate::site::fragments::Fragments)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new epoch, with no fragments.
+    fn renew(&self) {
+        let mut g = self.lock();
+        g.0 += 1;
+        g.1 = Default::default();
+    }
+
+    /// Hands the fragments to `shared`'s cache (which records what it
+    /// renders) and returns their epoch, for [`KeptFragments::keep`].
+    /// Computes the signatures first (see [`Shared::prepare`]).
+    pub(super) fn lend(&self, shared: &mut Shared) -> u64 {
+        let (epoch, f) = {
+            let mut g = self.lock();
+            (g.0, std::mem::take(&mut g.1))
+        };
+        shared.frags = crate::site::fragments::Cache::keeping(f);
+        shared.prepare();
+        epoch
+    }
+
+    /// Keeps the fragments `shared` used and rendered (those of items
+    /// still in its backlog), unless the epoch is over.
+    pub(super) fn keep(&self, epoch: u64, shared: &mut Shared) {
+        let b = shared.b;
+        let f = shared.frags.take(|id| b.index.contains_key(id));
+        let mut g = self.lock();
+        if g.0 == epoch {
+            g.1 = f;
+        }
     }
 }
 

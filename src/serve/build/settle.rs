@@ -44,6 +44,8 @@ pub struct SettleJob {
     /// making every card again (seconds and hundreds of MB at 100,000
     /// items, while the builder keeps its own for the next save).
     parts: Option<Arc<crate::site::pages::Parts>>,
+    /// The site-wide lists' fragments, lent to the phase's render.
+    frags: super::KeptFragments,
     start: Instant,
 }
 
@@ -105,7 +107,7 @@ impl SettleJob {
             Some(parts) => Shared::reusing(&inputs, parts, &[], true, true),
             None => None,
         };
-        let shared = shared.unwrap_or_else(|| Shared::new(&inputs));
+        let mut shared = shared.unwrap_or_else(|| Shared::new(&inputs));
         lap("shared");
         if cancel.load(Ordering::Relaxed) {
             return None;
@@ -123,7 +125,12 @@ impl SettleJob {
             .map(|(id, _)| id.clone())
             .collect();
         let jobs: Vec<Job> = if full { shared.jobs() } else { wider_jobs(&shared, last, pending, &moved) };
-        let out = run_jobs(&shared, &self.env, &jobs, cancel).ok()??;
+        // The fragments go back even when the phase is cancelled: those
+        // rendered so far are as good as the rest.
+        let epoch = self.frags.lend(&mut shared);
+        let out = run_jobs(&shared, &self.env, &jobs, cancel);
+        self.frags.keep(epoch, &mut shared);
+        let out = out.ok()??;
         lap("render");
         let keys: Vec<Option<String>> = jobs.iter().map(|j| crate::engine::site::job_key(&shared, j)).collect();
         let linked = shared.linked_files();
@@ -222,6 +229,7 @@ impl Builder {
             sched_sigs: self.sched_sigs.clone(),
             history_changed,
             parts,
+            frags: self.frags.clone(),
             start,
         })
     }

@@ -95,4 +95,21 @@ fn settled_builds_equal_full_builds_and_problems_show_after_settling() {
     let s = edit(&mut b, story, "status: todo", "status: in_progress");
     assert_eq!(s.report.errors(), errors);
     assert_same_as_full(&s, &root);
+    // A template of the backlog's own: the kept fragments of the lists
+    // (rendered with the embedded macros) are not used again.
+    let macros = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/macros.html")).unwrap();
+    let own = macros.replacen("<tr><td>{{ idlink(c, root) }}", "<tr class=own><td>{{ idlink(c, root) }}", 1);
+    assert_ne!(own, macros, "the backlog row is in macros.html");
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    let path = root.join("templates/macros.html");
+    std::fs::write(&path, own).unwrap();
+    let changes = Changes { paths: BTreeSet::from([path]), rescan: false };
+    let (s, _, pending) = b.incremental(&changes, &never);
+    let s = b.settle(&pending, &never).map(|(s, _)| s).unwrap_or(s);
+    assert!(String::from_utf8_lossy(&s.site["backlog.html"].bytes()).contains("<tr class=own>"));
+    assert_same_as_full(&s, &root);
+    // And a title edit after it: the other rows are the new template's.
+    let s = edit(&mut b, story, "title: Edited ", "title: Edited again ");
+    assert_eq!(String::from_utf8_lossy(&s.site["backlog.html"].bytes()).matches("<tr><td>").count(), 0);
+    assert_same_as_full(&s, &root);
 }
