@@ -617,6 +617,8 @@ mod tests {
         let mut list = List::default();
         list.insert("a".to_string(), Frag { sig: 5, bytes: Bytes::Stored { off: 25, len: 10, crc: 77 } });
         s.frags.lists.insert("backlog_row|".into(), list);
+        s.frags.orders.insert("backlog".into(), Order { sig: 8, items: vec![2, 0, u32::MAX] });
+        s.frags.orders.insert("empty".into(), Order { sig: 0, items: Vec::new() });
         s.store_gen = 3;
         let bytes = s.encode();
         assert_eq!(State::decode(&bytes), Some(s.clone()));

@@ -106,7 +106,7 @@ pub struct Cache {
     prev: Fragments,
     /// The fragments rendered (kept ones are the last build's, as they
     /// are in `prev`); `None`: none are kept (a build whose caller does
-    /// not save them: `serve`, `site::render`).
+    /// not keep them: `site::render`, `serve`'s fast builds).
     next: Option<Mutex<BTreeMap<String, List>>>,
     /// The orders computed (kept ones stay in `prev`).
     orders: Mutex<BTreeMap<String, Order>>,
@@ -158,8 +158,7 @@ impl Cache {
     /// The order named `name` of the `n` items of the backlog: the last
     /// build's when its signature is `sig` (the caller's signature of
     /// everything `make` reads), else `make()`, kept for the next build.
-    /// Without a last build to reuse (`serve`, `site::render`), `make()`
-    /// alone.
+    /// A cache that keeps nothing (`site::render`): `make()` alone.
     pub fn order(
         &self,
         name: &str,
@@ -336,5 +335,36 @@ mod tests {
         let got = plain.get::<()>("l", &items, |k| Ok(items[k].0.to_string())).unwrap();
         assert_eq!(concat(&got), "abd");
         assert!(plain.take(|_| true).is_empty());
+    }
+
+    #[test]
+    fn an_order_is_made_again_only_when_its_signature_changed() {
+        let made = std::cell::Cell::new(0);
+        let make = |v: Vec<usize>| {
+            made.set(made.get() + 1);
+            v
+        };
+        let mut first = Cache::keeping(Fragments::default());
+        assert_eq!(first.order("o", || 1, 3, || make(vec![2, 0, 1])), [2, 0, 1]);
+        let kept = first.take(|_| true);
+        assert_eq!(kept.orders["o"], Order { sig: 1, items: vec![2, 0, 1] });
+        // Same signature: the kept order, not made.
+        let mut second = Cache::keeping(kept.clone());
+        assert_eq!(second.order("o", || 1, 3, || make(vec![0, 1, 2])), [2, 0, 1]);
+        assert_eq!(made.get(), 1);
+        // One not asked for is carried to the next build.
+        assert_eq!(second.take(|_| true).orders, kept.orders);
+        // Another signature: made again, and that one kept.
+        let mut third = Cache::keeping(kept.clone());
+        assert_eq!(third.order("o", || 2, 3, || make(vec![0, 1, 2])), [0, 1, 2]);
+        assert_eq!(made.get(), 2);
+        assert_eq!(third.take(|_| true).orders["o"], Order { sig: 2, items: vec![0, 1, 2] });
+        // An index out of range (a damaged state) is not used.
+        let fourth = Cache::keeping(kept);
+        assert_eq!(fourth.order("o", || 1, 2, || make(vec![1, 0])), [1, 0]);
+        // A cache that keeps nothing makes the order and keeps nothing.
+        let mut plain = Cache::default();
+        assert_eq!(plain.order("o", || unreachable!("no signature needed"), 1, || vec![0]), [0]);
+        assert!(plain.take(|_| true).orders.is_empty());
     }
 }
