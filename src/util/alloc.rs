@@ -119,4 +119,22 @@ mod tests {
         let e = super::try_buffer("the test's list", usize::MAX / 2).unwrap_err();
         assert!(e.starts_with("not enough memory for the test's list"), "{e}");
     }
+
+    /// Every command starts with huge pages off; `cairn build` turns them
+    /// on again (unless `MIMALLOC_ALLOW_THP` decides).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn huge_pages_are_off_but_for_builds() {
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+            return;
+        }
+        // SAFETY: PR_GET_THP_DISABLE only reads this process's flag.
+        let off = || unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) } == 1;
+        super::startup();
+        assert!(off(), "off after startup");
+        super::for_build();
+        assert!(!off(), "on for a build");
+        super::startup();
+        assert!(off());
+    }
 }
