@@ -580,12 +580,17 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
     // The last build's state and fragment store are read and decoded (on
     // one thread) while the context and signatures are computed (on the
     // others): the two overlap.
-    let ((mut prev, store, read), (mut shared, key, sigs, ctx_s, sig_s)) = rayon::join(
+    let ((mut prev, mut outgoing, store, read), (mut shared, key, sigs, ctx_s, sig_s)) = rayon::join(
         || {
             let t = std::time::Instant::now();
-            let prev = if req.full { None } else { State::load(&state_path) };
+            // With `--full` the last state is used for nothing but the
+            // output it describes (kept as the spare: `write::run`).
+            let (prev, outgoing) = match State::load(&state_path) {
+                Some(s) if req.full => (None, Some(s)),
+                s => (s, None),
+            };
             let store = prev.as_ref().and_then(|p| super::persist::load_store(&store_path, p.store_gen));
-            (prev, store, t.elapsed().as_secs_f64())
+            (prev, outgoing, store, t.elapsed().as_secs_f64())
         },
         || {
             let t = std::time::Instant::now();
@@ -630,13 +635,17 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
         Err(e) => Err(e),
     };
     lap("state+plan");
+    let mut altered = false;
     loop {
+        // A full build is handed the last state for the output it
+        // replaces (see `write::run`).
+        let replaced = if why.is_err() && !altered { outgoing.take().or_else(|| prev.take()) } else { None };
         let plan = match (&why, prev.as_mut()) {
             (Ok(keys), Some(p)) => Some((p, keys)),
             _ => None,
         };
         let ctx = super::write::Ctx { inputs, shared: &shared, env: &env, theme, out: req.out, progress, site_sigs };
-        match super::write::run(&ctx, plan, &spare) {
+        match super::write::run(&ctx, plan, replaced.as_ref(), &spare) {
             Ok((mut outcome, mut state)) => {
                 outcome.full = why.err();
                 state.key = key;
@@ -671,6 +680,8 @@ pub fn build(inputs: &Inputs, theme: &Theme, req: &Request, progress: Progress) 
                 return Ok(outcome);
             }
             Err(Error::Altered(p)) if why.is_ok() => {
+                // Not kept as the spare either: it holds a file of its own.
+                altered = true;
                 why = Err(format!("`{p}` in the output folder was changed since the last build"));
             }
             Err(e) => return Err(e.into()),

@@ -19,7 +19,7 @@
 //!   modification time: [`check_output`]): a file added, removed or
 //!   replaced by hand and the build is a full one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -307,10 +307,15 @@ fn check_output(out: &Path, prev: &State) -> Result<(), Altered> {
 }
 
 /// Renders and writes a build; `plan` is the last state and the stale job
-/// keys (`None`: full build).
+/// keys (`None`: full build). A full build is given the last state, if
+/// any, as `replaced`: when the output folder is still the one it
+/// describes, the replaced output is kept as the spare (its differences
+/// from the new output are those of the files' content hashes), instead
+/// of 40,000 files deleted now and linked again by the next build.
 pub(super) fn run(
     ctx: &Ctx,
     mut plan_mut: Option<(&mut State, &HashSet<String>)>,
+    replaced: Option<&State>,
     spare: &Path,
 ) -> Result<(Outcome, State), Error> {
     let plan: Option<(&State, &HashSet<String>)> = plan_mut.as_ref().map(|(p, k)| (&**p, *k));
@@ -364,11 +369,15 @@ pub(super) fn run(
             true
         }
         _ => {
-            let kept = into_fresh(ctx, &render, &reuse, plan.map(|p| p.0), &rec, spare)?;
-            if plan.is_none() || !kept {
+            let described = plan.is_none() && replaced.is_some_and(|r| describes(ctx.out, r));
+            let kept = into_fresh(ctx, &render, &reuse, plan.map(|p| p.0), described, &rec, spare)?;
+            if (plan.is_none() && !described) || !kept {
                 if spare.exists() {
                     let _ = remove_tree(spare);
                 }
+                let _ = std::fs::remove_file(&dirty);
+            } else if plan.is_none() {
+                // The spare is the output `replaced` describes, whole.
                 let _ = std::fs::remove_file(&dirty);
             }
             kept
@@ -380,6 +389,10 @@ pub(super) fn run(
     let kept: Vec<String> = reuse.into_iter().map(|(k, _)| k).collect();
     // The spare is now the last build's output (its differences recorded below).
     let spare_is_last = plan.is_some() && spare_kept;
+    let spare_replaced = match replaced {
+        Some(r) if plan.is_none() && spare_kept => Some(r),
+        _ => None,
+    };
     // An incremental build's state is the last one's with the jobs rendered
     // again: the kept jobs are moved over as they are (not copied one by
     // one: 10,000 jobs, 40,000 files at 10,000 items).
@@ -405,13 +418,16 @@ pub(super) fn run(
     }
     let folder_names = folder_names.unwrap_or_else(|| folders(jobs.values().flat_map(JobOut::paths)));
     let dirs = folder_names.into_iter().filter_map(|d| dir_mtime(&ctx.out.join(&d)).map(|t| (d, t))).collect();
-    let spare_diff = spare_is_last.then(|| {
-        let mut v = rec.changed.into_inner().unwrap_or_else(|e| e.into_inner());
-        v.append(&mut gone);
-        v.sort_unstable();
-        v.dedup();
-        v
-    });
+    let spare_diff = match spare_replaced {
+        Some(r) => Some(differences(&r.jobs, &jobs)),
+        None => spare_is_last.then(|| {
+            let mut v = rec.changed.into_inner().unwrap_or_else(|e| e.into_inner());
+            v.append(&mut gone);
+            v.sort_unstable();
+            v.dedup();
+            v
+        }),
+    };
     let (files, pages) =
         jobs.values().flat_map(JobOut::paths).fold((0, 0), |(f, h), p| (f + 1, h + usize::from(p.ends_with(".html"))));
     phases.push(("state merged", t.elapsed().as_secs_f64()));
@@ -450,17 +466,41 @@ pub(super) fn run(
     ))
 }
 
+/// Whether `out` is the output `state` describes: every folder's time
+/// and every file's stamp as recorded (a file written over in place since,
+/// which a build does not notice, is noticed here: it must not come back
+/// from the spare after `--full` rewrote it).
+fn describes(out: &Path, state: &State) -> bool {
+    check_output(out, state).is_ok()
+        && state.jobs.par_iter().all(|(_, j)| j.files.iter().all(|(p, f)| f.unchanged(&out.join(p))))
+}
+
+/// The paths where two outputs differ, sorted: a file of one that the
+/// other lacks or has with another content hash.
+fn differences(old: &StrMap<JobOut>, new: &StrMap<JobOut>) -> Vec<String> {
+    let files = |m: &StrMap<JobOut>| -> HashMap<String, u64> {
+        m.values().flat_map(|j| j.files.iter().map(|(p, f)| (p.clone(), f.hash))).collect()
+    };
+    let (old, new) = (files(old), files(new));
+    let mut v: Vec<String> = new.iter().filter(|(p, h)| old.get(*p) != Some(h)).map(|(p, _)| p.clone()).collect();
+    v.extend(old.keys().filter(|p| !new.contains_key(*p)).cloned());
+    v.sort_unstable();
+    v
+}
+
 /// A new folder swapped in; the replaced one kept as the spare after an
-/// incremental build. Returns whether it was kept.
+/// incremental build, or after a full one when `keep` (the last state
+/// describes it). Returns whether it was kept.
 fn into_fresh(
     ctx: &Ctx,
     render: &[(Job, Option<String>)],
     reuse: &[(String, &JobOut)],
     prev: Option<&State>,
+    keep: bool,
     rec: &Record,
     spare: &Path,
 ) -> Result<bool, Error> {
-    let keep_at = prev.map(|_| spare);
+    let keep_at = (prev.is_some() || keep).then_some(spare);
     let (_, kept) = site::write::write_with_keep(ctx.out, keep_at, |sink: &DirSink| -> Result<(), Error> {
         let prev_dir = sink.previous().map(Path::to_path_buf);
         let put = |path: &str, bytes: &[u8], old: Option<&FileState>| -> Result<FileState, Error> {
