@@ -5,16 +5,19 @@ builds, with quartiles and the 90th percentile of the wall time (see
 BENCHMARKS.md, "Incremental build, round 9"): on a host whose speed
 drifts, only alternation compares.
 
-Usage: scripts/bench-ab.py RUNS BIN_A BIN_B [ITEMS] [--full]
-  default: a title edit, then a build; --full: `build --full`, no edit.
+Usage: scripts/bench-ab.py RUNS BIN_A BIN_B [ITEMS] [--full | --after-full]
+  default: a title edit, then a build; --full: `build --full`, no edit;
+  --after-full: a `build --full` (not measured), then a title edit and a
+  build (measured).
 Each binary gets its own copy of the backlog (the build state and the
 query index are keyed by the binary: one copy for both would make every
 build a full one). Work folders go under $W (default /dev/shm/cairn-ab);
 the generator is $GEN (default target/release/examples/gen)."""
 import glob, os, random, re, resource, shutil, statistics, subprocess, sys, time
 
-args = [a for a in sys.argv[1:] if a != "--full"]
+args = [a for a in sys.argv[1:] if a not in ("--full", "--after-full")]
 full = "--full" in sys.argv[1:]
+after_full = "--after-full" in sys.argv[1:]
 if len(args) < 3:
     sys.exit(__doc__)
 runs, bins = int(args[0]), {"A": args[1], "B": args[2]}
@@ -44,6 +47,8 @@ for x in "AB":
 res = {"A": [], "B": []}
 for _ in range(runs):
     for x in "AB":
+        if after_full:
+            build(x, ["--full"])
         if not full:
             f = sorted(glob.glob(f"{w}/{x}/stories/*.md"))[0]
             with open(f) as fh:
@@ -52,7 +57,7 @@ for _ in range(runs):
             with open(f, "w") as fh:
                 fh.write(s)
         res[x].append(build(x, ["--full"] if full else []))
-what = "full build" if full else "title edit"
+what = "full build" if full else "title edit after --full" if after_full else "title edit"
 for x in "AB":
     v = res[x]
     wall = sorted(r[0] for r in v)
