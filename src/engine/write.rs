@@ -478,12 +478,13 @@ fn describes(out: &Path, state: &State) -> bool {
 /// The paths where two outputs differ, sorted: a file of one that the
 /// other lacks or has with another content hash.
 fn differences(old: &StrMap<JobOut>, new: &StrMap<JobOut>) -> Vec<String> {
-    let files = |m: &StrMap<JobOut>| -> HashMap<String, u64> {
-        m.values().flat_map(|j| j.files.iter().map(|(p, f)| (p.clone(), f.hash))).collect()
-    };
+    fn files(m: &StrMap<JobOut>) -> HashMap<&str, u64> {
+        m.values().flat_map(|j| j.files.iter().map(|(p, f)| (p.as_str(), f.hash))).collect()
+    }
     let (old, new) = (files(old), files(new));
-    let mut v: Vec<String> = new.iter().filter(|(p, h)| old.get(*p) != Some(h)).map(|(p, _)| p.clone()).collect();
-    v.extend(old.keys().filter(|p| !new.contains_key(*p)).cloned());
+    // Only the paths that differ are copied (40,000 paths at 10,000 items).
+    let mut v: Vec<String> = new.iter().filter(|(p, h)| old.get(*p) != Some(h)).map(|(p, _)| p.to_string()).collect();
+    v.extend(old.keys().filter(|p| !new.contains_key(*p)).map(|p| p.to_string()));
     v.sort_unstable();
     v
 }

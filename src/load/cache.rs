@@ -1110,14 +1110,16 @@ mod tests {
         super::Listing::read(r, CONFIG.as_bytes())
     }
 
+    /// The item files a walk of the root finds.
+    fn walked(r: &Path) -> Vec<String> {
+        let cfg = crate::config::Config::load(r).unwrap();
+        crate::load::walk(r, &cfg).0.into_iter().map(|(_, rel)| rel).collect()
+    }
+
     #[test]
     fn the_listing_stands_for_the_walk_until_a_folder_changes() {
         let dir = fixture();
         let r = dir.path();
-        let walked = |r: &Path| -> Vec<String> {
-            let cfg = crate::config::Config::load(r).unwrap();
-            crate::load::walk(r, &cfg).0.into_iter().map(|(_, rel)| rel).collect()
-        };
         // Folders changed just now (the fixture was just written): no listing.
         load_cached(r, true).unwrap();
         assert_eq!(listed(r), None);
@@ -1170,10 +1172,6 @@ mod tests {
     fn a_changed_folder_is_read_again_instead_of_walking() {
         let dir = fixture();
         let r = dir.path();
-        let walked = |r: &Path| -> Vec<String> {
-            let cfg = crate::config::Config::load(r).unwrap();
-            crate::load::walk(r, &cfg).0.into_iter().map(|(_, rel)| rel).collect()
-        };
         let is_item = |rel: &str| {
             let cfg = crate::config::Config::load(r).unwrap();
             crate::load::is_item_path(rel, &crate::load::ignore_set(&cfg))
